@@ -1,0 +1,1 @@
+"""Plain-Python heart of chatapp: engine, templates, model files, storage. Never imports Qt."""

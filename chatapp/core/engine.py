@@ -1,0 +1,397 @@
+"""The one place that runs llama.cpp: load a GGUF, turn a conversation into a streamed reply.
+
+Speed rules this module keeps (see docs/benchmarks.md):
+- threads = physical cores (llama-cpp-python's default of half the cores halves decode speed here);
+- each turn goes through `Llama.generate` with its default `reset=True`, which keeps the longest common
+  token prefix in the KV cache, so a new turn evaluates only the new tokens, not the history;
+- when history must be dropped to fit the context, it is dropped with slack so the following turns
+  reuse the cache again instead of re-reading everything every turn.
+An `Engine` is not thread-safe: one thread owns it (the CLI's main thread, or the GUI's worker).
+Only `cancel` may be set from another thread.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chatapp.core import llama_runtime, memory
+from chatapp.core.errors import ContextOverflowError, EngineStateError, ModelFileError
+from chatapp.core.gguf_info import GGUFHeader, read_header
+from chatapp.core.templates import ChatTemplate
+from chatapp.core.templates import auto as auto_template
+from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
+
+log = logging.getLogger(__name__)
+
+# After dropping old turns, leave this fraction of the context free so the next turns fit without
+# dropping again (each drop changes the prompt's start and forces a full re-read).
+DROP_SLACK_FRACTION = 0.25
+# The smallest reply room worth generating into when the new message barely fits.
+MIN_REPLY_TOKENS = 16
+
+
+@dataclass(frozen=True)
+class PreparedPrompt:
+    text: str
+    tokens: list[int]
+    messages: tuple[Message, ...]
+    dropped_messages: int
+
+
+class ChatStream:
+    """Iterate for text pieces as they are generated; `stats` is set once iteration ends."""
+
+    def __init__(self, pieces: Iterator[str]) -> None:
+        self._pieces = pieces
+        self.stats: GenerationStats | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self._pieces
+
+    def text(self) -> str:
+        """Consume the whole stream and return the reply."""
+        return "".join(self._pieces)
+
+
+class _StopStringFilter:
+    """Holds back text that might be the start of a stop string, so a stop never leaks into the reply."""
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self.stops = [s for s in stops if s]
+        self.pending = ""
+
+    def feed(self, text: str) -> tuple[str, bool]:
+        """Returns (text safe to show, whether a stop string was hit)."""
+        self.pending += text
+        if not self.stops:
+            out, self.pending = self.pending, ""
+            return out, False
+        hits = [i for i in (self.pending.find(s) for s in self.stops) if i >= 0]
+        if hits:
+            out = self.pending[: min(hits)]
+            self.pending = ""
+            return out, True
+        hold = 0
+        for stop in self.stops:
+            for n in range(min(len(stop) - 1, len(self.pending)), 0, -1):
+                if self.pending.endswith(stop[:n]):
+                    hold = max(hold, n)
+                    break
+        out = self.pending[: len(self.pending) - hold]
+        self.pending = self.pending[len(self.pending) - hold :]
+        return out, False
+
+    def flush(self) -> str:
+        out, self.pending = self.pending, ""
+        return out
+
+
+class Engine:
+    def __init__(self) -> None:
+        self._llm: Any = None
+        self.header: GGUFHeader | None = None
+        self.summary: ModelSummary | None = None
+        self.template: ChatTemplate | None = None
+        self._chosen_template: ChatTemplate | None = None
+        self.cancel = threading.Event()
+        # The text whose tokens sit in the KV cache, and those tokens: the next prompt usually starts
+        # with this text, and reusing the very tokens the model generated (rather than re-tokenizing
+        # the reply, which rarely gives the same tokens back) keeps the whole history in the cache.
+        self._cached_text = ""
+        self._cached_tokens: list[int] = []
+
+    # ----- loading -----------------------------------------------------------------------------------
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    def load(
+        self,
+        path: str | Path,
+        options: LoadOptions = LoadOptions(),
+        template: ChatTemplate | None = None,
+        progress: Callable[[float], bool] | None = None,
+    ) -> ModelSummary:
+        """Check the file, then load it. `template=None` means auto. `progress` returns False to abort."""
+        header = read_header(path)
+        n_threads = options.n_threads or memory.physical_cores()
+        n_gpu_layers = options.n_gpu_layers
+        if n_gpu_layers is None:
+            n_gpu_layers = -1 if llama_runtime.supports_gpu_offload() else 0
+        n_ctx = options.n_ctx or memory.default_context(header)
+        memory.check_fits(header, n_ctx, gpu_offload=n_gpu_layers != 0 and llama_runtime.supports_gpu_offload())
+
+        self.unload()
+        lib = llama_runtime.llama()
+        mark = llama_runtime.mark_log()
+        aborted = False
+
+        def on_progress(fraction: float) -> bool:
+            nonlocal aborted
+            aborted = not progress(fraction) if progress is not None else False
+            return not aborted
+
+        try:
+            with llama_runtime.model_params_hook(on_progress if progress is not None else None):
+                llm = lib.Llama(
+                    model_path=str(header.path),
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    n_gpu_layers=n_gpu_layers,
+                    verbose=False,
+                )
+        except (ValueError, RuntimeError, OSError) as exc:
+            if aborted:
+                raise ModelFileError(f"Loading {header.path.name} was cancelled.") from None
+            reason = llama_runtime.last_error_since(mark) or str(exc)
+            raise ModelFileError(f"llama.cpp could not load {header.path.name}: {reason.strip()}") from None
+
+        self._llm = llm
+        self.header = header
+        self._chosen_template = template
+        self.template = template or self._auto_template()
+        self.summary = ModelSummary(
+            path=str(header.path),
+            name=header.name,
+            architecture=header.architecture,
+            context_size=llm.n_ctx(),
+            context_train=header.context_length,
+            n_threads=n_threads,
+            n_gpu_layers=n_gpu_layers,
+            backend=llama_runtime.backend_name(n_gpu_layers),
+            template_name=self.template.name,
+            template_note=self.template.note,
+            metadata={k: str(v)[:200] for k, v in header.metadata.items() if not isinstance(v, dict)},
+        )
+        log.info("loaded %s: ctx=%d threads=%d gpu_layers=%d", header.path, llm.n_ctx(), n_threads, n_gpu_layers)
+        return self.summary
+
+    def unload(self) -> None:
+        if self._llm is not None:
+            self._llm.close()
+        self._llm = None
+        self._cached_text, self._cached_tokens = "", []
+        self.header = None
+        self.summary = None
+        self.template = None
+
+    def _require(self) -> Any:
+        if self._llm is None:
+            raise EngineStateError("No model is loaded; load a model first.")
+        return self._llm
+
+    # ----- templates and tokens ----------------------------------------------------------------------
+    def _auto_template(self) -> ChatTemplate:
+        assert self.header is not None
+        return auto_template(self.header.metadata, self.header.chat_template, self._is_single_token)
+
+    def set_template(self, template: ChatTemplate | None) -> ChatTemplate:
+        """Switch templates without reloading; None returns to auto. Takes effect on the next reply."""
+        self._require()
+        self._chosen_template = template
+        self.template = template or self._auto_template()
+        return self.template
+
+    def _is_single_token(self, text: str) -> bool:
+        return len(self._require().tokenize(text.encode(), add_bos=False, special=True)) == 1
+
+    def _special_text(self, token_id: int) -> str:
+        if token_id < 0:
+            return ""
+        return str(self._require()._model.token_get_text(token_id))
+
+    def render(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+        llm = self._require()
+        assert self.template is not None
+        return self.template.render(
+            messages,
+            bos_token=self._special_text(llm.token_bos()),
+            eos_token=self._special_text(llm.token_eos()),
+            add_generation_prompt=add_generation_prompt,
+        )
+
+    def tokenize(self, text: str) -> list[int]:
+        """Tokens as the model sees them: special tokens parsed, BOS added once if the model wants one."""
+        llm = self._require()
+        tokens: list[int] = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        bos = llm.token_bos()
+        if llm._model.add_bos_token() and bos >= 0 and tokens[:1] != [bos]:
+            tokens.insert(0, bos)
+        return tokens
+
+    def tokenize_reusing_cache(self, text: str) -> list[int]:
+        """Like `tokenize`, but a prompt that extends the cached text keeps the cached tokens.
+
+        Only spliced where the new part starts with a special token (the end-of-turn marker every chat
+        template puts after a reply): there, tokenizing the new part alone cannot differ from tokenizing
+        the whole text. Anywhere else (plain text running on), the whole text is tokenized.
+        """
+        if self._cached_text and len(text) > len(self._cached_text) and text.startswith(self._cached_text):
+            llm = self._require()
+            rest = llm.tokenize(text[len(self._cached_text) :].encode("utf-8"), add_bos=False, special=True)
+            lib = llama_runtime.llama()
+            special = lib.LLAMA_TOKEN_ATTR_CONTROL | lib.LLAMA_TOKEN_ATTR_USER_DEFINED
+            if rest and llm._model.token_get_attr(rest[0]) & special:
+                return self._cached_tokens + rest
+        return self.tokenize(text)
+
+    def _remember_cache(self, prompt_text: str, prompt_tokens: list[int], generated: list[int]) -> None:
+        """Record the prompt and reply tokens (the last may be sampled but not yet evaluated) as text."""
+        llm = self._require()
+        self._cached_text, self._cached_tokens = "", []
+        try:
+            reply = llm.detokenize(generated, special=True).decode("utf-8")
+        except UnicodeDecodeError:  # a reply cut inside a character: fall back to plain prefix reuse
+            return
+        self._cached_text, self._cached_tokens = prompt_text + reply, prompt_tokens + generated
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    # ----- context policy ----------------------------------------------------------------------------
+    def prepare(self, messages: Sequence[Message], max_tokens: int) -> PreparedPrompt:
+        """Render the conversation, dropping the oldest turns (never the system prompt or the new
+        message) when it would not leave room for the reply."""
+        n_ctx = self._require().n_ctx()
+        system = [m for m in messages[:1] if m.role == "system"]
+        rest = list(messages[len(system) :])
+        reply_room = max(MIN_REPLY_TOKENS, min(max_tokens, n_ctx // 4))
+
+        def build(history: list[Message]) -> PreparedPrompt:
+            msgs = tuple(system + history)
+            text = self.render(msgs)
+            return PreparedPrompt(text, self.tokenize(text), msgs, len(rest) - len(history))
+
+        prepared = build(rest)
+        if len(prepared.tokens) + reply_room <= n_ctx:
+            return prepared
+        target = n_ctx - reply_room - int(n_ctx * DROP_SLACK_FRACTION)
+        history = rest
+        while len(history) > 1:
+            # Drop a whole exchange at a time so the history never starts with an assistant message.
+            history = history[2:] if len(history) > 2 and history[0].role == "user" else history[1:]
+            prepared = build(history)
+            if len(prepared.tokens) <= target:
+                return prepared
+        if len(prepared.tokens) + MIN_REPLY_TOKENS <= n_ctx:
+            return prepared
+        raise ContextOverflowError(
+            f"Your message is too long for this model's context: the prompt needs {len(prepared.tokens):,} "
+            f"tokens and the context holds {n_ctx:,}. Shorten the message or raise the context size."
+        )
+
+    # ----- generation --------------------------------------------------------------------------------
+    def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams()) -> ChatStream:
+        """Stream the assistant's reply to `messages` (ending with the user's new message)."""
+        started = time.perf_counter()
+        prepared = self.prepare(messages, params.max_tokens)
+        prepared = PreparedPrompt(
+            prepared.text, self.tokenize_reusing_cache(prepared.text), prepared.messages, prepared.dropped_messages
+        )
+        stream = ChatStream(iter(()))
+        stream._pieces = self._generate(prepared, params, started, stream)
+        return stream
+
+    def complete(self, prompt: str, params: SamplingParams = SamplingParams()) -> ChatStream:
+        """Continue raw text (no template): the benchmark's and base-model path."""
+        started = time.perf_counter()
+        tokens = self.tokenize_reusing_cache(prompt)
+        n_ctx = self._require().n_ctx()
+        if len(tokens) + MIN_REPLY_TOKENS > n_ctx:
+            raise ContextOverflowError(
+                f"The prompt needs {len(tokens):,} tokens and the context holds {n_ctx:,}; shorten it."
+            )
+        stream = ChatStream(iter(()))
+        stream._pieces = self._generate(PreparedPrompt(prompt, tokens, (), 0), params, started, stream)
+        return stream
+
+    def cached_prefix(self, tokens: Sequence[int]) -> int:
+        """How many leading tokens of `tokens` are already in the KV cache."""
+        llm = self._require()
+        cached = llm._input_ids[: llm.n_tokens]
+        n = 0
+        for a, b in zip(cached, tokens, strict=False):
+            if a != b:
+                break
+            n += 1
+        # generate() re-evaluates one token when the whole prompt is cached, to refresh the logits.
+        return min(n, len(tokens) - 1)
+
+    def _generate(
+        self, prepared: PreparedPrompt, params: SamplingParams, started: float, stream: ChatStream
+    ) -> Iterator[str]:
+        llm = self._require()
+        self.cancel.clear()
+        n_ctx = llm.n_ctx()
+        reused = self.cached_prefix(prepared.tokens)
+        llm.set_seed(params.seed if params.seed >= 0 else random.randrange(2**31))
+        stops = self.template.stops if (self.template and prepared.messages) else ()
+        text_filter = _StopStringFilter(stops)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        generated = 0
+        generated_ids: list[int] = []
+        first_at = last_at = 0.0
+        reason = FinishReason.STOP
+        is_eog = llama_runtime.llama().llama_vocab_is_eog
+        tokens = llm.generate(
+            prepared.tokens,
+            top_k=params.top_k,
+            top_p=params.top_p,
+            min_p=params.min_p,
+            temp=params.temperature,
+            repeat_penalty=params.repeat_penalty,
+        )
+        try:
+            for token in tokens:
+                last_at = time.perf_counter()
+                if generated == 0:
+                    first_at = last_at
+                if self.cancel.is_set():
+                    reason = FinishReason.CANCELLED
+                    break
+                if is_eog(llm._model.vocab, token):
+                    break
+                generated += 1
+                generated_ids.append(token)
+                piece, hit_stop = text_filter.feed(decoder.decode(llm.detokenize([token])))
+                if piece:
+                    yield piece
+                if hit_stop:
+                    break
+                if self.cancel.is_set():
+                    reason = FinishReason.CANCELLED
+                    break
+                if generated >= params.max_tokens:
+                    reason = FinishReason.LENGTH
+                    break
+                if llm.n_tokens + 1 >= n_ctx:
+                    reason = FinishReason.CONTEXT_FULL
+                    break
+        finally:
+            tokens.close()
+            self._remember_cache(prepared.text, prepared.tokens, generated_ids)
+            tail = text_filter.flush() + decoder.decode(b"", final=True)
+            stream.stats = GenerationStats(
+                prompt_tokens=len(prepared.tokens),
+                prompt_tokens_evaluated=len(prepared.tokens) - reused,
+                completion_tokens=generated,
+                ttft_s=(first_at - started) if generated or first_at else time.perf_counter() - started,
+                tokens_per_s=(generated - 1) / (last_at - first_at) if generated > 1 and last_at > first_at else 0.0,
+                total_s=time.perf_counter() - started,
+                context_used=llm.n_tokens,
+                context_size=n_ctx,
+                finish_reason=reason,
+                dropped_messages=prepared.dropped_messages,
+                template=self.template.name if self.template and prepared.messages else "none",
+            )
+        if tail:
+            yield tail

@@ -1,0 +1,59 @@
+"""Will a model fit? Memory and thread defaults for the machine chatapp runs on."""
+
+from __future__ import annotations
+
+import os
+
+import psutil
+
+from chatapp.core.errors import ModelFileError
+from chatapp.core.gguf_info import GGUFHeader
+
+# Compute buffers, the tokenizer and the app itself, on top of weights and KV cache.
+RUNTIME_OVERHEAD_BYTES = 300 * 1024**2
+# A default, not a limit: bigger contexts cost RAM and prompt time most chats never use.
+DEFAULT_MAX_CONTEXT = 8192
+MIN_CONTEXT = 512
+
+
+def available_memory_bytes() -> int:
+    return int(psutil.virtual_memory().available)
+
+
+def physical_cores() -> int:
+    """llama.cpp decodes fastest with one thread per physical core (hyper-threads only add contention)."""
+    return psutil.cpu_count(logical=False) or os.cpu_count() or 1
+
+
+def required_bytes(header: GGUFHeader, n_ctx: int) -> int:
+    return header.tensor_bytes + header.kv_cache_bytes(n_ctx) + RUNTIME_OVERHEAD_BYTES
+
+
+def default_context(header: GGUFHeader, available: int | None = None) -> int:
+    """The model's trained context, capped at DEFAULT_MAX_CONTEXT and at what RAM can hold."""
+    available = available_memory_bytes() if available is None else available
+    n_ctx = min(header.context_length, DEFAULT_MAX_CONTEXT)
+    while n_ctx > MIN_CONTEXT and required_bytes(header, n_ctx) > available:
+        n_ctx //= 2
+    return max(min(n_ctx, header.context_length), min(MIN_CONTEXT, header.context_length))
+
+
+def check_fits(header: GGUFHeader, n_ctx: int, gpu_offload: bool, available: int | None = None) -> None:
+    """Refuse to load what would swap the machine to a halt; GPU loads are left to the driver to judge."""
+    if gpu_offload:
+        return
+    available = available_memory_bytes() if available is None else available
+    need = required_bytes(header, n_ctx)
+    if need <= available:
+        return
+    gib = 1024**3
+    weights_fit = header.tensor_bytes + RUNTIME_OVERHEAD_BYTES + header.kv_cache_bytes(MIN_CONTEXT) <= available
+    advice = (
+        f"Choose a smaller context size (at most {default_context(header, available):,} tokens fits)"
+        if weights_fit
+        else "Close other programs or pick a smaller quantization of this model"
+    )
+    raise ModelFileError(
+        f"Not enough memory for {header.path.name} with a {n_ctx:,}-token context: it needs about "
+        f"{need / gib:.1f} GiB and {available / gib:.1f} GiB is free. {advice}."
+    )

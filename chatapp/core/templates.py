@@ -1,0 +1,276 @@
+"""Prompt templates: how a conversation becomes the exact text a model was trained to continue.
+
+Three sources, one mechanism: every template is Jinja rendered in an immutable sandbox with the
+conventions Hugging Face chat templates expect (`messages`, `bos_token`, `eos_token`,
+`add_generation_prompt`, `raise_exception`, `strftime_now`, trim_blocks/lstrip_blocks).
+- `auto`: the GGUF's `tokenizer.chat_template`, or a preset picked from the model when it has none;
+- presets: hand-written equivalents of the well-known formats;
+- custom: the user's own template text or file.
+A template from a model file is untrusted input: it is checked for private-attribute access before use
+and rendered without a loader, so it can neither reach Python internals nor read files.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from jinja2 import TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from chatapp.core.errors import TemplateError
+from chatapp.core.types import Message
+
+ALPACA_DEFAULT_SYSTEM = (
+    "Below is an instruction that describes a task. Write a response that appropriately completes the request."
+)
+VICUNA_DEFAULT_SYSTEM = (
+    "A chat between a curious user and an artificial intelligence assistant. "
+    "The assistant gives helpful, detailed, and polite answers to the user's questions."
+)
+
+# Each preset splits an optional leading system message off as `system`, then loops over the rest.
+_SPLIT_SYSTEM = (
+    "{% if messages and messages[0]['role'] == 'system' %}"
+    "{% set system = messages[0]['content'] %}{% set loop_messages = messages[1:] %}"
+    "{% else %}{% set system = '' %}{% set loop_messages = messages %}{% endif %}"
+)
+
+PRESETS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "chatml": (
+        "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\n' + m['content'] + '<|im_end|>\n' }}"
+        "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}",
+        ("<|im_end|>", "<|im_start|>"),
+    ),
+    "llama-2": (
+        _SPLIT_SYSTEM + "{% for m in loop_messages %}{% if m['role'] == 'user' %}"
+        "{{ bos_token + '[INST] ' }}{% if loop.first and system %}"
+        "{{ '<<SYS>>\n' + system + '\n<</SYS>>\n\n' }}{% endif %}{{ m['content'] + ' [/INST]' }}"
+        "{% else %}{{ ' ' + m['content'] + ' ' + eos_token }}{% endif %}{% endfor %}",
+        ("</s>", "[INST]"),
+    ),
+    "llama-3": (
+        "{{ bos_token }}{% for m in messages %}"
+        "{{ '<|start_header_id|>' + m['role'] + '<|end_header_id|>\n\n' + m['content'] | trim + '<|eot_id|>' }}"
+        "{% endfor %}{% if add_generation_prompt %}"
+        "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}",
+        ("<|eot_id|>", "<|end_of_text|>", "<|start_header_id|>"),
+    ),
+    "mistral": (
+        _SPLIT_SYSTEM + "{{ bos_token }}{% for m in loop_messages %}{% if m['role'] == 'user' %}"
+        "{{ '[INST] ' }}{% if loop.first and system %}{{ system + '\n\n' }}{% endif %}"
+        "{{ m['content'] + ' [/INST]' }}{% else %}{{ m['content'] + eos_token }}{% endif %}{% endfor %}",
+        ("</s>", "[INST]"),
+    ),
+    "gemma": (
+        _SPLIT_SYSTEM + "{{ bos_token }}{% for m in loop_messages %}"
+        "{{ '<start_of_turn>' + ('model' if m['role'] == 'assistant' else 'user') + '\n' }}"
+        "{% if loop.first and system %}{{ system + '\n\n' }}{% endif %}"
+        "{{ m['content'] | trim + '<end_of_turn>\n' }}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<start_of_turn>model\n' }}{% endif %}",
+        ("<end_of_turn>", "<start_of_turn>"),
+    ),
+    "phi-3": (
+        "{% for m in messages %}{{ '<|' + m['role'] + '|>\n' + m['content'] + '<|end|>\n' }}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}",
+        ("<|end|>", "<|endoftext|>", "<|user|>"),
+    ),
+    "alpaca": (
+        _SPLIT_SYSTEM + "{{ (system or " + json.dumps(ALPACA_DEFAULT_SYSTEM) + ") + '\n\n' }}"
+        "{% for m in loop_messages %}{% if m['role'] == 'user' %}"
+        "{{ '### Instruction:\n' + m['content'] + '\n\n' }}"
+        "{% else %}{{ '### Response:\n' + m['content'] + '\n\n' }}{% endif %}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '### Response:\n' }}{% endif %}",
+        ("### Instruction:", "### Response:"),
+    ),
+    "vicuna": (
+        _SPLIT_SYSTEM + "{{ (system or " + json.dumps(VICUNA_DEFAULT_SYSTEM) + ") + ' ' }}"
+        "{% for m in loop_messages %}{% if m['role'] == 'user' %}{{ 'USER: ' + m['content'] + ' ' }}"
+        "{% else %}{{ 'ASSISTANT: ' + m['content'] + eos_token }}{% endif %}{% endfor %}"
+        "{% if add_generation_prompt %}{{ 'ASSISTANT:' }}{% endif %}",
+        ("USER:", "</s>"),
+    ),
+    # Base models: the conversation is one running text for the model to continue.
+    "plain": (
+        _SPLIT_SYSTEM + "{% if system %}{{ system + '\n\n' }}{% endif %}"
+        "{% for m in loop_messages %}{{ m['content'] }}{% endfor %}",
+        (),
+    ),
+}
+PRESET_NAMES: tuple[str, ...] = tuple(PRESETS)
+TEMPLATE_CHOICES: tuple[str, ...] = ("auto", *PRESET_NAMES)
+
+# End-of-turn markers: a model's own template that mentions one of these stops there.
+_KNOWN_END_MARKERS = (
+    "<|im_end|>", "<end_of_turn>", "<|eot_id|>", "<|end|>", "<|endoftext|>", "</s>",
+    "<|end_of_text|>", "[INST]", "### Instruction:", "<|user|>", "<|im_start|>", "<|start_header_id|>",
+)
+
+
+@dataclass(frozen=True)
+class ChatTemplate:
+    """A ready-to-render template: `name` is what the user picked or what `auto` resolved to."""
+
+    name: str
+    source: str
+    stops: tuple[str, ...]
+    note: str = ""
+
+    def render(
+        self,
+        messages: Iterable[Message],
+        *,
+        bos_token: str = "",
+        eos_token: str = "",
+        add_generation_prompt: bool = True,
+    ) -> str:
+        compiled = _compile(self.source)
+        try:
+            return compiled.render(
+                messages=[{"role": m.role, "content": m.content} for m in messages],
+                bos_token=bos_token,
+                eos_token=eos_token,
+                add_generation_prompt=add_generation_prompt,
+            )
+        except TemplateError:
+            raise
+        except SecurityError as exc:
+            raise TemplateError(f"The {self.name} template tried something unsafe and was stopped ({exc}).") from None
+        except Exception as exc:
+            raise TemplateError(f"The {self.name} template failed to render: {str(exc).rstrip('.')}.") from None
+
+
+def _raise_exception(message: str) -> NoReturn:
+    raise TemplateError(f"The chat template refused this conversation: {message}")
+
+
+def _strftime_now(fmt: str) -> str:
+    return datetime.now().strftime(fmt)
+
+
+@functools.cache
+def _environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, loader=None, autoescape=False)
+    env.globals["raise_exception"] = _raise_exception
+    env.globals["strftime_now"] = _strftime_now
+    return env
+
+
+@functools.lru_cache(maxsize=32)
+def _compile(source: str) -> Any:
+    env = _environment()
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"The template has a syntax error on line {exc.lineno}: {exc.message}.") from None
+    _refuse_unsafe(tree)
+    return env.from_string(source)
+
+
+def _refuse_unsafe(tree: nodes.Template) -> None:
+    """Refuse private attributes and file inclusion up front, so a hostile template fails at selection."""
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Include, nodes.Import,
+                               nodes.FromImport, nodes.Extends)):
+        if isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+            raise TemplateError("The template tries to include or import other files; that is not allowed.")
+        if isinstance(node, nodes.Getattr):
+            name: object = node.attr
+        elif isinstance(node, nodes.Getitem):
+            name = getattr(node.arg, "value", None)
+        else:  # the `attr` filter is getattr by another name
+            name = getattr(node.args[0], "value", None) if node.name == "attr" and node.args else None
+        if isinstance(name, str) and name.startswith("_"):
+            raise TemplateError(f"The template accesses the private attribute '{name}'; that is not allowed.")
+
+
+def stops_for_source(source: str) -> tuple[str, ...]:
+    return tuple(marker for marker in _KNOWN_END_MARKERS if marker in source)
+
+
+def preset(name: str) -> ChatTemplate:
+    try:
+        source, stops = PRESETS[name]
+    except KeyError:
+        raise TemplateError(
+            f"Unknown template '{name}': use auto, {', '.join(PRESET_NAMES)}, or a path to a Jinja template file."
+        ) from None
+    return ChatTemplate(name, source, stops)
+
+
+def custom(source: str, name: str = "custom") -> ChatTemplate:
+    """A user's template text; compiled now so mistakes surface when it is chosen, not mid-chat."""
+    if not source.strip():
+        raise TemplateError("The custom template is empty.")
+    _compile(source)
+    return ChatTemplate(name, source, stops_for_source(source))
+
+
+def from_choice(choice: str) -> ChatTemplate | None:
+    """CLI/GUI choice: 'auto' (None: resolve once the model is known), a preset name, or a file path."""
+    if choice == "auto":
+        return None
+    if choice in PRESETS:
+        return preset(choice)
+    path = Path(choice).expanduser()
+    if path.is_file():
+        try:
+            return custom(path.read_text(encoding="utf-8"), name=f"custom ({path.name})")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"Cannot read template file {path}: {exc}.") from None
+    return preset(choice)  # raises the "unknown template" message
+
+
+def auto(
+    metadata: Mapping[str, Any], model_template: str | None, is_single_token: Callable[[str], bool]
+) -> ChatTemplate:
+    """The model's own template when it has a usable one; otherwise the preset that fits its vocabulary."""
+    if model_template:
+        try:
+            _compile(model_template)
+            return ChatTemplate("auto", model_template, stops_for_source(model_template), "the model's own template")
+        except TemplateError as exc:
+            fallback = guess_preset(metadata, is_single_token)
+            return ChatTemplate(
+                f"auto → {fallback}", PRESETS[fallback][0], PRESETS[fallback][1],
+                f"the model's template was refused ({exc}); using {fallback}",
+            )
+    name = guess_preset(metadata, is_single_token)
+    source, stops = PRESETS[name]
+    why = "looks like a base model" if name == "plain" else "its vocabulary matches"
+    return ChatTemplate(f"auto → {name}", source, stops, f"the model has no chat template; {why}, using {name}")
+
+
+def _looks_instruction_tuned(metadata: Mapping[str, Any]) -> bool:
+    """Names like "Qwen2.5-7B-Instruct" or "gemma-3-1b-it" mark chat models; a bare name is a base model."""
+    text = " ".join(str(metadata.get(k, "")) for k in ("general.finetune", "general.name", "general.basename"))
+    words = set(re.split(r"[\s\-_.]+", text.lower()))
+    return bool(words & {"it", "instruct", "chat", "rlhf", "sft"}) or "instruct" in text.lower()
+
+
+def guess_preset(metadata: Mapping[str, Any], is_single_token: Callable[[str], bool]) -> str:
+    """Pick a preset for a model without a template: its special tokens say which format it was tuned on."""
+    if not _looks_instruction_tuned(metadata):
+        return "plain"
+    arch = str(metadata.get("general.architecture", ""))
+    for marker, name in (
+        ("<|eot_id|>", "llama-3"),
+        ("<start_of_turn>", "gemma"),
+        ("<|im_start|>", "chatml"),
+        ("<|assistant|>", "phi-3"),
+    ):
+        if is_single_token(marker):
+            return name
+    if arch.startswith("phi3"):
+        return "phi-3"
+    if arch.startswith("gemma"):
+        return "gemma"
+    if is_single_token("[INST]"):
+        return "mistral"
+    return "chatml"

@@ -1,0 +1,114 @@
+"""Immutable values passed between layers (and, in the GUI, between threads by identity)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from enum import Enum
+from typing import Literal
+
+from chatapp.core.errors import SettingsError
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+class FinishReason(str, Enum):
+    STOP = "stop"  # end-of-generation token or a stop string
+    LENGTH = "length"  # max_tokens reached
+    CONTEXT_FULL = "context_full"  # the context window filled up mid-reply
+    CANCELLED = "cancelled"
+
+
+def _check_range(name: str, value: float, low: float, high: float) -> None:
+    if not isinstance(value, (int, float)) or math.isnan(value) or not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}; got {value!r}.")
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """Sampler settings, validated on construction so a bad value never reaches llama.cpp."""
+
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    seed: int = -1  # -1: a new random seed for every reply
+    max_tokens: int = 1024
+
+    def __post_init__(self) -> None:
+        _check_range("temperature", self.temperature, 0.0, 2.0)
+        _check_range("top-p", self.top_p, 0.0, 1.0)
+        _check_range("min-p", self.min_p, 0.0, 1.0)
+        _check_range("repeat penalty", self.repeat_penalty, 0.5, 2.0)
+        for name, value, low, high in (
+            ("top-k", self.top_k, 0, 1000),
+            ("seed", self.seed, -1, 2**32 - 1),
+            ("max tokens", self.max_tokens, 1, 1_000_000),
+        ):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise SettingsError(f"{name} must be a whole number; got {value!r}.")
+            _check_range(name, value, low, high)
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to load a model. None means "pick a sensible default for this machine and model"."""
+
+    n_ctx: int | None = None
+    n_threads: int | None = None
+    n_gpu_layers: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.n_ctx is not None and not 0 < self.n_ctx <= 1_048_576:
+            raise SettingsError(f"context size must be between 1 and 1048576 tokens; got {self.n_ctx}.")
+        if self.n_threads is not None and not 0 < self.n_threads <= 512:
+            raise SettingsError(f"threads must be between 1 and 512; got {self.n_threads}.")
+        if self.n_gpu_layers is not None and self.n_gpu_layers < -1:
+            raise SettingsError(f"GPU layers must be -1 (all) or more; got {self.n_gpu_layers}.")
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    prompt_tokens: int  # tokens in the whole rendered prompt
+    prompt_tokens_evaluated: int  # of those, how many were not already in the KV cache
+    completion_tokens: int
+    ttft_s: float  # request start to first generated token
+    tokens_per_s: float  # generated tokens per second after the first one
+    total_s: float
+    context_used: int
+    context_size: int
+    finish_reason: FinishReason
+    dropped_messages: int = 0  # oldest turns left out to fit the context window
+    template: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["finish_reason"] = self.finish_reason.value
+        return d
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """What the engine reports once a model is loaded."""
+
+    path: str
+    name: str
+    architecture: str
+    context_size: int
+    context_train: int
+    n_threads: int
+    n_gpu_layers: int
+    backend: str
+    template_name: str
+    template_note: str = ""
+    metadata: dict[str, str] = field(default_factory=dict, compare=False)

@@ -1,0 +1,1 @@
+"""Qt services: worker threads and controllers between the window and the core (QtCore only)."""

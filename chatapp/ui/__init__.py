@@ -1,0 +1,1 @@
+"""Widgets. Never imports llama_cpp, huggingface_hub or sqlite3: it talks to services."""

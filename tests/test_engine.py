@@ -1,0 +1,175 @@
+"""The engine on real GGUF files through the real llama.cpp: streaming, cancel, KV reuse, context policy."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from chatapp.core import templates
+from chatapp.core.engine import Engine
+from chatapp.core.errors import ContextOverflowError, EngineStateError, SettingsError
+from chatapp.core.types import FinishReason, LoadOptions, Message, SamplingParams
+
+
+@pytest.fixture
+def engine(tiny_model: Path) -> Engine:
+    e = Engine()
+    e.load(tiny_model, LoadOptions(n_threads=2))
+    yield e
+    e.unload()
+
+
+def test_streams_the_models_text_in_pieces(engine: Engine) -> None:
+    stream = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=6))
+    pieces = list(stream)
+    assert pieces == [" Hello", " world", ".", " Hello", " world", "."]
+    s = stream.stats
+    assert s is not None
+    assert (s.completion_tokens, s.finish_reason) == (6, FinishReason.LENGTH)
+    assert s.prompt_tokens == s.prompt_tokens_evaluated > 0
+    assert s.context_used == s.prompt_tokens + 5  # the last sampled token is not evaluated
+    assert s.ttft_s > 0 and s.tokens_per_s > 0
+
+
+def test_end_of_turn_and_multibyte_characters(tiny_eos_model: Path) -> None:
+    e = Engine()
+    e.load(tiny_eos_model)
+    stream = e.chat([Message("user", "hi")], SamplingParams(max_tokens=50))
+    assert stream.text() == " Helloé!"  # é arrives as two byte tokens and is never shown half-done
+    assert stream.stats.finish_reason == FinishReason.STOP
+    assert stream.stats.completion_tokens == 4
+
+
+def test_stop_string_ends_the_reply_and_is_not_shown(engine: Engine) -> None:
+    engine.set_template(templates.custom("{% for m in messages %}{{ m.content }}{% endfor %} world."))
+    # custom() takes stops from known end markers; give this template " world" as a stop directly:
+    engine.template = templates.ChatTemplate("t", engine.template.source, (" world",))
+    stream = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=20))
+    assert stream.text() == " Hello"
+    assert stream.stats.finish_reason == FinishReason.STOP
+
+
+def test_cancel_stops_within_one_token(engine: Engine) -> None:
+    stream = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=10_000))
+    received = []
+    for piece in stream:
+        received.append(piece)
+        if len(received) == 5:
+            engine.cancel.set()
+    assert len(received) == 5
+    assert stream.stats.finish_reason == FinishReason.CANCELLED
+    assert stream.stats.completion_tokens == 5
+
+
+def test_cancel_from_another_thread(engine: Engine) -> None:
+    stream = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=1_000_000))
+    received = 0
+    at_cancel: list[int] = []
+    started = threading.Event()
+
+    def canceller() -> None:
+        started.wait()
+        at_cancel.append(received)
+        engine.cancel.set()
+
+    t = threading.Thread(target=canceller)
+    t.start()
+    for _ in stream:
+        received += 1
+        if received == 100:
+            started.set()
+            t.join()
+    assert stream.stats.finish_reason == FinishReason.CANCELLED
+    assert received - at_cancel[0] <= 1
+
+
+def test_next_turn_reuses_the_kv_cache(engine: Engine) -> None:
+    history = [Message("system", "Be brief."), Message("user", "hi")]
+    first = engine.chat(history, SamplingParams(max_tokens=8))
+    reply = first.text()
+    cached = first.stats.context_used
+    history += [Message("assistant", reply), Message("user", "again")]
+    second = engine.chat(history, SamplingParams(max_tokens=8))
+    second.text()
+    s = second.stats
+    assert cached == first.stats.prompt_tokens + 7  # prompt and reply (but its last token) in the cache
+    assert s.prompt_tokens_evaluated == s.prompt_tokens - cached  # everything cached was reused
+
+
+def test_old_turns_are_dropped_to_fit_but_system_and_new_message_stay(tiny_model: Path) -> None:
+    e = Engine()
+    e.load(tiny_model, LoadOptions(n_ctx=256))
+    e.set_template(templates.preset("chatml"))
+    history = [Message("system", "SYS")]
+    for i in range(12):
+        history += [Message("user", f"question {i}"), Message("assistant", "answer " * 3)]
+    history.append(Message("user", "the newest question"))
+    prepared = e.prepare(history, max_tokens=32)
+    assert prepared.dropped_messages > 0
+    assert prepared.messages[0] == Message("system", "SYS")
+    assert prepared.messages[1].role == "user"
+    assert prepared.messages[-1] == Message("user", "the newest question")
+    assert len(prepared.tokens) <= 256 - 32
+    stream = e.chat(history, SamplingParams(max_tokens=32))
+    stream.text()
+    assert stream.stats.dropped_messages == prepared.dropped_messages
+
+
+def test_a_message_longer_than_the_context_is_refused_clearly(tiny_model: Path) -> None:
+    e = Engine()
+    e.load(tiny_model, LoadOptions(n_ctx=256))  # llama.cpp's smallest context
+    with pytest.raises(ContextOverflowError, match=r"too long for this model's context.*holds 256"):
+        e.chat([Message("user", "x" * 400)])
+
+
+def test_reply_stops_when_the_context_is_full(tiny_model: Path) -> None:
+    e = Engine()
+    e.load(tiny_model, LoadOptions(n_ctx=256))
+    stream = e.chat([Message("user", "hi")], SamplingParams(max_tokens=1000))
+    stream.text()
+    assert stream.stats.finish_reason == FinishReason.CONTEXT_FULL
+    assert stream.stats.context_used == 255
+
+
+def test_generation_needs_a_model() -> None:
+    with pytest.raises(EngineStateError, match="No model is loaded"):
+        Engine().chat([Message("user", "hi")])
+
+
+def test_load_progress_is_reported_and_can_abort(tiny_model: Path) -> None:
+    seen: list[float] = []
+    Engine().load(tiny_model, progress=lambda p: seen.append(p) or True)
+    assert seen and seen[-1] == pytest.approx(1.0)
+    from chatapp.core.errors import ModelFileError
+
+    with pytest.raises(ModelFileError, match="cancelled"):
+        Engine().load(tiny_model, progress=lambda p: False)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("temperature", 2.5, "temperature must be between 0 and 2"),
+        ("top_p", -0.1, "top-p must be between 0 and 1"),
+        ("top_k", 1.5, "top-k must be a whole number"),
+        ("min_p", 1.1, "min-p must be between 0 and 1"),
+        ("repeat_penalty", 0.0, "repeat penalty must be between 0.5 and 2"),
+        ("seed", -2, "seed must be between -1"),
+        ("max_tokens", 0, "max tokens must be between 1"),
+        ("temperature", float("nan"), "temperature must be between"),
+    ],
+)
+def test_sampling_settings_are_validated(field: str, value: object, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        SamplingParams(**{field: value})
+
+
+def test_same_seed_same_reply_on_the_demo_model(demo_model: Path) -> None:
+    e = Engine()
+    e.load(demo_model, LoadOptions(n_ctx=1024))
+    params = SamplingParams(temperature=1.0, seed=42, max_tokens=24)
+    a = e.chat([Message("user", "The sea is")], params).text()
+    b = e.chat([Message("user", "The sea is")], params).text()
+    assert a == b and len(a) > 10
