@@ -101,15 +101,12 @@ def model_params_hook(progress: Callable[[float], bool] | None) -> Iterator[None
                 return True
 
         c_callback = low.llama_progress_callback(on_progress)
-    avoid_amx = build_has_amx()
-    original = low.llama_model_default_params
+    original = _unpatched_default_params()
 
     def adjusted_params() -> Any:
-        params = original()
+        params = default_model_params()
         if c_callback is not None:
             params.progress_callback = c_callback
-        if avoid_amx:
-            params.use_extra_bufts = False
         return params
 
     with _load_lock:
@@ -118,6 +115,25 @@ def model_params_hook(progress: Callable[[float], bool] | None) -> Iterator[None
             yield
         finally:
             low.llama_model_default_params = original
+
+
+_original_default_params: Any = None
+
+
+def _unpatched_default_params() -> Any:
+    """llama_model_default_params as the library defines it, captured before any wrapping."""
+    global _original_default_params
+    if _original_default_params is None:
+        _original_default_params = llama().llama_cpp.llama_model_default_params
+    return _original_default_params
+
+
+def default_model_params() -> Any:
+    """llama.cpp's default model params, minus the AMX repacking that crashes (see model_params_hook)."""
+    params = _unpatched_default_params()()
+    if build_has_amx():
+        params.use_extra_bufts = False
+    return params
 
 
 def system_info() -> str:
