@@ -9,16 +9,23 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Iterable, Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from chatapp import __version__
 from chatapp.core.errors import KnownError
 from chatapp.core.paths import AppPaths, default_paths
-from chatapp.core.types import LoadOptions, Message, SamplingParams
+from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, SamplingParams
+
+if TYPE_CHECKING:
+    from chatapp.core.engine import Engine
+    from chatapp.core.history import HistoryStore
 
 log = logging.getLogger(__name__)
-SUBCOMMANDS = ("chat",)
+# A streaming reply is saved at least this often, so a crash loses at most this much of it.
+PARTIAL_SAVE_INTERVAL_S = 1.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
     chat.add_argument("--stats", action="store_true", help="one JSON line of statistics per reply on stderr")
     chat.add_argument("--show-prompt", action="store_true", help="print the rendered prompt; generate nothing")
+    chat.add_argument("--conversation", metavar="ID", help="continue a stored conversation (id or id prefix)")
+    chat.add_argument("--no-history", action="store_true", help="do not save this chat")
+
+    hist = sub.add_parser("history", help="list, export or import stored conversations")
+    hist_sub = hist.add_subparsers(dest="history_command", metavar="ACTION")
+    hist_sub.add_parser("list", help="list conversations (the default)")
+    export = hist_sub.add_parser("export", help="write a conversation as Markdown or JSON")
+    export.add_argument("id", help="conversation id or id prefix")
+    export.add_argument("--format", choices=("md", "json"), default="md")
+    export.add_argument("--output", "-o", help="file to write (default: stdout)")
+    imp = hist_sub.add_parser("import", help="import a conversation exported as JSON")
+    imp.add_argument("file")
     return parser
 
 
@@ -60,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(paths.log_file)
         if args.command == "chat":
             return run_chat(args, paths, sys.stdin, sys.stdout, sys.stderr)
+        if args.command == "history":
+            return run_history(args, paths, sys.stdout, sys.stderr)
         return run_gui(args.model)
     except KnownError as exc:
         print(f"chatapp: {exc}", file=sys.stderr)
@@ -85,21 +106,38 @@ def _sampling(args: argparse.Namespace) -> SamplingParams:
     )
 
 
+def open_history(paths: AppPaths, stderr: TextIO) -> HistoryStore:
+    from chatapp.core.history import HistoryStore
+
+    store = HistoryStore(paths.database)
+    if store.notice:
+        stderr.write(f"chatapp: {store.notice}\n")
+    return store
+
+
 def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from chatapp.core import templates
     from chatapp.core.engine import Engine
+    from chatapp.core.history import CANCELLED, COMPLETE, STREAMING, to_engine_messages
     from chatapp.core.library import resolve_model
 
     params = _sampling(args)
     options = LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers)
     template = templates.from_choice(args.template)
     model_path = resolve_model(args.model, paths.models_dir)
+    store = None if (args.no_history or args.show_prompt) else open_history(paths, stderr)
+    conversation = None
+    if store is not None and args.conversation:
+        conversation = store.find_conversation(args.conversation)
+    elif args.conversation:
+        raise KnownError("--conversation needs the history; drop --no-history.")
     engine = Engine()
     summary = engine.load(model_path, options, template)
     if summary.template_note and not args.show_prompt:
         log.info("template: %s (%s)", summary.template_name, summary.template_note)
-    history: list[Message] = [Message("system", args.system)] if args.system else []
 
+    system = args.system if args.system is not None else (conversation.system_prompt if conversation else "")
+    history: list[Message] = [Message("system", system)] if system else []
     if args.show_prompt:
         if args.prompt is None:
             raise KnownError("--show-prompt needs --prompt: the message to render.")
@@ -107,26 +145,87 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
         stdout.flush()
         return 0
 
+    leaf: str | None = None
+    if store is not None and conversation is not None:
+        path = store.active_path(conversation.id)
+        history = to_engine_messages(system, path)
+        leaf = path[-1].id if path else None
+
     messages: Iterable[str] = [args.prompt] if args.prompt is not None else _stdin_lines(stdin, stderr)
     for text in messages:
+        if store is not None and conversation is None:
+            conversation = store.create_conversation(
+                model=summary.name, settings=params.to_dict(), system_prompt=system, template=args.template
+            )
         history.append(Message("user", text))
-        stream = engine.chat(history, params)
-        reply = []
-        try:
-            for piece in stream:
-                reply.append(piece)
-                stdout.write(piece)
-                stdout.flush()
-        except KeyboardInterrupt:
-            engine.cancel.set()
-            for piece in stream:  # drain: the engine records stats and the KV cache state
-                reply.append(piece)
-        stdout.write("\n")
-        stdout.flush()
-        history.append(Message("assistant", "".join(reply)))
-        if args.stats and stream.stats is not None:
-            stderr.write(json.dumps(stream.stats.to_dict()) + "\n")
+        reply_id = None
+        if store is not None and conversation is not None:
+            leaf = store.add_message(conversation.id, "user", text, parent_id=leaf).id
+            reply_id = store.add_message(
+                conversation.id, "assistant", "", parent_id=leaf, status=STREAMING, model=summary.name
+            ).id
+        reply, stats = _stream_reply(engine, history, params, stdout, store, reply_id)
+        history.append(Message("assistant", reply))
+        if store is not None and reply_id is not None:
+            status = CANCELLED if stats and stats.finish_reason == FinishReason.CANCELLED else COMPLETE
+            store.update_message(reply_id, content=reply, status=status,
+                                 stats=stats.to_dict() if stats else None)
+            leaf = reply_id
+        if args.stats and stats is not None:
+            stderr.write(json.dumps(stats.to_dict()) + "\n")
             stderr.flush()
+    return 0
+
+
+def _stream_reply(
+    engine: Engine, history: list[Message], params: SamplingParams, stdout: TextIO,
+    store: HistoryStore | None, reply_id: str | None,
+) -> tuple[str, GenerationStats | None]:
+    """Print the reply as it streams, saving it to the store at intervals; Ctrl+C stops it."""
+    stream = engine.chat(history, params)
+    reply: list[str] = []
+    last_save = time.monotonic()
+    try:
+        for piece in stream:
+            reply.append(piece)
+            stdout.write(piece)
+            stdout.flush()
+            if store is not None and reply_id is not None and time.monotonic() - last_save >= PARTIAL_SAVE_INTERVAL_S:
+                store.update_message(reply_id, content="".join(reply))
+                last_save = time.monotonic()
+    except KeyboardInterrupt:
+        engine.cancel.set()
+        reply.extend(stream)  # drain: the engine records stats and the KV cache state
+    stdout.write("\n")
+    stdout.flush()
+    return "".join(reply), stream.stats
+
+
+def run_history(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
+    store = open_history(paths, stderr)
+    action = args.history_command or "list"
+    if action == "list":
+        for c in store.conversations(include_archived=True):
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated_at))
+            flags = ("📌 " if c.pinned else "") + ("(archived) " if c.archived else "")
+            stdout.write(f"{c.id[:8]}  {when}  {flags}{c.title}\n")
+    elif action == "export":
+        conv = store.find_conversation(args.id)
+        text = (
+            store.export_markdown(conv.id) if args.format == "md"
+            else json.dumps(store.export_json(conv.id), indent=2, ensure_ascii=False) + "\n"
+        )
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+        else:
+            stdout.write(text)
+    elif action == "import":
+        try:
+            data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise KnownError(f"Cannot read {args.file} as a JSON conversation: {exc}.") from None
+        conv = store.import_json(data)
+        stdout.write(f"imported {conv.id[:8]}  {conv.title}\n")
     return 0
 
 

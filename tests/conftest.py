@@ -29,6 +29,12 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_long_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The "Hello world." model with a 128k context: a reply that runs for many seconds."""
+    return write_tiny_model(tmp_path_factory.mktemp("models") / "tiny-long.gguf", context_length=131072)
+
+
+@pytest.fixture(scope="session")
 def tiny_eos_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Says " Helloé!" (the é as two byte tokens) and then ends its turn."""
     return write_tiny_model(

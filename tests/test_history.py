@@ -1,0 +1,180 @@
+"""The history store on a real SQLite file: tree branches, search, export/import, migration, recovery."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from chatapp.core import history
+from chatapp.core.errors import KnownError
+from chatapp.core.history import HistoryStore
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> HistoryStore:
+    s = HistoryStore(tmp_path / "history.sqlite3")
+    yield s
+    s.close()
+
+
+def _chat(store: HistoryStore) -> tuple[str, list[str]]:
+    conv = store.create_conversation(model="demo", settings={"temperature": 0.7}, system_prompt="Be brief.")
+    ids, parent = [], None
+    for role, text in [("user", "What is Python?"), ("assistant", "A programming language."),
+                       ("user", "Who made it?"), ("assistant", "Guido van Rossum.")]:
+        parent = store.add_message(conv.id, role, text, parent_id=parent).id
+        ids.append(parent)
+    return conv.id, ids
+
+
+def test_title_comes_from_the_first_message_and_can_be_renamed(store: HistoryStore) -> None:
+    conv_id, _ = _chat(store)
+    assert store.conversation(conv_id).title == "What is Python?"
+    assert store.update_conversation(conv_id, title="Python").title == "Python"
+
+
+def test_active_path_and_wal(store: HistoryStore) -> None:
+    conv_id, ids = _chat(store)
+    assert [m.id for m in store.active_path(conv_id)] == ids
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_regenerate_and_edit_make_branches(store: HistoryStore) -> None:
+    conv_id, ids = _chat(store)
+    # Regenerate the last reply: a sibling of ids[3].
+    regen = store.add_message(conv_id, "assistant", "Guido, in 1991.", parent_id=ids[2])
+    assert store.branch(regen.id) == history.Branch(1, 2, (ids[3], regen.id))
+    assert [m.content for m in store.active_path(conv_id)][-1] == "Guido, in 1991."
+    # Edit the second question: a sibling of ids[2], with its own reply.
+    edited = store.add_message(conv_id, "user", "When was it made?", parent_id=ids[1])
+    store.add_message(conv_id, "assistant", "1991.", parent_id=edited.id)
+    assert [m.content for m in store.active_path(conv_id)][-2:] == ["When was it made?", "1991."]
+    # Flip back to the first version of the question: its newest reply comes with it.
+    path = store.switch_to(ids[2])
+    assert [m.content for m in path][-2:] == ["Who made it?", "Guido, in 1991."]
+    assert store.branch(ids[2]).count == 2
+    engine_msgs = history.to_engine_messages("Be brief.", path)
+    assert [m.role for m in engine_msgs] == ["system", "user", "assistant", "user", "assistant"]
+
+
+def test_full_text_search_finds_prefixes_and_highlights(store: HistoryStore) -> None:
+    conv_id, ids = _chat(store)
+    other = store.create_conversation()
+    store.add_message(other.id, "user", "Pythons are snakes")
+    hits = store.search("pyth")
+    assert {h.message_id for h in hits} >= {ids[0]}
+    assert all("[[" in h.snippet for h in hits)
+    hit = next(h for h in store.search("rossum") if h.conversation_id == conv_id)
+    assert hit.message_id == ids[3] and "[[Rossum]]" in hit.snippet
+    store.update_message(ids[3], content="Someone else.")
+    assert store.search("rossum") == []  # the index follows edits
+    for operator_like in ('"', "*", "(", "a:b", "NOT"):  # FTS syntax in user input is matched as text
+        assert store.search(operator_like) == []
+
+
+def test_export_import_round_trip_is_exact(store: HistoryStore) -> None:
+    conv_id, ids = _chat(store)
+    store.add_message(conv_id, "assistant", "Guido, in 1991.", parent_id=ids[2],
+                      stats={"completion_tokens": 5, "tokens_per_s": 41.5})
+    exported = store.export_json(conv_id)
+    assert exported["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert exported["messages"][-1] == {"role": "assistant", "content": "Guido, in 1991."}
+    text = json.dumps(exported, sort_keys=True)
+    imported = store.import_json(json.loads(text))
+    assert imported.id != conv_id
+    assert json.dumps(store.export_json(imported.id), sort_keys=True) == text
+
+
+def test_markdown_export(store: HistoryStore) -> None:
+    conv_id, _ = _chat(store)
+    md = store.export_markdown(conv_id)
+    assert md.startswith("# What is Python?\n")
+    assert "## System\n\nBe brief." in md
+    assert "## You\n\nWho made it?" in md and "## Assistant\n\nGuido van Rossum." in md
+
+
+def test_import_rejects_foreign_files(store: HistoryStore) -> None:
+    with pytest.raises(KnownError, match="not a chatapp conversation export"):
+        store.import_json({"messages": []})
+    with pytest.raises(KnownError, match="damaged"):
+        store.import_json({"format": "chatapp.conversation", "tree": [{"id": "m0"}], "title": "x",
+                           "created_at": 0, "updated_at": 0})
+    assert store.conversations() == []
+
+
+def test_delete_removes_messages_and_search_entries(store: HistoryStore) -> None:
+    conv_id, _ = _chat(store)
+    store.delete_conversation(conv_id)
+    assert store.conversations() == []
+    assert store.search("python") == []
+    assert store.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 0
+
+
+def test_pinned_first_archived_hidden(store: HistoryStore) -> None:
+    a, _ = _chat(store)
+    b, _ = _chat(store)
+    store.update_conversation(a, pinned=True)
+    assert [c.id for c in store.conversations()] == [a, b]
+    store.update_conversation(b, archived=True)
+    assert [c.id for c in store.conversations()] == [a]
+    assert len(store.conversations(include_archived=True)) == 2
+
+
+def test_streaming_reply_left_behind_is_marked_interrupted(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    s = HistoryStore(path)
+    conv = s.create_conversation()
+    user = s.add_message(conv.id, "user", "hi")
+    reply = s.add_message(conv.id, "assistant", "partial rep", parent_id=user.id, status=history.STREAMING)
+    s.db.close()  # no goodbye: like a killed process
+    s2 = HistoryStore(path)
+    assert s2.interrupted == [reply.id]
+    assert s2.message(reply.id).status == history.INTERRUPTED
+    assert s2.message(reply.id).content == "partial rep"
+
+
+def test_migrates_a_version_1_database(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    for statement in history._split_sql(history.MIGRATIONS[0]):
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c1', 'Old chat', 1, 2)")
+    db.execute("INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at)"
+               " VALUES ('m1', 'c1', NULL, 'user', 'an old question about lizards', 1)")
+    db.execute("UPDATE conversations SET active_leaf = 'm1'")
+    db.close()
+    s = HistoryStore(path)
+    assert s.db.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION
+    conv = s.conversation("c1")
+    assert (conv.title, conv.pinned) == ("Old chat", False)
+    assert s.active_path("c1")[0].stats == {}
+    assert s.search("lizard")[0].message_id == "m1"
+
+
+def test_refuses_a_database_from_a_newer_version(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {history.SCHEMA_VERSION + 5}")
+    db.close()
+    with pytest.raises(KnownError, match="written by a newer chatapp"):
+        HistoryStore(path)
+    assert path.exists()  # left alone
+
+
+def test_corrupted_database_is_moved_aside_and_a_fresh_one_started(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    s = HistoryStore(path)
+    _chat(s)
+    s.close()
+    raw = bytearray(path.read_bytes())
+    raw[0:16] = b"this is garbage!"
+    path.write_bytes(bytes(raw))
+    s2 = HistoryStore(path)
+    assert s2.notice and "could not be read" in s2.notice and "moved to" in s2.notice
+    assert s2.conversations() == []
+    aside = list(tmp_path.glob("history.sqlite3.unreadable-*"))
+    assert aside and aside[0].read_bytes()[:16] == b"this is garbage!"
