@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_chat(args, paths, sys.stdin, sys.stdout, sys.stderr)
         if args.command == "history":
             return run_history(args, paths, sys.stdout, sys.stderr)
-        return run_gui(args.model)
+        return run_gui(args.model, paths)
     except KnownError as exc:
         print(f"chatapp: {exc}", file=sys.stderr)
         return 1
@@ -89,9 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def run_gui(model: str | None) -> int:
-    print("chatapp: the desktop window is not available in this build yet; use `chatapp chat`.", file=sys.stderr)
-    return 2
+def run_gui(model: str | None, paths: AppPaths) -> int:
+    from chatapp.app import run
+
+    return run(model, paths)
 
 
 def _sampling(args: argparse.Namespace) -> SamplingParams:

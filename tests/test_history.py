@@ -178,3 +178,9 @@ def test_corrupted_database_is_moved_aside_and_a_fresh_one_started(tmp_path: Pat
     assert s2.conversations() == []
     aside = list(tmp_path.glob("history.sqlite3.unreadable-*"))
     assert aside and aside[0].read_bytes()[:16] == b"this is garbage!"
+
+
+def test_delete_message_moves_the_active_leaf_up(store: HistoryStore) -> None:
+    conv_id, ids = _chat(store)
+    store.delete_message(ids[2])  # the second question and its reply
+    assert [m.id for m in store.active_path(conv_id)] == ids[:2]

@@ -293,15 +293,26 @@ class Engine:
         )
 
     # ----- generation --------------------------------------------------------------------------------
-    def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams()) -> ChatStream:
-        """Stream the assistant's reply to `messages` (ending with the user's new message)."""
+    def chat(
+        self,
+        messages: Sequence[Message],
+        params: SamplingParams = SamplingParams(),
+        cancel: threading.Event | None = None,
+        reply_prefix: str = "",
+    ) -> ChatStream:
+        """Stream the assistant's reply to `messages` (ending with the user's new message).
+
+        `cancel`: an event owned by this one request (the GUI sets it from another thread, even before
+        generation starts); without one, `self.cancel` is cleared and used.
+        `reply_prefix`: text the reply already starts with (continuing an interrupted reply); the stream
+        yields only what follows it.
+        """
         started = time.perf_counter()
         prepared = self.prepare(messages, params.max_tokens)
-        prepared = PreparedPrompt(
-            prepared.text, self.tokenize_reusing_cache(prepared.text), prepared.messages, prepared.dropped_messages
-        )
+        text = prepared.text + reply_prefix
+        prepared = PreparedPrompt(text, self.tokenize_reusing_cache(text), prepared.messages, prepared.dropped_messages)
         stream = ChatStream(iter(()))
-        stream._pieces = self._generate(prepared, params, started, stream)
+        stream._pieces = self._generate(prepared, params, started, stream, cancel)
         return stream
 
     def complete(self, prompt: str, params: SamplingParams = SamplingParams()) -> ChatStream:
@@ -330,10 +341,13 @@ class Engine:
         return min(n, len(tokens) - 1)
 
     def _generate(
-        self, prepared: PreparedPrompt, params: SamplingParams, started: float, stream: ChatStream
+        self, prepared: PreparedPrompt, params: SamplingParams, started: float, stream: ChatStream,
+        cancel: threading.Event | None = None,
     ) -> Iterator[str]:
         llm = self._require()
-        self.cancel.clear()
+        if cancel is None:
+            cancel = self.cancel
+            cancel.clear()
         n_ctx = llm.n_ctx()
         reused = self.cached_prefix(prepared.tokens)
         llm.set_seed(params.seed if params.seed >= 0 else random.randrange(2**31))
@@ -358,7 +372,7 @@ class Engine:
                 last_at = time.perf_counter()
                 if generated == 0:
                     first_at = last_at
-                if self.cancel.is_set():
+                if cancel.is_set():
                     reason = FinishReason.CANCELLED
                     break
                 if is_eog(llm._model.vocab, token):
@@ -370,7 +384,7 @@ class Engine:
                     yield piece
                 if hit_stop:
                     break
-                if self.cancel.is_set():
+                if cancel.is_set():
                     reason = FinishReason.CANCELLED
                     break
                 if generated >= params.max_tokens:

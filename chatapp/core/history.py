@@ -312,6 +312,23 @@ class HistoryStore:
         if sets:
             self.db.execute(f"UPDATE messages SET {', '.join(sets)} WHERE id = ?", (*values, msg_id))
 
+    def delete_message(self, msg_id: str) -> None:
+        """Remove a message and the replies below it; the active leaf moves to its parent."""
+        msg = self.message(msg_id)
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute(
+                "UPDATE conversations SET active_leaf = ? WHERE id = ? AND active_leaf IN"
+                " (WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT m.id FROM messages m JOIN sub"
+                " ON m.parent_id = sub.id) SELECT id FROM sub)",
+                (msg.parent_id, msg.conversation_id, msg_id),
+            )
+            self.db.execute("DELETE FROM messages WHERE id = ?", (msg_id,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
     def message(self, msg_id: str) -> StoredMessage:
         row = self.db.execute("SELECT * FROM messages WHERE id = ?", (msg_id,)).fetchone()
         if row is None:

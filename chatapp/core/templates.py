@@ -143,7 +143,7 @@ class ChatTemplate:
             raise
         except SecurityError as exc:
             raise TemplateError(f"The {self.name} template tried something unsafe and was stopped ({exc}).") from None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure inside untrusted template code
             raise TemplateError(f"The {self.name} template failed to render: {str(exc).rstrip('.')}.") from None
 
 

@@ -1,0 +1,93 @@
+"""The composition root of the desktop app: paths, settings, store, controllers, window.
+
+Kept light at import time: PySide6 and the core's plain-Python modules only. llama_cpp is imported
+by the worker thread when the first model loads, after the window is on screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from chatapp import __version__
+from chatapp.core.errors import KnownError
+from chatapp.core.history import HistoryStore
+from chatapp.core.library import resolve_model
+from chatapp.core.logs import setup_logging
+from chatapp.core.paths import AppPaths
+from chatapp.core.settings import load_settings
+from chatapp.services.chat_session import ChatSession
+from chatapp.services.inference import InferenceController
+from chatapp.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+
+def resource_path(name: str) -> Path:
+    """resources/ next to the package, or inside a PyInstaller bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    return (Path(bundle) / "resources" / name) if bundle else RESOURCES / name
+
+
+class App:
+    """Owns the long-lived objects so tests can build the real app and drive it."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        paths.ensure()
+        setup_logging(paths.log_file)
+        self.paths = paths
+        self.settings = load_settings(paths.settings_file)
+        self.store = HistoryStore(paths.database)
+        self.inference = InferenceController()
+        self.session = ChatSession(self.store, self.inference, self.settings, paths.settings_file)
+        self.qsettings = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+        self.window = MainWindow(self.session, self.inference, self.qsettings, paths.models_dir)
+        if self.store.notice:
+            self.window.show_error(self.store.notice)
+        elif self.store.interrupted:
+            self.window.show_error(
+                "A reply was cut off when chatapp last closed unexpectedly; it is marked “interrupted”. "
+                "Open the chat to continue or regenerate it."
+            )
+
+    def start(self, model: str | None) -> None:
+        """Open the last conversation and the given (or last used) model."""
+        last = self.qsettings.value("window/last_conversation", "")
+        if isinstance(last, str) and last:
+            with contextlib.suppress(KnownError):
+                self.session.open_conversation(last)
+        spec = model or self.settings.last_model
+        if not spec:
+            self.window.show_first_run()
+            return
+        try:
+            self.window.load_model(resolve_model(spec, self.paths.models_dir))
+        except KnownError as exc:
+            self.window.show_first_run()
+            self.window.show_error(str(exc))
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def run(model: str | None, paths: AppPaths) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("chatapp")
+    app.setApplicationVersion(__version__)
+    icon = resource_path("icons/chatapp.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    chat_app = App(paths)
+    chat_app.window.show()
+    # Load after the first paint, so the window appears before llama.cpp is even imported.
+    QTimer.singleShot(0, lambda: chat_app.start(model))
+    code = app.exec()
+    chat_app.close()
+    return int(code)

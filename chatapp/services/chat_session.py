@@ -1,0 +1,336 @@
+"""What a user does in a chat, on the GUI thread: send, stop, regenerate, edit, switch branches.
+
+Ties the history store (what is said) to the inference controller (who says it). Every message goes
+to disk before the model sees it; a reply is saved as it streams (at most PARTIAL_SAVE_INTERVAL_S
+behind) and finished with its stats, so closing or crashing never loses a finished message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from chatapp.core import templates
+from chatapp.core.errors import KnownError
+from chatapp.core.history import (
+    CANCELLED,
+    COMPLETE,
+    INTERRUPTED,
+    STREAMING,
+    Conversation,
+    HistoryStore,
+    StoredMessage,
+    to_engine_messages,
+)
+from chatapp.core.settings import AppSettings, save_settings
+from chatapp.core.templates import ChatTemplate
+from chatapp.core.types import GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
+from chatapp.services.inference import InferenceController, Preview, is_cancelled
+
+log = logging.getLogger(__name__)
+PARTIAL_SAVE_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """The settings a conversation carries (defaults come from the app settings)."""
+
+    sampling: SamplingParams
+    template: str  # "auto", a preset name, or "custom"
+    custom_template: str
+    system_prompt: str
+
+    def chat_template(self) -> ChatTemplate | None:
+        if self.template == "custom":
+            return templates.custom(self.custom_template)
+        return templates.from_choice(self.template)
+
+    def to_store(self) -> dict[str, object]:
+        return {**self.sampling.to_dict(), "template": self.template, "custom_template": self.custom_template}
+
+
+class ChatSession(QObject):
+    conversationsChanged = Signal()
+    conversationOpened = Signal(object)  # Conversation or None (a new, unsaved chat)
+    pathChanged = Signal(list)  # list[StoredMessage]: redraw the chat
+    replyStarted = Signal(object)  # StoredMessage (the assistant placeholder)
+    replyDelta = Signal(str, str)  # message id, new text
+    replyFinished = Signal(object)  # StoredMessage, final
+    errorOccurred = Signal(str)
+    busyChanged = Signal()  # read `busy`
+
+    def __init__(
+        self, store: HistoryStore, inference: InferenceController, settings: AppSettings, settings_path: Path,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.inference = inference
+        self.app_settings = settings
+        self.settings_path = settings_path
+        self.conversation: Conversation | None = None
+        self.path: list[StoredMessage] = []
+        self._reply: StoredMessage | None = None
+        self._reply_prefix = ""
+        self._reply_text: list[str] = []
+        self._last_save = 0.0
+        self._request_id = 0
+        inference.replyTokens.connect(self._on_tokens)
+        inference.replyFinished.connect(self._on_finished)
+        inference.replyFailed.connect(self._on_failed)
+        inference.modelLoaded.connect(self._on_model_loaded)
+
+    # ----- settings ------------------------------------------------------------------------------------
+    def settings(self) -> ChatSettings:
+        d = self.app_settings
+        defaults = ChatSettings(d.sampling, d.template, d.custom_template, d.system_prompt)
+        if self.conversation is None:
+            return defaults
+        stored = dict(self.conversation.settings)
+        template = str(stored.pop("template", self.conversation.template or defaults.template))
+        custom = str(stored.pop("custom_template", defaults.custom_template))
+        try:
+            sampling = SamplingParams(**{**defaults.sampling.to_dict(), **stored})
+        except (KnownError, TypeError):
+            sampling = defaults.sampling
+        return ChatSettings(sampling, template, custom, self.conversation.system_prompt)
+
+    def apply_settings(self, chat: ChatSettings) -> None:
+        """Used from the next reply on; also becomes the default for new chats."""
+        chat.chat_template()  # raises TemplateError for a bad custom template before anything is saved
+        self.app_settings = self.app_settings.with_changes(
+            sampling=chat.sampling, template=chat.template, custom_template=chat.custom_template,
+            system_prompt=chat.system_prompt,
+        )
+        save_settings(self.settings_path, self.app_settings)
+        if self.conversation is not None:
+            self.conversation = self.store.update_conversation(
+                self.conversation.id, settings=chat.to_store(), template=chat.template,
+                system_prompt=chat.system_prompt,
+            )
+
+    def apply_load_options(self, options: LoadOptions) -> None:
+        self.app_settings = self.app_settings.with_changes(load=options)
+        save_settings(self.settings_path, self.app_settings)
+
+    def load_model(self, path: Path) -> None:
+        try:
+            template = self.settings().chat_template()
+        except KnownError as exc:
+            self.errorOccurred.emit(str(exc))
+            template = None
+        self.inference.load_model(path, self.app_settings.load, template)
+
+    @Slot(object)
+    def _on_model_loaded(self, summary: ModelSummary) -> None:
+        self.app_settings = self.app_settings.with_changes(last_model=summary.path)
+        save_settings(self.settings_path, self.app_settings)
+
+    def request_preview(self, chat: ChatSettings, draft: str) -> None:
+        """Render the prompt the next reply would get (with `draft` as the new message)."""
+        try:
+            template = chat.chat_template()
+        except KnownError as exc:
+            self.inference.previewReady.emit(Preview(0, "", 0, "", str(exc)))
+            return
+        messages = [*to_engine_messages(chat.system_prompt, self.path), Message("user", draft or "…")]
+        self.inference.preview(messages, template)
+
+    # ----- conversations --------------------------------------------------------------------------------
+    def new_conversation(self) -> None:
+        self.stop()
+        self.conversation = None
+        self.path = []
+        self.conversationOpened.emit(None)
+        self.pathChanged.emit(self.path)
+
+    def open_conversation(self, conv_id: str) -> None:
+        self.stop()
+        self.conversation = self.store.conversation(conv_id)
+        self.path = self.store.active_path(conv_id)
+        self.conversationOpened.emit(self.conversation)
+        self.pathChanged.emit(self.path)
+
+    def rename(self, conv_id: str, title: str) -> None:
+        self.store.update_conversation(conv_id, title=title.strip() or "Untitled")
+        self.conversationsChanged.emit()
+
+    def delete(self, conv_id: str) -> None:
+        if self.conversation is not None and self.conversation.id == conv_id:
+            self.new_conversation()
+        self.store.delete_conversation(conv_id)
+        self.conversationsChanged.emit()
+
+    # ----- chatting ---------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._reply is not None
+
+    def send(self, text: str) -> bool:
+        """Save the message and ask for a reply. False (and an error signal) if it cannot be sent now."""
+        if not text.strip():
+            return False
+        if not self._ready():
+            return False
+        if self.conversation is None:
+            chat = self.settings()
+            self.conversation = self.store.create_conversation(
+                model=self._model_name(), settings=chat.to_store(), system_prompt=chat.system_prompt,
+                template=chat.template,
+            )
+            self.conversationOpened.emit(self.conversation)
+        parent = self.path[-1].id if self.path else None
+        user = self.store.add_message(self.conversation.id, "user", text, parent_id=parent)
+        self.path = [*self.path, user]
+        self.conversationsChanged.emit()
+        self.pathChanged.emit(self.path)
+        self._start_reply(parent_id=user.id)
+        return True
+
+    def regenerate(self) -> None:
+        """A new sibling for the last reply (the old one stays, one ‹ › click away)."""
+        if not self.path or not self._ready():
+            return
+        last = self.path[-1]
+        if last.role == "assistant":
+            self.path = self.path[:-1]
+        if not self.path:
+            return
+        self.pathChanged.emit(self.path)
+        self._start_reply(parent_id=self.path[-1].id)
+
+    def edit(self, msg_id: str, new_text: str) -> None:
+        """Resend an earlier user message, changed, as a new branch from the same point."""
+        if not new_text.strip() or not self._ready() or self.conversation is None:
+            return
+        index = next(i for i, m in enumerate(self.path) if m.id == msg_id)
+        edited = self.store.add_message(
+            self.conversation.id, "user", new_text, parent_id=self.path[index].parent_id
+        )
+        self.path = [*self.path[:index], edited]
+        self.pathChanged.emit(self.path)
+        self._start_reply(parent_id=edited.id)
+
+    def continue_reply(self, msg_id: str) -> None:
+        """Carry on an interrupted reply from where it stopped."""
+        if not self._ready() or self.conversation is None:
+            return
+        index = next(i for i, m in enumerate(self.path) if m.id == msg_id)
+        self._start_reply(parent_id=self.path[index].parent_id, continuing=self.path[index])
+
+    def switch_branch(self, msg_id: str, step: int) -> None:
+        if self.busy:
+            return
+        branch = self.store.branch(msg_id)
+        target = branch.index + step
+        if 0 <= target < branch.count:
+            self.path = self.store.switch_to(branch.sibling_ids[target])
+            self.pathChanged.emit(self.path)
+
+    def stop(self) -> None:
+        if self.busy:
+            self.inference.cancel()
+
+    # ----- the reply in flight -------------------------------------------------------------------------------
+    def _ready(self) -> bool:
+        if self.busy:
+            self.errorOccurred.emit("A reply is still being written; stop it first.")
+            return False
+        if self.inference.summary is None:
+            self.errorOccurred.emit(
+                "No model is loaded yet." if not self.inference.loading else "The model is still loading."
+            )
+            return False
+        return True
+
+    def _model_name(self) -> str:
+        return self.inference.summary.name if self.inference.summary else ""
+
+    def _start_reply(self, parent_id: str | None, continuing: StoredMessage | None = None) -> None:
+        assert self.conversation is not None
+        chat = self.settings()
+        try:
+            template = chat.chat_template()
+        except KnownError as exc:
+            self.errorOccurred.emit(str(exc))
+            return
+        history = self.path if continuing is None else self.path[: self.path.index(continuing)]
+        messages = to_engine_messages(chat.system_prompt, history)
+        if continuing is not None:
+            self._reply = continuing
+            self._reply_prefix = continuing.content
+            self.store.update_message(continuing.id, status=STREAMING)
+        else:
+            self._reply = self.store.add_message(
+                self.conversation.id, "assistant", "", parent_id=parent_id, status=STREAMING,
+                model=self._model_name(),
+            )
+            self._reply_prefix = ""
+            self.path = [*self.path, self._reply]
+        self._reply_text = []
+        self._last_save = time.monotonic()
+        self._request_id = self.inference.send(messages, chat.sampling, template, reply_prefix=self._reply_prefix)
+        self.replyStarted.emit(self._reply)
+        self.busyChanged.emit()
+
+    @Slot(int, str)
+    def _on_tokens(self, request_id: int, text: str) -> None:
+        if self._reply is None or request_id != self._request_id:
+            return
+        self._reply_text.append(text)
+        self.replyDelta.emit(self._reply.id, text)
+        if time.monotonic() - self._last_save >= PARTIAL_SAVE_INTERVAL_S:
+            self.store.update_message(self._reply.id, content=self._current_text())
+            self._last_save = time.monotonic()
+
+    def _current_text(self) -> str:
+        return self._reply_prefix + "".join(self._reply_text)
+
+    @Slot(int, object)
+    def _on_finished(self, request_id: int, stats: GenerationStats | None) -> None:
+        if self._reply is None or request_id != self._request_id:
+            return
+        status = CANCELLED if is_cancelled(stats) else COMPLETE
+        stats_dict = stats.to_dict() if stats else {}
+        if stats:
+            stats_dict["model"] = self._model_name()
+        self._finish(status, stats_dict)
+
+    @Slot(int, str)
+    def _on_failed(self, request_id: int, message: str) -> None:
+        if self._reply is None or request_id != self._request_id:
+            return
+        reply = self._reply
+        if not self._current_text() and not self._reply_prefix:
+            # Nothing was written: drop the empty placeholder; the user's message stays, ready to resend.
+            self.store.delete_message(reply.id)
+            self.path = [m for m in self.path if m.id != reply.id]
+            self._reply = None
+            self.pathChanged.emit(self.path)
+            self.busyChanged.emit()
+        else:
+            self._finish(INTERRUPTED, {})
+        self.errorOccurred.emit(message)
+
+    def _finish(self, status: str, stats: dict[str, object]) -> None:
+        assert self._reply is not None
+        self.store.update_message(self._reply.id, content=self._current_text(), status=status, stats=stats)
+        final = self.store.message(self._reply.id)
+        self.path = [final if m.id == final.id else m for m in self.path]
+        self._reply = None
+        self.replyFinished.emit(final)
+        self.busyChanged.emit()
+        self.conversationsChanged.emit()
+
+    def shutdown(self) -> None:
+        """Save what has been written of a reply in flight; ignore anything the worker still sends."""
+        if self._reply is not None:
+            self.store.update_message(self._reply.id, content=self._current_text(), status=INTERRUPTED)
+            self._reply = None
+        self.inference.replyTokens.disconnect(self._on_tokens)
+        self.inference.replyFinished.disconnect(self._on_finished)
+        self.inference.replyFailed.disconnect(self._on_failed)
+        self.inference.modelLoaded.disconnect(self._on_model_loaded)

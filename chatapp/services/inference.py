@@ -1,0 +1,281 @@
+"""The model's thread: `InferenceWorker` owns the engine inside one QThread; `InferenceController`
+is its face on the GUI thread.
+
+Protocol (see docs/ARCHITECTURE.md):
+- requests are frozen dataclasses sent by queued signals (they cross threads by identity);
+- the worker emits text in batches (every BATCH_INTERVAL_S) and exactly one terminal signal per
+  request, `finished` or `failed`, from a try/finally;
+- cancel is a `threading.Event` inside each request, set directly from the GUI thread (a queued
+  "stop" slot would only run after the generation loop ended);
+- the controller relays through bound slots (so handlers run on the GUI thread) and drops signals
+  for requests that are no longer current.
+The GUI thread never imports llama_cpp: the engine imports it lazily, on the worker thread, at load.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from chatapp.core.engine import Engine
+from chatapp.core.errors import KnownError
+from chatapp.core.templates import ChatTemplate
+from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
+
+log = logging.getLogger(__name__)
+BATCH_INTERVAL_S = 0.04
+SHUTDOWN_WAIT_MS = 2000
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    request_id: int
+    path: Path
+    options: LoadOptions
+    template: ChatTemplate | None  # None: auto
+    cancel: threading.Event = field(default_factory=threading.Event, compare=False)
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    request_id: int
+    messages: tuple[Message, ...]
+    params: SamplingParams
+    template: ChatTemplate | None
+    reply_prefix: str = ""  # continuing an interrupted reply
+    cancel: threading.Event = field(default_factory=threading.Event, compare=False)
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    request_id: int
+    messages: tuple[Message, ...]
+    template: ChatTemplate | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    request_id: int
+    text: str
+    token_count: int
+    template_name: str
+    error: str = ""
+
+
+class InferenceWorker(QObject):
+    """Lives on the inference thread for the app's whole life; the only code that touches the model."""
+
+    loadProgress = Signal(int, float)
+    loaded = Signal(int, object)  # request id, ModelSummary
+    tokens = Signal(int, str)
+    finished = Signal(int, object)  # request id, GenerationStats
+    failed = Signal(int, str)  # request id, message for the user
+    previewReady = Signal(object)  # Preview
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engine = Engine()
+
+    @Slot(object)
+    def load(self, request: LoadRequest) -> None:
+        try:
+            summary = self.engine.load(
+                request.path, request.options, request.template,
+                progress=lambda f: self._load_progress(request, f),
+            )
+        except KnownError as exc:
+            self.failed.emit(request.request_id, str(exc))
+        except Exception as exc:
+            log.exception("model load failed")
+            self.failed.emit(request.request_id, f"Loading the model failed unexpectedly: {exc}")
+        else:
+            self.loaded.emit(request.request_id, summary)
+
+    def _load_progress(self, request: LoadRequest, fraction: float) -> bool:
+        self.loadProgress.emit(request.request_id, fraction)
+        return not request.cancel.is_set()
+
+    @Slot(object)
+    def generate(self, request: GenerateRequest) -> None:
+        stats: GenerationStats | None = None
+        error: str | None = None
+        try:
+            if request.cancel.is_set():
+                return
+            self.engine.set_template(request.template)
+            stream = self.engine.chat(
+                request.messages, request.params, cancel=request.cancel, reply_prefix=request.reply_prefix
+            )
+            pending: list[str] = []
+            last_emit = time.monotonic()
+            for piece in stream:
+                pending.append(piece)
+                now = time.monotonic()
+                if now - last_emit >= BATCH_INTERVAL_S:
+                    self.tokens.emit(request.request_id, "".join(pending))
+                    pending.clear()
+                    last_emit = now
+            if pending:
+                self.tokens.emit(request.request_id, "".join(pending))
+            stats = stream.stats
+        except KnownError as exc:
+            error = str(exc)
+        except Exception as exc:
+            log.exception("generation failed")
+            error = f"Generation failed unexpectedly: {exc}"
+        finally:
+            if error is not None:
+                self.failed.emit(request.request_id, error)
+            else:
+                self.finished.emit(request.request_id, stats)
+
+    @Slot(object)
+    def preview(self, request: PreviewRequest) -> None:
+        try:
+            if not self.engine.loaded:
+                raise KnownError("Load a model to preview its prompt.")
+            template = self.engine.set_template(request.template)
+            text = self.engine.render(request.messages)
+            preview = Preview(request.request_id, text, self.engine.count_tokens(text), template.name)
+        except KnownError as exc:
+            preview = Preview(request.request_id, "", 0, "", str(exc))
+        self.previewReady.emit(preview)
+
+    @Slot()
+    def unload(self) -> None:
+        self.engine.unload()
+
+
+class InferenceController(QObject):
+    """GUI-thread API to the worker. Signals here are always delivered on the GUI thread."""
+
+    loadStarted = Signal(str)
+    loadProgress = Signal(float)
+    modelLoaded = Signal(object)  # ModelSummary
+    modelFailed = Signal(str)
+    replyTokens = Signal(int, str)
+    replyFinished = Signal(int, object)  # request id, GenerationStats or None (cancelled before start)
+    replyFailed = Signal(int, str)
+    previewReady = Signal(object)  # Preview
+
+    _requestLoad = Signal(object)
+    _requestGenerate = Signal(object)
+    _requestPreview = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ids = itertools.count(1)
+        self._thread = QThread()
+        self._thread.setObjectName("inference")
+        self._worker = InferenceWorker()
+        self._worker.moveToThread(self._thread)
+        self._requestLoad.connect(self._worker.load)
+        self._requestGenerate.connect(self._worker.generate)
+        self._requestPreview.connect(self._worker.preview)
+        self._worker.loadProgress.connect(self._on_load_progress)
+        self._worker.loaded.connect(self._on_loaded)
+        self._worker.tokens.connect(self._on_tokens)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.previewReady.connect(self._on_preview)
+        self._thread.start()
+        self._load: LoadRequest | None = None
+        self._generation: GenerateRequest | None = None
+        self._preview_id = 0
+        self.summary: ModelSummary | None = None
+
+    # ----- requests ----------------------------------------------------------------------------------
+    def load_model(self, path: Path, options: LoadOptions, template: ChatTemplate | None) -> None:
+        self.cancel()
+        if self._load is not None:
+            self._load.cancel.set()
+        self._load = LoadRequest(next(self._ids), path, options, template)
+        self.summary = None
+        self.loadStarted.emit(str(path))
+        self._requestLoad.emit(self._load)
+
+    def send(
+        self, messages: Sequence[Message], params: SamplingParams, template: ChatTemplate | None,
+        reply_prefix: str = "",
+    ) -> int:
+        self.cancel()
+        self._generation = GenerateRequest(next(self._ids), tuple(messages), params, template, reply_prefix)
+        self._requestGenerate.emit(self._generation)
+        return self._generation.request_id
+
+    def preview(self, messages: Sequence[Message], template: ChatTemplate | None) -> None:
+        self._preview_id = next(self._ids)
+        self._requestPreview.emit(PreviewRequest(self._preview_id, tuple(messages), template))
+
+    def cancel(self) -> None:
+        """Stop the current reply within one token (the event is read by the worker per token)."""
+        if self._generation is not None:
+            self._generation.cancel.set()
+
+    @property
+    def generating(self) -> bool:
+        return self._generation is not None
+
+    @property
+    def loading(self) -> bool:
+        return self._load is not None
+
+    def shutdown(self) -> bool:
+        """Stop everything and join the thread; True if it ended within SHUTDOWN_WAIT_MS."""
+        self.cancel()
+        if self._load is not None:
+            self._load.cancel.set()
+        self._thread.quit()
+        ok = bool(self._thread.wait(SHUTDOWN_WAIT_MS))
+        if ok:
+            self._worker.engine.unload()
+        return ok
+
+    # ----- relays (GUI thread) ------------------------------------------------------------------------
+    @Slot(int, float)
+    def _on_load_progress(self, request_id: int, fraction: float) -> None:
+        if self._load is not None and request_id == self._load.request_id:
+            self.loadProgress.emit(fraction)
+
+    @Slot(int, object)
+    def _on_loaded(self, request_id: int, summary: ModelSummary) -> None:
+        if self._load is not None and request_id == self._load.request_id:
+            self._load = None
+            self.summary = summary
+            self.modelLoaded.emit(summary)
+
+    @Slot(int, str)
+    def _on_tokens(self, request_id: int, text: str) -> None:
+        if self._generation is not None and request_id == self._generation.request_id:
+            self.replyTokens.emit(request_id, text)
+
+    @Slot(int, object)
+    def _on_finished(self, request_id: int, stats: GenerationStats | None) -> None:
+        if self._generation is not None and request_id == self._generation.request_id:
+            self._generation = None
+            self.replyFinished.emit(request_id, stats)
+
+    @Slot(int, str)
+    def _on_failed(self, request_id: int, message: str) -> None:
+        if self._load is not None and request_id == self._load.request_id:
+            self._load = None
+            self.modelFailed.emit(message)
+        elif self._generation is not None and request_id == self._generation.request_id:
+            self._generation = None
+            self.replyFailed.emit(request_id, message)
+
+    @Slot(object)
+    def _on_preview(self, preview: Preview) -> None:
+        if preview.request_id == self._preview_id:
+            self.previewReady.emit(preview)
+
+
+def is_cancelled(stats: GenerationStats | None) -> bool:
+    return stats is None or stats.finish_reason == FinishReason.CANCELLED

@@ -1,0 +1,294 @@
+"""The conversation: one block per message, Markdown replies, streaming appends, smart auto-scroll."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QGuiApplication, QPalette, QResizeEvent, QTextCursor
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatapp.core.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
+from chatapp.ui.markdown import MarkdownRenderer, stable_boundary
+
+
+def is_dark(widget: QWidget) -> bool:
+    return widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+class MessageText(QTextBrowser):
+    """A QTextBrowser that is exactly as tall as its text and appends without re-rendering."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.viewport().setAutoFillBackground(False)
+        self.setStyleSheet("QTextBrowser { background: transparent; }")
+        self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
+
+    def _fit_height(self) -> None:
+        height = int(self.document().size().height()) + 4
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.document().setTextWidth(self.viewport().width())
+        self._fit_height()
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, int(self.document().size().height()) + 4)
+
+
+class MessageWidget(QFrame):
+    """One message: header (who, branch switcher, actions), body, and stats for replies."""
+
+    copyRequested = Signal(str)
+    editRequested = Signal(str)  # message id
+    regenerateRequested = Signal()
+    continueRequested = Signal(str)
+    branchRequested = Signal(str, int)  # message id, -1 or +1
+
+    def __init__(self, message: StoredMessage, renderer: MarkdownRenderer, branch: Branch | None,
+                 is_last: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message = message
+        self.renderer = renderer
+        self.code_blocks: list[str] = []
+        self._text = message.content
+        self._rendered_upto = 0  # streaming: text before this is already rendered as Markdown
+        self._tail_start = 0  # document position where the unrendered tail begins
+        self.setObjectName("assistantMessage" if message.role == "assistant" else "userMessage")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(2)
+        header = QHBoxLayout()
+        who = "You" if message.role == "user" else f"Assistant{f' · {message.model}' if message.model else ''}"
+        title = QLabel(f"<b>{html.escape(who)}</b>")
+        header.addWidget(title)
+        self.status_label = QLabel()
+        self.status_label.setStyleSheet("color: #c0392b;")
+        header.addWidget(self.status_label)
+        header.addStretch(1)
+        if branch is not None and branch.count > 1:
+            header.addWidget(self._tool("‹", "Previous version", lambda: self.branchRequested.emit(message.id, -1)))
+            header.addWidget(QLabel(f"{branch.index + 1}/{branch.count}"))
+            header.addWidget(self._tool("›", "Next version", lambda: self.branchRequested.emit(message.id, 1)))
+        self.continue_button = self._tool("Continue", "Continue this reply", lambda: self.continueRequested.emit(
+            message.id))
+        header.addWidget(self.continue_button)
+        if message.role == "user":
+            header.addWidget(self._tool("Edit", "Edit and resend", lambda: self.editRequested.emit(message.id)))
+        elif is_last:
+            header.addWidget(self._tool("Regenerate", "Write a new reply", self.regenerateRequested.emit))
+        header.addWidget(self._tool("Copy", "Copy this message", lambda: self.copyRequested.emit(self._text)))
+        layout.addLayout(header)
+
+        self.body = MessageText()
+        self.body.setAccessibleName(f"{'Your' if message.role == 'user' else 'Assistant'} message")
+        self.body.anchorClicked.connect(self._on_link)
+        layout.addWidget(self.body)
+        self.stats_label = QLabel()
+        self.stats_label.setStyleSheet("color: palette(mid); font-size: small;")
+        layout.addWidget(self.stats_label)
+        self.set_message(message)
+
+    def _tool(self, text: str, tip: str, slot: object) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)
+        return button
+
+    # ----- content ------------------------------------------------------------------------------------
+    def set_message(self, message: StoredMessage) -> None:
+        """Show a finished (or stored) message: one full render."""
+        self.message = message
+        self._text = message.content
+        if message.role == "assistant":
+            rendered = self.renderer.render(message.content)
+            self.code_blocks = rendered.code_blocks
+            self.body.setHtml(rendered.html)
+        else:
+            self.body.setPlainText(message.content)
+        self._rendered_upto = len(self._text)
+        status = {INTERRUPTED: "interrupted", CANCELLED: "stopped"}.get(message.status, "")
+        self.status_label.setText(status)
+        self.continue_button.setVisible(message.status in (INTERRUPTED, CANCELLED) and message.role == "assistant")
+        self.stats_label.setText(format_stats(message.stats))
+        self.stats_label.setVisible(bool(message.stats))
+
+    def start_streaming(self) -> None:
+        rendered = self.renderer.render(self._text) if self._text else None
+        self.body.setHtml(rendered.html if rendered else "")
+        self.code_blocks = rendered.code_blocks if rendered else []
+        self._rendered_upto = len(self._text)
+        self._tail_start = self._end_position()
+        self.status_label.setText("writing…")
+        self.continue_button.hide()
+        self.stats_label.hide()
+
+    def append(self, text: str) -> None:
+        """Add streamed text: finished Markdown blocks are rendered once, the open tail shown as text.
+
+        The document holds [rendered blocks][tail]; each update removes only the tail (from
+        `_tail_start`), appends newly finished blocks as HTML, then re-adds the (short) tail.
+        """
+        self._text += text
+        boundary = stable_boundary(self._text)
+        cursor = QTextCursor(self.body.document())
+        cursor.setPosition(self._tail_start)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        if boundary > self._rendered_upto:
+            rendered = self.renderer.render(self._text[self._rendered_upto : boundary], len(self.code_blocks))
+            if cursor.position() > 0:
+                cursor.insertBlock()
+            cursor.insertHtml(rendered.html)
+            self.code_blocks += rendered.code_blocks
+            self._rendered_upto = boundary
+            self._tail_start = self._end_position()
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+        tail = self._text[self._rendered_upto :]
+        if tail:
+            if cursor.position() > 0:
+                cursor.insertBlock()  # the tail starts its own block; removed with it next time
+            cursor.insertText(tail)
+
+    def _end_position(self) -> int:
+        cursor = QTextCursor(self.body.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        return cursor.position()
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def _on_link(self, url: QUrl) -> None:
+        if url.scheme() == "copy":
+            index = int(url.path() or url.toString().split(":", 1)[1])
+            if 0 <= index < len(self.code_blocks):
+                self.copyRequested.emit(self.code_blocks[index])
+
+
+def format_stats(stats: dict[str, object]) -> str:
+    if not stats:
+        return ""
+    parts = [f"{stats.get('completion_tokens', 0)} tokens"]
+    if stats.get("tokens_per_s"):
+        parts.append(f"{float(stats['tokens_per_s']):.1f} tok/s")  # type: ignore[arg-type]
+    if stats.get("ttft_s") is not None:
+        parts.append(f"first token {float(stats['ttft_s']):.2f} s")  # type: ignore[arg-type]
+    if stats.get("dropped_messages"):
+        parts.append(f"{stats['dropped_messages']} old messages left out of context")
+    return " · ".join(parts)
+
+
+class ChatView(QScrollArea):
+    """The message list. Follows new text while the user is at the bottom; stops when they scroll up."""
+
+    copyRequested = Signal(str)
+    editRequested = Signal(str)
+    regenerateRequested = Signal()
+    continueRequested = Signal(str)
+    branchRequested = Signal(str, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setAccessibleName("Conversation")
+        self._container = QWidget()
+        self._layout = QVBoxLayout(self._container)
+        self._layout.setContentsMargins(16, 12, 16, 12)
+        self._layout.setSpacing(10)
+        self._layout.addStretch(1)
+        self.setWidget(self._container)
+        self.renderer = MarkdownRenderer(dark=is_dark(self))
+        self.widgets: dict[str, MessageWidget] = {}
+        self.follow = True
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(self._on_scrolled)
+        bar.rangeChanged.connect(self._on_range_changed)
+
+    def _on_scrolled(self, value: int) -> None:
+        self.follow = value >= self.verticalScrollBar().maximum() - 8
+
+    def _on_range_changed(self, _min: int, maximum: int) -> None:
+        if self.follow:
+            self.verticalScrollBar().setValue(maximum)
+
+    def show_path(self, path: list[StoredMessage], branches: dict[str, Branch]) -> None:
+        for widget in self.widgets.values():
+            widget.setParent(None)
+            widget.deleteLater()
+        self.widgets = {}
+        for i, message in enumerate(path):
+            self._add(message, branches.get(message.id), is_last=i == len(path) - 1)
+        self.follow = True
+        self.scroll_to_bottom()
+
+    def _add(self, message: StoredMessage, branch: Branch | None, is_last: bool) -> MessageWidget:
+        widget = MessageWidget(message, self.renderer, branch, is_last)
+        widget.copyRequested.connect(self.copyRequested)
+        widget.editRequested.connect(self.editRequested)
+        widget.regenerateRequested.connect(self.regenerateRequested)
+        widget.continueRequested.connect(self.continueRequested)
+        widget.branchRequested.connect(self.branchRequested)
+        self._layout.insertWidget(self._layout.count() - 1, widget)
+        self.widgets[message.id] = widget
+        if message.status == STREAMING:
+            widget.start_streaming()
+        return widget
+
+    def start_reply(self, message: StoredMessage) -> None:
+        widget = self.widgets.get(message.id) or self._add(message, None, is_last=True)
+        widget.start_streaming()
+
+    def append(self, message_id: str, text: str) -> None:
+        widget = self.widgets.get(message_id)
+        if widget is not None:
+            widget.append(text)
+
+    def finish_reply(self, message: StoredMessage) -> None:
+        widget = self.widgets.get(message.id)
+        if widget is not None:
+            widget.set_message(message)
+
+    def scroll_to_bottom(self) -> None:
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def scroll_to(self, message_id: str) -> None:
+        widget = self.widgets.get(message_id)
+        if widget is not None:
+            self.follow = False
+            self.ensureWidgetVisible(widget, 0, 40)
+
+    def last_reply_text(self) -> str:
+        for widget in reversed(list(self.widgets.values())):
+            if widget.message.role == "assistant":
+                return widget.text
+        return ""
+
+
+def copy_to_clipboard(text: str) -> None:
+    QGuiApplication.clipboard().setText(text)

@@ -1,0 +1,392 @@
+"""The main window: sidebar | chat | settings, a status bar that says what the model is doing, and
+a first-run view when there is no model yet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatapp.core.errors import KnownError
+from chatapp.core.history import Conversation, StoredMessage
+from chatapp.core.types import LoadOptions, ModelSummary
+from chatapp.services.chat_session import ChatSession, ChatSettings
+from chatapp.services.inference import InferenceController, Preview
+from chatapp.ui.chat_view import ChatView, copy_to_clipboard
+from chatapp.ui.composer import Composer
+from chatapp.ui.settings_panel import SettingsPanel
+from chatapp.ui.sidebar import Sidebar
+
+
+class FirstRunView(QWidget):
+    demoRequested = Signal()
+    openRequested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        title = QLabel("<h2>Welcome to chatapp</h2>"
+                       "<p>Chat with a language model that runs entirely on this computer.<br>"
+                       "Nothing you type leaves it.</p>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(title)
+        for text, tip, signal in (
+            ("Try the demo model", "Gemma 3 270M (253 MB): small and fast, a base model for text completion",
+             self.demoRequested),
+            ("Open a GGUF model file…", "Any GGUF model, e.g. one downloaded from Hugging Face", self.openRequested),
+        ):
+            button = QPushButton(text)
+            button.setToolTip(tip)
+            button.setAccessibleName(text)
+            button.setMinimumWidth(280)
+            button.clicked.connect(signal)
+            row = QHBoxLayout()
+            row.addStretch(1)
+            row.addWidget(button)
+            row.addStretch(1)
+            layout.addLayout(row)
+        layout.addStretch(2)
+
+
+class ErrorBanner(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("errorBanner")
+        self.setStyleSheet("#errorBanner { background: #fdecea; border: 1px solid #e6b0aa; border-radius: 4px; }"
+                           " QLabel { color: #922b21; }")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Error message")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.label, 1)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAccessibleName("Dismiss error")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, message: str) -> None:
+        self.label.setText(message)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: ChatSession, inference: InferenceController, qsettings: QSettings,
+                 models_dir: Path) -> None:
+        super().__init__()
+        self.session = session
+        self.inference = inference
+        self.qsettings = qsettings
+        self.models_dir = models_dir
+        self.setWindowTitle("chatapp")
+        self.resize(1200, 800)
+
+        self.sidebar = Sidebar()
+        self.chat = ChatView()
+        self.composer = Composer()
+        self.error_banner = ErrorBanner()
+        self.settings_panel = SettingsPanel()
+        self.first_run = FirstRunView()
+
+        chat_page = QWidget()
+        chat_layout = QVBoxLayout(chat_page)
+        chat_layout.setContentsMargins(0, 0, 0, 0)
+        chat_layout.setSpacing(0)
+        chat_layout.addWidget(self.error_banner)
+        chat_layout.addWidget(self.chat, 1)
+        chat_layout.addWidget(self.composer)
+        self.center = QStackedWidget()
+        self.center.addWidget(self.first_run)
+        self.center.addWidget(chat_page)
+        self.chat_page = chat_page
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.center)
+        self.splitter.addWidget(self.settings_panel)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([240, 660, 320])
+        self.setCentralWidget(self.splitter)
+        self._build_status_bar()
+        self._connect()
+        self._shortcuts()
+        self._restore_geometry()
+        self.refresh_conversations()
+        self.settings_panel.show_settings(session.settings(), session.app_settings.load)
+
+    # ----- building ------------------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.model_label = QLabel("No model loaded")
+        self.model_label.setAccessibleName("Model")
+        self.load_progress = QProgressBar()
+        self.load_progress.setRange(0, 100)
+        self.load_progress.setMaximumWidth(160)
+        self.load_progress.setAccessibleName("Model loading progress")
+        self.load_progress.hide()
+        self.speed_label = QLabel()
+        self.speed_label.setAccessibleName("Generation speed")
+        self.context_label = QLabel()
+        self.context_label.setAccessibleName("Context used")
+        self.notice_label = QLabel()
+        self.notice_label.setStyleSheet("color: #b9770e;")
+        bar.addWidget(self.model_label)
+        bar.addWidget(self.load_progress)
+        bar.addPermanentWidget(self.notice_label)
+        bar.addPermanentWidget(self.speed_label)
+        bar.addPermanentWidget(self.context_label)
+
+    def _connect(self) -> None:
+        s, inf = self.session, self.inference
+        self.composer.sendRequested.connect(self._send)
+        self.composer.stopRequested.connect(s.stop)
+        self.chat.copyRequested.connect(copy_to_clipboard)
+        self.chat.editRequested.connect(self._begin_edit)
+        self.chat.regenerateRequested.connect(s.regenerate)
+        self.chat.continueRequested.connect(s.continue_reply)
+        self.chat.branchRequested.connect(s.switch_branch)
+        self.sidebar.newRequested.connect(s.new_conversation)
+        self.sidebar.openRequested.connect(s.open_conversation)
+        self.sidebar.hitOpened.connect(self._open_hit)
+        self.sidebar.renameRequested.connect(s.rename)
+        self.sidebar.pinRequested.connect(self._pin)
+        self.sidebar.deleteRequested.connect(self._delete)
+        self.sidebar.exportRequested.connect(self._export)
+        self.sidebar.searchChanged.connect(self._search)
+        self.settings_panel.settingsChanged.connect(self._apply_settings)
+        self.settings_panel.previewRequested.connect(self._request_preview)
+        self.settings_panel.reloadRequested.connect(self._reload)
+        self.first_run.demoRequested.connect(self.load_demo)
+        self.first_run.openRequested.connect(self.open_model_dialog)
+        s.conversationsChanged.connect(self.refresh_conversations)
+        s.conversationOpened.connect(self._on_conversation_opened)
+        s.pathChanged.connect(self._show_path)
+        s.replyStarted.connect(self._on_reply_started)
+        s.replyDelta.connect(self.chat.append)
+        s.replyFinished.connect(self._on_reply_finished)
+        s.errorOccurred.connect(self.show_error)
+        s.busyChanged.connect(lambda: self.composer.set_busy(s.busy))
+        inf.loadStarted.connect(self._on_load_started)
+        inf.loadProgress.connect(lambda f: self.load_progress.setValue(round(f * 100)))
+        inf.modelLoaded.connect(self._on_model_loaded)
+        inf.modelFailed.connect(self._on_model_failed)
+        inf.previewReady.connect(self._on_preview)
+
+    def _shortcuts(self) -> None:
+        for keys, slot in (
+            ("Ctrl+N", self.session.new_conversation),
+            ("Ctrl+L", self.composer.input.setFocus),
+            ("Ctrl+Shift+C", lambda: copy_to_clipboard(self.chat.last_reply_text())),
+            ("Ctrl+,", self.toggle_settings),
+            ("Ctrl+O", self.open_model_dialog),
+            ("Ctrl+F", self.sidebar.search.setFocus),
+        ):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.session.stop)
+
+    def _restore_geometry(self) -> None:
+        geometry = self.qsettings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.qsettings.value("window/splitter")
+        if isinstance(state, QByteArray):
+            self.splitter.restoreState(state)
+        self.settings_panel.setVisible(self.qsettings.value("window/settings_visible", "true") == "true")
+
+    def toggle_settings(self) -> None:
+        self.settings_panel.setVisible(not self.settings_panel.isVisible())
+
+    # ----- model ---------------------------------------------------------------------------------------
+    def show_first_run(self) -> None:
+        self.center.setCurrentWidget(self.first_run)
+
+    def load_model(self, path: Path) -> None:
+        self.center.setCurrentWidget(self.chat_page)
+        self.session.load_model(path)
+
+    def load_demo(self) -> None:
+        from chatapp.core.library import demo_model_path
+
+        try:
+            self.load_model(demo_model_path())
+        except KnownError as exc:
+            self.show_error(str(exc))
+
+    def open_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model", str(self.models_dir),
+                                              "GGUF models (*.gguf);;All files (*)")
+        if path:
+            self.load_model(Path(path))
+
+    def _reload(self, options: LoadOptions) -> None:
+        self.session.apply_load_options(options)
+        summary = self.inference.summary
+        if summary is not None:
+            self.load_model(Path(summary.path))
+
+    def _on_load_started(self, path: str) -> None:
+        self.model_label.setText(f"Loading {Path(path).name}…")
+        self.load_progress.setValue(0)
+        self.load_progress.show()
+        self.composer.button.setEnabled(False)
+
+    def _on_model_loaded(self, summary: ModelSummary) -> None:
+        self.load_progress.hide()
+        self.composer.button.setEnabled(True)
+        self.model_label.setText(f"{summary.name} · {summary.backend} · {summary.n_threads} threads")
+        self.model_label.setToolTip(f"{summary.path}\ntemplate: {summary.template_name} ({summary.template_note})")
+        self.context_label.setText(f"context 0 / {summary.context_size:,}")
+        self.setWindowTitle(f"chatapp — {summary.name}")
+        if summary.template_note:
+            self.notice_label.setText(f"template {summary.template_name}")
+            self.notice_label.setToolTip(summary.template_note)
+        self.error_banner.hide()
+        self._request_preview(self.settings_panel.chat_settings())
+
+    def _on_model_failed(self, message: str) -> None:
+        self.load_progress.hide()
+        self.composer.button.setEnabled(True)
+        self.model_label.setText("No model loaded")
+        self.show_error(message)
+
+    # ----- chat -----------------------------------------------------------------------------------------
+    def _send(self, text: str) -> None:
+        self.settings_panel.flush()
+        if self.composer.editing_id is not None:
+            editing = self.composer.editing_id
+            self.composer.end_edit()
+            self.session.edit(editing, text)
+            if self.session.busy:
+                self.composer.clear()
+            return
+        if self.session.send(text):
+            self.composer.clear()
+            self.error_banner.hide()
+
+    def _begin_edit(self, message_id: str) -> None:
+        message = next((m for m in self.session.path if m.id == message_id), None)
+        if message is not None:
+            self.composer.begin_edit(message_id, message.content)
+
+    def _show_path(self, path: list[StoredMessage]) -> None:
+        branches = {m.id: self.session.store.branch(m.id) for m in path}
+        self.chat.show_path(path, branches)
+        self.center.setCurrentWidget(self.chat_page)
+
+    def _on_reply_started(self, message: StoredMessage) -> None:
+        self.chat.start_reply(message)
+        self.speed_label.setText("thinking…")
+
+    def _on_reply_finished(self, message: StoredMessage) -> None:
+        self.chat.finish_reply(message)
+        self._show_path(self.session.path)  # regenerate buttons and branch counters move
+        self.show_stats(message.stats)
+
+    def show_stats(self, stats: dict[str, object]) -> None:
+        if not stats:
+            self.speed_label.setText("stopped")
+            return
+        self.speed_label.setText(
+            f"{float(stats.get('tokens_per_s', 0)):.1f} tok/s · first token {float(stats.get('ttft_s', 0)):.2f} s"
+        )
+        self.context_label.setText(f"context {int(stats.get('context_used', 0)):,} / "
+                                   f"{int(stats.get('context_size', 0)):,}")
+        dropped = int(stats.get("dropped_messages", 0) or 0)
+        self.notice_label.setText(f"{dropped} oldest messages left out to fit the context" if dropped else "")
+
+    def show_error(self, message: str) -> None:
+        self.error_banner.show_message(message)
+        if self.center.currentWidget() is self.first_run and self.inference.summary is None:
+            self.center.setCurrentWidget(self.chat_page)
+
+    # ----- conversations --------------------------------------------------------------------------------
+    def refresh_conversations(self) -> None:
+        current = self.session.conversation.id if self.session.conversation else None
+        self.sidebar.show_conversations(self.session.store.conversations(), current)
+
+    def _on_conversation_opened(self, conversation: Conversation | None) -> None:
+        self.refresh_conversations()
+        self.settings_panel.show_settings(self.session.settings(), self.session.app_settings.load)
+        self.qsettings.setValue("window/last_conversation", conversation.id if conversation else "")
+
+    def _open_hit(self, conv_id: str, message_id: str) -> None:
+        self.session.open_conversation(conv_id)
+        if message_id not in {m.id for m in self.session.path}:
+            self.session.path = self.session.store.switch_to(message_id)
+            self._show_path(self.session.path)
+        self.chat.scroll_to(message_id)
+
+    def _pin(self, conv_id: str, pinned: int) -> None:
+        self.session.store.update_conversation(conv_id, pinned=bool(pinned))
+        self.refresh_conversations()
+
+    def _delete(self, conv_id: str) -> None:
+        title = self.session.store.conversation(conv_id).title
+        answer = QMessageBox.question(self, "Delete chat", f"Delete “{title}” and all its messages?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.session.delete(conv_id)
+
+    def _export(self, conv_id: str, fmt: str) -> None:
+        conv = self.session.store.conversation(conv_id)
+        suffix = ".md" if fmt == "md" else ".json"
+        path, _ = QFileDialog.getSaveFileName(self, "Export chat", conv.title[:40] + suffix)
+        if not path:
+            return
+        store = self.session.store
+        text = (store.export_markdown(conv_id) if fmt == "md"
+                else json.dumps(store.export_json(conv_id), indent=2, ensure_ascii=False))
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.show_error(f"Could not write {path}: {exc.strerror or exc}.")
+
+    def _search(self, query: str) -> None:
+        if query:
+            self.sidebar.show_hits(self.session.store.search(query))
+        else:
+            self.sidebar.clear_search()
+
+    # ----- settings -------------------------------------------------------------------------------------
+    def _apply_settings(self, chat: ChatSettings) -> None:
+        try:
+            self.session.apply_settings(chat)
+        except KnownError as exc:
+            self.settings_panel.show_error(str(exc))
+
+    def _request_preview(self, chat: ChatSettings) -> None:
+        if self.inference.summary is not None:
+            self.session.request_preview(chat, self.composer.text())
+
+    def _on_preview(self, preview: Preview) -> None:
+        self.settings_panel.show_preview(preview)
+
+    # ----- closing --------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.qsettings.setValue("window/geometry", self.saveGeometry())
+        self.qsettings.setValue("window/splitter", self.splitter.saveState())
+        self.qsettings.setValue("window/settings_visible", "true" if self.settings_panel.isVisible() else "false")
+        self.qsettings.sync()
+        self.session.shutdown()
+        self.inference.shutdown()
+        event.accept()

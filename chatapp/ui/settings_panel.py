@@ -1,0 +1,249 @@
+"""Per-conversation settings: template (with a live preview of the prompt and its token count),
+sampling sliders, system prompt, and the model-loading options that need a reload."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatapp.core.templates import PRESET_NAMES
+from chatapp.core.types import LoadOptions, SamplingParams
+from chatapp.services.chat_session import ChatSettings
+from chatapp.services.inference import Preview
+
+TEMPLATE_CHOICES = ("auto", *PRESET_NAMES, "custom")
+APPLY_DELAY_MS = 300
+
+
+class SliderWithSpin(QWidget):
+    """A slider and a number field that stay in step (the slider for feel, the field for precision)."""
+
+    valueChanged = Signal(float)
+
+    def __init__(self, minimum: float, maximum: float, step: float, decimals: int, name: str) -> None:
+        super().__init__()
+        self._scale = 100  # slider steps of 0.01
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(round(minimum * self._scale), round(maximum * self._scale))
+        self.slider.setAccessibleName(f"{name} slider")
+        self.spin = QDoubleSpinBox()
+        self.spin.setRange(minimum, maximum)
+        self.spin.setSingleStep(step)
+        self.spin.setDecimals(decimals)
+        self.spin.setAccessibleName(name)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.spin)
+        self.slider.valueChanged.connect(lambda v: self.spin.setValue(v / self._scale))
+        self.spin.valueChanged.connect(self._on_spin)
+
+    def _on_spin(self, value: float) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(round(value * self._scale))
+        self.slider.blockSignals(False)
+        self.valueChanged.emit(value)
+
+    def value(self) -> float:
+        return float(self.spin.value())
+
+    def setValue(self, value: float) -> None:
+        self.spin.setValue(value)
+
+
+class SettingsPanel(QScrollArea):
+    settingsChanged = Signal(object)  # ChatSettings
+    previewRequested = Signal(object)  # ChatSettings
+    reloadRequested = Signal(object)  # LoadOptions
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setAccessibleName("Settings")
+        self._loading = False
+        body = QWidget()
+        outer = QVBoxLayout(body)
+
+        # --- prompt template -----------------------------------------------------------------------
+        tpl_box = QGroupBox("Prompt template")
+        tpl = QVBoxLayout(tpl_box)
+        self.template_combo = QComboBox()
+        self.template_combo.addItems(TEMPLATE_CHOICES)
+        self.template_combo.setAccessibleName("Prompt template")
+        tpl.addWidget(self.template_combo)
+        self.custom_edit = QPlainTextEdit()
+        self.custom_edit.setPlaceholderText("Jinja chat template, e.g. {% for m in messages %}…{% endfor %}")
+        self.custom_edit.setAccessibleName("Custom template")
+        self.custom_edit.setFixedHeight(90)
+        tpl.addWidget(self.custom_edit)
+        self.template_info = QLabel()
+        self.template_info.setWordWrap(True)
+        tpl.addWidget(self.template_info)
+        self.preview = QPlainTextEdit()
+        self.preview.setReadOnly(True)
+        self.preview.setAccessibleName("Prompt preview")
+        self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.preview.setFixedHeight(140)
+        tpl.addWidget(self.preview)
+        outer.addWidget(tpl_box)
+
+        # --- system prompt and sampling ---------------------------------------------------------------
+        sampling_box = QGroupBox("Generation")
+        form = QFormLayout(sampling_box)
+        self.system_prompt = QPlainTextEdit()
+        self.system_prompt.setAccessibleName("System prompt")
+        self.system_prompt.setPlaceholderText("Optional: how the assistant should behave")
+        self.system_prompt.setFixedHeight(70)
+        form.addRow("System prompt", self.system_prompt)
+        self.temperature = SliderWithSpin(0.0, 2.0, 0.05, 2, "Temperature")
+        form.addRow("Temperature", self.temperature)
+        self.top_p = SliderWithSpin(0.0, 1.0, 0.01, 2, "Top-p")
+        form.addRow("Top-p", self.top_p)
+        self.top_k = self._int_spin(0, 1000, "Top-k (0: off)")
+        form.addRow("Top-k", self.top_k)
+        self.min_p = QDoubleSpinBox()
+        self.min_p.setRange(0.0, 1.0)
+        self.min_p.setSingleStep(0.01)
+        self.min_p.setAccessibleName("Min-p")
+        form.addRow("Min-p", self.min_p)
+        self.repeat_penalty = QDoubleSpinBox()
+        self.repeat_penalty.setRange(0.5, 2.0)
+        self.repeat_penalty.setSingleStep(0.05)
+        self.repeat_penalty.setAccessibleName("Repeat penalty")
+        form.addRow("Repeat penalty", self.repeat_penalty)
+        self.max_tokens = self._int_spin(1, 1_000_000, "Max tokens")
+        form.addRow("Max tokens", self.max_tokens)
+        self.seed = self._int_spin(-1, 2**31 - 1, "Seed (-1: random)")
+        self.seed.setSpecialValueText("random")
+        form.addRow("Seed", self.seed)
+        outer.addWidget(sampling_box)
+
+        # --- loading -------------------------------------------------------------------------------------
+        load_box = QGroupBox("Model loading (applies on reload)")
+        load_form = QFormLayout(load_box)
+        self.n_ctx = self._int_spin(0, 1_048_576, "Context size (0: automatic)")
+        self.n_ctx.setSpecialValueText("automatic")
+        self.n_ctx.setSingleStep(1024)
+        load_form.addRow("Context size", self.n_ctx)
+        self.gpu_layers = self._int_spin(-2, 1000, "GPU layers")
+        self.gpu_layers.setSpecialValueText("automatic")
+        self.gpu_layers.setToolTip("automatic: all layers when a GPU backend is available; -1: all; 0: CPU only")
+        load_form.addRow("GPU layers", self.gpu_layers)
+        self.threads = self._int_spin(0, 512, "CPU threads (0: automatic)")
+        self.threads.setSpecialValueText("automatic")
+        load_form.addRow("Threads", self.threads)
+        self.reload_button = QPushButton("Reload model with these options")
+        self.reload_button.clicked.connect(lambda: self.reloadRequested.emit(self.load_options()))
+        load_form.addRow(self.reload_button)
+        outer.addWidget(load_box)
+        outer.addStretch(1)
+        self.setWidget(body)
+
+        self._apply_timer = QTimer(self)
+        self._apply_timer.setSingleShot(True)
+        self._apply_timer.setInterval(APPLY_DELAY_MS)
+        self._apply_timer.timeout.connect(self._emit_changes)
+        for signal in (
+            self.template_combo.currentTextChanged, self.custom_edit.textChanged, self.system_prompt.textChanged,
+            self.temperature.valueChanged, self.top_p.valueChanged, self.top_k.valueChanged,
+            self.min_p.valueChanged, self.repeat_penalty.valueChanged, self.max_tokens.valueChanged,
+            self.seed.valueChanged,
+        ):
+            signal.connect(self._schedule)
+        self.template_combo.currentTextChanged.connect(self._update_custom_visibility)
+        self._update_custom_visibility()
+
+    @staticmethod
+    def _int_spin(low: int, high: int, name: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setAccessibleName(name)
+        return spin
+
+    def _update_custom_visibility(self) -> None:
+        self.custom_edit.setVisible(self.template_combo.currentText() == "custom")
+
+    def _schedule(self, *_: object) -> None:
+        if not self._loading:
+            self._apply_timer.start()
+
+    def _emit_changes(self) -> None:
+        chat = self.chat_settings()
+        self.settingsChanged.emit(chat)
+        self.previewRequested.emit(chat)
+
+    def flush(self) -> None:
+        """Apply pending edits now (before a message is sent, so it uses what the user sees)."""
+        if self._apply_timer.isActive():
+            self._apply_timer.stop()
+            self._emit_changes()
+
+    # ----- values --------------------------------------------------------------------------------------
+    def chat_settings(self) -> ChatSettings:
+        sampling = SamplingParams(
+            temperature=round(self.temperature.value(), 4),
+            top_p=round(self.top_p.value(), 4),
+            top_k=self.top_k.value(),
+            min_p=round(self.min_p.value(), 4),
+            repeat_penalty=round(self.repeat_penalty.value(), 4),
+            seed=self.seed.value(),
+            max_tokens=self.max_tokens.value(),
+        )
+        return ChatSettings(
+            sampling, self.template_combo.currentText(), self.custom_edit.toPlainText(),
+            self.system_prompt.toPlainText(),
+        )
+
+    def show_settings(self, chat: ChatSettings, load: LoadOptions) -> None:
+        self._loading = True
+        try:
+            s = chat.sampling
+            self.template_combo.setCurrentText(chat.template if chat.template in TEMPLATE_CHOICES else "auto")
+            self.custom_edit.setPlainText(chat.custom_template)
+            self.system_prompt.setPlainText(chat.system_prompt)
+            self.temperature.setValue(s.temperature)
+            self.top_p.setValue(s.top_p)
+            self.top_k.setValue(s.top_k)
+            self.min_p.setValue(s.min_p)
+            self.repeat_penalty.setValue(s.repeat_penalty)
+            self.max_tokens.setValue(s.max_tokens)
+            self.seed.setValue(s.seed)
+            self.n_ctx.setValue(load.n_ctx or 0)
+            self.gpu_layers.setValue(-2 if load.n_gpu_layers is None else load.n_gpu_layers)
+            self.threads.setValue(load.n_threads or 0)
+        finally:
+            self._loading = False
+        self._update_custom_visibility()
+
+    def load_options(self) -> LoadOptions:
+        return LoadOptions(
+            n_ctx=self.n_ctx.value() or None,
+            n_threads=self.threads.value() or None,
+            n_gpu_layers=None if self.gpu_layers.value() == -2 else self.gpu_layers.value(),
+        )
+
+    def show_preview(self, preview: Preview) -> None:
+        if preview.error:
+            self.template_info.setText(f"<span style='color:#c0392b'>{preview.error}</span>")
+            self.preview.setPlainText("")
+            return
+        self.template_info.setText(f"{preview.template_name} · {preview.token_count:,} tokens")
+        self.preview.setPlainText(preview.text)
+
+    def show_error(self, message: str) -> None:
+        self.template_info.setText(f"<span style='color:#c0392b'>{message}</span>")

@@ -1,0 +1,140 @@
+"""Conversations: new, switch, rename, pin, export, delete, and full-text search with highlighted hits."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatapp.core.history import Conversation, SearchHit
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def highlight_snippet(snippet: str) -> str:
+    """FTS snippets mark hits with [[ ]]; show them bold, with everything else escaped."""
+    escaped = html.escape(snippet)
+    return escaped.replace("[[", "<b style='background:#f7dc6f; color:black;'>").replace("]]", "</b>")
+
+
+class Sidebar(QWidget):
+    newRequested = Signal()
+    openRequested = Signal(str)  # conversation id
+    hitOpened = Signal(str, str)  # conversation id, message id
+    renameRequested = Signal(str, str)
+    pinRequested = Signal(str, int)  # 1 pin, 0 unpin
+    deleteRequested = Signal(str)
+    exportRequested = Signal(str, str)  # conversation id, "md" | "json"
+    searchChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        self.new_button = QPushButton("＋  New chat")
+        self.new_button.setAccessibleName("New chat")
+        self.new_button.setToolTip("New chat (Ctrl+N)")
+        self.new_button.clicked.connect(self.newRequested)
+        layout.addWidget(self.new_button)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search all chats")
+        self.search.setAccessibleName("Search conversations")
+        self.search.setClearButtonEnabled(True)
+        layout.addWidget(self.search)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Conversations")
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
+        self.list.itemActivated.connect(self._activated)
+        self.list.itemClicked.connect(self._activated)
+        layout.addWidget(self.list, 1)
+        self.empty_label = QLabel("No chats yet.")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.empty_label)
+        self._conversations: list[Conversation] = []
+        self._current: str | None = None
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(150)
+        self._search_timer.timeout.connect(lambda: self.searchChanged.emit(self.search.text().strip()))
+        self.search.textChanged.connect(lambda _: self._search_timer.start())
+
+    def show_conversations(self, conversations: list[Conversation], current: str | None) -> None:
+        self._conversations = conversations
+        self._current = current
+        if self.search.text().strip():
+            return  # results stay until the search is cleared
+        self.list.clear()
+        for conv in conversations:
+            item = QListWidgetItem(("📌 " if conv.pinned else "") + conv.title)
+            item.setData(ID_ROLE, conv.id)
+            item.setToolTip(conv.title)
+            self.list.addItem(item)
+            if conv.id == current:
+                self.list.setCurrentItem(item)
+        self.empty_label.setVisible(not conversations)
+
+    def show_hits(self, hits: list[SearchHit]) -> None:
+        self.list.clear()
+        self.empty_label.setVisible(not hits)
+        self.empty_label.setText("No matches." if not hits else "")
+        for hit in hits:
+            item = QListWidgetItem()
+            item.setData(ID_ROLE, hit.conversation_id)
+            item.setData(HIT_ROLE, hit.message_id)
+            label = QLabel(f"<b>{html.escape(hit.conversation_title)}</b><br>{highlight_snippet(hit.snippet)}")
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setContentsMargins(4, 2, 4, 2)
+            item.setSizeHint(label.sizeHint())
+            self.list.addItem(item)
+            self.list.setItemWidget(item, label)
+
+    def clear_search(self) -> None:
+        self.search.clear()
+        self.empty_label.setText("No chats yet.")
+        self.show_conversations(self._conversations, self._current)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        hit = item.data(HIT_ROLE)
+        if hit:
+            self.hitOpened.emit(item.data(ID_ROLE), hit)
+        else:
+            self.openRequested.emit(item.data(ID_ROLE))
+
+    def _menu(self, pos: QPoint) -> None:
+        item = self.list.itemAt(pos)
+        if item is None or item.data(HIT_ROLE):
+            return
+        conv_id = item.data(ID_ROLE)
+        conv = next((c for c in self._conversations if c.id == conv_id), None)
+        if conv is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Rename…", lambda: self._rename(conv))
+        pin_text = "Unpin" if conv.pinned else "Pin"
+        menu.addAction(pin_text, lambda: self.pinRequested.emit(conv.id, 0 if conv.pinned else 1))
+        export = menu.addMenu("Export")
+        export.addAction("Markdown…", lambda: self.exportRequested.emit(conv.id, "md"))
+        export.addAction("JSON…", lambda: self.exportRequested.emit(conv.id, "json"))
+        menu.addSeparator()
+        menu.addAction("Delete…", lambda: self.deleteRequested.emit(conv.id))
+        menu.exec(self.list.viewport().mapToGlobal(pos))
+
+    def _rename(self, conv: Conversation) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        title, ok = QInputDialog.getText(self, "Rename chat", "Title:", text=conv.title)
+        if ok and title.strip():
+            self.renameRequested.emit(conv.id, title)

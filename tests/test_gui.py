@@ -1,0 +1,214 @@
+"""The real window, offscreen, with the real engine on real GGUF files, driven through its widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from chatapp.app import App
+from chatapp.core.history import CANCELLED, COMPLETE, INTERRUPTED, HistoryStore
+from chatapp.core.paths import default_paths
+
+LOAD_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def app(qtbot) -> App:
+    chat_app = App(default_paths())
+    qtbot.addWidget(chat_app.window)
+    chat_app.window.show()
+    yield chat_app
+    chat_app.window.close()
+    assert chat_app.inference._thread.isFinished()
+    chat_app.close()
+
+
+def load(qtbot, app: App, model: Path) -> None:
+    with qtbot.waitSignal(app.inference.modelLoaded, timeout=LOAD_TIMEOUT_MS):
+        app.window.load_model(model)
+
+
+def send(qtbot, app: App, text: str) -> None:
+    app.window.composer.input.setPlainText(text)
+    qtbot.mouseClick(app.window.composer.button, Qt.MouseButton.LeftButton)
+
+
+def test_first_run_offers_the_demo_model(app: App) -> None:
+    app.start(None)
+    assert app.window.center.currentWidget() is app.window.first_run
+
+
+def test_send_and_see_the_streamed_reply(qtbot, app: App, tiny_eos_model: Path) -> None:
+    load(qtbot, app, tiny_eos_model)
+    assert "Tiny Test Instruct" in app.window.model_label.text()
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "Hello?")
+    assert app.window.composer.text() == ""
+    roles = [(w.message.role, w.text) for w in app.window.chat.widgets.values()]
+    assert roles == [("user", "Hello?"), ("assistant", " Helloé!")]
+    assert "tok/s" in app.window.speed_label.text()
+    assert "/ 2,048" in app.window.context_label.text()
+    assert [m.status for m in app.session.path] == [COMPLETE, COMPLETE]
+
+
+def test_enter_sends_and_shift_enter_adds_a_line(qtbot, app: App, tiny_eos_model: Path) -> None:
+    load(qtbot, app, tiny_eos_model)
+    box = app.window.composer.input
+    qtbot.keyClicks(box, "line one")
+    qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(box, "line two")
+    assert box.toPlainText() == "line one\nline two"
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert app.session.path[0].content == "line one\nline two"
+
+
+def test_stop_mid_reply(qtbot, app: App, tiny_long_model: Path) -> None:
+    load(qtbot, app, tiny_long_model)
+    app.window.settings_panel.max_tokens.setValue(1_000_000)
+    app.window.settings_panel.flush()
+    send(qtbot, app, "go on forever")
+    reply_id = app.session.path[-1].id
+    qtbot.waitUntil(lambda: len(app.window.chat.widgets[reply_id].text) > 200, timeout=10_000)
+    assert app.window.composer.button.text() == "Stop"
+    with qtbot.waitSignal(app.session.replyFinished, timeout=5_000):
+        qtbot.mouseClick(app.window.composer.button, Qt.MouseButton.LeftButton)
+    assert app.session.path[-1].status == CANCELLED
+    assert app.window.composer.button.text() == "Send"
+    assert app.session.store.message(reply_id).content.startswith(" Hello world.")
+
+
+def test_regenerate_makes_a_branch_and_the_switcher_flips(qtbot, app: App, tiny_eos_model: Path) -> None:
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "first")
+    first_reply = app.session.path[-1].id
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        app.window.chat.widgets[first_reply].regenerateRequested.emit()
+    second_reply = app.session.path[-1].id
+    assert second_reply != first_reply
+    assert app.session.store.branch(second_reply).count == 2
+    app.window.chat.widgets[second_reply].branchRequested.emit(second_reply, -1)
+    assert app.session.path[-1].id == first_reply
+
+
+def test_edit_and_resend_branches_from_the_user_message(qtbot, app: App, tiny_eos_model: Path) -> None:
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "original question")
+    user_id = app.session.path[0].id
+    app.window.chat.widgets[user_id].editRequested.emit(user_id)
+    assert app.window.composer.text() == "original question"
+    app.window.composer.input.setPlainText("edited question")
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        qtbot.keyClick(app.window.composer.input, Qt.Key.Key_Return)
+    assert app.session.path[0].content == "edited question"
+    assert app.session.store.branch(app.session.path[0].id).count == 2
+
+
+def test_temperature_and_top_p_reach_the_engine(qtbot, app: App, tiny_eos_model: Path, monkeypatch) -> None:
+    load(qtbot, app, tiny_eos_model)
+    engine = app.inference._worker.engine
+    seen = []
+    original = engine.chat
+
+    def spy(messages, params, **kwargs):
+        seen.append(params)
+        return original(messages, params, **kwargs)
+
+    monkeypatch.setattr(engine, "chat", spy)
+    panel = app.window.settings_panel
+    panel.temperature.slider.setValue(135)  # the slider drives the field: 1.35
+    panel.top_p.spin.setValue(0.42)
+    assert panel.temperature.value() == pytest.approx(1.35)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "hi")
+    assert (seen[-1].temperature, seen[-1].top_p) == (1.35, 0.42)
+    assert app.session.conversation.settings["temperature"] == 1.35  # kept with the conversation
+
+
+def test_picking_a_template_changes_the_preview(qtbot, app: App, tiny_eos_model: Path) -> None:
+    load(qtbot, app, tiny_eos_model)
+    panel = app.window.settings_panel
+    qtbot.waitUntil(lambda: "<|im_start|>" in panel.preview.toPlainText(), timeout=5_000)
+    panel.template_combo.setCurrentText("llama-2")
+    qtbot.waitUntil(lambda: "[INST]" in panel.preview.toPlainText(), timeout=5_000)
+    assert "llama-2" in panel.template_info.text() and "tokens" in panel.template_info.text()
+    panel.template_combo.setCurrentText("custom")
+    panel.custom_edit.setPlainText("{{ ''.__class__ }}")
+    qtbot.waitUntil(lambda: "not allowed" in panel.template_info.text(), timeout=5_000)
+
+
+def test_bad_model_file_shows_an_error_and_the_app_stays_usable(qtbot, app: App, tmp_path: Path,
+                                                                 tiny_eos_model: Path) -> None:
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"not a model at all" * 100)
+    with qtbot.waitSignal(app.inference.modelFailed, timeout=LOAD_TIMEOUT_MS):
+        app.window.load_model(bad)
+    assert app.window.error_banner.isVisible()
+    assert "is not a GGUF model file" in app.window.error_banner.label.text()
+    app.window.composer.input.setPlainText("typed before loading")
+    qtbot.mouseClick(app.window.composer.button, Qt.MouseButton.LeftButton)
+    assert app.window.composer.text() == "typed before loading"  # nothing typed is lost
+    assert "No model is loaded" in app.window.error_banner.label.text()
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        qtbot.mouseClick(app.window.composer.button, Qt.MouseButton.LeftButton)
+    assert app.session.path[0].content == "typed before loading"
+
+
+def test_close_during_generation_is_clean(qtbot, tiny_long_model: Path) -> None:
+    chat_app = App(default_paths())
+    chat_app.window.show()
+    load(qtbot, chat_app, tiny_long_model)
+    chat_app.window.settings_panel.max_tokens.setValue(1_000_000)
+    chat_app.window.settings_panel.flush()
+    send(qtbot, chat_app, "long one")
+    reply_id = chat_app.session.path[-1].id
+    qtbot.waitUntil(lambda: len(chat_app.window.chat.widgets[reply_id].text) > 100, timeout=10_000)
+    chat_app.window.close()
+    assert chat_app.inference._thread.isFinished()
+    chat_app.close()
+    store = HistoryStore(default_paths().database)
+    assert store.message(reply_id).status == INTERRUPTED
+    assert store.message(reply_id).content.startswith(" Hello world.")
+    store.close()
+
+
+def test_search_opens_the_conversation_at_the_hit(qtbot, app: App, tiny_eos_model: Path) -> None:
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "remember the zebra")
+    zebra_conv = app.session.conversation.id
+    app.session.new_conversation()
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "something else")
+    app.window.sidebar.search.setText("zebr")
+    qtbot.waitUntil(lambda: app.window.sidebar.list.count() == 1, timeout=3_000)
+    label = app.window.sidebar.list.itemWidget(app.window.sidebar.list.item(0))
+    assert "<b style" in label.text() and "zebra" in label.text()
+    app.window.sidebar._activated(app.window.sidebar.list.item(0))
+    assert app.session.conversation.id == zebra_conv
+
+
+def test_window_geometry_and_last_conversation_are_remembered(qtbot, tiny_eos_model: Path) -> None:
+    first = App(default_paths())
+    first.window.show()
+    first.window.resize(700, 500)  # inside the 800x600 offscreen screen
+    load(qtbot, first, tiny_eos_model)
+    with qtbot.waitSignal(first.session.replyFinished, timeout=10_000):
+        send(qtbot, first, "keep this chat")
+    conv_id = first.session.conversation.id
+    size = first.window.size()
+    first.window.close()
+    first.close()
+    second = App(default_paths())
+    second.start(None)
+    assert second.window.size() == size
+    assert second.session.conversation.id == conv_id
+    with qtbot.waitSignal(second.inference.modelLoaded, timeout=LOAD_TIMEOUT_MS):
+        pass  # the last model loads again by itself
+    second.window.close()
+    second.close()
