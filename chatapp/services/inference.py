@@ -30,7 +30,7 @@ from chatapp.core.templates import ChatTemplate
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
 
 log = logging.getLogger(__name__)
-BATCH_INTERVAL_S = 0.04
+BATCH_INTERVAL_S = 0.05
 SHUTDOWN_WAIT_MS = 2000
 
 

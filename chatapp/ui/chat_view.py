@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from chatapp.core.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
-from chatapp.ui.markdown import MarkdownRenderer, stable_boundary
+from chatapp.ui.markdown import BlockTracker, MarkdownRenderer
 
 
 def is_dark(widget: QWidget) -> bool:
@@ -47,8 +47,12 @@ class MessageText(QTextBrowser):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.document().setTextWidth(self.viewport().width())
-        self._fit_height()
+        # Only a new width needs a new layout; height changes come from the text itself, and
+        # re-laying out the whole document for them made streaming cost grow with reply length.
+        width = self.viewport().width()
+        if width != self.document().textWidth():
+            self.document().setTextWidth(width)
+            self._fit_height()
 
     def sizeHint(self) -> QSize:
         return QSize(400, int(self.document().size().height()) + 4)
@@ -72,6 +76,7 @@ class MessageWidget(QFrame):
         self._text = message.content
         self._rendered_upto = 0  # streaming: text before this is already rendered as Markdown
         self._tail_start = 0  # document position where the unrendered tail begins
+        self._blocks = BlockTracker()
         self.setObjectName("assistantMessage" if message.role == "assistant" else "userMessage")
         self.setFrameShape(QFrame.Shape.StyledPanel)
 
@@ -141,6 +146,8 @@ class MessageWidget(QFrame):
         self.body.setHtml(rendered.html if rendered else "")
         self.code_blocks = rendered.code_blocks if rendered else []
         self._rendered_upto = len(self._text)
+        self._blocks = BlockTracker()
+        self._blocks.feed(self._text)
         self._tail_start = self._end_position()
         self.status_label.setText("writing…")
         self.continue_button.hide()
@@ -153,7 +160,7 @@ class MessageWidget(QFrame):
         `_tail_start`), appends newly finished blocks as HTML, then re-adds the (short) tail.
         """
         self._text += text
-        boundary = stable_boundary(self._text)
+        boundary = self._blocks.feed(self._text)
         cursor = QTextCursor(self.body.document())
         cursor.setPosition(self._tail_start)
         cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
@@ -220,6 +227,12 @@ class ChatView(QScrollArea):
         self._layout = QVBoxLayout(self._container)
         self._layout.setContentsMargins(16, 12, 16, 12)
         self._layout.setSpacing(10)
+        self.empty_hint = QLabel(
+            "Start the conversation below.\nReplies are written on this computer; nothing leaves it."
+        )
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setStyleSheet("color: palette(mid); font-size: 14px;")
+        self._layout.addWidget(self.empty_hint, 1)
         self._layout.addStretch(1)
         self.setWidget(self._container)
         self.renderer = MarkdownRenderer(dark=is_dark(self))
@@ -243,6 +256,7 @@ class ChatView(QScrollArea):
         self.widgets = {}
         for i, message in enumerate(path):
             self._add(message, branches.get(message.id), is_last=i == len(path) - 1)
+        self.empty_hint.setVisible(not path)
         self.follow = True
         self.scroll_to_bottom()
 
@@ -260,6 +274,7 @@ class ChatView(QScrollArea):
         return widget
 
     def start_reply(self, message: StoredMessage) -> None:
+        self.empty_hint.hide()
         widget = self.widgets.get(message.id) or self._add(message, None, is_last=True)
         widget.start_streaming()
 

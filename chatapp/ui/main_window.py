@@ -151,9 +151,12 @@ class MainWindow(QMainWindow):
         self.context_label.setAccessibleName("Context used")
         self.notice_label = QLabel()
         self.notice_label.setStyleSheet("color: #b9770e;")
+        self.template_label = QLabel()
+        self.template_label.setAccessibleName("Prompt template in use")
         bar.addWidget(self.model_label)
         bar.addWidget(self.load_progress)
         bar.addPermanentWidget(self.notice_label)
+        bar.addPermanentWidget(self.template_label)
         bar.addPermanentWidget(self.speed_label)
         bar.addPermanentWidget(self.context_label)
 
@@ -258,10 +261,10 @@ class MainWindow(QMainWindow):
         self.model_label.setToolTip(f"{summary.path}\ntemplate: {summary.template_name} ({summary.template_note})")
         self.context_label.setText(f"context 0 / {summary.context_size:,}")
         self.setWindowTitle(f"chatapp — {summary.name}")
-        if summary.template_note:
-            self.notice_label.setText(f"template {summary.template_name}")
-            self.notice_label.setToolTip(summary.template_note)
+        self.template_label.setText(f"template {summary.template_name}")
+        self.template_label.setToolTip(summary.template_note)
         self.error_banner.hide()
+        self.composer.input.setFocus()
         self._request_preview(self.settings_panel.chat_settings())
 
     def _on_model_failed(self, message: str) -> None:
@@ -302,6 +305,7 @@ class MainWindow(QMainWindow):
         self.chat.finish_reply(message)
         self._show_path(self.session.path)  # regenerate buttons and branch counters move
         self.show_stats(message.stats)
+        self._request_preview(self.settings_panel.chat_settings())
 
     def show_stats(self, stats: dict[str, object]) -> None:
         if not stats:

@@ -71,19 +71,31 @@ class MarkdownRenderer:
         )
 
 
+class BlockTracker:
+    """Finds, incrementally, where the finished part of a streaming reply ends: after the last blank
+    line (or closed code fence) outside any fence. Each `feed` scans only lines completed since the
+    previous call, so tracking a whole reply costs O(length)."""
+
+    def __init__(self) -> None:
+        self.boundary = 0
+        self._scanned = 0  # text before this offset has been classified
+        self._in_fence = False
+
+    def feed(self, text: str) -> int:
+        while True:
+            end = text.find("\n", self._scanned)
+            if end < 0:
+                return self.boundary
+            line = text[self._scanned : end + 1]
+            self._scanned = end + 1
+            if _FENCE.match(line):
+                self._in_fence = not self._in_fence
+                if not self._in_fence:
+                    self.boundary = self._scanned  # a closed fence is a finished block
+            elif not self._in_fence and not line.strip():
+                self.boundary = self._scanned
+
+
 def stable_boundary(text: str) -> int:
-    """End of the part of a streaming reply that later tokens cannot change: after the last blank line
-    that is outside any code fence. 0 if there is none yet."""
-    boundary = 0
-    in_fence = False
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        end = pos + len(line)
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            if not in_fence and line.endswith("\n"):
-                boundary = end  # a closed fence is a finished block
-        elif not in_fence and not line.strip() and line.endswith("\n"):
-            boundary = end
-        pos = end
-    return boundary
+    """`BlockTracker` over a whole text at once."""
+    return BlockTracker().feed(text)
