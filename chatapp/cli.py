@@ -20,8 +20,10 @@ from chatapp.core.paths import AppPaths, default_paths
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, SamplingParams
 
 if TYPE_CHECKING:
+    from chatapp.core.downloads import DownloadProgress
     from chatapp.core.engine import Engine
     from chatapp.core.history import HistoryStore
+    from chatapp.core.hub import RemoteModel
 
 log = logging.getLogger(__name__)
 # A streaming reply is saved at least this often, so a crash loses at most this much of it.
@@ -66,6 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", help="file to write (default: stdout)")
     imp = hist_sub.add_parser("import", help="import a conversation exported as JSON")
     imp.add_argument("file")
+
+    search = sub.add_parser("search", help="search the Hugging Face Hub for GGUF models")
+    search.add_argument("term", nargs="?", default="")
+    search.add_argument("--limit", type=int, default=20)
+    download = sub.add_parser("download", help="download a GGUF model into the library (verified)")
+    download.add_argument("repo", help="e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF")
+    which = download.add_mutually_exclusive_group()
+    which.add_argument("--file", help="file name in the repo")
+    which.add_argument("--quant", help="quantization, e.g. Q4_K_M")
+    sub.add_parser("models", help="list the models in the library")
     return parser
 
 
@@ -81,6 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_chat(args, paths, sys.stdin, sys.stdout, sys.stderr)
         if args.command == "history":
             return run_history(args, paths, sys.stdout, sys.stderr)
+        if args.command == "search":
+            return run_search(args, sys.stdout)
+        if args.command == "download":
+            return run_download(args, paths, sys.stdout, sys.stderr)
+        if args.command == "models":
+            return run_models(paths, sys.stdout)
         return run_gui(args.model, paths)
     except KnownError as exc:
         print(f"chatapp: {exc}", file=sys.stderr)
@@ -227,6 +245,81 @@ def run_history(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stder
             raise KnownError(f"Cannot read {args.file} as a JSON conversation: {exc}.") from None
         conv = store.import_json(data)
         stdout.write(f"imported {conv.id[:8]}  {conv.title}\n")
+    return 0
+
+
+def run_search(args: argparse.Namespace, stdout: TextIO) -> int:
+    from chatapp.core import hub
+
+    results = hub.search(args.term, limit=args.limit)
+    if not results:
+        stdout.write(f"No GGUF repositories match '{args.term}'.\n")
+    for r in results:
+        updated = r.last_modified.strftime("%Y-%m-%d") if r.last_modified else "?"
+        gated = "  (gated)" if r.gated else ""
+        stdout.write(f"{r.repo_id:<60} {r.downloads:>10,} downloads {r.likes:>6,} likes  {updated}{gated}\n")
+    return 0
+
+
+def pick_model(models: Sequence[RemoteModel], repo: str, file: str | None, quant: str | None) -> RemoteModel:
+    """The one model the user asked for: by file name, by quant, or the repo's only one."""
+    if not models:
+        raise KnownError(f"{repo} has no GGUF files.")
+    if file:
+        matches = [m for m in models if file in (m.name, *(f.path for f in m.files))]
+    elif quant:
+        matches = [m for m in models if m.quant.upper() == quant.upper()]
+    else:
+        matches = list(models) if len(models) == 1 else []
+    if len(matches) != 1:
+        choices = ", ".join(f"{m.name} ({m.quant})" for m in models)
+        asked = f"file '{file}'" if file else f"quant '{quant}'" if quant else "a file"
+        raise KnownError(f"Pick one with --file or --quant: no single match for {asked} in {repo}. "
+                         f"Available: {choices}.")
+    return matches[0]
+
+
+def run_download(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
+    from chatapp.core import hub
+    from chatapp.core.downloads import download_model
+    from chatapp.core.library import human_size
+
+    model = pick_model(hub.list_models(args.repo), args.repo, args.file, args.quant)
+    interactive = stderr.isatty()
+
+    def show(p: DownloadProgress) -> None:
+        if not interactive:
+            return
+        pct = p.done / p.total * 100 if p.total else 100.0
+        bar = "#" * int(pct / 4)
+        eta = f"{p.eta_s:.0f}s" if p.eta_s is not None else "?"
+        stderr.write(f"\r[{bar:<25}] {pct:5.1f}% {human_size(p.done)}/{human_size(p.total)} "
+                     f"{human_size(p.speed_bps)}/s ETA {eta}   ")
+        stderr.flush()
+
+    try:
+        path = download_model(model, paths.models_dir, progress=show)
+    finally:
+        if interactive:
+            stderr.write("\n")
+    stdout.write(f"{path}\n")
+    return 0
+
+
+def run_models(paths: AppPaths, stdout: TextIO) -> int:
+    from chatapp.core.library import human_size, scan_library
+
+    models = scan_library([paths.models_dir])
+    if not models:
+        stdout.write(f"No models in {paths.models_dir}. Try `chatapp search` and `chatapp download`.\n")
+    for m in models:
+        if m.problem:
+            stdout.write(f"{m.path.name:<50} {human_size(m.size):>9}  unusable: {m.problem}\n")
+            continue
+        params = f"{m.parameters / 1e9:.1f}B" if m.parameters >= 1e9 else f"{m.parameters / 1e6:.0f}M"
+        template = "template" if m.has_template else "no template"
+        stdout.write(f"{m.path.name:<50} {human_size(m.size):>9}  {m.architecture:<10} {params:>6} "
+                     f"{m.quant:<7} ctx {m.context_length:<7} {template}\n")
     return 0
 
 

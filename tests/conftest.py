@@ -11,7 +11,28 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tiny_gguf import write_tiny_model
+from fake_hub import FakeHub  # noqa: E402
+from tiny_gguf import write_tiny_model  # noqa: E402
+
+# One fake hub for the whole run, known to huggingface_hub before anything imports it (it reads
+# HF_ENDPOINT once). No test can reach the real hub or read a real token.
+HUB = FakeHub().start()
+os.environ["HF_ENDPOINT"] = HUB.url
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.pop("HF_TOKEN", None)
+os.environ.pop("HF_HUB_OFFLINE", None)
+os.environ["HF_HOME"] = str(Path(__file__).parent / ".hf-home-unused")
+
+
+@pytest.fixture
+def hub() -> FakeHub:
+    """The fake hub with no repos, no faults and an empty request log."""
+    from fake_hub import Faults
+
+    HUB.repos.clear()
+    HUB.faults = Faults()
+    HUB.requests.clear()
+    return HUB
 
 
 @pytest.fixture(autouse=True)

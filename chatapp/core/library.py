@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from chatapp.core.errors import ModelFileError
+from chatapp.core.errors import KnownError, ModelFileError
 
 DEMO_NAME = "demo"
+SPLIT_ANY = re.compile(r"^(?P<base>.+)-(?P<part>\d{5})-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
+SPLIT_FIRST = re.compile(r"^(?P<base>.+)-00001-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
 
 
 def demo_model_path() -> Path:
@@ -43,3 +48,66 @@ def resolve_model(spec: str, models_dir: Path) -> Path:
         f"No model named '{spec}': it is not a file, and not in the library ({models_dir}). "
         "Run `chatapp models` to list installed models, or pass a path to a .gguf file."
     )
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    path: Path
+    size: int  # all parts of a split model
+    name: str = ""
+    architecture: str = ""
+    parameters: int = 0
+    quant: str = ""
+    context_length: int = 0
+    has_template: bool = False
+    problem: str = ""  # why the file cannot be used, if it cannot
+
+    @property
+    def usable(self) -> bool:
+        return not self.problem
+
+
+def _split_parts(first: Path) -> list[Path]:
+    m = SPLIT_FIRST.match(first.name)
+    if not m:
+        return [first]
+    return sorted(first.parent.glob(f"{m.group('base')}-*-of-{m.group('total')}.gguf"))
+
+
+def scan_library(folders: Iterable[Path]) -> list[LocalModel]:
+    """Every GGUF in the folders (recursively), with its header facts or the reason it is unusable.
+    Later parts of split models and unfinished downloads (*.part) are not listed."""
+    from chatapp.core.gguf_info import read_header
+
+    seen: set[Path] = set()
+    models: list[LocalModel] = []
+    for folder in folders:
+        for path in library_models(folder):
+            resolved = path.resolve()
+            if resolved in seen or (SPLIT_ANY.match(path.name) and not SPLIT_FIRST.match(path.name)):
+                continue
+            seen.add(resolved)
+            size = sum(p.stat().st_size for p in _split_parts(path))
+            try:
+                h = read_header(path)
+            except KnownError as exc:
+                models.append(LocalModel(path, size, name=path.stem, problem=str(exc)))
+                continue
+            models.append(LocalModel(
+                path, size, name=h.name, architecture=h.architecture, parameters=h.parameter_count,
+                quant=h.quantization, context_length=h.context_length, has_template=h.chat_template is not None,
+            ))
+    return sorted(models, key=lambda m: m.path.name.lower())
+
+
+def delete_model(model: LocalModel) -> None:
+    for part in _split_parts(model.path):
+        part.unlink(missing_ok=True)
+
+
+def human_size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"

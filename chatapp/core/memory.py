@@ -57,3 +57,21 @@ def check_fits(header: GGUFHeader, n_ctx: int, gpu_offload: bool, available: int
         f"Not enough memory for {header.path.name} with a {n_ctx:,}-token context: it needs about "
         f"{need / gib:.1f} GiB and {available / gib:.1f} GiB is free. {advice}."
     )
+
+
+# Without a header, the KV cache is guessed from the file size: grouped-query models (most current
+# ones) need roughly 5-10% of their weight size per 4k tokens of context.
+REMOTE_KV_FRACTION_PER_4K = 0.08
+FIT_HEADROOM = 0.75  # above this share of free memory, other programs start to feel it
+
+
+def estimate_remote_bytes(file_size: int, n_ctx: int = 4096) -> int:
+    return int(file_size * (1 + REMOTE_KV_FRACTION_PER_4K * n_ctx / 4096)) + RUNTIME_OVERHEAD_BYTES
+
+
+def fit_status(required: int, available: int | None = None) -> str:
+    """"fits", "tight" or "too large" against the memory free now."""
+    available = available_memory_bytes() if available is None else available
+    if required <= available * FIT_HEADROOM:
+        return "fits"
+    return "tight" if required <= available else "too large"

@@ -1,0 +1,331 @@
+"""Resumable, verified model downloads through huggingface_hub.
+
+Why not `hf_hub_download`: it writes to a per-process temporary file that it deletes on any failure
+(a cancel or a restart starts again from byte 0), and it accepted a file with a flipped byte here.
+Instead: `get_hf_file_metadata` (size, etag = sha256, commit) and `http_get` appending to our own
+`<name>.part`, with a small `.part.json` beside it naming the exact file version, so a cancelled,
+dropped or killed download resumes with a `Range` request. The sha256 is computed while writing
+(the bytes already in the part file are hashed once on resume) and checked before the file takes its
+final name: a corrupted file never enters the library.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import logging
+import os
+import queue
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from chatapp.core.errors import KnownError
+from chatapp.core.hub import HubError, RemoteFile, RemoteModel, hub_errors, is_network_error
+
+log = logging.getLogger(__name__)
+PROGRESS_INTERVAL_S = 0.1  # ~10 progress reports a second
+# http_get hands data over in DOWNLOAD_CHUNK_SIZE pieces (10 MiB by default): too coarse for a moving
+# progress bar, a prompt cancel, or keeping what arrived before a dropped connection (a partial
+# chunk is lost when the stream breaks). 1 MiB keeps all three fine-grained.
+CHUNK_SIZE = 1 << 20
+_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+
+
+class DownloadCancelled(KnownError):
+    """The user cancelled; the partial file is kept for resuming."""
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    done: int
+    total: int
+    speed_bps: float
+    eta_s: float | None
+    file_index: int  # 1-based, for split models
+    file_count: int
+
+
+FreeSpace = Callable[[Path], int]
+
+
+def disk_free(path: Path) -> int:
+    return shutil.disk_usage(path).free
+
+
+def safe_segment(name: str, what: str) -> str:
+    """One path segment from the hub, refused if it could escape the models folder."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name or not _SAFE_SEGMENT.match(name):
+        raise KnownError(f"Refusing a {what} from the hub with an unsafe name: {name!r}.")
+    return name
+
+
+def local_path(models_dir: Path, repo_id: str, remote_path: str) -> Path:
+    """models/<owner>/<repo>/<file name>: hub names are checked before they touch the disk."""
+    if remote_path.startswith(("/", "\\")) or ".." in PurePosixPath(remote_path).parts or "\\" in remote_path:
+        raise KnownError(f"Refusing a file from the hub with an unsafe path: {remote_path!r}.")
+    owner, _, repo = repo_id.partition("/")
+    parts = [safe_segment(owner, "repository owner")] + ([safe_segment(repo, "repository name")] if repo else [])
+    file_name = safe_segment(PurePosixPath(remote_path).name, "file name")
+    path = models_dir.joinpath(*parts, file_name)
+    if models_dir.resolve() not in path.resolve().parents:
+        raise KnownError(f"Refusing a file from the hub that would land outside the models folder: {remote_path!r}.")
+    return path
+
+
+class _HashingWriter:
+    """The file object `http_get` writes to: hashes, counts, reports progress and honours cancel."""
+
+    def __init__(self, fh: BinaryIO, digest: hashlib._Hash, start: int, on_bytes: Callable[[int], None],
+                 cancel: threading.Event | None) -> None:
+        self.fh = fh
+        self.digest = digest
+        self.written = start
+        self.on_bytes = on_bytes
+        self.cancel = cancel
+
+    def write(self, data: bytes) -> int:
+        if self.cancel is not None and self.cancel.is_set():
+            raise DownloadCancelled("Download cancelled; the partial file is kept and will resume.")
+        n = self.fh.write(data)
+        self.digest.update(data)
+        self.written += len(data)
+        self.on_bytes(len(data))
+        return n
+
+    def tell(self) -> int:
+        return self.fh.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.fh.seek(offset, whence)
+
+    def truncate(self, size: int | None = None) -> int:
+        # The server ignored our Range and sent the whole file again: restart the hash too.
+        result = self.fh.truncate(size)
+        self.digest = hashlib.sha256()
+        self.written = self.fh.tell()
+        return result
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+
+class _Meter:
+    def __init__(self, total: int, already: int, file_count: int, report: Callable[[DownloadProgress], None] | None):
+        self.total = total
+        self.done = already
+        self.file_index = 1
+        self.file_count = file_count
+        self.report = report
+        self._window: list[tuple[float, int]] = [(time.monotonic(), already)]
+        self._last = 0.0
+
+    def add(self, n: int, force: bool = False) -> None:
+        self.done += n
+        now = time.monotonic()
+        if self.report is None or (not force and now - self._last < PROGRESS_INTERVAL_S):
+            return
+        self._last = now
+        self._window.append((now, self.done))
+        while len(self._window) > 2 and now - self._window[0][0] > 3.0:
+            self._window.pop(0)
+        t0, d0 = self._window[0]
+        speed = (self.done - d0) / (now - t0) if now > t0 else 0.0
+        eta = (self.total - self.done) / speed if speed > 0 else None
+        self.report(DownloadProgress(self.done, self.total, speed, eta, self.file_index, self.file_count))
+
+
+def _hash_existing(path: Path, size: int) -> hashlib._Hash:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        remaining = size
+        while remaining > 0:
+            block = fh.read(min(1 << 20, remaining))
+            if not block:
+                break
+            digest.update(block)
+            remaining -= len(block)
+    return digest
+
+
+def download_model(
+    model: RemoteModel,
+    models_dir: Path,
+    *,
+    progress: Callable[[DownloadProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    free_space: FreeSpace = disk_free,
+) -> Path:
+    """Download every file of `model` into the library and return the (first) file's path."""
+    targets = [(f, local_path(models_dir, model.repo_id, f.path)) for f in model.files]
+    pending = [(f, p) for f, p in targets if not (p.exists() and p.stat().st_size == f.size)]
+    part_bytes = sum(_part_size(p) for _, p in pending)
+    need = sum(f.size for f, _ in pending) - part_bytes
+    targets[0][1].parent.mkdir(parents=True, exist_ok=True)
+    free = free_space(targets[0][1].parent)
+    if need > free:
+        gib = 1024**3
+        raise KnownError(
+            f"Not enough disk space for {model.name}: it needs {need / gib:.2f} GiB more and "
+            f"{free / gib:.2f} GiB is free in {models_dir}. Free some space and try again."
+        )
+    already = sum(f.size for f, _ in targets) - need
+    meter = _Meter(model.size, already, len(targets), progress)
+    for index, (remote, path) in enumerate(targets, start=1):
+        meter.file_index = index
+        if (remote, path) in pending:
+            _download_file(model.repo_id, remote, path, meter, cancel)
+    meter.add(0, force=True)
+    return targets[0][1]
+
+
+def _part_size(path: Path) -> int:
+    part = path.with_name(path.name + ".part")
+    return part.stat().st_size if part.exists() else 0
+
+
+def _download_file(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter, cancel: threading.Event | None) -> None:
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
+    from huggingface_hub.file_download import http_get
+    from huggingface_hub.utils import build_hf_headers, disable_progress_bars
+
+    disable_progress_bars()  # progress is ours to show
+    constants.DOWNLOAD_CHUNK_SIZE = CHUNK_SIZE
+    part = dest.with_name(dest.name + ".part")
+    sidecar = dest.with_name(dest.name + ".part.json")
+    with hub_errors(f"Downloading {remote.path}"):
+        meta = get_hf_file_metadata(hf_hub_url(repo_id, remote.path))
+    size = meta.size if meta.size is not None else remote.size
+    expected_sha = (remote.sha256 or meta.etag or "").lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", expected_sha):
+        raise HubError(f"The hub gave no sha256 for {remote.path}, so it cannot be verified; not downloading it.")
+    version = {"repo": repo_id, "path": remote.path, "sha256": expected_sha, "size": size}
+
+    resume = 0
+    if part.exists():
+        try:
+            same = json.loads(sidecar.read_text()) == version
+        except (OSError, ValueError):
+            same = False
+        resume = part.stat().st_size if same and part.stat().st_size <= size else 0
+        if resume:
+            log.info("resuming %s at %d of %d bytes", remote.path, resume, size)
+    if resume == 0:
+        part.unlink(missing_ok=True)
+    sidecar.write_text(json.dumps(version))
+    digest = _hash_existing(part, resume) if resume else hashlib.sha256()
+    meter.add(0, force=True)
+
+    try:
+        with part.open("ab") as fh:
+            writer = _HashingWriter(fh, digest, resume, meter.add, cancel)
+            with hub_errors(f"Downloading {remote.path}"):
+                http_get(meta.location, writer, resume_size=resume, expected_size=size,  # type: ignore[arg-type]
+                         headers=build_hf_headers())
+            digest = writer.digest
+    except DownloadCancelled:
+        raise
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise KnownError(f"The disk filled up while downloading {dest.name}; the partial file is kept. "
+                             "Free some space and download again to resume.") from None
+        if "Consistency check failed" in str(exc):
+            raise HubError(f"The download of {dest.name} ended early; download again to resume.") from None
+        raise
+    except HubError as exc:
+        raise HubError(f"{exc} The partial download is kept; download again to resume.") from None
+    except Exception as exc:
+        if is_network_error(exc):
+            raise HubError(f"The connection dropped while downloading {dest.name}; the partial download is "
+                           "kept. Download again to resume.") from None
+        raise
+
+    actual = digest.hexdigest()
+    if actual != expected_sha:
+        part.unlink(missing_ok=True)
+        sidecar.unlink(missing_ok=True)
+        raise KnownError(
+            f"{dest.name} arrived corrupted (its sha256 does not match the hub's), so it was deleted. "
+            "Download it again."
+        )
+    os.replace(part, dest)
+    sidecar.unlink(missing_ok=True)
+    log.info("downloaded and verified %s (%s)", dest, actual)
+
+
+# ----- a queue for the GUI: one download at a time, the rest waiting ---------------------------------------
+@dataclass(frozen=True)
+class DownloadEvent:
+    job_id: int
+    kind: str  # "queued" | "started" | "progress" | "done" | "failed" | "cancelled"
+    model: RemoteModel
+    progress: DownloadProgress | None = None
+    path: Path | None = None
+    message: str = ""
+
+
+class DownloadQueue:
+    """Runs downloads one after another on its own thread; events go to `on_event` (from that thread)."""
+
+    def __init__(self, models_dir: Path, on_event: Callable[[DownloadEvent], None],
+                 free_space: FreeSpace = disk_free) -> None:
+        self.models_dir = models_dir
+        self.on_event = on_event
+        self.free_space = free_space
+        self._jobs: queue.Queue[tuple[int, RemoteModel, threading.Event] | None] = queue.Queue()
+        self._cancels: dict[int, threading.Event] = {}
+        self._next = 0
+        self._thread = threading.Thread(target=self._run, name="downloads", daemon=True)
+        self._thread.start()
+
+    def enqueue(self, model: RemoteModel) -> int:
+        self._next += 1
+        cancel = threading.Event()
+        self._cancels[self._next] = cancel
+        self._jobs.put((self._next, model, cancel))
+        self.on_event(DownloadEvent(self._next, "queued", model))
+        return self._next
+
+    def cancel(self, job_id: int) -> None:
+        event = self._cancels.get(job_id)
+        if event is not None:
+            event.set()
+
+    def shutdown(self, timeout: float = 2.0) -> None:
+        for event in self._cancels.values():
+            event.set()
+        self._jobs.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            job_id, model, cancel = job
+            if cancel.is_set():
+                self.on_event(DownloadEvent(job_id, "cancelled", model, message="Cancelled."))
+                continue
+            self.on_event(DownloadEvent(job_id, "started", model))
+            try:
+                path = download_model(
+                    model, self.models_dir, cancel=cancel, free_space=self.free_space,
+                    progress=lambda p, j=job_id, m=model: self.on_event(DownloadEvent(j, "progress", m, p)),
+                )
+            except DownloadCancelled as exc:
+                self.on_event(DownloadEvent(job_id, "cancelled", model, message=str(exc)))
+            except KnownError as exc:
+                self.on_event(DownloadEvent(job_id, "failed", model, message=str(exc)))
+            except Exception as exc:
+                log.exception("download failed")
+                self.on_event(DownloadEvent(job_id, "failed", model, message=f"Download failed unexpectedly: {exc}"))
+            else:
+                self.on_event(DownloadEvent(job_id, "done", model, path=path))
+            finally:
+                self._cancels.pop(job_id, None)

@@ -1,0 +1,173 @@
+"""Finding GGUF models on the Hugging Face Hub, through huggingface_hub only.
+
+`HF_ENDPOINT` and the user's token (HF_TOKEN or `hf auth login`) are honoured by huggingface_hub
+itself; every hub error is turned into one sentence for the user here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from chatapp.core.errors import KnownError
+
+_SPLIT = re.compile(r"^(?P<base>.+)-(?P<part>\d{5})-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
+# Quant names as they appear in file names, longest alternatives first.
+_QUANT = re.compile(
+    r"(?<![A-Za-z0-9])(IQ[1-4]_(?:XXS|XS|S|M|NL)|Q[2-8]_K(?:_[SML]|_XL)?|Q[4-8]_[01]|MXFP4|TQ[12]_0|"
+    r"BF16|F16|F32|FP16)(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+class HubError(KnownError):
+    """The hub could not be reached or refused the request."""
+
+
+@dataclass(frozen=True)
+class RepoSummary:
+    repo_id: str
+    downloads: int
+    likes: int
+    last_modified: datetime | None
+    gated: bool
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    path: str  # path inside the repo
+    size: int
+    sha256: str | None  # from the LFS metadata; None for non-LFS files
+
+
+@dataclass(frozen=True)
+class RemoteModel:
+    """One downloadable model: a single GGUF, or the parts of a split one."""
+
+    repo_id: str
+    name: str  # file name, or the split's base name + "-00001-of-N.gguf"
+    quant: str
+    files: tuple[RemoteFile, ...]
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+    @property
+    def is_split(self) -> bool:
+        return len(self.files) > 1
+
+
+def parse_quant(file_name: str) -> str:
+    match = _QUANT.search(PurePosixPath(file_name).name)
+    return match.group(1).upper().replace("FP16", "F16") if match else "unknown"
+
+
+def group_gguf_files(repo_id: str, files: list[RemoteFile]) -> list[RemoteModel]:
+    """GGUF files as models: split parts (`-00001-of-00003.gguf`) grouped, other files dropped."""
+    singles: list[RemoteModel] = []
+    splits: dict[str, list[RemoteFile]] = {}
+    for f in files:
+        if not f.path.lower().endswith(".gguf"):
+            continue
+        name = PurePosixPath(f.path).name
+        if "mmproj" in name.lower():
+            continue  # vision projectors are not chat models
+        m = _SPLIT.match(f.path)
+        if m:
+            splits.setdefault(m.group("base"), []).append(f)
+        else:
+            singles.append(RemoteModel(repo_id, name, parse_quant(name), (f,)))
+    for base, parts in splits.items():
+        parts.sort(key=lambda f: f.path)
+        first = PurePosixPath(parts[0].path).name
+        singles.append(RemoteModel(repo_id, first, parse_quant(base), tuple(parts)))
+    return sorted(singles, key=lambda m: m.size)
+
+
+def route_hub_logging() -> None:
+    """huggingface_hub prints its warnings (retries…) on stderr; send them to the app log instead."""
+    import logging
+
+    from huggingface_hub.utils import logging as hf_logging
+
+    hf_logging.get_logger()  # the library configures its root logger (with a stderr handler) here
+    root = logging.getLogger("huggingface_hub")
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    hf_logging.enable_propagation()
+
+
+@contextmanager
+def hub_errors(what: str) -> Iterator[None]:
+    """Turn huggingface_hub and network exceptions into one clear sentence."""
+    route_hub_logging()
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+    )
+
+    try:
+        yield
+    except GatedRepoError:
+        raise HubError(
+            f"{what}: this model is gated. Accept its licence on its Hugging Face page, then log in "
+            "(`hf auth login`, or set HF_TOKEN) and try again."
+        ) from None
+    except RepositoryNotFoundError:
+        raise HubError(f"{what}: no such repository on the hub (or it is private; log in to see it).") from None
+    except OfflineModeIsEnabled:
+        raise HubError(f"{what}: offline mode is on (HF_HUB_OFFLINE); turn it off to reach the hub.") from None
+    except LocalEntryNotFoundError:
+        raise HubError(f"{what}: the hub cannot be reached. Check your internet connection.") from None
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "?"
+        raise HubError(f"{what}: the hub answered with an error (HTTP {status}). Try again later.") from None
+    except Exception as exc:
+        if isinstance(exc, OSError) or is_network_error(exc):
+            raise HubError(f"{what}: the hub cannot be reached ({exc.__class__.__name__}). "
+                           "Check your internet connection.") from None
+        raise
+
+
+def is_network_error(exc: BaseException) -> bool:
+    """A transport error from the HTTP client huggingface_hub uses (httpx2 in 2.x, httpx/requests before)."""
+    return any(cls.__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "httpcore2", "requests", "urllib3")
+               for cls in type(exc).__mro__)
+
+
+def search(query: str, limit: int = 30) -> list[RepoSummary]:
+    """GGUF repositories matching `query`, most downloaded first."""
+    from huggingface_hub import HfApi
+
+    with hub_errors(f"Searching for '{query}'"):
+        models = list(
+            HfApi().list_models(
+                search=query or None, filter="gguf", sort="downloads", limit=limit,
+                expand=["downloads", "likes", "lastModified", "gated"],
+            )
+        )
+    return [
+        RepoSummary(m.id, int(m.downloads or 0), int(m.likes or 0), m.last_modified, bool(m.gated))
+        for m in models
+    ]
+
+
+def list_models(repo_id: str) -> list[RemoteModel]:
+    """The repo's GGUF models with sizes and sha256 from the LFS metadata."""
+    from huggingface_hub import HfApi
+
+    with hub_errors(f"Listing {repo_id}"):
+        info = HfApi().model_info(repo_id, files_metadata=True)
+    files = [
+        RemoteFile(s.rfilename, int(s.size or (s.lfs.size if s.lfs else 0) or 0), s.lfs.sha256 if s.lfs else None)
+        for s in (info.siblings or [])
+    ]
+    return group_gguf_files(repo_id, files)
