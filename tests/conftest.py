@@ -11,8 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from fake_hub import FakeHub  # noqa: E402
-from tiny_gguf import write_tiny_model  # noqa: E402
+from fake_hub import FakeHub
+from tiny_gguf import write_tiny_model
 
 # One fake hub for the whole run, known to huggingface_hub before anything imports it (it reads
 # HF_ENDPOINT once). No test can reach the real hub or read a real token.

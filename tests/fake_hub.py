@@ -124,7 +124,7 @@ class FakeHub:
                         return repo, parts[n:]
                 return None, parts
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 self._record()
                 url = urlparse(self.path)
                 parts = [unquote(p) for p in url.path.strip("/").split("/")]
@@ -137,12 +137,12 @@ class FakeHub:
                     return self._json(self._model_info(repo))
                 return self._resolve(parts, head=False)
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 self._record()
                 parts = [unquote(p) for p in urlparse(self.path).path.strip("/").split("/")]
                 return self._resolve(parts, head=True)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._record()
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length).decode()

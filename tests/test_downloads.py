@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from fake_hub import FakeFile, FakeHub, FakeRepo
+from test_cli import run_chatapp
 
 from chatapp.core import hub as hub_client
 from chatapp.core.downloads import DownloadCancelled, DownloadQueue, download_model, local_path
 from chatapp.core.engine import Engine
 from chatapp.core.errors import KnownError
 from chatapp.core.library import scan_library
-from test_cli import run_chatapp
 
 REPO = "acme/Tiny-Chat-GGUF"
 
@@ -101,7 +101,7 @@ def test_corrupted_bytes_are_rejected_and_nothing_enters_the_library(
     hub: FakeHub, repo: FakeRepo, isolated_dirs: Path
 ) -> None:
     hub.faults.corrupt_at = 123_456
-    with pytest.raises(KnownError, match="arrived corrupted .* so it was deleted"):
+    with pytest.raises(KnownError, match=r"arrived corrupted .* so it was deleted"):
         download_model(_model("Q4_K_M"), isolated_dirs / "models")
     folder = isolated_dirs / "models" / "acme" / "Tiny-Chat-GGUF"
     assert list(folder.iterdir()) == []
@@ -150,7 +150,7 @@ def test_killed_download_process_resumes_on_rerun(hub: FakeHub, repo: FakeRepo, 
 
 
 def test_not_enough_disk_space_is_refused_before_starting(repo: FakeRepo, isolated_dirs: Path, hub: FakeHub) -> None:
-    with pytest.raises(KnownError, match="Not enough disk space for tiny-chat-Q4_K_M.gguf"):
+    with pytest.raises(KnownError, match=r"Not enough disk space for tiny-chat-Q4_K_M\.gguf"):
         download_model(_model("Q4_K_M"), isolated_dirs / "models", free_space=lambda _: 1000)
     assert not any("/resolve/" in p for m, p, _ in hub.requests if m == "GET")
 
@@ -193,7 +193,7 @@ def test_unreachable_hub_is_one_clear_sentence() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with pytest.raises(KnownError, match="Searching: the hub cannot be reached .* internet connection"), \
+    with pytest.raises(KnownError, match=r"Searching: the hub cannot be reached .* internet connection"), \
             hub_client.hub_errors("Searching"):
         httpx2.get(f"http://127.0.0.1:{port}/api/models")  # a real refused connection
 
