@@ -18,12 +18,14 @@ from PySide6.QtWidgets import QApplication
 from chatapp import __version__
 from chatapp.core.errors import KnownError
 from chatapp.core.history import HistoryStore
+from chatapp.core.hub import load_catalogue
 from chatapp.core.library import resolve_model
 from chatapp.core.logs import setup_logging
 from chatapp.core.paths import AppPaths
 from chatapp.core.settings import load_settings
 from chatapp.services.chat_session import ChatSession
 from chatapp.services.inference import InferenceController
+from chatapp.services.models import ModelService
 from chatapp.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,9 @@ class App:
         self.inference = InferenceController()
         self.session = ChatSession(self.store, self.inference, self.settings, paths.settings_file)
         self.qsettings = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
-        self.window = MainWindow(self.session, self.inference, self.qsettings, paths.models_dir)
+        self.models = ModelService(paths.models_dir, tuple(Path(d) for d in self.settings.extra_model_dirs))
+        catalogue = load_catalogue(resource_path("catalogue.json"))
+        self.window = MainWindow(self.session, self.inference, self.qsettings, self.models, catalogue)
         if self.store.notice:
             self.window.show_error(self.store.notice)
         elif self.store.interrupted:

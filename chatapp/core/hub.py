@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from chatapp.core.errors import KnownError
 
@@ -171,3 +171,23 @@ def list_models(repo_id: str) -> list[RemoteModel]:
         for s in (info.siblings or [])
     ]
     return group_gguf_files(repo_id, files)
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    repo_id: str
+    title: str
+    params: str
+    quant: str
+    about: str
+
+
+def load_catalogue(path: Path) -> list[CatalogueEntry]:
+    """The curated starter list shipped in resources/ (empty if the file is missing or damaged)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [CatalogueEntry(m["repo"], m["title"], m["params"], m["quant"], m["about"]) for m in data["models"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []

@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
 
 from chatapp.core.errors import KnownError
 from chatapp.core.history import Conversation, StoredMessage
+from chatapp.core.hub import CatalogueEntry
 from chatapp.core.types import LoadOptions, ModelSummary
 from chatapp.services.chat_session import ChatSession, ChatSettings
 from chatapp.services.inference import InferenceController, Preview
+from chatapp.services.models import ModelService
 from chatapp.ui.chat_view import ChatView, copy_to_clipboard
 from chatapp.ui.composer import Composer
+from chatapp.ui.model_manager import ModelManager
 from chatapp.ui.settings_panel import SettingsPanel
 from chatapp.ui.sidebar import Sidebar
 
@@ -37,6 +40,7 @@ from chatapp.ui.sidebar import Sidebar
 class FirstRunView(QWidget):
     demoRequested = Signal()
     openRequested = Signal()
+    modelsRequested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,6 +54,8 @@ class FirstRunView(QWidget):
         for text, tip, signal in (
             ("Try the demo model", "Gemma 3 270M (253 MB): small and fast, a base model for text completion",
              self.demoRequested),
+            ("Find and download a model…", "Recommended chat models and all of Hugging Face's GGUF models",
+             self.modelsRequested),
             ("Open a GGUF model file…", "Any GGUF model, e.g. one downloaded from Hugging Face", self.openRequested),
         ):
             button = QPushButton(text)
@@ -93,12 +99,15 @@ class ErrorBanner(QWidget):
 
 class MainWindow(QMainWindow):
     def __init__(self, session: ChatSession, inference: InferenceController, qsettings: QSettings,
-                 models_dir: Path) -> None:
+                 models: ModelService, catalogue: list[CatalogueEntry]) -> None:
         super().__init__()
         self.session = session
         self.inference = inference
         self.qsettings = qsettings
-        self.models_dir = models_dir
+        self.models = models
+        self.catalogue = catalogue
+        self.models_dir = models.models_dir
+        self.model_manager: ModelManager | None = None
         self.setWindowTitle("chatapp")
         self.resize(1200, 800)
 
@@ -182,6 +191,8 @@ class MainWindow(QMainWindow):
         self.settings_panel.reloadRequested.connect(self._reload)
         self.first_run.demoRequested.connect(self.load_demo)
         self.first_run.openRequested.connect(self.open_model_dialog)
+        self.first_run.modelsRequested.connect(self.open_model_manager)
+        self.sidebar.modelsRequested.connect(self.open_model_manager)
         s.conversationsChanged.connect(self.refresh_conversations)
         s.conversationOpened.connect(self._on_conversation_opened)
         s.pathChanged.connect(self._show_path)
@@ -203,6 +214,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+Shift+C", lambda: copy_to_clipboard(self.chat.last_reply_text())),
             ("Ctrl+,", self.toggle_settings),
             ("Ctrl+O", self.open_model_dialog),
+            ("Ctrl+M", self.open_model_manager),
             ("Ctrl+F", self.sidebar.search.setFocus),
         ):
             QShortcut(QKeySequence(keys), self, activated=slot)
@@ -241,6 +253,14 @@ class MainWindow(QMainWindow):
                                               "GGUF models (*.gguf);;All files (*)")
         if path:
             self.load_model(Path(path))
+
+    def open_model_manager(self) -> ModelManager:
+        if self.model_manager is None:
+            self.model_manager = ModelManager(self.models, self.catalogue, self)
+            self.model_manager.loadRequested.connect(lambda path: self.load_model(Path(path)))
+        self.model_manager.show()
+        self.model_manager.raise_()
+        return self.model_manager
 
     def _reload(self, options: LoadOptions) -> None:
         self.session.apply_load_options(options)
@@ -393,4 +413,5 @@ class MainWindow(QMainWindow):
         self.qsettings.sync()
         self.session.shutdown()
         self.inference.shutdown()
+        self.models.shutdown()
         event.accept()

@@ -37,6 +37,7 @@ class Sidebar(QWidget):
     deleteRequested = Signal(str)
     exportRequested = Signal(str, str)  # conversation id, "md" | "json"
     searchChanged = Signal(str)
+    modelsRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +65,11 @@ class Sidebar(QWidget):
         self.empty_label = QLabel("No chats yet.")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.empty_label)
+        self.models_button = QPushButton("Models…")
+        self.models_button.setToolTip("Find, download and load models (Ctrl+M)")
+        self.models_button.setAccessibleName("Models")
+        self.models_button.clicked.connect(self.modelsRequested)
+        layout.addWidget(self.models_button)
         self._conversations: list[Conversation] = []
         self._current: str | None = None
         self._search_timer = QTimer(self)

@@ -1,0 +1,280 @@
+"""The model manager: recommended models and hub search, each repo's files with quant, size and
+whether they fit, downloads with progress and cancel/resume, and the local library with Load."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatapp.core.downloads import DownloadEvent
+from chatapp.core.hub import CatalogueEntry, RemoteModel, RepoSummary
+from chatapp.core.library import LocalModel, human_size
+from chatapp.core.memory import estimate_remote_bytes, fit_status
+from chatapp.services.models import ModelService
+
+REPO_ROLE = Qt.ItemDataRole.UserRole
+FIT_COLOURS = {"fits": "#1e8449", "tight": "#b9770e", "too large": "#c0392b"}
+
+
+class ModelManager(QDialog):
+    loadRequested = Signal(str)  # model path
+
+    def __init__(self, service: ModelService, catalogue: list[CatalogueEntry], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Models")
+        self.resize(1000, 680)
+        self.service = service
+        self.catalogue = catalogue
+        self.remote: list[RemoteModel] = []
+        self.jobs: dict[str, int] = {}  # model key -> job id
+        self.progress_bars: dict[str, QProgressBar] = {}
+
+        layout = QVBoxLayout(self)
+        top = QSplitter()
+        # --- search and results ---------------------------------------------------------------------
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Search GGUF models on Hugging Face (Enter)")
+        self.search_box.setAccessibleName("Search models")
+        self.search_box.returnPressed.connect(self._search)
+        left_layout.addWidget(self.search_box)
+        self.results = QListWidget()
+        self.results.setAccessibleName("Repositories")
+        self.results.currentItemChanged.connect(self._repo_selected)
+        left_layout.addWidget(self.results, 1)
+        top.addWidget(left)
+        # --- files of the selected repo -------------------------------------------------------------------
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        self.repo_label = QLabel("Pick a model on the left to see its files.")
+        self.repo_label.setWordWrap(True)
+        right_layout.addWidget(self.repo_label)
+        self.files = QTableWidget(0, 5)
+        self.files.setHorizontalHeaderLabels(["File", "Quant", "Size", "Fits in memory?", ""])
+        self.files.setAccessibleName("Files")
+        self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.files.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            self.files.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.files.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Fixed)
+        self.files.setColumnWidth(4, 250)
+        self.files.verticalHeader().hide()
+        right_layout.addWidget(self.files, 1)
+        top.addWidget(right)
+        top.setSizes([340, 660])
+        layout.addWidget(top, 3)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        # --- library -------------------------------------------------------------------------------------------
+        layout.addWidget(QLabel(f"<b>On this computer</b> — {service.models_dir}"))
+        self.library = QTableWidget(0, 6)
+        self.library.setHorizontalHeaderLabels(["Model", "Architecture", "Parameters", "Quant", "Context", "Size"])
+        self.library.setAccessibleName("Installed models")
+        self.library.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.library.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.library.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.library.verticalHeader().hide()
+        self.library.doubleClicked.connect(lambda _: self._load())
+        layout.addWidget(self.library, 2)
+        buttons = QHBoxLayout()
+        self.load_button = QPushButton("Load")
+        self.load_button.clicked.connect(self._load)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.clicked.connect(self._delete)
+        folder = QPushButton("Open folder")
+        folder.clicked.connect(self._open_folder)
+        for b in (self.load_button, self.delete_button, folder):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.local: list[LocalModel] = []
+
+        service.searchDone.connect(self._show_results)
+        service.filesListed.connect(self._show_files)
+        service.failed.connect(self._show_failure)
+        service.downloadEvent.connect(self._on_download)
+        service.libraryChanged.connect(self._show_library)
+        self._show_catalogue()
+        self._show_library(service.scan())
+
+    # ----- search -----------------------------------------------------------------------------------------
+    def _show_catalogue(self) -> None:
+        self.results.clear()
+        for entry in self.catalogue:
+            item = QListWidgetItem(f"★ {entry.title} ({entry.params})\n   {entry.about}")
+            item.setData(REPO_ROLE, entry.repo_id)
+            item.setToolTip(entry.repo_id)
+            self.results.addItem(item)
+
+    def _search(self) -> None:
+        query = self.search_box.text().strip()
+        if not query:
+            self._show_catalogue()
+            return
+        self.status.setText(f"Searching for “{query}”…")
+        self.service.search(query)
+
+    def _show_results(self, query: str, results: list[RepoSummary]) -> None:
+        if query != self.search_box.text().strip():
+            return  # an older search
+        self.results.clear()
+        self.status.setText(f"{len(results)} repositories for “{query}”." if results else f"Nothing matches “{query}”.")
+        for r in results:
+            updated = r.last_modified.strftime("%Y-%m-%d") if r.last_modified else "?"
+            gated = " · gated" if r.gated else ""
+            item = QListWidgetItem(f"{r.repo_id}\n   {r.downloads:,} downloads · {r.likes:,} likes · {updated}{gated}")
+            item.setData(REPO_ROLE, r.repo_id)
+            self.results.addItem(item)
+
+    def _repo_selected(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        repo = item.data(REPO_ROLE)
+        self.repo_label.setText(f"<b>{repo}</b> — listing files…")
+        self.files.setRowCount(0)
+        self.service.list_files(repo)
+
+    def _show_files(self, repo: str, models: list[RemoteModel]) -> None:
+        current = self.results.currentItem()
+        if current is None or current.data(REPO_ROLE) != repo:
+            return
+        self.remote = models
+        self.repo_label.setText(f"<b>{repo}</b> — {len(models)} GGUF files")
+        self.files.setRowCount(len(models))
+        self.progress_bars = {}
+        for row, m in enumerate(models):
+            name = m.name + (f"  (+{len(m.files) - 1} parts)" if m.is_split else "")
+            self.files.setItem(row, 0, QTableWidgetItem(name))
+            self.files.setItem(row, 1, QTableWidgetItem(m.quant))
+            self.files.setItem(row, 2, QTableWidgetItem(human_size(m.size)))
+            fit = fit_status(estimate_remote_bytes(m.size))
+            fit_item = QTableWidgetItem(fit)
+            fit_item.setToolTip("Weights plus a 4k-token context, against the memory free now.")
+            fit_item.setForeground(QColor(FIT_COLOURS[fit]))
+            self.files.setItem(row, 3, fit_item)
+            self.files.setCellWidget(row, 4, self._download_cell(m))
+
+    def _download_cell(self, model: RemoteModel) -> QWidget:
+        key = _key(model)
+        cell = QWidget()
+        row = QHBoxLayout(cell)
+        row.setContentsMargins(2, 0, 2, 0)
+        bar = QProgressBar()
+        bar.setRange(0, 1000)
+        bar.setAccessibleName(f"Download progress {model.name}")
+        bar.setVisible(key in self.jobs)
+        button = QPushButton("Cancel" if key in self.jobs else "Download")
+        button.setAccessibleName(f"Download {model.name}")
+        button.clicked.connect(lambda: self._toggle_download(model, button, bar))
+        row.addWidget(bar, 1)
+        row.addWidget(button)
+        self.progress_bars[key] = bar
+        return cell
+
+    def _toggle_download(self, model: RemoteModel, button: QPushButton, bar: QProgressBar) -> None:
+        key = _key(model)
+        if key in self.jobs:
+            self.service.cancel(self.jobs[key])
+            return
+        self.jobs[key] = self.service.download(model)
+        button.setText("Cancel")
+        bar.show()
+
+    def _on_download(self, event: DownloadEvent) -> None:
+        key = _key(event.model)
+        bar = self.progress_bars.get(key)
+        button = self._button_for(key)
+        if event.kind == "progress" and event.progress is not None and bar is not None:
+            p = event.progress
+            bar.setValue(int(p.done / p.total * 1000) if p.total else 0)
+            eta = f" · {p.eta_s:.0f} s left" if p.eta_s is not None else ""
+            bar.setFormat(f"%p% · {human_size(p.speed_bps)}/s{eta}")
+            bar.setToolTip(f"{human_size(p.done)} of {human_size(p.total)}")
+        elif event.kind in ("done", "failed", "cancelled"):
+            self.jobs.pop(key, None)
+            if button is not None:
+                button.setText("Download" if event.kind != "done" else "Downloaded")
+                button.setEnabled(event.kind != "done")
+            if event.kind == "done":
+                self.status.setText(f"{event.model.name} is ready: verified and in the library.")
+            elif event.kind == "failed":
+                self.status.setText(f"<span style='color:#c0392b'>{event.message}</span>")
+            else:
+                self.status.setText(f"{event.model.name}: download paused; Download again to resume.")
+
+    def _button_for(self, key: str) -> QPushButton | None:
+        for row, m in enumerate(self.remote):
+            if _key(m) == key:
+                cell = self.files.cellWidget(row, 4)
+                return cell.findChild(QPushButton) if cell is not None else None
+        return None
+
+    def _show_failure(self, message: str) -> None:
+        self.status.setText(f"<span style='color:#c0392b'>{message}</span>")
+
+    # ----- library ------------------------------------------------------------------------------------------
+    def _show_library(self, models: list[LocalModel]) -> None:
+        self.local = models
+        self.library.setRowCount(len(models))
+        for row, m in enumerate(models):
+            params = f"{m.parameters / 1e9:.1f}B" if m.parameters >= 1e9 else f"{m.parameters / 1e6:.0f}M"
+            cells = [m.path.name, m.architecture, params, m.quant, f"{m.context_length:,}", human_size(m.size)]
+            if m.problem:
+                cells = [m.path.name, "unusable", "", "", "", human_size(m.size)]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(m.problem or str(m.path))
+                self.library.setItem(row, col, item)
+
+    def _selected_local(self) -> LocalModel | None:
+        row = self.library.currentRow()
+        return self.local[row] if 0 <= row < len(self.local) else None
+
+    def _load(self) -> None:
+        model = self._selected_local()
+        if model is None:
+            return
+        if model.problem:
+            self.status.setText(f"<span style='color:#c0392b'>{model.problem}</span>")
+            return
+        self.loadRequested.emit(str(model.path))
+
+    def _delete(self) -> None:
+        model = self._selected_local()
+        if model is None:
+            return
+        answer = QMessageBox.question(self, "Delete model", f"Delete {model.path.name} ({human_size(model.size)})?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.service.delete(model)
+
+    def _open_folder(self) -> None:
+        model = self._selected_local()
+        folder = model.path.parent if model else self.service.models_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+def _key(model: RemoteModel) -> str:
+    return f"{model.repo_id}/{model.name}"
