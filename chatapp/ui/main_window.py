@@ -411,6 +411,8 @@ class MainWindow(QMainWindow):
         self.qsettings.setValue("window/splitter", self.splitter.saveState())
         self.qsettings.setValue("window/settings_visible", "true" if self.settings_panel.isVisible() else "false")
         self.qsettings.sync()
+        if self.model_manager is not None:
+            self.model_manager.close()
         self.session.shutdown()
         self.inference.shutdown()
         self.models.shutdown()

