@@ -73,7 +73,8 @@ class App:
             self.window.show_first_run()
             return
         try:
-            self.window.load_model(resolve_model(spec, self.paths.models_dir))
+            extra = [Path(d) for d in self.settings.extra_model_dirs]
+            self.window.load_model(resolve_model(spec, self.paths.models_dir, extra))
         except KnownError as exc:
             self.window.show_first_run()
             self.window.show_error(str(exc))

@@ -77,7 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     which = download.add_mutually_exclusive_group()
     which.add_argument("--file", help="file name in the repo")
     which.add_argument("--quant", help="quantization, e.g. Q4_K_M")
-    sub.add_parser("models", help="list the models in the library")
+    models = sub.add_parser("models", help="list the models in the library")
+    folders = models.add_mutually_exclusive_group()
+    folders.add_argument("--add-folder", metavar="DIR", help="also list (and open by name) the models in DIR")
+    folders.add_argument("--remove-folder", metavar="DIR", help="stop using an extra folder")
     return parser
 
 
@@ -98,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "download":
             return run_download(args, paths, sys.stdout, sys.stderr)
         if args.command == "models":
-            return run_models(paths, sys.stdout)
+            return run_models(args, paths, sys.stdout)
         return run_gui(args.model, paths)
     except KnownError as exc:
         print(f"chatapp: {exc}", file=sys.stderr)
@@ -143,7 +146,10 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
     params = _sampling(args)
     options = LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers)
     template = templates.from_choice(args.template)
-    model_path = resolve_model(args.model, paths.models_dir)
+    from chatapp.core.settings import load_settings
+
+    extra = [Path(f) for f in load_settings(paths.settings_file).extra_model_dirs]
+    model_path = resolve_model(args.model, paths.models_dir, extra)
     store = None if (args.no_history or args.show_prompt) else open_history(paths, stderr)
     conversation = None
     if store is not None and args.conversation:
@@ -306,10 +312,22 @@ def run_download(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stde
     return 0
 
 
-def run_models(paths: AppPaths, stdout: TextIO) -> int:
+def run_models(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:
     from chatapp.core.library import human_size, scan_library
+    from chatapp.core.settings import load_settings, save_settings
 
-    models = scan_library([paths.models_dir])
+    settings = load_settings(paths.settings_file)
+    folders = list(settings.extra_model_dirs)
+    if args.add_folder:
+        folder = Path(args.add_folder).expanduser().resolve()
+        if not folder.is_dir():
+            raise KnownError(f"{folder} is not a folder.")
+        folders = [*dict.fromkeys([*folders, str(folder)])]
+    elif args.remove_folder:
+        folders = [f for f in folders if Path(f) != Path(args.remove_folder).expanduser().resolve()]
+    if folders != list(settings.extra_model_dirs):
+        save_settings(paths.settings_file, settings.with_changes(extra_model_dirs=tuple(folders)))
+    models = scan_library([paths.models_dir, *(Path(f) for f in folders)])
     if not models:
         stdout.write(f"No models in {paths.models_dir}. Try `chatapp search` and `chatapp download`.\n")
     for m in models:

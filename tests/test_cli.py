@@ -89,3 +89,15 @@ def test_llama_cpp_log_goes_to_the_app_log_not_the_terminal(tiny_model: Path, is
     assert run.stderr == ""
     log = (isolated_dirs / "data" / "logs" / "chatapp.log").read_text()
     assert "llama_context" in log or "llama_model_loader" in log
+
+
+def test_extra_model_folders(tiny_model: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "far-away.gguf").write_bytes(tiny_model.read_bytes())
+    run = run_chatapp("models", "--add-folder", str(folder))
+    assert run.returncode == 0 and "far-away.gguf" in run.stdout and "llama" in run.stdout
+    run = run_chatapp("chat", "--model", "far-away", "--prompt", "x", "--max-tokens", "2")
+    assert run.stdout == " Hello world\n", run.stderr
+    run = run_chatapp("models", "--remove-folder", str(folder))
+    assert "far-away.gguf" not in run.stdout

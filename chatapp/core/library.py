@@ -38,7 +38,7 @@ def library_models(models_dir: Path) -> list[Path]:
     return sorted(p for p in models_dir.rglob("*.gguf") if p.is_file())
 
 
-def resolve_model(spec: str, models_dir: Path) -> Path:
+def resolve_model(spec: str, models_dir: Path, extra_dirs: Iterable[Path] = ()) -> Path:
     """A path, `demo`, or the name of a model in the library (file name with or without .gguf)."""
     if spec == DEMO_NAME:
         return demo_model_path()
@@ -46,9 +46,10 @@ def resolve_model(spec: str, models_dir: Path) -> Path:
     if path.exists() or len(path.parts) > 1:
         return path  # read_header gives the specific error for a missing or broken file
     wanted = spec.lower().removesuffix(".gguf")
-    for candidate in library_models(models_dir):
-        if candidate.stem.lower() == wanted:
-            return candidate
+    for folder in (models_dir, *extra_dirs):
+        for candidate in library_models(folder):
+            if candidate.stem.lower() == wanted:
+                return candidate
     if path.suffix.lower() == ".gguf":
         return path  # looks like a file name: "Model file not found" says it best
     raise ModelFileError(
