@@ -173,3 +173,20 @@ def test_same_seed_same_reply_on_the_demo_model(demo_model: Path) -> None:
     a = e.chat([Message("user", "The sea is")], params).text()
     b = e.chat([Message("user", "The sea is")], params).text()
     assert a == b and len(a) > 10
+
+
+def test_cancel_stops_the_reading_of_a_long_prompt(tiny_long_model: Path) -> None:
+    e = Engine()
+    e.load(tiny_long_model, LoadOptions(n_ctx=8192))
+    first = e.chat([Message("user", "short")], SamplingParams(max_tokens=4))
+    first.text()
+    cancel = threading.Event()
+    cancel.set()  # pressed before llama.cpp got far: it stops between graph nodes
+    long_prompt = [Message("user", "word " * 1000)]  # ~5,000 byte tokens
+    stopped = e.chat(long_prompt, SamplingParams(max_tokens=4), cancel=cancel)
+    assert stopped.text() == ""
+    assert stopped.stats.finish_reason == FinishReason.CANCELLED
+    again = e.chat([Message("user", "short")], SamplingParams(max_tokens=4))
+    assert again.text() == " Hello world. Hello"
+    # the aborted decode emptied llama.cpp's cache, so nothing may be "reused" from it
+    assert again.stats.prompt_tokens_evaluated == again.stats.prompt_tokens

@@ -24,3 +24,25 @@ def test_tracker_fed_piece_by_piece_matches_whole_text() -> None:
     tracker = BlockTracker()
     for i in range(1, len(text) + 1):
         assert tracker.feed(text[:i]) == stable_boundary(text[:i])
+
+
+def test_streamed_message_shows_the_same_text_as_the_final_render(qtbot) -> None:
+    from chatapp.core.history import StoredMessage
+    from chatapp.ui.chat_view import MessageWidget
+
+    text = (
+        "Here is a list:\n\n- one\n- two\n\nAnd code:\n\n```python\ndef f(x):\n\n    return x * 2\n```\n\n"
+        "Final **bold** words, still open"
+    )
+    reply = StoredMessage("m", "c", None, "assistant", "", 0.0, status="streaming")
+    widget = MessageWidget(reply, MarkdownRenderer(), None, True)
+    qtbot.addWidget(widget)
+    widget.start_streaming()
+    for i in range(0, len(text), 7):
+        widget.append(text[i : i + 7])
+    streamed = " ".join(widget.body.toPlainText().split())
+    assert widget.text == text
+    assert widget.code_blocks == ["def f(x):\n\n    return x * 2\n"]
+    widget.set_message(StoredMessage("m", "c", None, "assistant", text, 0.0))
+    final = " ".join(widget.body.toPlainText().split())
+    assert streamed.replace("**", "") == final

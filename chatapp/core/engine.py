@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 DROP_SLACK_FRACTION = 0.25
 # The smallest reply room worth generating into when the new message barely fits.
 MIN_REPLY_TOKENS = 16
+# Prompts with more new tokens than this can be cancelled while llama.cpp reads them.
+ABORTABLE_PROMPT_TOKENS = 128
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class PreparedPrompt:
     tokens: list[int]
     messages: tuple[Message, ...]
     dropped_messages: int
+
+
+class _PromptAborted(Exception):
+    """llama.cpp stopped reading the prompt because the request was cancelled."""
 
 
 class ChatStream:
@@ -340,6 +346,20 @@ class Engine:
         # generate() re-evaluates one token when the whole prompt is cached, to refresh the logits.
         return min(n, len(tokens) - 1)
 
+    @staticmethod
+    def _abortable(tokens: Iterator[int], cancel: threading.Event) -> Iterator[int]:
+        """`tokens`, with llama.cpp's "aborted" decode error turned into _PromptAborted."""
+        while True:
+            try:
+                token = next(tokens)
+            except StopIteration:
+                return
+            except RuntimeError as exc:
+                if cancel.is_set() and "returned 2" in str(exc):
+                    raise _PromptAborted from None
+                raise
+            yield token
+
     def _generate(
         self, prepared: PreparedPrompt, params: SamplingParams, started: float, stream: ChatStream,
         cancel: threading.Event | None = None,
@@ -367,8 +387,15 @@ class Engine:
             temp=params.temperature,
             repeat_penalty=params.repeat_penalty,
         )
+        guard = (
+            llama_runtime.PromptAbort(llm, cancel)
+            if len(prepared.tokens) - reused > ABORTABLE_PROMPT_TOKENS else None
+        )
         try:
-            for token in tokens:
+            for token in self._abortable(tokens, cancel):
+                if guard is not None:
+                    guard.release()
+                    guard = None
                 last_at = time.perf_counter()
                 if generated == 0:
                     first_at = last_at
@@ -393,7 +420,12 @@ class Engine:
                 if llm.n_tokens + 1 >= n_ctx:
                     reason = FinishReason.CONTEXT_FULL
                     break
+        except _PromptAborted:
+            reason = FinishReason.CANCELLED
+            llm.reset()  # a failed decode clears llama.cpp's KV cache: forget what we thought was in it
         finally:
+            if guard is not None:
+                guard.release()
             tokens.close()
             self._remember_cache(prepared.text, prepared.tokens, generated_ids)
             tail = text_filter.flush() + decoder.decode(b"", final=True)

@@ -157,3 +157,24 @@ def backend_name(n_gpu_layers: int) -> str:
         if marker in info:
             return name
     return "GPU"
+
+
+class PromptAbort:
+    """Lets a cancel stop llama.cpp in the middle of reading a long prompt.
+
+    ggml asks the abort callback between graph nodes; a Python callback there costs ~1 ms per decoded
+    token, so it is installed only while the prompt is evaluated and removed at the first token.
+    Aborted, `llama_decode` returns 2 and llama-cpp-python raises RuntimeError.
+    """
+
+    def __init__(self, llm: Any, cancel: threading.Event) -> None:
+        lib = llama()
+        self._lib = lib
+        self._ctx = llm._ctx.ctx
+        self._callback = lib.ggml_abort_callback(lambda _data: bool(cancel.is_set()))
+        lib.llama_set_abort_callback(self._ctx, self._callback, None)
+
+    def release(self) -> None:
+        if self._callback is not None:
+            self._lib.llama_set_abort_callback(self._ctx, self._lib.ggml_abort_callback(), None)
+            self._callback = None

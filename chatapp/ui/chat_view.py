@@ -156,28 +156,34 @@ class MessageWidget(QFrame):
     def append(self, text: str) -> None:
         """Add streamed text: finished Markdown blocks are rendered once, the open tail shown as text.
 
-        The document holds [rendered blocks][tail]; each update removes only the tail (from
-        `_tail_start`), appends newly finished blocks as HTML, then re-adds the (short) tail.
+        The document holds [rendered blocks][tail]. Text that does not finish a block is simply
+        appended to the tail; when a block finishes, the tail (from `_tail_start`) is replaced by
+        the block's HTML plus what is left open. Each character is laid out about twice in all.
         """
+        tail_before = len(self._text) - self._rendered_upto
         self._text += text
         boundary = self._blocks.feed(self._text)
         cursor = QTextCursor(self.body.document())
+        if boundary <= self._rendered_upto:
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            if tail_before == 0 and cursor.position() > 0:
+                cursor.insertBlock()  # the tail starts its own block
+            cursor.insertText(text)
+            return
         cursor.setPosition(self._tail_start)
         cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
-        if boundary > self._rendered_upto:
-            rendered = self.renderer.render(self._text[self._rendered_upto : boundary], len(self.code_blocks))
-            if cursor.position() > 0:
-                cursor.insertBlock()
-            cursor.insertHtml(rendered.html)
-            self.code_blocks += rendered.code_blocks
-            self._rendered_upto = boundary
-            self._tail_start = self._end_position()
-            cursor.movePosition(QTextCursor.MoveOperation.End)
-        tail = self._text[self._rendered_upto :]
+        rendered = self.renderer.render(self._text[self._rendered_upto : boundary], len(self.code_blocks))
+        if cursor.position() > 0:
+            cursor.insertBlock()
+        cursor.insertHtml(rendered.html)
+        self.code_blocks += rendered.code_blocks
+        self._rendered_upto = boundary
+        self._tail_start = self._end_position()
+        tail = self._text[boundary:]
         if tail:
-            if cursor.position() > 0:
-                cursor.insertBlock()  # the tail starts its own block; removed with it next time
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertBlock()
             cursor.insertText(tail)
 
     def _end_position(self) -> int:
