@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from fake_hub import FakeFile, FakeHub, FakeRepo  # noqa: E402
+from report import markdown_table, publish  # noqa: E402
 
 REPO = "bench/Big-GGUF"
 NAME = "big-Q4_K_M.gguf"
@@ -98,17 +99,11 @@ def main() -> int:
         f"(medians); chatapp's path includes the hub HEAD, the sha256 of every byte and the rename; "
         f"{time.strftime('%Y-%m-%d')}."
     )
-    table = (
-        "| path | throughput | ratio |\n|---|---|---|\n"
-        f"| plain streaming copy (httpx2, 1 MiB chunks) | {p:.0f} MB/s | 1.00 |\n"
-        f"| chatapp download (verified, resumable) | {o:.0f} MB/s | {o / p:.2f} (goal ≥ 0.9) |\n"
-    )
-    print(header)
-    print(table)
-    if args.write:
-        from bench_engine import write_section
-
-        write_section("Downloads", header + "\n\n" + table)
+    rows = [
+        ("plain streaming copy (httpx2, 1 MiB chunks)", f"{p:.0f} MB/s", "1.00"),
+        ("chatapp download (verified, resumable)", f"{o:.0f} MB/s", f"{o / p:.2f} (goal ≥ 0.9)"),
+    ]
+    publish("Downloads", header, markdown_table(("path", "throughput", "ratio"), rows), args.write)
     return 0
 
 

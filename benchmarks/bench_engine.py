@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from report import markdown_table, publish  # noqa: E402
+
 from chatapp.core import llama_runtime, templates  # noqa: E402
 from chatapp.core.engine import Engine  # noqa: E402
 from chatapp.core.library import demo_model_path  # noqa: E402
@@ -159,28 +161,9 @@ def main() -> int:
         f"llama-cpp-python {llama_runtime.llama().__version__}, Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d')}."
     )
-    table = "| measurement | value | ratio |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
-    print(header)
-    print(table)
+    publish("Engine", header, markdown_table(("measurement", "value", "ratio"), rows), args.write)
     print(f"raw rounds: {[round(x, 1) for x in raw]}  engine rounds: {[round(x, 1) for x in eng]}")
-    if args.write:
-        write_section("Engine", header + "\n\n" + table + "\n")
     return 0
-
-
-def write_section(name: str, body: str) -> None:
-    """Replace the `## {name}` section of docs/benchmarks.md (created if missing)."""
-    doc = ROOT / "docs" / "benchmarks.md"
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    marker = f"\n## {name}\n"
-    start = text.find(marker)
-    section = f"{marker}\n<!-- written by benchmarks/ -->\n{body}"
-    if start < 0:
-        text = text.rstrip("\n") + "\n" + section
-    else:
-        end = text.find("\n## ", start + len(marker))
-        text = text[:start] + section + (text[end:] if end >= 0 else "")
-    doc.write_text(text)
 
 
 if __name__ == "__main__":

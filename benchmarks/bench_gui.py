@@ -23,6 +23,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from report import markdown_table, publish  # noqa: E402
+
 PROMPT = "Here is a long story about a lighthouse keeper and the storm of the century:"
 STARTUP_CHILD = "--startup-child"
 ENGINE_CHILD = "--engine-child"
@@ -193,15 +195,7 @@ def main() -> int:
         ("process start → window shown", f"{startup * 1000:.0f} ms",
          f"goal ≤ 1000 ms; llama_cpp imported by then: {'yes' if imported else 'no'}"),
     ]
-    table = "| measurement | value | ratio / goal |\n|---|---|---|\n" + "\n".join(
-        f"| {a} | {b} | {c} |" for a, b, c in rows
-    )
-    print(header)
-    print(table)
-    if args.write:
-        from bench_engine import write_section
-
-        write_section("GUI", header + "\n\n" + table + "\n")
+    publish("GUI", header, markdown_table(("measurement", "value", "ratio / goal"), rows), args.write)
     return 0
 
 

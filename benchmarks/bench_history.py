@@ -16,6 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from report import markdown_table, publish  # noqa: E402
+
 from chatapp.core.history import HistoryStore  # noqa: E402
 
 WORDS = [
@@ -58,15 +60,8 @@ def main() -> int:
         f"{args.messages:,} messages (20–120 words each) in {args.messages // per_conv} conversations, SQLite FTS5, "
         f"50 hits per query, median of 20 runs; filling took {fill:.1f} s; {time.strftime('%Y-%m-%d')}."
     )
-    table = "| query | median time |\n|---|---|\n" + "\n".join(
-        f"| `{q}` | {t * 1000:.1f} ms |" for q, t in timings.items()
-    )
-    print(header)
-    print(table)
-    if args.write:
-        from bench_engine import write_section
-
-        write_section("History search", header + "\n\n" + table + "\n")
+    rows = [(f"`{q}`", f"{t * 1000:.1f} ms") for q, t in timings.items()]
+    publish("History search", header, markdown_table(("query", "median time"), rows), args.write)
     return 0
 
 

@@ -35,6 +35,17 @@ def send(qtbot, app: App, text: str) -> None:
     qtbot.mouseClick(app.window.composer.button, Qt.MouseButton.LeftButton)
 
 
+def start_endless_reply(qtbot, app: App, model: Path, min_chars: int) -> str:
+    """Load the never-ending model and wait until its reply has `min_chars` on screen."""
+    load(qtbot, app, model)
+    app.window.settings_panel.max_tokens.setValue(1_000_000)
+    app.window.settings_panel.flush()
+    send(qtbot, app, "go on forever")
+    reply_id = app.session.path[-1].id
+    qtbot.waitUntil(lambda: len(app.window.chat.widgets[reply_id].text) > min_chars, timeout=10_000)
+    return reply_id
+
+
 def test_first_run_offers_the_demo_model(app: App) -> None:
     app.start(None)
     assert app.window.center.currentWidget() is app.window.first_run
@@ -66,12 +77,7 @@ def test_enter_sends_and_shift_enter_adds_a_line(qtbot, app: App, tiny_eos_model
 
 
 def test_stop_mid_reply(qtbot, app: App, tiny_long_model: Path) -> None:
-    load(qtbot, app, tiny_long_model)
-    app.window.settings_panel.max_tokens.setValue(1_000_000)
-    app.window.settings_panel.flush()
-    send(qtbot, app, "go on forever")
-    reply_id = app.session.path[-1].id
-    qtbot.waitUntil(lambda: len(app.window.chat.widgets[reply_id].text) > 200, timeout=10_000)
+    reply_id = start_endless_reply(qtbot, app, tiny_long_model, min_chars=200)
     assert app.window.composer.button.text() == "Stop"
     with qtbot.waitSignal(app.session.replyFinished, timeout=5_000):
         qtbot.mouseClick(app.window.composer.button, Qt.MouseButton.LeftButton)
@@ -162,12 +168,7 @@ def test_bad_model_file_shows_an_error_and_the_app_stays_usable(qtbot, app: App,
 def test_close_during_generation_is_clean(qtbot, tiny_long_model: Path) -> None:
     chat_app = App(default_paths())
     chat_app.window.show()
-    load(qtbot, chat_app, tiny_long_model)
-    chat_app.window.settings_panel.max_tokens.setValue(1_000_000)
-    chat_app.window.settings_panel.flush()
-    send(qtbot, chat_app, "long one")
-    reply_id = chat_app.session.path[-1].id
-    qtbot.waitUntil(lambda: len(chat_app.window.chat.widgets[reply_id].text) > 100, timeout=10_000)
+    reply_id = start_endless_reply(qtbot, chat_app, tiny_long_model, min_chars=100)
     chat_app.window.close()
     assert chat_app.inference._thread.isFinished()
     chat_app.close()

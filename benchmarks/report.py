@@ -1,0 +1,36 @@
+"""Shared output for the benchmark scripts: a Markdown table, printed, and optionally written into
+its own section of docs/benchmarks.md."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def publish(section: str, header: str, table: str, write: bool) -> None:
+    """Print the results; with `write`, replace the `## {section}` part of docs/benchmarks.md."""
+    print(header)
+    print(table)
+    if write:
+        write_section(section, header + "\n\n" + table)
+
+
+def write_section(name: str, body: str) -> None:
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    marker = f"\n## {name}\n"
+    start = text.find(marker)
+    section = f"{marker}\n<!-- written by benchmarks/ -->\n{body}"
+    if start < 0:
+        text = text.rstrip("\n") + "\n" + section
+    else:
+        end = text.find("\n## ", start + len(marker))
+        text = text[:start] + section + (text[end:] if end >= 0 else "")
+    DOC.write_text(text)
