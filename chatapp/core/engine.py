@@ -55,9 +55,9 @@ class _PromptAborted(Exception):
 class ChatStream:
     """Iterate for text pieces as they are generated; `stats` is set once iteration ends."""
 
-    def __init__(self, pieces: Iterator[str]) -> None:
-        self._pieces = pieces
+    def __init__(self, start: Callable[[ChatStream], Iterator[str]]) -> None:
         self.stats: GenerationStats | None = None
+        self._pieces = start(self)  # the generator records its stats on this stream
 
     def __iter__(self) -> Iterator[str]:
         return self._pieces
@@ -317,9 +317,7 @@ class Engine:
         prepared = self.prepare(messages, params.max_tokens)
         text = prepared.text + reply_prefix
         prepared = PreparedPrompt(text, self.tokenize_reusing_cache(text), prepared.messages, prepared.dropped_messages)
-        stream = ChatStream(iter(()))
-        stream._pieces = self._generate(prepared, params, started, stream, cancel)
-        return stream
+        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel))
 
     def complete(self, prompt: str, params: SamplingParams = SamplingParams()) -> ChatStream:
         """Continue raw text (no template): the benchmark's and base-model path."""
@@ -330,9 +328,8 @@ class Engine:
             raise ContextOverflowError(
                 f"The prompt needs {len(tokens):,} tokens and the context holds {n_ctx:,}; shorten it."
             )
-        stream = ChatStream(iter(()))
-        stream._pieces = self._generate(PreparedPrompt(prompt, tokens, (), 0), params, started, stream)
-        return stream
+        prepared = PreparedPrompt(prompt, tokens, (), 0)
+        return ChatStream(lambda stream: self._generate(prepared, params, started, stream))
 
     def cached_prefix(self, tokens: Sequence[int]) -> int:
         """How many leading tokens of `tokens` are already in the KV cache."""

@@ -498,23 +498,19 @@ def _split_sql(script: str) -> Iterable[str]:
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
-    keys = row.keys()
     return Conversation(
         id=row["id"], title=row["title"], created_at=row["created_at"], updated_at=row["updated_at"],
         model=row["model"], settings=json.loads(row["settings_json"]), system_prompt=row["system_prompt"],
         template=row["template"], active_leaf=row["active_leaf"],
-        pinned=bool(row["pinned"]) if "pinned" in keys else False,
-        archived=bool(row["archived"]) if "archived" in keys else False,
+        pinned=bool(row["pinned"]), archived=bool(row["archived"]),
     )
 
 
 def _message(row: sqlite3.Row) -> StoredMessage:
-    keys = row.keys()
     return StoredMessage(
         id=row["id"], conversation_id=row["conversation_id"], parent_id=row["parent_id"], role=row["role"],
         content=row["content"], created_at=row["created_at"], status=row["status"],
-        stats=json.loads(row["stats_json"]) if "stats_json" in keys else {},
-        model=row["model"] if "model" in keys else "",
+        stats=json.loads(row["stats_json"]), model=row["model"],
     )
 
 

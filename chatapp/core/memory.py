@@ -35,7 +35,7 @@ def default_context(header: GGUFHeader, available: int | None = None) -> int:
     n_ctx = min(header.context_length, DEFAULT_MAX_CONTEXT)
     while n_ctx > MIN_CONTEXT and required_bytes(header, n_ctx) > available:
         n_ctx //= 2
-    return max(min(n_ctx, header.context_length), min(MIN_CONTEXT, header.context_length))
+    return n_ctx
 
 
 def check_fits(header: GGUFHeader, n_ctx: int, gpu_offload: bool, available: int | None = None) -> None:

@@ -154,6 +154,13 @@ class ChatSession(QObject):
         self.conversationOpened.emit(self.conversation)
         self.pathChanged.emit(self.path)
 
+    def open_at(self, conv_id: str, message_id: str) -> None:
+        """Open a conversation on the branch that holds `message_id` (a search hit)."""
+        self.open_conversation(conv_id)
+        if message_id not in {m.id for m in self.path}:
+            self.path = self.store.switch_to(message_id)
+            self.pathChanged.emit(self.path)
+
     def rename(self, conv_id: str, title: str) -> None:
         self.store.update_conversation(conv_id, title=title.strip() or "Untitled")
         self.conversationsChanged.emit()

@@ -355,10 +355,7 @@ class MainWindow(QMainWindow):
         self.qsettings.setValue("window/last_conversation", conversation.id if conversation else "")
 
     def _open_hit(self, conv_id: str, message_id: str) -> None:
-        self.session.open_conversation(conv_id)
-        if message_id not in {m.id for m in self.session.path}:
-            self.session.path = self.session.store.switch_to(message_id)
-            self._show_path(self.session.path)
+        self.session.open_at(conv_id, message_id)
         self.chat.scroll_to(message_id)
 
     def _pin(self, conv_id: str, pinned: int) -> None:
