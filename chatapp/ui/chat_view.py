@@ -39,9 +39,16 @@ class MessageText(QTextBrowser):
         self.viewport().setAutoFillBackground(False)
         self.setStyleSheet("QTextBrowser { background: transparent; }")
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
+        self.growth_step = 0  # while streaming: grow in steps of this many pixels (see below)
 
     def _fit_height(self) -> None:
+        """Be as tall as the text. While a reply streams, grow a few lines at a time: every height
+        change re-lays out and repaints the whole conversation, which was most of the GUI's cost."""
         height = int(self.document().size().height()) + 4
+        if self.growth_step:
+            if self.height() >= height:
+                return
+            height = -(-height // self.growth_step) * self.growth_step
         if height != self.height():
             self.setFixedHeight(height)
 
@@ -98,10 +105,12 @@ class MessageWidget(QFrame):
         self.continue_button = self._tool("Continue", "Continue this reply", lambda: self.continueRequested.emit(
             message.id))
         header.addWidget(self.continue_button)
+        self.regenerate_button: QToolButton | None = None
         if message.role == "user":
             header.addWidget(self._tool("Edit", "Edit and resend", lambda: self.editRequested.emit(message.id)))
         elif is_last:
-            header.addWidget(self._tool("Regenerate", "Write a new reply", self.regenerateRequested.emit))
+            self.regenerate_button = self._tool("Regenerate", "Write a new reply", self.regenerateRequested.emit)
+            header.addWidget(self.regenerate_button)
         header.addWidget(self._tool("Copy", "Copy this message", lambda: self.copyRequested.emit(self._text)))
         layout.addLayout(header)
 
@@ -127,6 +136,7 @@ class MessageWidget(QFrame):
     def set_message(self, message: StoredMessage) -> None:
         """Show a finished (or stored) message: one full render."""
         self.message = message
+        self.body.growth_step = 0
         self._text = message.content
         if message.role == "assistant":
             rendered = self.renderer.render(message.content)
@@ -137,6 +147,9 @@ class MessageWidget(QFrame):
         self._rendered_upto = len(self._text)
         status = {INTERRUPTED: "interrupted", CANCELLED: "stopped"}.get(message.status, "")
         self.status_label.setText(status)
+        self.status_label.setStyleSheet("color: #c0392b;")
+        if self.regenerate_button is not None:
+            self.regenerate_button.show()
         self.continue_button.setVisible(message.status in (INTERRUPTED, CANCELLED) and message.role == "assistant")
         self.stats_label.setText(format_stats(message.stats))
         self.stats_label.setVisible(bool(message.stats))
@@ -149,7 +162,11 @@ class MessageWidget(QFrame):
         self._blocks = BlockTracker()
         self._blocks.feed(self._text)
         self._tail_start = self._end_position()
+        self.body.growth_step = 4 * self.body.fontMetrics().lineSpacing()
         self.status_label.setText("writing…")
+        self.status_label.setStyleSheet("color: palette(mid);")
+        if self.regenerate_button is not None:
+            self.regenerate_button.hide()
         self.continue_button.hide()
         self.stats_label.hide()
 

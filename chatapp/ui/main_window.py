@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
 
     def _on_reply_started(self, message: StoredMessage) -> None:
         self.chat.start_reply(message)
-        self.speed_label.setText("thinking…")
+        self.speed_label.setText("reading the prompt…")
 
     def _on_reply_finished(self, message: StoredMessage) -> None:
         self.chat.finish_reply(message)
