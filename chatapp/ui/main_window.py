@@ -4,6 +4,7 @@ a first-run view when there is no model yet."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.catalogue = catalogue
         self.models_dir = models.models_dir
         self.model_manager: ModelManager | None = None
+        self._reply_started_at = 0.0
         self.setWindowTitle("chatapp")
         self.resize(1200, 800)
 
@@ -198,6 +200,7 @@ class MainWindow(QMainWindow):
         s.pathChanged.connect(self._show_path)
         s.replyStarted.connect(self._on_reply_started)
         s.replyDelta.connect(self.chat.append)
+        s.replyDelta.connect(self._on_first_delta)
         s.replyFinished.connect(self._on_reply_finished)
         s.errorOccurred.connect(self.show_error)
         s.busyChanged.connect(lambda: self.composer.set_busy(s.busy))
@@ -320,6 +323,12 @@ class MainWindow(QMainWindow):
     def _on_reply_started(self, message: StoredMessage) -> None:
         self.chat.start_reply(message)
         self.speed_label.setText("reading the prompt…")
+        self._reply_started_at = time.monotonic()
+
+    def _on_first_delta(self, _message_id: str, _text: str) -> None:
+        if self._reply_started_at:
+            self.speed_label.setText(f"writing… (first token after {time.monotonic() - self._reply_started_at:.2f} s)")
+            self._reply_started_at = 0.0
 
     def _on_reply_finished(self, message: StoredMessage) -> None:
         self.chat.finish_reply(message)
