@@ -98,7 +98,8 @@ def _close_on_termination_signals(chat_app: App) -> None:
 
 
 def run(model: str | None, paths: AppPaths) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("chatapp")
     app.setApplicationVersion(__version__)
     icon = resource_path("icons/chatapp.svg")

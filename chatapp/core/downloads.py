@@ -344,10 +344,13 @@ class DownloadQueue:
                 self.on_event(DownloadEvent(job_id, "cancelled", model, message="Cancelled."))
                 continue
             self.on_event(DownloadEvent(job_id, "started", model))
+
+            def report(progress: DownloadProgress, job_id: int = job_id, model: RemoteModel = model) -> None:
+                self.on_event(DownloadEvent(job_id, "progress", model, progress))
+
             try:
                 path = download_model(
-                    model, self.models_dir, cancel=cancel, free_space=self.free_space,
-                    progress=lambda p, j=job_id, m=model: self.on_event(DownloadEvent(j, "progress", m, p)),
+                    model, self.models_dir, cancel=cancel, free_space=self.free_space, progress=report
                 )
             except DownloadCancelled as exc:
                 self.on_event(DownloadEvent(job_id, "cancelled", model, message=str(exc)))

@@ -184,8 +184,10 @@ def _refuse_unsafe(tree: nodes.Template) -> None:
             name: object = node.attr
         elif isinstance(node, nodes.Getitem):
             name = getattr(node.arg, "value", None)
-        else:  # the `attr` filter is getattr by another name
-            name = getattr(node.args[0], "value", None) if node.name == "attr" and node.args else None
+        elif isinstance(node, nodes.Filter) and node.name == "attr" and node.args:
+            name = getattr(node.args[0], "value", None)  # the `attr` filter is getattr by another name
+        else:
+            name = None
         if isinstance(name, str) and name.startswith("_"):
             raise TemplateError(f"The template accesses the private attribute '{name}'; that is not allowed.")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -220,8 +221,8 @@ class MainWindow(QMainWindow):
             ("Ctrl+M", self.open_model_manager),
             ("Ctrl+F", self.sidebar.search.setFocus),
         ):
-            QShortcut(QKeySequence(keys), self, activated=slot)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.session.stop)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.session.stop)
 
     def _restore_geometry(self) -> None:
         geometry = self.qsettings.value("window/geometry")
@@ -336,7 +337,7 @@ class MainWindow(QMainWindow):
         self.show_stats(message.stats)
         self._request_preview(self.settings_panel.chat_settings())
 
-    def show_stats(self, stats: dict[str, object]) -> None:
+    def show_stats(self, stats: dict[str, Any]) -> None:
         if not stats:
             self.speed_label.setText("stopped")
             return
