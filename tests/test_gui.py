@@ -213,3 +213,17 @@ def test_window_geometry_and_last_conversation_are_remembered(qtbot, tiny_eos_mo
         pass  # the last model loads again by itself
     second.window.close()
     second.close()
+
+
+def test_a_new_turn_keeps_the_earlier_message_blocks(qtbot, app: App, tiny_eos_model: Path) -> None:
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "first")
+    first_user = app.session.path[0].id
+    kept = app.window.chat.widgets[first_user]
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "second")
+    assert app.window.chat.widgets[first_user] is kept  # not re-rendered
+    widgets = list(app.window.chat.widgets.values())
+    assert [w.message.content for w in widgets] == ["first", " Helloé!", "second", " Helloé!"]
+    assert [w.regenerate_button is not None for w in widgets if w.message.role == "assistant"] == [False, True]

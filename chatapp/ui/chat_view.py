@@ -79,6 +79,8 @@ class MessageWidget(QFrame):
         super().__init__(parent)
         self.message = message
         self.renderer = renderer
+        self.branch = branch
+        self.is_last = is_last
         self.code_blocks: list[str] = []
         self._text = message.content
         self._rendered_upto = 0  # streaming: text before this is already rendered as Markdown
@@ -122,6 +124,12 @@ class MessageWidget(QFrame):
         self.stats_label.setStyleSheet("color: palette(mid); font-size: small;")
         layout.addWidget(self.stats_label)
         self.set_message(message)
+
+    def shows(self, message: StoredMessage, branch: Branch | None, is_last: bool) -> bool:
+        """Whether this widget already displays exactly that (so it can stay)."""
+        same_branch = (self.branch is None or self.branch.count < 2) and (branch is None or branch.count < 2)
+        return (self.message == message and self.message.stats == message.stats and self.is_last == is_last
+                and (same_branch or self.branch == branch))
 
     def _tool(self, text: str, tip: str, slot: object) -> QToolButton:
         button = QToolButton()
@@ -273,15 +281,23 @@ class ChatView(QScrollArea):
             self.verticalScrollBar().setValue(maximum)
 
     def show_path(self, path: list[StoredMessage], branches: dict[str, Branch]) -> None:
-        for widget in self.widgets.values():
+        """Show `path`, keeping the widgets of the leading messages that did not change (a new turn
+        rebuilds one or two blocks, not the whole conversation)."""
+        current = list(self.widgets.values())
+        keep = 0
+        while (keep < min(len(current), len(path))
+               and current[keep].shows(path[keep], branches.get(path[keep].id), keep == len(path) - 1)):
+            keep += 1
+        for widget in current[keep:]:
+            del self.widgets[widget.message.id]
             widget.setParent(None)
             widget.deleteLater()
-        self.widgets = {}
-        for i, message in enumerate(path):
-            self._add(message, branches.get(message.id), is_last=i == len(path) - 1)
+        for i in range(keep, len(path)):
+            self._add(path[i], branches.get(path[i].id), is_last=i == len(path) - 1)
         self.empty_hint.setVisible(not path)
-        self.follow = True
-        self.scroll_to_bottom()
+        if keep == 0:  # another conversation or branch: start at its end
+            self.follow = True
+            self.scroll_to_bottom()
 
     def _add(self, message: StoredMessage, branch: Branch | None, is_last: bool) -> MessageWidget:
         widget = MessageWidget(message, self.renderer, branch, is_last)
