@@ -34,6 +34,8 @@ class MarkdownRenderer:
         self._formatter = HtmlFormatter(noclasses=True, nowrap=True, style="monokai" if dark else "friendly")
         self._code_bg = "#272822" if dark else "#f4f4f4"
         self._muted = "#aaaaaa" if dark else "#666666"
+        self._inline_code_bg = "#3a3a3a" if dark else "#e8e8e8"
+        self._table_border = "#555555" if dark else "#bbbbbb"
 
     def render(self, text: str, first_code_index: int = 0) -> RenderedMarkdown:
         """HTML for `text`; code blocks get a "Copy" link `copy:N`, numbered from `first_code_index`."""
@@ -44,7 +46,7 @@ class MarkdownRenderer:
         for token in tokens:
             if token.type in ("fence", "code_block"):
                 if pending:
-                    parts.append(self._md.renderer.render(pending, self._md.options, {}))
+                    parts.append(self._styled(self._md.renderer.render(pending, self._md.options, {})))
                     pending = []
                 index = first_code_index + len(code_blocks)
                 code_blocks.append(token.content)
@@ -52,8 +54,17 @@ class MarkdownRenderer:
             else:
                 pending.append(token)
         if pending:
-            parts.append(self._md.renderer.render(pending, self._md.options, {}))
+            parts.append(self._styled(self._md.renderer.render(pending, self._md.options, {})))
         return RenderedMarkdown("".join(parts), code_blocks)
+
+    def _styled(self, html_text: str) -> str:
+        """Qt's rich text ignores CSS classes: give inline code and tables their look inline."""
+        return html_text.replace(
+            "<code>", f'<code style="font-family: monospace; background-color: {self._inline_code_bg};">'
+        ).replace(
+            "<table>", f'<table border="1" cellspacing="0" cellpadding="4" style="border-color: {self._table_border};'
+            ' border-collapse: collapse;">'
+        )
 
     def _code_html(self, code: str, language: str, index: int) -> str:
         try:
