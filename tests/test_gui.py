@@ -227,3 +227,15 @@ def test_a_new_turn_keeps_the_earlier_message_blocks(qtbot, app: App, tiny_eos_m
     widgets = list(app.window.chat.widgets.values())
     assert [w.message.content for w in widgets] == ["first", " Helloé!", "second", " Helloé!"]
     assert [w.regenerate_button is not None for w in widgets if w.message.role == "assistant"] == [False, True]
+
+
+def test_a_full_disk_keeps_the_typed_message_and_says_so(qtbot, app: App, tiny_eos_model: Path) -> None:
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "saved fine")
+    db = app.session.store.db
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+    send(qtbot, app, "y" * 200_000)
+    assert app.window.composer.text() == "y" * 200_000  # nothing typed is lost
+    assert "Could not save" in app.window.error_banner.label.text()
+    assert not app.session.busy

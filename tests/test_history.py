@@ -184,3 +184,13 @@ def test_delete_message_moves_the_active_leaf_up(store: HistoryStore) -> None:
     conv_id, ids = _chat(store)
     store.delete_message(ids[2])  # the second question and its reply
     assert [m.id for m in store.active_path(conv_id)] == ids[:2]
+
+
+def test_a_full_disk_is_one_clear_error_and_keeps_what_was_saved(store: HistoryStore) -> None:
+    conv_id, ids = _chat(store)
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk full", no mocks
+    with pytest.raises(KnownError, match="Could not save to your chat history .*full.* intact"):
+        store.add_message(conv_id, "user", "x" * 200_000, parent_id=ids[-1])
+    assert [m.id for m in store.active_path(conv_id)] == ids
+    assert store.integrity_ok()

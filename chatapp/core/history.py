@@ -13,14 +13,15 @@ Why these choices:
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from chatapp.core.errors import KnownError
 from chatapp.core.types import Message
@@ -77,6 +78,28 @@ assert len(MIGRATIONS) == SCHEMA_VERSION
 
 STREAMING, COMPLETE, INTERRUPTED, CANCELLED = "streaming", "complete", "interrupted", "cancelled"
 TITLE_LENGTH = 60
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _saving(method: F) -> F:
+    """Writes that fail (disk full, file made read-only, I/O error) become one sentence for the user;
+    the transaction is rolled back, so what was saved before stays intact."""
+
+    @functools.wraps(method)
+    def wrapper(self: HistoryStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise KnownError(
+                f"Could not save to your chat history ({exc}). If the disk is full, free some space; "
+                "everything saved before is intact."
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -200,6 +223,7 @@ class HistoryStore:
         return bool(self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
 
     # ----- conversations ---------------------------------------------------------------------------------
+    @_saving
     def create_conversation(
         self,
         title: str = "New chat",
@@ -240,6 +264,7 @@ class HistoryStore:
         rows = self.db.execute(f"SELECT * FROM conversations {where} ORDER BY pinned DESC, updated_at DESC")
         return [_conversation(r) for r in rows]
 
+    @_saving
     def update_conversation(self, conv_id: str, **fields: Any) -> Conversation:
         """Change title, model, settings, system_prompt, template, pinned or archived."""
         allowed = {"title", "model", "settings", "system_prompt", "template", "pinned", "archived"}
@@ -256,10 +281,12 @@ class HistoryStore:
             )
         return self.conversation(conv_id)
 
+    @_saving
     def delete_conversation(self, conv_id: str) -> None:
         self.db.execute("DELETE FROM conversations WHERE id = ?", (conv_id,))
 
     # ----- messages and branches ---------------------------------------------------------------------------
+    @_saving
     def add_message(
         self,
         conv_id: str,
@@ -296,6 +323,7 @@ class HistoryStore:
             raise
         return self.message(msg_id)
 
+    @_saving
     def update_message(
         self, msg_id: str, *, content: str | None = None, status: str | None = None,
         stats: dict[str, Any] | None = None,
@@ -312,6 +340,7 @@ class HistoryStore:
         if sets:
             self.db.execute(f"UPDATE messages SET {', '.join(sets)} WHERE id = ?", (*values, msg_id))
 
+    @_saving
     def delete_message(self, msg_id: str) -> None:
         """Remove a message and the replies below it; the active leaf moves to its parent."""
         msg = self.message(msg_id)
@@ -362,6 +391,7 @@ class HistoryStore:
         siblings = tuple(m.id for m in self.children(msg.conversation_id, msg.parent_id))
         return Branch(siblings.index(msg_id), len(siblings), siblings)
 
+    @_saving
     def switch_to(self, msg_id: str) -> list[StoredMessage]:
         """Show the branch through `msg_id`, following the newest reply below it; returns the new path."""
         msg = self.message(msg_id)
@@ -430,6 +460,7 @@ class HistoryStore:
             "active_leaf": local.get(conv.active_leaf) if conv.active_leaf else None,
         }
 
+    @_saving
     def import_json(self, data: dict[str, Any]) -> Conversation:
         """Recreate an exported conversation (as a new conversation, with new ids)."""
         if data.get("format") != EXPORT_FORMAT or not isinstance(data.get("tree"), list):

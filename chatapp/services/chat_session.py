@@ -7,10 +7,14 @@ behind) and finished with its stats, so closing or crashing never loses a finish
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -33,6 +37,24 @@ from chatapp.services.inference import InferenceController, Preview, is_cancelle
 
 log = logging.getLogger(__name__)
 PARTIAL_SAVE_INTERVAL_S = 1.0
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(method: F) -> F:
+    """A user action or worker signal that hits a KnownError (e.g. the disk filled up while saving)
+    shows the error in the window instead of escaping into Qt's event loop."""
+
+    @functools.wraps(method)
+    def wrapper(self: ChatSession, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except KnownError as exc:
+            self.errorOccurred.emit(str(exc))
+            return False
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,7 @@ class ChatSession(QObject):
         self._reply_prefix = ""
         self._reply_text: list[str] = []
         self._last_save = 0.0
+        self._save_failed = False
         self._request_id = 0
         inference.replyTokens.connect(self._on_tokens)
         inference.replyFinished.connect(self._on_finished)
@@ -140,6 +163,7 @@ class ChatSession(QObject):
         self.inference.preview(messages, template)
 
     # ----- conversations --------------------------------------------------------------------------------
+    @reports_errors
     def new_conversation(self) -> None:
         self.stop()
         self.conversation = None
@@ -147,6 +171,7 @@ class ChatSession(QObject):
         self.conversationOpened.emit(None)
         self.pathChanged.emit(self.path)
 
+    @reports_errors
     def open_conversation(self, conv_id: str) -> None:
         self.stop()
         self.conversation = self.store.conversation(conv_id)
@@ -154,6 +179,7 @@ class ChatSession(QObject):
         self.conversationOpened.emit(self.conversation)
         self.pathChanged.emit(self.path)
 
+    @reports_errors
     def open_at(self, conv_id: str, message_id: str) -> None:
         """Open a conversation on the branch that holds `message_id` (a search hit)."""
         self.open_conversation(conv_id)
@@ -161,10 +187,12 @@ class ChatSession(QObject):
             self.path = self.store.switch_to(message_id)
             self.pathChanged.emit(self.path)
 
+    @reports_errors
     def rename(self, conv_id: str, title: str) -> None:
         self.store.update_conversation(conv_id, title=title.strip() or "Untitled")
         self.conversationsChanged.emit()
 
+    @reports_errors
     def delete(self, conv_id: str) -> None:
         if self.conversation is not None and self.conversation.id == conv_id:
             self.new_conversation()
@@ -176,6 +204,7 @@ class ChatSession(QObject):
     def busy(self) -> bool:
         return self._reply is not None
 
+    @reports_errors
     def send(self, text: str) -> bool:
         """Save the message and ask for a reply. False (and an error signal) if it cannot be sent now."""
         if not text.strip():
@@ -197,6 +226,7 @@ class ChatSession(QObject):
         self._start_reply(parent_id=user.id)
         return True
 
+    @reports_errors
     def regenerate(self) -> None:
         """A new sibling for the last reply (the old one stays, one ‹ › click away)."""
         if not self.path or not self._ready():
@@ -209,6 +239,7 @@ class ChatSession(QObject):
         self.pathChanged.emit(self.path)
         self._start_reply(parent_id=self.path[-1].id)
 
+    @reports_errors
     def edit(self, msg_id: str, new_text: str) -> None:
         """Resend an earlier user message, changed, as a new branch from the same point."""
         if not new_text.strip() or not self._ready() or self.conversation is None:
@@ -221,6 +252,7 @@ class ChatSession(QObject):
         self.pathChanged.emit(self.path)
         self._start_reply(parent_id=edited.id)
 
+    @reports_errors
     def continue_reply(self, msg_id: str) -> None:
         """Carry on an interrupted reply from where it stopped."""
         if not self._ready() or self.conversation is None:
@@ -228,6 +260,7 @@ class ChatSession(QObject):
         index = next(i for i, m in enumerate(self.path) if m.id == msg_id)
         self._start_reply(parent_id=self.path[index].parent_id, continuing=self.path[index])
 
+    @reports_errors
     def switch_branch(self, msg_id: str, step: int) -> None:
         if self.busy:
             return
@@ -278,6 +311,7 @@ class ChatSession(QObject):
             self._reply_prefix = ""
             self.path = [*self.path, self._reply]
         self._reply_text = []
+        self._save_failed = False
         self._last_save = time.monotonic()
         self._request_id = self.inference.send(messages, chat.sampling, template, reply_prefix=self._reply_prefix)
         self.replyStarted.emit(self._reply)
@@ -290,8 +324,13 @@ class ChatSession(QObject):
         self._reply_text.append(text)
         self.replyDelta.emit(self._reply.id, text)
         if time.monotonic() - self._last_save >= PARTIAL_SAVE_INTERVAL_S:
-            self.store.update_message(self._reply.id, content=self._current_text())
             self._last_save = time.monotonic()
+            try:
+                self.store.update_message(self._reply.id, content=self._current_text())
+            except KnownError as exc:  # keep streaming; the reply is still on screen and in memory
+                if not self._save_failed:
+                    self.errorOccurred.emit(str(exc))
+                self._save_failed = True
 
     def _current_text(self) -> str:
         return self._reply_prefix + "".join(self._reply_text)
@@ -313,7 +352,9 @@ class ChatSession(QObject):
         reply = self._reply
         if not self._current_text() and not self._reply_prefix:
             # Nothing was written: drop the empty placeholder; the user's message stays, ready to resend.
-            self.store.delete_message(reply.id)
+            # If even that fails, the row stays "streaming" and shows as interrupted next time.
+            with contextlib.suppress(KnownError):
+                self.store.delete_message(reply.id)
             self.path = [m for m in self.path if m.id != reply.id]
             self._reply = None
             self.pathChanged.emit(self.path)
@@ -324,8 +365,11 @@ class ChatSession(QObject):
 
     def _finish(self, status: str, stats: dict[str, object]) -> None:
         assert self._reply is not None
-        self.store.update_message(self._reply.id, content=self._current_text(), status=status, stats=stats)
-        final = self.store.message(self._reply.id)
+        final = replace(self._reply, content=self._current_text(), status=status, stats=stats)
+        try:
+            self.store.update_message(self._reply.id, content=final.content, status=status, stats=stats)
+        except KnownError as exc:  # shown as written; the store keeps its last partial save
+            self.errorOccurred.emit(str(exc))
         self.path = [final if m.id == final.id else m for m in self.path]
         self._reply = None
         self.replyFinished.emit(final)
