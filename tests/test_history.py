@@ -190,7 +190,7 @@ def test_a_full_disk_is_one_clear_error_and_keeps_what_was_saved(store: HistoryS
     conv_id, ids = _chat(store)
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
     store.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk full", no mocks
-    with pytest.raises(KnownError, match="Could not save to your chat history .*full.* intact"):
+    with pytest.raises(KnownError, match=r"Could not save to your chat history .*full.* intact"):
         store.add_message(conv_id, "user", "x" * 200_000, parent_id=ids[-1])
     assert [m.id for m in store.active_path(conv_id)] == ids
     assert store.integrity_ok()
