@@ -281,7 +281,8 @@ class ChatSession(QObject):
             return False
         if self.inference.summary is None:
             self.errorOccurred.emit(
-                "No model is loaded yet." if not self.inference.loading else "The model is still loading."
+                "No model is loaded yet; open one with Models… (Ctrl+M) or Ctrl+O, then send again."
+                if not self.inference.loading else "The model is still loading; send again when it is ready."
             )
             return False
         return True
