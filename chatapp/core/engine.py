@@ -106,7 +106,6 @@ class Engine:
         self.header: GGUFHeader | None = None
         self.summary: ModelSummary | None = None
         self.template: ChatTemplate | None = None
-        self._chosen_template: ChatTemplate | None = None
         self.cancel = threading.Event()
         # The text whose tokens sit in the KV cache, and those tokens: the next prompt usually starts
         # with this text, and reusing the very tokens the model generated (rather than re-tokenizing
@@ -166,7 +165,6 @@ class Engine:
 
         self._llm = llm
         self.header = header
-        self._chosen_template = template
         self.template = template or self._auto_template()
         self.summary = ModelSummary(
             path=str(header.path),
@@ -206,7 +204,6 @@ class Engine:
     def set_template(self, template: ChatTemplate | None) -> ChatTemplate:
         """Switch templates without reloading; None returns to auto. Takes effect on the next reply."""
         self._require()
-        self._chosen_template = template
         self.template = template or self._auto_template()
         return self.template
 
