@@ -334,9 +334,8 @@ def run_models(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int
         if m.problem:
             stdout.write(f"{m.path.name:<50} {human_size(m.size):>9}  unusable: {m.problem}\n")
             continue
-        params = f"{m.parameters / 1e9:.1f}B" if m.parameters >= 1e9 else f"{m.parameters / 1e6:.0f}M"
         template = "template" if m.has_template else "no template"
-        stdout.write(f"{m.path.name:<50} {human_size(m.size):>9}  {m.architecture:<10} {params:>6} "
+        stdout.write(f"{m.path.name:<50} {human_size(m.size):>9}  {m.architecture:<10} {m.parameter_label:>6} "
                      f"{m.quant:<7} ctx {m.context_length:<7} {template}\n")
     return 0
 

@@ -212,8 +212,12 @@ def download_model(
     return targets[0][1]
 
 
-def _part_size(path: Path) -> int:
-    part = path.with_name(path.name + ".part")
+def _part_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".part")
+
+
+def _part_size(dest: Path) -> int:
+    part = _part_path(dest)
     return part.stat().st_size if part.exists() else 0
 
 
@@ -224,8 +228,8 @@ def _download_file(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter, 
 
     disable_progress_bars()  # progress is ours to show
     constants.DOWNLOAD_CHUNK_SIZE = CHUNK_SIZE
-    part = dest.with_name(dest.name + ".part")
-    sidecar = dest.with_name(dest.name + ".part.json")
+    part = _part_path(dest)
+    sidecar = part.with_name(part.name + ".json")
     with hub_errors(f"Downloading {remote.path}"):
         meta = get_hf_file_metadata(hf_hub_url(repo_id, remote.path))
     size = meta.size if meta.size is not None else remote.size

@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from chatapp.core.errors import KnownError
+from chatapp.core.library import SPLIT_ANY
 
-_SPLIT = re.compile(r"^(?P<base>.+)-(?P<part>\d{5})-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
 # Quant names as they appear in file names, longest alternatives first.
 _QUANT = re.compile(
     r"(?<![A-Za-z0-9])(IQ[1-4]_(?:XXS|XS|S|M|NL)|Q[2-8]_K(?:_[SML]|_XL)?|Q[4-8]_[01]|MXFP4|TQ[12]_0|"
@@ -77,7 +77,7 @@ def group_gguf_files(repo_id: str, files: list[RemoteFile]) -> list[RemoteModel]
         name = PurePosixPath(f.path).name
         if "mmproj" in name.lower():
             continue  # vision projectors are not chat models
-        m = _SPLIT.match(f.path)
+        m = SPLIT_ANY.match(f.path)
         if m:
             splits.setdefault(m.group("base"), []).append(f)
         else:

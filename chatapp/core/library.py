@@ -74,6 +74,11 @@ class LocalModel:
     def usable(self) -> bool:
         return not self.problem
 
+    @property
+    def parameter_label(self) -> str:
+        """"1.5B", "270M": how model sizes are usually written."""
+        return f"{self.parameters / 1e9:.1f}B" if self.parameters >= 1e9 else f"{self.parameters / 1e6:.0f}M"
+
 
 def _split_parts(first: Path) -> list[Path]:
     m = SPLIT_FIRST.match(first.name)

@@ -239,10 +239,11 @@ class ModelManager(QDialog):
         self.local = models
         self.library.setRowCount(len(models))
         for row, m in enumerate(models):
-            params = f"{m.parameters / 1e9:.1f}B" if m.parameters >= 1e9 else f"{m.parameters / 1e6:.0f}M"
-            cells = [m.path.name, m.architecture, params, m.quant, f"{m.context_length:,}", human_size(m.size)]
             if m.problem:
                 cells = [m.path.name, "unusable", "", "", "", human_size(m.size)]
+            else:
+                cells = [m.path.name, m.architecture, m.parameter_label, m.quant, f"{m.context_length:,}",
+                         human_size(m.size)]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(m.problem or str(m.path))
