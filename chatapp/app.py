@@ -12,7 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -27,6 +27,7 @@ from chatapp.core.settings import load_settings
 from chatapp.services.chat_session import ChatSession
 from chatapp.services.inference import InferenceController
 from chatapp.services.models import ModelService
+from chatapp.services.single_instance import InstanceServer, hand_over
 from chatapp.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ class App:
         self.models = ModelService(paths.models_dir, tuple(Path(d) for d in self.settings.extra_model_dirs))
         catalogue = load_catalogue(resource_path("catalogue.json"))
         self.window = MainWindow(self.session, self.inference, self.qsettings, self.models, catalogue)
+        self.instance = InstanceServer(paths.data_dir)
+        self.instance.activated.connect(self.activate)
+        self.instance.listen()
         if self.store.notice:
             self.window.show_error(self.store.notice)
         elif self.store.interrupted:
@@ -79,7 +83,23 @@ class App:
             self.window.show_first_run()
             self.window.show_error(str(exc))
 
+    def activate(self, model: str) -> None:
+        """Another `chatapp` was started on our data folder: come forward, and load its model if it named one."""
+        window = self.window
+        window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        if not model:
+            return
+        try:
+            extra = [Path(d) for d in self.settings.extra_model_dirs]
+            window.load_model(resolve_model(model, self.paths.models_dir, extra))
+        except KnownError as exc:
+            window.show_error(str(exc))
+
     def close(self) -> None:
+        self.instance.close()
         self.store.close()
 
 
@@ -105,6 +125,10 @@ def run(model: str | None, paths: AppPaths) -> int:
     icon = resource_path("icons/chatapp.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
+    if hand_over(paths.data_dir, model):
+        print("chatapp is already running; its window was brought forward"
+              + (f" to load {model}." if model else "."), file=sys.stderr)
+        return 0
     chat_app = App(paths)
     chat_app.window.show()
     log.info("window shown")

@@ -303,8 +303,14 @@ def run_download(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stde
                      f"{human_size(p.speed_bps)}/s ETA {eta}   ")
         stderr.flush()
 
+    def waiting(sentence: str) -> None:
+        if interactive:
+            stderr.write("\n")
+        stderr.write(f"chatapp: {sentence} (Ctrl+C stops waiting.)\n")
+        stderr.flush()
+
     try:
-        path = download_model(model, paths.models_dir, progress=show)
+        path = download_model(model, paths.models_dir, progress=show, on_wait=waiting)
     finally:
         if interactive:
             stderr.write("\n")

@@ -166,13 +166,33 @@ def test_sampling_settings_are_validated(field: str, value: object, message: str
         SamplingParams(**{field: value})
 
 
-def test_same_seed_same_reply_on_the_demo_model(demo_model: Path) -> None:
-    e = Engine()
-    e.load(demo_model, LoadOptions(n_ctx=1024))
+def test_a_fixed_seed_gives_the_same_reply_cached_or_not(demo_model: Path) -> None:
+    """Regenerate at temperature 1 with a seed: the same reply whether the prompt is read afresh or
+    was already in the KV cache (kernels for a one-token batch differ from the prompt's batch on some
+    CPUs, so the engine must not re-evaluate a cached prompt to get its logits)."""
     params = SamplingParams(temperature=1.0, seed=42, max_tokens=24)
-    a = e.chat([Message("user", "The sea is")], params).text()
-    b = e.chat([Message("user", "The sea is")], params).text()
-    assert a == b and len(a) > 10
+    history = [Message("user", "The sea is")]
+    first = Engine()
+    first.load(demo_model, LoadOptions(n_ctx=1024))
+    uncached = first.chat(history, params)
+    a = uncached.text()
+    regenerated = first.chat(history, params)
+    b = regenerated.text()
+    assert regenerated.stats.prompt_tokens_evaluated == 0  # the cache was used...
+    assert len(a) > 10 and b == a  # ...and changed nothing
+
+    # A second turn, then regenerating it: the longer prompt is cached too.
+    history += [Message("assistant", a), Message("user", "And the sky?")]
+    second_turn = first.chat(history, params).text()
+    assert first.chat(history, params).text() == second_turn
+
+    fresh = Engine()  # nothing cached at all
+    fresh.load(demo_model, LoadOptions(n_ctx=1024))
+    assert fresh.chat(history[:1], params).text() == a
+    other_seed = fresh.chat(history[:1], SamplingParams(temperature=1.0, seed=7, max_tokens=24)).text()
+    assert other_seed != a  # the seed is what fixes the reply
+    first.unload()
+    fresh.unload()
 
 
 def test_cancel_stops_the_reading_of_a_long_prompt(tiny_long_model: Path) -> None:

@@ -239,3 +239,25 @@ def test_a_full_disk_keeps_the_typed_message_and_says_so(qtbot, app: App, tiny_e
     assert app.window.composer.text() == "y" * 200_000  # nothing typed is lost
     assert "Could not save" in app.window.error_banner.label.text()
     assert not app.session.busy
+
+
+def test_a_second_chatapp_brings_this_window_forward_and_loads_its_model(
+    qtbot, app: App, tiny_eos_model: Path, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from chatapp.services.single_instance import hand_over
+
+    second = subprocess.Popen([sys.executable, "-m", "chatapp", "--model", str(tiny_eos_model)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    with qtbot.waitSignal(app.inference.modelLoaded, timeout=LOAD_TIMEOUT_MS):
+        qtbot.waitUntil(lambda: second.poll() is not None, timeout=60_000)
+    _, err = second.communicate()
+    assert second.returncode == 0, err
+    assert "already running" in err and "Traceback" not in err
+    assert "Tiny Test Instruct" in app.window.model_label.text()
+    assert app.window.isVisible()
+    # Another data folder is another chatapp: nothing answers there.
+    assert not hand_over(tmp_path / "another-data-dir", None)

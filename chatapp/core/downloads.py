@@ -7,6 +7,13 @@ Instead: `get_hf_file_metadata` (size, etag = sha256, commit) and `http_get` app
 dropped or killed download resumes with a `Range` request. The sha256 is computed while writing
 (the bytes already in the part file are hashed once on resume) and checked before the file takes its
 final name: a corrupted file never enters the library.
+
+One writer per file, across processes: a `<name>.part.lock` (filelock, as huggingface_hub uses for its
+own cache) is held while a `.part` is written, and removed when the writer is done. A second download
+of the same file, from another window or terminal, says so and waits; when it gets the lock it finds
+the verified file already in place and is done. The OS drops the lock when its holder dies (kill -9
+included), so a killed download is resumed by whoever comes next. A verified file is only ever
+created by `os.replace` of its `.part`.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from filelock import FileLock, Timeout
+
 from chatapp.core.errors import KnownError
 from chatapp.core.hub import HubError, RemoteFile, RemoteModel, hub_errors, is_network_error
 
@@ -35,6 +44,7 @@ PROGRESS_INTERVAL_S = 0.1  # ~10 progress reports a second
 # progress bar, a prompt cancel, or keeping what arrived before a dropped connection (a partial
 # chunk is lost when the stream breaks). 1 MiB keeps all three fine-grained.
 CHUNK_SIZE = 1 << 20
+LOCK_POLL_S = 0.25  # how often a waiting download checks for cancel while another process downloads
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
 
@@ -53,6 +63,8 @@ class DownloadProgress:
 
 
 FreeSpace = Callable[[Path], int]
+# Called (once per file) when another process is downloading the same file and this one waits for it.
+OnWait = Callable[[str], None]
 
 
 def disk_free(path: Path) -> int:
@@ -188,8 +200,13 @@ def download_model(
     progress: Callable[[DownloadProgress], None] | None = None,
     cancel: threading.Event | None = None,
     free_space: FreeSpace = disk_free,
+    on_wait: OnWait | None = None,
 ) -> Path:
-    """Download every file of `model` into the library and return the (first) file's path."""
+    """Download every file of `model` into the library and return the (first) file's path.
+
+    `on_wait(sentence)` is called when another process is downloading one of the files; this call
+    then waits for it (cancel still works) and uses the file it verified.
+    """
     targets = [(f, local_path(models_dir, model.repo_id, f.path)) for f in model.files]
     pending = [(f, p) for f, p in targets if not (p.exists() and p.stat().st_size == f.size)]
     part_bytes = sum(_part_size(p) for _, p in pending)
@@ -207,8 +224,8 @@ def download_model(
     for index, (remote, path) in enumerate(targets, start=1):
         meter.file_index = index
         if (remote, path) in pending:
-            _download_file(model.repo_id, remote, path, meter, cancel)
-    meter.add(0, force=True)
+            _download_file(model.repo_id, remote, path, meter, cancel, on_wait)
+    meter.add(max(0, meter.total - meter.done), force=True)
     return targets[0][1]
 
 
@@ -216,12 +233,63 @@ def _part_path(dest: Path) -> Path:
     return dest.with_name(dest.name + ".part")
 
 
+def _lock_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".part.lock")
+
+
+def _is_complete(dest: Path, size: int) -> bool:
+    """A file under its final name was verified before it got that name (see `_download_file`)."""
+    try:
+        return dest.stat().st_size == size
+    except FileNotFoundError:
+        return False
+
+
+def _acquire(lock: FileLock, dest: Path, cancel: threading.Event | None, on_wait: OnWait | None) -> None:
+    """Take the file's lock; while another process holds it, say so once and wait, honouring cancel."""
+    try:
+        lock.acquire(timeout=0)
+        return
+    except Timeout:
+        pass
+    log.info("%s is being downloaded by another process; waiting", dest.name)
+    if on_wait is not None:
+        on_wait(f"{dest.name} is being downloaded by another chatapp; waiting for it to finish.")
+    while True:
+        if cancel is not None and cancel.is_set():
+            raise DownloadCancelled(f"Stopped waiting for {dest.name}; the other download goes on.")
+        try:
+            lock.acquire(timeout=LOCK_POLL_S)
+            return
+        except Timeout:
+            continue
+
+
 def _part_size(dest: Path) -> int:
     part = _part_path(dest)
     return part.stat().st_size if part.exists() else 0
 
 
-def _download_file(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter, cancel: threading.Event | None) -> None:
+def _download_file(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter, cancel: threading.Event | None,
+                   on_wait: OnWait | None = None) -> None:
+    lock = FileLock(_lock_path(dest))
+    _acquire(lock, dest, cancel, on_wait)
+    try:
+        if _is_complete(dest, remote.size):  # another process finished it while we waited
+            log.info("%s was downloaded and verified by another process", dest.name)
+        else:
+            _download_locked(repo_id, remote, dest, meter, cancel)
+    finally:
+        # Removed while still held, so no lock file is left in the library. Safe with filelock 4: a
+        # waiter that locks the removed file sees it has no name any more (st_nlink 0) and retries on
+        # the path, where it finds either the verified file or the .part to resume.
+        _lock_path(dest).unlink(missing_ok=True)
+        lock.release()
+
+
+def _download_locked(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter,
+                     cancel: threading.Event | None) -> None:
+    """Fetch one file into its `.part` (resuming), verify, and give it its final name. Lock held."""
     from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
     from huggingface_hub.file_download import http_get
     from huggingface_hub.utils import build_hf_headers, disable_progress_bars
@@ -298,7 +366,7 @@ def _download_file(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter, 
 @dataclass(frozen=True)
 class DownloadEvent:
     job_id: int
-    kind: str  # "queued" | "started" | "progress" | "done" | "failed" | "cancelled"
+    kind: str  # "queued" | "started" | "waiting" | "progress" | "done" | "failed" | "cancelled"
     model: RemoteModel
     progress: DownloadProgress | None = None
     path: Path | None = None
@@ -352,9 +420,13 @@ class DownloadQueue:
             def report(progress: DownloadProgress, job_id: int = job_id, model: RemoteModel = model) -> None:
                 self.on_event(DownloadEvent(job_id, "progress", model, progress))
 
+            def waiting(sentence: str, job_id: int = job_id, model: RemoteModel = model) -> None:
+                self.on_event(DownloadEvent(job_id, "waiting", model, message=sentence))
+
             try:
                 path = download_model(
-                    model, self.models_dir, cancel=cancel, free_space=self.free_space, progress=report
+                    model, self.models_dir, cancel=cancel, free_space=self.free_space, progress=report,
+                    on_wait=waiting,
                 )
             except DownloadCancelled as exc:
                 self.on_event(DownloadEvent(job_id, "cancelled", model, message=str(exc)))

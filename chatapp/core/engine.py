@@ -2,8 +2,11 @@
 
 Speed rules this module keeps (see docs/benchmarks.md):
 - threads = physical cores (llama-cpp-python's default of half the cores halves decode speed here);
-- each turn goes through `Llama.generate` with its default `reset=True`, which keeps the longest common
-  token prefix in the KV cache, so a new turn evaluates only the new tokens, not the history;
+- the KV cache keeps the longest common token prefix between turns (core/kv_sequence.py), so a new turn
+  evaluates only the new tokens, not the history; a prompt wholly in the cache (Regenerate) is not
+  evaluated again at all, and its first token is sampled from the logits kept from its first reading,
+  so a fixed seed gives the same reply cached or not;
+- sampling is llama.cpp's native sampler chain (core/sampler.py), one per reply;
 - when history must be dropped to fit the context, it is dropped with slack so the following turns
   reuse the cache again instead of re-reading everything every turn.
 An `Engine` is not thread-safe: one thread owns it (the CLI's main thread, or the GUI's worker).
@@ -25,6 +28,8 @@ from typing import Any
 from chatapp.core import llama_runtime, memory
 from chatapp.core.errors import ContextOverflowError, EngineStateError, ModelFileError
 from chatapp.core.gguf_info import GGUFHeader, read_header
+from chatapp.core.kv_sequence import KvSequence
+from chatapp.core.sampler import NativeSampler
 from chatapp.core.templates import ChatTemplate
 from chatapp.core.templates import auto as auto_template
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
@@ -103,6 +108,7 @@ class _StopStringFilter:
 class Engine:
     def __init__(self) -> None:
         self._llm: Any = None
+        self._seq: KvSequence | None = None
         self.header: GGUFHeader | None = None
         self.summary: ModelSummary | None = None
         self.template: ChatTemplate | None = None
@@ -164,6 +170,7 @@ class Engine:
             raise ModelFileError(f"llama.cpp could not load {header.path.name}: {reason.strip()}") from None
 
         self._llm = llm
+        self._seq = KvSequence(llm)
         self.header = header
         self.template = template or self._auto_template()
         self.summary = ModelSummary(
@@ -186,6 +193,7 @@ class Engine:
         if self._llm is not None:
             self._llm.close()
         self._llm = None
+        self._seq = None
         self._cached_text, self._cached_tokens = "", []
         self.header = None
         self.summary = None
@@ -329,42 +337,24 @@ class Engine:
         return ChatStream(lambda stream: self._generate(prepared, params, started, stream))
 
     def cached_prefix(self, tokens: Sequence[int]) -> int:
-        """How many leading tokens of `tokens` are already in the KV cache."""
-        llm = self._require()
-        cached = llm._input_ids[: llm.n_tokens]
-        n = 0
-        for a, b in zip(cached, tokens, strict=False):
-            if a != b:
-                break
-            n += 1
-        # generate() re-evaluates one token when the whole prompt is cached, to refresh the logits.
-        return min(n, len(tokens) - 1)
-
-    @staticmethod
-    def _abortable(tokens: Iterator[int], cancel: threading.Event) -> Iterator[int]:
-        """`tokens`, with llama.cpp's "aborted" decode error turned into _PromptAborted."""
-        while True:
-            try:
-                token = next(tokens)
-            except StopIteration:
-                return
-            except RuntimeError as exc:
-                if cancel.is_set() and "returned 2" in str(exc):
-                    raise _PromptAborted from None
-                raise
-            yield token
+        """How many leading tokens of `tokens` need no evaluation: they are in the KV cache."""
+        self._require()
+        assert self._seq is not None
+        return self._seq.reusable(tokens)
 
     def _generate(
         self, prepared: PreparedPrompt, params: SamplingParams, started: float, stream: ChatStream,
         cancel: threading.Event | None = None,
     ) -> Iterator[str]:
         llm = self._require()
+        seq = self._seq
+        assert seq is not None
         if cancel is None:
             cancel = self.cancel
             cancel.clear()
         n_ctx = llm.n_ctx()
-        reused = self.cached_prefix(prepared.tokens)
-        llm.set_seed(params.seed if params.seed >= 0 else random.randrange(2**31))
+        reused = seq.reusable(prepared.tokens)
+        sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31))
         stops = self.template.stops if (self.template and prepared.messages) else ()
         text_filter = _StopStringFilter(stops)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -372,31 +362,30 @@ class Engine:
         generated_ids: list[int] = []
         first_at = last_at = 0.0
         reason = FinishReason.STOP
-        is_eog = llama_runtime.llama().llama_vocab_is_eog
-        tokens = llm.generate(
-            prepared.tokens,
-            top_k=params.top_k,
-            top_p=params.top_p,
-            min_p=params.min_p,
-            temp=params.temperature,
-            repeat_penalty=params.repeat_penalty,
-        )
+        lib = llama_runtime.llama()
+        vocab = llm._model.vocab
         guard = (
             llama_runtime.PromptAbort(llm, cancel)
             if len(prepared.tokens) - reused > ABORTABLE_PROMPT_TOKENS else None
         )
         try:
-            for token in self._abortable(tokens, cancel):
+            try:
+                token = sampler.sample_logits(seq.read_prompt(prepared.tokens))
+            except RuntimeError as exc:
+                if cancel.is_set() and "returned 2" in str(exc):
+                    raise _PromptAborted from None
+                raise
+            finally:
                 if guard is not None:
                     guard.release()
-                    guard = None
+            while True:
                 last_at = time.perf_counter()
                 if generated == 0:
                     first_at = last_at
                 if cancel.is_set():
                     reason = FinishReason.CANCELLED
                     break
-                if is_eog(llm._model.vocab, token):
+                if lib.llama_vocab_is_eog(vocab, token):
                     break
                 generated += 1
                 generated_ids.append(token)
@@ -411,16 +400,15 @@ class Engine:
                 if generated >= params.max_tokens:
                     reason = FinishReason.LENGTH
                     break
-                if llm.n_tokens + 1 >= n_ctx:
+                if len(seq.tokens) + 1 >= n_ctx:
                     reason = FinishReason.CONTEXT_FULL
                     break
+                seq.decode([token])
+                token = sampler.sample(seq.ctx)
         except _PromptAborted:
-            reason = FinishReason.CANCELLED
-            llm.reset()  # a failed decode clears llama.cpp's KV cache: forget what we thought was in it
+            reason = FinishReason.CANCELLED  # the aborted decode emptied the cache; `seq` knows
         finally:
-            if guard is not None:
-                guard.release()
-            tokens.close()
+            sampler.close()
             self._remember_cache(prepared.text, prepared.tokens, generated_ids)
             tail = text_filter.flush() + decoder.decode(b"", final=True)
             stream.stats = GenerationStats(
@@ -430,7 +418,7 @@ class Engine:
                 ttft_s=(first_at - started) if generated or first_at else time.perf_counter() - started,
                 tokens_per_s=(generated - 1) / (last_at - first_at) if generated > 1 and last_at > first_at else 0.0,
                 total_s=time.perf_counter() - started,
-                context_used=llm.n_tokens,
+                context_used=len(seq.tokens),
                 context_size=n_ctx,
                 finish_reason=reason,
                 dropped_messages=prepared.dropped_messages,

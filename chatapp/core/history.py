@@ -4,9 +4,12 @@ Why these choices:
 - Messages form a tree (`parent_id`): editing a user message or regenerating a reply adds a sibling,
   so nothing the user saw is ever overwritten; the conversation's `active_leaf` picks the path shown
   and sent to the model.
-- A reply is saved while it streams (status `streaming`); whatever is left `streaming` when the store
-  opens was cut off by a crash or kill, and becomes `interrupted`. WAL keeps every committed write
-  across a process kill.
+- A reply is saved while it streams (status `streaming`, with the id of the store writing it). Several
+  processes may have the file open (the window, `chatapp chat`, `chatapp history`): each holds a lock
+  file named by its writer id for as long as it is open, and the OS drops that lock when the process
+  dies. So a `streaming` reply whose writer's lock is free was cut off by a crash or kill and becomes
+  `interrupted`; one whose writer is alive is left alone. WAL keeps every committed write across a
+  process kill; write transactions are `BEGIN IMMEDIATE` and wait for each other (busy timeout).
 - A database that cannot be read is moved aside (never deleted) and a fresh one started, with a
   notice for the user; a database from a newer chatapp is refused rather than "migrated" downwards.
 """
@@ -23,10 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from filelock import FileLock, Timeout
+
 from chatapp.core.errors import KnownError
 from chatapp.core.types import Message
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+BUSY_TIMEOUT_S = 10.0  # another process's write transaction is waited for, not reported as an error
 EXPORT_FORMAT = "chatapp.conversation"
 EXPORT_VERSION = 1
 
@@ -72,6 +78,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE messages ADD COLUMN model TEXT NOT NULL DEFAULT '';
     ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+    """,
+    # v3: which open store is writing a streaming reply (see the module docstring).
+    """
+    ALTER TABLE messages ADD COLUMN writer TEXT NOT NULL DEFAULT '';
     """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
@@ -155,6 +165,11 @@ class HistoryStore:
         self.path = path
         self.notice: str | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.writer_id = uuid.uuid4().hex
+        self._writers_dir = path.with_name(path.name + ".writers")
+        self._writers_dir.mkdir(exist_ok=True)
+        self._writer_lock = FileLock(self._writers_dir / f"{self.writer_id}.lock")
+        self._writer_lock.acquire()
         try:
             self.db = self._open_checked()
         except sqlite3.DatabaseError as exc:
@@ -168,7 +183,7 @@ class HistoryStore:
 
     # ----- opening, migration, recovery ----------------------------------------------------------------
     def _open_checked(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA foreign_keys = ON")
@@ -211,13 +226,36 @@ class HistoryStore:
         return aside
 
     def _mark_interrupted(self) -> list[str]:
-        ids = [r["id"] for r in self.db.execute("SELECT id FROM messages WHERE status = ?", (STREAMING,))]
-        if ids:
-            self.db.execute("UPDATE messages SET status = ? WHERE status = ?", (INTERRUPTED, STREAMING))
+        """Streaming replies whose writer is gone become `interrupted`; returns their ids."""
+        rows = self.db.execute("SELECT id, writer FROM messages WHERE status = ?", (STREAMING,)).fetchall()
+        dead = {w for w in {r["writer"] for r in rows} if w != self.writer_id and not self._writer_alive(w)}
+        ids = [r["id"] for r in rows if r["writer"] in dead]
+        for writer in dead:
+            self.db.execute("UPDATE messages SET status = ? WHERE status = ? AND writer = ?",
+                            (INTERRUPTED, STREAMING, writer))
         return ids
+
+    def _writer_alive(self, writer: str) -> bool:
+        """Whether the store that wrote `writer` still has the history open (in any process)."""
+        if not writer:  # written before writers were recorded
+            return False
+        lock_path = self._writers_dir / f"{writer}.lock"
+        if not lock_path.exists():
+            return False
+        lock = FileLock(lock_path)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return True
+        lock.release()
+        lock_path.unlink(missing_ok=True)
+        return False
 
     def close(self) -> None:
         self.db.close()
+        if self._writer_lock.is_locked:
+            self._writer_lock.release()
+            (self._writers_dir / f"{self.writer_id}.lock").unlink(missing_ok=True)
 
     def integrity_ok(self) -> bool:
         return bool(self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
@@ -302,12 +340,13 @@ class HistoryStore:
         """Append under `parent_id` (a new branch if it already has children) and make it the active leaf."""
         now = time.time() if created_at is None else created_at
         msg_id = uuid.uuid4().hex
-        self.db.execute("BEGIN")
+        self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute(
                 "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
-                " stats_json, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (msg_id, conv_id, parent_id, role, content, now, status, json.dumps(stats or {}), model),
+                " stats_json, model, writer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (msg_id, conv_id, parent_id, role, content, now, status, json.dumps(stats or {}), model,
+                 self.writer_id if status == STREAMING else ""),
             )
             self.db.execute(
                 "UPDATE conversations SET active_leaf = ?, updated_at = ? WHERE id = ?", (msg_id, now, conv_id)
@@ -337,6 +376,9 @@ class HistoryStore:
         if stats is not None:
             sets.append("stats_json = ?")
             values.append(json.dumps(stats))
+        if status == STREAMING:
+            sets.append("writer = ?")
+            values.append(self.writer_id)
         if sets:
             self.db.execute(f"UPDATE messages SET {', '.join(sets)} WHERE id = ?", (*values, msg_id))
 
@@ -344,7 +386,7 @@ class HistoryStore:
     def delete_message(self, msg_id: str) -> None:
         """Remove a message and the replies below it; the active leaf moves to its parent."""
         msg = self.message(msg_id)
-        self.db.execute("BEGIN")
+        self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute(
                 "UPDATE conversations SET active_leaf = ? WHERE id = ? AND active_leaf IN"
@@ -470,7 +512,7 @@ class HistoryStore:
         if int(data.get("version", 0)) > EXPORT_VERSION:
             raise KnownError("This conversation was exported by a newer chatapp; update chatapp to import it.")
         try:
-            self.db.execute("BEGIN")
+            self.db.execute("BEGIN IMMEDIATE")
             conv_id = uuid.uuid4().hex
             self.db.execute(
                 "INSERT INTO conversations (id, title, created_at, updated_at, model, settings_json, system_prompt,"

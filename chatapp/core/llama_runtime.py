@@ -82,11 +82,9 @@ def model_params_hook(progress: Callable[[float], bool] | None) -> Iterator[None
     """Adjust llama.cpp's model params for the Llama() created inside this block.
 
     llama-cpp-python builds its model params inside `Llama.__init__` from `llama_model_default_params()`
-    and offers neither a progress hook nor `use_extra_bufts`, so that defaults function is wrapped for
-    the duration of one load (loads are serialised by a lock). Two changes:
-    - `progress_callback`: load progress 0..1; the callback returns False to abort the load;
-    - `use_extra_bufts = False` on builds with AMX: ggml's AMX weight repacking segfaults on the first
-      decode on this Sapphire-Rapids-class machine (llama.cpp issue 20824; seen here with 0.3.36).
+    and offers no progress hook, so that defaults function is wrapped for the duration of one load
+    (loads are serialised by a lock) to set `progress_callback`: load progress 0..1; the callback
+    returns False to abort the load. (The AMX guard is `drop_amx_buffer_type`, applied once.)
     """
     low = llama().llama_cpp
     c_callback = None
@@ -129,11 +127,83 @@ def _unpatched_default_params() -> Any:
 
 
 def default_model_params() -> Any:
-    """llama.cpp's default model params, minus the AMX repacking that crashes (see model_params_hook)."""
+    """llama.cpp's default model params, on a build whose AMX buffer type cannot crash us.
+
+    ggml's AMX weight buffer segfaults on the first decode on Sapphire-Rapids-class CPUs (llama.cpp
+    issue 20824; seen with 0.3.36). Only that buffer type is taken out (`drop_amx_buffer_type`), so the
+    CPU weight repacking that makes Q4_K/Q4_0 decode fast on AVX2/AVX-512 stays on. Should that fail,
+    all extra buffer types are turned off, which is safe but slower.
+    """
     params = _unpatched_default_params()()
-    if build_has_amx():
+    if build_has_amx() and not _amx_dropped():
         params.use_extra_bufts = False
     return params
+
+
+_AMX_STATE: list[bool] = []  # [dropped?] once decided
+
+
+def _amx_dropped() -> bool:
+    if not _AMX_STATE:
+        try:
+            drop_amx_buffer_type()
+            _AMX_STATE.append("AMX" not in extra_buffer_types())
+        except (OSError, AttributeError, ValueError):
+            log.exception("could not remove ggml's AMX buffer type; turning off all extra buffer types")
+            _AMX_STATE.append(False)
+    return _AMX_STATE[0]
+
+
+def _cpu_extra_bufts() -> tuple[Any, Any]:
+    """(ggml library, the CPU device's NULL-terminated array of extra weight buffer types)."""
+    from llama_cpp import _ggml
+
+    g = _ggml.libggml
+    g.ggml_backend_dev_by_type.restype, g.ggml_backend_dev_by_type.argtypes = ctypes.c_void_p, [ctypes.c_int]
+    g.ggml_backend_dev_backend_reg.restype = ctypes.c_void_p
+    g.ggml_backend_dev_backend_reg.argtypes = [ctypes.c_void_p]
+    g.ggml_backend_reg_get_proc_address.restype = ctypes.c_void_p
+    g.ggml_backend_reg_get_proc_address.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    g.ggml_backend_buft_name.restype, g.ggml_backend_buft_name.argtypes = ctypes.c_char_p, [ctypes.c_void_p]
+    cpu = g.ggml_backend_dev_by_type(0)  # GGML_BACKEND_DEVICE_TYPE_CPU
+    if not cpu:
+        raise ValueError("no CPU backend")
+    address = g.ggml_backend_reg_get_proc_address(g.ggml_backend_dev_backend_reg(cpu),
+                                                  b"ggml_backend_dev_get_extra_bufts")
+    if not address:
+        return g, None
+    get_extra = ctypes.CFUNCTYPE(ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p)(address)
+    return g, get_extra(cpu)
+
+
+def extra_buffer_types() -> list[str]:
+    """Names of the extra weight buffer types llama.cpp will consider for the CPU (e.g. CPU_REPACK, AMX)."""
+    llama()
+    g, bufts = _cpu_extra_bufts()
+    names = []
+    i = 0
+    while bufts and bufts[i]:
+        names.append(g.ggml_backend_buft_name(bufts[i]).decode())
+        i += 1
+    return names
+
+
+def drop_amx_buffer_type() -> None:
+    """Take "AMX" out of the CPU's extra buffer types, in place, keeping the others in order.
+
+    llama.cpp reads that list (a static array inside ggml-cpu) each time it places a model's weights;
+    use_extra_bufts=False would drop CPU_REPACK with it (measured: a third of the decode speed).
+    """
+    llama()
+    g, bufts = _cpu_extra_bufts()
+    entries = []
+    i = 0
+    while bufts and bufts[i]:
+        entries.append(bufts[i])
+        i += 1
+    keep = [b for b in entries if g.ggml_backend_buft_name(b) != b"AMX"]
+    for j in range(len(entries)):
+        bufts[j] = keep[j] if j < len(keep) else None
 
 
 def system_info() -> str:

@@ -212,6 +212,9 @@ class ModelManager(QDialog):
             eta = f" · {p.eta_s:.0f} s left" if p.eta_s is not None else ""
             bar.setFormat(f"%p% · {human_size(p.speed_bps)}/s{eta}")
             bar.setToolTip(f"{human_size(p.done)} of {human_size(p.total)}")
+        elif event.kind == "waiting" and bar is not None:
+            bar.setFormat("downloading in another chatapp window…")
+            bar.setToolTip(event.message)
         elif event.kind in ("done", "failed", "cancelled"):
             self.jobs.pop(key, None)
             if button is not None:

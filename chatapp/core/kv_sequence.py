@@ -1,0 +1,86 @@
+"""What sits in llama.cpp's KV cache for the one conversation being generated, and how to extend it.
+
+The engine keeps, beside the cached tokens, a copy of the logits at the end of the last prompt it
+read. A prompt that is entirely in the cache (Regenerate, or the same question asked again) is then
+not re-evaluated at all: its first token is sampled from the very logits the first reading produced,
+so a fixed seed gives the same reply cached or not (see core/sampler.py for why re-evaluating would
+not). A prompt that extends the cache reads only the new tokens, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from chatapp.core import llama_runtime
+
+
+class KvSequence:
+    """Sequence 0 of one llama context. Not thread-safe: used by the engine's owner thread only."""
+
+    def __init__(self, llm: Any) -> None:
+        self._llm = llm
+        self.ctx = llm._ctx.ctx
+        self.n_batch: int = llm.n_batch
+        self.n_vocab: int = llm.n_vocab()
+        self.tokens: list[int] = []  # evaluated, in order: position i holds tokens[i]
+        self._prompt_logits: np.ndarray | None = None
+        self._logits_at = -1  # len(tokens) when the saved logits were taken (they follow tokens[:at])
+
+    def common_prefix(self, tokens: Sequence[int]) -> int:
+        n = 0
+        for a, b in zip(self.tokens, tokens, strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    def reusable(self, prompt: Sequence[int]) -> int:
+        """How many of `prompt`'s tokens need no evaluation: all of them only if the logits that
+        follow them were kept; otherwise at most all but the last, whose logits start the reply."""
+        n = self.common_prefix(prompt)
+        if n == len(prompt) and self._logits_at == n and self._prompt_logits is not None:
+            return n
+        return min(n, len(prompt) - 1)
+
+    def truncate(self, n: int) -> None:
+        """Forget positions n and beyond, in llama.cpp's cache and here."""
+        if n < len(self.tokens):
+            self._llm._ctx.kv_cache_seq_rm(-1, n, -1)
+            del self.tokens[n:]
+        if self._logits_at > n:
+            self._prompt_logits, self._logits_at = None, -1
+
+    def read_prompt(self, prompt: Sequence[int]) -> np.ndarray:
+        """Make the cache hold exactly `prompt` and return the logits that follow it (a copy kept for
+        the next time the same prompt comes). Raises RuntimeError if llama.cpp fails or is aborted."""
+        n = self.reusable(prompt)
+        self.truncate(n)
+        if n < len(prompt):
+            self.decode(prompt[n:])
+            lib = llama_runtime.llama()
+            live = np.ctypeslib.as_array(lib.llama_get_logits_ith(self.ctx, -1), shape=(self.n_vocab,))
+            self._prompt_logits, self._logits_at = live.copy(), len(self.tokens)
+        assert self._prompt_logits is not None
+        return self._prompt_logits
+
+    def decode(self, tokens: Sequence[int]) -> None:
+        """Evaluate `tokens` after what is cached, in batches of n_batch; logits for the last one only."""
+        batch = self._llm._batch
+        for start in range(0, len(tokens), self.n_batch):
+            chunk = list(tokens[start : start + self.n_batch])
+            batch.set_batch(batch=chunk, n_past=len(self.tokens), logits_all=False)
+            try:
+                self._llm._ctx.decode(batch)
+            except RuntimeError:
+                # A failed or aborted decode leaves llama.cpp's cache for the sequence empty.
+                self.clear()
+                raise
+            self.tokens.extend(chunk)
+
+    def clear(self) -> None:
+        self._llm._ctx.kv_cache_clear()
+        self.tokens = []
+        self._prompt_logits, self._logits_at = None, -1
