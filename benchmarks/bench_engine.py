@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import markdown_table, publish  # noqa: E402
+from report import cpu_name, markdown_table, publish  # noqa: E402
 
 from chatapp.core import llama_runtime, templates  # noqa: E402
 from chatapp.core.engine import Engine  # noqa: E402
@@ -158,6 +158,9 @@ def main() -> int:
         f"top-k {PARAMS.top_k} top-p {PARAMS.top_p} min-p {PARAMS.min_p} repeat {PARAMS.repeat_penalty} "
         f"seed {PARAMS.seed}; {args.tokens} tokens × {args.rounds} interleaved rounds (medians; engine runs "
         f"generated {min(counts)}–{max(counts)} tokens); conversation: gemma template, 48-token replies; "
+        f"CPU {cpu_name()}, llama.cpp extra weight buffers in use: "
+        f"{', '.join(llama_runtime.extra_buffer_types()) or 'none'} (AMX on this build: "
+        f"{'yes, its buffer dropped' if llama_runtime.build_has_amx() else 'no'}); "
         f"llama-cpp-python {llama_runtime.llama().__version__}, Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d')}."
     )

@@ -9,6 +9,22 @@ from pathlib import Path
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
+def cpu_name() -> str:
+    """The CPU's marketing name (kernel paths, and so speed and last-bit logits, depend on it)."""
+    import platform
+
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                flags = Path("/proc/cpuinfo").read_text()
+                extras = [f for f in ("avx512f", "amx_int8") if f" {f}" in flags]
+                return f"{name} ({', '.join(extras) or 'no AVX-512'})"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
