@@ -216,3 +216,33 @@ def test_queue_runs_downloads_in_order_and_reports(repo: FakeRepo, isolated_dirs
     assert [k for j, k in kinds if j == 1] == [k for j, k in kinds if j == 2] == ["queued", "started", "done"]
     assert kinds.index((2, "started")) > kinds.index((1, "done"))  # one at a time
     assert any(e.kind == "progress" for e in events)
+
+
+def test_queue_says_when_another_process_downloads_the_file(repo: FakeRepo, isolated_dirs: Path) -> None:
+    from filelock import FileLock
+
+    models = isolated_dirs / "models"
+    dest = local_path(models, REPO, "tiny-chat-Q4_K_M.gguf")
+    dest.parent.mkdir(parents=True)
+    other = FileLock(dest.with_name(dest.name + ".part.lock"))  # as another chatapp holds it
+    other.acquire()
+    events = []
+    waiting, done = threading.Event(), threading.Event()
+
+    def on_event(e) -> None:
+        events.append(e)
+        if e.kind == "waiting":
+            waiting.set()
+        if e.kind in ("done", "failed"):
+            done.set()
+
+    q = DownloadQueue(models, on_event)
+    q.enqueue(_model("Q4_K_M"))
+    assert waiting.wait(30)
+    assert not dest.exists() and not done.is_set()  # nothing written while the other one holds the file
+    other.release()
+    assert done.wait(30)
+    q.shutdown()
+    assert [e.kind for e in events if e.kind != "progress"] == ["queued", "started", "waiting", "done"]
+    assert "being downloaded by another chatapp" in next(e.message for e in events if e.kind == "waiting")
+    assert dest.read_bytes() == repo.files["tiny-chat-Q4_K_M.gguf"].data
