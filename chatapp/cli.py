@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from chatapp import __version__
+from chatapp.commands import history_search
 from chatapp.core.errors import KnownError
 from chatapp.core.paths import AppPaths, default_paths
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, SamplingParams
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--conversation", metavar="ID", help="continue a stored conversation (id or id prefix)")
     chat.add_argument("--no-history", action="store_true", help="do not save this chat")
 
-    hist = sub.add_parser("history", help="list, export or import stored conversations")
+    hist = sub.add_parser("history", help="list, search, export or import stored conversations")
     hist_sub = hist.add_subparsers(dest="history_command", metavar="ACTION")
     hist_sub.add_parser("list", help="list conversations (the default)")
     export = hist_sub.add_parser("export", help="write a conversation as Markdown or JSON")
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", help="file to write (default: stdout)")
     imp = hist_sub.add_parser("import", help="import a conversation exported as JSON")
     imp.add_argument("file")
+    history_search.add_parser(hist_sub)
 
     search = sub.add_parser("search", help="search the Hugging Face Hub for GGUF models")
     search.add_argument("term", nargs="?", default="")
@@ -84,7 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _utf8_console() -> None:
+    """Read and write UTF-8 whatever the console or pipe says (Windows code pages included), so
+    Chinese prompts and replies survive `chatapp chat` and `chatapp history` in any terminal."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            reconfigure(encoding="utf-8", errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _utf8_console()
     args = build_parser().parse_args(argv)
     paths = default_paths()
     try:
@@ -229,6 +241,8 @@ def _stream_reply(
 def run_history(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
     store = open_history(paths, stderr)
     action = args.history_command or "list"
+    if action == "search":
+        return history_search.run(args, store, stdout)
     if action == "list":
         for c in store.conversations(include_archived=True):
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated_at))

@@ -262,3 +262,77 @@ def test_a_full_disk_is_one_clear_error_and_keeps_what_was_saved(store: HistoryS
         store.add_message(conv_id, "user", "x" * 200_000, parent_id=ids[-1])
     assert [m.id for m in store.active_path(conv_id)] == ids
     assert store.integrity_ok()
+
+
+CHINESE = "大语言模型是具有数十亿参数的深度学习模型。我用Python写了一个量化脚本，显存只有8GB。"
+
+
+@pytest.mark.parametrize(
+    ("query", "highlighted"),
+    [
+        ("语言模型", "大[[语言模型]]是"),  # four characters inside a run of Han
+        ("深度学习", "的[[深度学习]]模型"),
+        ("显存", "，[[显存]]只有"),  # two-character words: the commonest
+        ("量化", "个[[量化]]脚本"),
+        ("python", "用[[Python]]写"),  # a Latin word glued to Chinese
+        ("pyth", "用[[Python]]写"),  # ...still matched as a prefix
+        ("模型 python", "[[Python]]"),  # every word must occur, in any order
+    ],
+)
+def test_chinese_words_are_found_inside_sentences(store: HistoryStore, query: str, highlighted: str) -> None:
+    conv = store.create_conversation()
+    store.add_message(conv.id, "user", CHINESE)
+    store.add_message(conv.id, "user", "无关的句子，没有那些词。")
+    hits = store.search(query)
+    assert len(hits) == 1, query
+    assert highlighted in hits[0].snippet
+
+
+def test_japanese_and_korean_words_are_found_too(store: HistoryStore) -> None:
+    conv = store.create_conversation()
+    store.add_message(conv.id, "user", "このモデルは量子化されています。")
+    store.add_message(conv.id, "user", "로컬 모델은개인정보를 보호합니다")
+    assert "[[量子化]]" in store.search("量子化")[0].snippet
+    assert "[[モデル]]" in store.search("モデル")[0].snippet
+    assert "[[개인정보]]" in store.search("개인정보")[0].snippet
+    assert store.search("量子力学") == []
+
+
+def test_latin_search_keeps_prefixes_and_ranking(store: HistoryStore) -> None:
+    conv = store.create_conversation()
+    once = store.add_message(conv.id, "user", "a lighthouse in a long text about many other things entirely")
+    often = store.add_message(conv.id, "user", "lighthouse lighthouse lighthouse keeper")
+    assert [h.message_id for h in store.search("lighthouse")] == [often.id, once.id]
+    assert [h.message_id for h in store.search("light")] == [often.id, once.id]
+    assert store.search("ighthouse") == []  # words match from their start, as before
+    assert store.search("?!") == [] and store.search("   ") == []
+
+
+def test_the_index_follows_edits_and_deletes(store: HistoryStore) -> None:
+    conv = store.create_conversation()
+    msg = store.add_message(conv.id, "assistant", "正在生成", status=history.STREAMING)
+    store.update_message(msg.id, content="正在生成：关于显存的回答")
+    assert [h.message_id for h in store.search("显存")] == [msg.id]
+    assert store.search("生成") and store.search("回答")
+    store.delete_message(msg.id)
+    assert store.search("显存") == []
+
+
+def test_a_version_3_database_is_migrated_and_its_chinese_found(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    for migration in history.MIGRATIONS[:3]:
+        for statement in history._split_sql(migration):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 3")
+    db.execute("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c1', '旧的对话', 1, 2)")
+    db.execute("INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at)"
+               " VALUES ('m1', 'c1', NULL, 'user', ?, 1)", (CHINESE,))
+    assert db.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '语言模型'").fetchone()[0] == 0
+    db.close()
+    s = HistoryStore(path)
+    assert s.db.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION
+    hits = s.search("语言模型")
+    assert [(h.message_id, h.conversation_title) for h in hits] == [("m1", "旧的对话")]
+    assert s.search("显存")[0].message_id == "m1"
+    s.close()

@@ -105,3 +105,27 @@ def test_corrupted_database_is_set_aside_with_one_clear_line(tiny_model: Path, i
     assert list(db.parent.glob("history.sqlite3.unreadable-*"))
     assert run_chatapp("chat", "--model", str(tiny_model), "--max-tokens", "2", "--prompt", "y").returncode == 0
     assert "y" in run_chatapp("history").stdout
+
+
+def test_history_search_finds_chinese_typed_in_a_non_utf8_console(tiny_model: Path, isolated_dirs: Path) -> None:
+    # A console whose code page is not UTF-8 (Windows cp936/cp1252, a C locale): chatapp still reads and
+    # writes UTF-8, so the Chinese prompt is stored whole and search prints it back.
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1", "LC_ALL": "C"}
+    question = "我的显卡显存只有8GB，能运行大语言模型吗？"
+    chat = subprocess.run([sys.executable, "-m", "chatapp", "chat", "--model", str(tiny_model), "--max-tokens", "2"],
+                          input=(question + "\n").encode(), capture_output=True, env=env, timeout=120)
+    assert chat.returncode == 0, chat.stderr.decode("utf-8", "replace")
+
+    found = subprocess.run([sys.executable, "-m", "chatapp", "history", "search", "显存", "--json"],
+                           capture_output=True, env=env, timeout=60)
+    assert found.returncode == 0, found.stderr.decode("utf-8", "replace")
+    hits = json.loads(found.stdout.decode("utf-8"))
+    assert [(h["role"], h["title"]) for h in hits] == [("user", question)]
+    assert "显卡[[显存]]只有" in hits[0]["snippet"]
+
+    plain = run_chatapp("history", "search", "语言模型")
+    assert plain.returncode == 0
+    short_id = plain.stdout.split()[0]
+    assert plain.stdout.startswith(short_id) and "[[语言模型]]" in plain.stdout and "user:" in plain.stdout
+    none = run_chatapp("history", "search", "量子力学")
+    assert none.returncode == 1 and "No messages match" in none.stdout

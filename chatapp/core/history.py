@@ -28,10 +28,11 @@ from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 
+from chatapp.core import cjk_search
 from chatapp.core.errors import KnownError
 from chatapp.core.types import Message
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_S = 10.0  # another process's write transaction is waited for, not reported as an error
 EXPORT_FORMAT = "chatapp.conversation"
 EXPORT_VERSION = 1
@@ -82,6 +83,26 @@ MIGRATIONS: list[str] = [
     # v3: which open store is writing a streaming reply (see the module docstring).
     """
     ALTER TABLE messages ADD COLUMN writer TEXT NOT NULL DEFAULT '';
+    """,
+    # v4: search that finds CJK words inside sentences (core/cjk_search.py). The index keeps its own
+    # copy of the text with CJK characters set apart, filled by triggers through a function every
+    # connection registers (`cjk_searchable`).
+    """
+    DROP TRIGGER messages_ai;
+    DROP TRIGGER messages_ad;
+    DROP TRIGGER messages_au;
+    DROP TABLE messages_fts;
+    CREATE VIRTUAL TABLE messages_search USING fts5(content);
+    INSERT INTO messages_search(rowid, content) SELECT rowid, cjk_searchable(content) FROM messages;
+    CREATE TRIGGER messages_search_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_search(rowid, content) VALUES (new.rowid, cjk_searchable(new.content));
+    END;
+    CREATE TRIGGER messages_search_ad AFTER DELETE ON messages BEGIN
+        DELETE FROM messages_search WHERE rowid = old.rowid;
+    END;
+    CREATE TRIGGER messages_search_au AFTER UPDATE OF content ON messages BEGIN
+        UPDATE messages_search SET content = cjk_searchable(new.content) WHERE rowid = new.rowid;
+    END;
     """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
@@ -186,6 +207,7 @@ class HistoryStore:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
         try:
             db.row_factory = sqlite3.Row
+            db.create_function("cjk_searchable", 1, cjk_search.searchable, deterministic=True)
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across a process kill
@@ -448,20 +470,25 @@ class HistoryStore:
 
     # ----- search ---------------------------------------------------------------------------------------
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Full-text search over every message; each word is matched as a prefix ("pyth" finds Python)."""
-        terms = [t.replace('"', '""') for t in query.split()]
-        if not terms:
+        """Full-text search over every message, best match first. Every word must occur: Latin words
+        as prefixes ("pyth" finds Python), CJK words anywhere in a sentence (see core/cjk_search.py)."""
+        match = cjk_search.match_expression(query)
+        if match is None:
             return []
-        match = " ".join(f'"{t}"*' for t in terms)
+        width = 40 if cjk_search.has_cjk(query) else 90  # characters; a CJK one is twice as wide
         rows = self.db.execute(
             """SELECT m.id, m.role, m.conversation_id, c.title,
-                      snippet(messages_fts, 0, '[[', ']]', '…', 12) AS snip
-               FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+                      highlight(messages_search, 0, '[[', ']]') AS marked
+               FROM messages_search JOIN messages m ON m.rowid = messages_search.rowid
                JOIN conversations c ON c.id = m.conversation_id
-               WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?""",
+               WHERE messages_search MATCH ? ORDER BY rank LIMIT ?""",
             (match, limit),
         )
-        return [SearchHit(r["conversation_id"], r["title"], r["id"], r["role"], r["snip"]) for r in rows]
+        return [
+            SearchHit(r["conversation_id"], r["title"], r["id"], r["role"],
+                      cjk_search.snippet(cjk_search.readable(r["marked"]), width))
+            for r in rows
+        ]
 
     # ----- export and import ------------------------------------------------------------------------------
     def export_json(self, conv_id: str) -> dict[str, Any]:
