@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from chatapp import __version__
-from chatapp.commands import history_search
+from chatapp.commands import history_search, serve
 from chatapp.core.errors import KnownError
 from chatapp.core.paths import AppPaths, default_paths
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, SamplingParams
@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     history_search.add_parser(hist_sub)
 
+    serve.add_parser(sub)
+
     search = sub.add_parser("search", help="search the Hugging Face Hub for GGUF models")
     search.add_argument("term", nargs="?", default="")
     search.add_argument("--limit", type=int, default=20)
@@ -108,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_chat(args, paths, sys.stdin, sys.stdout, sys.stderr)
         if args.command == "history":
             return run_history(args, paths, sys.stdout, sys.stderr)
+        if args.command == "serve":
+            return serve.run(args, paths, sys.stdout, sys.stderr)
         if args.command == "search":
             return run_search(args, sys.stdout)
         if args.command == "download":

@@ -21,7 +21,7 @@ def app(qtbot) -> App:
     chat_app.window.show()
     yield chat_app
     chat_app.window.close()
-    assert chat_app.inference._thread.isFinished()
+    assert not chat_app.inference.host.is_alive()
     chat_app.close()
 
 
@@ -170,7 +170,7 @@ def test_close_during_generation_is_clean(qtbot, tiny_long_model: Path) -> None:
     chat_app.window.show()
     reply_id = start_endless_reply(qtbot, chat_app, tiny_long_model, min_chars=100)
     chat_app.window.close()
-    assert chat_app.inference._thread.isFinished()
+    assert not chat_app.inference.host.is_alive()
     chat_app.close()
     store = HistoryStore(default_paths().database)
     assert store.message(reply_id).status == INTERRUPTED

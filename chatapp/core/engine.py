@@ -310,6 +310,7 @@ class Engine:
         params: SamplingParams = SamplingParams(),
         cancel: threading.Event | None = None,
         reply_prefix: str = "",
+        stops: Sequence[str] = (),
     ) -> ChatStream:
         """Stream the assistant's reply to `messages` (ending with the user's new message).
 
@@ -317,15 +318,17 @@ class Engine:
         generation starts); without one, `self.cancel` is cleared and used.
         `reply_prefix`: text the reply already starts with (continuing an interrupted reply); the stream
         yields only what follows it.
+        `stops`: strings that end the reply (never shown), besides the template's own.
         """
         started = time.perf_counter()
         prepared = self.prepare(messages, params.max_tokens)
         text = prepared.text + reply_prefix
         prepared = PreparedPrompt(text, self.tokenize_reusing_cache(text), prepared.messages, prepared.dropped_messages)
-        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel))
+        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops))
 
-    def complete(self, prompt: str, params: SamplingParams = SamplingParams()) -> ChatStream:
-        """Continue raw text (no template): the benchmark's and base-model path."""
+    def complete(self, prompt: str, params: SamplingParams = SamplingParams(), cancel: threading.Event | None = None,
+                 stops: Sequence[str] = ()) -> ChatStream:
+        """Continue raw text (no template): the API's completions, the benchmark's and base-model path."""
         started = time.perf_counter()
         tokens = self.tokenize_reusing_cache(prompt)
         n_ctx = self._require().n_ctx()
@@ -334,7 +337,7 @@ class Engine:
                 f"The prompt needs {len(tokens):,} tokens and the context holds {n_ctx:,}; shorten it."
             )
         prepared = PreparedPrompt(prompt, tokens, (), 0)
-        return ChatStream(lambda stream: self._generate(prepared, params, started, stream))
+        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops))
 
     def cached_prefix(self, tokens: Sequence[int]) -> int:
         """How many leading tokens of `tokens` need no evaluation: they are in the KV cache."""
@@ -344,7 +347,7 @@ class Engine:
 
     def _generate(
         self, prepared: PreparedPrompt, params: SamplingParams, started: float, stream: ChatStream,
-        cancel: threading.Event | None = None,
+        cancel: threading.Event | None = None, extra_stops: Sequence[str] = (),
     ) -> Iterator[str]:
         llm = self._require()
         seq = self._seq
@@ -356,7 +359,7 @@ class Engine:
         reused = seq.reusable(prepared.tokens)
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31))
         stops = self.template.stops if (self.template and prepared.messages) else ()
-        text_filter = _StopStringFilter(stops)
+        text_filter = _StopStringFilter((*stops, *extra_stops))
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         generated = 0
         generated_ids: list[int] = []

@@ -41,7 +41,8 @@ class NativeSampler:
         def add(sampler: Any) -> None:
             lib.llama_sampler_chain_add(chain, sampler)
 
-        add(lib.llama_sampler_init_penalties(n_vocab, PENALTY_LAST_N, params.repeat_penalty, 0.0, 0.0))
+        add(lib.llama_sampler_init_penalties(n_vocab, PENALTY_LAST_N, params.repeat_penalty, params.frequency_penalty,
+                                             params.presence_penalty))
         if params.temperature == 0.0:
             add(lib.llama_sampler_init_greedy())
         else:

@@ -41,9 +41,15 @@ class SamplingParams:
     repeat_penalty: float = 1.1
     seed: int = -1  # -1: a new random seed for every reply
     max_tokens: int = 1024
+    # OpenAI's penalties (the API maps them; the window does not show them): subtract from the logit
+    # of every token already in the last 64, once (presence) or per occurrence (frequency).
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
 
     def __post_init__(self) -> None:
         _check_range("temperature", self.temperature, 0.0, 2.0)
+        _check_range("presence penalty", self.presence_penalty, -2.0, 2.0)
+        _check_range("frequency penalty", self.frequency_penalty, -2.0, 2.0)
         _check_range("top-p", self.top_p, 0.0, 1.0)
         _check_range("min-p", self.min_p, 0.0, 1.0)
         _check_range("repeat penalty", self.repeat_penalty, 0.5, 2.0)

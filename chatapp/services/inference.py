@@ -1,14 +1,16 @@
-"""The model's thread: `InferenceWorker` owns the engine inside one QThread; `InferenceController`
-is its face on the GUI thread.
+"""The window's side of the model thread: `InferenceWorker` does the window's jobs on the core
+`ModelHost` thread (which the API server shares); `InferenceController` is its face on the GUI thread.
 
 Protocol (see docs/ARCHITECTURE.md):
-- requests are frozen dataclasses sent by queued signals (they cross threads by identity);
+- requests are frozen dataclasses handed to the host as jobs (they cross threads by identity), run in
+  order with any API requests;
 - the worker emits text in batches (every BATCH_INTERVAL_S) and exactly one terminal signal per
   request, `finished` or `failed`, from a try/finally;
 - cancel is a `threading.Event` inside each request, set directly from the GUI thread (a queued
   "stop" slot would only run after the generation loop ended);
-- the controller relays through bound slots (so handlers run on the GUI thread) and drops signals
-  for requests that are no longer current.
+- the worker's signals are emitted on the host thread; the controller relays them through bound slots
+  (queued, so handlers run on the GUI thread) and drops signals for requests that are no longer
+  current.
 The GUI thread never imports llama_cpp: the engine imports it lazily, on the worker thread, at load.
 """
 
@@ -22,16 +24,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from chatapp.core.engine import Engine
 from chatapp.core.errors import KnownError
+from chatapp.core.model_host import ModelHost
 from chatapp.core.templates import ChatTemplate
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
 
 log = logging.getLogger(__name__)
 BATCH_INTERVAL_S = 0.05
-SHUTDOWN_WAIT_MS = 2000
+SHUTDOWN_WAIT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class Preview:
 
 
 class InferenceWorker(QObject):
-    """Lives on the inference thread for the app's whole life; the only code that touches the model."""
+    """The window's jobs; its methods run on the model host's thread, the only one touching the model."""
 
     loadProgress = Signal(int, float)
     loaded = Signal(int, object)  # request id, ModelSummary
@@ -79,11 +82,10 @@ class InferenceWorker(QObject):
     failed = Signal(int, str)  # request id, message for the user
     previewReady = Signal(object)  # Preview
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine) -> None:
         super().__init__()
-        self.engine = Engine()
+        self.engine = engine
 
-    @Slot(object)
     def load(self, request: LoadRequest) -> None:
         try:
             summary = self.engine.load(
@@ -102,7 +104,6 @@ class InferenceWorker(QObject):
         self.loadProgress.emit(request.request_id, fraction)
         return not request.cancel.is_set()
 
-    @Slot(object)
     def generate(self, request: GenerateRequest) -> None:
         stats: GenerationStats | None = None
         error: str | None = None
@@ -136,7 +137,6 @@ class InferenceWorker(QObject):
             else:
                 self.finished.emit(request.request_id, stats)
 
-    @Slot(object)
     def preview(self, request: PreviewRequest) -> None:
         try:
             if not self.engine.loaded:
@@ -148,9 +148,6 @@ class InferenceWorker(QObject):
             preview = Preview(request.request_id, "", 0, "", str(exc))
         self.previewReady.emit(preview)
 
-    @Slot()
-    def unload(self) -> None:
-        self.engine.unload()
 
 
 class InferenceController(QObject):
@@ -165,27 +162,17 @@ class InferenceController(QObject):
     replyFailed = Signal(int, str)
     previewReady = Signal(object)  # Preview
 
-    _requestLoad = Signal(object)
-    _requestGenerate = Signal(object)
-    _requestPreview = Signal(object)
-
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, host: ModelHost | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ids = itertools.count(1)
-        self._thread = QThread()
-        self._thread.setObjectName("inference")
-        self._worker = InferenceWorker()
-        self._worker.moveToThread(self._thread)
-        self._requestLoad.connect(self._worker.load)
-        self._requestGenerate.connect(self._worker.generate)
-        self._requestPreview.connect(self._worker.preview)
+        self.host = host or ModelHost()
+        self._worker = InferenceWorker(self.host.engine)
         self._worker.loadProgress.connect(self._on_load_progress)
         self._worker.loaded.connect(self._on_loaded)
         self._worker.tokens.connect(self._on_tokens)
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
         self._worker.previewReady.connect(self._on_preview)
-        self._thread.start()
         self._load: LoadRequest | None = None
         self._generation: GenerateRequest | None = None
         self._preview_id = 0
@@ -199,20 +186,23 @@ class InferenceController(QObject):
         self._load = LoadRequest(next(self._ids), path, options, template)
         self.summary = None
         self.loadStarted.emit(str(path))
-        self._requestLoad.emit(self._load)
+        request = self._load
+        self.host.submit(lambda _engine: self._worker.load(request))
 
     def send(
         self, messages: Sequence[Message], params: SamplingParams, template: ChatTemplate | None,
         reply_prefix: str = "",
     ) -> int:
         self.cancel()
-        self._generation = GenerateRequest(next(self._ids), tuple(messages), params, template, reply_prefix)
-        self._requestGenerate.emit(self._generation)
-        return self._generation.request_id
+        request = GenerateRequest(next(self._ids), tuple(messages), params, template, reply_prefix)
+        self._generation = request
+        self.host.submit(lambda _engine: self._worker.generate(request))
+        return request.request_id
 
     def preview(self, messages: Sequence[Message], template: ChatTemplate | None) -> None:
         self._preview_id = next(self._ids)
-        self._requestPreview.emit(PreviewRequest(self._preview_id, tuple(messages), template))
+        request = PreviewRequest(self._preview_id, tuple(messages), template)
+        self.host.submit(lambda _engine: self._worker.preview(request))
 
     def cancel(self) -> None:
         """Stop the current reply within one token (the event is read by the worker per token)."""
@@ -228,15 +218,11 @@ class InferenceController(QObject):
         return self._load is not None
 
     def shutdown(self) -> bool:
-        """Stop everything and join the thread; True if it ended within SHUTDOWN_WAIT_MS."""
+        """Stop everything and end the model thread; True if it ended within SHUTDOWN_WAIT_S."""
         self.cancel()
         if self._load is not None:
             self._load.cancel.set()
-        self._thread.quit()
-        ok = bool(self._thread.wait(SHUTDOWN_WAIT_MS))
-        if ok:
-            self._worker.engine.unload()
-        return ok
+        return self.host.shutdown(SHUTDOWN_WAIT_S)
 
     # ----- relays (GUI thread) ------------------------------------------------------------------------
     @Slot(int, float)

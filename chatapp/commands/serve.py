@@ -1,0 +1,69 @@
+"""`chatapp serve`: the model behind an OpenAI-compatible API, until Ctrl+C or SIGTERM.
+
+    chatapp serve --model PATH|NAME|demo [--host 127.0.0.1] [--port 8080] [--api-key KEY]
+                  [--ctx N] [--threads N] [--gpu-layers N] [--cors-origin URL ...]
+
+Loopback only unless --host says otherwise; listening elsewhere without a key prints a warning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any, TextIO
+
+from chatapp.core.paths import AppPaths
+from chatapp.core.types import LoadOptions
+
+
+def add_parser(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="serve a model over an OpenAI-compatible HTTP API")
+    serve.add_argument("--model", required=True, help="model file, library name, or 'demo'")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this computer only)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--api-key", default=os.environ.get("CHATAPP_API_KEY"),
+                       help="require this key as 'Authorization: Bearer KEY' (or set CHATAPP_API_KEY)")
+    serve.add_argument("--ctx", type=int, help="context size in tokens (default: from the model and RAM)")
+    serve.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
+    serve.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
+    serve.add_argument("--cors-origin", action="append", default=[], metavar="URL",
+                       help="allow browser pages from this origin to call the API (repeatable; default: none)")
+
+
+def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
+    from chatapp.core.library import resolve_model
+    from chatapp.core.model_host import ModelHost
+    from chatapp.core.settings import load_settings
+    from chatapp.server.openai_api import ServerState
+    from chatapp.server.runner import ApiServer, is_loopback
+
+    extra = [Path(f) for f in load_settings(paths.settings_file).extra_model_dirs]
+    model_path = resolve_model(args.model, paths.models_dir, extra)
+    options = LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers)
+    host = ModelHost()
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server: ApiServer | None = None
+    try:
+        summary = host.call(lambda engine: engine.load(model_path, options))
+        name = Path(getattr(summary, "path", model_path)).stem
+        server = ApiServer(ServerState(host, lambda: name), args.host, args.port, args.api_key, args.cors_origin)
+        if not is_loopback(args.host) and not args.api_key:
+            stderr.write(f"chatapp: warning: listening on {args.host} without an API key: anyone who can reach "
+                         "this computer can use the model. Set --api-key.\n")
+        server.start()
+        stdout.write(f"Serving {name} on {server.url}\n")
+        stdout.flush()
+        while not stop.wait(0.5):
+            pass
+        stdout.write("Stopping.\n")
+        return 0
+    finally:
+        if server is not None:
+            server.stop()
+        host.shutdown()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,443 @@
+"""An OpenAI-compatible HTTP API over the model host: what editors, scripts and agents speak.
+
+A Starlette app, translating OpenAI's shapes to engine calls and back; no logic of its own beyond
+that. Every request becomes one job on the shared `ModelHost`, so the API and the window take turns
+on one model, one KV cache and the same chat templates (`auto`, as in a new chat). Validation uses
+the same `SamplingParams` checks and sentences as the window.
+
+Streaming uses Server-Sent Events ending in `data: [DONE]`. A client that hangs up cancels its
+generation within a token; one that leaves while queued is dropped before it starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from chatapp.core.engine import ChatStream, Engine
+from chatapp.core.errors import ContextOverflowError, KnownError, SettingsError
+from chatapp.core.model_host import ModelHost
+from chatapp.core.types import FinishReason, GenerationStats, Message, SamplingParams
+
+log = logging.getLogger(__name__)
+MAX_STOPS = 4  # as OpenAI
+ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+
+
+class ApiError(Exception):
+    """An error answered in OpenAI's JSON shape."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None,
+                 kind: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status, self.message, self.code, self.param, self.kind = status, message, code, param, kind
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(
+            {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}},
+            status_code=self.status,
+        )
+
+
+@dataclass
+class ServerState:
+    """What the app needs from its owner: the host, the loaded model's name (None: none loaded), and a
+    hook counting requests (the window's status bar shows it)."""
+
+    host: ModelHost
+    model_name: Callable[[], str | None]
+    on_request: Callable[[], None] | None = None
+
+
+# ----- request parsing ---------------------------------------------------------------------------------
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    return body
+
+
+def _sampling(body: dict[str, Any]) -> SamplingParams:
+    """OpenAI parameters → SamplingParams, refusing what chatapp cannot honour."""
+    n = body.get("n", 1)
+    if n not in (1, None):
+        raise ApiError(400, "n must be 1: chatapp generates one choice per request.", param="n")
+    for unsupported in ("logprobs", "top_logprobs", "logit_bias", "tools", "functions", "response_format", "suffix"):
+        value = body.get(unsupported)
+        plain_text = unsupported == "response_format" and value == {"type": "text"}
+        if value not in (None, False, {}, [], 0) and not plain_text:
+            raise ApiError(400, f"{unsupported} is not supported by chatapp.", param=unsupported)
+    max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    fields: dict[str, Any] = {
+        "temperature": body.get("temperature"), "top_p": body.get("top_p"), "seed": body.get("seed"),
+        "max_tokens": max_tokens, "presence_penalty": body.get("presence_penalty"),
+        "frequency_penalty": body.get("frequency_penalty"),
+    }
+    defaults = SamplingParams()
+    # OpenAI's defaults where they differ from the window's: no repeat penalty, temperature 1, top-p 1.
+    base = {**defaults.to_dict(), "repeat_penalty": 1.0, "temperature": 1.0, "top_p": 1.0, "top_k": 0, "min_p": 0.0}
+    try:
+        return SamplingParams(**{**base, **{k: v for k, v in fields.items() if v is not None}})
+    except SettingsError as exc:
+        raise ApiError(400, str(exc)) from None
+    except TypeError as exc:
+        raise ApiError(400, f"Invalid parameter: {exc}.") from None
+
+
+def _stops(body: dict[str, Any]) -> tuple[str, ...]:
+    stop = body.get("stop")
+    if stop is None:
+        return ()
+    stops = [stop] if isinstance(stop, str) else stop
+    if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops) or len(stops) > MAX_STOPS:
+        raise ApiError(400, f"stop must be a string or a list of up to {MAX_STOPS} strings.", param="stop")
+    return tuple(s for s in stops if s)
+
+
+def _content(value: Any, index: int) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        texts = []
+        for part in value:
+            if not isinstance(part, dict) or part.get("type") != "text" or not isinstance(part.get("text"), str):
+                raise ApiError(400, f"messages[{index}].content: only text parts are supported.",
+                               param=f"messages[{index}].content")
+            texts.append(part["text"])
+        return "".join(texts)
+    if value is None:
+        return ""
+    raise ApiError(400, f"messages[{index}].content must be a string or a list of text parts.",
+                   param=f"messages[{index}].content")
+
+
+def _messages(body: dict[str, Any]) -> tuple[Message, ...]:
+    raw = body.get("messages")
+    if not isinstance(raw, list) or not raw:
+        raise ApiError(400, "messages must be a non-empty list.", param="messages")
+    messages = []
+    for i, m in enumerate(raw):
+        role = ROLES.get(str(m.get("role"))) if isinstance(m, dict) else None
+        if role is None:
+            raise ApiError(400, f"messages[{i}].role must be system, user or assistant.", param=f"messages[{i}].role")
+        messages.append(Message(role, _content(m.get("content"), i)))  # type: ignore[arg-type]
+    # Templates take one system message, first: fold any others into it, as the window's history does.
+    system = "\n\n".join(m.content for m in messages if m.role == "system")
+    rest = [m for m in messages if m.role != "system"]
+    if not rest or rest[-1].role != "user":
+        raise ApiError(400, "The last message must be from the user.", param="messages")
+    if not rest[-1].content.strip():
+        raise ApiError(400, "The last message is empty; type a message first.", param="messages")
+    return tuple(([Message("system", system)] if system else []) + rest)
+
+
+# ----- running a request on the model thread --------------------------------------------------------------
+_DONE = object()
+
+
+class _Run:
+    """One request on the host: pieces of text go into an asyncio queue as the job produces them."""
+
+    def __init__(self, state: ServerState, start: Callable[[Engine, threading.Event], ChatStream]) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.items: asyncio.Queue[object] = asyncio.Queue()
+        self.cancel = threading.Event()
+        self.stats: GenerationStats | None = None
+        self._start = start
+        state.host.submit(self._job, cancel=self.cancel, on_dropped=self._dropped)
+
+    def _dropped(self) -> None:
+        log.info("API request dropped: the client went away while it waited")
+        self._put(_DONE)
+
+    def _put(self, item: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: the server is stopping
+            self.loop.call_soon_threadsafe(self.items.put_nowait, item)
+
+    def _job(self, engine: Engine) -> None:
+        try:
+            if not engine.loaded:
+                raise ApiError(503, "No model is loaded; load one in chatapp first.", kind="server_error",
+                               code="model_not_loaded")
+            stream = self._start(engine, self.cancel)
+            for piece in stream:
+                self._put(piece)
+            self.stats = stream.stats
+            if self.stats is not None and self.stats.finish_reason == FinishReason.CANCELLED:
+                log.info("API request cancelled: the client went away after %d tokens",
+                         self.stats.completion_tokens)
+        except ContextOverflowError as exc:
+            self._put(ApiError(400, str(exc), code="context_length_exceeded", param="messages"))
+        except ApiError as exc:
+            self._put(exc)
+        except KnownError as exc:
+            self._put(ApiError(400, str(exc)))
+        except Exception as exc:
+            log.exception("API generation failed")
+            self._put(ApiError(500, f"Generation failed unexpectedly: {exc}", kind="server_error"))
+        finally:
+            self._put(_DONE)
+
+    async def next(self) -> object:
+        return await self.items.get()
+
+
+def _finish_reason(stats: GenerationStats | None) -> str:
+    if stats is not None and stats.finish_reason in (FinishReason.LENGTH, FinishReason.CONTEXT_FULL):
+        return "length"
+    return "stop"
+
+
+def _usage(stats: GenerationStats | None) -> dict[str, int]:
+    prompt = stats.prompt_tokens if stats else 0
+    completion = stats.completion_tokens if stats else 0
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+async def _collect(request: Request, run: _Run) -> str:
+    """Wait for the whole reply, cancelling it if the client goes away meanwhile."""
+    pieces: list[str] = []
+    while True:
+        getter = asyncio.ensure_future(run.next())
+        while not getter.done():
+            done, _ = await asyncio.wait({getter}, timeout=0.25)
+            if not done and await request.is_disconnected():
+                run.cancel.set()
+        item = getter.result()
+        if item is _DONE:
+            return "".join(pieces)
+        if isinstance(item, ApiError):
+            raise item
+        pieces.append(str(item))
+
+
+async def _first(run: _Run) -> tuple[list[str], bool]:
+    """The first piece (or the end) before a streamed response starts, so errors get a status code."""
+    item = await run.next()
+    if isinstance(item, ApiError):
+        raise item
+    return ([] if item is _DONE else [str(item)]), item is _DONE
+
+
+def _sse(payload: object) -> bytes:
+    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
+
+
+# ----- endpoints ------------------------------------------------------------------------------------------
+def _state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.chatapp
+    if state.on_request is not None:
+        state.on_request()
+    return state
+
+
+def _model_id(state: ServerState) -> str:
+    name = state.model_name()
+    if name is None:
+        raise ApiError(503, "No model is loaded; load one in chatapp first.", kind="server_error",
+                       code="model_not_loaded")
+    return name
+
+
+async def list_models(request: Request) -> Response:
+    state = _state(request)
+    name = state.model_name()
+    data = [{"id": name, "object": "model", "created": int(time.time()), "owned_by": "chatapp"}] if name else []
+    return JSONResponse({"object": "list", "data": data})
+
+
+async def chat_completions(request: Request) -> Response:
+    state = _state(request)
+    body = await _json_body(request)
+    messages, params, stops = _messages(body), _sampling(body), _stops(body)
+    model = _model_id(state)
+    stream_wanted = bool(body.get("stream"))
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+
+    def start(engine: Engine, cancel: threading.Event) -> ChatStream:
+        engine.set_template(None)  # the model's own template, as a new chat in the window
+        return engine.chat(messages, params, cancel=cancel, stops=stops)
+
+    run = _Run(state, start)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    if not stream_wanted:
+        text = await _collect(request, run)
+        return JSONResponse({
+            "id": completion_id, "object": "chat.completion", "created": created, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                         "finish_reason": _finish_reason(run.stats), "logprobs": None}],
+            "usage": _usage(run.stats),
+        })
+
+    try:
+        first, ended = await _first(run)
+    except BaseException:
+        run.cancel.set()
+        raise
+
+    def chunk(delta: dict[str, str], finish: str | None) -> bytes:
+        return _sse({"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]})
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            yield chunk({"role": "assistant", "content": ""}, None)
+            for piece in first:
+                yield chunk({"content": piece}, None)
+            while not ended:
+                item = await run.next()
+                if item is _DONE:
+                    break
+                if isinstance(item, ApiError):  # after the headers: say it in the stream, as OpenAI does
+                    yield _sse({"error": {"message": item.message, "type": item.kind, "code": item.code}})
+                    return
+                yield chunk({"content": str(item)}, None)
+            yield chunk({}, _finish_reason(run.stats))
+            if include_usage:
+                yield _sse({"id": completion_id, "object": "chat.completion.chunk", "created": created,
+                            "model": model, "choices": [], "usage": _usage(run.stats)})
+            yield b"data: [DONE]\n\n"
+        finally:
+            run.cancel.set()  # a no-op when finished; stops the generation when the client hung up
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def completions(request: Request) -> Response:
+    state = _state(request)
+    body = await _json_body(request)
+    prompt = body.get("prompt")
+    if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
+        prompt = prompt[0]
+    if not isinstance(prompt, str) or not prompt:
+        raise ApiError(400, "prompt must be a non-empty string.", param="prompt")
+    if body.get("echo"):
+        raise ApiError(400, "echo is not supported by chatapp.", param="echo")
+    params, stops = _sampling(body), _stops(body)
+    if "max_tokens" not in body and "max_completion_tokens" not in body:
+        params = dataclasses.replace(params, max_tokens=16)  # OpenAI's default here
+    model = _model_id(state)
+    run = _Run(state, lambda engine, cancel: engine.complete(prompt, params, cancel=cancel, stops=stops))
+    completion_id = f"cmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    if not body.get("stream"):
+        text = await _collect(request, run)
+        return JSONResponse({
+            "id": completion_id, "object": "text_completion", "created": created, "model": model,
+            "choices": [{"index": 0, "text": text, "finish_reason": _finish_reason(run.stats), "logprobs": None}],
+            "usage": _usage(run.stats),
+        })
+    try:
+        first, ended = await _first(run)
+    except BaseException:
+        run.cancel.set()
+        raise
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+
+    def chunk(text: str, finish: str | None) -> bytes:
+        return _sse({"id": completion_id, "object": "text_completion", "created": created, "model": model,
+                     "choices": [{"index": 0, "text": text, "finish_reason": finish, "logprobs": None}]})
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            for piece in first:
+                yield chunk(piece, None)
+            while not ended:
+                item = await run.next()
+                if item is _DONE:
+                    break
+                if isinstance(item, ApiError):
+                    yield _sse({"error": {"message": item.message, "type": item.kind, "code": item.code}})
+                    return
+                yield chunk(str(item), None)
+            yield chunk("", _finish_reason(run.stats))
+            if include_usage:
+                yield _sse({"id": completion_id, "object": "text_completion", "created": created, "model": model,
+                            "choices": [], "usage": _usage(run.stats)})
+            yield b"data: [DONE]\n\n"
+        finally:
+            run.cancel.set()
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+async def embeddings(request: Request) -> Response:
+    _state(request)
+    raise ApiError(404, "Embeddings need an embedding model, which chatapp serve does not load yet.",
+                   code="model_not_found")
+
+
+# ----- app ------------------------------------------------------------------------------------------------
+class _KeyCheck:
+    """401 unless `Authorization: Bearer <key>` (constant-time compare) when a key is set."""
+
+    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+        self.app, self.api_key = app, api_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.api_key and scope["method"] != "OPTIONS":
+            header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+            given = header[7:] if header.lower().startswith("bearer ") else ""
+            if not secrets.compare_digest(given.encode(), self.api_key.encode()):
+                response = ApiError(401, "Missing or wrong API key: send it as 'Authorization: Bearer <key>'.",
+                                    code="invalid_api_key").response()
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _api_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return ApiError(404, f"Unknown endpoint {request.method} {request.url.path}.", code="not_found").response()
+    if exc.status_code == 405:
+        return ApiError(405, f"{request.method} is not allowed on {request.url.path}.").response()
+    return ApiError(exc.status_code, str(exc.detail)).response()
+
+
+def build_app(state: ServerState, api_key: str | None = None, cors_origins: Sequence[str] = ()) -> Starlette:
+    middleware = [Middleware(_KeyCheck, api_key=api_key)]
+    if cors_origins:
+        middleware.insert(0, Middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["*"],
+                                        allow_headers=["*"]))
+    app = Starlette(
+        routes=[
+            Route("/v1/models", list_models, methods=["GET"]),
+            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/v1/completions", completions, methods=["POST"]),
+            Route("/v1/embeddings", embeddings, methods=["POST"]),
+        ],
+        middleware=middleware,
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+    )
+    app.state.chatapp = state
+    return app

@@ -1,0 +1,231 @@
+"""The OpenAI-compatible API, tried with the official `openai` client: `chatapp serve` on the demo model
+as a real process, and the server in-process on the tiny models for errors and limits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import openai
+import pytest
+
+from chatapp.core.model_host import ModelHost
+from chatapp.core.types import LoadOptions
+from chatapp.server.openai_api import ServerState
+from chatapp.server.runner import ApiServer
+
+
+class Served:
+    def __init__(self, proc: subprocess.Popen[str], url: str, log_file: Path) -> None:
+        self.proc, self.url, self.log_file = proc, url, log_file
+
+    def client(self, **kwargs: object) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.url, api_key=kwargs.pop("api_key", "unused"), max_retries=0,
+                             timeout=120, **kwargs)  # type: ignore[arg-type]
+
+
+def start_serve(data_dir: Path, *args: str) -> Served:
+    env = {**os.environ, "CHATAPP_DATA_DIR": str(data_dir), "CHATAPP_CONFIG_DIR": str(data_dir / "config")}
+    proc = subprocess.Popen([sys.executable, "-m", "chatapp", "serve", "--model", "demo", "--port", "0",
+                             "--ctx", "2048", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.startswith("Serving gemma-3-270m-q4_k_m on http://127.0.0.1:"), (line, proc.stderr.read())
+    return Served(proc, line.split(" on ")[1].strip(), data_dir / "logs" / "chatapp.log")
+
+
+def stop_serve(served: Served) -> str:
+    served.proc.terminate()
+    _, err = served.proc.communicate(timeout=30)
+    assert served.proc.returncode == 0, err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    s = start_serve(tmp_path_factory.mktemp("serve"))
+    yield s
+    stop_serve(s)
+
+
+def test_models_lists_the_loaded_model(served: Served) -> None:
+    assert [m.id for m in served.client().models.list()] == ["gemma-3-270m-q4_k_m"]
+
+
+def test_chat_completion_with_usage(served: Served) -> None:
+    reply = served.client().chat.completions.create(
+        model="gemma-3-270m-q4_k_m", messages=[{"role": "system", "content": "Be brief."},
+                                               {"role": "user", "content": "The sea is"}], max_tokens=12, seed=3)
+    choice = reply.choices[0]
+    assert choice.message.role == "assistant" and choice.message.content
+    assert choice.finish_reason in ("stop", "length")
+    assert reply.usage.completion_tokens <= 12 and reply.usage.prompt_tokens > 3
+    assert reply.usage.total_tokens == reply.usage.prompt_tokens + reply.usage.completion_tokens
+
+
+def test_streamed_chat_ends_with_usage(served: Served) -> None:
+    chunks = list(served.client().chat.completions.create(
+        model="any", messages=[{"role": "user", "content": [{"type": "text", "text": "Once upon a time"}]}],
+        max_tokens=8, stream=True, stream_options={"include_usage": True}, temperature=0))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text.strip()
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["length"]
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 8
+
+
+def test_max_tokens_gives_length_and_stop_ends_early(served: Served) -> None:
+    client = served.client()
+    ask = {"model": "m", "messages": [{"role": "user", "content": "List the days of the week."}], "temperature": 0}
+    full = client.chat.completions.create(max_completion_tokens=24, **ask)
+    assert full.choices[0].finish_reason == "length" and full.usage.completion_tokens == 24
+    text = full.choices[0].message.content
+    words = text.split()
+    stop = words[len(words) // 2]
+    cut = client.chat.completions.create(max_tokens=24, stop=[stop], **ask)
+    assert cut.choices[0].finish_reason == "stop"
+    assert cut.choices[0].message.content == text[: text.index(stop)]
+
+
+def test_completions_raw_prompt_and_streaming(served: Served) -> None:
+    client = served.client()
+    done = client.completions.create(model="m", prompt="The capital of France is", max_tokens=5, temperature=0)
+    assert done.choices[0].text and done.usage.completion_tokens <= 5
+    streamed = "".join(c.choices[0].text for c in client.completions.create(
+        model="m", prompt="The capital of France is", max_tokens=5, temperature=0, stream=True) if c.choices)
+    assert streamed == done.choices[0].text  # greedy: the same text streamed or not
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"temperature": 5}, "temperature must be between 0 and 2"),
+        ({"top_p": 1.5}, "top-p must be between 0 and 1"),
+        ({"n": 2}, "n must be 1"),
+        ({"messages": []}, "messages must be a non-empty list"),
+        ({"messages": [{"role": "user", "content": "   "}]}, "The last message is empty"),
+        ({"messages": [{"role": "robot", "content": "hi"}]}, "role must be system, user or assistant"),
+        ({"stop": ["a", "b", "c", "d", "e"]}, "stop must be a string or a list of up to 4"),
+        ({"logit_bias": {"1": 5}}, "logit_bias is not supported"),
+    ],
+)
+def test_bad_parameters_are_400_with_the_windows_sentences(served: Served, extra: dict, message: str) -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], **extra}
+    with pytest.raises(openai.BadRequestError) as err:
+        served.client().chat.completions.create(**body)
+    assert err.value.status_code == 400
+    assert message in err.value.message
+
+
+def test_unknown_route_is_a_404_in_openais_shape(served: Served) -> None:
+    response = httpx.get(served.url + "/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"]["message"].startswith("Unknown endpoint")
+
+
+def test_a_client_that_hangs_up_cancels_its_generation(served: Served) -> None:
+    with httpx.Client(timeout=60) as http, http.stream("POST", served.url + "/chat/completions", json={
+        "model": "m", "messages": [{"role": "user", "content": "Write a very long story."}],
+        "max_tokens": 1500, "stream": True, "temperature": 1, "seed": 5,
+    }) as response:
+        lines = response.iter_lines()
+        received = sum(1 for _, line in zip(range(6), lines, strict=False) if line.startswith("data:"))
+    assert received >= 3  # connection closed here, mid-stream
+    deadline = time.monotonic() + 60
+    line = ""
+    while time.monotonic() < deadline:
+        line = next((x for x in served.log_file.read_text().splitlines() if "client went away after" in x), "")
+        if line:
+            break
+        time.sleep(0.1)
+    assert line, "the generation was not cancelled"
+    assert int(line.split("after ")[1].split()[0]) < 1500  # stopped long before its max_tokens
+
+
+def test_four_clients_at_once_are_all_served(served: Served) -> None:
+    results: list[str] = []
+    errors: list[Exception] = []
+
+    def ask(i: int) -> None:
+        try:
+            reply = served.client().chat.completions.create(
+                model="m", messages=[{"role": "user", "content": f"Count to {i + 3}."}], max_tokens=6)
+            results.append(reply.choices[0].message.content)
+        except openai.OpenAIError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and len(results) == 4 and all(results)
+
+
+def test_an_api_key_is_required_when_set(tmp_path: Path) -> None:
+    served = start_serve(tmp_path, "--api-key", "s3cret")
+    try:
+        with pytest.raises(openai.AuthenticationError) as err:
+            served.client(api_key="wrong").models.list()
+        assert err.value.status_code == 401 and "API key" in err.value.message
+        assert httpx.get(served.url + "/models").status_code == 401  # no key at all
+        assert [m.id for m in served.client(api_key="s3cret").models.list()] == ["gemma-3-270m-q4_k_m"]
+    finally:
+        stop_serve(served)
+
+
+# ----- in-process, on the tiny models ------------------------------------------------------------------
+@pytest.fixture
+def host() -> Iterator[ModelHost]:
+    h = ModelHost()
+    yield h
+    h.shutdown()
+
+
+def in_process(host: ModelHost, name: str | None) -> ApiServer:
+    return ApiServer(ServerState(host, lambda: name), port=0).start()
+
+
+def test_no_model_loaded_is_503(host: ModelHost) -> None:
+    server = in_process(host, None)
+    try:
+        client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0)
+        with pytest.raises(openai.InternalServerError) as err:
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        assert err.value.status_code == 503 and "No model is loaded" in err.value.message
+        assert client.models.list().data == []
+    finally:
+        server.stop()
+
+
+def test_context_overflow_is_400_context_length_exceeded(host: ModelHost, tiny_model: Path) -> None:
+    host.call(lambda engine: engine.load(tiny_model, LoadOptions(n_ctx=256)))
+    server = in_process(host, "tiny")
+    try:
+        client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0)
+        with pytest.raises(openai.BadRequestError) as err:
+            client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "x" * 400}])
+        assert err.value.code == "context_length_exceeded"
+        assert "too long for this model's context" in err.value.message
+        ok = client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=3)
+        assert ok.choices[0].message.content == " Hello world."
+    finally:
+        server.stop()
+
+
+def test_a_port_in_use_is_one_sentence(host: ModelHost) -> None:
+    from chatapp.core.errors import KnownError
+
+    first = in_process(host, "x")
+    try:
+        with pytest.raises(KnownError, match=rf"Port {first.port} on 127.0.0.1 is already in use"):
+            ApiServer(ServerState(host, lambda: "x"), port=first.port)
+    finally:
+        first.stop()
