@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -21,8 +22,8 @@ from chatapp.core.paths import AppPaths, default_paths
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, SamplingParams
 
 if TYPE_CHECKING:
+    from chatapp.core.backend import ChatBackend
     from chatapp.core.downloads import DownloadProgress
-    from chatapp.core.engine import Engine
     from chatapp.core.history import HistoryStore
     from chatapp.core.hub import RemoteModel
 
@@ -40,7 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     chat = sub.add_parser("chat", help="chat in the terminal (one message per line on stdin, or --prompt)")
-    chat.add_argument("--model", required=True, help="model file, library name, or 'demo'")
+    chat.add_argument("--model", required=True,
+                      help="model file, library name, or 'demo'; with --server, the server's model name")
+    chat.add_argument("--server", metavar="URL",
+                      help="use a model on an OpenAI-compatible server (e.g. http://gpu-box:8080/v1)")
+    chat.add_argument("--api-key", default=None, help="the --server's API key (or set CHATAPP_REMOTE_API_KEY)")
     chat.add_argument("--prompt", help="send this one message, print the reply, and exit")
     chat.add_argument("--system", help="system prompt")
     chat.add_argument("--template", default="auto", help="auto, a preset name, or a Jinja template file")
@@ -164,27 +169,40 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
     template = templates.from_choice(args.template)
     from chatapp.core.settings import load_settings
 
-    extra = [Path(f) for f in load_settings(paths.settings_file).extra_model_dirs]
-    model_path = resolve_model(args.model, paths.models_dir, extra)
     store = None if (args.no_history or args.show_prompt) else open_history(paths, stderr)
     conversation = None
     if store is not None and args.conversation:
         conversation = store.find_conversation(args.conversation)
     elif args.conversation:
         raise KnownError("--conversation needs the history; drop --no-history.")
-    engine = Engine()
-    summary = engine.load(model_path, options, template)
-    if summary.template_note and not args.show_prompt:
-        log.info("template: %s (%s)", summary.template_name, summary.template_note)
-
     system = args.system if args.system is not None else (conversation.system_prompt if conversation else "")
     history: list[Message] = [Message("system", system)] if system else []
-    if args.show_prompt:
-        if args.prompt is None:
-            raise KnownError("--show-prompt needs --prompt: the message to render.")
-        stdout.write(engine.render([*history, Message("user", args.prompt)]))
-        stdout.flush()
-        return 0
+
+    backend: ChatBackend
+    if args.server:
+        from chatapp.core.remote import RemoteChat
+
+        remote = RemoteChat(args.server, args.model, args.api_key or os.environ.get("CHATAPP_REMOTE_API_KEY"))
+        if args.show_prompt:  # the server applies its own template: what is sent is the messages
+            sent = [{"role": m.role, "content": m.content} for m in [*history, Message("user", args.prompt or "")]]
+            stdout.write(json.dumps(sent, ensure_ascii=False, indent=2) + "\n")
+            return 0
+        remote.check()
+        backend, model_name = remote, remote.label
+    else:
+        extra = [Path(f) for f in load_settings(paths.settings_file).extra_model_dirs]
+        model_path = resolve_model(args.model, paths.models_dir, extra)
+        engine = Engine()
+        summary = engine.load(model_path, options, template)
+        if summary.template_note and not args.show_prompt:
+            log.info("template: %s (%s)", summary.template_name, summary.template_note)
+        if args.show_prompt:
+            if args.prompt is None:
+                raise KnownError("--show-prompt needs --prompt: the message to render.")
+            stdout.write(engine.render([*history, Message("user", args.prompt)]))
+            stdout.flush()
+            return 0
+        backend, model_name = engine, summary.name
 
     leaf: str | None = None
     if store is not None and conversation is not None:
@@ -196,16 +214,16 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
     for text in messages:
         if store is not None and conversation is None:
             conversation = store.create_conversation(
-                model=summary.name, settings=params.to_dict(), system_prompt=system, template=args.template
+                model=model_name, settings=params.to_dict(), system_prompt=system, template=args.template
             )
         history.append(Message("user", text))
         reply_id = None
         if store is not None and conversation is not None:
             leaf = store.add_message(conversation.id, "user", text, parent_id=leaf).id
             reply_id = store.add_message(
-                conversation.id, "assistant", "", parent_id=leaf, status=STREAMING, model=summary.name
+                conversation.id, "assistant", "", parent_id=leaf, status=STREAMING, model=model_name
             ).id
-        reply, stats = _stream_reply(engine, history, params, stdout, store, reply_id)
+        reply, stats = _stream_reply(backend, history, params, stdout, store, reply_id)
         history.append(Message("assistant", reply))
         if store is not None and reply_id is not None:
             status = CANCELLED if stats and stats.finish_reason == FinishReason.CANCELLED else COMPLETE
@@ -219,7 +237,7 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
 
 
 def _stream_reply(
-    engine: Engine, history: list[Message], params: SamplingParams, stdout: TextIO,
+    engine: ChatBackend, history: list[Message], params: SamplingParams, stdout: TextIO,
     store: HistoryStore | None, reply_id: str | None,
 ) -> tuple[str, GenerationStats | None]:
     """Print the reply as it streams, saving it to the store at intervals; Ctrl+C stops it."""

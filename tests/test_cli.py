@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 
-def run_chatapp(*args: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def run_chatapp(*args: str, stdin: str | None = None, timeout: float = 180,
+                env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "chatapp", *args],
-        input=stdin, capture_output=True, text=True, timeout=timeout, env=os.environ.copy(),
+        input=stdin, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env_extra or {})},
     )
 
 

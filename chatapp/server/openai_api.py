@@ -94,6 +94,8 @@ def _sampling(body: dict[str, Any]) -> SamplingParams:
         "temperature": body.get("temperature"), "top_p": body.get("top_p"), "seed": body.get("seed"),
         "max_tokens": max_tokens, "presence_penalty": body.get("presence_penalty"),
         "frequency_penalty": body.get("frequency_penalty"),
+        # Not OpenAI's, but llama.cpp's server and vLLM take them, and so does chatapp's remote client.
+        "top_k": body.get("top_k"), "min_p": body.get("min_p"), "repeat_penalty": body.get("repeat_penalty"),
     }
     defaults = SamplingParams()
     # OpenAI's defaults where they differ from the window's: no repeat penalty, temperature 1, top-p 1.

@@ -1,0 +1,179 @@
+"""Chat with a model on another machine through its OpenAI-compatible API (llama-server, vLLM, LM Studio,
+Ollama, `chatapp serve`, ...), with the same streaming, cancel and stats as the local engine.
+
+Uses the official `openai` client. The server applies its own chat template, so what is "sent" is the
+list of messages. Sampling settings that OpenAI's API lacks (top-k, min-p, repeat penalty) go in the
+request body too; llama.cpp, vLLM and LM Studio read them, others ignore them. Every failure becomes
+one sentence: unreachable, refused key, unknown model, timeout, or a server that speaks something else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from chatapp.core.engine import ChatStream
+from chatapp.core.errors import ContextOverflowError, KnownError
+from chatapp.core.types import FinishReason, GenerationStats, Message, SamplingParams
+
+CONNECT_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 300.0  # between two pieces of a reply: a big model on a busy server can be slow
+
+
+class RemoteError(KnownError):
+    """The remote server could not be used; the message says why and what to do."""
+
+
+def normalise_url(url: str) -> str:
+    """`host:port`, `http://host:port` or `.../v1` → the API's base URL ending in /v1."""
+    url = url.strip()
+    if "://" not in url:
+        url = "http://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RemoteError(f"'{url}' is not a server address; give one like http://192.168.1.20:8080/v1.")
+    path = parts.path.rstrip("/")
+    if path in ("",):
+        path = "/v1"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+class RemoteChat:
+    """One model on one OpenAI-compatible server. `chat` has the Engine's shape (a `ChatStream`)."""
+
+    def __init__(self, url: str, model: str, api_key: str | None = None) -> None:
+        import httpx2
+        import openai
+
+        self.url = normalise_url(url)
+        self.model = model
+        self.cancel = threading.Event()
+        self._openai = openai
+        self._client = openai.OpenAI(
+            base_url=self.url, api_key=api_key or "not-needed", max_retries=0,
+            timeout=httpx2.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+        )
+
+    @property
+    def label(self) -> str:
+        """How history and the status bar name it: the model and where it runs."""
+        return f"{self.model} @ {urlsplit(self.url).netloc}"
+
+    # ----- discovery ----------------------------------------------------------------------------------------
+    def models(self) -> list[str]:
+        """The model ids the server offers."""
+        with self._errors():
+            return sorted(m.id for m in self._client.models.list())
+
+    def check(self) -> None:
+        """Fail now, in one sentence, if the server is unusable or lacks the model."""
+        available = self.models()
+        if self.model not in available:
+            offered = ", ".join(available) or "none"
+            raise RemoteError(f"The server at {self.url} has no model named '{self.model}'. It offers: {offered}.")
+
+    # ----- generation ---------------------------------------------------------------------------------------
+    def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
+             cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = ()) -> ChatStream:
+        """Stream the reply. `reply_prefix` (continuing a cut-off reply) is sent as the start of an
+        assistant message, which llama.cpp-based servers continue; others may start afresh."""
+        if cancel is None:
+            cancel = self.cancel
+            cancel.clear()
+        sent = [{"role": m.role, "content": m.content} for m in messages]
+        if reply_prefix:
+            sent.append({"role": "assistant", "content": reply_prefix})
+        started = time.perf_counter()
+        with self._errors():
+            completions: Any = self._client.chat.completions  # its overloads are typed for OpenAI's own models
+            response = completions.create(
+                model=self.model, messages=sent, stream=True, stream_options={"include_usage": True},
+                temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_tokens,
+                seed=params.seed if params.seed >= 0 else None, stop=list(stops) or None,
+                presence_penalty=params.presence_penalty, frequency_penalty=params.frequency_penalty,
+                extra_body={"top_k": params.top_k, "min_p": params.min_p, "repeat_penalty": params.repeat_penalty},
+            )
+        return ChatStream(lambda stream: self._pieces(response, stream, cancel, started))
+
+    def _pieces(self, response: Any, stream: ChatStream, cancel: threading.Event, started: float) -> Iterator[str]:
+        first_at = last_at = 0.0
+        pieces = 0
+        usage: Any = None
+        finish: str | None = None
+        reason = FinishReason.STOP
+        try:
+            with self._errors():
+                for chunk in response:
+                    if cancel.is_set():
+                        reason = FinishReason.CANCELLED
+                        break
+                    if getattr(chunk, "usage", None) is not None:
+                        usage = chunk.usage
+                    for choice in chunk.choices or ():
+                        finish = choice.finish_reason or finish
+                        text = choice.delta.content if choice.delta is not None else None
+                        if text:
+                            last_at = time.perf_counter()
+                            first_at = first_at or last_at
+                            pieces += 1
+                            yield text
+        finally:
+            with contextlib.suppress(Exception):
+                response.close()  # hang up: the server stops generating
+            if reason != FinishReason.CANCELLED and finish == "length":
+                reason = FinishReason.LENGTH
+            completion = usage.completion_tokens if usage is not None else pieces
+            prompt = usage.prompt_tokens if usage is not None else 0
+            stream.stats = GenerationStats(
+                prompt_tokens=prompt, prompt_tokens_evaluated=prompt, completion_tokens=completion,
+                ttft_s=(first_at or time.perf_counter()) - started,
+                tokens_per_s=(completion - 1) / (last_at - first_at) if completion > 1 and last_at > first_at else 0.0,
+                total_s=time.perf_counter() - started, context_used=prompt + completion, context_size=0,
+                finish_reason=reason, template="server's own",
+            )
+
+    # ----- errors -------------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        openai = self._openai
+        server = f"The server at {self.url}"
+        try:
+            yield
+        except openai.APITimeoutError:
+            raise RemoteError(f"{server} did not answer in time; it may be busy or down. "
+                              "Try again.") from None
+        except openai.APIConnectionError:
+            raise RemoteError(f"Cannot reach the server at {self.url}: check that it is running and the address "
+                              "is right.") from None
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            raise RemoteError(f"{server} refused the API key ({exc.status_code}); "
+                              "check the key.") from None
+        except openai.NotFoundError as exc:
+            raise RemoteError(f"{server} does not know model '{self.model}' or is not an "
+                              f"OpenAI-compatible API (404: {_message(exc)}). Check the address (it usually "
+                              "ends in /v1) and the model name.") from None
+        except openai.BadRequestError as exc:
+            if getattr(exc, "code", None) == "context_length_exceeded" or "context" in _message(exc).lower():
+                raise ContextOverflowError(f"The conversation is too long for the server's model: {_message(exc)}"
+                                           ) from None
+            raise RemoteError(f"{server} refused the request: {_message(exc)}") from None
+        except openai.APIStatusError as exc:
+            raise RemoteError(f"{server} failed ({exc.status_code}: {_message(exc)}).") from None
+        except (openai.APIResponseValidationError, ValueError) as exc:
+            raise RemoteError(f"{server} answered something that is not the OpenAI API "
+                              f"({type(exc).__name__}); check the address.") from None
+
+
+def _message(exc: Exception) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return str(inner["message"])
+        if isinstance(body.get("detail"), str):
+            return str(body["detail"])
+    return str(getattr(exc, "message", exc))
