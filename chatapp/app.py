@@ -17,13 +17,15 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from chatapp import __version__
+from chatapp.core import secrets
 from chatapp.core.errors import KnownError
 from chatapp.core.history import HistoryStore
 from chatapp.core.hub import load_catalogue
 from chatapp.core.library import resolve_model
 from chatapp.core.logs import setup_logging
 from chatapp.core.paths import AppPaths
-from chatapp.core.settings import load_settings
+from chatapp.core.settings import load_settings, save_settings
+from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession
 from chatapp.services.inference import InferenceController
 from chatapp.services.models import ModelService
@@ -31,6 +33,7 @@ from chatapp.services.single_instance import InstanceServer, hand_over
 from chatapp.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+LOCAL_API_KEY = "local-api-server"  # its name in the system keyring
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
@@ -55,6 +58,9 @@ class App:
         self.models = ModelService(paths.models_dir, tuple(Path(d) for d in self.settings.extra_model_dirs))
         catalogue = load_catalogue(resource_path("catalogue.json"))
         self.window = MainWindow(self.session, self.inference, self.qsettings, self.models, catalogue)
+        self.api_server = ApiServerService(self.inference.host)
+        self.window.attach_api_server(self.api_server, self.settings.api_port,
+                                      secrets.get_key(LOCAL_API_KEY).value, self._keep_api_choice)
         self.instance = InstanceServer(paths.data_dir)
         self.instance.activated.connect(self.activate)
         self.instance.listen()
@@ -66,8 +72,19 @@ class App:
                 "Open the chat to continue or regenerate it."
             )
 
+    def _keep_api_choice(self, on: bool, port: int, key: str) -> None:
+        """The API server's switch, port (settings.json) and key (keyring) survive a restart."""
+        # The session owns the app settings it saves; change them there so a later save keeps this.
+        self.session.app_settings = self.session.app_settings.with_changes(api_server=on, api_port=port)
+        save_settings(self.paths.settings_file, self.session.app_settings)
+        if on and not secrets.set_key(LOCAL_API_KEY, key) and key:
+            self.window.show_error("There is no system keyring here, so the API key is kept only until chatapp "
+                                   "closes.")
+
     def start(self, model: str | None) -> None:
-        """Open the last conversation and the given (or last used) model."""
+        """Open the last conversation and the given (or last used) model, and the API server if it was on."""
+        if self.settings.api_server:
+            self.api_server.start(self.settings.api_port, secrets.get_key(LOCAL_API_KEY).value)
         last = self.qsettings.value("window/last_conversation", "")
         if isinstance(last, str) and last:
             with contextlib.suppress(KnownError):

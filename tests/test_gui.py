@@ -261,3 +261,42 @@ def test_a_second_chatapp_brings_this_window_forward_and_loads_its_model(
     assert app.window.isVisible()
     # Another data folder is another chatapp: nothing answers there.
     assert not hand_over(tmp_path / "another-data-dir", None)
+
+
+def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny_eos_model: Path) -> None:
+    import threading
+
+    import openai
+
+    from chatapp.core.settings import load_settings
+
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "A chat of my own")
+    box = app.window.api_box
+    box.port.setValue(0)  # any free port
+    with qtbot.waitSignal(app.api_server.started, timeout=10_000):
+        qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton)
+    assert box.enabled.isChecked() and not box.port.isEnabled()
+    url = app.api_server.server.url
+    assert app.window.api_label.isVisible() and url in app.window.api_label.text()
+    assert load_settings(app.paths.settings_file).api_server is True
+
+    replies: list[str] = []
+
+    def call() -> None:
+        client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=60)
+        reply = client.chat.completions.create(model="x", messages=[{"role": "user", "content": "hi"}], max_tokens=9)
+        replies.append(reply.choices[0].message.content or "")
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    qtbot.waitUntil(lambda: bool(replies), timeout=30_000)
+    caller.join()
+    assert replies == [" Helloé!"]
+    qtbot.waitUntil(lambda: "1 request" in app.window.api_label.text(), timeout=5_000)
+    # API conversations stay out of the user's chats
+    assert [c.title for c in app.store.conversations()] == ["A chat of my own"]
+    with qtbot.waitSignal(app.api_server.stopped, timeout=10_000):
+        qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton)
+    assert not app.window.api_label.isVisible() and load_settings(app.paths.settings_file).api_server is False

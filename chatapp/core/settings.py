@@ -30,6 +30,8 @@ class AppSettings:
     system_prompt: str = ""
     last_model: str = ""
     extra_model_dirs: tuple[str, ...] = ()
+    api_server: bool = False  # the window's local API server, restored on start
+    api_port: int = 8080
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)
@@ -50,6 +52,8 @@ def load_settings(path: Path) -> AppSettings:
             system_prompt=str(data.get("system_prompt", "")),
             last_model=str(data.get("last_model", "")),
             extra_model_dirs=tuple(data.get("extra_model_dirs", ())),
+            api_server=bool(data.get("api_server", False)),
+            api_port=int(data.get("api_port", 8080)),
         )
     except FileNotFoundError:
         return AppSettings()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,11 @@ from chatapp.core.errors import KnownError
 from chatapp.core.history import Conversation, StoredMessage
 from chatapp.core.hub import CatalogueEntry
 from chatapp.core.types import LoadOptions, ModelSummary
+from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession, ChatSettings
 from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.models import ModelService
+from chatapp.ui.api_server_box import ApiServerBox
 from chatapp.ui.chat_view import ChatView, copy_to_clipboard
 from chatapp.ui.composer import Composer
 from chatapp.ui.model_manager import ModelManager
@@ -110,6 +113,7 @@ class MainWindow(QMainWindow):
         self.catalogue = catalogue
         self.models_dir = models.models_dir
         self.model_manager: ModelManager | None = None
+        self.api_server: ApiServerService | None = None
         self._reply_started_at = 0.0
         self.setWindowTitle("chatapp")
         self.resize(1200, 800)
@@ -413,6 +417,51 @@ class MainWindow(QMainWindow):
         self.settings_panel.show_preview(preview)
 
     # ----- closing --------------------------------------------------------------------------------------
+    # ----- local API server ------------------------------------------------------------------------------
+    def attach_api_server(self, service: ApiServerService, port: int, key: str,
+                          on_switch: Callable[[bool, int, str], None]) -> None:
+        """Show the server's switch in the settings and its address and request count in the status bar.
+        `on_switch(on, port, key)` keeps the choice (settings, keyring) for the next start."""
+        self.api_server = service
+        self.api_box = ApiServerBox()
+        self.api_box.port.setValue(port)
+        self.api_box.key.setText(key)
+        self.settings_panel.add_section(self.api_box)
+        self.api_label = QLabel()
+        self.api_label.setAccessibleName("Local API server")
+        self.api_label.hide()
+        self.statusBar().addPermanentWidget(self.api_label)
+
+        def switched(on: bool, port: int, key: str) -> None:
+            on_switch(on, port, key)
+            if on:
+                service.start(port, key)
+            else:
+                service.stop()
+
+        def started(url: str) -> None:
+            self.api_box.show_state(url)
+            self.api_label.setText(f"API {url} · 0 requests")
+            self.api_label.show()
+
+        def stopped() -> None:
+            self.api_box.show_state(None)
+            self.api_label.hide()
+
+        def failed(message: str) -> None:
+            self.api_box.show_state(None, message)
+            self.show_error(message)
+
+        def counted(n: int) -> None:
+            if service.server is not None:
+                self.api_label.setText(f"API {service.server.url} · {n:,} request{'s' if n != 1 else ''}")
+
+        self.api_box.switched.connect(switched)
+        service.started.connect(started)
+        service.stopped.connect(stopped)
+        service.failed.connect(failed)
+        service.requestsChanged.connect(counted)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.qsettings.setValue("window/geometry", self.saveGeometry())
         self.qsettings.setValue("window/splitter", self.splitter.saveState())
@@ -421,6 +470,8 @@ class MainWindow(QMainWindow):
         if self.model_manager is not None:
             self.model_manager.close()
         self.session.shutdown()
+        if self.api_server is not None:
+            self.api_server.stop()
         self.inference.shutdown()
         self.models.shutdown()
         event.accept()

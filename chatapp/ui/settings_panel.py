@@ -152,6 +152,7 @@ class SettingsPanel(QScrollArea):
         load_form.addRow(self.reload_button)
         outer.addWidget(load_box)
         outer.addStretch(1)
+        self._outer = outer
         self.setWidget(body)
 
         self._apply_timer = QTimer(self)
@@ -167,6 +168,10 @@ class SettingsPanel(QScrollArea):
             signal.connect(self._schedule)
         self.template_combo.currentTextChanged.connect(self._update_custom_visibility)
         self._update_custom_visibility()
+
+    def add_section(self, widget: QWidget) -> None:
+        """Another group of settings, below the built-in ones (e.g. the local API server)."""
+        self._outer.insertWidget(self._outer.count() - 1, widget)
 
     @staticmethod
     def _int_spin(low: int, high: int, name: str) -> QSpinBox:

@@ -1,0 +1,53 @@
+"""Settings section for the local API server: on/off, port, optional key, and where it answers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QSpinBox, QWidget
+
+
+class ApiServerBox(QGroupBox):
+    """Emits `switched(on, port, key)` when the user turns the server on or off."""
+
+    switched = Signal(bool, int, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Local API server", parent)
+        form = QFormLayout(self)
+        self.enabled = QCheckBox("Serve the loaded model to other programs")
+        self.enabled.setAccessibleName("Local API server")
+        self.enabled.setToolTip("An OpenAI-compatible API on this computer (127.0.0.1) for editors, scripts and "
+                                "agents. Their requests take turns with your chats and are not saved.")
+        form.addRow(self.enabled)
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(8080)
+        self.port.setAccessibleName("API server port")
+        form.addRow("Port", self.port)
+        self.key = QLineEdit()
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText("none (anyone on this computer)")
+        self.key.setAccessibleName("API key")
+        self.key.setToolTip("Clients must send 'Authorization: Bearer <key>'. Kept in the system keyring.")
+        form.addRow("API key", self.key)
+        self.status = QLabel("Off")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(self.status.textInteractionFlags() | self.status.textInteractionFlags().
+                                            TextSelectableByMouse)
+        self.status.setAccessibleName("API server status")
+        form.addRow(self.status)
+        self.enabled.toggled.connect(self._emit)
+
+    def _emit(self, on: bool) -> None:
+        self.port.setEnabled(not on)
+        self.key.setEnabled(not on)
+        self.switched.emit(on, self.port.value(), self.key.text())
+
+    def show_state(self, url: str | None, error: str = "") -> None:
+        """Reflect the server: its URL when running, else off (with the reason it could not start)."""
+        self.enabled.blockSignals(True)
+        self.enabled.setChecked(url is not None)
+        self.enabled.blockSignals(False)
+        self.port.setEnabled(url is None)
+        self.key.setEnabled(url is None)
+        self.status.setText(f"Answering at {url}" if url else (error or "Off"))
