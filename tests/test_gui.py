@@ -300,3 +300,37 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
     with qtbot.waitSignal(app.api_server.stopped, timeout=10_000):
         qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton)
     assert not app.window.api_label.isVisible() and load_settings(app.paths.settings_file).api_server is False
+
+
+def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) -> None:
+    from chatapp.core.model_host import ModelHost
+    from chatapp.server.openai_api import ServerState
+    from chatapp.server.runner import ApiServer
+
+    remote_host = ModelHost()  # "another computer": its own model thread and server
+    remote_host.call(lambda engine: engine.load(tiny_eos_model))
+    server = ApiServer(ServerState(remote_host, lambda: "tiny-remote"), port=0).start()
+    try:
+        dialog = app.window.open_server_dialog()
+        dialog.url.setText(server.url.removesuffix("/v1"))
+        qtbot.mouseClick(dialog.list_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.models.count() == 1, timeout=10_000)
+        assert dialog.models.currentText() == "tiny-remote"
+        with qtbot.waitSignal(app.inference.modelLoaded, timeout=10_000):
+            dialog.accept()
+        assert "tiny-remote @ 127.0.0.1" in app.window.model_label.text()
+        with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+            send(qtbot, app, "Hello over there")
+        reply = app.session.path[-1]
+        assert (reply.content, reply.status) == (" Helloé!", COMPLETE)
+        assert reply.model.startswith("tiny-remote @ 127.0.0.1:")  # history says who answered
+        assert reply.stats["completion_tokens"] == 4  # usage from the server: é is two byte tokens
+
+        dialog = app.window.open_server_dialog()  # a wrong address: one sentence, nothing else changes
+        dialog.url.setText("http://127.0.0.1:9/v1")
+        qtbot.mouseClick(dialog.list_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Cannot reach the server" in dialog.status.text(), timeout=20_000)
+        dialog.reject()
+    finally:
+        server.stop()
+        remote_host.shutdown()

@@ -149,6 +149,8 @@ class ChatSession(QObject):
 
     @Slot(object)
     def _on_model_loaded(self, summary: ModelSummary) -> None:
+        if summary.architecture == "remote":  # a server is chosen each session; the local model is the default
+            return
         self.app_settings = self.app_settings.with_changes(last_model=summary.path)
         save_settings(self.settings_path, self.app_settings)
 

@@ -17,6 +17,7 @@ The GUI thread never imports llama_cpp: the engine imports it lazily, on the wor
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import threading
 import time
@@ -26,9 +27,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from chatapp.core.backend import ChatBackend
 from chatapp.core.engine import Engine
 from chatapp.core.errors import KnownError
 from chatapp.core.model_host import ModelHost
+from chatapp.core.remote import RemoteChat
 from chatapp.core.templates import ChatTemplate
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
 
@@ -43,6 +46,17 @@ class LoadRequest:
     path: Path
     options: LoadOptions
     template: ChatTemplate | None  # None: auto
+    cancel: threading.Event = field(default_factory=threading.Event, compare=False)
+
+
+@dataclass(frozen=True)
+class RemoteRequest:
+    """Chat with `model` on an OpenAI-compatible server instead of a local file."""
+
+    request_id: int
+    url: str
+    model: str
+    api_key: str = field(default="", repr=False)
     cancel: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
@@ -85,6 +99,29 @@ class InferenceWorker(QObject):
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self.engine = engine
+        self.remote: RemoteChat | None = None  # when set, the window's replies come from a server
+
+    @property
+    def backend(self) -> ChatBackend:
+        return self.remote if self.remote is not None else self.engine
+
+    def connect_remote(self, request: RemoteRequest) -> None:
+        try:
+            remote = RemoteChat(request.url, request.model, request.api_key or None)
+            remote.check()
+        except KnownError as exc:
+            self.failed.emit(request.request_id, str(exc))
+            return
+        except Exception as exc:
+            log.exception("connecting to a server failed")
+            self.failed.emit(request.request_id, f"Connecting to {request.url} failed unexpectedly: {exc}")
+            return
+        self.remote = remote
+        self.loaded.emit(request.request_id, ModelSummary(
+            path=f"{remote.url}#{remote.model}", name=remote.label, architecture="remote", context_size=0,
+            context_train=0, n_threads=0, n_gpu_layers=0, backend="server", template_name="the server's own",
+            template_note="the server applies its own chat template",
+        ))
 
     def load(self, request: LoadRequest) -> None:
         try:
@@ -98,6 +135,7 @@ class InferenceWorker(QObject):
             log.exception("model load failed")
             self.failed.emit(request.request_id, f"Loading the model failed unexpectedly: {exc}")
         else:
+            self.remote = None
             self.loaded.emit(request.request_id, summary)
 
     def _load_progress(self, request: LoadRequest, fraction: float) -> bool:
@@ -110,8 +148,9 @@ class InferenceWorker(QObject):
         try:
             if request.cancel.is_set():
                 return
-            self.engine.set_template(request.template)
-            stream = self.engine.chat(
+            if self.remote is None:
+                self.engine.set_template(request.template)
+            stream = self.backend.chat(
                 request.messages, request.params, cancel=request.cancel, reply_prefix=request.reply_prefix
             )
             pending: list[str] = []
@@ -139,6 +178,11 @@ class InferenceWorker(QObject):
 
     def preview(self, request: PreviewRequest) -> None:
         try:
+            if self.remote is not None:  # the server renders the prompt: show what is sent
+                sent = [{"role": m.role, "content": m.content} for m in request.messages]
+                text = json.dumps(sent, ensure_ascii=False, indent=2)
+                self.previewReady.emit(Preview(request.request_id, text, 0, "the server's own"))
+                return
             if not self.engine.loaded:
                 raise KnownError("Load a model to preview its prompt.")
             template = self.engine.set_template(request.template)
@@ -173,7 +217,7 @@ class InferenceController(QObject):
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
         self._worker.previewReady.connect(self._on_preview)
-        self._load: LoadRequest | None = None
+        self._load: LoadRequest | RemoteRequest | None = None
         self._generation: GenerateRequest | None = None
         self._preview_id = 0
         self.summary: ModelSummary | None = None
@@ -183,11 +227,23 @@ class InferenceController(QObject):
         self.cancel()
         if self._load is not None:
             self._load.cancel.set()
-        self._load = LoadRequest(next(self._ids), path, options, template)
+        request = LoadRequest(next(self._ids), path, options, template)
+        self._load = request
         self.summary = None
         self.loadStarted.emit(str(path))
-        request = self._load
         self.host.submit(lambda _engine: self._worker.load(request))
+
+    def connect_remote(self, url: str, model: str, api_key: str = "") -> None:
+        """Use `model` on the server at `url` for the window's replies (a local model stays loaded for
+        the API server). Reported like a load: loadStarted, then modelLoaded or modelFailed."""
+        self.cancel()
+        if self._load is not None:
+            self._load.cancel.set()
+        request = RemoteRequest(next(self._ids), url, model, api_key)
+        self._load = request
+        self.summary = None
+        self.loadStarted.emit(f"{model} on {url}")
+        self.host.submit(lambda _engine: self._worker.connect_remote(request))
 
     def send(
         self, messages: Sequence[Message], params: SamplingParams, template: ChatTemplate | None,

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatapp.core import secrets
 from chatapp.core.errors import KnownError
 from chatapp.core.history import Conversation, StoredMessage
 from chatapp.core.hub import CatalogueEntry
@@ -38,6 +39,7 @@ from chatapp.ui.api_server_box import ApiServerBox
 from chatapp.ui.chat_view import ChatView, copy_to_clipboard
 from chatapp.ui.composer import Composer
 from chatapp.ui.model_manager import ModelManager
+from chatapp.ui.server_dialog import ServerDialog
 from chatapp.ui.settings_panel import SettingsPanel
 from chatapp.ui.sidebar import Sidebar
 
@@ -114,6 +116,7 @@ class MainWindow(QMainWindow):
         self.models_dir = models.models_dir
         self.model_manager: ModelManager | None = None
         self.api_server: ApiServerService | None = None
+        self.server_dialog: ServerDialog | None = None
         self._reply_started_at = 0.0
         self.setWindowTitle("chatapp")
         self.resize(1200, 800)
@@ -200,6 +203,7 @@ class MainWindow(QMainWindow):
         self.first_run.openRequested.connect(self.open_model_dialog)
         self.first_run.modelsRequested.connect(self.open_model_manager)
         self.sidebar.modelsRequested.connect(self.open_model_manager)
+        self.sidebar.serverRequested.connect(self.open_server_dialog)
         s.conversationsChanged.connect(self.refresh_conversations)
         s.conversationOpened.connect(self._on_conversation_opened)
         s.pathChanged.connect(self._show_path)
@@ -261,6 +265,30 @@ class MainWindow(QMainWindow):
                                               "GGUF models (*.gguf);;All files (*)")
         if path:
             self.load_model(Path(path))
+
+    def open_server_dialog(self) -> ServerDialog:
+        """Let the user pick a model on an OpenAI-compatible server; connecting happens on accept."""
+        from chatapp.core.remote import RemoteChat
+
+        url = str(self.qsettings.value("server/last_url", "") or "")
+        dialog = ServerDialog(lambda u, k: RemoteChat(u, "", k or None).models(), url,
+                              self.server_key(url) if url else "", self)
+
+        def connect() -> None:
+            address, model, key = dialog.choice()
+            self.qsettings.setValue("server/last_url", address)
+            secrets.set_key(f"server:{address}", key)  # the keyring, never settings files
+            self.center.setCurrentWidget(self.chat_page)
+            self.inference.connect_remote(address, model, key)
+
+        dialog.accepted.connect(connect)
+        dialog.open()
+        self.server_dialog = dialog
+        return dialog
+
+    @staticmethod
+    def server_key(url: str) -> str:
+        return secrets.get_key(f"server:{url}").value
 
     def open_model_manager(self) -> ModelManager:
         if self.model_manager is None:

@@ -38,6 +38,7 @@ class Sidebar(QWidget):
     exportRequested = Signal(str, str)  # conversation id, "md" | "json"
     searchChanged = Signal(str)
     modelsRequested = Signal()
+    serverRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,7 +70,12 @@ class Sidebar(QWidget):
         self.models_button.setToolTip("Find, download and load models (Ctrl+M)")
         self.models_button.setAccessibleName("Models")
         self.models_button.clicked.connect(self.modelsRequested)
+        self.server_button = QPushButton("Connect to a server…")
+        self.server_button.setToolTip("Chat with a model on another computer (OpenAI-compatible API)")
+        self.server_button.setAccessibleName("Connect to a server")
+        self.server_button.clicked.connect(self.serverRequested)
         layout.addWidget(self.models_button)
+        layout.addWidget(self.server_button)
         self._conversations: list[Conversation] = []
         self._current: str | None = None
         self._search_timer = QTimer(self)
