@@ -30,6 +30,7 @@ from chatapp.core.errors import ContextOverflowError, EngineStateError, ModelFil
 from chatapp.core.gguf_info import GGUFHeader, read_header
 from chatapp.core.kv_sequence import KvSequence
 from chatapp.core.sampler import NativeSampler
+from chatapp.core.speculative import NgramDrafter, Speculation
 from chatapp.core.templates import ChatTemplate
 from chatapp.core.templates import auto as auto_template
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
@@ -311,6 +312,7 @@ class Engine:
         cancel: threading.Event | None = None,
         reply_prefix: str = "",
         stops: Sequence[str] = (),
+        speculation: Speculation | None = None,
     ) -> ChatStream:
         """Stream the assistant's reply to `messages` (ending with the user's new message).
 
@@ -319,15 +321,16 @@ class Engine:
         `reply_prefix`: text the reply already starts with (continuing an interrupted reply); the stream
         yields only what follows it.
         `stops`: strings that end the reply (never shown), besides the template's own.
+        `speculation`: guess and check tokens in batches (core/speculative.py); the reply is the same.
         """
         started = time.perf_counter()
         prepared = self.prepare(messages, params.max_tokens)
         text = prepared.text + reply_prefix
         prepared = PreparedPrompt(text, self.tokenize_reusing_cache(text), prepared.messages, prepared.dropped_messages)
-        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops))
+        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation))
 
     def complete(self, prompt: str, params: SamplingParams = SamplingParams(), cancel: threading.Event | None = None,
-                 stops: Sequence[str] = ()) -> ChatStream:
+                 stops: Sequence[str] = (), speculation: Speculation | None = None) -> ChatStream:
         """Continue raw text (no template): the API's completions, the benchmark's and base-model path."""
         started = time.perf_counter()
         tokens = self.tokenize_reusing_cache(prompt)
@@ -337,7 +340,7 @@ class Engine:
                 f"The prompt needs {len(tokens):,} tokens and the context holds {n_ctx:,}; shorten it."
             )
         prepared = PreparedPrompt(prompt, tokens, (), 0)
-        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops))
+        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation))
 
     def cached_prefix(self, tokens: Sequence[int]) -> int:
         """How many leading tokens of `tokens` need no evaluation: they are in the KV cache."""
@@ -347,7 +350,7 @@ class Engine:
 
     def _generate(
         self, prepared: PreparedPrompt, params: SamplingParams, started: float, stream: ChatStream,
-        cancel: threading.Event | None = None, extra_stops: Sequence[str] = (),
+        cancel: threading.Event | None = None, extra_stops: Sequence[str] = (), speculation: Speculation | None = None,
     ) -> Iterator[str]:
         llm = self._require()
         seq = self._seq
@@ -358,10 +361,13 @@ class Engine:
         n_ctx = llm.n_ctx()
         reused = seq.reusable(prepared.tokens)
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31))
+        drafter = (NgramDrafter(prepared.tokens, speculation.max_draft)
+                   if speculation is not None and speculation.enabled else None)
+        counts = _DraftCounts()
         stops = self.template.stops if (self.template and prepared.messages) else ()
         text_filter = _StopStringFilter((*stops, *extra_stops))
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        generated = 0
+        generated = produced = 0
         generated_ids: list[int] = []
         first_at = last_at = 0.0
         reason = FinishReason.STOP
@@ -373,7 +379,7 @@ class Engine:
         )
         try:
             try:
-                token = sampler.sample_logits(seq.read_prompt(prepared.tokens))
+                first = sampler.sample_logits(seq.read_prompt(prepared.tokens))
             except RuntimeError as exc:
                 if cancel.is_set() and "returned 2" in str(exc):
                     raise _PromptAborted from None
@@ -381,7 +387,8 @@ class Engine:
             finally:
                 if guard is not None:
                     guard.release()
-            while True:
+            for token in self._produce(seq, sampler, first, drafter, n_ctx, counts):
+                produced += 1
                 last_at = time.perf_counter()
                 if generated == 0:
                     first_at = last_at
@@ -403,15 +410,17 @@ class Engine:
                 if generated >= params.max_tokens:
                     reason = FinishReason.LENGTH
                     break
-                if len(seq.tokens) + 1 >= n_ctx:
+                if len(prepared.tokens) + generated >= n_ctx:
                     reason = FinishReason.CONTEXT_FULL
                     break
-                seq.decode([token])
-                token = sampler.sample(seq.ctx)
         except _PromptAborted:
             reason = FinishReason.CANCELLED  # the aborted decode emptied the cache; `seq` knows
         finally:
             sampler.close()
+            if produced and seq.tokens:
+                # A checked draft may have run past where the reply ended: keep exactly what the
+                # reply evaluated (all but its last sampled token), as without speculation.
+                seq.truncate(len(prepared.tokens) + produced - 1)
             self._remember_cache(prepared.text, prepared.tokens, generated_ids)
             tail = text_filter.flush() + decoder.decode(b"", final=True)
             stream.stats = GenerationStats(
@@ -426,6 +435,50 @@ class Engine:
                 finish_reason=reason,
                 dropped_messages=prepared.dropped_messages,
                 template=self.template.name if self.template and prepared.messages else "none",
+                draft_tokens=counts.drafted,
+                accepted_tokens=counts.accepted,
             )
         if tail:
             yield tail
+
+    @staticmethod
+    def _produce(seq: KvSequence, sampler: NativeSampler, token: int, drafter: NgramDrafter | None, n_ctx: int,
+                 counts: _DraftCounts) -> Iterator[int]:
+        """The reply's tokens, one by one, each sampled after the previous one was evaluated.
+
+        With a drafter, the evaluation of one token carries a draft of the next ones; each position's
+        logits are sampled in order and the run stops at the first token the sampler did not pick
+        (which becomes the next token), so the tokens are those one-by-one decoding would give.
+        """
+        while True:
+            if drafter is not None:
+                drafter.extend((token,))
+            yield token
+            draft = drafter.propose(n_ctx - len(seq.tokens) - 2) if drafter is not None else []
+            if not draft:
+                seq.decode([token])
+                token = sampler.sample(seq.ctx)
+                continue
+            assert drafter is not None
+            base = len(seq.tokens)
+            seq.decode([token, *draft], all_logits=True)
+            counts.drafted += len(draft)
+            accepted = 0
+            for i, guess in enumerate(draft):
+                token = sampler.sample(seq.ctx, i)
+                if token != guess:
+                    break
+                accepted += 1
+                counts.accepted += 1
+                drafter.extend((token,))
+                yield token
+            else:
+                token = sampler.sample(seq.ctx, len(draft))  # every guess kept: the next one is free
+            drafter.feedback(len(draft), accepted)
+            seq.truncate(base + 1 + accepted)
+
+
+@dataclass
+class _DraftCounts:
+    drafted: int = 0
+    accepted: int = 0

@@ -66,12 +66,15 @@ class KvSequence:
         assert self._prompt_logits is not None
         return self._prompt_logits
 
-    def decode(self, tokens: Sequence[int]) -> None:
-        """Evaluate `tokens` after what is cached, in batches of n_batch; logits for the last one only."""
+    def decode(self, tokens: Sequence[int], all_logits: bool = False) -> None:
+        """Evaluate `tokens` after what is cached, in batches of n_batch; logits for the last one only,
+        or (`all_logits`, one batch: checking a speculative draft) for every position."""
         batch = self._llm._batch
+        if all_logits and len(tokens) > self.n_batch:
+            raise ValueError("a batch with logits for every position must fit in n_batch")
         for start in range(0, len(tokens), self.n_batch):
             chunk = list(tokens[start : start + self.n_batch])
-            batch.set_batch(batch=chunk, n_past=len(self.tokens), logits_all=False)
+            batch.set_batch(batch=chunk, n_past=len(self.tokens), logits_all=all_logits)
             try:
                 self._llm._ctx.decode(batch)
             except RuntimeError:

@@ -96,6 +96,8 @@ class GenerationStats:
     finish_reason: FinishReason
     dropped_messages: int = 0  # oldest turns left out to fit the context window
     template: str = ""
+    draft_tokens: int = 0  # speculative decoding: tokens guessed and checked...
+    accepted_tokens: int = 0  # ...and of those, the ones the sampler kept
 
     def to_dict(self) -> dict[str, object]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -12,6 +12,7 @@ generation within a token; one that leaves while queued is dropped before it sta
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import json
@@ -160,14 +161,18 @@ _DONE = object()
 
 
 class _Run:
-    """One request on the host: pieces of text go into an asyncio queue as the job produces them."""
+    """One request on the host. Text the job produces is handed to the event loop in batches: the
+    loop is woken only when it is waiting, so a fast model costs one wake-up per batch, not per token."""
 
     def __init__(self, state: ServerState, start: Callable[[Engine, threading.Event], ChatStream]) -> None:
         self.loop = asyncio.get_running_loop()
-        self.items: asyncio.Queue[object] = asyncio.Queue()
         self.cancel = threading.Event()
         self.stats: GenerationStats | None = None
         self._start = start
+        self._items: collections.deque[object] = collections.deque()
+        self._lock = threading.Lock()
+        self._sleeping = False
+        self._ready = asyncio.Event()
         state.host.submit(self._job, cancel=self.cancel, on_dropped=self._dropped)
 
     def _dropped(self) -> None:
@@ -175,8 +180,12 @@ class _Run:
         self._put(_DONE)
 
     def _put(self, item: object) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop closed: the server is stopping
-            self.loop.call_soon_threadsafe(self.items.put_nowait, item)
+        with self._lock:
+            self._items.append(item)
+            wake, self._sleeping = self._sleeping, False
+        if wake:
+            with contextlib.suppress(RuntimeError):  # the loop closed: the server is stopping
+                self.loop.call_soon_threadsafe(self._ready.set)
 
     def _job(self, engine: Engine) -> None:
         try:
@@ -202,8 +211,25 @@ class _Run:
         finally:
             self._put(_DONE)
 
-    async def next(self) -> object:
-        return await self.items.get()
+    async def batch(self) -> list[object]:
+        """Everything produced since the last call (waiting for at least one item): text pieces joined,
+        then possibly an ApiError or _DONE."""
+        while True:
+            with self._lock:
+                if self._items:
+                    items = list(self._items)
+                    self._items.clear()
+                    break
+                self._sleeping = True
+                self._ready.clear()
+            await self._ready.wait()
+        out: list[object] = []
+        for item in items:
+            if isinstance(item, str) and out and isinstance(out[-1], str):
+                out[-1] += item
+            else:
+                out.append(item)
+        return out
 
 
 def _finish_reason(stats: GenerationStats | None) -> str:
@@ -222,25 +248,36 @@ async def _collect(request: Request, run: _Run) -> str:
     """Wait for the whole reply, cancelling it if the client goes away meanwhile."""
     pieces: list[str] = []
     while True:
-        getter = asyncio.ensure_future(run.next())
+        getter = asyncio.ensure_future(run.batch())
         while not getter.done():
             done, _ = await asyncio.wait({getter}, timeout=0.25)
             if not done and await request.is_disconnected():
                 run.cancel.set()
-        item = getter.result()
-        if item is _DONE:
-            return "".join(pieces)
+        for item in getter.result():
+            if item is _DONE:
+                return "".join(pieces)
+            if isinstance(item, ApiError):
+                raise item
+            pieces.append(str(item))
+
+
+async def _stream_items(run: _Run) -> tuple[list[object], AsyncIterator[object]]:
+    """The first batch (so an error before any text still gets its status code), then the rest."""
+    first = await run.batch()
+    for item in first:
         if isinstance(item, ApiError):
             raise item
-        pieces.append(str(item))
 
+    async def rest() -> AsyncIterator[object]:
+        items = first
+        while True:
+            for item in items:
+                yield item
+                if item is _DONE or isinstance(item, ApiError):
+                    return
+            items = await run.batch()
 
-async def _first(run: _Run) -> tuple[list[str], bool]:
-    """The first piece (or the end) before a streamed response starts, so errors get a status code."""
-    item = await run.next()
-    if isinstance(item, ApiError):
-        raise item
-    return ([] if item is _DONE else [str(item)]), item is _DONE
+    return first, rest()
 
 
 def _sse(payload: object) -> bytes:
@@ -295,32 +332,31 @@ async def chat_completions(request: Request) -> Response:
         })
 
     try:
-        first, ended = await _first(run)
+        _, items = await _stream_items(run)
     except BaseException:
         run.cancel.set()
         raise
+    head = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model}
+    # Most chunks differ only in their text: everything around it is encoded once.
+    before, after = _sse({**head, "choices": [{"index": 0, "delta": {"content": "\0"}, "finish_reason": None,
+                                               "logprobs": None}]}).split(b'"\\u0000"')
 
     def chunk(delta: dict[str, str], finish: str | None) -> bytes:
-        return _sse({"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
-                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]})
+        return _sse({**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]})
 
     async def events() -> AsyncIterator[bytes]:
         try:
             yield chunk({"role": "assistant", "content": ""}, None)
-            for piece in first:
-                yield chunk({"content": piece}, None)
-            while not ended:
-                item = await run.next()
+            async for item in items:
                 if item is _DONE:
                     break
                 if isinstance(item, ApiError):  # after the headers: say it in the stream, as OpenAI does
                     yield _sse({"error": {"message": item.message, "type": item.kind, "code": item.code}})
                     return
-                yield chunk({"content": str(item)}, None)
+                yield before + json.dumps(str(item), ensure_ascii=False).encode() + after
             yield chunk({}, _finish_reason(run.stats))
             if include_usage:
-                yield _sse({"id": completion_id, "object": "chat.completion.chunk", "created": created,
-                            "model": model, "choices": [], "usage": _usage(run.stats)})
+                yield _sse({**head, "choices": [], "usage": _usage(run.stats)})
             yield b"data: [DONE]\n\n"
         finally:
             run.cancel.set()  # a no-op when finished; stops the generation when the client hung up
@@ -354,7 +390,7 @@ async def completions(request: Request) -> Response:
             "usage": _usage(run.stats),
         })
     try:
-        first, ended = await _first(run)
+        _, items = await _stream_items(run)
     except BaseException:
         run.cancel.set()
         raise
@@ -366,10 +402,7 @@ async def completions(request: Request) -> Response:
 
     async def events() -> AsyncIterator[bytes]:
         try:
-            for piece in first:
-                yield chunk(piece, None)
-            while not ended:
-                item = await run.next()
+            async for item in items:
                 if item is _DONE:
                     break
                 if isinstance(item, ApiError):

@@ -1,0 +1,147 @@
+"""Speculative decoding changes nothing but speed: same tokens, same stops, same cancel, same cache."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from chatapp.core import templates
+from chatapp.core.engine import Engine
+from chatapp.core.errors import SettingsError
+from chatapp.core.speculative import NgramDrafter, Speculation
+from chatapp.core.types import FinishReason, LoadOptions, Message, SamplingParams
+
+ON, OFF = Speculation("prompt-lookup"), Speculation("off")
+GREEDY = SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=160)
+QUOTE = (
+    "The lighthouse keeper climbed the hundred and twelve steps every evening at dusk, trimmed the wick, "
+    "polished the great lens until it shone, and wrote the weather in the logbook: wind, sea, visibility."
+)
+
+
+@pytest.fixture
+def engines(demo_model: Path) -> tuple[Engine, Engine]:
+    """One engine with speculation and one without, each with its own KV cache, both starting empty.
+
+    Why "identical" holds only for text the model is sure of: llama.cpp's CPU kernels are not
+    batch-invariant (a checked draft is one batch, one-by-one decoding is many), so logits differ in
+    their last bits, and where two tokens are within that of each other greedy may pick either. Copying
+    a quote or a story opening is far from such ties; a base model's rambling after it is not."""
+    pair = (Engine(), Engine())
+    for e in pair:
+        e.load(demo_model, LoadOptions(n_ctx=2048))
+    yield pair
+    for e in pair:
+        e.unload()
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [f"Copy this sentence twice.\n\n{QUOTE}\n\n{QUOTE[:60]}", "Once upon a time, in a village by the sea,"],
+    ids=["repeats-its-prompt", "free-text"],
+)
+def test_greedy_output_is_identical(engines: tuple[Engine, Engine], prompt: str) -> None:
+    fast, plain = engines
+    with_spec = fast.complete(prompt, GREEDY, speculation=ON)
+    without = plain.complete(prompt, GREEDY, speculation=OFF)
+    assert with_spec.text() == without.text()
+    assert with_spec.stats.completion_tokens == without.stats.completion_tokens
+    assert with_spec.stats.context_used == without.stats.context_used  # the same tokens in the cache
+    assert without.stats.draft_tokens == 0
+    if "Copy" in prompt:
+        assert with_spec.stats.accepted_tokens > 40  # the quote was guessed, not decoded one by one
+
+
+def test_identical_across_turns_with_kv_reuse(engines: tuple[Engine, Engine]) -> None:
+    fast, plain = engines
+    for e in engines:
+        e.set_template(templates.preset("gemma"))
+    params = SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=32)
+    history = [Message("user", f"Please repeat: {QUOTE}")]
+    for turn in range(3):
+        a = fast.chat(history, params, speculation=ON)
+        b = plain.chat(history, params, speculation=OFF)
+        text_a, text_b = a.text(), b.text()
+        assert text_a == text_b, f"turn {turn}"
+        assert a.stats.prompt_tokens_evaluated == b.stats.prompt_tokens_evaluated  # the cache reused alike
+        history += [Message("assistant", text_a), Message("user", "Once more, the same words.")]
+
+
+def test_a_stop_string_inside_a_drafted_run(engines: tuple[Engine, Engine]) -> None:
+    fast, plain = engines
+    prompt = f"Copy this sentence twice.\n\n{QUOTE}\n\n{QUOTE[:60]}"
+    full = plain.complete(prompt, GREEDY, speculation=OFF).text()
+    stop = full.split()[len(full.split()) // 2]  # a word well inside the drafted part
+    cut = fast.complete(prompt, GREEDY, speculation=ON, stops=[stop])
+    reference = plain.complete(prompt, GREEDY, speculation=OFF, stops=[stop])
+    assert cut.text() == reference.text() == full[: full.index(stop)]
+    assert cut.stats.finish_reason == reference.stats.finish_reason == FinishReason.STOP
+    assert cut.stats.context_used == reference.stats.context_used
+    # what follows in the same engines is unaffected by where the draft had got to
+    assert fast.complete(prompt, GREEDY, speculation=ON).text() == full
+
+
+def test_cancel_inside_a_drafted_batch(tiny_model: Path) -> None:
+    """The tiny model repeats " Hello world." forever: drafts of many tokens, all accepted."""
+    results = []
+    for speculation in (ON, OFF):
+        e = Engine()
+        e.load(tiny_model)
+        cancel = threading.Event()
+        stream = e.chat([Message("user", "hi")], SamplingParams(max_tokens=10_000), cancel=cancel,
+                        speculation=speculation)
+        pieces = []
+        for piece in stream:
+            pieces.append(piece)
+            if len(pieces) == 37:
+                cancel.set()
+        results.append((pieces, stream.stats))
+        e.unload()
+    (spec_pieces, spec), (plain_pieces, plain) = results
+    assert spec.accepted_tokens > 20  # the cancel landed inside drafted runs
+    assert spec_pieces == plain_pieces and len(spec_pieces) == 37
+    assert spec.finish_reason == plain.finish_reason == FinishReason.CANCELLED
+    assert spec.completion_tokens == plain.completion_tokens
+    assert spec.context_used == plain.context_used
+
+
+def test_the_context_limit_is_the_same(tiny_model: Path) -> None:
+    stats = []
+    for speculation in (ON, OFF):
+        e = Engine()
+        e.load(tiny_model, LoadOptions(n_ctx=256))
+        stream = e.chat([Message("user", "hi")], SamplingParams(max_tokens=1000), speculation=speculation)
+        text = stream.text()
+        stats.append((text, stream.stats.finish_reason, stream.stats.context_used, stream.stats.completion_tokens))
+        e.unload()
+    assert stats[0] == stats[1]
+    assert stats[0][1] == FinishReason.CONTEXT_FULL and stats[0][2] == 255
+
+
+def test_sampling_with_a_seed_is_unchanged(tiny_eos_model: Path, tiny_model: Path) -> None:
+    params = SamplingParams(temperature=1.0, seed=9, max_tokens=64)
+    replies = []
+    for speculation in (ON, OFF):
+        e = Engine()
+        e.load(tiny_model)
+        replies.append(e.chat([Message("user", "hi")], params, speculation=speculation).text())
+        e.unload()
+    assert replies[0] == replies[1]
+
+
+def test_drafts_come_from_the_latest_matching_ngram() -> None:
+    d = NgramDrafter([1, 2, 3, 4, 5, 9, 9, 1, 2, 3], max_draft=8)
+    assert d.propose(room=100) == [4, 5, 9, 9]  # after "1 2 3" came "4 5 9 9 ..." (length starts at 4)
+    assert d.propose(room=2) == [4, 5]  # never more than fits in the context
+    d.feedback(drafted=4, accepted=4)
+    assert d.length == 8  # grows while drafts are kept
+    d.feedback(drafted=8, accepted=0)
+    assert d.length == 4 and d.propose(room=100) == []  # a rejected draft: shorter, and a pause
+    assert NgramDrafter([5, 6, 7], max_draft=8).propose(room=100) == []  # nothing repeats: no draft
+
+
+def test_an_unknown_mode_is_refused() -> None:
+    with pytest.raises(SettingsError, match="speculative decoding must be one of off, prompt-lookup"):
+        Speculation("turbo")
