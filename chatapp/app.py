@@ -61,6 +61,7 @@ class App:
         self.api_server = ApiServerService(self.inference.host)
         self.window.attach_api_server(self.api_server, self.settings.api_port,
                                       secrets.get_key(LOCAL_API_KEY).value, self._keep_api_choice)
+        self.window.attach_speculation(self.settings.speculative, self.settings.draft_model, self._keep_speculation)
         self.instance = InstanceServer(paths.data_dir)
         self.instance.activated.connect(self.activate)
         self.instance.listen()
@@ -80,6 +81,10 @@ class App:
         if on and not secrets.set_key(LOCAL_API_KEY, key) and key:
             self.window.show_error("There is no system keyring here, so the API key is kept only until chatapp "
                                    "closes.")
+
+    def _keep_speculation(self, mode: str, draft_model: str) -> None:
+        self.session.app_settings = self.session.app_settings.with_changes(speculative=mode, draft_model=draft_model)
+        save_settings(self.paths.settings_file, self.session.app_settings)
 
     def start(self, model: str | None) -> None:
         """Open the last conversation and the given (or last used) model, and the API server if it was on."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from chatapp import __version__
-from chatapp.commands import history_search, serve
+from chatapp.commands import history_search, serve, speculation_options
 from chatapp.core.errors import KnownError
 from chatapp.core.paths import AppPaths, default_paths
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, SamplingParams
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--ctx", type=int, help="context size in tokens (default: from the model and RAM)")
     chat.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     chat.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
+    speculation_options.add_arguments(chat)
     chat.add_argument("--stats", action="store_true", help="one JSON line of statistics per reply on stderr")
     chat.add_argument("--show-prompt", action="store_true", help="print the rendered prompt; generate nothing")
     chat.add_argument("--conversation", metavar="ID", help="continue a stored conversation (id or id prefix)")
@@ -182,6 +183,8 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
     if args.server:
         from chatapp.core.remote import RemoteChat
 
+        if args.draft_model:
+            raise KnownError("--draft-model works with local models only; a --server decodes on its own.")
         remote = RemoteChat(args.server, args.model, args.api_key or os.environ.get("CHATAPP_REMOTE_API_KEY"))
         if args.show_prompt:  # the server applies its own template: what is sent is the messages
             sent = [{"role": m.role, "content": m.content} for m in [*history, Message("user", args.prompt or "")]]
@@ -194,6 +197,7 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
         model_path = resolve_model(args.model, paths.models_dir, extra)
         engine = Engine()
         summary = engine.load(model_path, options, template)
+        speculation_options.apply(engine, args, paths, extra)
         if summary.template_note and not args.show_prompt:
             log.info("template: %s (%s)", summary.template_name, summary.template_note)
         if args.show_prompt:

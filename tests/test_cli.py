@@ -102,3 +102,27 @@ def test_extra_model_folders(tiny_model: Path, tmp_path: Path) -> None:
     assert run.stdout == " Hello world\n", run.stderr
     run = run_chatapp("models", "--remove-folder", str(folder))
     assert "far-away.gguf" not in run.stdout
+
+
+def test_speculative_decoding_is_on_by_default_and_changes_nothing_but_speed() -> None:
+    copy = ("Copy this sentence twice.\n\nThe keeper climbed the hundred and twelve steps every evening at dusk "
+            "and trimmed the wick.\n\nThe keeper")
+    greedy = ("--temperature", "0", "--repeat-penalty", "1", "--max-tokens", "48", "--stats", "--no-history")
+    runs = {mode: run_chatapp("chat", "--model", "demo", "--prompt", copy, *greedy, *mode_args)
+            for mode, mode_args in (("default", ()), ("off", ("--speculative", "off")))}
+    for run in runs.values():
+        assert run.returncode == 0, run.stderr
+    assert runs["default"].stdout == runs["off"].stdout
+    default, off = (json.loads(runs[m].stderr.strip().splitlines()[-1]) for m in ("default", "off"))
+    assert default["accepted_tokens"] > 10 and off["draft_tokens"] == 0
+
+
+def test_a_draft_model_that_does_not_fit_is_one_line(instruct_model: Path) -> None:
+    run = run_chatapp("chat", "--model", "demo", "--prompt", "x", "--speculative", "draft",
+                      "--draft-model", str(instruct_model))
+    assert run.returncode == 1
+    assert run.stderr == (f"chatapp: {instruct_model.name} cannot draft for this model: their tokenizers are of "
+                          "different kinds. Pick a smaller model of the same family (the same tokenizer), or turn "
+                          "speculative decoding to automatic.\n")
+    run = run_chatapp("chat", "--model", "demo", "--prompt", "x", "--draft-model", str(instruct_model))
+    assert (run.returncode, run.stderr) == (1, "chatapp: --draft-model is used only with --speculative draft.\n")

@@ -334,3 +334,40 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
     finally:
         server.stop()
         remote_host.shutdown()
+
+
+def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, demo_model: Path, monkeypatch) -> None:
+    """Automatic by default (the tiny model repeats itself: every guess is kept), a draft model that
+    cannot draft for the loaded one is refused in the box, Off turns guessing off; all kept in settings."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from chatapp.core.settings import load_settings
+
+    load(qtbot, app, tiny_model)
+    app.window.settings_panel.max_tokens.setValue(60)
+    app.window.settings_panel.flush()
+    box = app.window.speculation_box
+    assert box.current_mode() == "prompt-lookup" and not box.draft_path.isVisible()
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "hi")
+    reply = app.session.path[-1]
+    assert reply.stats["draft_tokens"] > 30 and reply.stats["accepted_tokens"] == reply.stats["draft_tokens"]
+    assert "guessed tokens kept" in app.window.chat.widgets[reply.id].stats_label.text()
+
+    # the file dialog is the platform's own window: answer it as the user would
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(demo_model), "GGUF models (*.gguf)"))
+    with qtbot.waitSignal(app.inference.speculationApplied, timeout=30_000) as applied:
+        box.mode.setCurrentIndex(box.mode.findData("draft"))
+    assert applied.args[0] == "prompt-lookup"  # refused: the engine goes on as it was...
+    assert box.status.isVisible() and "cannot draft for this model" in box.status.text()  # ...and says why
+    assert box.draft_path.isVisible() and box.draft_path.text() == str(demo_model)
+    assert (load_settings(app.paths.settings_file).speculative, load_settings(app.paths.settings_file).draft_model) \
+        == ("draft", str(demo_model))
+
+    with qtbot.waitSignal(app.inference.speculationApplied, timeout=10_000) as applied:
+        box.mode.setCurrentIndex(box.mode.findData("off"))
+    assert applied.args == ["off", ""] and not box.status.isVisible()
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "again")
+    assert app.session.path[-1].stats["draft_tokens"] == 0
+    assert load_settings(app.paths.settings_file).speculative == "off"

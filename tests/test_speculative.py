@@ -9,11 +9,11 @@ import pytest
 
 from chatapp.core import templates
 from chatapp.core.engine import Engine
-from chatapp.core.errors import SettingsError
+from chatapp.core.errors import ModelFileError, SettingsError
 from chatapp.core.speculative import NgramDrafter, Speculation
 from chatapp.core.types import FinishReason, LoadOptions, Message, SamplingParams
 
-ON, OFF = Speculation("prompt-lookup"), Speculation("off")
+ON, OFF, DRAFT = Speculation("prompt-lookup"), Speculation("off"), Speculation("draft")
 GREEDY = SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=160)
 QUOTE = (
     "The lighthouse keeper climbed the hundred and twelve steps every evening at dusk, trimmed the wick, "
@@ -132,16 +132,77 @@ def test_sampling_with_a_seed_is_unchanged(tiny_eos_model: Path, tiny_model: Pat
 
 
 def test_drafts_come_from_the_latest_matching_ngram() -> None:
-    d = NgramDrafter([1, 2, 3, 4, 5, 9, 9, 1, 2, 3], max_draft=8)
-    assert d.propose(room=100) == [4, 5, 9, 9]  # after "1 2 3" came "4 5 9 9 ..." (length starts at 4)
-    assert d.propose(room=2) == [4, 5]  # never more than fits in the context
-    d.feedback(drafted=4, accepted=4)
-    assert d.length == 8  # grows while drafts are kept
-    d.feedback(drafted=8, accepted=0)
-    assert d.length == 4 and d.propose(room=100) == []  # a rejected draft: shorter, and a pause
+    d = NgramDrafter([1, 2, 3, 4, 5, 9, 9, 8, 7, 1, 2, 3], max_draft=11)
+    # After "1 2 3" came "4 5 9 ...": drafts are whole groups of rows (1 + draft = 4), starting at 3.
+    assert d.propose(room=100) == [4, 5, 9]
+    assert d.propose(room=2) == []  # never more than fits in the context, never a draft too short to pay
+    d.feedback(drafted=3, accepted=3)
+    assert d.length == 7  # grows while drafts are kept
+    assert d.propose(room=100) == [4, 5, 9, 9, 8, 7, 1]
+    d.feedback(drafted=7, accepted=0)
+    assert d.length == 3 and d.propose(room=100) == []  # a rejected draft: shortest, and a pause
+    d.feedback(drafted=3, accepted=1)
+    assert d.length == 3
     assert NgramDrafter([5, 6, 7], max_draft=8).propose(room=100) == []  # nothing repeats: no draft
 
 
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(SettingsError, match="speculative decoding must be one of off, prompt-lookup"):
         Speculation("turbo")
+
+
+def test_a_draft_model_changes_nothing_but_speed(engines: tuple[Engine, Engine], demo_model: Path) -> None:
+    """The demo model drafting for itself (no smaller Gemma 3 is on PyPI): each draft is what the main
+    model would say, so nearly all of it is kept, and the reply is the one decoding alone gives.
+    Text the model is sure of (see `engines`): with every token checked in a batch, a free story
+    meets a near-tie the batch and one-by-one kernels break differently within a few dozen tokens."""
+    fast, plain = engines
+    fast.set_speculation(DRAFT, demo_model)
+    prompt = f"Copy this sentence twice.\n\n{QUOTE}\n\n{QUOTE[:60]}"
+    drafted = fast.complete(prompt, GREEDY)  # the engine's own setting applies
+    reference = plain.complete(prompt, GREEDY, speculation=OFF)
+    reply = reference.text()
+    assert drafted.text() == reply
+    assert drafted.stats.context_used == reference.stats.context_used
+    assert drafted.stats.accepted_tokens > drafted.stats.draft_tokens * 0.8 > 40
+    # the next turn reuses the draft model's cache as the main model's: still the same reply
+    more = prompt + reply + f"\n\nAnd once more:\n\n{QUOTE[:40]}"
+    assert fast.complete(more, GREEDY).text() == plain.complete(more, GREEDY, speculation=OFF).text()
+
+
+@pytest.mark.parametrize(("draft", "reason"), [
+    ("instruct_model", "their tokenizers are of different kinds"),  # SmolLM2's BPE against Gemma's SentencePiece
+    ("tiny_model", "their beginning-of-text tokens differ"),  # a SentencePiece vocabulary, but not Gemma's
+])
+def test_a_draft_model_with_another_vocabulary_is_refused(
+    demo_model: Path, draft: str, reason: str, request: pytest.FixtureRequest
+) -> None:
+    draft_path: Path = request.getfixturevalue(draft)
+    e = Engine()
+    e.load(demo_model, LoadOptions(n_ctx=512))
+    with pytest.raises(ModelFileError) as refused:
+        e.set_speculation(DRAFT, draft_path)
+    message = str(refused.value)
+    assert message.startswith(f"{draft_path.name} cannot draft for this model: {reason}")
+    assert message.endswith(". Pick a smaller model of the same family (the same tokenizer), or turn speculative "
+                            "decoding to automatic.")
+    assert e.speculation.mode == "off" and e._draft_model is None  # nothing half-loaded stays behind
+    still = e.complete("Hello", SamplingParams(max_tokens=4))
+    assert still.text() and still.stats.completion_tokens > 0  # the main model still works
+    with pytest.raises(SettingsError, match="needs a draft model: choose its file"):
+        e.set_speculation(DRAFT)
+    e.unload()
+
+
+def test_a_tiny_draft_model_drafts_every_token(tiny_model: Path) -> None:
+    e = Engine()
+    e.load(tiny_model)
+    params = SamplingParams(max_tokens=200)
+    plain = e.chat([Message("user", "hi")], params, speculation=OFF).text()
+    e.set_speculation(Speculation("draft", max_draft=15), tiny_model)
+    stream = e.chat([Message("user", "hi")], params)
+    assert stream.text() == plain == " Hello world." * 66 + " Hello world"
+    assert stream.stats.accepted_tokens == stream.stats.draft_tokens > 150
+    e.load(tiny_model)  # a new main model drops the draft model: set it again after loading
+    assert e.speculation.mode == "off" and e._draft_model is None
+    e.unload()

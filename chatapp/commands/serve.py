@@ -2,6 +2,7 @@
 
     chatapp serve --model PATH|NAME|demo [--host 127.0.0.1] [--port 8080] [--api-key KEY]
                   [--ctx N] [--threads N] [--gpu-layers N] [--cors-origin URL ...]
+                  [--speculative off|prompt-lookup|draft] [--draft-model PATH|NAME]
 
 Loopback only unless --host says otherwise; listening elsewhere without a key prints a warning.
 """
@@ -15,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any, TextIO
 
+from chatapp.commands import speculation_options
 from chatapp.core.paths import AppPaths
 from chatapp.core.types import LoadOptions
 
@@ -29,6 +31,7 @@ def add_parser(commands: Any) -> None:
     serve.add_argument("--ctx", type=int, help="context size in tokens (default: from the model and RAM)")
     serve.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     serve.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
+    speculation_options.add_arguments(serve)
     serve.add_argument("--cors-origin", action="append", default=[], metavar="URL",
                        help="allow browser pages from this origin to call the API (repeatable; default: none)")
 
@@ -49,6 +52,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
     server: ApiServer | None = None
     try:
         summary = host.call(lambda engine: engine.load(model_path, options))
+        host.call(lambda engine: speculation_options.apply(engine, args, paths, extra))
         name = Path(getattr(summary, "path", model_path)).stem
         server = ApiServer(ServerState(host, lambda: name), args.host, args.port, args.api_key, args.cors_origin)
         if not is_loopback(args.host) and not args.api_key:

@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from chatapp.core import llama_runtime, memory
-from chatapp.core.errors import ContextOverflowError, EngineStateError, ModelFileError
+from chatapp.core.draft_model import DraftModel
+from chatapp.core.errors import ContextOverflowError, EngineStateError, ModelFileError, SettingsError
 from chatapp.core.gguf_info import GGUFHeader, read_header
 from chatapp.core.kv_sequence import KvSequence
 from chatapp.core.sampler import NativeSampler
-from chatapp.core.speculative import NgramDrafter, Speculation
+from chatapp.core.speculative import Drafter, NgramDrafter, Speculation
 from chatapp.core.templates import ChatTemplate
 from chatapp.core.templates import auto as auto_template
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
@@ -119,6 +120,9 @@ class Engine:
         # the reply, which rarely gives the same tokens back) keeps the whole history in the cache.
         self._cached_text = ""
         self._cached_tokens: list[int] = []
+        # Speculative decoding for every reply that does not say otherwise (Engine.set_speculation).
+        self.speculation = Speculation("off")
+        self._draft_model: DraftModel | None = None
 
     # ----- loading -----------------------------------------------------------------------------------
     @property
@@ -191,6 +195,7 @@ class Engine:
         return self.summary
 
     def unload(self) -> None:
+        self._close_draft_model()
         if self._llm is not None:
             self._llm.close()
         self._llm = None
@@ -199,6 +204,39 @@ class Engine:
         self.header = None
         self.summary = None
         self.template = None
+
+    def set_speculation(self, speculation: Speculation, draft_model: str | Path | None = None) -> None:
+        """Speculative decoding for the following replies. Mode `draft` loads `draft_model` beside the
+        loaded model (raises ModelFileError in one sentence if it cannot draft for it); a main model
+        loaded later drops the draft model, so set this again after `load`."""
+        llm = self._require()
+        if speculation.mode == "draft":
+            if draft_model is None:
+                raise SettingsError("Speculative decoding with a draft model needs a draft model: choose its file.")
+            if self._draft_model is None or self._draft_model.path != Path(draft_model).resolve():
+                self._close_draft_model()
+                assert self.summary is not None
+                self._draft_model = DraftModel(draft_model, llm, self.summary.n_threads)
+        else:
+            self._close_draft_model()
+        self.speculation = speculation
+
+    def _close_draft_model(self) -> None:
+        if self._draft_model is not None:
+            self._draft_model.close()
+            self._draft_model = None
+        if self.speculation.mode == "draft":
+            self.speculation = Speculation("off")
+
+    def _drafter(self, tokens: Sequence[int], speculation: Speculation | None) -> Drafter | None:
+        speculation = speculation or self.speculation
+        if not speculation.enabled:
+            return None
+        if speculation.mode == "draft":
+            if self._draft_model is None:
+                raise SettingsError("Speculative decoding with a draft model needs a draft model: choose its file.")
+            return self._draft_model.drafter(tokens, speculation.max_draft)
+        return NgramDrafter(tokens, speculation.max_draft)
 
     def _require(self) -> Any:
         if self._llm is None:
@@ -322,6 +360,7 @@ class Engine:
         yields only what follows it.
         `stops`: strings that end the reply (never shown), besides the template's own.
         `speculation`: guess and check tokens in batches (core/speculative.py); the reply is the same.
+        None: the engine's own setting (`set_speculation`).
         """
         started = time.perf_counter()
         prepared = self.prepare(messages, params.max_tokens)
@@ -361,8 +400,7 @@ class Engine:
         n_ctx = llm.n_ctx()
         reused = seq.reusable(prepared.tokens)
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31))
-        drafter = (NgramDrafter(prepared.tokens, speculation.max_draft)
-                   if speculation is not None and speculation.enabled else None)
+        drafter = self._drafter(prepared.tokens, speculation)
         counts = _DraftCounts()
         stops = self.template.stops if (self.template and prepared.messages) else ()
         text_filter = _StopStringFilter((*stops, *extra_stops))
@@ -442,7 +480,7 @@ class Engine:
             yield tail
 
     @staticmethod
-    def _produce(seq: KvSequence, sampler: NativeSampler, token: int, drafter: NgramDrafter | None, n_ctx: int,
+    def _produce(seq: KvSequence, sampler: NativeSampler, token: int, drafter: Drafter | None, n_ctx: int,
                  counts: _DraftCounts) -> Iterator[int]:
         """The reply's tokens, one by one, each sampled after the previous one was evaluated.
 

@@ -2,11 +2,29 @@
 
 A `KnownError` carries one sentence that says what is wrong and what to do; the CLI prints it on one
 line and the GUI shows it in the window. Anything else that escapes is a bug and keeps its traceback.
+
+Translation without Qt in the core: a sentence is raised as an English template marked with
+`QT_TRANSLATE_NOOP("core", ...)` plus its values as keywords. pyside6-lupdate finds the marker by
+name and puts the template in the catalogue; the window translates the template and fills in the
+values (services/i18n.py). The CLI prints the English sentence. An f-string raised the old way is shown
+untranslated, never wrongly.
 """
+
+from __future__ import annotations
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
+    """Mark `text` for the translation catalogue; returns it unchanged."""
+    return text
 
 
 class KnownError(Exception):
     """A problem caused by the user's input or environment, with a message fit to show them."""
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        self.template = message
+        self.values = values
+        super().__init__(message.format(**values) if values else message)
 
 
 class ModelFileError(KnownError):

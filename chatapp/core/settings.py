@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chatapp.core.errors import SettingsError
+from chatapp.core.speculative import DEFAULT_MODE, MODES
 from chatapp.core.types import LoadOptions, SamplingParams
 
 SETTINGS_VERSION = 1
@@ -32,6 +33,8 @@ class AppSettings:
     extra_model_dirs: tuple[str, ...] = ()
     api_server: bool = False  # the window's local API server, restored on start
     api_port: int = 8080
+    speculative: str = DEFAULT_MODE  # core/speculative.py's modes
+    draft_model: str = ""  # the draft model file for mode "draft"
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)
@@ -54,6 +57,8 @@ def load_settings(path: Path) -> AppSettings:
             extra_model_dirs=tuple(data.get("extra_model_dirs", ())),
             api_server=bool(data.get("api_server", False)),
             api_port=int(data.get("api_port", 8080)),
+            speculative=data["speculative"] if data.get("speculative") in MODES else DEFAULT_MODE,
+            draft_model=str(data.get("draft_model", "")),
         )
     except FileNotFoundError:
         return AppSettings()

@@ -1,11 +1,12 @@
-"""Speculative decoding without a draft model: guess the next tokens from the text so far, check them
-all in one batch, keep what the sampler itself would have picked.
+"""Speculative decoding: guess the next tokens, check them all in one batch, keep what the sampler
+itself would have picked.
 
 Decoding one token costs about as much as checking several (the weights are read once per batch), so
 when the next tokens can be guessed — a reply quoting its prompt, code being edited, names repeated
 from the conversation — the same reply comes faster. Guesses come from n-gram lookup: the longest
 recent n-gram (4 down to 2 tokens) that ends the text so far and occurred before; the tokens that
-followed it then are the draft.
+followed it then are the draft. Or, with a small draft model of the same family (core/draft_model.py),
+from that model's greedy continuation.
 
 Nothing but speed changes: every position of the checked batch is sampled with the reply's own
 native sampler chain (same order of calls, same RNG), and the first token where the sampler disagrees
@@ -21,14 +22,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-MODES = ("off", "prompt-lookup")
+MODES = ("off", "prompt-lookup", "draft")
+DEFAULT_MODE = "prompt-lookup"  # never slower on free text, faster where text repeats: docs/benchmarks.md
 NGRAM_SIZES = (4, 3, 2)
+# Checked batches are sized 1 + draft = a multiple of this. ggml's repacked CPU kernels multiply four
+# rows at a time and the rest one by one: measured on the demo model, 2 threads, one token 23 ms,
+# 2 → 47 ms, 3 → 76, 4 → 76, 8 → 141, 16 → 254. A draft of 1 or 2 costs more than it can save.
+BATCH_GRANULE = 4
 
 
 @dataclass(frozen=True)
 class Speculation:
-    """How a reply may be sped up. `prompt-lookup`: n-gram drafts from the prompt and the reply so far."""
+    """How a reply may be sped up. `prompt-lookup`: n-gram drafts from the prompt and the reply so far;
+    `draft`: a draft model's guesses (the engine needs one loaded: Engine.set_speculation)."""
 
     mode: str = "prompt-lookup"
     max_draft: int = 16
@@ -44,16 +52,62 @@ class Speculation:
         return self.mode != "off" and self.max_draft > 0
 
 
-class NgramDrafter:
+class Drafter(Protocol):
+    """A source of drafts, told every token of the text as it is settled."""
+
+    def extend(self, tokens: Sequence[int]) -> None: ...
+    def propose(self, room: int) -> list[int]: ...
+    def feedback(self, drafted: int, accepted: int) -> None: ...
+
+
+def usable_length(n: int) -> int:
+    """The longest draft of at most `n` tokens checked in whole groups of rows (see BATCH_GRANULE);
+    0 when even the shortest such draft does not fit."""
+    usable = (n + 1) // BATCH_GRANULE * BATCH_GRANULE - 1
+    return usable if usable >= BATCH_GRANULE - 1 else 0
+
+
+def whole_groups(draft: list[int]) -> list[int]:
+    """The draft cut to whole groups of rows; [] when too short to pay off."""
+    return draft[: usable_length(len(draft))]
+
+
+class AdaptiveLength:
+    """The draft length: grows by a group while drafts are kept, falls back (and pauses) when not."""
+
+    def __init__(self, max_draft: int) -> None:
+        self.max_draft = max_draft
+        self.length = min(BATCH_GRANULE - 1, max_draft)  # the current draft length, adapted to acceptance
+        self._pause = 0
+
+    def paused(self) -> bool:
+        if self._pause > 0:
+            self._pause -= 1
+            return True
+        return False
+
+    def feedback(self, drafted: int, accepted: int) -> None:
+        """Adapt to how much of the last draft the sampler kept."""
+        if drafted == 0:
+            return
+        granule = BATCH_GRANULE
+        if accepted == drafted:
+            self.length = min(self.max_draft, self.length + granule)
+        elif accepted == 0:
+            self.length = granule - 1
+            self._pause = 8
+        else:
+            self.length = max(granule - 1, min(self.max_draft, (accepted + 1) // granule * granule + granule - 1))
+
+
+class NgramDrafter(AdaptiveLength):
     """Proposes drafts from an index of the n-grams seen so far (updated as tokens arrive)."""
 
     def __init__(self, tokens: Sequence[int], max_draft: int = 16) -> None:
+        super().__init__(max_draft)
         self.tokens: list[int] = []
         # n → {n-gram: position just after its latest occurrence}
         self._index: dict[int, dict[tuple[int, ...], int]] = {n: {} for n in NGRAM_SIZES}
-        self.max_draft = max_draft
-        self.length = min(4, max_draft)  # the current draft length, adapted to acceptance
-        self._pause = 0
         self.extend(tokens)
 
     def extend(self, tokens: Sequence[int]) -> None:
@@ -68,28 +122,13 @@ class NgramDrafter:
 
     def propose(self, room: int) -> list[int]:
         """Up to min(length, room) tokens likely to follow; [] when nothing fits or drafting pauses."""
-        if self._pause > 0:
-            self._pause -= 1
+        if self.paused():
             return []
         limit = min(self.length, room)
-        if limit <= 0:
-            return []
         for n in NGRAM_SIZES:
             if len(self.tokens) < n:
                 continue
             start = self._index[n].get(tuple(self.tokens[-n:]))
             if start is not None:
-                return self.tokens[start : start + limit]
+                return whole_groups(self.tokens[start : start + limit])
         return []
-
-    def feedback(self, drafted: int, accepted: int) -> None:
-        """Adapt to how much of the last draft the sampler kept."""
-        if drafted == 0:
-            return
-        if accepted == drafted:
-            self.length = min(self.max_draft, self.length * 2)
-        elif accepted == 0:
-            self.length = max(1, self.length // 2)
-            self._pause = 4
-        else:
-            self.length = max(1, min(self.max_draft, accepted + 1))

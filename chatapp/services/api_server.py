@@ -15,6 +15,7 @@ from chatapp.core.errors import KnownError
 from chatapp.core.model_host import ModelHost
 from chatapp.server.openai_api import ServerState
 from chatapp.server.runner import ApiServer
+from chatapp.services.i18n import user_message
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class ApiServerService(QObject):
                                     api_key or None).start()
         except KnownError as exc:
             self.server = None
-            self.failed.emit(str(exc))
+            self.failed.emit(user_message(exc))
             return False
         self.requests = 0
         self.requestsChanged.emit(0)

@@ -33,6 +33,7 @@ from chatapp.core.history import (
 from chatapp.core.settings import AppSettings, save_settings
 from chatapp.core.templates import ChatTemplate
 from chatapp.core.types import GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
+from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview, is_cancelled
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def reports_errors(method: F) -> F:
         try:
             return method(self, *args, **kwargs)
         except KnownError as exc:
-            self.errorOccurred.emit(str(exc))
+            self.errorOccurred.emit(user_message(exc))
             return False
 
     return wrapper  # type: ignore[return-value]
@@ -143,7 +144,7 @@ class ChatSession(QObject):
         try:
             template = self.settings().chat_template()
         except KnownError as exc:
-            self.errorOccurred.emit(str(exc))
+            self.errorOccurred.emit(user_message(exc))
             template = None
         self.inference.load_model(path, self.app_settings.load, template)
 
@@ -159,7 +160,7 @@ class ChatSession(QObject):
         try:
             template = chat.chat_template()
         except KnownError as exc:
-            self.inference.previewReady.emit(Preview(0, "", 0, "", str(exc)))
+            self.inference.previewReady.emit(Preview(0, "", 0, "", user_message(exc)))
             return
         messages = [*to_engine_messages(chat.system_prompt, self.path), Message("user", draft or "…")]
         self.inference.preview(messages, template)
@@ -298,7 +299,7 @@ class ChatSession(QObject):
         try:
             template = chat.chat_template()
         except KnownError as exc:
-            self.errorOccurred.emit(str(exc))
+            self.errorOccurred.emit(user_message(exc))
             return
         history = self.path if continuing is None else self.path[: self.path.index(continuing)]
         messages = to_engine_messages(chat.system_prompt, history)
@@ -332,7 +333,7 @@ class ChatSession(QObject):
                 self.store.update_message(self._reply.id, content=self._current_text())
             except KnownError as exc:  # keep streaming; the reply is still on screen and in memory
                 if not self._save_failed:
-                    self.errorOccurred.emit(str(exc))
+                    self.errorOccurred.emit(user_message(exc))
                 self._save_failed = True
 
     def _current_text(self) -> str:
@@ -372,7 +373,7 @@ class ChatSession(QObject):
         try:
             self.store.update_message(self._reply.id, content=final.content, status=status, stats=stats)
         except KnownError as exc:  # shown as written; the store keeps its last partial save
-            self.errorOccurred.emit(str(exc))
+            self.errorOccurred.emit(user_message(exc))
         self.path = [final if m.id == final.id else m for m in self.path]
         self._reply = None
         self.replyFinished.emit(final)

@@ -32,8 +32,10 @@ from chatapp.core.engine import Engine
 from chatapp.core.errors import KnownError
 from chatapp.core.model_host import ModelHost
 from chatapp.core.remote import RemoteChat
+from chatapp.core.speculative import DEFAULT_MODE, Speculation
 from chatapp.core.templates import ChatTemplate
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
+from chatapp.services.i18n import user_message
 
 log = logging.getLogger(__name__)
 BATCH_INTERVAL_S = 0.05
@@ -95,11 +97,28 @@ class InferenceWorker(QObject):
     finished = Signal(int, object)  # request id, GenerationStats
     failed = Signal(int, str)  # request id, message for the user
     previewReady = Signal(object)  # Preview
+    speculationApplied = Signal(str, str)  # the mode in effect, why not the one asked for ('' if it is)
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self.engine = engine
         self.remote: RemoteChat | None = None  # when set, the window's replies come from a server
+        self.speculation: tuple[str, str] = (DEFAULT_MODE, "")  # mode, draft model file: kept across loads
+
+    def apply_speculation(self, mode: str, draft_model: str) -> None:
+        """Use this speculative decoding now (if a model is loaded) and after every later load."""
+        self.speculation = (mode, draft_model)
+        if not self.engine.loaded:
+            return
+        message = ""
+        try:
+            self.engine.set_speculation(Speculation(mode), draft_model or None)
+        except KnownError as exc:
+            message = user_message(exc)
+        except Exception as exc:
+            log.exception("speculative decoding setup failed")
+            message = f"Loading the draft model failed unexpectedly: {exc}"
+        self.speculationApplied.emit(self.engine.speculation.mode, message)
 
     @property
     def backend(self) -> ChatBackend:
@@ -110,7 +129,7 @@ class InferenceWorker(QObject):
             remote = RemoteChat(request.url, request.model, request.api_key or None)
             remote.check()
         except KnownError as exc:
-            self.failed.emit(request.request_id, str(exc))
+            self.failed.emit(request.request_id, user_message(exc))
             return
         except Exception as exc:
             log.exception("connecting to a server failed")
@@ -130,12 +149,13 @@ class InferenceWorker(QObject):
                 progress=lambda f: self._load_progress(request, f),
             )
         except KnownError as exc:
-            self.failed.emit(request.request_id, str(exc))
+            self.failed.emit(request.request_id, user_message(exc))
         except Exception as exc:
             log.exception("model load failed")
             self.failed.emit(request.request_id, f"Loading the model failed unexpectedly: {exc}")
         else:
             self.remote = None
+            self.apply_speculation(*self.speculation)
             self.loaded.emit(request.request_id, summary)
 
     def _load_progress(self, request: LoadRequest, fraction: float) -> bool:
@@ -166,7 +186,7 @@ class InferenceWorker(QObject):
                 self.tokens.emit(request.request_id, "".join(pending))
             stats = stream.stats
         except KnownError as exc:
-            error = str(exc)
+            error = user_message(exc)
         except Exception as exc:
             log.exception("generation failed")
             error = f"Generation failed unexpectedly: {exc}"
@@ -189,7 +209,7 @@ class InferenceWorker(QObject):
             text = self.engine.render(request.messages)
             preview = Preview(request.request_id, text, self.engine.count_tokens(text), template.name)
         except KnownError as exc:
-            preview = Preview(request.request_id, "", 0, "", str(exc))
+            preview = Preview(request.request_id, "", 0, "", user_message(exc))
         self.previewReady.emit(preview)
 
 
@@ -205,6 +225,7 @@ class InferenceController(QObject):
     replyFinished = Signal(int, object)  # request id, GenerationStats or None (cancelled before start)
     replyFailed = Signal(int, str)
     previewReady = Signal(object)  # Preview
+    speculationApplied = Signal(str, str)  # mode in effect, message ('' when it is the one asked for)
 
     def __init__(self, host: ModelHost | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -217,6 +238,7 @@ class InferenceController(QObject):
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
         self._worker.previewReady.connect(self._on_preview)
+        self._worker.speculationApplied.connect(self._on_speculation)
         self._load: LoadRequest | RemoteRequest | None = None
         self._generation: GenerateRequest | None = None
         self._preview_id = 0
@@ -259,6 +281,11 @@ class InferenceController(QObject):
         self._preview_id = next(self._ids)
         request = PreviewRequest(self._preview_id, tuple(messages), template)
         self.host.submit(lambda _engine: self._worker.preview(request))
+
+    def set_speculation(self, mode: str, draft_model: str = "") -> None:
+        """Speculative decoding for the window's and the API's replies, from now on and after reloads.
+        Answered by `speculationApplied` once a model is loaded (a draft model loads first)."""
+        self.host.submit(lambda _engine: self._worker.apply_speculation(mode, draft_model))
 
     def cancel(self) -> None:
         """Stop the current reply within one token (the event is read by the worker per token)."""
@@ -312,6 +339,10 @@ class InferenceController(QObject):
         elif self._generation is not None and request_id == self._generation.request_id:
             self._generation = None
             self.replyFailed.emit(request_id, message)
+
+    @Slot(str, str)
+    def _on_speculation(self, mode: str, message: str) -> None:
+        self.speculationApplied.emit(mode, message)
 
     @Slot(object)
     def _on_preview(self, preview: Preview) -> None:

@@ -17,6 +17,7 @@ from chatapp.core.downloads import DownloadEvent, DownloadQueue
 from chatapp.core.errors import KnownError
 from chatapp.core.hub import RemoteModel
 from chatapp.core.library import LocalModel, delete_model, scan_library
+from chatapp.services.i18n import user_message
 
 
 class ModelService(QObject):
@@ -38,7 +39,7 @@ class ModelService(QObject):
             try:
                 work()
             except KnownError as exc:
-                self.failed.emit(str(exc))
+                self.failed.emit(user_message(exc))
 
         threading.Thread(target=run, daemon=True).start()
 

@@ -235,6 +235,8 @@ def format_stats(stats: dict[str, object]) -> str:
         parts.append(f"{float(stats['tokens_per_s']):.1f} tok/s")  # type: ignore[arg-type]
     if stats.get("ttft_s") is not None:
         parts.append(f"first token {float(stats['ttft_s']):.2f} s")  # type: ignore[arg-type]
+    if stats.get("draft_tokens"):
+        parts.append(f"{stats.get('accepted_tokens', 0)} of {stats['draft_tokens']} guessed tokens kept")
     if stats.get("dropped_messages"):
         parts.append(f"{stats['dropped_messages']} old messages left out of context")
     return " · ".join(parts)

@@ -33,6 +33,7 @@ from chatapp.core.hub import CatalogueEntry
 from chatapp.core.types import LoadOptions, ModelSummary
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession, ChatSettings
+from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.models import ModelService
 from chatapp.ui.api_server_box import ApiServerBox
@@ -42,6 +43,7 @@ from chatapp.ui.model_manager import ModelManager
 from chatapp.ui.server_dialog import ServerDialog
 from chatapp.ui.settings_panel import SettingsPanel
 from chatapp.ui.sidebar import Sidebar
+from chatapp.ui.speculation_box import SpeculationBox
 
 
 class FirstRunView(QWidget):
@@ -258,7 +260,7 @@ class MainWindow(QMainWindow):
         try:
             self.load_model(demo_model_path())
         except KnownError as exc:
-            self.show_error(str(exc))
+            self.show_error(user_message(exc))
 
     def open_model_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model", str(self.models_dir),
@@ -435,7 +437,7 @@ class MainWindow(QMainWindow):
         try:
             self.session.apply_settings(chat)
         except KnownError as exc:
-            self.settings_panel.show_error(str(exc))
+            self.settings_panel.show_error(user_message(exc))
 
     def _request_preview(self, chat: ChatSettings) -> None:
         if self.inference.summary is not None:
@@ -489,6 +491,21 @@ class MainWindow(QMainWindow):
         service.stopped.connect(stopped)
         service.failed.connect(failed)
         service.requestsChanged.connect(counted)
+
+    # ----- speculative decoding ---------------------------------------------------------------------------
+    def attach_speculation(self, mode: str, draft_model: str, on_change: Callable[[str, str], None]) -> None:
+        """The speculative decoding choice in the settings; `on_change(mode, draft)` keeps it for next time."""
+        self.speculation_box = SpeculationBox()
+        self.speculation_box.set_choice(mode, draft_model)
+        self.settings_panel.add_section(self.speculation_box)
+
+        def changed(mode: str, draft: str) -> None:
+            on_change(mode, draft)
+            self.inference.set_speculation(mode, draft)
+
+        self.speculation_box.changed.connect(changed)
+        self.inference.speculationApplied.connect(self.speculation_box.show_applied)
+        self.inference.set_speculation(mode, draft_model)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.qsettings.setValue("window/geometry", self.saveGeometry())
