@@ -12,8 +12,8 @@ import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
+from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
 from chatapp import __version__
@@ -25,6 +25,7 @@ from chatapp.core.library import resolve_model
 from chatapp.core.logs import setup_logging
 from chatapp.core.paths import AppPaths
 from chatapp.core.settings import load_settings, save_settings
+from chatapp.services import i18n
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession
 from chatapp.services.inference import InferenceController
@@ -34,6 +35,7 @@ from chatapp.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 LOCAL_API_KEY = "local-api-server"  # its name in the system keyring
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei")
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
@@ -52,6 +54,13 @@ class App:
         self.paths = paths
         self.settings = load_settings(paths.settings_file)
         self.store = HistoryStore(paths.database)
+        self.language = i18n.resolve(self.settings.language)
+        qt_app = QCoreApplication.instance()
+        assert qt_app is not None, "App needs a QApplication"
+        self._qt_app = qt_app
+        self.translators = i18n.install(qt_app, self.language, resource_path("i18n"))
+        if self.language == "zh_CN":
+            _prefer_cjk_font()
         self.inference = InferenceController()
         self.session = ChatSession(self.store, self.inference, self.settings, paths.settings_file)
         self.qsettings = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
@@ -62,16 +71,17 @@ class App:
         self.window.attach_api_server(self.api_server, self.settings.api_port,
                                       secrets.get_key(LOCAL_API_KEY).value, self._keep_api_choice)
         self.window.attach_speculation(self.settings.speculative, self.settings.draft_model, self._keep_speculation)
+        self.window.attach_language(self.settings.language, self._keep_language)
         self.instance = InstanceServer(paths.data_dir)
         self.instance.activated.connect(self.activate)
         self.instance.listen()
         if self.store.notice:
             self.window.show_error(self.store.notice)
         elif self.store.interrupted:
-            self.window.show_error(
-                "A reply was cut off when chatapp last closed unexpectedly; it is marked “interrupted”. "
+            self.window.show_error(QCoreApplication.translate(
+                "App", "A reply was cut off when chatapp last closed unexpectedly; it is marked “interrupted”. "
                 "Open the chat to continue or regenerate it."
-            )
+            ))
 
     def _keep_api_choice(self, on: bool, port: int, key: str) -> None:
         """The API server's switch, port (settings.json) and key (keyring) survive a restart."""
@@ -79,8 +89,12 @@ class App:
         self.session.app_settings = self.session.app_settings.with_changes(api_server=on, api_port=port)
         save_settings(self.paths.settings_file, self.session.app_settings)
         if on and not secrets.set_key(LOCAL_API_KEY, key) and key:
-            self.window.show_error("There is no system keyring here, so the API key is kept only until chatapp "
-                                   "closes.")
+            self.window.show_error(QCoreApplication.translate(
+                "App", "There is no system keyring here, so the API key is kept only until chatapp closes."))
+
+    def _keep_language(self, language: str) -> None:
+        self.session.app_settings = self.session.app_settings.with_changes(language=language)
+        save_settings(self.paths.settings_file, self.session.app_settings)
 
     def _keep_speculation(self, mode: str, draft_model: str) -> None:
         self.session.app_settings = self.session.app_settings.with_changes(speculative=mode, draft_model=draft_model)
@@ -123,6 +137,19 @@ class App:
     def close(self) -> None:
         self.instance.close()
         self.store.close()
+        i18n.uninstall(self._qt_app, self.translators)
+
+
+def _prefer_cjk_font() -> None:
+    """Chinese text in a Chinese font the system has (Qt's own fallback may pick a Japanese one, with
+    other shapes for some characters); the Latin font stays first."""
+    families = set(QFontDatabase.families())
+    for cjk in CJK_FONTS:
+        if cjk in families:
+            font = QApplication.font()
+            font.setFamilies([font.family(), cjk])
+            QApplication.setFont(font)
+            return
 
 
 def _close_on_termination_signals(chat_app: App) -> None:

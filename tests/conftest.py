@@ -10,6 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The window follows the system language; tests that read its English text must not depend on the
+# developer's locale (tests of the Chinese window choose it in the settings).
+os.environ["LC_ALL"] = "C.UTF-8"
 
 from fake_hub import FakeHub
 from tiny_gguf import write_tiny_model

@@ -35,7 +35,7 @@ from typing import BinaryIO
 
 from filelock import FileLock, Timeout
 
-from chatapp.core.errors import KnownError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, Phrase
 from chatapp.core.hub import HubError, RemoteFile, RemoteModel, hub_errors, is_network_error
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,8 @@ class _HashingWriter:
 
     def write(self, data: bytes) -> int:
         if self.cancel is not None and self.cancel.is_set():
-            raise DownloadCancelled("Download cancelled; the partial file is kept and will resume.")
+            raise DownloadCancelled(
+                QT_TRANSLATE_NOOP("core", "Download cancelled; the partial file is kept and will resume."))
         n = self.fh.write(data)
         self.hasher.update(data)
         self.written += len(data)
@@ -216,8 +217,9 @@ def download_model(
     if need > free:
         gib = 1024**3
         raise KnownError(
-            f"Not enough disk space for {model.name}: it needs {need / gib:.2f} GiB more and "
-            f"{free / gib:.2f} GiB is free in {models_dir}. Free some space and try again."
+            QT_TRANSLATE_NOOP("core", "Not enough disk space for {name}: it needs {need:.2f} GiB more and {free:.2f} "
+                              "GiB is free in {folder}. Free some space and try again."),
+            name=model.name, need=need / gib, free=free / gib, folder=models_dir,
         )
     already = sum(f.size for f, _ in targets) - need
     meter = _Meter(model.size, already, len(targets), progress)
@@ -257,7 +259,8 @@ def _acquire(lock: FileLock, dest: Path, cancel: threading.Event | None, on_wait
         on_wait(f"{dest.name} is being downloaded by another chatapp; waiting for it to finish.")
     while True:
         if cancel is not None and cancel.is_set():
-            raise DownloadCancelled(f"Stopped waiting for {dest.name}; the other download goes on.")
+            raise DownloadCancelled(
+                QT_TRANSLATE_NOOP("core", "Stopped waiting for {file}; the other download goes on."), file=dest.name)
         try:
             lock.acquire(timeout=LOCK_POLL_S)
             return
@@ -298,12 +301,14 @@ def _download_locked(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter
     constants.DOWNLOAD_CHUNK_SIZE = CHUNK_SIZE
     part = _part_path(dest)
     sidecar = part.with_name(part.name + ".json")
-    with hub_errors(f"Downloading {remote.path}"):
+    downloading = Phrase(QT_TRANSLATE_NOOP("core", "Downloading {file}"), file=remote.path)
+    with hub_errors(downloading):
         meta = get_hf_file_metadata(hf_hub_url(repo_id, remote.path))
     size = meta.size if meta.size is not None else remote.size
     expected_sha = (remote.sha256 or meta.etag or "").lower()
     if not re.fullmatch(r"[0-9a-f]{64}", expected_sha):
-        raise HubError(f"The hub gave no sha256 for {remote.path}, so it cannot be verified; not downloading it.")
+        raise HubError(QT_TRANSLATE_NOOP("core", "The hub gave no sha256 for {file}, so it cannot be verified; not "
+                                         "downloading it."), file=remote.path)
     version = {"repo": repo_id, "path": remote.path, "sha256": expected_sha, "size": size}
 
     resume = 0
@@ -325,24 +330,28 @@ def _download_locked(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter
     try:
         with part.open("ab") as fh:
             writer = _HashingWriter(fh, digest, resume, meter.add, cancel)
-            with hub_errors(f"Downloading {remote.path}"):
+            with hub_errors(downloading):
                 http_get(meta.location, writer, resume_size=resume, expected_size=size,  # type: ignore[arg-type]
                          headers=build_hf_headers())
     except DownloadCancelled:
         raise
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise KnownError(f"The disk filled up while downloading {dest.name}; the partial file is kept. "
-                             "Free some space and download again to resume.") from None
+            raise KnownError(QT_TRANSLATE_NOOP("core", "The disk filled up while downloading {file}; the partial "
+                                               "file is kept. Free some space and download again to resume."),
+                             file=dest.name) from None
         if "Consistency check failed" in str(exc):
-            raise HubError(f"The download of {dest.name} ended early; download again to resume.") from None
+            raise HubError(QT_TRANSLATE_NOOP("core", "The download of {file} ended early; download again to resume."),
+                           file=dest.name) from None
         raise
     except HubError as exc:
-        raise HubError(f"{exc} The partial download is kept; download again to resume.") from None
+        raise HubError(QT_TRANSLATE_NOOP("core", "{error} The partial download is kept; download again to resume."),
+                       error=Phrase(exc.template, **exc.values)) from None
     except Exception as exc:
         if is_network_error(exc):
-            raise HubError(f"The connection dropped while downloading {dest.name}; the partial download is "
-                           "kept. Download again to resume.") from None
+            raise HubError(QT_TRANSLATE_NOOP("core", "The connection dropped while downloading {file}; the partial "
+                                             "download is kept. Download again to resume."),
+                           file=dest.name) from None
         raise
 
     finally:
@@ -354,8 +363,9 @@ def _download_locked(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter
         part.unlink(missing_ok=True)
         sidecar.unlink(missing_ok=True)
         raise KnownError(
-            f"{dest.name} arrived corrupted (its sha256 does not match the hub's), so it was deleted. "
-            "Download it again."
+            QT_TRANSLATE_NOOP("core", "{file} arrived corrupted (its sha256 does not match the hub's), so it was "
+                              "deleted. Download it again."),
+            file=dest.name,
         )
     os.replace(part, dest)
     sidecar.unlink(missing_ok=True)

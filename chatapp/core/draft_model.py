@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from chatapp.core import llama_runtime
-from chatapp.core.errors import ModelFileError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
 from chatapp.core.gguf_info import read_header
 from chatapp.core.kv_sequence import KvSequence
 from chatapp.core.speculative import AdaptiveLength, usable_length, whole_groups
@@ -48,15 +48,17 @@ class DraftModel:
                                   n_threads_batch=n_threads, n_gpu_layers=0, flash_attn=True, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             reason = llama_runtime.last_error_since(mark) or str(exc)
-            raise ModelFileError(f"llama.cpp could not load the draft model {header.path.name}: "
-                                 f"{reason.strip()}") from None
+            raise ModelFileError(QT_TRANSLATE_NOOP("core", "llama.cpp could not load the draft model {name}: {reason}"),
+                                 name=header.path.name, reason=reason.strip()) from None
         self.path = Path(header.path).resolve()
         self.name = header.path.name
         problem = vocabulary_mismatch(target, self._llm)
         if problem:
             self.close()
-            raise ModelFileError(f"{self.name} cannot draft for this model: {problem}. Pick a smaller model of "
-                                 "the same family (the same tokenizer), or turn speculative decoding to automatic.")
+            raise ModelFileError(QT_TRANSLATE_NOOP("core", "{name} cannot draft for this model: {problem}. Pick a "
+                                                   "smaller model of the same family (the same tokenizer), or turn "
+                                                   "speculative decoding to automatic."),
+                                 name=self.name, problem=problem)
         self._seq = KvSequence(self._llm)
         self._n_target_vocab = target.n_vocab()
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from chatapp.core import llama_runtime, memory
 from chatapp.core.draft_model import DraftModel
-from chatapp.core.errors import ContextOverflowError, EngineStateError, ModelFileError, SettingsError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, ContextOverflowError, EngineStateError, ModelFileError, SettingsError
 from chatapp.core.gguf_info import GGUFHeader, read_header
 from chatapp.core.kv_sequence import KvSequence
 from chatapp.core.sampler import NativeSampler
@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 DROP_SLACK_FRACTION = 0.25
 # The smallest reply room worth generating into when the new message barely fits.
 MIN_REPLY_TOKENS = 16
+NEEDS_DRAFT_MODEL = QT_TRANSLATE_NOOP("core", "Speculative decoding with a draft model needs a draft model: choose "
+                                      "its file.")
 # Prompts with more new tokens than this can be cancelled while llama.cpp reads them.
 ABORTABLE_PROMPT_TOKENS = 128
 
@@ -170,9 +172,11 @@ class Engine:
                 )
         except (ValueError, RuntimeError, OSError) as exc:
             if aborted:
-                raise ModelFileError(f"Loading {header.path.name} was cancelled.") from None
+                raise ModelFileError(QT_TRANSLATE_NOOP("core", "Loading {name} was cancelled."),
+                                     name=header.path.name) from None
             reason = llama_runtime.last_error_since(mark) or str(exc)
-            raise ModelFileError(f"llama.cpp could not load {header.path.name}: {reason.strip()}") from None
+            raise ModelFileError(QT_TRANSLATE_NOOP("core", "llama.cpp could not load {name}: {reason}"),
+                                 name=header.path.name, reason=reason.strip()) from None
 
         self._llm = llm
         self._seq = KvSequence(llm)
@@ -212,7 +216,7 @@ class Engine:
         llm = self._require()
         if speculation.mode == "draft":
             if draft_model is None:
-                raise SettingsError("Speculative decoding with a draft model needs a draft model: choose its file.")
+                raise SettingsError(NEEDS_DRAFT_MODEL)
             if self._draft_model is None or self._draft_model.path != Path(draft_model).resolve():
                 self._close_draft_model()
                 assert self.summary is not None
@@ -234,13 +238,13 @@ class Engine:
             return None
         if speculation.mode == "draft":
             if self._draft_model is None:
-                raise SettingsError("Speculative decoding with a draft model needs a draft model: choose its file.")
+                raise SettingsError(NEEDS_DRAFT_MODEL)
             return self._draft_model.drafter(tokens, speculation.max_draft)
         return NgramDrafter(tokens, speculation.max_draft)
 
     def _require(self) -> Any:
         if self._llm is None:
-            raise EngineStateError("No model is loaded; load a model first.")
+            raise EngineStateError(QT_TRANSLATE_NOOP("core", "No model is loaded; load a model first."))
         return self._llm
 
     # ----- templates and tokens ----------------------------------------------------------------------
@@ -338,8 +342,10 @@ class Engine:
         if len(prepared.tokens) + MIN_REPLY_TOKENS <= n_ctx:
             return prepared
         raise ContextOverflowError(
-            f"Your message is too long for this model's context: the prompt needs {len(prepared.tokens):,} "
-            f"tokens and the context holds {n_ctx:,}. Shorten the message or raise the context size."
+            QT_TRANSLATE_NOOP("core", "Your message is too long for this model's context: the prompt needs "
+                              "{need:,} tokens and the context holds {ctx:,}. Shorten the message or raise the "
+                              "context size."),
+            need=len(prepared.tokens), ctx=n_ctx,
         )
 
     # ----- generation --------------------------------------------------------------------------------
@@ -376,7 +382,9 @@ class Engine:
         n_ctx = self._require().n_ctx()
         if len(tokens) + MIN_REPLY_TOKENS > n_ctx:
             raise ContextOverflowError(
-                f"The prompt needs {len(tokens):,} tokens and the context holds {n_ctx:,}; shorten it."
+                QT_TRANSLATE_NOOP("core", "The prompt needs {need:,} tokens and the context holds {ctx:,}; "
+                                  "shorten it."),
+                need=len(tokens), ctx=n_ctx,
             )
         prepared = PreparedPrompt(prompt, tokens, (), 0)
         return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation))

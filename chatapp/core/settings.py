@@ -35,6 +35,7 @@ class AppSettings:
     api_port: int = 8080
     speculative: str = DEFAULT_MODE  # core/speculative.py's modes
     draft_model: str = ""  # the draft model file for mode "draft"
+    language: str = "system"  # the window's language: "system", "en" or "zh_CN" (services/i18n.py)
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)
@@ -59,6 +60,7 @@ def load_settings(path: Path) -> AppSettings:
             api_port=int(data.get("api_port", 8080)),
             speculative=data["speculative"] if data.get("speculative") in MODES else DEFAULT_MODE,
             draft_model=str(data.get("draft_model", "")),
+            language=str(data.get("language", "system")),
         )
     except FileNotFoundError:
         return AppSettings()

@@ -25,7 +25,7 @@ from jinja2 import TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from chatapp.core.errors import TemplateError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, TemplateError
 from chatapp.core.types import Message
 
 ALPACA_DEFAULT_SYSTEM = (
@@ -142,9 +142,11 @@ class ChatTemplate:
         except TemplateError:
             raise
         except SecurityError as exc:
-            raise TemplateError(f"The {self.name} template tried something unsafe and was stopped ({exc}).") from None
+            raise TemplateError(QT_TRANSLATE_NOOP("core", "The {name} template tried something unsafe and was "
+                                                  "stopped ({reason})."), name=self.name, reason=exc) from None
         except Exception as exc:  # noqa: BLE001 - any failure inside untrusted template code
-            raise TemplateError(f"The {self.name} template failed to render: {str(exc).rstrip('.')}.") from None
+            raise TemplateError(QT_TRANSLATE_NOOP("core", "The {name} template failed to render: {reason}."),
+                                name=self.name, reason=str(exc).rstrip(".")) from None
 
 
 def _raise_exception(message: str) -> NoReturn:
@@ -169,7 +171,8 @@ def _compile(source: str) -> Any:
     try:
         tree = env.parse(source)
     except TemplateSyntaxError as exc:
-        raise TemplateError(f"The template has a syntax error on line {exc.lineno}: {exc.message}.") from None
+        raise TemplateError(QT_TRANSLATE_NOOP("core", "The template has a syntax error on line {line}: {reason}."),
+                            line=exc.lineno, reason=exc.message) from None
     _refuse_unsafe(tree)
     return env.from_string(source)
 
@@ -179,7 +182,8 @@ def _refuse_unsafe(tree: nodes.Template) -> None:
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Include, nodes.Import,
                                nodes.FromImport, nodes.Extends)):
         if isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-            raise TemplateError("The template tries to include or import other files; that is not allowed.")
+            raise TemplateError(QT_TRANSLATE_NOOP("core", "The template tries to include or import other files; that "
+                                                  "is not allowed."))
         if isinstance(node, nodes.Getattr):
             name: object = node.attr
         elif isinstance(node, nodes.Getitem):
@@ -189,7 +193,8 @@ def _refuse_unsafe(tree: nodes.Template) -> None:
         else:
             name = None
         if isinstance(name, str) and name.startswith("_"):
-            raise TemplateError(f"The template accesses the private attribute '{name}'; that is not allowed.")
+            raise TemplateError(QT_TRANSLATE_NOOP("core", "The template accesses the private attribute '{name}'; that "
+                                                  "is not allowed."), name=name)
 
 
 def stops_for_source(source: str) -> tuple[str, ...]:
@@ -209,7 +214,7 @@ def preset(name: str) -> ChatTemplate:
 def custom(source: str, name: str = "custom") -> ChatTemplate:
     """A user's template text; compiled now so mistakes surface when it is chosen, not mid-chat."""
     if not source.strip():
-        raise TemplateError("The custom template is empty.")
+        raise TemplateError(QT_TRANSLATE_NOOP("core", "The custom template is empty."))
     _compile(source)
     return ChatTemplate(name, source, stops_for_source(source))
 

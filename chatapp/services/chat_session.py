@@ -90,6 +90,7 @@ class ChatSession(QObject):
         self, store: HistoryStore, inference: InferenceController, settings: AppSettings, settings_path: Path,
     ) -> None:
         super().__init__()
+        self._shut_down = False
         self.store = store
         self.inference = inference
         self.app_settings = settings
@@ -280,12 +281,12 @@ class ChatSession(QObject):
     # ----- the reply in flight -------------------------------------------------------------------------------
     def _ready(self) -> bool:
         if self.busy:
-            self.errorOccurred.emit("A reply is still being written; stop it first.")
+            self.errorOccurred.emit(self.tr("A reply is still being written; stop it first."))
             return False
         if self.inference.summary is None:
             self.errorOccurred.emit(
-                "No model is loaded yet; open one with Models… (Ctrl+M) or Ctrl+O, then send again."
-                if not self.inference.loading else "The model is still loading; send again when it is ready."
+                self.tr("No model is loaded yet; open one with Models… (Ctrl+M) or Ctrl+O, then send again.")
+                if not self.inference.loading else self.tr("The model is still loading; send again when it is ready.")
             )
             return False
         return True
@@ -381,7 +382,11 @@ class ChatSession(QObject):
         self.conversationsChanged.emit()
 
     def shutdown(self) -> None:
-        """Save what has been written of a reply in flight; ignore anything the worker still sends."""
+        """Save what has been written of a reply in flight; ignore anything the worker still sends.
+        Idempotent: a window can be closed twice (the user, then the test harness or the app's exit)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         if self._reply is not None:
             self.store.update_message(self._reply.id, content=self._current_text(), status=INTERRUPTED)
             self._reply = None

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-from chatapp.core.errors import KnownError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, Phrase
 
 log = logging.getLogger(__name__)
 
 # (setting value, name shown in the language menu: each in its own language)
-LANGUAGES = (("system", "System language"), ("en", "English"), ("zh_CN", "简体中文"))
+LANGUAGES = (("system", QT_TRANSLATE_NOOP("LanguageBox", "System language")), ("en", "English"), ("zh_CN", "简体中文"))
 CATALOGUE_PREFIX = "chatapp_"
 
 
@@ -36,11 +36,12 @@ def resolve(setting: str, system: QLocale | None = None) -> str:
 def install(app: QCoreApplication, language: str, catalogues: Path) -> list[QTranslator]:
     """Load chatapp's catalogue for `language` (a resolved code) and Qt's own (standard dialogs'
     buttons). Returns the translators, which must stay referenced while the app runs."""
-    if language == "en":
-        return []
+    catalogues_to_load = [(CATALOGUE_PREFIX + language, catalogues)]  # English: its plural forms only
+    if language != "en":
+        catalogues_to_load.append(("qtbase_" + language,
+                                   Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))))
     installed = []
-    for name, folder in ((CATALOGUE_PREFIX + language, catalogues),
-                         ("qtbase_" + language, Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)))):
+    for name, folder in catalogues_to_load:
         translator = QTranslator(app)
         if translator.load(name, str(folder)):
             app.installTranslator(translator)
@@ -50,11 +51,21 @@ def install(app: QCoreApplication, language: str, catalogues: Path) -> list[QTra
     return installed
 
 
+def uninstall(app: QCoreApplication, translators: list[QTranslator]) -> None:
+    for translator in translators:
+        app.removeTranslator(translator)
+
+
 def user_message(exc: KnownError) -> str:
     """The error's sentence in the window's language (its English sentence when it has no translation)."""
-    text = QCoreApplication.translate("core", exc.template)
+    return translate(exc.template, exc.values, str(exc))
+
+
+def translate(template: str, values: dict[str, object], english: str) -> str:
+    text = QCoreApplication.translate("core", template)
     try:
-        return text.format(**exc.values) if exc.values else text
+        filled = {k: translate(v.template, v.values, str(v)) if isinstance(v, Phrase) else v for k, v in values.items()}
+        return text.format(**filled) if values else text
     except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder: English it is
-        log.warning("translation of %r has bad placeholders", exc.template)
-        return str(exc)
+        log.warning("translation of %r has bad placeholders", template)
+        return english

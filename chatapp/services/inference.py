@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from chatapp.core.backend import ChatBackend
 from chatapp.core.engine import Engine
-from chatapp.core.errors import KnownError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.model_host import ModelHost
 from chatapp.core.remote import RemoteChat
 from chatapp.core.speculative import DEFAULT_MODE, Speculation
@@ -117,7 +117,7 @@ class InferenceWorker(QObject):
             message = user_message(exc)
         except Exception as exc:
             log.exception("speculative decoding setup failed")
-            message = f"Loading the draft model failed unexpectedly: {exc}"
+            message = self.tr("Loading the draft model failed unexpectedly: {reason}").format(reason=exc)
         self.speculationApplied.emit(self.engine.speculation.mode, message)
 
     @property
@@ -133,7 +133,8 @@ class InferenceWorker(QObject):
             return
         except Exception as exc:
             log.exception("connecting to a server failed")
-            self.failed.emit(request.request_id, f"Connecting to {request.url} failed unexpectedly: {exc}")
+            self.failed.emit(request.request_id, self.tr("Connecting to {url} failed unexpectedly: {reason}").format(
+                url=request.url, reason=exc))
             return
         self.remote = remote
         self.loaded.emit(request.request_id, ModelSummary(
@@ -152,7 +153,8 @@ class InferenceWorker(QObject):
             self.failed.emit(request.request_id, user_message(exc))
         except Exception as exc:
             log.exception("model load failed")
-            self.failed.emit(request.request_id, f"Loading the model failed unexpectedly: {exc}")
+            self.failed.emit(request.request_id,
+                             self.tr("Loading the model failed unexpectedly: {reason}").format(reason=exc))
         else:
             self.remote = None
             self.apply_speculation(*self.speculation)
@@ -189,7 +191,7 @@ class InferenceWorker(QObject):
             error = user_message(exc)
         except Exception as exc:
             log.exception("generation failed")
-            error = f"Generation failed unexpectedly: {exc}"
+            error = self.tr("Generation failed unexpectedly: {reason}").format(reason=exc)
         finally:
             if error is not None:
                 self.failed.emit(request.request_id, error)
@@ -204,7 +206,7 @@ class InferenceWorker(QObject):
                 self.previewReady.emit(Preview(request.request_id, text, 0, "the server's own"))
                 return
             if not self.engine.loaded:
-                raise KnownError("Load a model to preview its prompt.")
+                raise KnownError(QT_TRANSLATE_NOOP("core", "Load a model to preview its prompt."))
             template = self.engine.set_template(request.template)
             text = self.engine.render(request.messages)
             preview = Preview(request.request_id, text, self.engine.count_tokens(text), template.name)
@@ -264,7 +266,7 @@ class InferenceController(QObject):
         request = RemoteRequest(next(self._ids), url, model, api_key)
         self._load = request
         self.summary = None
-        self.loadStarted.emit(f"{model} on {url}")
+        self.loadStarted.emit(self.tr("{model} on {url}").format(model=model, url=url))
         self.host.submit(lambda _engine: self._worker.connect_remote(request))
 
     def send(

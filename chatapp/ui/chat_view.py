@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QPalette, QResizeEvent, QTextCursor
@@ -93,7 +94,10 @@ class MessageWidget(QFrame):
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(2)
         header = QHBoxLayout()
-        who = "You" if message.role == "user" else f"Assistant{f' · {message.model}' if message.model else ''}"
+        if message.role == "user":
+            who = self.tr("You")
+        else:
+            who = self.tr("Assistant · {model}").format(model=message.model) if message.model else self.tr("Assistant")
         title = QLabel(f"<b>{html.escape(who)}</b>")
         header.addWidget(title)
         self.status_label = QLabel()
@@ -101,29 +105,53 @@ class MessageWidget(QFrame):
         header.addWidget(self.status_label)
         header.addStretch(1)
         if branch is not None and branch.count > 1:
-            header.addWidget(self._tool("‹", "Previous version", lambda: self.branchRequested.emit(message.id, -1)))
+            header.addWidget(self._tool("‹", self.tr("Previous version"),
+                                        lambda: self.branchRequested.emit(message.id, -1)))
             header.addWidget(QLabel(f"{branch.index + 1}/{branch.count}"))
-            header.addWidget(self._tool("›", "Next version", lambda: self.branchRequested.emit(message.id, 1)))
-        self.continue_button = self._tool("Continue", "Continue this reply", lambda: self.continueRequested.emit(
-            message.id))
+            header.addWidget(self._tool("›", self.tr("Next version"), lambda: self.branchRequested.emit(message.id, 1)))
+        self.continue_button = self._tool(self.tr("Continue"), self.tr("Continue this reply"),
+                                          lambda: self.continueRequested.emit(message.id))
         header.addWidget(self.continue_button)
         self.regenerate_button: QToolButton | None = None
         if message.role == "user":
-            header.addWidget(self._tool("Edit", "Edit and resend", lambda: self.editRequested.emit(message.id)))
+            header.addWidget(self._tool(self.tr("Edit"), self.tr("Edit and resend"),
+                                        lambda: self.editRequested.emit(message.id)))
         elif is_last:
-            self.regenerate_button = self._tool("Regenerate", "Write a new reply", self.regenerateRequested.emit)
+            self.regenerate_button = self._tool(self.tr("Regenerate"), self.tr("Write a new reply"),
+                                                self.regenerateRequested.emit)
             header.addWidget(self.regenerate_button)
-        header.addWidget(self._tool("Copy", "Copy this message", lambda: self.copyRequested.emit(self._text)))
+        header.addWidget(self._tool(self.tr("Copy"), self.tr("Copy this message"),
+                                    lambda: self.copyRequested.emit(self._text)))
         layout.addLayout(header)
 
         self.body = MessageText()
-        self.body.setAccessibleName(f"{'Your' if message.role == 'user' else 'Assistant'} message")
+        self.body.setAccessibleName(self.tr("Your message") if message.role == "user" else self.tr("Assistant message"))
         self.body.anchorClicked.connect(self._on_link)
         layout.addWidget(self.body)
         self.stats_label = QLabel()
         self.stats_label.setStyleSheet("color: palette(mid); font-size: small;")
         layout.addWidget(self.stats_label)
         self.set_message(message)
+
+    def format_stats(self, stats: dict[str, Any]) -> str:
+        """The line under a reply: tokens, speed, first-token time, speculation, dropped messages."""
+        if not stats:
+            return ""
+        tokens = int(stats.get("completion_tokens", 0))
+        parts = [self.tr("%n token(s)", "", tokens)]
+        if stats.get("tokens_per_s"):
+            rate = float(stats["tokens_per_s"])
+            parts.append(self.tr("{rate:.1f} tok/s").format(rate=rate))
+        if stats.get("ttft_s") is not None:
+            seconds = float(stats["ttft_s"])
+            parts.append(self.tr("first token {seconds:.2f} s").format(seconds=seconds))
+        if stats.get("draft_tokens"):
+            parts.append(self.tr("{kept} of {drafted} guessed tokens kept").format(
+                kept=stats.get("accepted_tokens", 0), drafted=stats["draft_tokens"]))
+        if stats.get("dropped_messages"):
+            dropped = int(stats["dropped_messages"])
+            parts.append(self.tr("%n old message(s) left out of context", "", dropped))
+        return " · ".join(parts)
 
     def shows(self, message: StoredMessage, branch: Branch | None, is_last: bool) -> bool:
         """Whether this widget already displays exactly that (so it can stay)."""
@@ -153,13 +181,13 @@ class MessageWidget(QFrame):
         else:
             self.body.setPlainText(message.content)
         self._rendered_upto = len(self._text)
-        status = {INTERRUPTED: "interrupted", CANCELLED: "stopped"}.get(message.status, "")
+        status = {INTERRUPTED: self.tr("interrupted"), CANCELLED: self.tr("stopped")}.get(message.status, "")
         self.status_label.setText(status)
         self.status_label.setStyleSheet("color: #c0392b;")
         if self.regenerate_button is not None:
             self.regenerate_button.show()
         self.continue_button.setVisible(message.status in (INTERRUPTED, CANCELLED) and message.role == "assistant")
-        self.stats_label.setText(format_stats(message.stats))
+        self.stats_label.setText(self.format_stats(message.stats))
         self.stats_label.setVisible(bool(message.stats))
 
     def start_streaming(self) -> None:
@@ -171,7 +199,7 @@ class MessageWidget(QFrame):
         self._blocks.feed(self._text)
         self._tail_start = self._end_position()
         self.body.growth_step = 4 * self.body.fontMetrics().lineSpacing()
-        self.status_label.setText("writing…")
+        self.status_label.setText(self.tr("writing…"))
         self.status_label.setStyleSheet("color: palette(mid);")
         if self.regenerate_button is not None:
             self.regenerate_button.hide()
@@ -227,19 +255,6 @@ class MessageWidget(QFrame):
                 self.copyRequested.emit(self.code_blocks[index])
 
 
-def format_stats(stats: dict[str, object]) -> str:
-    if not stats:
-        return ""
-    parts = [f"{stats.get('completion_tokens', 0)} tokens"]
-    if stats.get("tokens_per_s"):
-        parts.append(f"{float(stats['tokens_per_s']):.1f} tok/s")  # type: ignore[arg-type]
-    if stats.get("ttft_s") is not None:
-        parts.append(f"first token {float(stats['ttft_s']):.2f} s")  # type: ignore[arg-type]
-    if stats.get("draft_tokens"):
-        parts.append(f"{stats.get('accepted_tokens', 0)} of {stats['draft_tokens']} guessed tokens kept")
-    if stats.get("dropped_messages"):
-        parts.append(f"{stats['dropped_messages']} old messages left out of context")
-    return " · ".join(parts)
 
 
 class ChatView(QScrollArea):
@@ -255,13 +270,13 @@ class ChatView(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setAccessibleName("Conversation")
+        self.setAccessibleName(self.tr("Conversation"))
         self._container = QWidget()
         self._layout = QVBoxLayout(self._container)
         self._layout.setContentsMargins(16, 12, 16, 12)
         self._layout.setSpacing(10)
         self.empty_hint = QLabel(
-            "Start the conversation below.\nReplies are written on this computer; nothing leaves it."
+            self.tr("Start the conversation below.\nReplies are written on this computer; nothing leaves it.")
         )
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setStyleSheet("color: palette(mid); font-size: 14px;")

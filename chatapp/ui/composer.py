@@ -41,14 +41,14 @@ class Composer(QWidget):
         layout.addWidget(self.edit_banner)
         row = QHBoxLayout()
         self.input = MessageEdit()
-        self.input.setPlaceholderText("Message the model — Enter to send, Shift+Enter for a new line")
-        self.input.setAccessibleName("Message input")
+        self.input.setPlaceholderText(self.tr("Message the model — Enter to send, Shift+Enter for a new line"))
+        self.input.setAccessibleName(self.tr("Message input"))
         self.input.setFixedHeight(76)
         self.input.submitted.connect(self._on_send)
         self.input.escapePressed.connect(self._on_escape)
         row.addWidget(self.input, 1)
-        self.button = QPushButton("Send")
-        self.button.setAccessibleName("Send")
+        self.button = QPushButton(self.tr("Send"))
+        self.button.setAccessibleName(self.tr("Send"))
         self.button.setMinimumWidth(80)
         self.button.clicked.connect(self._on_button)
         row.addWidget(self.button)
@@ -56,12 +56,12 @@ class Composer(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
-        self.button.setText("Stop" if busy else "Send")
+        self.button.setText(self.tr("Stop") if busy else self.tr("Send"))
         self.button.setAccessibleName(self.button.text())
 
     def begin_edit(self, message_id: str, text: str) -> None:
         self.editing_id = message_id
-        self.edit_banner.setText("Editing an earlier message: Enter resends it as a new branch, Esc cancels.")
+        self.edit_banner.setText(self.tr("Editing an earlier message: Enter resends it as a new branch, Esc cancels."))
         self.edit_banner.show()
         self.input.setPlainText(text)
         self.input.setFocus()

@@ -39,6 +39,7 @@ from chatapp.services.models import ModelService
 from chatapp.ui.api_server_box import ApiServerBox
 from chatapp.ui.chat_view import ChatView, copy_to_clipboard
 from chatapp.ui.composer import Composer
+from chatapp.ui.language_box import LanguageBox
 from chatapp.ui.model_manager import ModelManager
 from chatapp.ui.server_dialog import ServerDialog
 from chatapp.ui.settings_panel import SettingsPanel
@@ -55,17 +56,18 @@ class FirstRunView(QWidget):
         super().__init__()
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        title = QLabel("<h2>Welcome to chatapp</h2>"
+        title = QLabel(self.tr("<h2>Welcome to chatapp</h2>"
                        "<p>Chat with a language model that runs entirely on this computer.<br>"
-                       "Nothing you type leaves it.</p>")
+                       "Nothing you type leaves it.</p>"))
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
         for text, tip, signal in (
-            ("Try the demo model", "Gemma 3 270M (253 MB): small and fast, a base model for text completion",
-             self.demoRequested),
-            ("Find and download a model…", "Recommended chat models and all of Hugging Face's GGUF models",
-             self.modelsRequested),
-            ("Open a GGUF model file…", "Any GGUF model, e.g. one downloaded from Hugging Face", self.openRequested),
+            (self.tr("Try the demo model"),
+             self.tr("Gemma 3 270M (253 MB): small and fast, a base model for text completion"), self.demoRequested),
+            (self.tr("Find and download a model…"),
+             self.tr("Recommended chat models and all of Hugging Face's GGUF models"), self.modelsRequested),
+            (self.tr("Open a GGUF model file…"), self.tr("Any GGUF model, e.g. one downloaded from Hugging Face"),
+             self.openRequested),
         ):
             button = QPushButton(text)
             button.setToolTip(tip)
@@ -90,12 +92,12 @@ class ErrorBanner(QWidget):
         layout.setContentsMargins(10, 6, 6, 6)
         self.label = QLabel()
         self.label.setWordWrap(True)
-        self.label.setAccessibleName("Error message")
+        self.label.setAccessibleName(self.tr("Error message"))
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.label, 1)
         close = QToolButton()
-        close.setText("✕")
-        close.setAccessibleName("Dismiss error")
+        close.setText(self.tr("✕"))
+        close.setAccessibleName(self.tr("Dismiss error"))
         close.setAutoRaise(True)
         close.clicked.connect(self.hide)
         layout.addWidget(close)
@@ -120,7 +122,7 @@ class MainWindow(QMainWindow):
         self.api_server: ApiServerService | None = None
         self.server_dialog: ServerDialog | None = None
         self._reply_started_at = 0.0
-        self.setWindowTitle("chatapp")
+        self.setWindowTitle(self.tr("chatapp"))
         self.resize(1200, 800)
 
         self.sidebar = Sidebar()
@@ -159,21 +161,21 @@ class MainWindow(QMainWindow):
     # ----- building ------------------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.model_label = QLabel("No model loaded")
-        self.model_label.setAccessibleName("Model")
+        self.model_label = QLabel(self.tr("No model loaded"))
+        self.model_label.setAccessibleName(self.tr("Model"))
         self.load_progress = QProgressBar()
         self.load_progress.setRange(0, 100)
         self.load_progress.setMaximumWidth(160)
-        self.load_progress.setAccessibleName("Model loading progress")
+        self.load_progress.setAccessibleName(self.tr("Model loading progress"))
         self.load_progress.hide()
         self.speed_label = QLabel()
-        self.speed_label.setAccessibleName("Generation speed")
+        self.speed_label.setAccessibleName(self.tr("Generation speed"))
         self.context_label = QLabel()
-        self.context_label.setAccessibleName("Context used")
+        self.context_label.setAccessibleName(self.tr("Context used"))
         self.notice_label = QLabel()
         self.notice_label.setStyleSheet("color: #b9770e;")
         self.template_label = QLabel()
-        self.template_label.setAccessibleName("Prompt template in use")
+        self.template_label.setAccessibleName(self.tr("Prompt template in use"))
         bar.addWidget(self.model_label)
         bar.addWidget(self.load_progress)
         bar.addPermanentWidget(self.notice_label)
@@ -263,8 +265,8 @@ class MainWindow(QMainWindow):
             self.show_error(user_message(exc))
 
     def open_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a GGUF model", str(self.models_dir),
-                                              "GGUF models (*.gguf);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a GGUF model"), str(self.models_dir),
+                                              self.tr("GGUF models (*.gguf);;All files (*)"))
         if path:
             self.load_model(Path(path))
 
@@ -307,7 +309,7 @@ class MainWindow(QMainWindow):
             self.load_model(Path(summary.path))
 
     def _on_load_started(self, path: str) -> None:
-        self.model_label.setText(f"Loading {Path(path).name}…")
+        self.model_label.setText(self.tr("Loading {name}…").format(name=Path(path).name))
         self.load_progress.setValue(0)
         self.load_progress.show()
         self.composer.button.setEnabled(False)
@@ -315,11 +317,13 @@ class MainWindow(QMainWindow):
     def _on_model_loaded(self, summary: ModelSummary) -> None:
         self.load_progress.hide()
         self.composer.button.setEnabled(True)
-        self.model_label.setText(f"{summary.name} · {summary.backend} · {summary.n_threads} threads")
-        self.model_label.setToolTip(f"{summary.path}\ntemplate: {summary.template_name} ({summary.template_note})")
-        self.context_label.setText(f"context 0 / {summary.context_size:,}")
+        self.model_label.setText(self.tr("{name} · {backend} · %n thread(s)", "", summary.n_threads).format(
+            name=summary.name, backend=summary.backend))
+        self.model_label.setToolTip(self.tr("{path}\ntemplate: {template} ({note})").format(
+            path=summary.path, template=summary.template_name, note=summary.template_note))
+        self.context_label.setText(self.tr("context {used:,} / {size:,}").format(used=0, size=summary.context_size))
         self.setWindowTitle(f"chatapp — {summary.name}")
-        self.template_label.setText(f"template {summary.template_name}")
+        self.template_label.setText(self.tr("template {name}").format(name=summary.template_name))
         self.template_label.setToolTip(summary.template_note)
         self.error_banner.hide()
         self.composer.input.setFocus()
@@ -328,7 +332,7 @@ class MainWindow(QMainWindow):
     def _on_model_failed(self, message: str) -> None:
         self.load_progress.hide()
         self.composer.button.setEnabled(True)
-        self.model_label.setText("No model loaded")
+        self.model_label.setText(self.tr("No model loaded"))
         self.show_error(message)
 
     # ----- chat -----------------------------------------------------------------------------------------
@@ -357,12 +361,13 @@ class MainWindow(QMainWindow):
 
     def _on_reply_started(self, message: StoredMessage) -> None:
         self.chat.start_reply(message)
-        self.speed_label.setText("reading the prompt…")
+        self.speed_label.setText(self.tr("reading the prompt…"))
         self._reply_started_at = time.monotonic()
 
     def _on_first_delta(self, _message_id: str, _text: str) -> None:
         if self._reply_started_at:
-            self.speed_label.setText(f"writing… (first token after {time.monotonic() - self._reply_started_at:.2f} s)")
+            self.speed_label.setText(self.tr("writing… (first token after {seconds:.2f} s)").format(
+                seconds=time.monotonic() - self._reply_started_at))
             self._reply_started_at = 0.0
 
     def _on_reply_finished(self, message: StoredMessage) -> None:
@@ -373,15 +378,17 @@ class MainWindow(QMainWindow):
 
     def show_stats(self, stats: dict[str, Any]) -> None:
         if not stats:
-            self.speed_label.setText("stopped")
+            self.speed_label.setText(self.tr("stopped"))
             return
         self.speed_label.setText(
-            f"{float(stats.get('tokens_per_s', 0)):.1f} tok/s · first token {float(stats.get('ttft_s', 0)):.2f} s"
+            self.tr("{rate:.1f} tok/s · first token {seconds:.2f} s").format(
+                rate=float(stats.get("tokens_per_s", 0)), seconds=float(stats.get("ttft_s", 0)))
         )
-        self.context_label.setText(f"context {int(stats.get('context_used', 0)):,} / "
-                                   f"{int(stats.get('context_size', 0)):,}")
+        self.context_label.setText(self.tr("context {used:,} / {size:,}").format(
+            used=int(stats.get("context_used", 0)), size=int(stats.get("context_size", 0))))
         dropped = int(stats.get("dropped_messages", 0) or 0)
-        self.notice_label.setText(f"{dropped} oldest messages left out to fit the context" if dropped else "")
+        self.notice_label.setText(
+            self.tr("%n oldest message(s) left out to fit the context", "", dropped) if dropped else "")
 
     def show_error(self, message: str) -> None:
         self.error_banner.show_message(message)
@@ -408,14 +415,15 @@ class MainWindow(QMainWindow):
 
     def _delete(self, conv_id: str) -> None:
         title = self.session.store.conversation(conv_id).title
-        answer = QMessageBox.question(self, "Delete chat", f"Delete “{title}” and all its messages?")
+        answer = QMessageBox.question(self, self.tr("Delete chat"),
+                                      self.tr("Delete “{title}” and all its messages?").format(title=title))
         if answer == QMessageBox.StandardButton.Yes:
             self.session.delete(conv_id)
 
     def _export(self, conv_id: str, fmt: str) -> None:
         conv = self.session.store.conversation(conv_id)
         suffix = ".md" if fmt == "md" else ".json"
-        path, _ = QFileDialog.getSaveFileName(self, "Export chat", conv.title[:40] + suffix)
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export chat"), conv.title[:40] + suffix)
         if not path:
             return
         store = self.session.store
@@ -424,7 +432,7 @@ class MainWindow(QMainWindow):
         try:
             Path(path).write_text(text, encoding="utf-8")
         except OSError as exc:
-            self.show_error(f"Could not write {path}: {exc.strerror or exc}.")
+            self.show_error(self.tr("Could not write {path}: {reason}.").format(path=path, reason=exc.strerror or exc))
 
     def _search(self, query: str) -> None:
         if query:
@@ -458,7 +466,7 @@ class MainWindow(QMainWindow):
         self.api_box.key.setText(key)
         self.settings_panel.add_section(self.api_box)
         self.api_label = QLabel()
-        self.api_label.setAccessibleName("Local API server")
+        self.api_label.setAccessibleName(self.tr("Local API server"))
         self.api_label.hide()
         self.statusBar().addPermanentWidget(self.api_label)
 
@@ -471,7 +479,7 @@ class MainWindow(QMainWindow):
 
         def started(url: str) -> None:
             self.api_box.show_state(url)
-            self.api_label.setText(f"API {url} · 0 requests")
+            self.api_label.setText(self.tr("API {url} · %n request(s)", "", 0).format(url=url))
             self.api_label.show()
 
         def stopped() -> None:
@@ -484,7 +492,7 @@ class MainWindow(QMainWindow):
 
         def counted(n: int) -> None:
             if service.server is not None:
-                self.api_label.setText(f"API {service.server.url} · {n:,} request{'s' if n != 1 else ''}")
+                self.api_label.setText(self.tr("API {url} · %n request(s)", "", n).format(url=service.server.url))
 
         self.api_box.switched.connect(switched)
         service.started.connect(started)
@@ -506,6 +514,12 @@ class MainWindow(QMainWindow):
         self.speculation_box.changed.connect(changed)
         self.inference.speculationApplied.connect(self.speculation_box.show_applied)
         self.inference.set_speculation(mode, draft_model)
+
+    def attach_language(self, language: str, on_change: Callable[[str], None]) -> None:
+        """The language choice in the settings; `on_change(code)` keeps it for the next start."""
+        self.language_box = LanguageBox(language)
+        self.settings_panel.add_section(self.language_box)
+        self.language_box.changed.connect(on_change)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.qsettings.setValue("window/geometry", self.saveGeometry())

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from chatapp.core.downloads import DownloadEvent
+from chatapp.core.errors import QT_TRANSLATE_NOOP
 from chatapp.core.hub import CatalogueEntry, RemoteModel, RepoSummary
 from chatapp.core.library import LocalModel, human_size
 from chatapp.core.memory import estimate_remote_bytes, fit_status
@@ -32,6 +33,9 @@ from chatapp.services.models import ModelService
 
 REPO_ROLE = Qt.ItemDataRole.UserRole
 FIT_COLOURS = {"fits": "#1e8449", "tight": "#b9770e", "too large": "#c0392b"}
+# The fit words, for the catalogue (shown through self.tr(fit)).
+FIT_WORDS = (QT_TRANSLATE_NOOP("ModelManager", "fits"), QT_TRANSLATE_NOOP("ModelManager", "tight"),
+             QT_TRANSLATE_NOOP("ModelManager", "too large"))
 
 
 class ModelManager(QDialog):
@@ -39,7 +43,7 @@ class ModelManager(QDialog):
 
     def __init__(self, service: ModelService, catalogue: list[CatalogueEntry], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Models")
+        self.setWindowTitle(self.tr("Models"))
         self.resize(1000, 680)
         self.service = service
         self.catalogue = catalogue
@@ -54,12 +58,12 @@ class ModelManager(QDialog):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Search GGUF models on Hugging Face (Enter)")
-        self.search_box.setAccessibleName("Search models")
+        self.search_box.setPlaceholderText(self.tr("Search GGUF models on Hugging Face (Enter)"))
+        self.search_box.setAccessibleName(self.tr("Search models"))
         self.search_box.returnPressed.connect(self._search)
         left_layout.addWidget(self.search_box)
         self.results = QListWidget()
-        self.results.setAccessibleName("Repositories")
+        self.results.setAccessibleName(self.tr("Repositories"))
         self.results.currentItemChanged.connect(self._repo_selected)
         left_layout.addWidget(self.results, 1)
         top.addWidget(left)
@@ -67,12 +71,13 @@ class ModelManager(QDialog):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        self.repo_label = QLabel("Pick a model on the left to see its files.")
+        self.repo_label = QLabel(self.tr("Pick a model on the left to see its files."))
         self.repo_label.setWordWrap(True)
         right_layout.addWidget(self.repo_label)
         self.files = QTableWidget(0, 5)
-        self.files.setHorizontalHeaderLabels(["File", "Quant", "Size", "Fits in memory?", ""])
-        self.files.setAccessibleName("Files")
+        self.files.setHorizontalHeaderLabels([self.tr("File"), self.tr("Quant"), self.tr("Size"),
+                                              self.tr("Fits in memory?"), ""])
+        self.files.setAccessibleName(self.tr("Files"))
         self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.files.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
@@ -88,10 +93,11 @@ class ModelManager(QDialog):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         # --- library -------------------------------------------------------------------------------------------
-        layout.addWidget(QLabel(f"<b>On this computer</b> — {service.models_dir}"))
+        layout.addWidget(QLabel(self.tr("<b>On this computer</b> — {folder}").format(folder=service.models_dir)))
         self.library = QTableWidget(0, 6)
-        self.library.setHorizontalHeaderLabels(["Model", "Architecture", "Parameters", "Quant", "Context", "Size"])
-        self.library.setAccessibleName("Installed models")
+        self.library.setHorizontalHeaderLabels([self.tr("Model"), self.tr("Architecture"), self.tr("Parameters"),
+                                                self.tr("Quant"), self.tr("Context"), self.tr("Size")])
+        self.library.setAccessibleName(self.tr("Installed models"))
         self.library.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.library.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.library.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -99,11 +105,11 @@ class ModelManager(QDialog):
         self.library.doubleClicked.connect(lambda _: self._load())
         layout.addWidget(self.library, 2)
         buttons = QHBoxLayout()
-        self.load_button = QPushButton("Load")
+        self.load_button = QPushButton(self.tr("Load"))
         self.load_button.clicked.connect(self._load)
-        self.delete_button = QPushButton("Delete…")
+        self.delete_button = QPushButton(self.tr("Delete…"))
         self.delete_button.clicked.connect(self._delete)
-        folder = QPushButton("Open folder")
+        folder = QPushButton(self.tr("Open folder"))
         folder.clicked.connect(self._open_folder)
         for b in (self.load_button, self.delete_button, folder):
             buttons.addWidget(b)
@@ -133,18 +139,21 @@ class ModelManager(QDialog):
         if not query:
             self._show_catalogue()
             return
-        self.status.setText(f"Searching for “{query}”…")
+        self.status.setText(self.tr("Searching for “{query}”…").format(query=query))
         self.service.search(query)
 
     def _show_results(self, query: str, results: list[RepoSummary]) -> None:
         if query != self.search_box.text().strip():
             return  # an older search
         self.results.clear()
-        self.status.setText(f"{len(results)} repositories for “{query}”." if results else f"Nothing matches “{query}”.")
+        self.status.setText(self.tr("%n repositories for “{query}”.", "", len(results)).format(query=query) if results
+                            else self.tr("Nothing matches “{query}”.").format(query=query))
         for r in results:
             updated = r.last_modified.strftime("%Y-%m-%d") if r.last_modified else "?"
-            gated = " · gated" if r.gated else ""
-            item = QListWidgetItem(f"{r.repo_id}\n   {r.downloads:,} downloads · {r.likes:,} likes · {updated}{gated}")
+            gated = self.tr(" · gated") if r.gated else ""
+            line = self.tr("{repo}\n   {downloads:,} downloads · {likes:,} likes · {updated}{gated}")
+            item = QListWidgetItem(line.format(repo=r.repo_id, downloads=r.downloads, likes=r.likes, updated=updated,
+                                               gated=gated))
             item.setData(REPO_ROLE, r.repo_id)
             self.results.addItem(item)
 
@@ -152,7 +161,7 @@ class ModelManager(QDialog):
         if item is None:
             return
         repo = item.data(REPO_ROLE)
-        self.repo_label.setText(f"<b>{repo}</b> — listing files…")
+        self.repo_label.setText(self.tr("<b>{repo}</b> — listing files…").format(repo=repo))
         self.files.setRowCount(0)
         self.service.list_files(repo)
 
@@ -161,17 +170,17 @@ class ModelManager(QDialog):
         if current is None or current.data(REPO_ROLE) != repo:
             return
         self.remote = models
-        self.repo_label.setText(f"<b>{repo}</b> — {len(models)} GGUF files")
+        self.repo_label.setText(self.tr("<b>{repo}</b> — %n GGUF file(s)", "", len(models)).format(repo=repo))
         self.files.setRowCount(len(models))
         self.progress_bars = {}
         for row, m in enumerate(models):
-            name = m.name + (f"  (+{len(m.files) - 1} parts)" if m.is_split else "")
+            name = m.name + (self.tr("  (+%n part(s))", "", len(m.files) - 1) if m.is_split else "")
             self.files.setItem(row, 0, QTableWidgetItem(name))
             self.files.setItem(row, 1, QTableWidgetItem(m.quant))
             self.files.setItem(row, 2, QTableWidgetItem(human_size(m.size)))
             fit = fit_status(estimate_remote_bytes(m.size))
-            fit_item = QTableWidgetItem(fit)
-            fit_item.setToolTip("Weights plus a 4k-token context, against the memory free now.")
+            fit_item = QTableWidgetItem(self.tr(fit))
+            fit_item.setToolTip(self.tr("Weights plus a 4k-token context, against the memory free now."))
             fit_item.setForeground(QColor(FIT_COLOURS[fit]))
             self.files.setItem(row, 3, fit_item)
             self.files.setCellWidget(row, 4, self._download_cell(m))
@@ -183,10 +192,10 @@ class ModelManager(QDialog):
         row.setContentsMargins(2, 0, 2, 0)
         bar = QProgressBar()
         bar.setRange(0, 1000)
-        bar.setAccessibleName(f"Download progress {model.name}")
+        bar.setAccessibleName(self.tr("Download progress {name}").format(name=model.name))
         bar.setVisible(key in self.jobs)
-        button = QPushButton("Cancel" if key in self.jobs else "Download")
-        button.setAccessibleName(f"Download {model.name}")
+        button = QPushButton(self.tr("Cancel") if key in self.jobs else self.tr("Download"))
+        button.setAccessibleName(self.tr("Download {name}").format(name=model.name))
         button.clicked.connect(lambda: self._toggle_download(model, button, bar))
         row.addWidget(bar, 1)
         row.addWidget(button)
@@ -199,7 +208,7 @@ class ModelManager(QDialog):
             self.service.cancel(self.jobs[key])
             return
         self.jobs[key] = self.service.download(model)
-        button.setText("Cancel")
+        button.setText(self.tr("Cancel"))
         bar.show()
 
     def _on_download(self, event: DownloadEvent) -> None:
@@ -209,23 +218,25 @@ class ModelManager(QDialog):
         if event.kind == "progress" and event.progress is not None and bar is not None:
             p = event.progress
             bar.setValue(int(p.done / p.total * 1000) if p.total else 0)
-            eta = f" · {p.eta_s:.0f} s left" if p.eta_s is not None else ""
+            eta = self.tr(" · {seconds:.0f} s left").format(seconds=p.eta_s) if p.eta_s is not None else ""
             bar.setFormat(f"%p% · {human_size(p.speed_bps)}/s{eta}")
-            bar.setToolTip(f"{human_size(p.done)} of {human_size(p.total)}")
+            bar.setToolTip(self.tr("{done} of {total}").format(done=human_size(p.done), total=human_size(p.total)))
         elif event.kind == "waiting" and bar is not None:
-            bar.setFormat("downloading in another chatapp window…")
+            bar.setFormat(self.tr("downloading in another chatapp window…"))
             bar.setToolTip(event.message)
         elif event.kind in ("done", "failed", "cancelled"):
             self.jobs.pop(key, None)
             if button is not None:
-                button.setText("Download" if event.kind != "done" else "Downloaded")
+                button.setText(self.tr("Download") if event.kind != "done" else self.tr("Downloaded"))
                 button.setEnabled(event.kind != "done")
             if event.kind == "done":
-                self.status.setText(f"{event.model.name} is ready: verified and in the library.")
+                self.status.setText(
+                    self.tr("{name} is ready: verified and in the library.").format(name=event.model.name))
             elif event.kind == "failed":
                 self.status.setText(f"<span style='color:#c0392b'>{event.message}</span>")
             else:
-                self.status.setText(f"{event.model.name}: download paused; Download again to resume.")
+                self.status.setText(self.tr("{name}: download paused; Download again to resume.").format(
+                    name=event.model.name))
 
     def _button_for(self, key: str) -> QPushButton | None:
         for row, m in enumerate(self.remote):
@@ -243,7 +254,7 @@ class ModelManager(QDialog):
         self.library.setRowCount(len(models))
         for row, m in enumerate(models):
             if m.problem:
-                cells = [m.path.name, "unusable", "", "", "", human_size(m.size)]
+                cells = [m.path.name, self.tr("unusable"), "", "", "", human_size(m.size)]
             else:
                 cells = [m.path.name, m.architecture, m.parameter_label, m.quant, f"{m.context_length:,}",
                          human_size(m.size)]
@@ -269,7 +280,8 @@ class ModelManager(QDialog):
         model = self._selected_local()
         if model is None:
             return
-        answer = QMessageBox.question(self, "Delete model", f"Delete {model.path.name} ({human_size(model.size)})?")
+        answer = QMessageBox.question(self, self.tr("Delete model"), self.tr("Delete {name} ({size})?").format(
+            name=model.path.name, size=human_size(model.size)))
         if answer == QMessageBox.StandardButton.Yes:
             self.service.delete(model)
 

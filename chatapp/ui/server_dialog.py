@@ -30,33 +30,33 @@ class ServerDialog(QDialog):
 
     def __init__(self, list_models: ListModels, url: str = "", key: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Connect to a server")
+        self.setWindowTitle(self.tr("Connect to a server"))
         self._list_models = list_models
         form = QFormLayout(self)
-        form.addRow(QLabel("Chat with a model on another computer through its OpenAI-compatible API."))
+        form.addRow(QLabel(self.tr("Chat with a model on another computer through its OpenAI-compatible API.")))
         self.url = QLineEdit(url)
-        self.url.setPlaceholderText("http://192.168.1.20:8080/v1")
-        self.url.setAccessibleName("Server address")
-        form.addRow("Address", self.url)
+        self.url.setPlaceholderText(self.tr("http://192.168.1.20:8080/v1"))
+        self.url.setAccessibleName(self.tr("Server address"))
+        form.addRow(self.tr("Address"), self.url)
         self.key = QLineEdit(key)
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key.setPlaceholderText("if the server needs one")
-        self.key.setAccessibleName("API key")
-        form.addRow("API key", self.key)
+        self.key.setPlaceholderText(self.tr("if the server needs one"))
+        self.key.setAccessibleName(self.tr("API key"))
+        form.addRow(self.tr("API key"), self.key)
         row = QHBoxLayout()
         self.models = QComboBox()
-        self.models.setAccessibleName("Model on the server")
+        self.models.setAccessibleName(self.tr("Model on the server"))
         self.models.setMinimumWidth(260)
-        self.list_button = QPushButton("List models")
-        self.list_button.setAccessibleName("List the server's models")
+        self.list_button = QPushButton(self.tr("List models"))
+        self.list_button.setAccessibleName(self.tr("List the server's models"))
         row.addWidget(self.models, 1)
         row.addWidget(self.list_button)
-        form.addRow("Model", row)
+        form.addRow(self.tr("Model"), row)
         self.status = QLabel()
         self.status.setWordWrap(True)
         form.addRow(self.status)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Connect"))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
         form.addRow(self.buttons)
         self.buttons.accepted.connect(self.accept)
@@ -68,7 +68,7 @@ class ServerDialog(QDialog):
     def list_models(self) -> None:
         """Ask the server for its models without freezing the window."""
         url, key = self.url.text().strip(), self.key.text()
-        self.status.setText(f"Asking {url} for its models…")
+        self.status.setText(self.tr("Asking {url} for its models…").format(url=url))
         self.list_button.setEnabled(False)
 
         def run() -> None:
@@ -83,8 +83,8 @@ class ServerDialog(QDialog):
         self.list_button.setEnabled(True)
         self.models.clear()
         self.models.addItems(models)
-        self.status.setText(f"{len(models)} model{'s' if len(models) != 1 else ''} on this server."
-                            if models else "The server offers no models.")
+        self.status.setText(self.tr("%n model(s) on this server.", "", len(models))
+                            if models else self.tr("The server offers no models."))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(models))
 
     def _show_failure(self, message: str) -> None:

@@ -44,18 +44,18 @@ class Sidebar(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
-        self.new_button = QPushButton("＋  New chat")
-        self.new_button.setAccessibleName("New chat")
-        self.new_button.setToolTip("New chat (Ctrl+N)")
+        self.new_button = QPushButton(self.tr("＋  New chat"))
+        self.new_button.setAccessibleName(self.tr("New chat"))
+        self.new_button.setToolTip(self.tr("New chat (Ctrl+N)"))
         self.new_button.clicked.connect(self.newRequested)
         layout.addWidget(self.new_button)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search all chats")
-        self.search.setAccessibleName("Search conversations")
+        self.search.setPlaceholderText(self.tr("Search all chats"))
+        self.search.setAccessibleName(self.tr("Search conversations"))
         self.search.setClearButtonEnabled(True)
         layout.addWidget(self.search)
         self.list = QListWidget()
-        self.list.setAccessibleName("Conversations")
+        self.list.setAccessibleName(self.tr("Conversations"))
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -63,16 +63,16 @@ class Sidebar(QWidget):
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         layout.addWidget(self.list, 1)
-        self.empty_label = QLabel("No chats yet.")
+        self.empty_label = QLabel(self.tr("No chats yet."))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.empty_label)
-        self.models_button = QPushButton("Models…")
-        self.models_button.setToolTip("Find, download and load models (Ctrl+M)")
-        self.models_button.setAccessibleName("Models")
+        self.models_button = QPushButton(self.tr("Models…"))
+        self.models_button.setToolTip(self.tr("Find, download and load models (Ctrl+M)"))
+        self.models_button.setAccessibleName(self.tr("Models"))
         self.models_button.clicked.connect(self.modelsRequested)
-        self.server_button = QPushButton("Connect to a server…")
-        self.server_button.setToolTip("Chat with a model on another computer (OpenAI-compatible API)")
-        self.server_button.setAccessibleName("Connect to a server")
+        self.server_button = QPushButton(self.tr("Connect to a server…"))
+        self.server_button.setToolTip(self.tr("Chat with a model on another computer (OpenAI-compatible API)"))
+        self.server_button.setAccessibleName(self.tr("Connect to a server"))
         self.server_button.clicked.connect(self.serverRequested)
         layout.addWidget(self.models_button)
         layout.addWidget(self.server_button)
@@ -102,7 +102,7 @@ class Sidebar(QWidget):
     def show_hits(self, hits: list[SearchHit]) -> None:
         self.list.clear()
         self.empty_label.setVisible(not hits)
-        self.empty_label.setText("No matches." if not hits else "")
+        self.empty_label.setText(self.tr("No matches.") if not hits else "")
         for hit in hits:
             item = QListWidgetItem()
             item.setData(ID_ROLE, hit.conversation_id)
@@ -117,7 +117,7 @@ class Sidebar(QWidget):
 
     def clear_search(self) -> None:
         self.search.clear()
-        self.empty_label.setText("No chats yet.")
+        self.empty_label.setText(self.tr("No chats yet."))
         self.show_conversations(self._conversations, self._current)
 
     def _activated(self, item: QListWidgetItem) -> None:
@@ -136,19 +136,19 @@ class Sidebar(QWidget):
         if conv is None:
             return
         menu = QMenu(self)
-        menu.addAction("Rename…", lambda: self._rename(conv))
-        pin_text = "Unpin" if conv.pinned else "Pin"
+        menu.addAction(self.tr("Rename…"), lambda: self._rename(conv))
+        pin_text = self.tr("Unpin") if conv.pinned else self.tr("Pin")
         menu.addAction(pin_text, lambda: self.pinRequested.emit(conv.id, 0 if conv.pinned else 1))
-        export = menu.addMenu("Export")
-        export.addAction("Markdown…", lambda: self.exportRequested.emit(conv.id, "md"))
-        export.addAction("JSON…", lambda: self.exportRequested.emit(conv.id, "json"))
+        export = menu.addMenu(self.tr("Export"))
+        export.addAction(self.tr("Markdown…"), lambda: self.exportRequested.emit(conv.id, "md"))
+        export.addAction(self.tr("JSON…"), lambda: self.exportRequested.emit(conv.id, "json"))
         menu.addSeparator()
-        menu.addAction("Delete…", lambda: self.deleteRequested.emit(conv.id))
+        menu.addAction(self.tr("Delete…"), lambda: self.deleteRequested.emit(conv.id))
         menu.exec(self.list.viewport().mapToGlobal(pos))
 
     def _rename(self, conv: Conversation) -> None:
         from PySide6.QtWidgets import QInputDialog
 
-        title, ok = QInputDialog.getText(self, "Rename chat", "Title:", text=conv.title)
+        title, ok = QInputDialog.getText(self, self.tr("Rename chat"), self.tr("Title:"), text=conv.title)
         if ok and title.strip():
             self.renameRequested.emit(conv.id, title)

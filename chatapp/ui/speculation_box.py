@@ -17,15 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatapp.core.errors import QT_TRANSLATE_NOOP
+
 CHOICES = (
-    ("Automatic", "prompt-lookup"),
-    ("Off", "off"),
-    ("With a draft model", "draft"),
-)
-EXPLANATION = (
-    "Guesses the next words and checks them all at once: the same reply, sooner when it repeats text from "
-    "the conversation (quotes, code, names). Automatic guesses from the text so far and stops guessing "
-    "when guesses fail. A draft model is a smaller model of the same family that guesses for the loaded one."
+    (QT_TRANSLATE_NOOP("SpeculationBox", "Automatic"), "prompt-lookup"),
+    (QT_TRANSLATE_NOOP("SpeculationBox", "Off"), "off"),
+    (QT_TRANSLATE_NOOP("SpeculationBox", "With a draft model"), "draft"),
 )
 
 
@@ -35,29 +32,34 @@ class SpeculationBox(QGroupBox):
     changed = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Speculative decoding", parent)
+        super().__init__(parent)
+        self.setTitle(self.tr("Speculative decoding"))
         form = QFormLayout(self)
         self.mode = QComboBox()
         for label, mode in CHOICES:
-            self.mode.addItem(label, mode)
-        self.mode.setAccessibleName("Speculative decoding")
-        self.mode.setToolTip(EXPLANATION)
-        form.addRow("Mode", self.mode)
+            self.mode.addItem(self.tr(label), mode)
+        self.mode.setAccessibleName(self.tr("Speculative decoding"))
+        self.mode.setToolTip(self.tr(
+            "Guesses the next words and checks them all at once: the same reply, sooner when it repeats text from "
+            "the conversation (quotes, code, names). Automatic guesses from the text so far and stops guessing "
+            "when guesses fail. A draft model is a smaller model of the same family that guesses for the loaded "
+            "one."))
+        form.addRow(self.tr("Mode"), self.mode)
         row = QHBoxLayout()
         self.draft_path = QLineEdit()
         self.draft_path.setReadOnly(True)
-        self.draft_path.setPlaceholderText("no draft model chosen")
-        self.draft_path.setAccessibleName("Draft model file")
-        self.choose = QPushButton("Choose…")
-        self.choose.setAccessibleName("Choose a draft model")
+        self.draft_path.setPlaceholderText(self.tr("no draft model chosen"))
+        self.draft_path.setAccessibleName(self.tr("Draft model file"))
+        self.choose = QPushButton(self.tr("Choose…"))
+        self.choose.setAccessibleName(self.tr("Choose a draft model"))
         self.choose.clicked.connect(self._choose)
         row.addWidget(self.draft_path, 1)
         row.addWidget(self.choose)
-        self.draft_label = QLabel("Draft model")
+        self.draft_label = QLabel(self.tr("Draft model"))
         form.addRow(self.draft_label, row)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("Speculative decoding status")
+        self.status.setAccessibleName(self.tr("Speculative decoding status"))
         form.addRow(self.status)
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self._show_draft_row()
@@ -88,7 +90,8 @@ class SpeculationBox(QGroupBox):
 
     def _choose(self) -> None:
         start = str(Path(self.draft_path.text()).parent) if self.draft_path.text() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a draft model", start, "GGUF models (*.gguf)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a draft model"), start,
+                                              self.tr("GGUF models (*.gguf)"))
         if path:
             self.draft_path.setText(path)
             if self.current_mode() == "draft":

