@@ -83,6 +83,10 @@ def messages(ts: Path) -> dict[tuple[str, str], tuple[str, ...]]:
     return out
 
 
+def _same_bytes(a: Path, b: Path) -> bool:
+    return a.exists() and b.exists() and a.read_bytes() == b.read_bytes()
+
+
 def check() -> list[str]:
     """Why the committed catalogues are stale ([] when they are not)."""
     problems = []
@@ -96,7 +100,7 @@ def check() -> list[str]:
             committed, updated = I18N / f"{name}.ts", fresh / f"{name}.ts"
             if not committed.exists() or messages(committed) != messages(updated):
                 problems.append(f"{committed.name} does not match the code's messages")
-            elif not (I18N / f"{name}.qm").exists() or (I18N / f"{name}.qm").read_bytes() != (fresh / f"{name}.qm").read_bytes():
+            elif not _same_bytes(I18N / f"{name}.qm", fresh / f"{name}.qm"):
                 problems.append(f"{name}.qm is not compiled from {name}.ts")
         for lang in LANGUAGES:
             missing = [src for (ctx, src), forms in messages(fresh / f"chatapp_{lang}.ts").items() if not all(forms)]

@@ -371,3 +371,22 @@ def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, demo_mo
         send(qtbot, app, "again")
     assert app.session.path[-1].stats["draft_tokens"] == 0
     assert load_settings(app.paths.settings_file).speculative == "off"
+
+
+def test_scrolling_the_settings_panel_does_not_change_a_setting(qtbot, app: App) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    panel = app.window.settings_panel
+    panel.resize(panel.width(), 300)  # short enough to scroll
+    spin = panel.repeat_penalty
+    before, scrolled = spin.value(), panel.verticalScrollBar().value()
+    down = QWheelEvent(QPointF(5, 5), QPointF(spin.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, -120),
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(spin, down)
+    assert spin.value() == before  # the pointer was only passing over it...
+    assert panel.verticalScrollBar().value() > scrolled  # ...on the way down the panel
+    spin.setFocus()
+    QApplication.sendEvent(spin, down)
+    assert spin.value() < before  # once chosen, the wheel adjusts it

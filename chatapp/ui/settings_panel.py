@@ -3,9 +3,11 @@ sampling sliders, system prompt, and the model-loading options that need a reloa
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QAbstractSlider,
+    QAbstractSpinBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -64,6 +66,21 @@ class SliderWithSpin(QWidget):
 
     def setValue(self, value: float) -> None:
         self.spin.setValue(value)
+
+
+class WheelGuard(QObject):
+    """Scrolling the panel must not change the setting under the pointer: a spin box, slider or list
+    takes the wheel only once the user has clicked or tabbed into it; otherwise the panel scrolls."""
+
+    def __init__(self, area: QScrollArea) -> None:
+        super().__init__(area)
+        self._area = area
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+            QCoreApplication.sendEvent(self._area.verticalScrollBar(), event)  # scroll the panel instead
+            return True
+        return False
 
 
 class SettingsPanel(QScrollArea):
@@ -155,6 +172,8 @@ class SettingsPanel(QScrollArea):
         outer.addStretch(1)
         self._outer = outer
         self.setWidget(body)
+        self._wheel_guard = WheelGuard(self)
+        self._guard_wheel(body)
 
         self._apply_timer = QTimer(self)
         self._apply_timer.setSingleShot(True)
@@ -173,6 +192,13 @@ class SettingsPanel(QScrollArea):
     def add_section(self, widget: QWidget) -> None:
         """Another group of settings, below the built-in ones (e.g. the local API server)."""
         self._outer.insertWidget(self._outer.count() - 1, widget)
+        self._guard_wheel(widget)
+
+    def _guard_wheel(self, root: QWidget) -> None:
+        for widget in root.findChildren(QWidget):
+            if isinstance(widget, (QAbstractSpinBox, QAbstractSlider, QComboBox)):
+                widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+                widget.installEventFilter(self._wheel_guard)
 
     @staticmethod
     def _int_spin(low: int, high: int, name: str) -> QSpinBox:
