@@ -27,9 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish  # noqa: E402
-
-from chatapp.core.library import demo_model_path  # noqa: E402
+from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
 
 PROMPT = "Here is a long story about a lighthouse keeper and the storm of the century:"
 SAMPLER = {"temperature": 0.7, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1}
@@ -160,7 +158,7 @@ def main() -> int:
     parser.add_argument("--llama-server", type=Path, default=None)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    model = args.model or demo_model_path()
+    model = args.model or reference_model()
 
     serve, url = start_chatapp_serve(model, args.threads)
     peer = start_llama_server(args.llama_server, model, args.threads) if args.llama_server else None

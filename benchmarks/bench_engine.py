@@ -22,11 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish  # noqa: E402
+from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
 
 from chatapp.core import llama_runtime, templates  # noqa: E402
 from chatapp.core.engine import Engine  # noqa: E402
-from chatapp.core.library import demo_model_path  # noqa: E402
 from chatapp.core.types import LoadOptions, Message, SamplingParams  # noqa: E402
 
 PROMPT = "The history of the city of Rome begins"
@@ -129,7 +128,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
-    model = args.model or demo_model_path()
+    model = args.model or reference_model()
 
     engine = Engine()
     engine.load(model, LoadOptions(n_ctx=N_CTX, n_threads=args.threads, n_gpu_layers=0))

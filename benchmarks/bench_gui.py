@@ -161,10 +161,11 @@ def main() -> int:
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
 
-    from chatapp.core.library import demo_model_path
+    from report import reference_model
+
     from chatapp.core.types import SamplingParams
 
-    model = args.model or demo_model_path()
+    model = args.model or reference_model()
     params = SamplingParams(temperature=0.7, seed=11, max_tokens=args.tokens)
     tmp = tempfile.mkdtemp(prefix="chatapp-bench-")
     os.environ["CHATAPP_DATA_DIR"] = str(Path(tmp) / "data")

@@ -20,10 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish  # noqa: E402
+from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
 
 from chatapp.core.engine import Engine  # noqa: E402
-from chatapp.core.library import demo_model_path  # noqa: E402
 from chatapp.core.speculative import Speculation  # noqa: E402
 from chatapp.core.types import LoadOptions, SamplingParams  # noqa: E402
 
@@ -87,7 +86,7 @@ def main() -> int:
     parser.add_argument("--llama-server", type=Path, default=None)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    model = args.model or demo_model_path()
+    model = args.model or reference_model()
 
     engine = Engine()
     engine.load(model, LoadOptions(n_ctx=4096, n_threads=args.threads, n_gpu_layers=0))

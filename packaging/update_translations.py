@@ -33,7 +33,7 @@ def sources() -> list[str]:
 
 
 def lupdate(ts: Path, plural_only: bool = False) -> None:
-    args = ["pyside6-lupdate", "-silent", "-locations", "none", *(["-pluralonly"] if plural_only else []),
+    args = ["pyside6-lupdate", "-silent", "-no-obsolete", "-locations", "none", *(["-pluralonly"] if plural_only else []),
             *sources(), "-ts", str(ts)]
     subprocess.run(args, cwd=ROOT, check=True)
 

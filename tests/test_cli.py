@@ -28,15 +28,25 @@ def test_version() -> None:
 
 
 def test_one_prompt_on_the_demo_model_with_stats() -> None:
-    run = run_chatapp("chat", "--model", "demo", "--prompt", "The capital of France is",
-                      "--max-tokens", "16", "--seed", "1", "--stats")
+    """The demo is an instruction-tuned model with its own chat template: it answers the question."""
+    run = run_chatapp("chat", "--model", "demo", "--prompt", "What is the capital of France?",
+                      "--max-tokens", "24", "--temperature", "0", "--stats")
     assert run.returncode == 0, run.stderr
-    assert len(run.stdout.strip()) > 5
+    assert "Paris" in run.stdout
     stats = json.loads(run.stderr.strip().splitlines()[-1])
     for key in ("prompt_tokens", "completion_tokens", "ttft_s", "tokens_per_s", "context_used"):
         assert key in stats
-    assert 0 < stats["completion_tokens"] <= 16
-    assert stats["template"] == "auto → plain"  # a base model without a chat template
+    assert 0 < stats["completion_tokens"] <= 24
+    assert stats["template"] == "auto"  # the model's own (ChatML) template
+
+
+def test_a_base_model_gets_the_plain_template() -> None:
+    from real_models import gemma_path
+
+    run = run_chatapp("chat", "--model", str(gemma_path()), "--prompt", "The capital of France is",
+                      "--max-tokens", "8", "--seed", "1", "--stats")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stderr.strip().splitlines()[-1])["template"] == "auto → plain"
 
 
 def test_multi_turn_chat_from_stdin_reuses_the_cache(tiny_model: Path) -> None:
@@ -117,12 +127,12 @@ def test_speculative_decoding_is_on_by_default_and_changes_nothing_but_speed() -
     assert default["accepted_tokens"] > 10 and off["draft_tokens"] == 0
 
 
-def test_a_draft_model_that_does_not_fit_is_one_line(instruct_model: Path) -> None:
-    run = run_chatapp("chat", "--model", "demo", "--prompt", "x", "--speculative", "draft",
+def test_a_draft_model_that_does_not_fit_is_one_line(instruct_model: Path, gemma_model: Path) -> None:
+    run = run_chatapp("chat", "--model", str(gemma_model), "--prompt", "x", "--speculative", "draft",
                       "--draft-model", str(instruct_model))
     assert run.returncode == 1
     assert run.stderr == (f"chatapp: {instruct_model.name} cannot draft for this model: their tokenizers are of "
                           "different kinds. Pick a smaller model of the same family (the same tokenizer), or turn "
                           "speculative decoding to automatic.\n")
-    run = run_chatapp("chat", "--model", "demo", "--prompt", "x", "--draft-model", str(instruct_model))
+    run = run_chatapp("chat", "--model", str(gemma_model), "--prompt", "x", "--draft-model", str(instruct_model))
     assert (run.returncode, run.stderr) == (1, "chatapp: --draft-model is used only with --speculative draft.\n")

@@ -166,14 +166,14 @@ def test_sampling_settings_are_validated(field: str, value: object, message: str
         SamplingParams(**{field: value})
 
 
-def test_a_fixed_seed_gives_the_same_reply_cached_or_not(demo_model: Path) -> None:
+def test_a_fixed_seed_gives_the_same_reply_cached_or_not(gemma_model: Path) -> None:
     """Regenerate at temperature 1 with a seed: the same reply whether the prompt is read afresh or
     was already in the KV cache (kernels for a one-token batch differ from the prompt's batch on some
     CPUs, so the engine must not re-evaluate a cached prompt to get its logits)."""
     params = SamplingParams(temperature=1.0, seed=42, max_tokens=24)
     history = [Message("user", "The sea is")]
     first = Engine()
-    first.load(demo_model, LoadOptions(n_ctx=1024))
+    first.load(gemma_model, LoadOptions(n_ctx=1024))
     uncached = first.chat(history, params)
     a = uncached.text()
     regenerated = first.chat(history, params)
@@ -187,7 +187,7 @@ def test_a_fixed_seed_gives_the_same_reply_cached_or_not(demo_model: Path) -> No
     assert first.chat(history, params).text() == second_turn
 
     fresh = Engine()  # nothing cached at all
-    fresh.load(demo_model, LoadOptions(n_ctx=1024))
+    fresh.load(gemma_model, LoadOptions(n_ctx=1024))
     assert fresh.chat(history[:1], params).text() == a
     other_seed = fresh.chat(history[:1], SamplingParams(temperature=1.0, seed=7, max_tokens=24)).text()
     assert other_seed != a  # the seed is what fixes the reply

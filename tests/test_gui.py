@@ -336,7 +336,7 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
         remote_host.shutdown()
 
 
-def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, demo_model: Path, monkeypatch) -> None:
+def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, gemma_model: Path, monkeypatch) -> None:
     """Automatic by default (the tiny model repeats itself: every guess is kept), a draft model that
     cannot draft for the loaded one is refused in the box, Off turns guessing off; all kept in settings."""
     from PySide6.QtWidgets import QFileDialog
@@ -355,14 +355,14 @@ def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, demo_mo
     assert "guessed tokens kept" in app.window.chat.widgets[reply.id].stats_label.text()
 
     # the file dialog is the platform's own window: answer it as the user would
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(demo_model), "GGUF models (*.gguf)"))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(gemma_model), "GGUF models (*.gguf)"))
     with qtbot.waitSignal(app.inference.speculationApplied, timeout=30_000) as applied:
         box.mode.setCurrentIndex(box.mode.findData("draft"))
     assert applied.args[0] == "prompt-lookup"  # refused: the engine goes on as it was...
     assert box.status.isVisible() and "cannot draft for this model" in box.status.text()  # ...and says why
-    assert box.draft_path.isVisible() and box.draft_path.text() == str(demo_model)
+    assert box.draft_path.isVisible() and box.draft_path.text() == str(gemma_model)
     assert (load_settings(app.paths.settings_file).speculative, load_settings(app.paths.settings_file).draft_model) \
-        == ("draft", str(demo_model))
+        == ("draft", str(gemma_model))
 
     with qtbot.waitSignal(app.inference.speculationApplied, timeout=10_000) as applied:
         box.mode.setCurrentIndex(box.mode.findData("off"))

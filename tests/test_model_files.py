@@ -106,8 +106,8 @@ def test_cli_prints_one_line_and_exits_nonzero(case: str, tmp_path: Path, tiny_m
     assert re.search(CASES[case], lines[0])
 
 
-def test_header_of_the_real_demo_model(demo_model: Path) -> None:
-    h = read_header(demo_model)
+def test_header_of_the_real_demo_model(gemma_model: Path) -> None:
+    h = read_header(gemma_model)
     assert (h.architecture, h.quantization, h.context_length) == ("gemma3", "Q4_K_M", 32768)
     assert h.expected_size == h.file_size
     assert 250e6 < h.parameter_count < 300e6

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from fake_hub import FakeHub
+from real_models import gemma_path
 from test_api_server import start_serve, stop_serve
 from test_cli import run_chatapp
 
@@ -143,7 +144,7 @@ def test_chat_through_chatapp_serve_itself(tmp_path: Path) -> None:
         assert run.returncode == 0, run.stderr
         stats = json.loads(run.stderr.strip().splitlines()[-1])
         assert stats["completion_tokens"] == 6 and stats["finish_reason"] == "length"
-        local = run_chatapp("chat", "--model", "demo", "--prompt", "The sea is", "--max-tokens", "6",
+        local = run_chatapp("chat", "--model", str(gemma_path()), "--prompt", "The sea is", "--max-tokens", "6",
                             "--temperature", "0", "--no-history")
         assert local.returncode == 0, local.stderr
         assert run.stdout == local.stdout  # greedy, same settings, same template: the same words, local or served

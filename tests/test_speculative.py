@@ -22,7 +22,7 @@ QUOTE = (
 
 
 @pytest.fixture
-def engines(demo_model: Path) -> tuple[Engine, Engine]:
+def engines(gemma_model: Path) -> tuple[Engine, Engine]:
     """One engine with speculation and one without, each with its own KV cache, both starting empty.
 
     Why "identical" holds only for text the model is sure of: llama.cpp's CPU kernels are not
@@ -31,7 +31,7 @@ def engines(demo_model: Path) -> tuple[Engine, Engine]:
     a quote or a story opening is far from such ties; a base model's rambling after it is not."""
     pair = (Engine(), Engine())
     for e in pair:
-        e.load(demo_model, LoadOptions(n_ctx=2048))
+        e.load(gemma_model, LoadOptions(n_ctx=2048))
     yield pair
     for e in pair:
         e.unload()
@@ -146,18 +146,27 @@ def test_drafts_come_from_the_latest_matching_ngram() -> None:
     assert NgramDrafter([5, 6, 7], max_draft=8).propose(room=100) == []  # nothing repeats: no draft
 
 
+def test_a_repeated_passage_is_drafted_whole_at_once() -> None:
+    passage = list(range(100, 160))
+    d = NgramDrafter([*passage, 7, *passage[:10]], max_draft=32)  # the last 10 tokens repeat the passage's start
+    assert d.propose(room=100) == passage[10:41]  # 31 tokens (1 + 31 = 8 groups of 4), not the cautious 3
+    assert d.propose(room=12) == passage[10:21]  # still no more than fits
+    short = NgramDrafter([1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 4, 5], max_draft=32)  # a 3-token phrase seen before
+    assert short.propose(room=100) == [6, 7, 8]
+
+
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(SettingsError, match="speculative decoding must be one of off, prompt-lookup"):
         Speculation("turbo")
 
 
-def test_a_draft_model_changes_nothing_but_speed(engines: tuple[Engine, Engine], demo_model: Path) -> None:
+def test_a_draft_model_changes_nothing_but_speed(engines: tuple[Engine, Engine], gemma_model: Path) -> None:
     """The demo model drafting for itself (no smaller Gemma 3 is on PyPI): each draft is what the main
     model would say, so nearly all of it is kept, and the reply is the one decoding alone gives.
     Text the model is sure of (see `engines`): with every token checked in a batch, a free story
     meets a near-tie the batch and one-by-one kernels break differently within a few dozen tokens."""
     fast, plain = engines
-    fast.set_speculation(DRAFT, demo_model)
+    fast.set_speculation(DRAFT, gemma_model)
     prompt = f"Copy this sentence twice.\n\n{QUOTE}\n\n{QUOTE[:60]}"
     drafted = fast.complete(prompt, GREEDY)  # the engine's own setting applies
     reference = plain.complete(prompt, GREEDY, speculation=OFF)
@@ -175,11 +184,11 @@ def test_a_draft_model_changes_nothing_but_speed(engines: tuple[Engine, Engine],
     ("tiny_model", "their beginning-of-text tokens differ"),  # a SentencePiece vocabulary, but not Gemma's
 ])
 def test_a_draft_model_with_another_vocabulary_is_refused(
-    demo_model: Path, draft: str, reason: str, request: pytest.FixtureRequest
+    gemma_model: Path, draft: str, reason: str, request: pytest.FixtureRequest
 ) -> None:
     draft_path: Path = request.getfixturevalue(draft)
     e = Engine()
-    e.load(demo_model, LoadOptions(n_ctx=512))
+    e.load(gemma_model, LoadOptions(n_ctx=512))
     with pytest.raises(ModelFileError) as refused:
         e.set_speculation(DRAFT, draft_path)
     message = str(refused.value)

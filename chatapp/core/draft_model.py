@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from chatapp.core import llama_runtime
-from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError, Phrase
 from chatapp.core.gguf_info import read_header
 from chatapp.core.kv_sequence import KvSequence
 from chatapp.core.speculative import AdaptiveLength, usable_length, whole_groups
@@ -53,7 +53,7 @@ class DraftModel:
         self.path = Path(header.path).resolve()
         self.name = header.path.name
         problem = vocabulary_mismatch(target, self._llm)
-        if problem:
+        if problem is not None:
             self.close()
             raise ModelFileError(QT_TRANSLATE_NOOP("core", "{name} cannot draft for this model: {problem}. Pick a "
                                                    "smaller model of the same family (the same tokenizer), or turn "
@@ -110,19 +110,21 @@ class ModelDrafter(AdaptiveLength):
         return whole_groups(self._model.continue_greedily(self.tokens, count)) if count else []
 
 
-def vocabulary_mismatch(target: Any, draft: Any) -> str:
-    """Why `draft`'s token ids would mean other text to `target` ('' when they would not)."""
+def vocabulary_mismatch(target: Any, draft: Any) -> Phrase | None:
+    """Why `draft`'s token ids would mean other text to `target` (None when they would not)."""
     lib = llama_runtime.llama()
     tv, dv = target._model.vocab, draft._model.vocab
     if lib.llama_vocab_type(tv) != lib.llama_vocab_type(dv):
-        return "their tokenizers are of different kinds"
-    for what, get in (("beginning-of-text", lib.llama_vocab_bos), ("end-of-text", lib.llama_vocab_eos)):
-        if get(tv) != get(dv):
-            return f"their {what} tokens differ"
+        return Phrase(QT_TRANSLATE_NOOP("core", "their tokenizers are of different kinds"))
+    if lib.llama_vocab_bos(tv) != lib.llama_vocab_bos(dv):
+        return Phrase(QT_TRANSLATE_NOOP("core", "their beginning-of-text tokens differ"))
+    if lib.llama_vocab_eos(tv) != lib.llama_vocab_eos(dv):
+        return Phrase(QT_TRANSLATE_NOOP("core", "their end-of-text tokens differ"))
     n_target, n_draft = lib.llama_vocab_n_tokens(tv), lib.llama_vocab_n_tokens(dv)
     if abs(n_target - n_draft) > VOCAB_MAX_SIZE_DIFFERENCE:
-        return f"their vocabularies differ ({n_draft:,} tokens against {n_target:,})"
+        return Phrase(QT_TRANSLATE_NOOP("core", "their vocabularies differ ({draft:,} tokens against {target:,})"),
+                      draft=n_draft, target=n_target)
     for token in range(VOCAB_CHECK_START_TOKEN_ID, min(n_target, n_draft)):
         if lib.llama_vocab_get_text(tv, token) != lib.llama_vocab_get_text(dv, token):
-            return f"token {token} is spelled differently"
-    return ""
+            return Phrase(QT_TRANSLATE_NOOP("core", "token {token} is spelled differently"), token=token)
+    return None

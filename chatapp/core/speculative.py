@@ -31,6 +31,9 @@ NGRAM_SIZES = (4, 3, 2)
 # rows at a time and the rest one by one: measured on the demo model, 2 threads, one token 23 ms,
 # 2 → 47 ms, 3 → 76, 4 → 76, 8 → 141, 16 → 254. A draft of 1 or 2 costs more than it can save.
 BATCH_GRANULE = 4
+# A match this long (in tokens) means a passage is being repeated: draft as far as allowed at once, as
+# llama-server's ngram-simple does for its 12-token matches, instead of growing the draft step by step.
+LONG_MATCH = 8
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Speculation:
     `draft`: a draft model's guesses (the engine needs one loaded: Engine.set_speculation)."""
 
     mode: str = "prompt-lookup"
-    max_draft: int = 16
+    max_draft: int = 32
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -103,7 +106,7 @@ class AdaptiveLength:
 class NgramDrafter(AdaptiveLength):
     """Proposes drafts from an index of the n-grams seen so far (updated as tokens arrive)."""
 
-    def __init__(self, tokens: Sequence[int], max_draft: int = 16) -> None:
+    def __init__(self, tokens: Sequence[int], max_draft: int = 32) -> None:
         super().__init__(max_draft)
         self.tokens: list[int] = []
         # n → {n-gram: position just after its latest occurrence}
@@ -130,5 +133,15 @@ class NgramDrafter(AdaptiveLength):
                 continue
             start = self._index[n].get(tuple(self.tokens[-n:]))
             if start is not None:
+                if self._match_length(start, n) >= LONG_MATCH:  # copying a passage: draft all there is room for
+                    limit = min(self.max_draft, room)
                 return whole_groups(self.tokens[start : start + limit])
         return []
+
+    def _match_length(self, start: int, n: int) -> int:
+        """How many tokens before `start` equal the ones at the end of the text (at least `n`), up to
+        LONG_MATCH: a long match means the text is repeating a passage, not a common phrase."""
+        k = n
+        while k < LONG_MATCH and start - 1 - k >= 0 and self.tokens[start - 1 - k] == self.tokens[-1 - k]:
+            k += 1
+        return k

@@ -63,7 +63,8 @@ class FirstRunView(QWidget):
         layout.addWidget(title)
         for text, tip, signal in (
             (self.tr("Try the demo model"),
-             self.tr("Gemma 3 270M (253 MB): small and fast, a base model for text completion"), self.demoRequested),
+             self.tr("SmolLM2 135M Instruct (98 MB): a small, fast chat model to try chatapp with"),
+             self.demoRequested),
             (self.tr("Find and download a model…"),
              self.tr("Recommended chat models and all of Hugging Face's GGUF models"), self.modelsRequested),
             (self.tr("Open a GGUF model file…"), self.tr("Any GGUF model, e.g. one downloaded from Hugging Face"),

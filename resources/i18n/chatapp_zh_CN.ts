@@ -136,8 +136,8 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>试用演示模型</translation>
     </message>
     <message>
-        <source>Gemma 3 270M (253 MB): small and fast, a base model for text completion</source>
-        <translation>Gemma 3 270M（253 MB）：小巧快速，用于文本续写的基础模型</translation>
+        <source>SmolLM2 135M Instruct (98 MB): a small, fast chat model to try chatapp with</source>
+        <translation>SmolLM2 135M Instruct（98 MB）：小巧快速的对话模型，用来试用 chatapp</translation>
     </message>
     <message>
         <source>Find and download a model…</source>
@@ -986,6 +986,26 @@ template: {template} ({note})</source>
     <message>
         <source>{name} cannot draft for this model: {problem}. Pick a smaller model of the same family (the same tokenizer), or turn speculative decoding to automatic.</source>
         <translation>{name} 不能为当前模型做草稿：{problem}。请选择同系列（分词器相同）的小模型，或将推测解码设为“自动”。</translation>
+    </message>
+    <message>
+        <source>their tokenizers are of different kinds</source>
+        <translation>两者的分词器类型不同</translation>
+    </message>
+    <message>
+        <source>their beginning-of-text tokens differ</source>
+        <translation>两者的文本起始 token 不同</translation>
+    </message>
+    <message>
+        <source>their end-of-text tokens differ</source>
+        <translation>两者的文本结束 token 不同</translation>
+    </message>
+    <message>
+        <source>their vocabularies differ ({draft:,} tokens against {target:,})</source>
+        <translation>两者的词表不同（{draft:,} 个 token 对 {target:,} 个）</translation>
+    </message>
+    <message>
+        <source>token {token} is spelled differently</source>
+        <translation>第 {token} 号 token 的写法不同</translation>
     </message>
     <message>
         <source>Speculative decoding with a draft model needs a draft model: choose its file.</source>
