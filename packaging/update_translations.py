@@ -33,8 +33,8 @@ def sources() -> list[str]:
 
 
 def lupdate(ts: Path, plural_only: bool = False) -> None:
-    args = ["pyside6-lupdate", "-silent", "-no-obsolete", "-locations", "none", *(["-pluralonly"] if plural_only else []),
-            *sources(), "-ts", str(ts)]
+    args = ["pyside6-lupdate", "-silent", "-no-obsolete", "-locations", "none",
+            *(["-pluralonly"] if plural_only else []), *sources(), "-ts", str(ts)]
     subprocess.run(args, cwd=ROOT, check=True)
 
 
