@@ -390,3 +390,11 @@ def test_scrolling_the_settings_panel_does_not_change_a_setting(qtbot, app: App)
     spin.setFocus()
     QApplication.sendEvent(spin, down)
     assert spin.value() < before  # once chosen, the wheel adjusts it
+
+
+def test_every_sampling_control_says_what_it_does(app: App) -> None:
+    panel = app.window.settings_panel
+    for control in (panel.temperature, panel.top_p, panel.top_k, panel.min_p, panel.repeat_penalty,
+                    panel.max_tokens, panel.seed):
+        assert len(control.toolTip().split()) >= 8, control.accessibleName()
+    assert "most likely" in panel.temperature.toolTip()

@@ -148,6 +148,27 @@ class SettingsPanel(QScrollArea):
         self.seed = self._int_spin(-1, 2**31 - 1, self.tr("Seed (-1: random)"))
         self.seed.setSpecialValueText(self.tr("random"))
         form.addRow(self.tr("Seed"), self.seed)
+        # What each control does to the reply, in one sentence (shown on the control and its label).
+        tips = {
+            self.temperature: self.tr("How adventurous the wording is: low values pick the most likely words "
+                                      "(focused, repeatable); high values pick less likely ones (varied, riskier). "
+                                      "0 always picks the most likely word."),
+            self.top_p: self.tr("Only the most likely words that together make up this share of the probability "
+                                "are considered; lower cuts off unlikely words (1: off)."),
+            self.top_k: self.tr("Only this many of the most likely words are considered at each step (0: off)."),
+            self.min_p: self.tr("Words less likely than this fraction of the most likely word are never picked; "
+                                "a small value (0.05) removes nonsense without making replies dull (0: off)."),
+            self.repeat_penalty: self.tr("Makes words used in the last 64 tokens less likely, against loops; "
+                                         "1 is off, too high distorts the reply."),
+            self.max_tokens: self.tr("The reply stops after this many tokens (about ¾ of a word each in English)."),
+            self.seed: self.tr("The same seed, settings and conversation give the same reply, Regenerate "
+                               "included; random gives a new one each time."),
+        }
+        for control, tip in tips.items():
+            control.setToolTip(tip)
+            label = form.labelForField(control)
+            if label is not None:
+                label.setToolTip(tip)
         outer.addWidget(sampling_box)
 
         # --- loading -------------------------------------------------------------------------------------

@@ -734,6 +734,34 @@ template: {template} ({note})</source>
         <translation>随机种子</translation>
     </message>
     <message>
+        <source>How adventurous the wording is: low values pick the most likely words (focused, repeatable); high values pick less likely ones (varied, riskier). 0 always picks the most likely word.</source>
+        <translation>用词的大胆程度：低值选择最可能的词（专注、可复现）；高值会选择可能性较低的词（多样，但更易出错）。0 表示总是选择最可能的词。</translation>
+    </message>
+    <message>
+        <source>Only the most likely words that together make up this share of the probability are considered; lower cuts off unlikely words (1: off).</source>
+        <translation>只考虑累计概率达到该比例的最可能的词；数值越低，越多不太可能的词被排除（1：关闭）。</translation>
+    </message>
+    <message>
+        <source>Only this many of the most likely words are considered at each step (0: off).</source>
+        <translation>每一步只考虑这么多个最可能的词（0：关闭）。</translation>
+    </message>
+    <message>
+        <source>Words less likely than this fraction of the most likely word are never picked; a small value (0.05) removes nonsense without making replies dull (0: off).</source>
+        <translation>概率低于最可能词的这一比例的词不会被选中；较小的值（0.05）能去掉胡言乱语，又不会让回复变得呆板（0：关闭）。</translation>
+    </message>
+    <message>
+        <source>Makes words used in the last 64 tokens less likely, against loops; 1 is off, too high distorts the reply.</source>
+        <translation>降低最近 64 个 token 中出现过的词的概率，防止重复循环；1 表示关闭，过高会扭曲回复。</translation>
+    </message>
+    <message>
+        <source>The reply stops after this many tokens (about ¾ of a word each in English).</source>
+        <translation>回复在生成这么多个 token 后停止（一个汉字通常约为 1～2 个 token）。</translation>
+    </message>
+    <message>
+        <source>The same seed, settings and conversation give the same reply, Regenerate included; random gives a new one each time.</source>
+        <translation>相同的种子、设置和对话会得到相同的回复（包括重新生成）；选择“随机”则每次都不同。</translation>
+    </message>
+    <message>
         <source>Model loading (applies on reload)</source>
         <translation>模型加载（重新加载后生效）</translation>
     </message>
