@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from chatapp import __version__
 from chatapp.commands import history_search, serve, speculation_options
+from chatapp.commands.reply_printer import ReplyPrinter
 from chatapp.core.errors import KnownError
 from chatapp.core.paths import AppPaths, default_paths
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, SamplingParams
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     chat.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
     speculation_options.add_arguments(chat)
+    chat.add_argument("--show-thinking", action="store_true",
+                      help="print a reasoning model's thinking (dimmed) before its answer; hidden by default")
     chat.add_argument("--stats", action="store_true", help="one JSON line of statistics per reply on stderr")
     chat.add_argument("--show-prompt", action="store_true", help="print the rendered prompt; generate nothing")
     chat.add_argument("--conversation", metavar="ID", help="continue a stored conversation (id or id prefix)")
@@ -73,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("id", help="conversation id or id prefix")
     export.add_argument("--format", choices=("md", "json"), default="md")
     export.add_argument("--output", "-o", help="file to write (default: stdout)")
+    export.add_argument("--with-thinking", action="store_true",
+                        help="Markdown: include reasoning models' thinking (JSON always keeps it)")
     imp = hist_sub.add_parser("import", help="import a conversation exported as JSON")
     imp.add_argument("file")
     history_search.add_parser(hist_sub)
@@ -227,7 +232,7 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
             reply_id = store.add_message(
                 conversation.id, "assistant", "", parent_id=leaf, status=STREAMING, model=model_name
             ).id
-        reply, stats = _stream_reply(backend, history, params, stdout, store, reply_id)
+        reply, stats = _stream_reply(backend, history, params, stdout, store, reply_id, args.show_thinking)
         history.append(Message("assistant", reply))
         if store is not None and reply_id is not None:
             status = CANCELLED if stats and stats.finish_reason == FinishReason.CANCELLED else COMPLETE
@@ -242,25 +247,25 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
 
 def _stream_reply(
     engine: ChatBackend, history: list[Message], params: SamplingParams, stdout: TextIO,
-    store: HistoryStore | None, reply_id: str | None,
+    store: HistoryStore | None, reply_id: str | None, show_thinking: bool = False,
 ) -> tuple[str, GenerationStats | None]:
-    """Print the reply as it streams, saving it to the store at intervals; Ctrl+C stops it."""
+    """Print the reply as it streams, saving it to the store at intervals; Ctrl+C stops it. The whole
+    reply, thinking included, is returned and stored; only the printing leaves thinking out."""
     stream = engine.chat(history, params)
     reply: list[str] = []
+    printer = ReplyPrinter(stdout, show_thinking)
     last_save = time.monotonic()
     try:
         for piece in stream:
             reply.append(piece)
-            stdout.write(piece)
-            stdout.flush()
+            printer.write(piece)
             if store is not None and reply_id is not None and time.monotonic() - last_save >= PARTIAL_SAVE_INTERVAL_S:
                 store.update_message(reply_id, content="".join(reply))
                 last_save = time.monotonic()
     except KeyboardInterrupt:
         engine.cancel.set()
         reply.extend(stream)  # drain: the engine records stats and the KV cache state
-    stdout.write("\n")
-    stdout.flush()
+    printer.finish()
     return "".join(reply), stream.stats
 
 
@@ -277,7 +282,7 @@ def run_history(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stder
     elif action == "export":
         conv = store.find_conversation(args.id)
         text = (
-            store.export_markdown(conv.id) if args.format == "md"
+            store.export_markdown(conv.id, args.with_thinking) if args.format == "md"
             else json.dumps(store.export_json(conv.id), indent=2, ensure_ascii=False) + "\n"
         )
         if args.output:

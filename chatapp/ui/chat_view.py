@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import time
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
@@ -19,7 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatapp.core import reasoning
 from chatapp.core.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
+from chatapp.core.reasoning import ThinkingFilter
 from chatapp.ui.markdown import BlockTracker, MarkdownRenderer
 
 
@@ -124,6 +127,28 @@ class MessageWidget(QFrame):
                                     lambda: self.copyRequested.emit(self._text)))
         layout.addLayout(header)
 
+        # A reasoning model's thinking: "Thinking…" open while it streams, "Thought for N s" folded after.
+        self.thinking_toggle = QToolButton()
+        self.thinking_toggle.setCheckable(True)
+        self.thinking_toggle.setAutoRaise(True)
+        self.thinking_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.thinking_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.thinking_toggle.setAccessibleName(self.tr("Show or hide the model's thinking"))
+        self.thinking_toggle.toggled.connect(self._show_thinking)
+        self.thinking_text = QLabel()
+        self.thinking_text.setWordWrap(True)
+        self.thinking_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.thinking_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.thinking_text.setStyleSheet("color: palette(mid); padding-left: 12px;")
+        self.thinking_text.setAccessibleName(self.tr("The model's thinking"))
+        layout.addWidget(self.thinking_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.thinking_text)
+        self.thinking_toggle.hide()
+        self.thinking_text.hide()
+        self._thinking = ""
+        self._thinking_filter = ThinkingFilter()
+        self._streaming_since = 0.0
+
         self.body = MessageText()
         self.body.setAccessibleName(self.tr("Your message") if message.role == "user" else self.tr("Assistant message"))
         self.body.anchorClicked.connect(self._on_link)
@@ -168,6 +193,22 @@ class MessageWidget(QFrame):
         button.clicked.connect(slot)
         return button
 
+    # ----- thinking -----------------------------------------------------------------------------------
+    def _show_thinking(self, shown: bool) -> None:
+        self.thinking_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.thinking_text.setVisible(shown)
+
+    def _set_thinking(self, thinking: str, done: bool, seconds: float | None) -> None:
+        self._thinking = thinking
+        self.thinking_text.setText(thinking)
+        if done:
+            self.thinking_toggle.setText(self.tr("Thought for {seconds:.0f} s").format(seconds=seconds)
+                                         if seconds is not None else self.tr("Thoughts"))
+        else:
+            self.thinking_toggle.setText(self.tr("Thinking…"))
+        self.thinking_toggle.show()
+        self.thinking_toggle.setChecked(not done)  # open while thinking, folded when done
+
     # ----- content ------------------------------------------------------------------------------------
     def set_message(self, message: StoredMessage) -> None:
         """Show a finished (or stored) message: one full render."""
@@ -175,7 +216,16 @@ class MessageWidget(QFrame):
         self.body.growth_step = 0
         self._text = message.content
         if message.role == "assistant":
-            rendered = self.renderer.render(message.content)
+            parts = reasoning.split(message.content)
+            if parts.has_thinking:
+                self._text = parts.answer
+                seconds = message.stats.get("thinking_s")
+                self._set_thinking(parts.thinking, parts.thinking_done or message.status != STREAMING,
+                                   float(seconds) if seconds is not None else None)
+            else:
+                self.thinking_toggle.hide()
+                self.thinking_text.hide()
+            rendered = self.renderer.render(self._text)
             self.code_blocks = rendered.code_blocks
             self.body.setHtml(rendered.html)
         else:
@@ -191,6 +241,12 @@ class MessageWidget(QFrame):
         self.stats_label.setVisible(bool(message.stats))
 
     def start_streaming(self) -> None:
+        self._streaming_since = time.monotonic()
+        self._thinking_filter = ThinkingFilter()
+        thinking, answer = self._thinking_filter.feed(self.message.content)  # continuing: what is there
+        self._text = answer
+        if thinking or self.message.content.lstrip().startswith(reasoning.OPEN):
+            self._set_thinking(thinking, False, None)
         rendered = self.renderer.render(self._text) if self._text else None
         self.body.setHtml(rendered.html if rendered else "")
         self.code_blocks = rendered.code_blocks if rendered else []
@@ -207,7 +263,20 @@ class MessageWidget(QFrame):
         self.stats_label.hide()
 
     def append(self, text: str) -> None:
-        """Add streamed text: finished Markdown blocks are rendered once, the open tail shown as text.
+        """Add streamed text: thinking to the thinking block, the answer to the body."""
+        thinking, answer = self._thinking_filter.feed(text)
+        if thinking:
+            if self.thinking_toggle.isHidden() or self.thinking_toggle.text() != self.tr("Thinking…"):
+                self._set_thinking(self._thinking, False, None)
+            self._thinking += thinking
+            self.thinking_text.setText(self._thinking)
+        if answer:
+            if not self.thinking_toggle.isHidden() and self.thinking_toggle.isChecked():
+                self._set_thinking(self._thinking, True, time.monotonic() - self._streaming_since)
+            self._append_answer(answer)
+
+    def _append_answer(self, text: str) -> None:
+        """Add streamed answer text: finished Markdown blocks are rendered once, the open tail shown as text.
 
         The document holds [rendered blocks][tail]. Text that does not finish a block is simply
         appended to the tail; when a block finishes, the tail (from `_tail_start`) is replaced by

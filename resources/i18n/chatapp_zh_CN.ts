@@ -363,6 +363,14 @@ template: {template} ({note})</source>
         <translation>复制这条消息</translation>
     </message>
     <message>
+        <source>Show or hide the model&apos;s thinking</source>
+        <translation>显示或隐藏模型的思考过程</translation>
+    </message>
+    <message>
+        <source>The model&apos;s thinking</source>
+        <translation>模型的思考过程</translation>
+    </message>
+    <message>
         <source>Your message</source>
         <translation>你的消息</translation>
     </message>
@@ -393,6 +401,18 @@ template: {template} ({note})</source>
         <translation>
             <numerusform>%n 条旧消息未纳入上下文</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Thought for {seconds:.0f} s</source>
+        <translation>已思考 {seconds:.0f} 秒</translation>
+    </message>
+    <message>
+        <source>Thoughts</source>
+        <translation>思考过程</translation>
+    </message>
+    <message>
+        <source>Thinking…</source>
+        <translation>思考中…</translation>
     </message>
     <message>
         <source>interrupted</source>
