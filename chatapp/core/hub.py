@@ -184,8 +184,10 @@ class CatalogueEntry:
     repo_id: str
     title: str
     params: str
-    quant: str
-    about: str
+    quant: str  # the suggested quantization (the row highlighted in the file list)
+    about: str  # one line: what it is good at
+    licence: str = ""
+    reasoning: bool = False  # thinks in <think> blocks before answering
 
 
 def load_catalogue(path: Path) -> list[CatalogueEntry]:
@@ -194,6 +196,7 @@ def load_catalogue(path: Path) -> list[CatalogueEntry]:
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [CatalogueEntry(m["repo"], m["title"], m["params"], m["quant"], m["about"]) for m in data["models"]]
+        return [CatalogueEntry(m["repo"], m["title"], m["params"], m["quant"], m["about"], m.get("licence", ""),
+                               bool(m.get("reasoning", False))) for m in data["models"]]
     except (OSError, ValueError, KeyError, TypeError):
         return []

@@ -129,7 +129,9 @@ class ModelManager(QDialog):
     def _show_catalogue(self) -> None:
         self.results.clear()
         for entry in self.catalogue:
-            item = QListWidgetItem(f"★ {entry.title} ({entry.params})\n   {entry.about}")
+            kind = self.tr(" · reasoning") if entry.reasoning else ""
+            item = QListWidgetItem(f"★ {entry.title} ({entry.params}{kind})\n   {entry.about}")
+            item.setToolTip(self.tr("Licence: {licence}").format(licence=entry.licence) if entry.licence else "")
             item.setData(REPO_ROLE, entry.repo_id)
             item.setToolTip(entry.repo_id)
             self.results.addItem(item)

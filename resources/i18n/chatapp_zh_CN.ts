@@ -518,6 +518,14 @@ template: {template} ({note})</source>
         <translation>打开文件夹</translation>
     </message>
     <message>
+        <source> · reasoning</source>
+        <translation> · 推理模型</translation>
+    </message>
+    <message>
+        <source>Licence: {licence}</source>
+        <translation>许可证：{licence}</translation>
+    </message>
+    <message>
         <source>Searching for “{query}”…</source>
         <translation>正在搜索“{query}”…</translation>
     </message>
