@@ -71,6 +71,7 @@ class App:
         self.window.attach_api_server(self.api_server, self.settings.api_port,
                                       secrets.get_key(LOCAL_API_KEY).value, self._keep_api_choice)
         self.window.attach_speculation(self.settings.speculative, self.settings.draft_model, self._keep_speculation)
+        self.window.attach_theme(self.settings.theme, self._keep_theme)
         self.window.attach_language(self.settings.language, self._keep_language)
         self.instance = InstanceServer(paths.data_dir)
         self.instance.activated.connect(self.activate)
@@ -91,6 +92,10 @@ class App:
         if on and not secrets.set_key(LOCAL_API_KEY, key) and key:
             self.window.show_error(QCoreApplication.translate(
                 "App", "There is no system keyring here, so the API key is kept only until chatapp closes."))
+
+    def _keep_theme(self, choice: str) -> None:
+        self.session.app_settings = self.session.app_settings.with_changes(theme=choice)
+        save_settings(self.paths.settings_file, self.session.app_settings)
 
     def _keep_language(self, language: str) -> None:
         self.session.app_settings = self.session.app_settings.with_changes(language=language)

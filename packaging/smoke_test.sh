@@ -20,6 +20,26 @@ for lib in libllama.so.0 libggml.so.0 libggml-base.so.0 libggml-cpu.so.0; do
 done
 echo "ok: llama.cpp's versioned libraries are bundled"
 
+for qm in chatapp_zh_CN.qm chatapp_en.qm; do
+  [ -e "dist/chatapp/_internal/resources/i18n/$qm" ] || { echo "FAIL: $qm missing from the bundle"; exit 1; }
+done
+echo "ok: the translation catalogues are bundled"
+
+# The API both ways, from the bundle: serve the model, then chat with it as a remote server.
+"$app" serve --model "$demo" --port 0 --ctx 1024 >"$work/serve.out" 2>&1 &
+serve_pid=$!
+for _ in $(seq 1 150); do
+  grep -q "^Serving " "$work/serve.out" && break
+  sleep 0.2
+done
+url=$(sed -n 's/^Serving .* on //p' "$work/serve.out")
+name=$(sed -n 's/^Serving \(.*\) on .*/\1/p' "$work/serve.out")
+[ -n "$url" ] || { echo "FAIL: the frozen serve did not start"; cat "$work/serve.out"; exit 1; }
+remote=$("$app" chat --server "$url" --model "$name" --prompt "The capital of France is" --max-tokens 6 --no-history)
+kill -TERM "$serve_pid"; wait "$serve_pid" || true
+[ -n "${remote// /}" ] || { echo "FAIL: the frozen remote chat printed nothing"; exit 1; }
+echo "ok: frozen serve answered the frozen remote chat: ${remote}"
+
 "$app" --model "$demo" >"$work/gui.out" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
@@ -36,7 +56,7 @@ if [ "$status" -ne 0 ] || grep -qiE "QThread: Destroyed|Traceback|Segmentation" 
 fi
 echo "ok: frozen GUI started offscreen and exited cleanly"
 
-unwanted=$(ls dist/chatapp/_internal/PySide6/ | grep -E "QtWebEngine|Qt3D|QtMultimedia|QtQuick|QtQml|QtNetwork" || true)
+unwanted=$(ls dist/chatapp/_internal/PySide6/ | grep -E "QtWebEngine|Qt3D|QtMultimedia|QtQuick|QtQml" || true)
 [ -z "$unwanted" ] || { echo "FAIL: unused Qt modules bundled: $unwanted"; exit 1; }
 echo "ok: no unused Qt modules; bundle $(du -sh dist/chatapp | cut -f1), tarball $(du -sh dist/chatapp-*-linux-*.tar.gz | cut -f1)"
 rm -rf "$work"

@@ -36,6 +36,7 @@ class AppSettings:
     speculative: str = DEFAULT_MODE  # core/speculative.py's modes
     draft_model: str = ""  # the draft model file for mode "draft"
     language: str = "system"  # the window's language: "system", "en" or "zh_CN" (services/i18n.py)
+    theme: str = "system"  # "system", "light" or "dark" (ui/theme.py)
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)
@@ -61,6 +62,7 @@ def load_settings(path: Path) -> AppSettings:
             speculative=data["speculative"] if data.get("speculative") in MODES else DEFAULT_MODE,
             draft_model=str(data.get("draft_model", "")),
             language=str(data.get("language", "system")),
+            theme=data["theme"] if data.get("theme") in ("system", "light", "dark") else "system",
         )
     except FileNotFoundError:
         return AppSettings()

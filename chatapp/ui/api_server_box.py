@@ -15,7 +15,7 @@ class ApiServerBox(QGroupBox):
         super().__init__(parent)
         self.setTitle(self.tr("Local API server"))
         form = QFormLayout(self)
-        self.enabled = QCheckBox(self.tr("Serve the loaded model to other programs"))
+        self.enabled = QCheckBox(self.tr("Serve the loaded model"))
         self.enabled.setAccessibleName(self.tr("Local API server"))
         self.enabled.setToolTip(self.tr(
             "An OpenAI-compatible API on this computer (127.0.0.1) for editors, scripts and agents. Their requests "

@@ -359,6 +359,14 @@ class ChatView(QScrollArea):
         bar.valueChanged.connect(self._on_scrolled)
         bar.rangeChanged.connect(self._on_range_changed)
 
+    def set_dark(self, dark: bool) -> None:
+        """Re-render the conversation's Markdown with the code theme of the new light/dark theme."""
+        self.renderer = MarkdownRenderer(dark=dark)
+        for widget in self.widgets.values():
+            widget.renderer = self.renderer
+            if widget.message.status != STREAMING:
+                widget.set_message(widget.message)
+
     def _on_scrolled(self, value: int) -> None:
         self.follow = value >= self.verticalScrollBar().maximum() - 8
 

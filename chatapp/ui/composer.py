@@ -48,6 +48,7 @@ class Composer(QWidget):
         self.input.escapePressed.connect(self._on_escape)
         row.addWidget(self.input, 1)
         self.button = QPushButton(self.tr("Send"))
+        self.button.setObjectName("sendButton")
         self.button.setAccessibleName(self.tr("Send"))
         self.button.setMinimumWidth(80)
         self.button.clicked.connect(self._on_button)

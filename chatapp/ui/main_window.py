@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -36,6 +37,7 @@ from chatapp.services.chat_session import ChatSession, ChatSettings
 from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.models import ModelService
+from chatapp.ui import theme
 from chatapp.ui.api_server_box import ApiServerBox
 from chatapp.ui.chat_view import ChatView, copy_to_clipboard
 from chatapp.ui.composer import Composer
@@ -45,6 +47,7 @@ from chatapp.ui.server_dialog import ServerDialog
 from chatapp.ui.settings_panel import SettingsPanel
 from chatapp.ui.sidebar import Sidebar
 from chatapp.ui.speculation_box import SpeculationBox
+from chatapp.ui.theme_box import ThemeBox
 
 
 class FirstRunView(QWidget):
@@ -515,6 +518,25 @@ class MainWindow(QMainWindow):
         self.speculation_box.changed.connect(changed)
         self.inference.speculationApplied.connect(self.speculation_box.show_applied)
         self.inference.set_speculation(mode, draft_model)
+
+    def attach_theme(self, choice: str, on_change: Callable[[str], None]) -> None:
+        """The theme choice in the settings, applied at once; follows the system when asked to."""
+        self.theme_box = ThemeBox(choice)
+        self.settings_panel.add_section(self.theme_box)
+
+        def apply_theme() -> None:
+            app = QApplication.instance()
+            assert isinstance(app, QApplication)
+            self.chat.set_dark(theme.apply(app, self.theme_box.combo.currentData()))
+
+        def changed(new_choice: str) -> None:
+            on_change(new_choice)
+            apply_theme()
+
+        self.theme_box.changed.connect(changed)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(
+            lambda _scheme: apply_theme() if self.theme_box.combo.currentData() == "system" else None)
+        apply_theme()
 
     def attach_language(self, language: str, on_change: Callable[[str], None]) -> None:
         """The language choice in the settings; `on_change(code)` keeps it for the next start."""

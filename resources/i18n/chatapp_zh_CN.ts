@@ -8,8 +8,8 @@
         <translation>本地 API 服务器</translation>
     </message>
     <message>
-        <source>Serve the loaded model to other programs</source>
-        <translation>向其他程序提供已加载的模型</translation>
+        <source>Serve the loaded model</source>
+        <translation>对外提供已加载的模型</translation>
     </message>
     <message>
         <source>An OpenAI-compatible API on this computer (127.0.0.1) for editors, scripts and agents. Their requests take turns with your chats and are not saved.</source>
@@ -987,6 +987,25 @@ template: {template} ({note})</source>
     <message>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+</context>
+<context>
+    <name>ThemeBox</name>
+    <message>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>主题</translation>
     </message>
 </context>
 <context>
