@@ -70,10 +70,12 @@ def run_child(kind: str, model: Path, tokens: int, *extra: str) -> list[str]:
 
 def engine_rate(model: Path, params, messages) -> tuple[float, int]:
     from chatapp.core.engine import Engine
+    from chatapp.core.speculative import DEFAULT_MODE, Speculation
     from chatapp.core.types import LoadOptions
 
     engine = Engine()
     engine.load(model, LoadOptions(n_ctx=4096))
+    engine.set_speculation(Speculation(DEFAULT_MODE))  # as the window does by default: the same tokens
     stream = engine.chat(messages, params)
     first = None
     for _ in stream:
@@ -186,7 +188,8 @@ def main() -> int:
         f"Model `{model.name}`, offscreen window 1100×760, prompt of {len(PROMPT)} characters, temp "
         f"{params.temperature}, seed {params.seed}, max {args.tokens} tokens (replies: "
         f"{', '.join(f'{a}/{b}' for a, b in counts)} tokens engine/GUI), {args.rounds} interleaved rounds, "
-        f"medians, each run in a fresh process; startup: median of 5 fresh processes; {time.strftime('%Y-%m-%d')}."
+        f"medians, each run in a fresh process; speculative decoding as the window defaults (prompt-lookup) on "
+        f"both; startup: median of 5 fresh processes; {time.strftime('%Y-%m-%d')}."
     )
     rows = [
         ("engine streamed, headless (first text → end)", f"{e:.1f} tok/s", "1.00"),

@@ -68,8 +68,9 @@ class App:
         catalogue = load_catalogue(resource_path("catalogue.json"))
         self.window = MainWindow(self.session, self.inference, self.qsettings, self.models, catalogue)
         self.api_server = ApiServerService(self.inference.host)
-        self.window.attach_api_server(self.api_server, self.settings.api_port,
-                                      secrets.get_key(LOCAL_API_KEY).value, self._keep_api_choice)
+        # The key is read from the keyring in start(), after the window shows: finding the keyring
+        # backend costs ~0.3 s.
+        self.window.attach_api_server(self.api_server, self.settings.api_port, "", self._keep_api_choice)
         self.window.attach_speculation(self.settings.speculative, self.settings.draft_model, self._keep_speculation)
         self.window.attach_theme(self.settings.theme, self._keep_theme)
         self.window.attach_language(self.settings.language, self._keep_language)
@@ -107,8 +108,10 @@ class App:
 
     def start(self, model: str | None) -> None:
         """Open the last conversation and the given (or last used) model, and the API server if it was on."""
+        key = secrets.get_key(LOCAL_API_KEY).value
+        self.window.api_box.key.setText(key)
         if self.settings.api_server:
-            self.api_server.start(self.settings.api_port, secrets.get_key(LOCAL_API_KEY).value)
+            self.api_server.start(self.settings.api_port, key)
         last = self.qsettings.value("window/last_conversation", "")
         if isinstance(last, str) and last:
             with contextlib.suppress(KnownError):

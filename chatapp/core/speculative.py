@@ -99,6 +99,9 @@ class AdaptiveLength:
         elif accepted == 0:
             self.length = granule - 1
             self._pause = 8
+        elif accepted * 2 < drafted:  # mostly wrong: checking cost more than it saved; wait a little
+            self.length = granule - 1
+            self._pause = 4
         else:
             self.length = max(granule - 1, min(self.max_draft, (accepted + 1) // granule * granule + granule - 1))
 

@@ -8,14 +8,17 @@ counts arrive from the server's thread and are relayed to the GUI thread as a si
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from chatapp.core.errors import KnownError
-from chatapp.core.model_host import ModelHost
-from chatapp.server.openai_api import ServerState
-from chatapp.server.runner import ApiServer
 from chatapp.services.i18n import user_message
+
+if TYPE_CHECKING:  # the server stack (Starlette, uvicorn) is imported when the switch is turned on,
+    # not at startup: it would cost ~0.25 s before the window shows.
+    from chatapp.core.model_host import ModelHost
+    from chatapp.server.runner import ApiServer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,9 @@ class ApiServerService(QObject):
         return summary.name if summary is not None else None
 
     def start(self, port: int, api_key: str = "", host: str = "127.0.0.1") -> bool:
+        from chatapp.server.openai_api import ServerState
+        from chatapp.server.runner import ApiServer
+
         self.stop()
         try:
             self.server = ApiServer(ServerState(self.host, self._model_name, self._counted.emit), host, port,
