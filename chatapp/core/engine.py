@@ -23,18 +23,22 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatapp.core import llama_runtime, memory
-from chatapp.core.draft_model import DraftModel
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ContextOverflowError, EngineStateError, ModelFileError, SettingsError
-from chatapp.core.gguf_info import GGUFHeader, read_header
-from chatapp.core.kv_sequence import KvSequence
-from chatapp.core.sampler import NativeSampler
 from chatapp.core.speculative import Drafter, NgramDrafter, Speculation
 from chatapp.core.templates import ChatTemplate
 from chatapp.core.templates import auto as auto_template
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
+
+if TYPE_CHECKING:
+    # Imported where used: they pull in numpy and gguf-py (~0.25 s), which the window should not pay
+    # for before it shows; the model host thread imports them with the first load.
+    from chatapp.core.draft_model import DraftModel
+    from chatapp.core.gguf_info import GGUFHeader
+    from chatapp.core.kv_sequence import KvSequence
+    from chatapp.core.sampler import NativeSampler
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +143,9 @@ class Engine:
         progress: Callable[[float], bool] | None = None,
     ) -> ModelSummary:
         """Check the file, then load it. `template=None` means auto. `progress` returns False to abort."""
+        from chatapp.core.gguf_info import read_header
+        from chatapp.core.kv_sequence import KvSequence
+
         header = read_header(path)
         n_threads = options.n_threads or memory.physical_cores()
         n_gpu_layers = options.n_gpu_layers
@@ -220,6 +227,8 @@ class Engine:
             if self._draft_model is None or self._draft_model.path != Path(draft_model).resolve():
                 self._close_draft_model()
                 assert self.summary is not None
+                from chatapp.core.draft_model import DraftModel
+
                 self._draft_model = DraftModel(draft_model, llm, self.summary.n_threads)
         else:
             self._close_draft_model()
@@ -407,6 +416,8 @@ class Engine:
             cancel.clear()
         n_ctx = llm.n_ctx()
         reused = seq.reusable(prepared.tokens)
+        from chatapp.core.sampler import NativeSampler
+
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31))
         drafter = self._drafter(prepared.tokens, speculation)
         counts = _DraftCounts()

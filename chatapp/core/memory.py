@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import psutil
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
-from chatapp.core.gguf_info import GGUFHeader
+
+if TYPE_CHECKING:
+    from chatapp.core.gguf_info import GGUFHeader
 
 # Compute buffers, the tokenizer and the app itself, on top of weights and KV cache.
 RUNTIME_OVERHEAD_BYTES = 300 * 1024**2
