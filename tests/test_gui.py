@@ -398,3 +398,14 @@ def test_every_sampling_control_says_what_it_does(app: App) -> None:
                     panel.max_tokens, panel.seed):
         assert len(control.toolTip().split()) >= 8, control.accessibleName()
     assert "most likely" in panel.temperature.toolTip()
+
+
+def test_an_example_prompt_starts_the_conversation(qtbot, app: App, tiny_eos_model: Path) -> None:
+    load(qtbot, app, tiny_eos_model)
+    chat = app.window.chat
+    assert chat.empty_state.isVisible() and len(chat.example_buttons) == 3
+    example = chat.example_buttons[1]
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        qtbot.mouseClick(example, Qt.MouseButton.LeftButton)
+    assert [m.content for m in app.session.path] == [example.text(), " Helloé!"]
+    assert not chat.empty_state.isVisible()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QTextBrowser,
@@ -334,6 +335,7 @@ class ChatView(QScrollArea):
     regenerateRequested = Signal()
     continueRequested = Signal(str)
     branchRequested = Signal(str, int)
+    examplePicked = Signal(str)  # an example prompt from the empty state, to send as the user's message
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -349,7 +351,24 @@ class ChatView(QScrollArea):
         )
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setStyleSheet("color: palette(mid); font-size: 14px;")
-        self._layout.addWidget(self.empty_hint, 1)
+        # The empty state: the hint and a few prompts to start with (one click sends it).
+        self.empty_state = QWidget()
+        empty = QVBoxLayout(self.empty_state)
+        empty.addStretch(1)
+        empty.addWidget(self.empty_hint)
+        empty.addSpacing(12)
+        self.example_buttons: list[QPushButton] = []
+        for prompt in (self.tr("Explain what quantization does to a language model, in one paragraph."),
+                       self.tr("Write a short poem about the sea."),
+                       self.tr("Give me three ideas for a weekend project with my kids.")):
+            button = QPushButton(prompt)
+            button.setAccessibleName(self.tr("Example prompt: {prompt}").format(prompt=prompt))
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(lambda _checked=False, p=prompt: self.examplePicked.emit(p))
+            empty.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+            self.example_buttons.append(button)
+        empty.addStretch(1)
+        self._layout.addWidget(self.empty_state, 1)
         self._layout.addStretch(1)
         self.setWidget(self._container)
         self.renderer = MarkdownRenderer(dark=is_dark(self))
@@ -388,7 +407,7 @@ class ChatView(QScrollArea):
             widget.deleteLater()
         for i in range(keep, len(path)):
             self._add(path[i], branches.get(path[i].id), is_last=i == len(path) - 1)
-        self.empty_hint.setVisible(not path)
+        self.empty_state.setVisible(not path)
         if keep == 0:  # another conversation or branch: start at its end
             self.follow = True
             self.scroll_to_bottom()
@@ -407,7 +426,7 @@ class ChatView(QScrollArea):
         return widget
 
     def start_reply(self, message: StoredMessage) -> None:
-        self.empty_hint.hide()
+        self.empty_state.hide()
         widget = self.widgets.get(message.id) or self._add(message, None, is_last=True)
         widget.start_streaming()
 

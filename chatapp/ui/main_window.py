@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         s, inf = self.session, self.inference
         self.composer.sendRequested.connect(self._send)
+        self.chat.examplePicked.connect(self._send)
         self.composer.stopRequested.connect(s.stop)
         self.chat.copyRequested.connect(copy_to_clipboard)
         self.chat.editRequested.connect(self._begin_edit)

@@ -86,6 +86,22 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>在下方开始对话。
 回复在本机生成，任何内容都不会离开这台电脑。</translation>
     </message>
+    <message>
+        <source>Explain what quantization does to a language model, in one paragraph.</source>
+        <translation>用一段话解释量化对语言模型有什么影响。</translation>
+    </message>
+    <message>
+        <source>Write a short poem about the sea.</source>
+        <translation>写一首关于大海的短诗。</translation>
+    </message>
+    <message>
+        <source>Give me three ideas for a weekend project with my kids.</source>
+        <translation>给我三个适合和孩子一起做的周末小项目。</translation>
+    </message>
+    <message>
+        <source>Example prompt: {prompt}</source>
+        <translation>示例提示词：{prompt}</translation>
+    </message>
 </context>
 <context>
     <name>Composer</name>
