@@ -379,6 +379,7 @@ def test_scrolling_the_settings_panel_does_not_change_a_setting(qtbot, app: App)
     from PySide6.QtWidgets import QApplication
 
     panel = app.window.settings_panel
+    panel.advanced_toggle.setChecked(True)  # repeat penalty is among the advanced settings
     panel.resize(panel.width(), 300)  # short enough to scroll
     spin = panel.repeat_penalty
     before, scrolled = spin.value(), panel.verticalScrollBar().value()
@@ -409,3 +410,12 @@ def test_an_example_prompt_starts_the_conversation(qtbot, app: App, tiny_eos_mod
         qtbot.mouseClick(example, Qt.MouseButton.LeftButton)
     assert [m.content for m in app.session.path] == [example.text(), " Helloé!"]
     assert not chat.empty_state.isVisible()
+
+
+def test_advanced_sampling_is_folded_until_asked_for(qtbot, app: App) -> None:
+    panel = app.window.settings_panel
+    assert panel.temperature.isVisible() and panel.top_p.isVisible() and panel.max_tokens.isVisible()
+    assert not panel.top_k.isVisible() and not panel.seed.isVisible()
+    qtbot.mouseClick(panel.advanced_toggle, Qt.MouseButton.LeftButton)
+    assert panel.top_k.isVisible() and panel.min_p.isVisible() and panel.repeat_penalty.isVisible()
+    assert panel.seed.isVisible()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSlider,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -131,23 +132,43 @@ class SettingsPanel(QScrollArea):
         form.addRow(self.tr("Temperature"), self.temperature)
         self.top_p = SliderWithSpin(0.0, 1.0, 0.01, 2, self.tr("Top-p"))
         form.addRow(self.tr("Top-p"), self.top_p)
+        self.max_tokens = self._int_spin(1, 1_000_000, self.tr("Max tokens"))
+        form.addRow(self.tr("Max tokens"), self.max_tokens)
+        # Advanced sampling, folded: most people never need to touch these.
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setText(self.tr("Advanced sampling"))
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setAccessibleName(self.tr("Show or hide the advanced sampling settings"))
+        form.addRow(self.advanced_toggle)
+        self.advanced = QWidget()
+        advanced = QFormLayout(self.advanced)
+        advanced.setContentsMargins(0, 0, 0, 0)
         self.top_k = self._int_spin(0, 1000, self.tr("Top-k (0: off)"))
-        form.addRow(self.tr("Top-k"), self.top_k)
+        advanced.addRow(self.tr("Top-k"), self.top_k)
         self.min_p = QDoubleSpinBox()
         self.min_p.setRange(0.0, 1.0)
         self.min_p.setSingleStep(0.01)
         self.min_p.setAccessibleName(self.tr("Min-p"))
-        form.addRow(self.tr("Min-p"), self.min_p)
+        advanced.addRow(self.tr("Min-p"), self.min_p)
         self.repeat_penalty = QDoubleSpinBox()
         self.repeat_penalty.setRange(0.5, 2.0)
         self.repeat_penalty.setSingleStep(0.05)
         self.repeat_penalty.setAccessibleName(self.tr("Repeat penalty"))
-        form.addRow(self.tr("Repeat penalty"), self.repeat_penalty)
-        self.max_tokens = self._int_spin(1, 1_000_000, self.tr("Max tokens"))
-        form.addRow(self.tr("Max tokens"), self.max_tokens)
+        advanced.addRow(self.tr("Repeat penalty"), self.repeat_penalty)
         self.seed = self._int_spin(-1, 2**31 - 1, self.tr("Seed (-1: random)"))
         self.seed.setSpecialValueText(self.tr("random"))
-        form.addRow(self.tr("Seed"), self.seed)
+        advanced.addRow(self.tr("Seed"), self.seed)
+        form.addRow(self.advanced)
+        self.advanced.hide()
+
+        def fold(shown: bool) -> None:
+            self.advanced.setVisible(shown)
+            self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+        self.advanced_toggle.toggled.connect(fold)
         # What each control does to the reply, in one sentence (shown on the control and its label).
         tips = {
             self.temperature: self.tr("How adventurous the wording is: low values pick the most likely words "
@@ -166,7 +187,7 @@ class SettingsPanel(QScrollArea):
         }
         for control, tip in tips.items():
             control.setToolTip(tip)
-            label = form.labelForField(control)
+            label = form.labelForField(control) or advanced.labelForField(control)
             if label is not None:
                 label.setToolTip(tip)
         outer.addWidget(sampling_box)

@@ -766,6 +766,14 @@ template: {template} ({note})</source>
         <translation>最大 token 数</translation>
     </message>
     <message>
+        <source>Advanced sampling</source>
+        <translation>高级采样</translation>
+    </message>
+    <message>
+        <source>Show or hide the advanced sampling settings</source>
+        <translation>显示或隐藏高级采样设置</translation>
+    </message>
+    <message>
         <source>Seed (-1: random)</source>
         <translation>随机种子（-1：随机）</translation>
     </message>
