@@ -419,3 +419,16 @@ def test_advanced_sampling_is_folded_until_asked_for(qtbot, app: App) -> None:
     qtbot.mouseClick(panel.advanced_toggle, Qt.MouseButton.LeftButton)
     assert panel.top_k.isVisible() and panel.min_p.isVisible() and panel.repeat_penalty.isVisible()
     assert panel.seed.isVisible()
+
+
+def test_every_button_has_a_name_a_screen_reader_can_say(qtbot, app: App, tiny_eos_model: Path) -> None:
+    from PySide6.QtWidgets import QAbstractButton
+
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "hi")  # message blocks with their Copy/Edit/Regenerate buttons
+    buttons = app.window.findChildren(QAbstractButton)
+    assert len(buttons) > 20
+    unnamed = [b for b in buttons if not (b.accessibleName() or b.text().strip("‹›✕＋ ").strip())
+               and b.objectName() not in ("qt_spinbox_lineedit",)]
+    assert not [(type(b).__name__, b.objectName(), b.toolTip()) for b in unnamed if b.isVisibleTo(app.window)]
