@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
+from report import cpu_name, markdown_table, publish, reference_model, start_llama_server  # noqa: E402
 
 PROMPT = "Here is a long story about a lighthouse keeper and the storm of the century:"
 SAMPLER = {"temperature": 0.7, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1}
@@ -73,12 +72,6 @@ def client_rate(url: str, tokens: int, seed: int, chat: bool = False) -> tuple[f
     return ((n - 1) / (stamps[-1] - stamps[0]) if n > 1 else 0.0), n
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_chatapp_serve(model: Path, threads: int) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "chatapp", "serve", "--model", str(model), "--port", "0", "--threads", str(threads)],
@@ -87,23 +80,6 @@ def start_chatapp_serve(model: Path, threads: int) -> tuple[subprocess.Popen[str
     assert proc.stdout is not None
     line = proc.stdout.readline()
     return proc, line.split(" on ")[1].strip()
-
-
-def start_llama_server(binary: Path, model: Path, threads: int) -> tuple[subprocess.Popen[bytes], str]:
-    import httpx2
-
-    port = free_port()
-    proc = subprocess.Popen([str(binary), "-m", str(model), "-t", str(threads), "-tb", str(threads), "--port",
-                             str(port), "-c", "4096", "-np", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
-    for _ in range(600):
-        try:
-            if httpx2.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                break
-        except httpx2.HTTPError:
-            pass
-        time.sleep(0.1)
-    return proc, url
 
 
 def added_ttft(model: Path, threads: int, rounds: int = 20) -> tuple[float, float, float]:
@@ -171,7 +147,7 @@ def main() -> int:
             api.append(rate)
             counts += [n_cli, n_api]
             if peer is not None:
-                peer_rates.append(client_rate(peer[1], args.tokens, 100 + r)[0])
+                peer_rates.append(client_rate(peer[1] + "/v1", args.tokens, 100 + r)[0])
     finally:
         serve.terminate()
         serve.wait()

@@ -11,8 +11,6 @@ llama-server by its own `timings.predicted_per_second` on /completion with promp
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
+from report import cpu_name, markdown_table, publish, reference_model, start_llama_server  # noqa: E402
 
 from chatapp.core.engine import Engine  # noqa: E402
 from chatapp.core.speculative import Speculation  # noqa: E402
@@ -45,28 +43,11 @@ def chatapp_rate(engine: Engine, prompt: str, tokens: int, mode: str) -> tuple[f
     return stream.stats.tokens_per_s, stream.stats.draft_tokens, stream.stats.accepted_tokens
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def llama_server_rate(binary: Path, model: Path, threads: int, mode: str, prompt: str, tokens: int) -> float:
     import httpx2
 
-    port = free_port()
-    proc = subprocess.Popen([str(binary), "-m", str(model), "-t", str(threads), "-tb", str(threads), "-c", "4096",
-                             "-np", "1", "--port", str(port), "--spec-type", mode],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    proc, base = start_llama_server(binary, model, threads, "--spec-type", mode)
     try:
-        for _ in range(600):
-            try:
-                if httpx2.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            time.sleep(0.1)
         reply = httpx2.post(base + "/completion", timeout=600, json={
             "prompt": prompt, "n_predict": tokens, "temperature": 0, "repeat_penalty": 1.0, "cache_prompt": False,
             "ignore_eos": True,

