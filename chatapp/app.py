@@ -24,7 +24,7 @@ from chatapp.core.hub import load_catalogue
 from chatapp.core.library import resolve_model
 from chatapp.core.logs import setup_logging
 from chatapp.core.paths import AppPaths
-from chatapp.core.settings import load_settings, save_settings
+from chatapp.core.settings import load_settings
 from chatapp.services import i18n
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession
@@ -71,9 +71,11 @@ class App:
         # The key is read from the keyring in start(), after the window shows: finding the keyring
         # backend costs ~0.3 s.
         self.window.attach_api_server(self.api_server, self.settings.api_port, "", self._keep_api_choice)
-        self.window.attach_speculation(self.settings.speculative, self.settings.draft_model, self._keep_speculation)
-        self.window.attach_theme(self.settings.theme, self._keep_theme)
-        self.window.attach_language(self.settings.language, self._keep_language)
+        keep = self.session.keep_app_settings
+        self.window.attach_speculation(self.settings.speculative, self.settings.draft_model,
+                                       lambda mode, draft: keep(speculative=mode, draft_model=draft))
+        self.window.attach_theme(self.settings.theme, lambda choice: keep(theme=choice))
+        self.window.attach_language(self.settings.language, lambda language: keep(language=language))
         self.instance = InstanceServer(paths.data_dir)
         self.instance.activated.connect(self.activate)
         self.instance.listen()
@@ -87,24 +89,10 @@ class App:
 
     def _keep_api_choice(self, on: bool, port: int, key: str) -> None:
         """The API server's switch, port (settings.json) and key (keyring) survive a restart."""
-        # The session owns the app settings it saves; change them there so a later save keeps this.
-        self.session.app_settings = self.session.app_settings.with_changes(api_server=on, api_port=port)
-        save_settings(self.paths.settings_file, self.session.app_settings)
+        self.session.keep_app_settings(api_server=on, api_port=port)
         if on and not secrets.set_key(LOCAL_API_KEY, key) and key:
             self.window.show_error(QCoreApplication.translate(
                 "App", "There is no system keyring here, so the API key is kept only until chatapp closes."))
-
-    def _keep_theme(self, choice: str) -> None:
-        self.session.app_settings = self.session.app_settings.with_changes(theme=choice)
-        save_settings(self.paths.settings_file, self.session.app_settings)
-
-    def _keep_language(self, language: str) -> None:
-        self.session.app_settings = self.session.app_settings.with_changes(language=language)
-        save_settings(self.paths.settings_file, self.session.app_settings)
-
-    def _keep_speculation(self, mode: str, draft_model: str) -> None:
-        self.session.app_settings = self.session.app_settings.with_changes(speculative=mode, draft_model=draft_model)
-        save_settings(self.paths.settings_file, self.session.app_settings)
 
     def start(self, model: str | None) -> None:
         """Open the last conversation and the given (or last used) model, and the API server if it was on."""

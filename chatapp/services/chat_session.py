@@ -128,11 +128,8 @@ class ChatSession(QObject):
     def apply_settings(self, chat: ChatSettings) -> None:
         """Used from the next reply on; also becomes the default for new chats."""
         chat.chat_template()  # raises TemplateError for a bad custom template before anything is saved
-        self.app_settings = self.app_settings.with_changes(
-            sampling=chat.sampling, template=chat.template, custom_template=chat.custom_template,
-            system_prompt=chat.system_prompt,
-        )
-        save_settings(self.settings_path, self.app_settings)
+        self.keep_app_settings(sampling=chat.sampling, template=chat.template, custom_template=chat.custom_template,
+                               system_prompt=chat.system_prompt)
         if self.conversation is not None:
             self.conversation = self.store.update_conversation(
                 self.conversation.id, settings=chat.to_store(), template=chat.template,
@@ -140,7 +137,12 @@ class ChatSession(QObject):
             )
 
     def apply_load_options(self, options: LoadOptions) -> None:
-        self.app_settings = self.app_settings.with_changes(load=options)
+        self.keep_app_settings(load=options)
+
+    def keep_app_settings(self, **changes: Any) -> None:
+        """Change app-wide settings and save them (the session owns them, so one save never drops
+        another's change)."""
+        self.app_settings = self.app_settings.with_changes(**changes)
         save_settings(self.settings_path, self.app_settings)
 
     def load_model(self, path: Path) -> None:
@@ -155,8 +157,7 @@ class ChatSession(QObject):
     def _on_model_loaded(self, summary: ModelSummary) -> None:
         if summary.architecture == "remote":  # a server is chosen each session; the local model is the default
             return
-        self.app_settings = self.app_settings.with_changes(last_model=summary.path)
-        save_settings(self.settings_path, self.app_settings)
+        self.keep_app_settings(last_model=summary.path)
 
     def request_preview(self, chat: ChatSettings, draft: str) -> None:
         """Render the prompt the next reply would get (with `draft` as the new message)."""
