@@ -121,6 +121,8 @@ def test_thinking_streams_open_then_folds_when_the_answer_starts(qtbot) -> None:
         widget.append(piece)
     assert widget.thinking_toggle.text() == "Thinking…" and widget.thinking_toggle.isChecked()
     assert widget.thinking_text.text() == "First, the facts." and widget.body.toPlainText() == ""
+    widget.thinking_toggle.setChecked(False)  # the reader folds it while the model still thinks
+    assert widget.thinking_toggle.text() == "Thinking…"
     widget.append("nk>\n\nThe **answer**.")
     assert widget.thinking_toggle.text().startswith("Thought for ") and not widget.thinking_toggle.isChecked()
     assert widget.body.toPlainText().strip() == "The **answer**."  # the open tail, as typed so far

@@ -147,6 +147,7 @@ class MessageWidget(QFrame):
         self.thinking_toggle.hide()
         self.thinking_text.hide()
         self._thinking = ""
+        self._thinking_live = False  # the model is thinking now ("Thinking…" shown)
         self._thinking_filter = ThinkingFilter()
         self._streaming_since = 0.0
 
@@ -201,6 +202,7 @@ class MessageWidget(QFrame):
 
     def _set_thinking(self, thinking: str, done: bool, seconds: float | None) -> None:
         self._thinking = thinking
+        self._thinking_live = not done
         self.thinking_text.setText(thinking)
         if done:
             self.thinking_toggle.setText(self.tr("Thought for {seconds:.0f} s").format(seconds=seconds)
@@ -267,12 +269,12 @@ class MessageWidget(QFrame):
         """Add streamed text: thinking to the thinking block, the answer to the body."""
         thinking, answer = self._thinking_filter.feed(text)
         if thinking:
-            if self.thinking_toggle.isHidden() or self.thinking_toggle.text() != self.tr("Thinking…"):
+            if not self._thinking_live:
                 self._set_thinking(self._thinking, False, None)
             self._thinking += thinking
             self.thinking_text.setText(self._thinking)
         if answer:
-            if not self.thinking_toggle.isHidden() and self.thinking_toggle.isChecked():
+            if self._thinking_live:
                 self._set_thinking(self._thinking, True, time.monotonic() - self._streaming_since)
             self._append_answer(answer)
 
