@@ -3,35 +3,21 @@ when they are built, and rebuilding every open view mid-conversation is not wort
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from chatapp.services.i18n import LANGUAGES
+from chatapp.ui.choice_box import ChoiceBox
 
 
-class LanguageBox(QGroupBox):
+class LanguageBox(ChoiceBox):
     """Emits `changed(code)` ("system", "en", "zh_CN") when the user picks a language."""
 
-    changed = Signal(str)
-
     def __init__(self, current: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTitle(self.tr("Language"))
-        form = QFormLayout(self)
-        self.combo = QComboBox()
-        self.combo.setAccessibleName(self.tr("Language"))
-        for code, name in LANGUAGES:
-            # Each language is named in its own language; "System language" in the current one.
-            self.combo.addItem(self.tr(name) if code == "system" else name, code)
-        index = self.combo.findData(current)
-        self.combo.setCurrentIndex(index if index >= 0 else 0)
-        form.addRow(self.combo)
+        # Each language is named in its own language; "System language" in the current one.
+        choices = [(code, self.tr(name) if code == "system" else name) for code, name in LANGUAGES]
+        super().__init__(self.tr("Language"), choices, current, parent)
         self.note = QLabel(self.tr("Takes effect when chatapp starts again."))
         self.note.setWordWrap(True)
         self.note.hide()
-        form.addRow(self.note)
-        self.combo.currentIndexChanged.connect(self._changed)
-
-    def _changed(self) -> None:
-        self.note.show()
-        self.changed.emit(str(self.combo.currentData()))
+        self.form.addRow(self.note)
+        self.changed.connect(self.note.show)
