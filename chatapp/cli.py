@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from chatapp import __version__
-from chatapp.commands import history_search, serve, speculation_options
+from chatapp.commands import docs, docs_chat, history_search, serve, speculation_options
 from chatapp.commands.reply_printer import ReplyPrinter
 from chatapp.core.errors import KnownError
 from chatapp.core.paths import AppPaths, default_paths
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     chat.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
     speculation_options.add_arguments(chat)
+    docs_chat.add_arguments(chat)
     chat.add_argument("--show-thinking", action="store_true",
                       help="print a reasoning model's thinking (dimmed) before its answer; hidden by default")
     chat.add_argument("--stats", action="store_true", help="one JSON line of statistics per reply on stderr")
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     history_search.add_parser(hist_sub)
 
     serve.add_parser(sub)
+    docs.add_parser(sub)
 
     search = sub.add_parser("search", help="search the Hugging Face Hub for GGUF models")
     search.add_argument("term", nargs="?", default="")
@@ -123,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_history(args, paths, sys.stdout, sys.stderr)
         if args.command == "serve":
             return serve.run(args, paths, sys.stdout, sys.stderr)
+        if args.command == "docs":
+            return docs.run(args, paths, sys.stdout, sys.stderr)
         if args.command == "search":
             return run_search(args, sys.stdout)
         if args.command == "download":
@@ -184,6 +188,7 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
     system = args.system if args.system is not None else (conversation.system_prompt if conversation else "")
     history: list[Message] = [Message("system", system)] if system else []
 
+    documents = docs_chat.open_for_chat(args, paths)
     backend: ChatBackend
     if args.server:
         from chatapp.core.remote import RemoteChat
@@ -192,7 +197,8 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
             raise KnownError("--draft-model works with local models only; a --server decodes on its own.")
         remote = RemoteChat(args.server, args.model, args.api_key or os.environ.get("CHATAPP_REMOTE_API_KEY"))
         if args.show_prompt:  # the server applies its own template: what is sent is the messages
-            sent = [{"role": m.role, "content": m.content} for m in [*history, Message("user", args.prompt or "")]]
+            question = documents.question(args.prompt or "") if documents else Message("user", args.prompt or "")
+            sent = [{"role": m.role, "content": m.content} for m in [*history, question]]
             stdout.write(json.dumps(sent, ensure_ascii=False, indent=2) + "\n")
             return 0
         remote.check()
@@ -208,7 +214,8 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
         if args.show_prompt:
             if args.prompt is None:
                 raise KnownError("--show-prompt needs --prompt: the message to render.")
-            stdout.write(engine.render([*history, Message("user", args.prompt)]))
+            question = documents.question(args.prompt) if documents else Message("user", args.prompt)
+            stdout.write(engine.render([*history, question]))
             stdout.flush()
             return 0
         backend, model_name = engine, summary.name
@@ -225,7 +232,7 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
             conversation = store.create_conversation(
                 model=model_name, settings=params.to_dict(), system_prompt=system, template=args.template
             )
-        history.append(Message("user", text))
+        history.append(documents.question(text) if documents else Message("user", text))
         reply_id = None
         if store is not None and conversation is not None:
             leaf = store.add_message(conversation.id, "user", text, parent_id=leaf).id
@@ -233,14 +240,17 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
                 conversation.id, "assistant", "", parent_id=leaf, status=STREAMING, model=model_name
             ).id
         reply, stats = _stream_reply(backend, history, params, stdout, store, reply_id, args.show_thinking)
+        history[-1] = Message("user", text)  # excerpts from documents were for this turn only
         history.append(Message("assistant", reply))
+        stats_dict = {**(stats.to_dict() if stats else {}), **(documents.last_stats if documents else {})}
+        if documents:
+            documents.print_sources(stdout)
         if store is not None and reply_id is not None:
             status = CANCELLED if stats and stats.finish_reason == FinishReason.CANCELLED else COMPLETE
-            store.update_message(reply_id, content=reply, status=status,
-                                 stats=stats.to_dict() if stats else None)
+            store.update_message(reply_id, content=reply, status=status, stats=stats_dict or None)
             leaf = reply_id
         if args.stats and stats is not None:
-            stderr.write(json.dumps(stats.to_dict()) + "\n")
+            stderr.write(json.dumps(stats_dict) + "\n")
             stderr.flush()
     return 0
 

@@ -186,13 +186,14 @@ def _open_checked(path: Path) -> int:
     return size
 
 
-def read_header(path: str | Path) -> GGUFHeader:
-    """Parse and validate the header; raise ModelFileError with the specific reason on any problem."""
+def read_header(path: str | Path, chat: bool = True) -> GGUFHeader:
+    """Parse and validate the header; raise ModelFileError with the specific reason on any problem.
+    `chat=False` accepts encoder-only files (BERT and the like: embedding models)."""
     path = Path(path).expanduser()
     file_size = _open_checked(path)
     try:
         with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            return _parse(_Cursor(buf, path), path, file_size)
+            return _parse(_Cursor(buf, path), path, file_size, chat)
     except PermissionError:
         raise ModelFileError(QT_TRANSLATE_NOOP("core", "Cannot read {path}: permission denied. Check the file's "
                                                "permissions."), path=path) from None
@@ -201,7 +202,7 @@ def read_header(path: str | Path) -> GGUFHeader:
                              reason=exc.strerror or exc) from None
 
 
-def _parse(cur: _Cursor, path: Path, file_size: int) -> GGUFHeader:
+def _parse(cur: _Cursor, path: Path, file_size: int, chat: bool) -> GGUFHeader:
     if file_size < 4 or struct.unpack_from("<I", cur.buf, 0)[0] != GGUF_MAGIC:
         start = bytes(cur.buf[:4])
         if start[:1] in (b"{", b"P") or start[4:]:
@@ -264,11 +265,11 @@ def _parse(cur: _Cursor, path: Path, file_size: int) -> GGUFHeader:
     expected = data_start + data_end
     metadata["_parameter_count"] = params
     header = GGUFHeader(path, version, file_size, expected, tensor_count, metadata, data_end)
-    _check_contents(header)
+    _check_contents(header, chat)
     return header
 
 
-def _check_contents(h: GGUFHeader) -> None:
+def _check_contents(h: GGUFHeader, chat: bool) -> None:
     name = h.path.name
     if h.file_size < h.expected_size:
         raise ModelFileError(
@@ -293,7 +294,7 @@ def _check_contents(h: GGUFHeader) -> None:
                               "not support. Update chatapp or pick another model."),
             name=name, arch=arch,
         )
-    if arch in NOT_CHAT_ARCHITECTURES or h.metadata.get("general.type") in ("mmproj", "adapter"):
+    if h.metadata.get("general.type") in ("mmproj", "adapter") or (chat and arch in NOT_CHAT_ARCHITECTURES):
         raise ModelFileError(
             QT_TRANSLATE_NOOP("core", "{name} is a '{arch}' {kind} file, not a chat model; open the main "
                               "language-model GGUF instead."),

@@ -1,0 +1,114 @@
+"""The one entry point to documents for the CLI, the API server and the window: collections by name,
+their embedding model, indexing and search.
+
+The embedding model is loaded on first need and kept; a collection remembers the model file it was
+indexed with, and searching it later loads that same model (vectors of two models cannot be compared).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.core.paths import AppPaths
+from chatapp.documents.bert_gguf import BUILTIN_FILE, BUILTIN_NAME, builtin_embedding_model
+from chatapp.documents.embedder import Embedder
+from chatapp.documents.indexer import Indexer, IndexProgress, ScanReport
+from chatapp.documents.retrieval import Retrieval, search
+from chatapp.documents.store import Collection, DocumentStore
+
+
+def embedding_models_dir(paths: AppPaths) -> Path:
+    """Kept apart from the chat models, so the model list never offers an encoder as a chat model."""
+    return paths.data_dir / "embedding-models"
+
+
+class Documents:
+    def __init__(self, paths: AppPaths) -> None:
+        self.paths = paths
+        self.store = DocumentStore(paths.data_dir / "documents.sqlite3")
+        self._embedders: dict[Path, Embedder] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        for embedder in self._embedders.values():
+            embedder.close()
+        self._embedders.clear()
+        self.store.close()
+
+    # ----- embedding models -------------------------------------------------------------------------
+    def resolve_embedding_model(self, spec: str | None) -> Path:
+        """A GGUF path, a name in the library or the embedding-models folder, or (None, or
+        "all-MiniLM-L6-v2") the built-in model."""
+        folder = embedding_models_dir(self.paths)
+        if spec is None or spec.lower().removesuffix(".gguf") in (BUILTIN_NAME.lower(), BUILTIN_FILE.lower()[:-5]):
+            return builtin_embedding_model(folder)
+        from chatapp.core.library import resolve_model
+
+        return resolve_model(spec, folder, [self.paths.models_dir])
+
+    def embedder(self, spec: str | Path | None = None) -> Embedder:
+        path = spec if isinstance(spec, Path) else self.resolve_embedding_model(spec)
+        with self._lock:
+            if path not in self._embedders:
+                self._embedders[path] = Embedder(path)
+            return self._embedders[path]
+
+    def embedder_for(self, collection: Collection) -> Embedder:
+        for path, embedder in self._embedders.items():
+            if path.name == collection.embedding_model:
+                return embedder
+        folder = embedding_models_dir(self.paths)
+        for candidate in (folder / collection.embedding_model, self.paths.models_dir / collection.embedding_model):
+            if candidate.is_file():
+                return self.embedder(candidate)
+        if collection.embedding_model == BUILTIN_FILE:
+            return self.embedder(None)
+        raise KnownError(QT_TRANSLATE_NOOP("core", "Collection '{name}' needs its embedding model {model}, which is "
+                                           "no longer in {folder}; put it back or add the collection again."),
+                         name=collection.name, model=collection.embedding_model, folder=folder)
+
+    # ----- collections ------------------------------------------------------------------------------
+    def collections(self) -> list[Collection]:
+        return self.store.collections()
+
+    def find(self, name: str) -> Collection:
+        return self.store.find(name)
+
+    def add(self, name: str, roots: Sequence[Path], embedding_model: str | None = None,
+            cancel: threading.Event | None = None,
+            progress: Callable[[IndexProgress], None] | None = None) -> ScanReport:
+        """Create the collection or add folders to it, then bring its index up to date."""
+        for root in roots:
+            if not root.exists():
+                raise KnownError(QT_TRANSLATE_NOOP("core", "{path} does not exist; check the folder or file name."),
+                                 path=root)
+        existing = {c.name: c for c in self.store.collections()}.get(name)
+        if existing is not None and embedding_model is None:
+            embedder = self.embedder_for(existing)
+        else:
+            embedder = self.embedder(embedding_model)
+        collection = self.store.create_or_update(
+            name, [r.expanduser().resolve() for r in roots], embedder.path.name, embedder.dimension)
+        return Indexer(self.store, embedder, cancel, progress).update(collection)
+
+    def rescan(self, name: str, cancel: threading.Event | None = None,
+               progress: Callable[[IndexProgress], None] | None = None) -> ScanReport:
+        collection = self.store.find(name)
+        return Indexer(self.store, self.embedder_for(collection), cancel, progress).update(collection)
+
+    def remove(self, name: str) -> None:
+        self.store.delete(self.store.find(name))
+
+    def search(self, names: Sequence[str], query: str, top: int = 5, mode: str = "hybrid") -> Retrieval:
+        collections = [self.store.find(n) for n in names]
+        models = {c.embedding_model for c in collections}
+        if len(models) > 1:
+            raise KnownError(QT_TRANSLATE_NOOP("core", "These collections were indexed with different embedding "
+                                               "models ({models}); search them one at a time."),
+                             models=", ".join(sorted(models)))
+        if not collections:
+            return Retrieval([], 0.0)
+        return search(self.store, self.embedder_for(collections[0]), collections, query, top, mode)

@@ -1,0 +1,348 @@
+"""Collections, files, chunks and their vectors in one SQLite file next to the chat history.
+
+- `files` remembers size, mtime and a SHA-256 of every indexed file, so a re-scan reads only what
+  changed (a touched but unchanged file is recognised by its hash and not re-embedded).
+- `chunk_words` is a contentless FTS5 index of each chunk in `cjk_search.searchable` form (every CJK
+  character a token), for BM25 keyword search that finds names, numbers, code identifiers and Chinese
+  words anywhere in a sentence.
+- Vectors are float32 BLOBs in `chunks.embedding`, searched exactly (brute-force dot products with
+  numpy over a matrix cached per collection and reloaded when the collection's `version` changes).
+  Why not sqlite-vec: Python's sqlite3 module is often built without extension loading (it is on this
+  project's reference machine, and on macOS's system Python), and a vec0 table does the same exact
+  scan; 100,000 384-d vectors take a few milliseconds with numpy (docs/benchmarks.md, "Documents").
+
+Every change to one file (its chunks, their words and vectors) is one transaction, so an interrupted
+indexing run leaves each file either wholly indexed or not at all, and the next run resumes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chatapp.core import cjk_search
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from chatapp.documents.chunking import Chunk
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS collections (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    embedding_model TEXT NOT NULL,
+    dimension INTEGER NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    indexed_at REAL
+);
+CREATE TABLE IF NOT EXISTS roots (
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    PRIMARY KEY (collection_id, path)
+);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    indexed_at REAL NOT NULL,
+    UNIQUE (collection_id, path)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    page INTEGER,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    embedding BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks(file_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_words USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+"""
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: int
+    name: str
+    embedding_model: str
+    dimension: int
+    version: int
+    roots: tuple[str, ...]
+    files: int = 0
+    chunks: int = 0
+    indexed_at: float | None = None
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: int
+    path: str
+    page: int | None
+    start: int
+    end: int
+    text: str
+
+
+class DocumentStore:
+    """The documents database. One connection, used from one thread at a time (a lock guards it)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise KnownError(QT_TRANSLATE_NOOP("core", "The documents index {path} cannot be opened ({reason}); "
+                                               "move it away and add your collections again."),
+                             path=path, reason=exc) from None
+        self._lock = threading.RLock()
+        self._vectors: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}  # id -> (version, chunk ids, matrix)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ----- collections ------------------------------------------------------------------------------
+    def collections(self) -> list[Collection]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.id, c.name, c.embedding_model, c.dimension, c.version, c.indexed_at,"
+                " (SELECT COUNT(*) FROM files f WHERE f.collection_id = c.id),"
+                " (SELECT COUNT(*) FROM chunks k JOIN files f ON k.file_id = f.id WHERE f.collection_id = c.id)"
+                " FROM collections c ORDER BY c.name COLLATE NOCASE").fetchall()
+            return [self._collection(row) for row in rows]
+
+    def _collection(self, row: Sequence) -> Collection:
+        roots = tuple(r[0] for r in self._db.execute(
+            "SELECT path FROM roots WHERE collection_id = ? ORDER BY path", (row[0],)))
+        return Collection(id=row[0], name=row[1], embedding_model=row[2], dimension=row[3], version=row[4],
+                          indexed_at=row[5], files=row[6], chunks=row[7], roots=roots)
+
+    def find(self, name: str) -> Collection:
+        for collection in self.collections():
+            if collection.name == name:
+                return collection
+        names = ", ".join(c.name for c in self.collections()) or "none yet"
+        raise KnownError(QT_TRANSLATE_NOOP("core", "There is no document collection named '{name}' (collections: "
+                                           "{names}). Create it with: chatapp docs add {name} FOLDER"),
+                         name=name, names=names)
+
+    def create_or_update(self, name: str, roots: Iterable[Path], embedding_model: str, dimension: int) -> Collection:
+        """The collection `name` with `roots` added. A different embedding model empties it first: vectors
+        from two models cannot be compared."""
+        if not name.strip():
+            raise KnownError(QT_TRANSLATE_NOOP("core", "A document collection needs a name."))
+        with self._lock, self._transaction():
+            row = self._db.execute("SELECT id, embedding_model, dimension FROM collections WHERE name = ?",
+                                   (name,)).fetchone()
+            if row is None:
+                cid = self._db.execute(
+                    "INSERT INTO collections (name, embedding_model, dimension, created_at) VALUES (?, ?, ?, ?)",
+                    (name, embedding_model, dimension, time.time())).lastrowid
+            else:
+                cid = row[0]
+                if (row[1], row[2]) != (embedding_model, dimension):
+                    self._delete_files(list(self._db.execute(
+                        "SELECT id FROM files WHERE collection_id = ?", (cid,))))
+                    self._db.execute("UPDATE collections SET embedding_model = ?, dimension = ?, version = version + 1"
+                                     " WHERE id = ?", (embedding_model, dimension, cid))
+            for root in roots:
+                self._db.execute("INSERT OR IGNORE INTO roots (collection_id, path) VALUES (?, ?)", (cid, str(root)))
+        return self.find(name)
+
+    def remove_root(self, collection: Collection, root: str) -> None:
+        with self._lock, self._transaction():
+            self._db.execute("DELETE FROM roots WHERE collection_id = ? AND path = ?", (collection.id, root))
+
+    def delete(self, collection: Collection) -> None:
+        with self._lock, self._transaction():
+            self._delete_files(list(self._db.execute("SELECT id FROM files WHERE collection_id = ?",
+                                                     (collection.id,))))
+            self._db.execute("DELETE FROM collections WHERE id = ?", (collection.id,))
+        self._vectors.pop(collection.id, None)
+
+    def mark_indexed(self, collection: Collection) -> None:
+        with self._lock:
+            self._db.execute("UPDATE collections SET indexed_at = ? WHERE id = ?", (time.time(), collection.id))
+
+    # ----- files ------------------------------------------------------------------------------------
+    def files(self, collection: Collection) -> dict[str, IndexedFile]:
+        with self._lock:
+            rows = self._db.execute("SELECT id, path, size, mtime_ns, sha256 FROM files WHERE collection_id = ?",
+                                    (collection.id,))
+            return {r[1]: IndexedFile(*r) for r in rows}
+
+    def touch_file(self, file: IndexedFile, size: int, mtime_ns: int) -> None:
+        """Same content under a new mtime (a `touch`, a copy, a checkout): remember the new stat only."""
+        with self._lock:
+            self._db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file.id))
+
+    def replace_file(self, collection: Collection, path: str, size: int, mtime_ns: int, sha256: str, kind: str,
+                     chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """The file's chunks, words and vectors, all replaced in one transaction."""
+        import numpy as np
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with self._lock, self._transaction():
+            old = self._db.execute("SELECT id FROM files WHERE collection_id = ? AND path = ?",
+                                   (collection.id, path)).fetchall()
+            self._delete_files(old)
+            file_id = self._db.execute(
+                "INSERT INTO files (collection_id, path, size, mtime_ns, sha256, kind, indexed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", (collection.id, path, size, mtime_ns, sha256, kind, time.time()),
+            ).lastrowid
+            for ordinal, (chunk, vector) in enumerate(zip(chunks, vectors)):
+                chunk_id = self._db.execute(
+                    "INSERT INTO chunks (file_id, ordinal, page, start, end, text, embedding)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (file_id, ordinal, chunk.page, chunk.start, chunk.end, chunk.text, vector.tobytes()),
+                ).lastrowid
+                self._db.execute("INSERT INTO chunk_words (rowid, body) VALUES (?, ?)",
+                                 (chunk_id, cjk_search.searchable(chunk.text)))
+            self._bump(collection.id)
+
+    def remove_files(self, collection: Collection, paths: Iterable[str]) -> None:
+        with self._lock, self._transaction():
+            ids = [row for p in paths for row in self._db.execute(
+                "SELECT id FROM files WHERE collection_id = ? AND path = ?", (collection.id, p))]
+            self._delete_files(ids)
+            self._bump(collection.id)
+
+    def _delete_files(self, file_rows: Sequence[Sequence[int]]) -> None:
+        for (file_id,) in file_rows:
+            for chunk_id, text in self._db.execute("SELECT id, text FROM chunks WHERE file_id = ?", (file_id,)):
+                # A contentless FTS5 table forgets a row only when given the text it indexed.
+                self._db.execute("INSERT INTO chunk_words (chunk_words, rowid, body) VALUES ('delete', ?, ?)",
+                                 (chunk_id, cjk_search.searchable(text)))
+            self._db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+
+    def _bump(self, collection_id: int) -> None:
+        self._db.execute("UPDATE collections SET version = version + 1 WHERE id = ?", (collection_id,))
+
+    # ----- search -----------------------------------------------------------------------------------
+    def keyword_search(self, collections: Sequence[Collection], query: str, limit: int) -> list[int]:
+        """Chunk ids by BM25, best first: any query word counts, rarer words more."""
+        expression = keyword_expression(query)
+        if expression is None or not collections:
+            return []
+        marks = ",".join("?" * len(collections))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT w.rowid FROM chunk_words w JOIN chunks k ON k.id = w.rowid JOIN files f ON f.id = k.file_id"
+                f" WHERE chunk_words MATCH ? AND f.collection_id IN ({marks}) ORDER BY bm25(chunk_words) LIMIT ?",
+                (expression, *(c.id for c in collections), limit)).fetchall()
+        return [r[0] for r in rows]
+
+    def vector_search(self, collections: Sequence[Collection], query: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """(chunk id, cosine similarity), best first, exact."""
+        import numpy as np
+
+        found: list[tuple[int, float]] = []
+        for collection in collections:
+            ids, matrix = self._matrix(collection)
+            if not len(ids):
+                continue
+            scores = matrix @ query.astype(np.float32)
+            k = min(limit, len(ids))
+            best = np.argpartition(-scores, k - 1)[:k]
+            found.extend((int(ids[i]), float(scores[i])) for i in best)
+        found.sort(key=lambda pair: -pair[1])
+        return found[:limit]
+
+    def _matrix(self, collection: Collection) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        with self._lock:
+            version = self._db.execute("SELECT version FROM collections WHERE id = ?", (collection.id,)).fetchone()
+            version = version[0] if version else -1
+            cached = self._vectors.get(collection.id)
+            if cached is not None and cached[0] == version:
+                return cached[1], cached[2]
+            rows = self._db.execute(
+                "SELECT k.id, k.embedding FROM chunks k JOIN files f ON f.id = k.file_id WHERE f.collection_id = ?",
+                (collection.id,)).fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+        matrix = matrix.reshape(len(rows), collection.dimension) if len(rows) else matrix.reshape(0, 1)
+        self._vectors[collection.id] = (version, ids, matrix)
+        return ids, matrix
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, StoredChunk]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT k.id, f.path, k.page, k.start, k.end, k.text FROM chunks k JOIN files f ON f.id = k.file_id"
+                f" WHERE k.id IN ({marks})", tuple(ids)).fetchall()
+        return {r[0]: StoredChunk(*r) for r in rows}
+
+    # ----- plumbing ---------------------------------------------------------------------------------
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __enter__(self) -> None:
+            self.db.execute("BEGIN IMMEDIATE")
+
+        def __exit__(self, exc_type: object, *_: object) -> None:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+    def _transaction(self) -> DocumentStore._Tx:
+        return DocumentStore._Tx(self._db)
+
+
+def keyword_expression(query: str) -> str | None:
+    """An FTS5 expression matching chunks with any of the query's words (BM25 ranks those with more,
+    and rarer, words first). A Latin word or identifier is one phrase of its tokens; a run of CJK
+    characters becomes its overlapping two-character words (大语言模型 → 大语 语言 言模 模型), the usual way
+    to search Chinese without a dictionary."""
+    terms: list[str] = []
+    for word in query.split():
+        for part in _cjk_and_other(word):
+            if cjk_search.has_cjk(part):
+                chars = [c for c in part if cjk_search.CJK_CHAR.match(c)]
+                pairs = [a + b for a, b in zip(chars, chars[1:])] or chars
+                terms.extend(f'"{cjk_search.searchable(p)}"' for p in pairs)
+            elif any(ch.isalnum() for ch in part):
+                terms.append('"' + part.replace('"', '""') + '"')
+    return " OR ".join(dict.fromkeys(terms)) or None
+
+
+def _cjk_and_other(word: str) -> list[str]:
+    """`用python写` → ["用", "python", "写"]: CJK runs and other runs apart."""
+    parts: list[str] = []
+    for ch in word:
+        cjk = cjk_search.CJK_CHAR.match(ch) is not None
+        if parts and (cjk_search.CJK_CHAR.match(parts[-1][-1]) is not None) == cjk:
+            parts[-1] += ch
+        else:
+            parts.append(ch)
+    return parts
