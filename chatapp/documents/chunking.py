@@ -1,14 +1,15 @@
 """Cut a document into passages that follow its text, sized in the embedding model's own tokens.
 
-Paragraphs (and headings, which start a new one) are the units; units are packed into a chunk until the
-token budget is reached, and the next chunk starts with the last units of the previous one up to the
-overlap, so a sentence near a cut is found from either side. A unit longer than the budget is cut at
-lines, then sentences, then words. Every chunk keeps its page and its character range in that page's
-text, so a source can be shown exactly.
+Sentences are the units (a sentence longer than the budget is cut at words, then characters). Units
+are packed into a chunk up to the token budget; a chunk that is at least half full ends at the last
+paragraph or heading break rather than mid-paragraph, and the next chunk starts with the last sentences
+of the previous one up to the overlap, so a sentence near a cut is found from either side. Every chunk
+keeps its page and its character range in that page's text, so a source can be shown exactly.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class _Unit:
     start: int
     end: int
     tokens: int
+    opens_paragraph: bool = False
 
 
 def chunk_sections(
@@ -54,10 +56,15 @@ def chunk_sections(
 
 
 def _units(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> Iterable[_Unit]:
-    """Paragraphs, headings on their own, each no longer than the budget."""
+    """Sentences (or lines), each no longer than the budget, the first of each paragraph marked."""
     for start, end in _split(text, _PARAGRAPH_BREAK, 0, len(text)):
         for h_start, h_end in _split_at_headings(text, start, end):
-            yield from _fit(text, h_start, h_end, count_tokens, max_tokens, level=0)
+            first = True
+            for line_start, line_end in _split(text, _LINE, h_start, h_end):
+                for s_start, s_end in _split(text, _SENTENCE_END, line_start, line_end):
+                    for unit in _fit(text, s_start, s_end, count_tokens, max_tokens, level=0):
+                        yield _Unit(unit.start, unit.end, unit.tokens, first)
+                        first = False
 
 
 def _split(text: str, separator: re.Pattern[str], start: int, end: int) -> Iterable[tuple[int, int]]:
@@ -82,11 +89,12 @@ def _split_at_headings(text: str, start: int, end: int) -> Iterable[tuple[int, i
     """A Markdown heading glued to the paragraph under it still starts a new unit."""
     cuts = [m.start() for m in _HEADING.finditer(text, start, end) if m.start() > start]
     bounds = [start, *cuts, end]
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         yield from _trimmed(text, a, b)
 
 
-_FINER = (re.compile(r"\n"), _SENTENCE_END, re.compile(r"\s+"))
+_LINE = re.compile(r"\n")
+_FINER = (re.compile(r"\s+"),)
 
 
 def _fit(text: str, start: int, end: int, count_tokens: Callable[[str], int], max_tokens: int,
@@ -118,6 +126,16 @@ def _pack(units: list[_Unit], max_tokens: int, overlap_tokens: int) -> Iterable[
         while last + 1 < len(units) and total + units[last + 1].tokens <= max_tokens:
             last += 1
             total += units[last].tokens
+        if last + 1 < len(units) and not units[last + 1].opens_paragraph:
+            # Rather end at a paragraph break, if that keeps the chunk at least half full.
+            used = total
+            for cut in range(last, first, -1):
+                used -= units[cut].tokens
+                if used < max_tokens // 2:
+                    break
+                if units[cut].opens_paragraph:
+                    last = cut - 1
+                    break
         yield first, last
         if last + 1 >= len(units):
             return

@@ -57,18 +57,20 @@ class Documents:
             return self._embedders[path]
 
     def embedder_for(self, collection: Collection) -> Embedder:
+        """The model the collection was indexed with: where it was, or by file name in the model folders."""
+        recorded = Path(collection.embedding_model)
         for path, embedder in self._embedders.items():
-            if path.name == collection.embedding_model:
+            if path == recorded:
                 return embedder
         folder = embedding_models_dir(self.paths)
-        for candidate in (folder / collection.embedding_model, self.paths.models_dir / collection.embedding_model):
+        for candidate in (recorded, folder / recorded.name, self.paths.models_dir / recorded.name):
             if candidate.is_file():
                 return self.embedder(candidate)
-        if collection.embedding_model == BUILTIN_FILE:
+        if recorded.name == BUILTIN_FILE:
             return self.embedder(None)
         raise KnownError(QT_TRANSLATE_NOOP("core", "Collection '{name}' needs its embedding model {model}, which is "
                                            "no longer in {folder}; put it back or add the collection again."),
-                         name=collection.name, model=collection.embedding_model, folder=folder)
+                         name=collection.name, model=recorded.name, folder=folder)
 
     # ----- collections ------------------------------------------------------------------------------
     def collections(self) -> list[Collection]:
@@ -91,7 +93,7 @@ class Documents:
         else:
             embedder = self.embedder(embedding_model)
         collection = self.store.create_or_update(
-            name, [r.expanduser().resolve() for r in roots], embedder.path.name, embedder.dimension)
+            name, [r.expanduser().resolve() for r in roots], str(embedder.path), embedder.dimension)
         return Indexer(self.store, embedder, cancel, progress).update(collection)
 
     def rescan(self, name: str, cancel: threading.Event | None = None,
@@ -104,7 +106,7 @@ class Documents:
 
     def search(self, names: Sequence[str], query: str, top: int = 5, mode: str = "hybrid") -> Retrieval:
         collections = [self.store.find(n) for n in names]
-        models = {c.embedding_model for c in collections}
+        models = {Path(c.embedding_model).name for c in collections}
         if len(models) > 1:
             raise KnownError(QT_TRANSLATE_NOOP("core", "These collections were indexed with different embedding "
                                                "models ({models}); search them one at a time."),

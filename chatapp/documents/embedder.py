@@ -140,5 +140,5 @@ class Embedder:
         return rows
 
 
-class EmbeddingCancelled(Exception):  # noqa: N818 - a signal, not an error
+class EmbeddingCancelled(Exception):
     """Embedding stopped between two batches because the caller asked."""

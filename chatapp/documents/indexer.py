@@ -96,10 +96,10 @@ class Indexer:
         self.progress = progress
 
     def update(self, collection: Collection) -> ScanReport:
-        if collection.embedding_model != self.embedder.path.name:
+        if Path(collection.embedding_model).name != self.embedder.path.name:
             raise KnownError(QT_TRANSLATE_NOOP("core", "Collection '{name}' was indexed with {model}; index it with "
                                                "the same embedding model, or re-create it."),
-                             name=collection.name, model=collection.embedding_model)
+                             name=collection.name, model=Path(collection.embedding_model).name)
         started = time.monotonic()
         report = ScanReport()
         files, report.skipped = walk(collection.roots)

@@ -49,5 +49,6 @@ def question_with_excerpts(question: str, hits: list[Hit]) -> str:
     """The user's message as the model sees it; the question alone when nothing was found."""
     if not hits:
         return question
-    blocks = [f"[{s.number}] {s.label}\n{h.text.strip()}" for s, h in zip(sources_of(hits), hits)]
-    return "Excerpts from the user's documents:\n\n" + "\n\n".join(blocks) + f"\n\n{INSTRUCTION}\n\nQuestion: {question}"
+    blocks = [f"[{s.number}] {s.label}\n{h.text.strip()}" for s, h in zip(sources_of(hits), hits, strict=True)]
+    excerpts = "\n\n".join(blocks)
+    return f"Excerpts from the user's documents:\n\n{excerpts}\n\n{INSTRUCTION}\n\nQuestion: {question}"

@@ -48,18 +48,28 @@ def search(store: DocumentStore, embedder: Embedder, collections: Sequence[Colle
     comparisons and tests)."""
     started = time.perf_counter()
     keyword = store.keyword_search(collections, query, CANDIDATES) if mode != "vector" else []
-    vector = ([cid for cid, _ in store.vector_search(collections, embedder.embed_query(query), CANDIDATES)]
-              if mode != "keyword" and query.strip() else [])
+    similar = (store.vector_search(collections, embedder.embed_query(query), CANDIDATES)
+               if mode != "keyword" and query.strip() else [])
+    keyword_rank = {cid: i for i, cid in enumerate(keyword, start=1)}
+    vector_rank = _ranks_with_ties(similar)
     scores: dict[int, float] = {}
-    for ranking in (keyword, vector):
-        for rank, chunk_id in enumerate(ranking, start=1):
+    for ranks in (keyword_rank, vector_rank):
+        for chunk_id, rank in ranks.items():
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
     best = sorted(scores, key=lambda cid: -scores[cid])[:top]
     stored = store.chunks(best)
-    keyword_rank = {cid: i for i, cid in enumerate(keyword, start=1)}
-    vector_rank = {cid: i for i, cid in enumerate(vector, start=1)}
     hits = [
         Hit(cid, c.path, c.page, c.start, c.end, c.text, scores[cid], keyword_rank.get(cid), vector_rank.get(cid))
         for cid in best if (c := stored.get(cid)) is not None
     ]
     return Retrieval(hits, time.perf_counter() - started)
+
+
+def _ranks_with_ties(similar: list[tuple[int, float]], tolerance: float = 1e-6) -> dict[int, int]:
+    """1-based ranks, equal for equal similarity: when the model cannot tell chunks apart (the same
+    unknown-token vector for different Chinese texts), the order among them must not decide the fusion."""
+    ranks: dict[int, int] = {}
+    for position, (chunk_id, score) in enumerate(similar):
+        tied = position and abs(similar[position - 1][1] - score) <= tolerance
+        ranks[chunk_id] = ranks[similar[position - 1][0]] if tied else position + 1
+    return ranks

@@ -17,6 +17,7 @@ indexing run leaves each file either wholly indexed or not at all, and the next 
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 import time
@@ -79,7 +80,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_words USING fts5(body, content='', toke
 class Collection:
     id: int
     name: str
-    embedding_model: str
+    embedding_model: str  # the GGUF file it was indexed with
     dimension: int
     version: int
     roots: tuple[str, ...]
@@ -218,7 +219,7 @@ class DocumentStore:
                 "INSERT INTO files (collection_id, path, size, mtime_ns, sha256, kind, indexed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)", (collection.id, path, size, mtime_ns, sha256, kind, time.time()),
             ).lastrowid
-            for ordinal, (chunk, vector) in enumerate(zip(chunks, vectors)):
+            for ordinal, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
                 chunk_id = self._db.execute(
                     "INSERT INTO chunks (file_id, ordinal, page, start, end, text, embedding)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -260,7 +261,8 @@ class DocumentStore:
                 (expression, *(c.id for c in collections), limit)).fetchall()
         return [r[0] for r in rows]
 
-    def vector_search(self, collections: Sequence[Collection], query: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def vector_search(self, collections: Sequence[Collection], query: np.ndarray,
+                      limit: int) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity), best first, exact."""
         import numpy as np
 
@@ -329,7 +331,7 @@ def keyword_expression(query: str) -> str | None:
         for part in _cjk_and_other(word):
             if cjk_search.has_cjk(part):
                 chars = [c for c in part if cjk_search.CJK_CHAR.match(c)]
-                pairs = [a + b for a, b in zip(chars, chars[1:])] or chars
+                pairs = [a + b for a, b in itertools.pairwise(chars)] or chars
                 terms.extend(f'"{cjk_search.searchable(p)}"' for p in pairs)
             elif any(ch.isalnum() for ch in part):
                 terms.append('"' + part.replace('"', '""') + '"')
