@@ -28,6 +28,7 @@ from chatapp.core.settings import load_settings
 from chatapp.services import i18n
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession
+from chatapp.services.documents_service import DocumentsService
 from chatapp.services.inference import InferenceController
 from chatapp.services.models import ModelService
 from chatapp.services.single_instance import InstanceServer, hand_over
@@ -35,6 +36,7 @@ from chatapp.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 LOCAL_API_KEY = "local-api-server"  # its name in the system keyring
+STARTUP_RESCAN_DELAY_MS = 3000  # after the model has started loading: the first reply comes first
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei")
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
@@ -52,6 +54,7 @@ class App:
         paths.ensure()
         setup_logging(paths.log_file)
         self.paths = paths
+        self.documents: DocumentsService | None = None  # created in start(), after the window shows
         self.settings = load_settings(paths.settings_file)
         self.store = HistoryStore(paths.database)
         self.language = i18n.resolve(self.settings.language)
@@ -98,6 +101,11 @@ class App:
         """Open the last conversation and the given (or last used) model, and the API server if it was on."""
         key = secrets.get_key(LOCAL_API_KEY).value
         self.window.api_box.key.setText(key)
+        self.documents = DocumentsService(self.paths)
+        self.window.attach_documents(self.documents)
+        # Catch up with files changed while chatapp was closed, then follow changes while it is open.
+        QTimer.singleShot(STARTUP_RESCAN_DELAY_MS, self.documents.rescan_all)
+        QTimer.singleShot(STARTUP_RESCAN_DELAY_MS, self.documents.watch)
         if self.settings.api_server:
             self.api_server.start(self.settings.api_port, key)
         last = self.qsettings.value("window/last_conversation", "")
@@ -131,6 +139,8 @@ class App:
             window.show_error(str(exc))
 
     def close(self) -> None:
+        if self.documents is not None:
+            self.documents.shutdown()
         self.instance.close()
         self.store.close()
         i18n.uninstall(self._qt_app, self.translators)

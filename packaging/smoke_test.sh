@@ -40,6 +40,34 @@ kill -TERM "$serve_pid"; wait "$serve_pid" || true
 [ -n "${remote// /}" ] || { echo "FAIL: the frozen remote chat printed nothing"; exit 1; }
 echo "ok: frozen serve answered the frozen remote chat: ${remote}"
 
+# Documents from the bundle: PDF, Word and HTML readers, the embedding model through the bundled llama.cpp.
+mkdir -p "$work/docs"
+python3 - "$work/docs" <<'PY'
+import sys
+from pathlib import Path
+
+import docx
+from fpdf import FPDF
+
+from chatapp.documents.bert_gguf import builtin_embedding_model
+
+folder = Path(sys.argv[1])
+pdf = FPDF()
+pdf.set_font("helvetica", size=12)
+pdf.add_page()
+pdf.multi_cell(0, 8, "The lighthouse on Skerry Island was built in 1871.")
+pdf.output(str(folder / "lighthouse.pdf"))
+memo = docx.Document()
+memo.add_paragraph("The orchestra rehearses on Tuesdays in the old chapel.")
+memo.save(str(folder / "memo.docx"))
+(folder / "page.html").write_text("<html><body><p>The bakery sells sourdough on Fridays.</p></body></html>")
+builtin_embedding_model(folder.parent / "data" / "embedding-models")
+PY
+"$app" docs add notes "$work/docs" | grep -q "3 added" || { echo "FAIL: the frozen docs add"; exit 1; }
+"$app" docs search notes "When was the lighthouse built?" --top 1 --json | grep -q '"page": 1' \
+  || { echo "FAIL: the frozen docs search"; exit 1; }
+echo "ok: frozen docs add and search (PDF, Word, HTML)"
+
 "$app" --model "$demo" >"$work/gui.out" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do

@@ -111,16 +111,25 @@ def embedding_model(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture
-def documents(embedding_model: Path, isolated_dirs: Path):
-    """chatapp's documents over this test's data folder, with the built-in embedding model in place."""
+def builtin_embedding_model(embedding_model: Path, isolated_dirs: Path) -> Path:
+    """The built-in embedding model in place in this test's data folder (as if converted on first use)."""
     from chatapp.core.paths import default_paths
-    from chatapp.documents.collections import Documents, embedding_models_dir
+    from chatapp.documents.collections import embedding_models_dir
 
     paths = default_paths()
     paths.ensure()
     folder = embedding_models_dir(paths)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / embedding_model.name).symlink_to(embedding_model)
-    docs = Documents(paths)
+    return folder / embedding_model.name
+
+
+@pytest.fixture
+def documents(builtin_embedding_model: Path):
+    """chatapp's documents over this test's data folder, with the built-in embedding model in place."""
+    from chatapp.core.paths import default_paths
+    from chatapp.documents.collections import Documents
+
+    docs = Documents(default_paths())
     yield docs
     docs.close()

@@ -230,3 +230,42 @@ def test_a_port_in_use_is_one_sentence(host: ModelHost) -> None:
             ApiServer(ServerState(host, lambda: "x"), port=first.port)
     finally:
         first.stop()
+
+
+def test_embeddings_without_an_embedding_model_are_a_404_that_says_how(host: ModelHost) -> None:
+    server = in_process(host, "x")
+    try:
+        client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0)
+        with pytest.raises(openai.NotFoundError) as err:
+            client.embeddings.create(model="m", input="hello")
+        assert "--embedding-model" in err.value.message
+    finally:
+        server.stop()
+
+
+def test_embeddings_with_the_official_client_match_the_engine(host: ModelHost, embedding_model: Path) -> None:
+    """The client asks for base64 by default; both encodings give the engine's own unit vectors."""
+    import numpy as np
+
+    from chatapp.documents.embedder import Embedder
+
+    embedder = Embedder(embedding_model)
+    server = ApiServer(ServerState(host, lambda: None, embedder=embedder), port=0).start()
+    try:
+        client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0)
+        assert [m.id for m in client.models.list().data] == ["all-MiniLM-L6-v2.F32"]
+        texts = ["A man is playing a guitar.", "Someone plays an instrument.", "显存不够"]
+        got = client.embeddings.create(model="all-MiniLM-L6-v2.F32", input=texts)
+        vectors = np.array([d.embedding for d in got.data])
+        assert vectors.shape == (3, 384) and got.usage.prompt_tokens > 10
+        assert np.allclose(vectors, embedder.embed_documents(texts), atol=1e-6)
+        as_floats = client.embeddings.create(model="m", input="A man is playing a guitar.", encoding_format="float")
+        assert np.allclose(as_floats.data[0].embedding, vectors[0], atol=1e-6)
+        with pytest.raises(openai.BadRequestError) as err:
+            client.embeddings.create(model="m", input="word " * 600)
+        assert err.value.code == "context_length_exceeded" and "at most 512" in err.value.message
+        with pytest.raises(openai.BadRequestError, match="input must be a string"):
+            client.embeddings.create(model="m", input=[])
+    finally:
+        server.stop()
+        embedder.close()

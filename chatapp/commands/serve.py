@@ -3,6 +3,7 @@
     chatapp serve --model PATH|NAME|demo [--host 127.0.0.1] [--port 8080] [--api-key KEY]
                   [--ctx N] [--threads N] [--gpu-layers N] [--cors-origin URL ...]
                   [--speculative off|prompt-lookup|draft] [--draft-model PATH|NAME]
+                  [--embedding-model PATH|NAME]
 
 Loopback only unless --host says otherwise; listening elsewhere without a key prints a warning.
 """
@@ -32,6 +33,9 @@ def add_parser(commands: Any) -> None:
     serve.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     serve.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
     speculation_options.add_arguments(serve)
+    serve.add_argument("--embedding-model", metavar="PATH|NAME",
+                       help="also serve /v1/embeddings with this GGUF embedding model "
+                            "('all-MiniLM-L6-v2': the built-in one)")
     serve.add_argument("--cors-origin", action="append", default=[], metavar="URL",
                        help="allow browser pages from this origin to call the API (repeatable; default: none)")
 
@@ -54,12 +58,15 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
         summary = host.call(lambda engine: engine.load(model_path, options))
         host.call(lambda engine: speculation_options.apply(engine, args, paths, extra))
         name = Path(getattr(summary, "path", model_path)).stem
-        server = ApiServer(ServerState(host, lambda: name), args.host, args.port, args.api_key, args.cors_origin)
+        embedder = _embedder(args, paths)
+        state = ServerState(host, lambda: name, embedder=embedder)
+        server = ApiServer(state, args.host, args.port, args.api_key, args.cors_origin)
         if not is_loopback(args.host) and not args.api_key:
             stderr.write(f"chatapp: warning: listening on {args.host} without an API key: anyone who can reach "
                          "this computer can use the model. Set --api-key.\n")
         server.start()
-        stdout.write(f"Serving {name} on {server.url}\n")
+        also = f" and embeddings with {embedder.path.stem}" if embedder is not None else ""
+        stdout.write(f"Serving {name}{also} on {server.url}\n")
         stdout.flush()
         while not stop.wait(0.5):
             pass
@@ -71,3 +78,12 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
         host.shutdown()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _embedder(args: argparse.Namespace, paths: AppPaths) -> Any:
+    if not args.embedding_model:
+        return None
+    from chatapp.documents.collections import resolve_embedding_model
+    from chatapp.documents.embedder import Embedder
+
+    return Embedder(resolve_embedding_model(paths, args.embedding_model), args.threads)

@@ -25,6 +25,17 @@ def embedding_models_dir(paths: AppPaths) -> Path:
     return paths.data_dir / "embedding-models"
 
 
+def resolve_embedding_model(paths: AppPaths, spec: str | None) -> Path:
+    """A GGUF path, a name in the embedding-models folder or the library, or (None, or
+    "all-MiniLM-L6-v2") the built-in model."""
+    folder = embedding_models_dir(paths)
+    if spec is None or spec.lower().removesuffix(".gguf") in (BUILTIN_NAME.lower(), BUILTIN_FILE.lower()[:-5]):
+        return builtin_embedding_model(folder)
+    from chatapp.core.library import resolve_model
+
+    return resolve_model(spec, folder, [paths.models_dir])
+
+
 class Documents:
     def __init__(self, paths: AppPaths) -> None:
         self.paths = paths
@@ -39,18 +50,8 @@ class Documents:
         self.store.close()
 
     # ----- embedding models -------------------------------------------------------------------------
-    def resolve_embedding_model(self, spec: str | None) -> Path:
-        """A GGUF path, a name in the library or the embedding-models folder, or (None, or
-        "all-MiniLM-L6-v2") the built-in model."""
-        folder = embedding_models_dir(self.paths)
-        if spec is None or spec.lower().removesuffix(".gguf") in (BUILTIN_NAME.lower(), BUILTIN_FILE.lower()[:-5]):
-            return builtin_embedding_model(folder)
-        from chatapp.core.library import resolve_model
-
-        return resolve_model(spec, folder, [self.paths.models_dir])
-
     def embedder(self, spec: str | Path | None = None) -> Embedder:
-        path = spec if isinstance(spec, Path) else self.resolve_embedding_model(spec)
+        path = spec if isinstance(spec, Path) else resolve_embedding_model(self.paths, spec)
         with self._lock:
             if path not in self._embedders:
                 self._embedders[path] = Embedder(path)
@@ -91,6 +92,7 @@ class Documents:
         if existing is not None and embedding_model is None:
             embedder = self.embedder_for(existing)
         else:
+            # A new model for an existing collection: create_or_update empties it and all is re-embedded.
             embedder = self.embedder(embedding_model)
         collection = self.store.create_or_update(
             name, [r.expanduser().resolve() for r in roots], str(embedder.path), embedder.dimension)
@@ -99,7 +101,7 @@ class Documents:
     def rescan(self, name: str, cancel: threading.Event | None = None,
                progress: Callable[[IndexProgress], None] | None = None) -> ScanReport:
         collection = self.store.find(name)
-        return Indexer(self.store, self.embedder_for(collection), cancel, progress).update(collection)
+        return Indexer(self.store, lambda: self.embedder_for(collection), cancel, progress).update(collection)
 
     def remove(self, name: str) -> None:
         self.store.delete(self.store.find(name))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.core.errors import QT_TRANSLATE_NOOP
 from chatapp.documents import chunking, readers
 from chatapp.documents.embedder import Embedder, EmbeddingCancelled
 from chatapp.documents.store import Collection, DocumentStore, IndexedFile
@@ -46,7 +46,7 @@ class ScanReport:
     removed: int = 0
     unchanged: int = 0
     skipped: int = 0  # images, archives, unknown kinds
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one sentence)
+    failed: list[tuple[str, readers.UnreadableFile]] = field(default_factory=list)  # (path, why, in one sentence)
     chunks: int = 0
     cancelled: bool = False
     seconds: float = 0.0
@@ -88,18 +88,24 @@ def _files_under(root: Path) -> Iterator[Path]:
 
 
 class Indexer:
-    def __init__(self, store: DocumentStore, embedder: Embedder, cancel: threading.Event | None = None,
+    """Updates one collection with `embedder`, the collection's own model. It may be given as a function
+    that loads it: a re-scan that finds nothing changed (the usual case at start-up) loads no model."""
+
+    def __init__(self, store: DocumentStore, embedder: Embedder | Callable[[], Embedder],
+                 cancel: threading.Event | None = None,
                  progress: Callable[[IndexProgress], None] | None = None) -> None:
         self.store = store
-        self.embedder = embedder
+        self._embedder = embedder
         self.cancel = cancel or threading.Event()
         self.progress = progress
 
+    @property
+    def embedder(self) -> Embedder:
+        if not isinstance(self._embedder, Embedder):
+            self._embedder = self._embedder()
+        return self._embedder
+
     def update(self, collection: Collection) -> ScanReport:
-        if Path(collection.embedding_model).name != self.embedder.path.name:
-            raise KnownError(QT_TRANSLATE_NOOP("core", "Collection '{name}' was indexed with {model}; index it with "
-                                               "the same embedding model, or re-create it."),
-                             name=collection.name, model=Path(collection.embedding_model).name)
         started = time.monotonic()
         report = ScanReport()
         files, report.skipped = walk(collection.roots)
@@ -118,7 +124,7 @@ class Indexer:
             try:
                 outcome = self._update_file(collection, path, kind, known.get(str(path)), report)
             except readers.UnreadableFile as exc:
-                report.failed.append((str(path), str(exc)))
+                report.failed.append((str(path), exc))
                 continue
             except EmbeddingCancelled:
                 report.cancelled = True

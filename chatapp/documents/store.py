@@ -5,11 +5,11 @@
 - `chunk_words` is a contentless FTS5 index of each chunk in `cjk_search.searchable` form (every CJK
   character a token), for BM25 keyword search that finds names, numbers, code identifiers and Chinese
   words anywhere in a sentence.
-- Vectors are float32 BLOBs in `chunks.embedding`, searched exactly (brute-force dot products with
-  numpy over a matrix cached per collection and reloaded when the collection's `version` changes).
-  Why not sqlite-vec: Python's sqlite3 module is often built without extension loading (it is on this
-  project's reference machine, and on macOS's system Python), and a vec0 table does the same exact
-  scan; 100,000 384-d vectors take a few milliseconds with numpy (docs/benchmarks.md, "Documents").
+- Vectors are float32 BLOBs in `chunks.embedding`, searched in memory (`vector_index.py`: exact, or
+  sign bits + exact rescoring for large collections) from a matrix cached per collection and reloaded
+  when the collection's `version` changes. Why not sqlite-vec: Python's sqlite3 module is often built
+  without extension loading (so it is on this project's reference machine, and on macOS's system
+  Python), and a vec0 table scans all vectors too (docs/benchmarks.md, "Documents").
 
 Every change to one file (its chunks, their words and vectors) is one transaction, so an interrupted
 indexing run leaves each file either wholly indexed or not at all, and the next run resumes.
@@ -18,9 +18,11 @@ indexing run leaves each file either wholly indexed or not at all, and the next 
 from __future__ import annotations
 
 import itertools
+import re
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from chatapp.core import cjk_search
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.documents.vector_index import VectorIndex
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,7 +76,14 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks(file_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_words USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS term_docs (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 """
+# BM25 scores every chunk that holds any query term, so a common word ("the", "how", "model" in a
+# collection about models) makes a search score most of the collection: 100,000 chunks take ~100 ms.
+# The keyword query takes the query's terms rarest first while their chunks add up to no more than this
+# share of all chunks (at least the rarest term): common words add little to BM25's ranking anyway.
+POSTINGS_BUDGET_SHARE = 0.03
+MIN_POSTINGS_BUDGET = 2000
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,7 @@ class Collection:
     dimension: int
     version: int
     roots: tuple[str, ...]
-    files: int = 0
+    files: int = 0  # -1 when not counted (Collection from `find`)
     chunks: int = 0
     indexed_at: float | None = None
 
@@ -125,7 +135,7 @@ class DocumentStore:
                                                "move it away and add your collections again."),
                              path=path, reason=exc) from None
         self._lock = threading.RLock()
-        self._vectors: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}  # id -> (version, chunk ids, matrix)
+        self._vectors: dict[int, tuple[int, VectorIndex]] = {}  # collection id -> (its version, index)
 
     def close(self) -> None:
         self._db.close()
@@ -147,9 +157,12 @@ class DocumentStore:
                           indexed_at=row[5], files=row[6], chunks=row[7], roots=roots)
 
     def find(self, name: str) -> Collection:
-        for collection in self.collections():
-            if collection.name == name:
-                return collection
+        """The collection by name, without its file and chunk counts (a search asks for it every time)."""
+        with self._lock:
+            row = self._db.execute("SELECT id, name, embedding_model, dimension, version, indexed_at, -1, -1"
+                                   " FROM collections WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                return self._collection(row)
         names = ", ".join(c.name for c in self.collections()) or "none yet"
         raise KnownError(QT_TRANSLATE_NOOP("core", "There is no document collection named '{name}' (collections: "
                                            "{names}). Create it with: chatapp docs add {name} FOLDER"),
@@ -227,6 +240,7 @@ class DocumentStore:
                 ).lastrowid
                 self._db.execute("INSERT INTO chunk_words (rowid, body) VALUES (?, ?)",
                                  (chunk_id, cjk_search.searchable(chunk.text)))
+                self._count_terms(chunk.text, +1)
             self._bump(collection.id)
 
     def remove_files(self, collection: Collection, paths: Iterable[str]) -> None:
@@ -242,7 +256,14 @@ class DocumentStore:
                 # A contentless FTS5 table forgets a row only when given the text it indexed.
                 self._db.execute("INSERT INTO chunk_words (chunk_words, rowid, body) VALUES ('delete', ?, ?)",
                                  (chunk_id, cjk_search.searchable(text)))
+                self._count_terms(text, -1)
             self._db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+
+    def _count_terms(self, text: str, change: int) -> None:
+        """Keep `term_docs` (in how many chunks each term occurs) as FTS5 would count it."""
+        self._db.executemany(
+            "INSERT INTO term_docs (term, docs) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET docs = docs + ?",
+            [(term, max(change, 0), change) for term in set(index_tokens(text))])
 
     def _bump(self, collection_id: int) -> None:
         self._db.execute("UPDATE collections SET version = version + 1 WHERE id = ?", (collection_id,))
@@ -250,35 +271,57 @@ class DocumentStore:
     # ----- search -----------------------------------------------------------------------------------
     def keyword_search(self, collections: Sequence[Collection], query: str, limit: int) -> list[int]:
         """Chunk ids by BM25, best first: any query word counts, rarer words more."""
-        expression = keyword_expression(query)
-        if expression is None or not collections:
+        terms = keyword_terms(query)
+        if not terms or not collections:
             return []
-        marks = ",".join("?" * len(collections))
+        expression = " OR ".join(f'"{t}"' for t in self._informative(terms))
         with self._lock:
+            wanted = {c.id for c in collections}
+            everything = {r[0] for r in self._db.execute("SELECT id FROM collections")} <= wanted
+            # Ranked by the FTS index alone (joining every matching row to its file first costs ~20%),
+            # then kept to the wanted collections; with other collections present, more are fetched.
             rows = self._db.execute(
-                "SELECT w.rowid FROM chunk_words w JOIN chunks k ON k.id = w.rowid JOIN files f ON f.id = k.file_id"
-                f" WHERE chunk_words MATCH ? AND f.collection_id IN ({marks}) ORDER BY bm25(chunk_words) LIMIT ?",
-                (expression, *(c.id for c in collections), limit)).fetchall()
-        return [r[0] for r in rows]
+                "SELECT rowid FROM chunk_words WHERE chunk_words MATCH ? ORDER BY bm25(chunk_words) LIMIT ?",
+                (expression, limit if everything else limit * 10)).fetchall()
+            ids = [r[0] for r in rows]
+            if everything or not ids:
+                return ids
+            marks = ",".join("?" * len(ids))
+            # CROSS JOIN keeps the chunk ids as the outer loop: otherwise SQLite may walk every file of
+            # the collection (measured: 250 ms at 100,000 chunks instead of 1 ms).
+            inside = {r[0] for r in self._db.execute(
+                f"SELECT k.id, f.collection_id FROM chunks k CROSS JOIN files f ON f.id = k.file_id"
+                f" WHERE k.id IN ({marks})", ids) if r[1] in wanted}
+        return [i for i in ids if i in inside][:limit]
+
+    def _informative(self, terms: list[str]) -> list[str]:
+        """The rarest terms, while their chunks add up to the postings budget (see POSTINGS_BUDGET_SHARE).
+        A phrase counts as its rarest word."""
+        words = sorted({w for t in terms for w in t.split()})
+        with self._lock:
+            total = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            marks = ",".join("?" * len(words))
+            docs = dict(self._db.execute(f"SELECT term, docs FROM term_docs WHERE term IN ({marks})", words))
+        estimate = {t: min(docs.get(w, 0) for w in t.split()) for t in terms}
+        budget = max(MIN_POSTINGS_BUDGET, POSTINGS_BUDGET_SHARE * total)
+        kept: list[str] = []
+        used = 0
+        for term in sorted(terms, key=lambda t: estimate[t]):
+            if kept and used + estimate[term] > budget:
+                break
+            kept.append(term)
+            used += estimate[term]
+        return kept
 
     def vector_search(self, collections: Sequence[Collection], query: np.ndarray,
                       limit: int) -> list[tuple[int, float]]:
-        """(chunk id, cosine similarity), best first, exact."""
-        import numpy as np
-
-        found: list[tuple[int, float]] = []
-        for collection in collections:
-            ids, matrix = self._matrix(collection)
-            if not len(ids):
-                continue
-            scores = matrix @ query.astype(np.float32)
-            k = min(limit, len(ids))
-            best = np.argpartition(-scores, k - 1)[:k]
-            found.extend((int(ids[i]), float(scores[i])) for i in best)
+        """(chunk id, cosine similarity), best first."""
+        found = [hit for c in collections for hit in self._vector_index(c).search(query, limit)]
         found.sort(key=lambda pair: -pair[1])
         return found[:limit]
 
-    def _matrix(self, collection: Collection) -> tuple[np.ndarray, np.ndarray]:
+    def _vector_index(self, collection: Collection) -> VectorIndex:
+        """The collection's vectors in memory, reloaded when its version changed (any process)."""
         import numpy as np
 
         with self._lock:
@@ -286,15 +329,15 @@ class DocumentStore:
             version = version[0] if version else -1
             cached = self._vectors.get(collection.id)
             if cached is not None and cached[0] == version:
-                return cached[1], cached[2]
+                return cached[1]
             rows = self._db.execute(
                 "SELECT k.id, k.embedding FROM chunks k JOIN files f ON f.id = k.file_id WHERE f.collection_id = ?",
                 (collection.id,)).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
-        matrix = matrix.reshape(len(rows), collection.dimension) if len(rows) else matrix.reshape(0, 1)
-        self._vectors[collection.id] = (version, ids, matrix)
-        return ids, matrix
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), collection.dimension)
+        index = VectorIndex(ids, matrix)
+        self._vectors[collection.id] = (version, index)
+        return index
 
     def chunks(self, ids: Sequence[int]) -> dict[int, StoredChunk]:
         if not ids:
@@ -302,8 +345,8 @@ class DocumentStore:
         marks = ",".join("?" * len(ids))
         with self._lock:
             rows = self._db.execute(
-                "SELECT k.id, f.path, k.page, k.start, k.end, k.text FROM chunks k JOIN files f ON f.id = k.file_id"
-                f" WHERE k.id IN ({marks})", tuple(ids)).fetchall()
+                "SELECT k.id, f.path, k.page, k.start, k.end, k.text FROM chunks k"
+                f" CROSS JOIN files f ON f.id = k.file_id WHERE k.id IN ({marks})", tuple(ids)).fetchall()
         return {r[0]: StoredChunk(*r) for r in rows}
 
     # ----- plumbing ---------------------------------------------------------------------------------
@@ -321,21 +364,34 @@ class DocumentStore:
         return DocumentStore._Tx(self._db)
 
 
-def keyword_expression(query: str) -> str | None:
-    """An FTS5 expression matching chunks with any of the query's words (BM25 ranks those with more,
-    and rarer, words first). A Latin word or identifier is one phrase of its tokens; a run of CJK
-    characters becomes its overlapping two-character words (大语言模型 → 大语 语言 言模 模型), the usual way
-    to search Chinese without a dictionary."""
+def keyword_terms(query: str) -> list[str]:
+    """The query's search terms as the index holds them (lower case, one space between the tokens of a
+    phrase); chunks with any of them match, and BM25 ranks those with more, and rarer, terms first. A
+    Latin word or identifier (parse_config_v2) is the phrase of its tokens; a run of CJK characters
+    becomes its overlapping two-character words (大语言模型 → 大语 语言 言模 模型), the usual way to search
+    Chinese without a dictionary."""
     terms: list[str] = []
     for word in query.split():
         for part in _cjk_and_other(word):
             if cjk_search.has_cjk(part):
                 chars = [c for c in part if cjk_search.CJK_CHAR.match(c)]
-                pairs = [a + b for a, b in itertools.pairwise(chars)] or chars
-                terms.extend(f'"{cjk_search.searchable(p)}"' for p in pairs)
-            elif any(ch.isalnum() for ch in part):
-                terms.append('"' + part.replace('"', '""') + '"')
-    return " OR ".join(dict.fromkeys(terms)) or None
+                terms.extend(" ".join(pair) for pair in itertools.pairwise(chars))
+                if len(chars) == 1:
+                    terms.append(chars[0])
+            elif tokens := index_tokens(part):
+                terms.append(" ".join(tokens))
+    return list(dict.fromkeys(terms))
+
+
+def index_tokens(text: str) -> list[str]:
+    """The tokens FTS5's unicode61 tokenizer (remove_diacritics 2) makes of `searchable(text)`: runs of
+    letters and digits, lower case, without accents, and every CJK character alone."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", cjk_search.searchable(text).lower())
+                     if not unicodedata.combining(ch))
+    return _TOKEN.findall(folded)
+
+
+_TOKEN = re.compile(r"[^\W_]+")  # runs of letters and digits (the zero-width space is not \w)
 
 
 def _cjk_and_other(word: str) -> list[str]:

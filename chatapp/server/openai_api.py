@@ -12,6 +12,7 @@ generation within a token; one that leaves while queued is dropped before it sta
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import contextlib
 import dataclasses
@@ -38,6 +39,7 @@ from chatapp.core.engine import ChatStream, Engine
 from chatapp.core.errors import ContextOverflowError, KnownError, SettingsError
 from chatapp.core.model_host import ModelHost
 from chatapp.core.types import FinishReason, GenerationStats, Message, SamplingParams
+from chatapp.documents.embedder import Embedder
 
 log = logging.getLogger(__name__)
 MAX_STOPS = 4  # as OpenAI
@@ -67,6 +69,7 @@ class ServerState:
     host: ModelHost
     model_name: Callable[[], str | None]
     on_request: Callable[[], None] | None = None
+    embedder: Embedder | None = None  # serves /v1/embeddings when set
 
 
 # ----- request parsing ---------------------------------------------------------------------------------
@@ -303,7 +306,8 @@ def _model_id(state: ServerState) -> str:
 async def list_models(request: Request) -> Response:
     state = _state(request)
     name = state.model_name()
-    data = [{"id": name, "object": "model", "created": int(time.time()), "owned_by": "chatapp"}] if name else []
+    names = ([name] if name else []) + ([state.embedder.path.stem] if state.embedder is not None else [])
+    data = [{"id": n, "object": "model", "created": int(time.time()), "owned_by": "chatapp"} for n in names]
     return JSONResponse({"object": "list", "data": data})
 
 
@@ -421,9 +425,37 @@ async def completions(request: Request) -> Response:
 
 
 async def embeddings(request: Request) -> Response:
-    _state(request)
-    raise ApiError(404, "Embeddings need an embedding model, which chatapp serve does not load yet.",
-                   code="model_not_found")
+    """Vectors of unit length from the embedding model (`chatapp serve --embedding-model`), as floats or,
+    as the official client asks by default, base64 of little-endian float32."""
+    state = _state(request)
+    embedder = state.embedder
+    if embedder is None:
+        raise ApiError(404, "No embedding model is loaded; start chatapp serve with --embedding-model.",
+                       code="model_not_found")
+    body = await _json_body(request)
+    texts = body.get("input")
+    if isinstance(texts, str):
+        texts = [texts]
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+        raise ApiError(400, "input must be a string or a non-empty list of strings.", param="input")
+    encoding = body.get("encoding_format", "float")
+    if encoding not in ("float", "base64"):
+        raise ApiError(400, "encoding_format must be 'float' or 'base64'.", param="encoding_format")
+    if body.get("dimensions") not in (None, embedder.dimension):
+        raise ApiError(400, f"This model's vectors have {embedder.dimension} dimensions; it cannot shorten them.",
+                       param="dimensions")
+    counts = [embedder.count_tokens(embedder.document_prefix + t) + 2 for t in texts]
+    for i, count in enumerate(counts):
+        if count > embedder.max_tokens:
+            raise ApiError(400, f"input[{i}] has {count} tokens; the embedding model takes at most "
+                                f"{embedder.max_tokens}.", param="input", code="context_length_exceeded")
+    vectors = await asyncio.to_thread(embedder.embed_documents, texts)
+    data = [{"object": "embedding", "index": i,
+             "embedding": base64.b64encode(v.astype("<f4").tobytes()).decode() if encoding == "base64"
+             else [float(x) for x in v]}
+            for i, v in enumerate(vectors)]
+    return JSONResponse({"object": "list", "data": data, "model": embedder.path.stem,
+                         "usage": {"prompt_tokens": sum(counts), "total_tokens": sum(counts)}})
 
 
 # ----- app ------------------------------------------------------------------------------------------------

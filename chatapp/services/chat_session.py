@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -34,10 +34,14 @@ from chatapp.core.settings import AppSettings, save_settings
 from chatapp.core.templates import ChatTemplate
 from chatapp.core.types import GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
 from chatapp.services.i18n import user_message
-from chatapp.services.inference import InferenceController, Preview, is_cancelled
+from chatapp.services.inference import Augment, InferenceController, Preview, is_cancelled
+
+if TYPE_CHECKING:
+    from chatapp.services.documents_service import DocumentsService
 
 log = logging.getLogger(__name__)
 PARTIAL_SAVE_INTERVAL_S = 1.0
+DOCUMENTS_KEY = "documents"  # in a conversation's settings: the collections it answers from
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -105,7 +109,12 @@ class ChatSession(QObject):
         self._last_save = 0.0
         self._save_failed = False
         self._request_id = 0
+        # Chat with documents: the service (set by the window) and the collections of a chat not yet saved.
+        self.documents_service: DocumentsService | None = None
+        self._new_chat_documents: list[str] = []
+        self._augmented: dict[str, object] = {}
         inference.replyTokens.connect(self._on_tokens)
+        inference.replyAugmented.connect(self._on_augmented)
         inference.replyFinished.connect(self._on_finished)
         inference.replyFailed.connect(self._on_failed)
         inference.modelLoaded.connect(self._on_model_loaded)
@@ -117,6 +126,7 @@ class ChatSession(QObject):
         if self.conversation is None:
             return defaults
         stored = dict(self.conversation.settings)
+        stored.pop(DOCUMENTS_KEY, None)
         template = str(stored.pop("template", self.conversation.template or defaults.template))
         custom = str(stored.pop("custom_template", defaults.custom_template))
         try:
@@ -132,9 +142,28 @@ class ChatSession(QObject):
                                system_prompt=chat.system_prompt)
         if self.conversation is not None:
             self.conversation = self.store.update_conversation(
-                self.conversation.id, settings=chat.to_store(), template=chat.template,
-                system_prompt=chat.system_prompt,
+                self.conversation.id, settings={**chat.to_store(), DOCUMENTS_KEY: self.documents()},
+                template=chat.template, system_prompt=chat.system_prompt,
             )
+
+    def documents(self) -> list[str]:
+        """The document collections this chat answers from."""
+        if self.conversation is None:
+            return list(self._new_chat_documents)
+        return [str(n) for n in self.conversation.settings.get(DOCUMENTS_KEY, [])]
+
+    @reports_errors
+    def set_documents(self, names: list[str]) -> None:
+        self._new_chat_documents = list(names)
+        if self.conversation is not None:
+            self.conversation = self.store.update_conversation(
+                self.conversation.id, settings={**self.conversation.settings, DOCUMENTS_KEY: list(names)})
+
+    def _augment(self) -> Augment | None:
+        names = self.documents()
+        if not names or self.documents_service is None:
+            return None
+        return self.documents_service.augmenter(names)
 
     def apply_load_options(self, options: LoadOptions) -> None:
         self.keep_app_settings(load=options)
@@ -167,7 +196,7 @@ class ChatSession(QObject):
             self.inference.previewReady.emit(Preview(0, "", 0, "", user_message(exc)))
             return
         messages = [*to_engine_messages(chat.system_prompt, self.path), Message("user", draft or "…")]
-        self.inference.preview(messages, template)
+        self.inference.preview(messages, template, self._augment() if draft else None)
 
     # ----- conversations --------------------------------------------------------------------------------
     @reports_errors
@@ -221,8 +250,8 @@ class ChatSession(QObject):
         if self.conversation is None:
             chat = self.settings()
             self.conversation = self.store.create_conversation(
-                model=self._model_name(), settings=chat.to_store(), system_prompt=chat.system_prompt,
-                template=chat.template,
+                model=self._model_name(), settings={**chat.to_store(), DOCUMENTS_KEY: self._new_chat_documents},
+                system_prompt=chat.system_prompt, template=chat.template,
             )
             self.conversationOpened.emit(self.conversation)
         parent = self.path[-1].id if self.path else None
@@ -323,9 +352,16 @@ class ChatSession(QObject):
         self._last_save = time.monotonic()
         self._reply_started = time.monotonic()
         self._thinking_s = None
-        self._request_id = self.inference.send(messages, chat.sampling, template, reply_prefix=self._reply_prefix)
+        self._augmented = {}
+        self._request_id = self.inference.send(messages, chat.sampling, template, reply_prefix=self._reply_prefix,
+                                               augment=self._augment() if continuing is None else None)
         self.replyStarted.emit(self._reply)
         self.busyChanged.emit()
+
+    @Slot(int, object)
+    def _on_augmented(self, request_id: int, extra: dict[str, object]) -> None:
+        if self._reply is not None and request_id == self._request_id:
+            self._augmented = extra
 
     @Slot(int, str)
     def _on_tokens(self, request_id: int, text: str) -> None:
@@ -358,7 +394,7 @@ class ChatSession(QObject):
             stats_dict["model"] = self._model_name()
             if self._thinking_s is not None:
                 stats_dict["thinking_s"] = round(self._thinking_s, 1)
-        self._finish(status, stats_dict)
+        self._finish(status, {**stats_dict, **self._augmented})
 
     @Slot(int, str)
     def _on_failed(self, request_id: int, message: str) -> None:

@@ -21,9 +21,10 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -62,6 +63,11 @@ class RemoteRequest:
     cancel: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
+# Run on the model thread before a reply or a preview: the messages as the model should see them, and
+# what to add to the reply's stats (documents put their excerpts into the last message this way).
+Augment = Callable[[tuple[Message, ...]], tuple[tuple[Message, ...], dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class GenerateRequest:
     request_id: int
@@ -70,6 +76,7 @@ class GenerateRequest:
     template: ChatTemplate | None
     reply_prefix: str = ""  # continuing an interrupted reply
     cancel: threading.Event = field(default_factory=threading.Event, compare=False)
+    augment: Augment | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ class PreviewRequest:
     request_id: int
     messages: tuple[Message, ...]
     template: ChatTemplate | None
+    augment: Augment | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ class InferenceWorker(QObject):
     loadProgress = Signal(int, float)
     loaded = Signal(int, object)  # request id, ModelSummary
     tokens = Signal(int, str)
+    augmented = Signal(int, object)  # request id, stats the augment step added (dict)
     finished = Signal(int, object)  # request id, GenerationStats
     failed = Signal(int, str)  # request id, message for the user
     previewReady = Signal(object)  # Preview
@@ -172,8 +181,12 @@ class InferenceWorker(QObject):
                 return
             if self.remote is None:
                 self.engine.set_template(request.template)
+            messages = request.messages
+            if request.augment is not None:
+                messages, extra = request.augment(messages)
+                self.augmented.emit(request.request_id, extra)
             stream = self.backend.chat(
-                request.messages, request.params, cancel=request.cancel, reply_prefix=request.reply_prefix
+                messages, request.params, cancel=request.cancel, reply_prefix=request.reply_prefix
             )
             pending: list[str] = []
             last_emit = time.monotonic()
@@ -200,15 +213,16 @@ class InferenceWorker(QObject):
 
     def preview(self, request: PreviewRequest) -> None:
         try:
+            messages = request.augment(request.messages)[0] if request.augment is not None else request.messages
             if self.remote is not None:  # the server renders the prompt: show what is sent
-                sent = [{"role": m.role, "content": m.content} for m in request.messages]
+                sent = [{"role": m.role, "content": m.content} for m in messages]
                 text = json.dumps(sent, ensure_ascii=False, indent=2)
                 self.previewReady.emit(Preview(request.request_id, text, 0, "the server's own"))
                 return
             if not self.engine.loaded:
                 raise KnownError(QT_TRANSLATE_NOOP("core", "Load a model to preview its prompt."))
             template = self.engine.set_template(request.template)
-            text = self.engine.render(request.messages)
+            text = self.engine.render(messages)
             preview = Preview(request.request_id, text, self.engine.count_tokens(text), template.name)
         except KnownError as exc:
             preview = Preview(request.request_id, "", 0, "", user_message(exc))
@@ -224,6 +238,7 @@ class InferenceController(QObject):
     modelLoaded = Signal(object)  # ModelSummary
     modelFailed = Signal(str)
     replyTokens = Signal(int, str)
+    replyAugmented = Signal(int, object)  # request id, stats added before the reply (dict)
     replyFinished = Signal(int, object)  # request id, GenerationStats or None (cancelled before start)
     replyFailed = Signal(int, str)
     previewReady = Signal(object)  # Preview
@@ -237,6 +252,7 @@ class InferenceController(QObject):
         self._worker.loadProgress.connect(self._on_load_progress)
         self._worker.loaded.connect(self._on_loaded)
         self._worker.tokens.connect(self._on_tokens)
+        self._worker.augmented.connect(self._on_augmented)
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
         self._worker.previewReady.connect(self._on_preview)
@@ -271,17 +287,18 @@ class InferenceController(QObject):
 
     def send(
         self, messages: Sequence[Message], params: SamplingParams, template: ChatTemplate | None,
-        reply_prefix: str = "",
+        reply_prefix: str = "", augment: Augment | None = None,
     ) -> int:
         self.cancel()
-        request = GenerateRequest(next(self._ids), tuple(messages), params, template, reply_prefix)
+        request = GenerateRequest(next(self._ids), tuple(messages), params, template, reply_prefix, augment=augment)
         self._generation = request
         self.host.submit(lambda _engine: self._worker.generate(request))
         return request.request_id
 
-    def preview(self, messages: Sequence[Message], template: ChatTemplate | None) -> None:
+    def preview(self, messages: Sequence[Message], template: ChatTemplate | None,
+                augment: Augment | None = None) -> None:
         self._preview_id = next(self._ids)
-        request = PreviewRequest(self._preview_id, tuple(messages), template)
+        request = PreviewRequest(self._preview_id, tuple(messages), template, augment)
         self.host.submit(lambda _engine: self._worker.preview(request))
 
     def set_speculation(self, mode: str, draft_model: str = "") -> None:
@@ -326,6 +343,11 @@ class InferenceController(QObject):
     def _on_tokens(self, request_id: int, text: str) -> None:
         if self._generation is not None and request_id == self._generation.request_id:
             self.replyTokens.emit(request_id, text)
+
+    @Slot(int, object)
+    def _on_augmented(self, request_id: int, extra: dict) -> None:
+        if self._generation is not None and request_id == self._generation.request_id:
+            self.replyAugmented.emit(request_id, extra)
 
     @Slot(int, object)
     def _on_finished(self, request_id: int, stats: GenerationStats | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import time
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
@@ -155,6 +156,14 @@ class MessageWidget(QFrame):
         self.body.setAccessibleName(self.tr("Your message") if message.role == "user" else self.tr("Assistant message"))
         self.body.anchorClicked.connect(self._on_link)
         layout.addWidget(self.body)
+        # Chat with documents: the files the excerpts came from, each opening the file.
+        self.sources_label = QLabel()
+        self.sources_label.setWordWrap(True)
+        self.sources_label.setOpenExternalLinks(True)
+        self.sources_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.sources_label.setAccessibleName(self.tr("Sources of this reply"))
+        self.sources_label.hide()
+        layout.addWidget(self.sources_label)
         self.stats_label = QLabel()
         self.stats_label.setStyleSheet("color: palette(mid); font-size: small;")
         layout.addWidget(self.stats_label)
@@ -178,7 +187,23 @@ class MessageWidget(QFrame):
         if stats.get("dropped_messages"):
             dropped = int(stats["dropped_messages"])
             parts.append(self.tr("%n old message(s) left out of context", "", dropped))
+        if "retrieved_chunks" in stats:
+            parts.append(self.tr("%n excerpt(s) found in {ms:.0f} ms", "", int(stats["retrieved_chunks"])).format(
+                ms=float(stats.get("retrieval_ms", 0))))
         return " · ".join(parts)
+
+    def format_sources(self, sources: list[dict[str, Any]]) -> str:
+        """"Sources: [1] notes.md · [2] report.pdf, page 3", each a link that opens the file."""
+        links = []
+        for source in sources:
+            path = Path(str(source.get("path", "")))
+            page = source.get("page")
+            label = (self.tr("{name}, page {page}").format(name=path.name, page=page) if page is not None
+                     else path.name)
+            url = QUrl.fromLocalFile(str(path)).toString()
+            links.append(f'<a href="{html.escape(url)}" title="{html.escape(str(path))}">'
+                         f'[{int(source.get("n", 0))}] {html.escape(label)}</a>')
+        return self.tr("Sources: {links}").format(links=" · ".join(links))
 
     def shows(self, message: StoredMessage, branch: Branch | None, is_last: bool) -> bool:
         """Whether this widget already displays exactly that (so it can stay)."""
@@ -242,6 +267,9 @@ class MessageWidget(QFrame):
         self.continue_button.setVisible(message.status in (INTERRUPTED, CANCELLED) and message.role == "assistant")
         self.stats_label.setText(self.format_stats(message.stats))
         self.stats_label.setVisible(bool(message.stats))
+        sources = message.stats.get("sources") or []
+        self.sources_label.setText(self.format_sources(sources) if sources else "")
+        self.sources_label.setVisible(bool(sources))
 
     def start_streaming(self) -> None:
         self._streaming_since = time.monotonic()

@@ -47,6 +47,9 @@ class Composer(QWidget):
         self.input.submitted.connect(self._on_send)
         self.input.escapePressed.connect(self._on_escape)
         row.addWidget(self.input, 1)
+        self.tools = QVBoxLayout()  # small controls beside the text box (documents for this chat)
+        self.tools.addStretch(1)
+        row.addLayout(self.tools)
         self.button = QPushButton(self.tr("Send"))
         self.button.setObjectName("sendButton")
         self.button.setAccessibleName(self.tr("Send"))
@@ -54,6 +57,9 @@ class Composer(QWidget):
         self.button.clicked.connect(self._on_button)
         row.addWidget(self.button)
         layout.addLayout(row)
+
+    def add_tool(self, widget: QWidget) -> None:
+        self.tools.insertWidget(self.tools.count() - 1, widget)
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy

@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
@@ -41,6 +41,7 @@ from chatapp.ui import theme
 from chatapp.ui.api_server_box import ApiServerBox
 from chatapp.ui.chat_view import ChatView, copy_to_clipboard
 from chatapp.ui.composer import Composer
+from chatapp.ui.documents_button import DocumentsButton
 from chatapp.ui.language_box import LanguageBox
 from chatapp.ui.model_manager import ModelManager
 from chatapp.ui.server_dialog import ServerDialog
@@ -48,6 +49,10 @@ from chatapp.ui.settings_panel import SettingsPanel
 from chatapp.ui.sidebar import Sidebar
 from chatapp.ui.speculation_box import SpeculationBox
 from chatapp.ui.theme_box import ThemeBox
+
+if TYPE_CHECKING:
+    from chatapp.services.documents_service import DocumentsService
+    from chatapp.ui.documents_dialog import CollectionsDialog
 
 
 class FirstRunView(QWidget):
@@ -125,6 +130,8 @@ class MainWindow(QMainWindow):
         self.model_manager: ModelManager | None = None
         self.api_server: ApiServerService | None = None
         self.server_dialog: ServerDialog | None = None
+        self.documents: DocumentsService | None = None
+        self.collections_dialog: CollectionsDialog | None = None
         self._reply_started_at = 0.0
         self.setWindowTitle(self.tr("chatapp"))
         self.resize(1200, 800)
@@ -240,6 +247,35 @@ class MainWindow(QMainWindow):
         ):
             QShortcut(QKeySequence(keys), self).activated.connect(slot)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.session.stop)
+
+    def attach_documents(self, service: DocumentsService) -> None:
+        """Chat with documents: the composer's Documents button and the collections dialog."""
+        self.documents = service
+        self.session.documents_service = service
+        self.documents_button = DocumentsButton()
+        self.composer.add_tool(self.documents_button)
+        self.documents_button.aboutToOpen.connect(self._fill_documents_menu)
+        self.documents_button.selectionChanged.connect(self.session.set_documents)
+        self.documents_button.manageRequested.connect(self.open_collections)
+        self.session.conversationOpened.connect(lambda _conversation: self._fill_documents_menu())
+        service.failed.connect(lambda _name, message: self.show_error(message))
+        self._fill_documents_menu()
+
+    def _fill_documents_menu(self) -> None:
+        if self.documents is not None:
+            names = [c.name for c in self.documents.collections()]
+            self.documents_button.set_collections(names, self.session.documents())
+
+    def open_collections(self) -> CollectionsDialog | None:
+        if self.documents is None:
+            return None
+        if self.collections_dialog is None:
+            from chatapp.ui.documents_dialog import CollectionsDialog
+
+            self.collections_dialog = CollectionsDialog(self.documents, self)
+        self.collections_dialog.show()
+        self.collections_dialog.raise_()
+        return self.collections_dialog
 
     def _restore_geometry(self) -> None:
         geometry = self.qsettings.value("window/geometry")

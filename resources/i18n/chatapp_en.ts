@@ -1,6 +1,14 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US">
 <context>
+    <name>DocumentsButton</name>
+    <message numerus="yes">
+        <source>Documents: %n collection(s)</source>
+        <translation>
+            <numerusform>Documents: %n collection</numerusform><numerusform>Documents: %n collections</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>{name} · {backend} · %n thread(s)</source>
@@ -29,6 +37,11 @@
         <source>%n old message(s) left out of context</source>
         <translation>
             <numerusform>%n old message left out of context</numerusform><numerusform>%n old messages left out of context</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n excerpt(s) found in {ms:.0f} ms</source>
+        <translation>
+            <numerusform>%n excerpt found in {ms:.0f} ms</numerusform><numerusform>%n excerpts found in {ms:.0f} ms</numerusform></translation>
     </message>
 </context>
 <context>

