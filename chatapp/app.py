@@ -103,9 +103,7 @@ class App:
         self.window.api_box.key.setText(key)
         self.documents = DocumentsService(self.paths)
         self.window.attach_documents(self.documents)
-        # Catch up with files changed while chatapp was closed, then follow changes while it is open.
-        QTimer.singleShot(STARTUP_RESCAN_DELAY_MS, self.documents.rescan_all)
-        QTimer.singleShot(STARTUP_RESCAN_DELAY_MS, self.documents.watch)
+        self.documents.start(STARTUP_RESCAN_DELAY_MS)
         if self.settings.api_server:
             self.api_server.start(self.settings.api_port, key)
         last = self.qsettings.value("window/last_conversation", "")

@@ -14,9 +14,22 @@ EARLIER_GENERATIONS = ("Qwen2.5", "Llama-3.1", "gemma-2", "Phi-3.5", "Mistral-7B
 
 
 def entries() -> list[CatalogueEntry]:
+    """The chat models."""
     loaded = load_catalogue(CATALOGUE)
     assert loaded, "resources/catalogue.json is missing or damaged"
-    return loaded
+    return [e for e in loaded if not e.embedding]
+
+
+def test_embedding_models_for_documents_follow_the_chat_models() -> None:
+    loaded = load_catalogue(CATALOGUE)
+    embedding = [e for e in loaded if e.embedding]
+    assert len(embedding) >= 3 and loaded[-len(embedding):] == embedding
+    assert any("all-MiniLM-L6-v2" in e.title for e in embedding)  # the built-in one, downloadable too
+    for entry in embedding:
+        validate_repo_id(entry.repo_id)
+        assert entry.repo_id.lower().endswith("-gguf"), entry.repo_id
+        assert parse_quant(f"model-{entry.quant}.gguf") == entry.quant
+        assert entry.licence and 20 < len(entry.about) <= 100
 
 
 def params(entry: CatalogueEntry) -> float:

@@ -188,6 +188,7 @@ class CatalogueEntry:
     about: str  # one line: what it is good at
     licence: str = ""
     reasoning: bool = False  # thinks in <think> blocks before answering
+    embedding: bool = False  # an embedding model, for document collections (not for chatting)
 
 
 def load_catalogue(path: Path) -> list[CatalogueEntry]:
@@ -196,7 +197,10 @@ def load_catalogue(path: Path) -> list[CatalogueEntry]:
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [CatalogueEntry(m["repo"], m["title"], m["params"], m["quant"], m["about"], m.get("licence", ""),
+        chat = [CatalogueEntry(m["repo"], m["title"], m["params"], m["quant"], m["about"], m.get("licence", ""),
                                bool(m.get("reasoning", False))) for m in data["models"]]
+        embedding = [CatalogueEntry(m["repo"], m["title"], m["params"], m["quant"], m["about"], m.get("licence", ""),
+                                    embedding=True) for m in data.get("embedding_models", [])]
+        return chat + embedding
     except (OSError, ValueError, KeyError, TypeError):
         return []

@@ -32,6 +32,7 @@ _PREFIXES: dict[str, tuple[str, str]] = {
     "bge-base-en": ("Represent this sentence for searching relevant passages: ", ""),
     "bge-large-en": ("Represent this sentence for searching relevant passages: ", ""),
     "e5-": ("query: ", "passage: "),
+    "qwen3-embedding": ("Instruct: Given a question, retrieve passages that answer it\nQuery: ", ""),
 }
 MAX_BATCH_TOKENS = 512
 

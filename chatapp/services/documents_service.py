@@ -60,12 +60,28 @@ class DocumentsService(QObject):
         self._watch_timer.setSingleShot(True)
         self._watch_timer.setInterval(WATCH_DELAY_MS)
         self._watch_timer.timeout.connect(self._rescan_changed)
+        self._closed = False
+        self._startup = QTimer(self)
+        self._startup.setSingleShot(True)
+        self._startup.timeout.connect(self._catch_up)
         self.progress.connect(self._note_running)
         self.indexed.connect(self._job_ended)
         self.failed.connect(self._job_ended)
 
     # ----- what the window asks ----------------------------------------------------------------------
+    def start(self, delay_ms: int) -> None:
+        """In `delay_ms`: re-scan every collection (files changed while chatapp was closed), then watch
+        their folders for as long as the window is open."""
+        self._startup.start(delay_ms)
+
+    @Slot()
+    def _catch_up(self) -> None:
+        self.rescan_all()
+        self.watch()
+
     def collections(self) -> list[Any]:
+        if self._closed:
+            return []
         try:
             return self.documents.collections()
         except KnownError as exc:
@@ -117,6 +133,9 @@ class DocumentsService(QObject):
             self._watcher.addPaths(folders)
 
     def shutdown(self) -> None:
+        self._closed = True
+        self._startup.stop()
+        self._watch_timer.stop()
         self.pause()
         self._jobs.put(None)
         self._thread.join(timeout=5)
@@ -142,6 +161,8 @@ class DocumentsService(QObject):
 
     # ----- the worker --------------------------------------------------------------------------------
     def _submit(self, name: str, job: Callable[[threading.Event, Callable[[Any], None]], Any]) -> None:
+        if self._closed:
+            return
         def run() -> None:
             self._cancel.clear()
             last = [0.0]

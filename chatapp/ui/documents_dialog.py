@@ -74,6 +74,7 @@ class CollectionsDialog(QDialog):
     def _button(self, row: QHBoxLayout, text: str, slot: Any) -> QPushButton:
         button = QPushButton(text)
         button.setAccessibleName(text)
+        button.setAutoDefault(False)  # Enter in the dialog must not start a new collection
         button.clicked.connect(slot)
         row.addWidget(button)
         return button

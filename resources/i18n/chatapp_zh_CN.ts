@@ -711,6 +711,10 @@ template: {template} ({note})</source>
         <translation> · 推理模型</translation>
     </message>
     <message>
+        <source> · embedding model, for documents</source>
+        <translation> · 嵌入模型，用于文档</translation>
+    </message>
+    <message>
         <source>Licence: {licence}</source>
         <translation>许可证：{licence}</translation>
     </message>
