@@ -23,7 +23,7 @@ from chatapp.core.history import HistoryStore
 from chatapp.core.hub import load_catalogue
 from chatapp.core.library import resolve_model
 from chatapp.core.logs import setup_logging
-from chatapp.core.paths import AppPaths
+from chatapp.core.paths import AppPaths, resource_path
 from chatapp.core.settings import load_settings
 from chatapp.services import i18n
 from chatapp.services.api_server import ApiServerService
@@ -38,13 +38,6 @@ log = logging.getLogger(__name__)
 LOCAL_API_KEY = "local-api-server"  # its name in the system keyring
 STARTUP_RESCAN_DELAY_MS = 3000  # after the model has started loading: the first reply comes first
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei")
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-
-
-def resource_path(name: str) -> Path:
-    """resources/ next to the package, or inside a PyInstaller bundle."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    return (Path(bundle) / "resources" / name) if bundle else RESOURCES / name
 
 
 class App:

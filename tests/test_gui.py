@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from chatapp.app import App
 from chatapp.core.history import CANCELLED, COMPLETE, INTERRUPTED, HistoryStore
@@ -419,6 +420,51 @@ def test_advanced_sampling_is_folded_until_asked_for(qtbot, app: App) -> None:
     qtbot.mouseClick(panel.advanced_toggle, Qt.MouseButton.LeftButton)
     assert panel.top_k.isVisible() and panel.min_p.isVisible() and panel.repeat_penalty.isVisible()
     assert panel.seed.isVisible()
+    assert not panel.n_ctx.isVisible() and not panel.gpu_layers.isVisible() and not panel.threads.isVisible()
+    qtbot.mouseClick(panel.loading_toggle, Qt.MouseButton.LeftButton)
+    assert panel.n_ctx.isVisible() and panel.gpu_layers.isVisible() and panel.threads.isVisible()
+
+
+def test_message_actions_are_icons_shown_on_hover_or_focus(qtbot, app: App, tiny_eos_model: Path) -> None:
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QEnterEvent
+
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "hi")
+    question, reply = (app.window.chat.widgets[m.id] for m in app.session.path)
+    for widget in (question, reply):
+        for button, _name in widget._tools:
+            assert not button.icon().isNull() and button.toolTip() and button.accessibleName() == button.toolTip()
+    assert reply._fade.opacity() == 1.0  # under the last reply they stay
+    assert question._fade.opacity() == 0.0
+    QApplication.sendEvent(question, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    assert question._fade.opacity() == 1.0
+    QApplication.sendEvent(question, QEvent(QEvent.Type.Leave))
+    assert question._fade.opacity() == 0.0
+    edit_button = question._tools[0][0]
+    edit_button.setFocus(Qt.FocusReason.TabFocusReason)  # reachable from the keyboard, and then shown
+    qtbot.waitUntil(lambda: question._fade.opacity() == 1.0)
+
+
+def test_the_model_bar_lists_local_models_and_loads_the_one_picked(qtbot, app: App, tiny_eos_model: Path,
+                                                                   tiny_model: Path) -> None:
+    import shutil
+
+    library = app.window.models.models_dir
+    library.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tiny_model, library / tiny_model.name)
+    load(qtbot, app, tiny_eos_model)
+    bar = app.window.model_bar
+    assert "Tiny Test Instruct" in bar.combo.currentText() and "context" in bar.detail.text()
+    bar.listRequested.emit()
+    labels = [bar.combo.itemText(i) for i in range(bar.combo.count())]
+    [index] = [i for i, label in enumerate(labels) if label.startswith("tiny-hello ·")]
+    assert "Open a GGUF file…" in labels and "Connect to a server…" in labels
+    with qtbot.waitSignal(app.inference.modelLoaded, timeout=LOAD_TIMEOUT_MS):
+        bar.combo.activated.emit(index)
+    assert app.inference.summary is not None and app.inference.summary.path.endswith("tiny-hello.gguf")
+    assert bar.combo.currentIndex() == 0 and "tiny" in bar.combo.currentText().lower()
 
 
 def test_every_button_has_a_name_a_screen_reader_can_say(qtbot, app: App, tiny_eos_model: Path) -> None:

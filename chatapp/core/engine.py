@@ -201,6 +201,8 @@ class Engine:
             template_name=self.template.name,
             template_note=self.template.note,
             metadata={k: str(v)[:200] for k, v in header.metadata.items() if not isinstance(v, dict)},
+            quantization=header.quantization,
+            file_size=header.file_size,
         )
         log.info("loaded %s: ctx=%d threads=%d gpu_layers=%d", header.path, llm.n_ctx(), n_threads, n_gpu_layers)
         return self.summary

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "chatapp"
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+
+
+def resource_path(name: str) -> Path:
+    """resources/ next to the package, or inside a PyInstaller bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    return (Path(bundle) / "resources" / name) if bundle else RESOURCES / name
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,5 @@ class ModelSummary:
     template_name: str
     template_note: str = ""
     metadata: dict[str, str] = field(default_factory=dict, compare=False)
+    quantization: str = ""  # "Q4_K_M", "F16"... ("" for a model on a server)
+    file_size: int = 0

@@ -7,10 +7,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QGuiApplication, QPalette, QResizeEvent, QTextCursor
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QEnterEvent, QGuiApplication, QPalette, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
+    QGraphicsOpacityEffect,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 from chatapp.core import reasoning
 from chatapp.core.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
 from chatapp.core.reasoning import ThinkingFilter
+from chatapp.ui import icons
 from chatapp.ui.markdown import BlockTracker, MarkdownRenderer
 
 
@@ -109,24 +112,38 @@ class MessageWidget(QFrame):
         self.status_label.setStyleSheet("color: #c0392b;")
         header.addWidget(self.status_label)
         header.addStretch(1)
+        # Actions as icon buttons, shown while the pointer is over the message or a button has the
+        # keyboard focus (they stay in the tab order), and always under the last reply.
+        self.action_bar = QWidget()
+        actions = QHBoxLayout(self.action_bar)
+        actions.setContentsMargins(0, 0, 0, 0)
+        actions.setSpacing(0)
+        self._tools: list[tuple[QToolButton, str]] = []
         if branch is not None and branch.count > 1:
-            header.addWidget(self._tool("‹", self.tr("Previous version"),
-                                        lambda: self.branchRequested.emit(message.id, -1)))
-            header.addWidget(QLabel(f"{branch.index + 1}/{branch.count}"))
-            header.addWidget(self._tool("›", self.tr("Next version"), lambda: self.branchRequested.emit(message.id, 1)))
-        self.continue_button = self._tool(self.tr("Continue"), self.tr("Continue this reply"),
+            actions.addWidget(self._tool("previous", self.tr("Previous version"),
+                                         lambda: self.branchRequested.emit(message.id, -1)))
+            actions.addWidget(QLabel(f"{branch.index + 1}/{branch.count}"))
+            actions.addWidget(self._tool("next", self.tr("Next version"),
+                                         lambda: self.branchRequested.emit(message.id, 1)))
+        self.continue_button = self._tool("continue", self.tr("Continue this reply"),
                                           lambda: self.continueRequested.emit(message.id))
+        self.continue_button.setText(self.tr("Continue"))
+        self.continue_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         header.addWidget(self.continue_button)
         self.regenerate_button: QToolButton | None = None
         if message.role == "user":
-            header.addWidget(self._tool(self.tr("Edit"), self.tr("Edit and resend"),
-                                        lambda: self.editRequested.emit(message.id)))
+            actions.addWidget(self._tool("edit", self.tr("Edit and resend"),
+                                         lambda: self.editRequested.emit(message.id)))
         elif is_last:
-            self.regenerate_button = self._tool(self.tr("Regenerate"), self.tr("Write a new reply"),
+            self.regenerate_button = self._tool("regenerate", self.tr("Write a new reply"),
                                                 self.regenerateRequested.emit)
-            header.addWidget(self.regenerate_button)
-        header.addWidget(self._tool(self.tr("Copy"), self.tr("Copy this message"),
-                                    lambda: self.copyRequested.emit(self._text)))
+            actions.addWidget(self.regenerate_button)
+        actions.addWidget(self._tool("copy", self.tr("Copy this message"),
+                                     lambda: self.copyRequested.emit(self._text)))
+        self._fade = QGraphicsOpacityEffect(self.action_bar)
+        self.action_bar.setGraphicsEffect(self._fade)
+        self._set_actions_shown(False)
+        header.addWidget(self.action_bar)
         layout.addLayout(header)
 
         # A reasoning model's thinking: "Thinking…" open while it streams, "Thought for N s" folded after.
@@ -211,14 +228,43 @@ class MessageWidget(QFrame):
         return (self.message == message and self.message.stats == message.stats and self.is_last == is_last
                 and (same_branch or self.branch == branch))
 
-    def _tool(self, text: str, tip: str, slot: object) -> QToolButton:
+    def _tool(self, icon_name: str, tip: str, slot: object) -> QToolButton:
         button = QToolButton()
-        button.setText(text)
+        button.setIcon(icons.icon(icon_name))
+        button.setIconSize(QSize(16, 16))
         button.setToolTip(tip)
         button.setAccessibleName(tip)
         button.setAutoRaise(True)
         button.clicked.connect(slot)
+        button.installEventFilter(self)
+        self._tools.append((button, icon_name))
         return button
+
+    # ----- actions on hover and focus ------------------------------------------------------------------
+    def _set_actions_shown(self, shown: bool) -> None:
+        always = self.is_last and self.message.role == "assistant"
+        self._fade.setOpacity(1.0 if shown or always else 0.0)
+
+    def enterEvent(self, event: QEnterEvent) -> None:
+        self._set_actions_shown(True)
+        super().enterEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        focused = QApplication.focusWidget()
+        self._set_actions_shown(focused is not None and self.action_bar.isAncestorOf(focused))
+        super().leaveEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn:
+            self._set_actions_shown(True)
+        elif event.type() == QEvent.Type.FocusOut and not self.underMouse():
+            self._set_actions_shown(False)
+        return super().eventFilter(watched, event)
+
+    def refresh_icons(self) -> None:
+        """Redraw the icons in the current theme's colours."""
+        for button, name in self._tools:
+            button.setIcon(icons.icon(name))
 
     # ----- thinking -----------------------------------------------------------------------------------
     def _show_thinking(self, shown: bool) -> None:
@@ -413,6 +459,7 @@ class ChatView(QScrollArea):
         self.renderer = MarkdownRenderer(dark=dark)
         for widget in self.widgets.values():
             widget.renderer = self.renderer
+            widget.refresh_icons()
             if widget.message.status != STREAMING:
                 widget.set_message(widget.message)
 

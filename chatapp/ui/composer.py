@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from chatapp.ui import icons
 
 
 class MessageEdit(QPlainTextEdit):
     submitted = Signal()
     escapePressed = Signal()
+    focusChanged = Signal(bool)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.focusChanged.emit(True)
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.focusChanged.emit(False)
+        super().focusOutEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
@@ -39,31 +50,53 @@ class Composer(QWidget):
         self.edit_banner = QLabel()
         self.edit_banner.hide()
         layout.addWidget(self.edit_banner)
-        row = QHBoxLayout()
+        # One rounded box holds the text, the tools (documents) and Send/Stop, as in the chat apps
+        # people know; its border lights up while the text has the focus.
+        self.box = QFrame()
+        self.box.setObjectName("composerBox")
+        box = QVBoxLayout(self.box)
+        box.setContentsMargins(8, 6, 8, 6)
+        box.setSpacing(4)
         self.input = MessageEdit()
+        self.input.setObjectName("composerInput")
         self.input.setPlaceholderText(self.tr("Message the model — Enter to send, Shift+Enter for a new line"))
         self.input.setAccessibleName(self.tr("Message input"))
-        self.input.setFixedHeight(76)
+        self.input.setFixedHeight(64)
         self.input.submitted.connect(self._on_send)
         self.input.escapePressed.connect(self._on_escape)
-        row.addWidget(self.input, 1)
-        self.tools = QVBoxLayout()  # small controls beside the text box (documents for this chat)
-        self.tools.addStretch(1)
+        self.input.focusChanged.connect(self._on_focus)
+        box.addWidget(self.input)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        self.tools = QHBoxLayout()  # small controls under the text (documents for this chat)
         row.addLayout(self.tools)
+        row.addStretch(1)
         self.button = QPushButton(self.tr("Send"))
         self.button.setObjectName("sendButton")
         self.button.setAccessibleName(self.tr("Send"))
         self.button.setMinimumWidth(80)
         self.button.clicked.connect(self._on_button)
         row.addWidget(self.button)
-        layout.addLayout(row)
+        self.refresh_icons()
+        box.addLayout(row)
+        layout.addWidget(self.box)
+
+    def refresh_icons(self) -> None:
+        """Send/Stop's icon, in the colour of text on the accent (called again when the theme changes)."""
+        self.button.setIcon(icons.icon("stop" if self._busy else "send", QPalette.ColorRole.HighlightedText))
 
     def add_tool(self, widget: QWidget) -> None:
-        self.tools.insertWidget(self.tools.count() - 1, widget)
+        self.tools.addWidget(widget)
+
+    def _on_focus(self, focused: bool) -> None:
+        self.box.setProperty("focused", focused)
+        self.box.style().unpolish(self.box)
+        self.box.style().polish(self.box)
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.button.setText(self.tr("Stop") if busy else self.tr("Send"))
+        self.refresh_icons()
         self.button.setAccessibleName(self.button.text())
 
     def begin_edit(self, message_id: str, text: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
+
+from chatapp.ui import icons
 
 
 class DocumentsButton(QToolButton):
@@ -14,6 +16,8 @@ class DocumentsButton(QToolButton):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setIcon(icons.icon("documents"))
         self.setAccessibleName(self.tr("Documents for this chat"))
         self.setToolTip(self.tr("Answer from your documents: choose collections for this chat"))
         self.menu_ = QMenu(self)

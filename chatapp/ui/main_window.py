@@ -37,12 +37,13 @@ from chatapp.services.chat_session import ChatSession, ChatSettings
 from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.models import ModelService
-from chatapp.ui import theme
+from chatapp.ui import icons, theme
 from chatapp.ui.api_server_box import ApiServerBox
 from chatapp.ui.chat_view import ChatView, copy_to_clipboard
 from chatapp.ui.composer import Composer
 from chatapp.ui.documents_button import DocumentsButton
 from chatapp.ui.language_box import LanguageBox
+from chatapp.ui.model_bar import ModelBar
 from chatapp.ui.model_manager import ModelManager
 from chatapp.ui.server_dialog import ServerDialog
 from chatapp.ui.settings_panel import SettingsPanel
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar()
         self.chat = ChatView()
         self.composer = Composer()
+        self.model_bar = ModelBar()
         self.error_banner = ErrorBanner()
         self.settings_panel = SettingsPanel()
         self.first_run = FirstRunView()
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
         chat_layout = QVBoxLayout(chat_page)
         chat_layout.setContentsMargins(0, 0, 0, 0)
         chat_layout.setSpacing(0)
+        chat_layout.addWidget(self.model_bar)
         chat_layout.addWidget(self.error_banner)
         chat_layout.addWidget(self.chat, 1)
         chat_layout.addWidget(self.composer)
@@ -229,6 +232,15 @@ class MainWindow(QMainWindow):
         s.replyFinished.connect(self._on_reply_finished)
         s.errorOccurred.connect(self.show_error)
         s.busyChanged.connect(lambda: self.composer.set_busy(s.busy))
+        self.model_bar.listRequested.connect(self._fill_model_bar)
+        self.model_bar.modelChosen.connect(lambda path: self.load_model(Path(path)))
+        self.model_bar.openRequested.connect(self.open_model_dialog)
+        self.model_bar.managerRequested.connect(self.open_model_manager)
+        self.model_bar.serverRequested.connect(self.open_server_dialog)
+        inf.loadStarted.connect(self.model_bar.set_loading)
+        inf.loadProgress.connect(self.model_bar.set_progress)
+        inf.modelLoaded.connect(self.model_bar.set_loaded)
+        inf.modelFailed.connect(lambda _message: self.model_bar.set_failed())
         inf.loadStarted.connect(self._on_load_started)
         inf.loadProgress.connect(lambda f: self.load_progress.setValue(round(f * 100)))
         inf.modelLoaded.connect(self._on_model_loaded)
@@ -247,6 +259,15 @@ class MainWindow(QMainWindow):
         ):
             QShortcut(QKeySequence(keys), self).activated.connect(slot)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.session.stop)
+
+    def _fill_model_bar(self) -> None:
+        from chatapp.core.library import demo_model_path
+
+        try:
+            demo: Path | None = demo_model_path()
+        except KnownError:
+            demo = None
+        self.model_bar.set_models(self.models.scan(), demo)
 
     def attach_documents(self, service: DocumentsService) -> None:
         """Chat with documents: the composer's Documents button and the collections dialog."""
@@ -565,6 +586,9 @@ class MainWindow(QMainWindow):
             app = QApplication.instance()
             assert isinstance(app, QApplication)
             self.chat.set_dark(theme.apply(app, self.theme_box.combo.currentData()))
+            self.composer.refresh_icons()
+            if self.documents is not None:
+                self.documents_button.setIcon(icons.icon("documents"))
 
         def changed(new_choice: str) -> None:
             on_change(new_choice)

@@ -193,8 +193,28 @@ class SettingsPanel(QScrollArea):
         outer.addWidget(sampling_box)
 
         # --- loading -------------------------------------------------------------------------------------
+        # Folded: the automatic choices suit nearly everyone.
         load_box = QGroupBox(self.tr("Model loading (applies on reload)"))
-        load_form = QFormLayout(load_box)
+        load_outer = QVBoxLayout(load_box)
+        self.loading_toggle = QToolButton()
+        self.loading_toggle.setText(self.tr("Context size, GPU layers, threads"))
+        self.loading_toggle.setCheckable(True)
+        self.loading_toggle.setAutoRaise(True)
+        self.loading_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.loading_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.loading_toggle.setAccessibleName(self.tr("Show or hide the model loading options"))
+        load_outer.addWidget(self.loading_toggle)
+        self.loading = QWidget()
+        load_form = QFormLayout(self.loading)
+        load_form.setContentsMargins(0, 0, 0, 0)
+        load_outer.addWidget(self.loading)
+        self.loading.hide()
+
+        def fold_loading(shown: bool) -> None:
+            self.loading.setVisible(shown)
+            self.loading_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+        self.loading_toggle.toggled.connect(fold_loading)
         self.n_ctx = self._int_spin(0, 1_048_576, self.tr("Context size (0: automatic)"))
         self.n_ctx.setSpecialValueText(self.tr("automatic"))
         self.n_ctx.setSingleStep(1024)

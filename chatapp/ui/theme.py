@@ -74,6 +74,9 @@ def stylesheet(c: Colours) -> str:
     QPlainTextEdit, QLineEdit, QListWidget, QTableWidget {{
         background: {c.surface}; border: 1px solid {c.border}; border-radius: 6px; padding: 3px; }}
     QPlainTextEdit:focus, QLineEdit:focus {{ border-color: {c.accent}; }}
+    #composerBox {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 12px; }}
+    #composerBox[focused="true"] {{ border-color: {c.accent}; }}
+    #composerInput {{ border: none; background: transparent; padding: 2px; }}
     QPushButton {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 6px; padding: 5px 12px; }}
     QPushButton:hover {{ border-color: {c.accent}; }}
     QPushButton:default, #sendButton {{ background: {c.accent}; color: {c.accent_text}; border-color: {c.accent};

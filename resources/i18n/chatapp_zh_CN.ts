@@ -510,24 +510,12 @@ template: {template} ({note})</source>
         <translation>继续生成这条回复</translation>
     </message>
     <message>
-        <source>Edit</source>
-        <translation>编辑</translation>
-    </message>
-    <message>
         <source>Edit and resend</source>
         <translation>编辑并重新发送</translation>
     </message>
     <message>
-        <source>Regenerate</source>
-        <translation>重新生成</translation>
-    </message>
-    <message>
         <source>Write a new reply</source>
         <translation>生成一条新回复</translation>
-    </message>
-    <message>
-        <source>Copy</source>
-        <translation>复制</translation>
     </message>
     <message>
         <source>Copy this message</source>
@@ -614,6 +602,61 @@ template: {template} ({note})</source>
     <message>
         <source>writing…</source>
         <translation>生成中…</translation>
+    </message>
+</context>
+<context>
+    <name>ModelBar</name>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>The model that answers; pick another to load it</source>
+        <translation>正在回答的模型；选择另一个即可加载</translation>
+    </message>
+    <message>
+        <source>Model loading progress</source>
+        <translation>模型加载进度</translation>
+    </message>
+    <message>
+        <source>No model loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>Demo: SmolLM2 135M Instruct · Q4_1 · 98 MB</source>
+        <translation>演示：SmolLM2 135M Instruct · Q4_1 · 98 MB</translation>
+    </message>
+    <message>
+        <source>Open a GGUF file…</source>
+        <translation>打开 GGUF 文件…</translation>
+    </message>
+    <message>
+        <source>Find and download models…</source>
+        <translation>查找并下载模型…</translation>
+    </message>
+    <message>
+        <source>Connect to a server…</source>
+        <translation>连接到服务器…</translation>
+    </message>
+    <message>
+        <source>{name} · {params} · {quant} · {size}</source>
+        <translation>{name} · {params} · {quant} · {size}</translation>
+    </message>
+    <message>
+        <source>Loading {name}…</source>
+        <translation>正在加载 {name}…</translation>
+    </message>
+    <message>
+        <source>{name} (server)</source>
+        <translation>{name}（服务器）</translation>
+    </message>
+    <message>
+        <source>{name} · {quant} · {size}</source>
+        <translation>{name} · {quant} · {size}</translation>
+    </message>
+    <message>
+        <source>{backend} · context {ctx:,} · template {template}</source>
+        <translation>{backend} · 上下文 {ctx:,} · 模板 {template}</translation>
     </message>
 </context>
 <context>
@@ -993,6 +1036,14 @@ template: {template} ({note})</source>
     <message>
         <source>Model loading (applies on reload)</source>
         <translation>模型加载（重新加载后生效）</translation>
+    </message>
+    <message>
+        <source>Context size, GPU layers, threads</source>
+        <translation>上下文长度、GPU 层数、线程数</translation>
+    </message>
+    <message>
+        <source>Show or hide the model loading options</source>
+        <translation>显示或隐藏模型加载选项</translation>
     </message>
     <message>
         <source>Context size (0: automatic)</source>

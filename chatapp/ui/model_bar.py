@@ -1,0 +1,125 @@
+"""The model picker at the top of the chat: which model answers, its size and quantization, its
+loading progress, and one click to switch to another local model, a file, a download or a server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QWidget
+
+from chatapp.core.library import LocalModel, human_size
+
+OPEN_FILE, FIND_MODELS, CONNECT_SERVER = "action:open", "action:find", "action:server"
+
+
+class ModelCombo(QComboBox):
+    """A combo box that asks for a fresh list each time it opens (the library changes with downloads)."""
+
+    aboutToOpen = Signal()
+
+    def showPopup(self) -> None:
+        self.aboutToOpen.emit()
+        super().showPopup()
+
+
+class ModelBar(QWidget):
+    modelChosen = Signal(str)  # a model file's path
+    openRequested = Signal()
+    managerRequested = Signal()
+    serverRequested = Signal()
+    listRequested = Signal()  # the owner answers with set_models()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelBar")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 4)
+        self.combo = ModelCombo()
+        self.combo.setAccessibleName(self.tr("Model"))
+        self.combo.setToolTip(self.tr("The model that answers; pick another to load it"))
+        self.combo.setMinimumWidth(360)
+        self.combo.aboutToOpen.connect(self.listRequested.emit)
+        self.combo.activated.connect(self._on_activated)
+        layout.addWidget(self.combo)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(140)
+        self.progress.setMaximumHeight(10)
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName(self.tr("Model loading progress"))
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.detail = QLabel()
+        self.detail.setObjectName("modelDetail")
+        layout.addWidget(self.detail, 1)
+        self._current = ""  # the loaded model's path (or a server's "url#model")
+        self._current_label = self.tr("No model loaded")
+        self.set_models([])
+
+    # ----- the list -------------------------------------------------------------------------------------
+    def set_models(self, models: list[LocalModel], demo: Path | None = None) -> None:
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        paths = set()
+        if self._current:
+            self.combo.addItem(self._current_label, self._current)
+            paths.add(self._current)
+        if demo is not None and str(demo) not in paths:
+            self.combo.addItem(self.tr("Demo: SmolLM2 135M Instruct · Q4_1 · 98 MB"), str(demo))
+            paths.add(str(demo))
+        for model in models:
+            if model.usable and str(model.path) not in paths:
+                self.combo.addItem(self.describe(model), str(model.path))
+                paths.add(str(model.path))
+        if not self._current:
+            self.combo.insertItem(0, self._current_label, "")
+        self.combo.insertSeparator(self.combo.count())
+        self.combo.addItem(self.tr("Open a GGUF file…"), OPEN_FILE)
+        self.combo.addItem(self.tr("Find and download models…"), FIND_MODELS)
+        self.combo.addItem(self.tr("Connect to a server…"), CONNECT_SERVER)
+        self.combo.setCurrentIndex(0)
+        self.combo.blockSignals(False)
+
+    def describe(self, model: LocalModel) -> str:
+        return self.tr("{name} · {params} · {quant} · {size}").format(
+            name=model.path.stem, params=model.parameter_label, quant=model.quant, size=human_size(model.size))
+
+    def _on_activated(self, index: int) -> None:
+        data = self.combo.itemData(index)
+        self.combo.setCurrentIndex(0)  # the loaded model stays shown until another one has loaded
+        if data == OPEN_FILE:
+            self.openRequested.emit()
+        elif data == FIND_MODELS:
+            self.managerRequested.emit()
+        elif data == CONNECT_SERVER:
+            self.serverRequested.emit()
+        elif data and data != self._current:
+            self.modelChosen.emit(str(data))
+
+    # ----- loading ----------------------------------------------------------------------------------------
+    def set_loading(self, what: str) -> None:
+        self.progress.setValue(0)
+        self.progress.show()
+        self.detail.setText(self.tr("Loading {name}…").format(name=Path(what).name))
+
+    def set_progress(self, fraction: float) -> None:
+        self.progress.setValue(round(fraction * 100))
+
+    def set_loaded(self, summary: Any) -> None:
+        self.progress.hide()
+        self._current = summary.path
+        if summary.architecture == "remote":
+            self._current_label = self.tr("{name} (server)").format(name=summary.name)
+            self.detail.setText("")
+        else:
+            self._current_label = self.tr("{name} · {quant} · {size}").format(
+                name=summary.name, quant=summary.quantization, size=human_size(summary.file_size))
+            self.detail.setText(self.tr("{backend} · context {ctx:,} · template {template}").format(
+                backend=summary.backend, ctx=summary.context_size, template=summary.template_name))
+        self.set_models([])
+
+    def set_failed(self) -> None:
+        self.progress.hide()
+        self.detail.setText("")
