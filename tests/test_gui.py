@@ -427,7 +427,7 @@ def test_advanced_sampling_is_folded_until_asked_for(qtbot, app: App) -> None:
 
 def test_message_actions_are_icons_shown_on_hover_or_focus(qtbot, app: App, tiny_eos_model: Path) -> None:
     from PySide6.QtCore import QEvent, QPointF
-    from PySide6.QtGui import QEnterEvent
+    from PySide6.QtGui import QEnterEvent, QFocusEvent
 
     load(qtbot, app, tiny_eos_model)
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
@@ -443,8 +443,11 @@ def test_message_actions_are_icons_shown_on_hover_or_focus(qtbot, app: App, tiny
     QApplication.sendEvent(question, QEvent(QEvent.Type.Leave))
     assert question._fade.opacity() == 0.0
     edit_button = question._tools[0][0]
-    edit_button.setFocus(Qt.FocusReason.TabFocusReason)  # reachable from the keyboard, and then shown
-    qtbot.waitUntil(lambda: question._fade.opacity() == 1.0)
+    assert edit_button.focusPolicy() & Qt.FocusPolicy.TabFocus  # reachable from the keyboard while unseen...
+    QApplication.sendEvent(edit_button, QFocusEvent(QEvent.Type.FocusIn, Qt.FocusReason.TabFocusReason))
+    assert question._fade.opacity() == 1.0  # ...and shown once it has the focus
+    QApplication.sendEvent(edit_button, QFocusEvent(QEvent.Type.FocusOut, Qt.FocusReason.TabFocusReason))
+    assert question._fade.opacity() == 0.0
 
 
 def test_the_model_bar_lists_local_models_and_loads_the_one_picked(qtbot, app: App, tiny_eos_model: Path,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from chatapp.core.library import LocalModel, human_size
 
@@ -39,10 +39,14 @@ class ModelBar(QWidget):
         self.combo = ModelCombo()
         self.combo.setAccessibleName(self.tr("Model"))
         self.combo.setToolTip(self.tr("The model that answers; pick another to load it"))
-        self.combo.setMinimumWidth(360)
+        # Sized by a typical name, not the longest one: the window must still fit a small screen.
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(28)
+        self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.combo.setMaximumWidth(460)
         self.combo.aboutToOpen.connect(self.listRequested.emit)
         self.combo.activated.connect(self._on_activated)
-        layout.addWidget(self.combo)
+        layout.addWidget(self.combo, 3)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(140)
@@ -53,7 +57,8 @@ class ModelBar(QWidget):
         layout.addWidget(self.progress)
         self.detail = QLabel()
         self.detail.setObjectName("modelDetail")
-        layout.addWidget(self.detail, 1)
+        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.detail, 2)
         self._current = ""  # the loaded model's path (or a server's "url#model")
         self._current_label = self.tr("No model loaded")
         self.set_models([])
@@ -83,8 +88,7 @@ class ModelBar(QWidget):
         self.combo.blockSignals(False)
 
     def describe(self, model: LocalModel) -> str:
-        return self.tr("{name} · {params} · {quant} · {size}").format(
-            name=model.path.stem, params=model.parameter_label, quant=model.quant, size=human_size(model.size))
+        return f"{model.path.stem} · {model.parameter_label} · {model.quant} · {human_size(model.size)}"
 
     def _on_activated(self, index: int) -> None:
         data = self.combo.itemData(index)
@@ -114,8 +118,7 @@ class ModelBar(QWidget):
             self._current_label = self.tr("{name} (server)").format(name=summary.name)
             self.detail.setText("")
         else:
-            self._current_label = self.tr("{name} · {quant} · {size}").format(
-                name=summary.name, quant=summary.quantization, size=human_size(summary.file_size))
+            self._current_label = f"{summary.name} · {summary.quantization} · {human_size(summary.file_size)}"
             self.detail.setText(self.tr("{backend} · context {ctx:,} · template {template}").format(
                 backend=summary.backend, ctx=summary.context_size, template=summary.template_name))
         self.set_models([])

@@ -639,20 +639,12 @@ template: {template} ({note})</source>
         <translation>连接到服务器…</translation>
     </message>
     <message>
-        <source>{name} · {params} · {quant} · {size}</source>
-        <translation>{name} · {params} · {quant} · {size}</translation>
-    </message>
-    <message>
         <source>Loading {name}…</source>
         <translation>正在加载 {name}…</translation>
     </message>
     <message>
         <source>{name} (server)</source>
         <translation>{name}（服务器）</translation>
-    </message>
-    <message>
-        <source>{name} · {quant} · {size}</source>
-        <translation>{name} · {quant} · {size}</translation>
     </message>
     <message>
         <source>{backend} · context {ctx:,} · template {template}</source>
