@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -481,3 +482,23 @@ def test_every_button_has_a_name_a_screen_reader_can_say(qtbot, app: App, tiny_e
     unnamed = [b for b in buttons if not (b.accessibleName() or b.text().strip("‹›✕＋ ").strip())
                and b.objectName() not in ("qt_spinbox_lineedit",)]
     assert not [(type(b).__name__, b.objectName(), b.toolTip()) for b in unnamed if b.isVisibleTo(app.window)]
+
+
+def test_the_keyboard_goes_from_the_chats_to_the_message_box_and_its_buttons(app: App) -> None:
+    app.start(None)
+    window = app.window
+    window.center.setCurrentWidget(window.chat_page)
+
+    def next_tab_stop(widget):
+        following = widget.nextInFocusChain()
+        while not (following.focusPolicy() & Qt.FocusPolicy.TabFocus and following.isEnabled()
+                   and following.isVisibleTo(window)):
+            following = following.nextInFocusChain()
+        return following
+
+    order = [window.sidebar.new_button, window.sidebar.search, window.sidebar.list, window.model_bar.combo]
+    for first, second in itertools.pairwise(order):
+        assert next_tab_stop(first) is second, (first.accessibleName(), second.accessibleName())
+    assert window.composer.input.tabChangesFocus()  # Tab leaves the message box instead of typing a tab
+    assert next_tab_stop(window.composer.input) is window.documents_button
+    assert next_tab_stop(window.documents_button) is window.composer.button

@@ -62,6 +62,7 @@ class Composer(QWidget):
         self.input.setPlaceholderText(self.tr("Message the model — Enter to send, Shift+Enter for a new line"))
         self.input.setAccessibleName(self.tr("Message input"))
         self.input.setFixedHeight(64)
+        self.input.setTabChangesFocus(True)  # keyboard users leave the box with Tab
         self.input.submitted.connect(self._on_send)
         self.input.escapePressed.connect(self._on_escape)
         self.input.focusChanged.connect(self._on_focus)

@@ -3,6 +3,7 @@ a first-run view when there is no model yet."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable
@@ -168,6 +169,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._shortcuts()
+        self._tab_order()
         self._restore_geometry()
         self.refresh_conversations()
         self.settings_panel.show_settings(session.settings(), session.app_settings.load)
@@ -247,6 +249,14 @@ class MainWindow(QMainWindow):
         inf.modelFailed.connect(self._on_model_failed)
         inf.previewReady.connect(self._on_preview)
 
+    def _tab_order(self) -> None:
+        """Tab goes the way the eye does: chats, the model, the conversation, the message box and its
+        buttons, then the settings. (In the message box Tab moves on; it types no tab character.)"""
+        chain = [self.sidebar.new_button, self.sidebar.search, self.sidebar.list, self.model_bar.combo,
+                 self.chat, self.composer.input, self.composer.button]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
     def _shortcuts(self) -> None:
         for keys, slot in (
             ("Ctrl+N", self.session.new_conversation),
@@ -275,6 +285,8 @@ class MainWindow(QMainWindow):
         self.session.documents_service = service
         self.documents_button = DocumentsButton()
         self.composer.add_tool(self.documents_button)
+        QWidget.setTabOrder(self.composer.input, self.documents_button)
+        QWidget.setTabOrder(self.documents_button, self.composer.button)
         self.documents_button.aboutToOpen.connect(self._fill_documents_menu)
         self.documents_button.selectionChanged.connect(self.session.set_documents)
         self.documents_button.manageRequested.connect(self.open_collections)
