@@ -19,14 +19,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
-
-from jinja2 import TemplateSyntaxError, nodes
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, TemplateError
 from chatapp.core.types import Message
+
+if TYPE_CHECKING:  # jinja2 is imported when a template is first compiled, not with the window (~40 ms)
+    from jinja2 import nodes
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 ALPACA_DEFAULT_SYSTEM = (
     "Below is an instruction that describes a task. Write a response that appropriately completes the request."
@@ -132,6 +132,8 @@ class ChatTemplate:
         add_generation_prompt: bool = True,
     ) -> str:
         compiled = _compile(self.source)
+        from jinja2.exceptions import SecurityError
+
         try:
             return compiled.render(
                 messages=[{"role": m.role, "content": m.content} for m in messages],
@@ -159,6 +161,8 @@ def _strftime_now(fmt: str) -> str:
 
 @functools.cache
 def _environment() -> ImmutableSandboxedEnvironment:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, loader=None, autoescape=False)
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = _strftime_now
@@ -167,6 +171,8 @@ def _environment() -> ImmutableSandboxedEnvironment:
 
 @functools.lru_cache(maxsize=32)
 def _compile(source: str) -> Any:
+    from jinja2 import TemplateSyntaxError
+
     env = _environment()
     try:
         tree = env.parse(source)
@@ -178,6 +184,8 @@ def _compile(source: str) -> Any:
 
 
 def _refuse_unsafe(tree: nodes.Template) -> None:
+    from jinja2 import nodes
+
     """Refuse private attributes and file inclusion up front, so a hostile template fails at selection."""
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Include, nodes.Import,
                                nodes.FromImport, nodes.Extends)):

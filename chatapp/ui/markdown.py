@@ -7,15 +7,11 @@ short unfinished tail per update: linear cost in the reply's length, not quadrat
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
-
-from markdown_it import MarkdownIt
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.util import ClassNotFound
+from typing import Any
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)", re.MULTILINE)
 
@@ -30,12 +26,27 @@ class MarkdownRenderer:
     """Renders with markdown-it (CommonMark + tables + strikethrough); raw HTML in the text is escaped."""
 
     def __init__(self, dark: bool = False) -> None:
-        self._md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
-        self._formatter = HtmlFormatter(noclasses=True, nowrap=True, style="monokai" if dark else "friendly")
+        self._dark = dark
+        self._parser: Any = None  # markdown-it and Pygments load on the first render, after the window shows
         self._code_bg = "#272822" if dark else "#f4f4f4"
         self._muted = "#aaaaaa" if dark else "#666666"
         self._inline_code_bg = "#3a3a3a" if dark else "#e8e8e8"
         self._table_border = "#555555" if dark else "#bbbbbb"
+
+    @property
+    def _md(self) -> Any:
+        if self._parser is None:
+            from markdown_it import MarkdownIt
+
+            self._parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
+                ["table", "strikethrough"])
+        return self._parser
+
+    @functools.cached_property
+    def _formatter(self) -> Any:
+        from pygments.formatters import HtmlFormatter
+
+        return HtmlFormatter(noclasses=True, nowrap=True, style="monokai" if self._dark else "friendly")
 
     def render(self, text: str, first_code_index: int = 0) -> RenderedMarkdown:
         """HTML for `text`; code blocks get a "Copy" link `copy:N`, numbered from `first_code_index`."""
@@ -67,6 +78,10 @@ class MarkdownRenderer:
         )
 
     def _code_html(self, code: str, language: str, index: int) -> str:
+        from pygments import highlight
+        from pygments.lexers import TextLexer, get_lexer_by_name
+        from pygments.util import ClassNotFound
+
         try:
             lexer = get_lexer_by_name(language) if language else TextLexer()
         except ClassNotFound:
