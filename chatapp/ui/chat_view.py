@@ -454,6 +454,10 @@ class ChatView(QScrollArea):
         bar.valueChanged.connect(self._on_scrolled)
         bar.rangeChanged.connect(self._on_range_changed)
 
+    def warm_up(self) -> None:
+        """Load markdown-it and Pygments now (after the window shows), not during the first reply."""
+        self.renderer.render("`x`\n\n```python\nx = 1\n```\n")
+
     def set_dark(self, dark: bool) -> None:
         """Re-render the conversation's Markdown with the code theme of the new light/dark theme."""
         self.renderer = MarkdownRenderer(dark=dark)
