@@ -71,6 +71,15 @@ def test_the_converted_embedding_model_matches_a_direct_computation(embedding_mo
         embedder.close()
 
 
+def test_an_embedding_model_opened_as_a_chat_model_says_how_to_use_it(embedding_model: Path) -> None:
+    from chatapp.core.errors import ModelFileError
+    from chatapp.core.gguf_info import read_header
+
+    with pytest.raises(ModelFileError, match="is an embedding model, for document collections, not a chat model"):
+        read_header(embedding_model)
+    assert read_header(embedding_model, chat=False).architecture == "bert"
+
+
 def test_a_chat_model_is_refused_as_embedding_model(tiny_model: Path) -> None:
     from chatapp.core.errors import ModelFileError
     from chatapp.documents.embedder import Embedder

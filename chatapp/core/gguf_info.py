@@ -294,6 +294,12 @@ def _check_contents(h: GGUFHeader, chat: bool) -> None:
                               "not support. Update chatapp or pick another model."),
             name=name, arch=arch,
         )
+    if chat and h.metadata.get(f"{arch}.pooling_type") not in (None, 0):
+        raise ModelFileError(
+            QT_TRANSLATE_NOOP("core", "{name} is an embedding model, for document collections, not a chat model; "
+                              "use it with: chatapp docs add NAME FOLDER --embedding-model {name}"),
+            name=name,
+        )
     if h.metadata.get("general.type") in ("mmproj", "adapter") or (chat and arch in NOT_CHAT_ARCHITECTURES):
         raise ModelFileError(
             QT_TRANSLATE_NOOP("core", "{name} is a '{arch}' {kind} file, not a chat model; open the main "

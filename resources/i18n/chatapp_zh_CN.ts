@@ -1419,6 +1419,10 @@ template: {template} ({note})</source>
         <translation>{name} 是 &apos;{arch}&apos; 架构的模型，此版本的 llama.cpp 不支持该架构。请更新 chatapp 或选择其他模型。</translation>
     </message>
     <message>
+        <source>{name} is an embedding model, for document collections, not a chat model; use it with: chatapp docs add NAME FOLDER --embedding-model {name}</source>
+        <translation>{name} 是嵌入模型，用于文档集，不是聊天模型；请这样使用：chatapp docs add NAME FOLDER --embedding-model {name}</translation>
+    </message>
+    <message>
         <source>{name} is a &apos;{arch}&apos; {kind} file, not a chat model; open the main language-model GGUF instead.</source>
         <translation>{name} 是 &apos;{arch}&apos; {kind} 文件，不是对话模型；请打开主语言模型的 GGUF 文件。</translation>
     </message>
