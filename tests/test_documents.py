@@ -80,6 +80,16 @@ def test_an_embedding_model_opened_as_a_chat_model_says_how_to_use_it(embedding_
     assert read_header(embedding_model, chat=False).architecture == "bert"
 
 
+def test_the_embedding_models_on_offer_are_the_ones_that_pool(documents: Documents, tiny_model: Path) -> None:
+    import shutil
+
+    from chatapp.documents.collections import available_embedding_models
+
+    documents.paths.models_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tiny_model, documents.paths.models_dir / "chat-model.gguf")  # a chat model: not offered
+    assert [p.name for p in available_embedding_models(documents.paths)] == ["all-MiniLM-L6-v2.F32.gguf"]
+
+
 def test_a_chat_model_is_refused_as_embedding_model(tiny_model: Path) -> None:
     from chatapp.core.errors import ModelFileError
     from chatapp.documents.embedder import Embedder

@@ -36,6 +36,24 @@ def resolve_embedding_model(paths: AppPaths, spec: str | None) -> Path:
     return resolve_model(spec, folder, [paths.models_dir])
 
 
+def available_embedding_models(paths: AppPaths) -> list[Path]:
+    """GGUF embedding models in the embedding-models folder and the library (header says it pools)."""
+    from chatapp.core.errors import ModelFileError
+    from chatapp.core.gguf_info import read_header
+    from chatapp.core.library import library_models
+
+    found: list[Path] = []
+    for folder in (embedding_models_dir(paths), paths.models_dir):
+        for path in library_models(folder):
+            try:
+                header = read_header(path, chat=False)
+            except ModelFileError:
+                continue
+            if header.arch_value("pooling_type") not in (None, 0) and path not in found:
+                found.append(path)
+    return found
+
+
 class Documents:
     def __init__(self, paths: AppPaths) -> None:
         self.paths = paths

@@ -88,6 +88,12 @@ class DocumentsService(QObject):
             self.failed.emit("", user_message(exc))
             return []
 
+    def embedding_models(self) -> list[Path]:
+        """The embedding models a new collection can use (the built-in one is always offered too)."""
+        from chatapp.documents.collections import available_embedding_models
+
+        return available_embedding_models(self.documents.paths)
+
     @property
     def busy_with(self) -> str | None:
         """The collection being indexed now, if any."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatapp.documents.bert_gguf import BUILTIN_FILE
 from chatapp.services.documents_service import DocumentsService
 from chatapp.services.i18n import user_message
 
@@ -112,12 +113,29 @@ class CollectionsDialog(QDialog):
         if not ok or not name.strip():
             return
         folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of documents for {name}").format(name=name))
-        if folder:
-            self.start_indexing(name.strip(), [Path(folder)])
+        if not folder:
+            return
+        chosen, model = self._choose_embedding_model()
+        if chosen:
+            self.start_indexing(name.strip(), [Path(folder)], model)
 
-    def start_indexing(self, name: str, folders: list[Path]) -> None:
+    def _choose_embedding_model(self) -> tuple[bool, str | None]:
+        """(False, None) if the user cancelled; else (True, a model's path, or None for the built-in one)."""
+        builtin = self.tr("all-MiniLM-L6-v2 (built-in, English)")
+        others = [p for p in self.service.embedding_models() if p.name != BUILTIN_FILE]
+        if not others:
+            return True, None
+        choice, ok = QInputDialog.getItem(
+            self, self.tr("Embedding model"),
+            self.tr("The model that finds passages by meaning (for Chinese text choose a multilingual one):"),
+            [builtin, *(p.name for p in others)], 0, False)
+        if not ok:
+            return False, None
+        return True, next((str(p) for p in others if p.name == choice), None)
+
+    def start_indexing(self, name: str, folders: list[Path], embedding_model: str | None = None) -> None:
         self.status.setText(self.tr("Indexing {name}…").format(name=name))
-        self.service.add(name, folders)
+        self.service.add(name, folders, embedding_model)
 
     def _add_folder(self) -> None:
         name = self.selected()

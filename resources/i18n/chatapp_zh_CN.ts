@@ -178,6 +178,18 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>{name} 的文档文件夹</translation>
     </message>
     <message>
+        <source>all-MiniLM-L6-v2 (built-in, English)</source>
+        <translation>all-MiniLM-L6-v2（内置，英文）</translation>
+    </message>
+    <message>
+        <source>Embedding model</source>
+        <translation>嵌入模型</translation>
+    </message>
+    <message>
+        <source>The model that finds passages by meaning (for Chinese text choose a multilingual one):</source>
+        <translation>按语义查找段落的模型（中文文本请选择多语言模型）：</translation>
+    </message>
+    <message>
         <source>Indexing {name}…</source>
         <translation>正在索引 {name}…</translation>
     </message>
