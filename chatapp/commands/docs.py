@@ -12,10 +12,13 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from chatapp.core.paths import AppPaths
 from chatapp.documents.indexer import IndexProgress
+
+if TYPE_CHECKING:
+    from chatapp.documents.collections import Documents
 
 
 def add_parser(sub: Any) -> None:
@@ -56,7 +59,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
         documents.close()
 
 
-def _add(args: argparse.Namespace, documents: Any, stdout: TextIO, stderr: TextIO) -> int:
+def _add(args: argparse.Namespace, documents: Documents, stdout: TextIO, stderr: TextIO) -> int:
     interactive = stderr.isatty()
 
     def show(p: IndexProgress) -> None:
@@ -83,7 +86,7 @@ def _add(args: argparse.Namespace, documents: Any, stdout: TextIO, stderr: TextI
     return 0
 
 
-def _search(args: argparse.Namespace, documents: Any, stdout: TextIO) -> int:
+def _search(args: argparse.Namespace, documents: Documents, stdout: TextIO) -> int:
     query = " ".join(args.query)
     result = documents.search([args.name], query, top=args.top)
     if args.json:
@@ -100,7 +103,7 @@ def _search(args: argparse.Namespace, documents: Any, stdout: TextIO) -> int:
     return 0
 
 
-def _list(documents: Any, stdout: TextIO) -> int:
+def _list(documents: Documents, stdout: TextIO) -> int:
     collections = documents.collections()
     if not collections:
         stdout.write("No document collections yet. Create one with: chatapp docs add NAME FOLDER\n")

@@ -38,7 +38,8 @@ MAX_BATCH_TOKENS = 512
 
 
 class Embedder:
-    """One embedding model, loaded; not thread-safe (one indexing or search thread uses it at a time)."""
+    """One embedding model, loaded. Indexing (the documents thread) and questions (the model thread) share
+    it: each llama.cpp call holds the lock, so they interleave batch by batch."""
 
     def __init__(self, path: str | Path, n_threads: int | None = None) -> None:
         from chatapp.core.gguf_info import read_header
@@ -111,14 +112,18 @@ class Embedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         row = 0
         with self._lock:
-            for batch in self.token_batches(texts):
-                if cancel is not None and cancel.is_set():
-                    raise EmbeddingCancelled
+            batches = self.token_batches(texts)
+        for batch in batches:
+            if cancel is not None and cancel.is_set():
+                raise EmbeddingCancelled
+            # Locked per batch, not per call: a question asked while a long file is being indexed waits
+            # for one batch (~0.1 s), not for the whole file.
+            with self._lock:
                 vectors = self.decode_batch(batch)
-                out[row : row + len(batch)] = vectors
-                row += len(batch)
-                if on_batch is not None:
-                    on_batch(len(batch))
+            out[row : row + len(batch)] = vectors
+            row += len(batch)
+            if on_batch is not None:
+                on_batch(len(batch))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 

@@ -76,12 +76,17 @@ def walk(roots: tuple[str, ...]) -> tuple[list[tuple[Path, str]], int]:
 _SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
 
 
+def kept_folder(name: str) -> bool:
+    """Whether a sub-folder is indexed: not hidden (.git, .venv), not installed packages or caches."""
+    return not name.startswith(".") and name not in _SKIPPED_DIRS
+
+
 def _files_under(root: Path) -> Iterator[Path]:
     if root.is_file():
         yield root
         return
     for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
+        dirs[:] = sorted(d for d in dirs if kept_folder(d))
         for name in sorted(names):
             if not name.startswith("."):
                 yield Path(folder) / name

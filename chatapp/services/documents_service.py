@@ -32,7 +32,7 @@ from chatapp.services.i18n import user_message
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.1
 WATCH_DELAY_MS = 2000  # a burst of saves (an editor, a git checkout) becomes one re-scan
-MAX_WATCHED_FOLDERS = 2000
+MAX_WATCHED = 4000  # inotify watches are a per-user resource (8192 by default on Linux)
 
 
 class DocumentsService(QObject):
@@ -127,16 +127,17 @@ class DocumentsService(QObject):
         self.collectionsChanged.emit()
 
     def watch(self) -> None:
-        """Watch every folder (and sub-folder) of every collection for changes."""
-        folders: list[str] = []
+        """Watch every folder (new, deleted, renamed files) and every document (edits in place) of every
+        collection, up to MAX_WATCHED paths; beyond that, changes are found by Re-scan or the next start."""
+        paths: list[str] = []
         for collection in self.collections():
             for root in collection.roots:
-                folders.extend(_folders_under(Path(root), MAX_WATCHED_FOLDERS - len(folders)))
+                paths.extend(_watchable(Path(root), MAX_WATCHED - len(paths)))
         watched = self._watcher.directories() + self._watcher.files()
         if watched:
             self._watcher.removePaths(watched)
-        if folders:
-            self._watcher.addPaths(folders)
+        if paths:
+            self._watcher.addPaths(paths)
 
     def shutdown(self) -> None:
         self._closed = True
@@ -229,17 +230,22 @@ class DocumentsService(QObject):
         self.watch()  # new sub-folders
 
 
-def _folders_under(root: Path, limit: int) -> list[str]:
+def _watchable(root: Path, limit: int) -> list[str]:
+    """The folders under `root` and the documents in them (what the indexer would read)."""
     import os
+
+    from chatapp.documents.indexer import kept_folder
+    from chatapp.documents.readers import kind_of
 
     if limit <= 0:
         return []
     if root.is_file():
         return [str(root)]
     found: list[str] = []
-    for folder, dirs, _ in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "__pycache__")]
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if kept_folder(d)]
         found.append(folder)
+        found.extend(str(Path(folder) / n) for n in names if not n.startswith(".") and kind_of(Path(n)))
         if len(found) >= limit:
-            break
+            return found[:limit]
     return found
