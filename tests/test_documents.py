@@ -315,3 +315,22 @@ def test_chat_with_an_unknown_collection_says_so_before_loading(tmp_path: Path) 
     run = run_chatapp("chat", "--model", "demo", "--docs", "nope", "--prompt", "hi")
     assert run.returncode == 1
     assert "There is no document collection named 'nope'" in run.stderr
+
+
+def test_a_full_disk_while_indexing_is_one_sentence_and_keeps_what_was_indexed(documents: Documents,
+                                                                              tmp_path: Path) -> None:
+    """SQLite's page limit makes the database file full for real (SQLITE_FULL), as a full disk would."""
+    from chatapp.core.errors import KnownError
+
+    folder = tmp_path / "docs"
+    write(folder / "a.txt", "The first note, about otters.")
+    assert documents.add("notes", [folder]).added == 1
+    pages = documents.store._db.execute("PRAGMA page_count").fetchone()[0]
+    documents.store._db.execute(f"PRAGMA max_page_count = {pages + 1}")
+    write(folder / "b.txt", "\n\n".join(f"Paragraph {i} about badgers and their setts. " * 8 for i in range(60)))
+    with pytest.raises(KnownError, match=r"could not be written .*free some disk space and re-scan"):
+        documents.add("notes", [folder])
+    assert names(documents.search(["notes"], "otters", top=1).hits) == ["a.txt"]
+    documents.store._db.execute("PRAGMA max_page_count = 1073741823")
+    report = documents.add("notes", [folder])  # space again: the re-scan goes on
+    assert (report.added, report.unchanged) == (1, 1)

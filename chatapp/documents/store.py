@@ -351,17 +351,36 @@ class DocumentStore:
 
     # ----- plumbing ---------------------------------------------------------------------------------
     class _Tx:
-        def __init__(self, db: sqlite3.Connection) -> None:
+        """One transaction; a failed write (a full disk, a locked or damaged file) is rolled back and
+        becomes one sentence: what was indexed before stays, and a re-scan goes on from there."""
+
+        def __init__(self, db: sqlite3.Connection, path: Path) -> None:
             self.db = db
+            self.path = path
 
         def __enter__(self) -> None:
-            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
 
-        def __exit__(self, exc_type: object, *_: object) -> None:
-            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> None:
+            try:
+                self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+            except sqlite3.Error as failed:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise self._error(failed) from None
+            if isinstance(exc, sqlite3.Error):
+                raise self._error(exc) from None
+
+        def _error(self, exc: sqlite3.Error) -> KnownError:
+            return KnownError(QT_TRANSLATE_NOOP("core", "The documents index {path} could not be written ({reason}); "
+                                                "free some disk space and re-scan: what was indexed is kept."),
+                              path=self.path, reason=exc)
 
     def _transaction(self) -> DocumentStore._Tx:
-        return DocumentStore._Tx(self._db)
+        return DocumentStore._Tx(self._db, self.path)
 
 
 def keyword_terms(query: str) -> list[str]:

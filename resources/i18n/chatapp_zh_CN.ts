@@ -1634,5 +1634,9 @@ template: {template} ({note})</source>
         <source>A document collection needs a name.</source>
         <translation>文档集需要一个名称。</translation>
     </message>
+    <message>
+        <source>The documents index {path} could not be written ({reason}); free some disk space and re-scan: what was indexed is kept.</source>
+        <translation>无法写入文档索引 {path}（{reason}）；请释放一些磁盘空间后重新扫描：已索引的内容会保留。</translation>
+    </message>
 </context>
 </TS>
