@@ -150,6 +150,17 @@ class DocumentStore:
                 " FROM collections c ORDER BY c.name COLLATE NOCASE").fetchall()
             return [self._collection(row) for row in rows]
 
+    def names(self) -> list[str]:
+        """Collection names only: cheap enough for every menu (collections() counts every chunk)."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT name FROM collections ORDER BY name COLLATE NOCASE")]
+
+    def roots(self) -> list[tuple[str, str]]:
+        """(collection name, folder or file) for every collection."""
+        with self._lock:
+            return list(self._db.execute(
+                "SELECT c.name, r.path FROM roots r JOIN collections c ON c.id = r.collection_id ORDER BY 1, 2"))
+
     def _collection(self, row: Sequence) -> Collection:
         roots = tuple(r[0] for r in self._db.execute(
             "SELECT path FROM roots WHERE collection_id = ? ORDER BY path", (row[0],)))

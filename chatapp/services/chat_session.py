@@ -354,7 +354,7 @@ class ChatSession(QObject):
         self._thinking_s = None
         self._augmented = {}
         self._request_id = self.inference.send(messages, chat.sampling, template, reply_prefix=self._reply_prefix,
-                                               augment=self._augment() if continuing is None else None)
+                                               augment=self._augment())
         self.replyStarted.emit(self._reply)
         self.busyChanged.emit()
 

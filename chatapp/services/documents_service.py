@@ -88,6 +88,15 @@ class DocumentsService(QObject):
             self.failed.emit("", user_message(exc))
             return []
 
+    def collection_names(self) -> list[str]:
+        if self._closed:
+            return []
+        try:
+            return self.documents.store.names()
+        except KnownError as exc:
+            self.failed.emit("", user_message(exc))
+            return []
+
     def embedding_models(self) -> list[Path]:
         """The embedding models a new collection can use (the built-in one is always offered too)."""
         from chatapp.documents.collections import available_embedding_models
@@ -106,8 +115,8 @@ class DocumentsService(QObject):
         self._submit(name, lambda cancel, progress: self.documents.rescan(name, cancel, progress))
 
     def rescan_all(self) -> None:
-        for collection in self.collections():
-            self.rescan(collection.name)
+        for name in self.collection_names():
+            self.rescan(name)
 
     def pause(self) -> None:
         """Stop the indexing job in progress (what is indexed stays) and drop the queued ones."""
@@ -130,14 +139,16 @@ class DocumentsService(QObject):
         """Watch every folder (new, deleted, renamed files) and every document (edits in place) of every
         collection, up to MAX_WATCHED paths; beyond that, changes are found by Re-scan or the next start."""
         paths: list[str] = []
-        for collection in self.collections():
-            for root in collection.roots:
-                paths.extend(_watchable(Path(root), MAX_WATCHED - len(paths)))
+        for _name, root in self._roots():
+            paths.extend(_watchable(Path(root), MAX_WATCHED - len(paths)))
         watched = self._watcher.directories() + self._watcher.files()
         if watched:
             self._watcher.removePaths(watched)
         if paths:
             self._watcher.addPaths(paths)
+
+    def _roots(self) -> list[tuple[str, str]]:
+        return [] if self._closed else self.documents.store.roots()
 
     def shutdown(self) -> None:
         self._closed = True
@@ -216,10 +227,10 @@ class DocumentsService(QObject):
 
     @Slot(str)
     def _on_folder_changed(self, path: str) -> None:
-        for collection in self.collections():
-            if any(path == root or path.startswith(root.rstrip("/\\") + ("/" if "/" in root else "\\"))
-                   for root in collection.roots):
-                self._pending.add(collection.name)
+        changed = Path(path)
+        for name, root in self._roots():
+            if changed == Path(root) or Path(root) in changed.parents:
+                self._pending.add(name)
         self._watch_timer.start()
 
     @Slot()

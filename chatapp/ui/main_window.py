@@ -296,8 +296,7 @@ class MainWindow(QMainWindow):
 
     def _fill_documents_menu(self) -> None:
         if self.documents is not None:
-            names = [c.name for c in self.documents.collections()]
-            self.documents_button.set_collections(names, self.session.documents())
+            self.documents_button.set_collections(self.documents.collection_names(), self.session.documents())
 
     def open_collections(self) -> CollectionsDialog | None:
         if self.documents is None:
