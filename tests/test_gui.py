@@ -502,3 +502,16 @@ def test_the_keyboard_goes_from_the_chats_to_the_message_box_and_its_buttons(app
     assert window.composer.input.tabChangesFocus()  # Tab leaves the message box instead of typing a tab
     assert next_tab_stop(window.composer.input) is window.documents_button
     assert next_tab_stop(window.documents_button) is window.composer.button
+
+
+def test_the_conversation_is_a_centred_column_of_readable_width(qtbot) -> None:
+    from chatapp.ui.chat_view import COLUMN_MARGIN, COLUMN_WIDTH, ChatView
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(COLUMN_WIDTH + 600, 500)
+    view.show()
+    qtbot.waitUntil(lambda: view._layout.contentsMargins().left() == 300)
+    assert view._layout.contentsMargins().right() == 300
+    view.resize(500, 500)
+    qtbot.waitUntil(lambda: view._layout.contentsMargins().left() == COLUMN_MARGIN)

@@ -403,6 +403,10 @@ class MessageWidget(QFrame):
 
 
 
+COLUMN_WIDTH = 860  # px: about 100 characters of body text, the comfortable limit for reading
+COLUMN_MARGIN = 16
+
+
 class ChatView(QScrollArea):
     """The message list. Follows new text while the user is at the bottom; stops when they scroll up."""
 
@@ -420,7 +424,7 @@ class ChatView(QScrollArea):
         self.setAccessibleName(self.tr("Conversation"))
         self._container = QWidget()
         self._layout = QVBoxLayout(self._container)
-        self._layout.setContentsMargins(16, 12, 16, 12)
+        self._layout.setContentsMargins(COLUMN_MARGIN, 12, COLUMN_MARGIN, 12)
         self._layout.setSpacing(10)
         self.empty_hint = QLabel(
             self.tr("Start the conversation below.\nReplies are written on this computer; nothing leaves it.")
@@ -453,6 +457,14 @@ class ChatView(QScrollArea):
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._on_scrolled)
         bar.rangeChanged.connect(self._on_range_changed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Keep the conversation a centred column of readable width on wide windows."""
+        side = max(COLUMN_MARGIN, (event.size().width() - COLUMN_WIDTH) // 2)
+        margins = self._layout.contentsMargins()
+        if margins.left() != side:
+            self._layout.setContentsMargins(side, margins.top(), side, margins.bottom())
+        super().resizeEvent(event)
 
     def warm_up(self) -> None:
         """Load markdown-it and Pygments now (after the window shows), not during the first reply."""
