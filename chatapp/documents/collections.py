@@ -106,7 +106,7 @@ class Documents:
             if not root.exists():
                 raise KnownError(QT_TRANSLATE_NOOP("core", "{path} does not exist; check the folder or file name."),
                                  path=root)
-        existing = {c.name: c for c in self.store.collections()}.get(name)
+        existing = self.store.find(name) if name in self.store.names() else None
         if existing is not None and embedding_model is None:
             embedder = self.embedder_for(existing)
         else:

@@ -81,15 +81,19 @@ def kept_folder(name: str) -> bool:
     return not name.startswith(".") and name not in _SKIPPED_DIRS
 
 
+def folders_under(root: Path) -> Iterator[tuple[Path, list[Path]]]:
+    """Each folder under `root` that is indexed (see kept_folder), with its files, hidden ones left out."""
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if kept_folder(d))
+        yield Path(folder), [Path(folder) / n for n in sorted(names) if not n.startswith(".")]
+
+
 def _files_under(root: Path) -> Iterator[Path]:
     if root.is_file():
         yield root
         return
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if kept_folder(d))
-        for name in sorted(names):
-            if not name.startswith("."):
-                yield Path(folder) / name
+    for _folder, files in folders_under(root):
+        yield from files
 
 
 class Indexer:

@@ -243,9 +243,7 @@ class DocumentsService(QObject):
 
 def _watchable(root: Path, limit: int) -> list[str]:
     """The folders under `root` and the documents in them (what the indexer would read)."""
-    import os
-
-    from chatapp.documents.indexer import kept_folder
+    from chatapp.documents.indexer import folders_under
     from chatapp.documents.readers import kind_of
 
     if limit <= 0:
@@ -253,10 +251,9 @@ def _watchable(root: Path, limit: int) -> list[str]:
     if root.is_file():
         return [str(root)]
     found: list[str] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if kept_folder(d)]
-        found.append(folder)
-        found.extend(str(Path(folder) / n) for n in names if not n.startswith(".") and kind_of(Path(n)))
+    for folder, files in folders_under(root):
+        found.append(str(folder))
+        found.extend(str(f) for f in files if kind_of(f))
         if len(found) >= limit:
             return found[:limit]
     return found

@@ -28,6 +28,7 @@ from chatapp.core import reasoning
 from chatapp.core.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
 from chatapp.core.reasoning import ThinkingFilter
 from chatapp.ui import icons
+from chatapp.ui.fold_button import FoldButton
 from chatapp.ui.markdown import BlockTracker, MarkdownRenderer
 
 
@@ -147,23 +148,16 @@ class MessageWidget(QFrame):
         layout.addLayout(header)
 
         # A reasoning model's thinking: "Thinking…" open while it streams, "Thought for N s" folded after.
-        self.thinking_toggle = QToolButton()
-        self.thinking_toggle.setCheckable(True)
-        self.thinking_toggle.setAutoRaise(True)
-        self.thinking_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.thinking_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.thinking_toggle.setAccessibleName(self.tr("Show or hide the model's thinking"))
-        self.thinking_toggle.toggled.connect(self._show_thinking)
         self.thinking_text = QLabel()
         self.thinking_text.setWordWrap(True)
         self.thinking_text.setTextFormat(Qt.TextFormat.PlainText)
         self.thinking_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.thinking_text.setStyleSheet("color: palette(mid); padding-left: 12px;")
         self.thinking_text.setAccessibleName(self.tr("The model's thinking"))
+        self.thinking_toggle = FoldButton("", self.tr("Show or hide the model's thinking"), self.thinking_text)
         layout.addWidget(self.thinking_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.thinking_text)
         self.thinking_toggle.hide()
-        self.thinking_text.hide()
         self._thinking = ""
         self._thinking_live = False  # the model is thinking now ("Thinking…" shown)
         self._thinking_filter = ThinkingFilter()
@@ -267,10 +261,6 @@ class MessageWidget(QFrame):
             button.setIcon(icons.icon(name))
 
     # ----- thinking -----------------------------------------------------------------------------------
-    def _show_thinking(self, shown: bool) -> None:
-        self.thinking_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.thinking_text.setVisible(shown)
-
     def _set_thinking(self, thinking: str, done: bool, seconds: float | None) -> None:
         self._thinking = thinking
         self._thinking_live = not done

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSlider,
     QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +27,7 @@ from chatapp.core.templates import PRESET_NAMES
 from chatapp.core.types import LoadOptions, SamplingParams
 from chatapp.services.chat_session import ChatSettings
 from chatapp.services.inference import Preview
+from chatapp.ui.fold_button import FoldButton
 
 TEMPLATE_CHOICES = ("auto", *PRESET_NAMES, "custom")
 APPLY_DELAY_MS = 300
@@ -135,15 +135,10 @@ class SettingsPanel(QScrollArea):
         self.max_tokens = self._int_spin(1, 1_000_000, self.tr("Max tokens"))
         form.addRow(self.tr("Max tokens"), self.max_tokens)
         # Advanced sampling, folded: most people never need to touch these.
-        self.advanced_toggle = QToolButton()
-        self.advanced_toggle.setText(self.tr("Advanced sampling"))
-        self.advanced_toggle.setCheckable(True)
-        self.advanced_toggle.setAutoRaise(True)
-        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.advanced_toggle.setAccessibleName(self.tr("Show or hide the advanced sampling settings"))
-        form.addRow(self.advanced_toggle)
         self.advanced = QWidget()
+        self.advanced_toggle = FoldButton(self.tr("Advanced sampling"),
+                                          self.tr("Show or hide the advanced sampling settings"), self.advanced)
+        form.addRow(self.advanced_toggle)
         advanced = QFormLayout(self.advanced)
         advanced.setContentsMargins(0, 0, 0, 0)
         self.top_k = self._int_spin(0, 1000, self.tr("Top-k (0: off)"))
@@ -162,13 +157,6 @@ class SettingsPanel(QScrollArea):
         self.seed.setSpecialValueText(self.tr("random"))
         advanced.addRow(self.tr("Seed"), self.seed)
         form.addRow(self.advanced)
-        self.advanced.hide()
-
-        def fold(shown: bool) -> None:
-            self.advanced.setVisible(shown)
-            self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-
-        self.advanced_toggle.toggled.connect(fold)
         # What each control does to the reply, in one sentence (shown on the control and its label).
         tips = {
             self.temperature: self.tr("How adventurous the wording is: low values pick the most likely words "
@@ -196,25 +184,13 @@ class SettingsPanel(QScrollArea):
         # Folded: the automatic choices suit nearly everyone.
         load_box = QGroupBox(self.tr("Model loading (applies on reload)"))
         load_outer = QVBoxLayout(load_box)
-        self.loading_toggle = QToolButton()
-        self.loading_toggle.setText(self.tr("Context size, GPU layers, threads"))
-        self.loading_toggle.setCheckable(True)
-        self.loading_toggle.setAutoRaise(True)
-        self.loading_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.loading_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.loading_toggle.setAccessibleName(self.tr("Show or hide the model loading options"))
-        load_outer.addWidget(self.loading_toggle)
         self.loading = QWidget()
+        self.loading_toggle = FoldButton(self.tr("Context size, GPU layers, threads"),
+                                         self.tr("Show or hide the model loading options"), self.loading)
+        load_outer.addWidget(self.loading_toggle)
         load_form = QFormLayout(self.loading)
         load_form.setContentsMargins(0, 0, 0, 0)
         load_outer.addWidget(self.loading)
-        self.loading.hide()
-
-        def fold_loading(shown: bool) -> None:
-            self.loading.setVisible(shown)
-            self.loading_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-
-        self.loading_toggle.toggled.connect(fold_loading)
         self.n_ctx = self._int_spin(0, 1_048_576, self.tr("Context size (0: automatic)"))
         self.n_ctx.setSpecialValueText(self.tr("automatic"))
         self.n_ctx.setSingleStep(1024)
