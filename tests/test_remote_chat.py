@@ -82,10 +82,12 @@ def test_multi_turn_over_the_server(peer: Peer, isolated_dirs: Path) -> None:
     run = run_chatapp("chat", "--server", peer.url.removesuffix("/v1"), "--model", "smollm2",  # no /v1: added
                       "--max-tokens", "4", stdin="Hello.\nAnd again.\n")
     assert run.returncode == 0, run.stderr
-    assert len(run.stdout.strip().splitlines()) == 2
     store = HistoryStore(isolated_dirs / "data" / "history.sqlite3")
     path = store.active_path(store.conversations()[0].id)
     assert [m.role for m in path] == ["user", "assistant", "user", "assistant"]
+    assert [m.content for m in path[::2]] == ["Hello.", "And again."]
+    # each reply is printed whole, in turn, ending its line (a reply may itself hold line breaks)
+    assert run.stdout == "".join(m.content + "\n" for m in path[1::2])
     store.close()
 
 

@@ -10,6 +10,7 @@ import collections
 import contextlib
 import ctypes
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -135,9 +136,16 @@ def default_model_params() -> Any:
     all extra buffer types are turned off, which is safe but slower.
     """
     params = _unpatched_default_params()()
-    if build_has_amx() and not _amx_dropped():
+    if not cpu_repack_enabled() or (build_has_amx() and not _amx_dropped()):
         params.use_extra_bufts = False
     return params
+
+
+def cpu_repack_enabled() -> bool:
+    """False when `CHATAPP_CPU_REPACK=0`: weights stay as stored and llama.cpp takes its plain CPU
+    kernels instead of the repacked ones (slower). For a CPU whose repacked kernels misbehave, and for
+    CI, which runs the generation tests a second time on this other kernel path (.ci/run)."""
+    return os.environ.get("CHATAPP_CPU_REPACK", "1").strip() not in ("0", "off", "false", "no")
 
 
 _AMX_STATE: list[bool] = []  # [dropped?] once decided
