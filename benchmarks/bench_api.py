@@ -86,7 +86,7 @@ def added_ttft(model: Path, threads: int, rounds: int = 20) -> tuple[float, floa
     """Median first-token time for a fully cached prompt: engine directly, and through the API."""
     import openai
 
-    from chatapp.core.model_host import ModelHost
+    from chatapp.core.runtime.model_host import ModelHost
     from chatapp.core.types import LoadOptions, Message, SamplingParams
     from chatapp.server.openai_api import ServerState
     from chatapp.server.runner import ApiServer

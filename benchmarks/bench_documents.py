@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from report import cpu_name, markdown_table, publish  # noqa: E402
 
-from chatapp.core.paths import AppPaths  # noqa: E402
+from chatapp.core.storage.paths import AppPaths  # noqa: E402
 from chatapp.documents.collections import Documents  # noqa: E402
 
 # ----- a corpus nobody trained on -------------------------------------------------------------------

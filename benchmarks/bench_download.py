@@ -40,8 +40,8 @@ def plain_copy(url: str, dest: Path) -> float:
 
 
 def chatapp_download(models_dir: Path) -> float:
-    from chatapp.core import hub
-    from chatapp.core.downloads import download_model
+    from chatapp.core.models import hub
+    from chatapp.core.models.downloads import download_model
 
     model = hub.list_models(REPO)[0]
     started = time.perf_counter()

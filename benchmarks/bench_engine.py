@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
 
-from chatapp.core import llama_runtime, templates  # noqa: E402
-from chatapp.core.engine import Engine  # noqa: E402
+from chatapp.core.runtime import llama_runtime, templates  # noqa: E402
+from chatapp.core.runtime.engine import Engine  # noqa: E402
 from chatapp.core.types import LoadOptions, Message, SamplingParams  # noqa: E402
 
 PROMPT = "The history of the city of Rome begins"

@@ -36,7 +36,7 @@ def startup_child(launched: float) -> None:
     from PySide6.QtWidgets import QApplication
 
     from chatapp.app import App
-    from chatapp.core.paths import default_paths
+    from chatapp.core.storage.paths import default_paths
 
     app = QApplication([])
     chat_app = App(default_paths())
@@ -69,13 +69,12 @@ def run_child(kind: str, model: Path, tokens: int, *extra: str) -> list[str]:
 
 
 def engine_rate(model: Path, params, messages) -> tuple[float, int]:
-    from chatapp.core.engine import Engine
-    from chatapp.core.speculative import DEFAULT_MODE, Speculation
-    from chatapp.core.types import LoadOptions
+    from chatapp.core.runtime.engine import Engine
+    from chatapp.core.types import DEFAULT_SPECULATION, LoadOptions, Speculation
 
     engine = Engine()
     engine.load(model, LoadOptions(n_ctx=4096))
-    engine.set_speculation(Speculation(DEFAULT_MODE))  # as the window does by default: the same tokens
+    engine.set_speculation(Speculation(DEFAULT_SPECULATION))  # as the window does by default: the same tokens
     stream = engine.chat(messages, params)
     first = None
     for _ in stream:
@@ -94,7 +93,7 @@ def gui_rate(model: Path, params, probe_stalls: bool) -> tuple[float, int, float
     from PySide6.QtWidgets import QApplication
 
     from chatapp.app import App
-    from chatapp.core.paths import default_paths
+    from chatapp.core.storage.paths import default_paths
     from chatapp.core.types import LoadOptions
     from chatapp.services.chat_session import ChatSettings
 

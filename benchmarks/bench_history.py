@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from report import markdown_table, publish  # noqa: E402
 
-from chatapp.core.history import HistoryStore  # noqa: E402
+from chatapp.core.storage.history import HistoryStore  # noqa: E402
 
 WORDS = [
     "model", "token", "context", "python", "rust", "lighthouse", "keeper", "storm", "ocean", "graph",

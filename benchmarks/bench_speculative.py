@@ -20,9 +20,12 @@ sys.path.insert(0, str(ROOT))
 
 from report import cpu_name, markdown_table, publish, reference_model, start_llama_server  # noqa: E402
 
-from chatapp.core.engine import Engine  # noqa: E402
-from chatapp.core.speculative import Speculation  # noqa: E402
-from chatapp.core.types import LoadOptions, SamplingParams  # noqa: E402
+from chatapp.core.runtime.engine import Engine  # noqa: E402
+from chatapp.core.types import (  # noqa: E402
+    LoadOptions,
+    SamplingParams,
+    Speculation,
+)
 
 PASSAGE = (ROOT / "README.md").read_text(encoding="utf-8").split("## Set up")[0][:1400]
 TEXTS = {

@@ -17,14 +17,14 @@ from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
 from chatapp import __version__
-from chatapp.core import secrets
 from chatapp.core.errors import KnownError
-from chatapp.core.history import HistoryStore
-from chatapp.core.hub import load_catalogue
-from chatapp.core.library import resolve_model
-from chatapp.core.logs import setup_logging
-from chatapp.core.paths import AppPaths, resource_path
-from chatapp.core.settings import load_settings
+from chatapp.core.models.hub import load_catalogue
+from chatapp.core.models.library import resolve_model
+from chatapp.core.storage import secrets
+from chatapp.core.storage.history import HistoryStore
+from chatapp.core.storage.logs import setup_logging
+from chatapp.core.storage.paths import AppPaths, resource_path
+from chatapp.core.storage.settings import load_settings
 from chatapp.services import i18n
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession

@@ -19,14 +19,14 @@ from chatapp import __version__
 from chatapp.commands import docs, docs_chat, history_search, serve, speculation_options
 from chatapp.commands.reply_printer import ReplyPrinter
 from chatapp.core.errors import KnownError
-from chatapp.core.paths import AppPaths, default_paths
+from chatapp.core.storage.paths import AppPaths, default_paths
 from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, SamplingParams
 
 if TYPE_CHECKING:
-    from chatapp.core.backend import ChatBackend
-    from chatapp.core.downloads import DownloadProgress
-    from chatapp.core.history import HistoryStore
-    from chatapp.core.hub import RemoteModel
+    from chatapp.core.backends.protocol import ChatBackend
+    from chatapp.core.models.downloads import DownloadProgress
+    from chatapp.core.models.hub import RemoteModel
+    from chatapp.core.storage.history import HistoryStore
 
 log = logging.getLogger(__name__)
 # A streaming reply is saved at least this often, so a crash loses at most this much of it.
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = default_paths()
     try:
         paths.ensure()
-        from chatapp.core.logs import setup_logging
+        from chatapp.core.storage.logs import setup_logging
 
         setup_logging(paths.log_file)
         if args.command == "chat":
@@ -160,7 +160,7 @@ def _sampling(args: argparse.Namespace) -> SamplingParams:
 
 
 def open_history(paths: AppPaths, stderr: TextIO) -> HistoryStore:
-    from chatapp.core.history import HistoryStore
+    from chatapp.core.storage.history import HistoryStore
 
     store = HistoryStore(paths.database)
     if store.notice:
@@ -169,15 +169,15 @@ def open_history(paths: AppPaths, stderr: TextIO) -> HistoryStore:
 
 
 def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from chatapp.core import templates
-    from chatapp.core.engine import Engine
-    from chatapp.core.history import CANCELLED, COMPLETE, STREAMING, to_engine_messages
-    from chatapp.core.library import resolve_model
+    from chatapp.core.models.library import resolve_model
+    from chatapp.core.runtime import templates
+    from chatapp.core.runtime.engine import Engine
+    from chatapp.core.storage.history import CANCELLED, COMPLETE, STREAMING, to_engine_messages
 
     params = _sampling(args)
     options = LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers)
     template = templates.from_choice(args.template)
-    from chatapp.core.settings import load_settings
+    from chatapp.core.storage.settings import load_settings
 
     store = None if (args.no_history or args.show_prompt) else open_history(paths, stderr)
     conversation = None
@@ -191,7 +191,7 @@ def run_chat(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: T
     documents = docs_chat.open_for_chat(args, paths)
     backend: ChatBackend
     if args.server:
-        from chatapp.core.remote import RemoteChat
+        from chatapp.core.backends.remote import RemoteChat
 
         if args.draft_model:
             raise KnownError("--draft-model works with local models only; a --server decodes on its own.")
@@ -310,7 +310,7 @@ def run_history(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stder
 
 
 def run_search(args: argparse.Namespace, stdout: TextIO) -> int:
-    from chatapp.core import hub
+    from chatapp.core.models import hub
 
     results = hub.search(args.term, limit=args.limit)
     if not results:
@@ -341,9 +341,9 @@ def pick_model(models: Sequence[RemoteModel], repo: str, file: str | None, quant
 
 
 def run_download(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
-    from chatapp.core import hub
-    from chatapp.core.downloads import download_model
-    from chatapp.core.library import human_size
+    from chatapp.core.models import hub
+    from chatapp.core.models.downloads import download_model
+    from chatapp.core.models.library import human_size
 
     model = pick_model(hub.list_models(args.repo), args.repo, args.file, args.quant)
     interactive = stderr.isatty()
@@ -374,8 +374,8 @@ def run_download(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stde
 
 
 def run_models(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:
-    from chatapp.core.library import human_size, scan_library
-    from chatapp.core.settings import load_settings, save_settings
+    from chatapp.core.models.library import human_size, scan_library
+    from chatapp.core.storage.settings import load_settings, save_settings
 
     settings = load_settings(paths.settings_file)
     folders = list(settings.extra_model_dirs)

@@ -87,7 +87,7 @@ def gemma_model() -> Path:
 @pytest.fixture(scope="session")
 def instruct_model() -> Path:
     """SmolLM2-135M-Instruct (Q4_1, ChatML template in its metadata): the demo model (`--model demo`)."""
-    from chatapp.core.library import demo_model_path
+    from chatapp.core.models.library import demo_model_path
 
     return demo_model_path()
 
@@ -113,7 +113,7 @@ def embedding_model(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture
 def builtin_embedding_model(embedding_model: Path, isolated_dirs: Path) -> Path:
     """The built-in embedding model in place in this test's data folder (as if converted on first use)."""
-    from chatapp.core.paths import default_paths
+    from chatapp.core.storage.paths import default_paths
     from chatapp.documents.collections import embedding_models_dir
 
     paths = default_paths()
@@ -127,7 +127,7 @@ def builtin_embedding_model(embedding_model: Path, isolated_dirs: Path) -> Path:
 @pytest.fixture
 def documents(builtin_embedding_model: Path):
     """chatapp's documents over this test's data folder, with the built-in embedding model in place."""
-    from chatapp.core.paths import default_paths
+    from chatapp.core.storage.paths import default_paths
     from chatapp.documents.collections import Documents
 
     docs = Documents(default_paths())

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chatapp.core import llama_runtime
-from chatapp.core.engine import Engine
+from chatapp.core.runtime import llama_runtime
+from chatapp.core.runtime.engine import Engine
 
 # Twice the largest difference measured (above): ties closer than this may break either way.
 NEAR_TIE = 1.0

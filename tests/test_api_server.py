@@ -16,7 +16,7 @@ import openai
 import pytest
 from real_models import gemma_path
 
-from chatapp.core.model_host import ModelHost
+from chatapp.core.runtime.model_host import ModelHost
 from chatapp.core.types import LoadOptions
 from chatapp.server.openai_api import ServerState
 from chatapp.server.runner import ApiServer

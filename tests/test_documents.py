@@ -73,7 +73,7 @@ def test_the_converted_embedding_model_matches_a_direct_computation(embedding_mo
 
 def test_an_embedding_model_opened_as_a_chat_model_says_how_to_use_it(embedding_model: Path) -> None:
     from chatapp.core.errors import ModelFileError
-    from chatapp.core.gguf_info import read_header
+    from chatapp.core.models.gguf_info import read_header
 
     with pytest.raises(ModelFileError, match="is an embedding model, for document collections, not a chat model"):
         read_header(embedding_model)
@@ -285,8 +285,8 @@ def test_chat_with_docs_lists_its_sources_and_keeps_the_question_alone(embedding
                                                                        tmp_path: Path) -> None:
     from test_cli import run_chatapp
 
-    from chatapp.core.history import HistoryStore
-    from chatapp.core.paths import default_paths
+    from chatapp.core.storage.history import HistoryStore
+    from chatapp.core.storage.paths import default_paths
 
     folder = tmp_path / "docs"
     write(folder / "falcon.md", "# Falcon\n\nThe Falcon project budget for 2024 was 3.2 million euros.")

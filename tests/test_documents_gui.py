@@ -8,8 +8,8 @@ from pathlib import Path
 from test_gui import LOAD_TIMEOUT_MS, app, load, send  # noqa: F401 - `app` is a fixture
 
 from chatapp.app import App
-from chatapp.core.history import HistoryStore
-from chatapp.core.paths import default_paths
+from chatapp.core.storage.history import HistoryStore
+from chatapp.core.storage.paths import default_paths
 
 INDEX_TIMEOUT_MS = 120_000
 

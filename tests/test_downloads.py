@@ -14,11 +14,11 @@ import pytest
 from fake_hub import FakeFile, FakeHub, FakeRepo
 from test_cli import run_chatapp
 
-from chatapp.core import hub as hub_client
-from chatapp.core.downloads import DownloadCancelled, DownloadQueue, download_model, local_path
-from chatapp.core.engine import Engine
 from chatapp.core.errors import KnownError
-from chatapp.core.library import scan_library
+from chatapp.core.models import hub as hub_client
+from chatapp.core.models.downloads import DownloadCancelled, DownloadQueue, download_model, local_path
+from chatapp.core.models.library import scan_library
+from chatapp.core.runtime.engine import Engine
 
 REPO = "acme/Tiny-Chat-GGUF"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from chatapp.core import templates
-from chatapp.core.engine import Engine
 from chatapp.core.errors import ContextOverflowError, EngineStateError, SettingsError
+from chatapp.core.runtime import templates
+from chatapp.core.runtime.engine import Engine
 from chatapp.core.types import FinishReason, LoadOptions, Message, SamplingParams
 
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from chatapp.app import App
-from chatapp.core.history import CANCELLED, COMPLETE, INTERRUPTED, HistoryStore
-from chatapp.core.paths import default_paths
+from chatapp.core.storage.history import CANCELLED, COMPLETE, INTERRUPTED, HistoryStore
+from chatapp.core.storage.paths import default_paths
 
 LOAD_TIMEOUT_MS = 60_000
 
@@ -270,7 +270,7 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
 
     import openai
 
-    from chatapp.core.settings import load_settings
+    from chatapp.core.storage.settings import load_settings
 
     load(qtbot, app, tiny_eos_model)
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
@@ -305,7 +305,7 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
 
 
 def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) -> None:
-    from chatapp.core.model_host import ModelHost
+    from chatapp.core.runtime.model_host import ModelHost
     from chatapp.server.openai_api import ServerState
     from chatapp.server.runner import ApiServer
 
@@ -343,7 +343,7 @@ def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, gemma_m
     cannot draft for the loaded one is refused in the box, Off turns guessing off; all kept in settings."""
     from PySide6.QtWidgets import QFileDialog
 
-    from chatapp.core.settings import load_settings
+    from chatapp.core.storage.settings import load_settings
 
     load(qtbot, app, tiny_model)
     app.window.settings_panel.max_tokens.setValue(60)

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from chatapp.core import history
 from chatapp.core.errors import KnownError
-from chatapp.core.history import HistoryStore
+from chatapp.core.storage import history
+from chatapp.core.storage.history import HistoryStore
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_pinned_first_archived_hidden(store: HistoryStore) -> None:
 
 def _in_another_process(code: str, *args: str, **popen: Any) -> subprocess.Popen[str]:
     """Run `code` with a HistoryStore importable, as a second chatapp process would."""
-    return subprocess.Popen([sys.executable, "-c", "from chatapp.core import history\n" + code, *args],
+    return subprocess.Popen([sys.executable, "-c", "from chatapp.core.storage import history\n" + code, *args],
                             text=True, **popen)
 
 

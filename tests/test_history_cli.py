@@ -13,7 +13,7 @@ from pathlib import Path
 
 from test_cli import run_chatapp
 
-from chatapp.core.history import HistoryStore
+from chatapp.core.storage.history import HistoryStore
 
 
 def _db(isolated_dirs: Path) -> Path:

@@ -14,8 +14,8 @@ from PySide6.QtCore import QLocale, Qt
 
 from chatapp.app import App
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, ModelFileError, Phrase
-from chatapp.core.paths import default_paths
-from chatapp.core.settings import AppSettings, save_settings
+from chatapp.core.storage.paths import default_paths
+from chatapp.core.storage.settings import AppSettings, save_settings
 from chatapp.services import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def test_english_plurals_and_the_language_choice_is_kept(qtbot, isolated_dirs: P
         assert box.combo.currentData() == "system" and not box.note.isVisible()
         box.combo.setCurrentIndex(box.combo.findData("zh_CN"))
         assert "chatapp starts again" in box.note.text()
-        from chatapp.core.settings import load_settings
+        from chatapp.core.storage.settings import load_settings
 
         assert load_settings(chat_app.paths.settings_file).language == "zh_CN"
     finally:

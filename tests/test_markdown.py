@@ -27,7 +27,7 @@ def test_tracker_fed_piece_by_piece_matches_whole_text() -> None:
 
 
 def test_streamed_message_shows_the_same_text_as_the_final_render(qtbot) -> None:
-    from chatapp.core.history import StoredMessage
+    from chatapp.core.storage.history import StoredMessage
     from chatapp.ui.chat_view import MessageWidget
 
     text = (

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from gguf import GGUFWriter
 
-from chatapp.core import memory
-from chatapp.core.engine import Engine
 from chatapp.core.errors import ModelFileError
-from chatapp.core.gguf_info import read_header
+from chatapp.core.models import memory
+from chatapp.core.models.gguf_info import read_header
+from chatapp.core.runtime.engine import Engine
 
 
 def _huge_header_model(path: Path) -> Path:

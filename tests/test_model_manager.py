@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from chatapp.app import App
-from chatapp.core.paths import default_paths
+from chatapp.core.storage.paths import default_paths
 
 
 def test_search_download_and_load(qtbot, hub: FakeHub, tiny_eos_model: Path) -> None:

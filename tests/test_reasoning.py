@@ -8,10 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 from test_cli import run_chatapp
 
-from chatapp.core import reasoning, templates
-from chatapp.core.engine import Engine
-from chatapp.core.history import HistoryStore
+from chatapp.core import reasoning
 from chatapp.core.reasoning import ThinkingFilter
+from chatapp.core.runtime import templates
+from chatapp.core.runtime.engine import Engine
+from chatapp.core.storage.history import HistoryStore
 from chatapp.core.types import Message
 
 
@@ -78,7 +79,7 @@ def test_the_template_decides_whether_earlier_thinking_goes_back(tiny_model: Pat
 
 def test_the_window_folds_the_thinking(qtbot, tiny_thinking_model: Path) -> None:
     from chatapp.app import App
-    from chatapp.core.paths import default_paths
+    from chatapp.core.storage.paths import default_paths
 
     app = App(default_paths())
     qtbot.addWidget(app.window)
@@ -108,7 +109,7 @@ def test_the_window_folds_the_thinking(qtbot, tiny_thinking_model: Path) -> None
 
 
 def test_thinking_streams_open_then_folds_when_the_answer_starts(qtbot) -> None:
-    from chatapp.core.history import STREAMING, StoredMessage
+    from chatapp.core.storage.history import STREAMING, StoredMessage
     from chatapp.ui.chat_view import MessageWidget
     from chatapp.ui.markdown import MarkdownRenderer
 

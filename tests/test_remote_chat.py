@@ -19,7 +19,7 @@ from real_models import gemma_path
 from test_api_server import start_serve, stop_serve
 from test_cli import run_chatapp
 
-from chatapp.core.history import HistoryStore
+from chatapp.core.storage.history import HistoryStore
 
 
 def free_port() -> int:

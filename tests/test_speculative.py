@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from near_ties import divergence, last_reply_tokens, one_by_one
 
-from chatapp.core import templates
-from chatapp.core.engine import Engine
 from chatapp.core.errors import ModelFileError, SettingsError
-from chatapp.core.speculative import NgramDrafter, Speculation
-from chatapp.core.types import FinishReason, LoadOptions, Message, SamplingParams
+from chatapp.core.runtime import templates
+from chatapp.core.runtime.engine import Engine
+from chatapp.core.runtime.speculative import NgramDrafter
+from chatapp.core.types import FinishReason, LoadOptions, Message, SamplingParams, Speculation
 
 ON, OFF, DRAFT = Speculation("prompt-lookup"), Speculation("off"), Speculation("draft")
 GREEDY = SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=160)

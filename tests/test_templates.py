@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatapp.core import templates
 from chatapp.core.errors import TemplateError
+from chatapp.core.runtime import templates
 from chatapp.core.types import Message
 
 CONVERSATION = [

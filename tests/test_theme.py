@@ -7,8 +7,8 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from chatapp.app import App
-from chatapp.core.paths import default_paths
-from chatapp.core.settings import load_settings
+from chatapp.core.storage.paths import default_paths
+from chatapp.core.storage.settings import load_settings
 from chatapp.ui import theme
 
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from chatapp.core.paths import AppPaths
+from chatapp.core.storage.paths import AppPaths
 from chatapp.documents.indexer import IndexProgress
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from chatapp.core.paths import AppPaths
+from chatapp.core.storage.paths import AppPaths
 from chatapp.core.types import Message
 
 

@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from chatapp.core.history import HistoryStore
+from chatapp.core.storage.history import HistoryStore
 
 BOLD, RESET = "\033[1m", "\033[0m"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from chatapp.commands import speculation_options
-from chatapp.core.paths import AppPaths
+from chatapp.core.storage.paths import AppPaths
 from chatapp.core.types import LoadOptions
 
 
@@ -41,9 +41,9 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
-    from chatapp.core.library import resolve_model
-    from chatapp.core.model_host import ModelHost
-    from chatapp.core.settings import load_settings
+    from chatapp.core.models.library import resolve_model
+    from chatapp.core.runtime.model_host import ModelHost
+    from chatapp.core.storage.settings import load_settings
     from chatapp.server.openai_api import ServerState
     from chatapp.server.runner import ApiServer, is_loopback
 

@@ -6,14 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from chatapp.core.paths import AppPaths
-from chatapp.core.speculative import DEFAULT_MODE, MODES, Speculation
+from chatapp.core.storage.paths import AppPaths
+from chatapp.core.types import DEFAULT_SPECULATION, SPECULATION_MODES, Speculation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--speculative", choices=MODES, default=DEFAULT_MODE,
+    parser.add_argument("--speculative", choices=SPECULATION_MODES, default=DEFAULT_SPECULATION,
                         help="guess tokens and check them in batches; the reply is the same, only faster "
-                             f"(default {DEFAULT_MODE}: n-gram lookup in the prompt and reply; 'draft' needs "
+                             f"(default {DEFAULT_SPECULATION}: n-gram lookup in the prompt and reply; 'draft' needs "
                              "--draft-model)")
     parser.add_argument("--draft-model", metavar="PATH|NAME",
                         help="a small model of the main model's family (same tokenizer) that drafts for it")
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def apply(engine: Any, args: argparse.Namespace, paths: AppPaths, extra_dirs: list[Path]) -> None:
     """Set the loaded engine's speculation from the arguments (raises KnownError in one sentence)."""
     from chatapp.core.errors import SettingsError
-    from chatapp.core.library import resolve_model
+    from chatapp.core.models.library import resolve_model
 
     if args.draft_model and args.speculative != "draft":
         raise SettingsError("--draft-model is used only with --speculative draft.")

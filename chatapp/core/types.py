@@ -122,3 +122,25 @@ class ModelSummary:
     metadata: dict[str, str] = field(default_factory=dict, compare=False)
     quantization: str = ""  # "Q4_K_M", "F16"... ("" for a model on a server)
     file_size: int = 0
+
+
+SPECULATION_MODES = ("off", "prompt-lookup", "draft")
+DEFAULT_SPECULATION = "prompt-lookup"  # never slower on free text, faster where text repeats: docs/benchmarks.md
+
+
+@dataclass(frozen=True)
+class Speculation:
+    """How a reply may be sped up. `prompt-lookup`: n-gram drafts from the prompt and the reply so far;
+    `draft`: a draft model's guesses (the engine needs one loaded: Engine.set_speculation)."""
+
+    mode: str = "prompt-lookup"
+    max_draft: int = 32
+
+    def __post_init__(self) -> None:
+        if self.mode not in SPECULATION_MODES:
+            raise SettingsError(
+                f"speculative decoding must be one of {', '.join(SPECULATION_MODES)}; got {self.mode!r}.")
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "off" and self.max_draft > 0

@@ -37,7 +37,7 @@ def builtin_embedding_model(models_dir: Path) -> Path:
 
 
 def _builtin_zip() -> Path:
-    from chatapp.core.library import installed_package_file
+    from chatapp.core.models.library import installed_package_file
 
     found = installed_package_file(BUILTIN_PACKAGE, _BUILTIN_ZIP)
     if found is None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
-from chatapp.core.paths import AppPaths
+from chatapp.core.storage.paths import AppPaths
 from chatapp.documents.bert_gguf import BUILTIN_FILE, BUILTIN_NAME, builtin_embedding_model
 from chatapp.documents.embedder import Embedder
 from chatapp.documents.indexer import Indexer, IndexProgress, ScanReport
@@ -31,7 +31,7 @@ def resolve_embedding_model(paths: AppPaths, spec: str | None) -> Path:
     folder = embedding_models_dir(paths)
     if spec is None or spec.lower().removesuffix(".gguf") in (BUILTIN_NAME.lower(), BUILTIN_FILE.lower()[:-5]):
         return builtin_embedding_model(folder)
-    from chatapp.core.library import resolve_model
+    from chatapp.core.models.library import resolve_model
 
     return resolve_model(spec, folder, [paths.models_dir])
 
@@ -39,8 +39,8 @@ def resolve_embedding_model(paths: AppPaths, spec: str | None) -> Path:
 def available_embedding_models(paths: AppPaths) -> list[Path]:
     """GGUF embedding models in the embedding-models folder and the library (header says it pools)."""
     from chatapp.core.errors import ModelFileError
-    from chatapp.core.gguf_info import read_header
-    from chatapp.core.library import library_models
+    from chatapp.core.models.gguf_info import read_header
+    from chatapp.core.models.library import library_models
 
     found: list[Path] = []
     for folder in (embedding_models_dir(paths), paths.models_dir):

@@ -19,8 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatapp.core import llama_runtime, memory
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
+from chatapp.core.models import memory
+from chatapp.core.runtime import llama_runtime
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,7 +43,7 @@ class Embedder:
     it: each llama.cpp call holds the lock, so they interleave batch by batch."""
 
     def __init__(self, path: str | Path, n_threads: int | None = None) -> None:
-        from chatapp.core.gguf_info import read_header
+        from chatapp.core.models.gguf_info import read_header
 
         header = read_header(path, chat=False)
         self.path = header.path

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chatapp.core import cjk_search
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.core.storage import cjk_search
 from chatapp.documents.vector_index import VectorIndex
 
 if TYPE_CHECKING:

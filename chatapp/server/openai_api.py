@@ -35,9 +35,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chatapp.core.engine import ChatStream, Engine
+from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.errors import ContextOverflowError, KnownError, SettingsError
-from chatapp.core.model_host import ModelHost
+from chatapp.core.runtime.engine import Engine
+from chatapp.core.runtime.model_host import ModelHost
 from chatapp.core.types import FinishReason, GenerationStats, Message, SamplingParams
 from chatapp.documents.embedder import Embedder
 

@@ -17,7 +17,7 @@ from chatapp.services.i18n import user_message
 
 if TYPE_CHECKING:  # the server stack (Starlette, uvicorn) is imported when the switch is turned on,
     # not at startup: it would cost ~0.25 s before the window shows.
-    from chatapp.core.model_host import ModelHost
+    from chatapp.core.runtime.model_host import ModelHost
     from chatapp.server.runner import ApiServer
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from chatapp.core import reasoning, templates
+from chatapp.core import reasoning
 from chatapp.core.errors import KnownError
-from chatapp.core.history import (
+from chatapp.core.runtime import templates
+from chatapp.core.runtime.templates import ChatTemplate
+from chatapp.core.storage.history import (
     CANCELLED,
     COMPLETE,
     INTERRUPTED,
@@ -30,8 +32,7 @@ from chatapp.core.history import (
     StoredMessage,
     to_engine_messages,
 )
-from chatapp.core.settings import AppSettings, save_settings
-from chatapp.core.templates import ChatTemplate
+from chatapp.core.storage.settings import AppSettings, save_settings
 from chatapp.core.types import GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
 from chatapp.services.i18n import user_message
 from chatapp.services.inference import Augment, InferenceController, Preview, is_cancelled

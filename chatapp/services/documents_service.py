@@ -25,7 +25,7 @@ from typing import Any
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
 from chatapp.core.errors import KnownError
-from chatapp.core.paths import AppPaths
+from chatapp.core.storage.paths import AppPaths
 from chatapp.core.types import Message
 from chatapp.services.i18n import user_message
 

@@ -28,14 +28,22 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from chatapp.core.backend import ChatBackend
-from chatapp.core.engine import Engine
+from chatapp.core.backends.protocol import ChatBackend
+from chatapp.core.backends.remote import RemoteChat
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
-from chatapp.core.model_host import ModelHost
-from chatapp.core.remote import RemoteChat
-from chatapp.core.speculative import DEFAULT_MODE, Speculation
-from chatapp.core.templates import ChatTemplate
-from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
+from chatapp.core.runtime.engine import Engine
+from chatapp.core.runtime.model_host import ModelHost
+from chatapp.core.runtime.templates import ChatTemplate
+from chatapp.core.types import (
+    DEFAULT_SPECULATION,
+    FinishReason,
+    GenerationStats,
+    LoadOptions,
+    Message,
+    ModelSummary,
+    SamplingParams,
+    Speculation,
+)
 from chatapp.services.i18n import user_message
 
 log = logging.getLogger(__name__)
@@ -112,7 +120,7 @@ class InferenceWorker(QObject):
         super().__init__()
         self.engine = engine
         self.remote: RemoteChat | None = None  # when set, the window's replies come from a server
-        self.speculation: tuple[str, str] = (DEFAULT_MODE, "")  # mode, draft model file: kept across loads
+        self.speculation: tuple[str, str] = (DEFAULT_SPECULATION, "")  # mode, draft model file: kept across loads
 
     def apply_speculation(self, mode: str, draft_model: str) -> None:
         """Use this speculative decoding now (if a model is loaded) and after every later load."""

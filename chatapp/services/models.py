@@ -12,11 +12,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from chatapp.core import hub
-from chatapp.core.downloads import DownloadEvent, DownloadQueue
 from chatapp.core.errors import KnownError
-from chatapp.core.hub import RemoteModel
-from chatapp.core.library import LocalModel, delete_model, scan_library
+from chatapp.core.models import hub
+from chatapp.core.models.downloads import DownloadEvent, DownloadQueue
+from chatapp.core.models.hub import RemoteModel
+from chatapp.core.models.library import LocalModel, delete_model, scan_library
 from chatapp.services.i18n import user_message
 
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from chatapp.core import reasoning
-from chatapp.core.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
 from chatapp.core.reasoning import ThinkingFilter
+from chatapp.core.storage.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
 from chatapp.ui import icons
 from chatapp.ui.fold_button import FoldButton
 from chatapp.ui.markdown import BlockTracker, MarkdownRenderer

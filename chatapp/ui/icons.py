@@ -9,7 +9,7 @@ from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from chatapp.core.paths import resource_path
+from chatapp.core.storage.paths import resource_path
 
 PLACEHOLDER = "#000000"  # the colour the SVG files are drawn in, replaced by the theme's
 SIZES = (16, 20, 24, 32)

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatapp.core import secrets
 from chatapp.core.errors import KnownError
-from chatapp.core.history import Conversation, StoredMessage
-from chatapp.core.hub import CatalogueEntry
+from chatapp.core.models.hub import CatalogueEntry
+from chatapp.core.storage import secrets
+from chatapp.core.storage.history import Conversation, StoredMessage
 from chatapp.core.types import LoadOptions, ModelSummary
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession, ChatSettings
@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.session.stop)
 
     def _fill_model_bar(self) -> None:
-        from chatapp.core.library import demo_model_path
+        from chatapp.core.models.library import demo_model_path
 
         try:
             demo: Path | None = demo_model_path()
@@ -330,7 +330,7 @@ class MainWindow(QMainWindow):
         self.session.load_model(path)
 
     def load_demo(self) -> None:
-        from chatapp.core.library import demo_model_path
+        from chatapp.core.models.library import demo_model_path
 
         try:
             self.load_model(demo_model_path())
@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
 
     def open_server_dialog(self) -> ServerDialog:
         """Let the user pick a model on an OpenAI-compatible server; connecting happens on accept."""
-        from chatapp.core.remote import RemoteChat
+        from chatapp.core.backends.remote import RemoteChat
 
         url = str(self.qsettings.value("server/last_url", "") or "")
         dialog = ServerDialog(lambda u, k: RemoteChat(u, "", k or None).models(), url,

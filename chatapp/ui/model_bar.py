@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
-from chatapp.core.library import LocalModel, human_size
+from chatapp.core.models.library import LocalModel, human_size
 
 OPEN_FILE, FIND_MODELS, CONNECT_SERVER = "action:open", "action:find", "action:server"
 

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatapp.core.downloads import DownloadEvent
 from chatapp.core.errors import QT_TRANSLATE_NOOP
-from chatapp.core.hub import CatalogueEntry, RemoteModel, RepoSummary
-from chatapp.core.library import LocalModel, human_size
-from chatapp.core.memory import estimate_remote_bytes, fit_status
+from chatapp.core.models.downloads import DownloadEvent
+from chatapp.core.models.hub import CatalogueEntry, RemoteModel, RepoSummary
+from chatapp.core.models.library import LocalModel, human_size
+from chatapp.core.models.memory import estimate_remote_bytes, fit_status
 from chatapp.services.models import ModelService
 
 REPO_ROLE = Qt.ItemDataRole.UserRole

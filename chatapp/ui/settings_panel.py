@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatapp.core.templates import PRESET_NAMES
+from chatapp.core.runtime.templates import PRESET_NAMES
 from chatapp.core.types import LoadOptions, SamplingParams
 from chatapp.services.chat_session import ChatSettings
 from chatapp.services.inference import Preview

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chatapp.core.engine import Engine
+from chatapp.core.runtime.engine import Engine
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from typing import BinaryIO
 from filelock import FileLock, Timeout
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, Phrase
-from chatapp.core.hub import HubError, RemoteFile, RemoteModel, hub_errors, is_network_error
+from chatapp.core.models.hub import HubError, RemoteFile, RemoteModel, hub_errors, is_network_error
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.1  # ~10 progress reports a second

@@ -10,7 +10,7 @@ import psutil
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
 
 if TYPE_CHECKING:
-    from chatapp.core.gguf_info import GGUFHeader
+    from chatapp.core.models.gguf_info import GGUFHeader
 
 # Compute buffers, the tokenizer and the app itself, on top of weights and KV cache.
 RUNTIME_OVERHEAD_BYTES = 300 * 1024**2

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, Phrase
-from chatapp.core.library import SPLIT_ANY
+from chatapp.core.models.library import SPLIT_ANY
 
 # Quant names as they appear in file names, longest alternatives first.
 _QUANT = re.compile(

@@ -109,7 +109,7 @@ def _split_parts(first: Path) -> list[Path]:
 def scan_library(folders: Iterable[Path]) -> list[LocalModel]:
     """Every GGUF in the folders (recursively), with its header facts or the reason it is unusable.
     Later parts of split models and unfinished downloads (*.part) are not listed."""
-    from chatapp.core.gguf_info import read_header
+    from chatapp.core.models.gguf_info import read_header
 
     seen: set[Path] = set()
     models: list[LocalModel] = []

@@ -21,11 +21,8 @@ costs only the lookups.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-MODES = ("off", "prompt-lookup", "draft")
-DEFAULT_MODE = "prompt-lookup"  # never slower on free text, faster where text repeats: docs/benchmarks.md
 NGRAM_SIZES = (4, 3, 2)
 # Checked batches are sized 1 + draft = a multiple of this. ggml's repacked CPU kernels multiply four
 # rows at a time and the rest one by one: measured on the demo model, 2 threads, one token 23 ms,
@@ -34,25 +31,6 @@ BATCH_GRANULE = 4
 # A match this long (in tokens) means a passage is being repeated: draft as far as allowed at once, as
 # llama-server's ngram-simple does for its 12-token matches, instead of growing the draft step by step.
 LONG_MATCH = 8
-
-
-@dataclass(frozen=True)
-class Speculation:
-    """How a reply may be sped up. `prompt-lookup`: n-gram drafts from the prompt and the reply so far;
-    `draft`: a draft model's guesses (the engine needs one loaded: Engine.set_speculation)."""
-
-    mode: str = "prompt-lookup"
-    max_draft: int = 32
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            from chatapp.core.errors import SettingsError
-
-            raise SettingsError(f"speculative decoding must be one of {', '.join(MODES)}; got {self.mode!r}.")
-
-    @property
-    def enabled(self) -> bool:
-        return self.mode != "off" and self.max_draft > 0
 
 
 class Drafter(Protocol):

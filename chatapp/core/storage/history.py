@@ -28,8 +28,9 @@ from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 
-from chatapp.core import cjk_search, reasoning
+from chatapp.core import reasoning
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.core.storage import cjk_search
 from chatapp.core.types import Message
 
 SCHEMA_VERSION = 4

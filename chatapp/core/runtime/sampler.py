@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from chatapp.core import llama_runtime
+from chatapp.core.runtime import llama_runtime
 from chatapp.core.types import SamplingParams
 
 PENALTY_LAST_N = 64  # llama-cpp-python's default window for the repeat penalty

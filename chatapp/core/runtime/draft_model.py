@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from chatapp.core import llama_runtime
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError, Phrase
-from chatapp.core.gguf_info import read_header
-from chatapp.core.kv_sequence import KvSequence
-from chatapp.core.speculative import AdaptiveLength, usable_length, whole_groups
+from chatapp.core.models.gguf_info import read_header
+from chatapp.core.runtime import llama_runtime
+from chatapp.core.runtime.kv_sequence import KvSequence
+from chatapp.core.runtime.speculative import AdaptiveLength, usable_length, whole_groups
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chatapp.core.errors import SettingsError
-from chatapp.core.speculative import DEFAULT_MODE, MODES
-from chatapp.core.types import LoadOptions, SamplingParams
+from chatapp.core.types import DEFAULT_SPECULATION, SPECULATION_MODES, LoadOptions, SamplingParams
 
 SETTINGS_VERSION = 1
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ class AppSettings:
     extra_model_dirs: tuple[str, ...] = ()
     api_server: bool = False  # the window's local API server, restored on start
     api_port: int = 8080
-    speculative: str = DEFAULT_MODE  # core/speculative.py's modes
+    speculative: str = DEFAULT_SPECULATION  # core/speculative.py's modes
     draft_model: str = ""  # the draft model file for mode "draft"
     language: str = "system"  # the window's language: "system", "en" or "zh_CN" (services/i18n.py)
     theme: str = "system"  # "system", "light" or "dark" (ui/theme.py)
@@ -59,7 +58,7 @@ def load_settings(path: Path) -> AppSettings:
             extra_model_dirs=tuple(data.get("extra_model_dirs", ())),
             api_server=bool(data.get("api_server", False)),
             api_port=int(data.get("api_port", 8080)),
-            speculative=data["speculative"] if data.get("speculative") in MODES else DEFAULT_MODE,
+            speculative=data["speculative"] if data.get("speculative") in SPECULATION_MODES else DEFAULT_SPECULATION,
             draft_model=str(data.get("draft_model", "")),
             language=str(data.get("language", "system")),
             theme=data["theme"] if data.get("theme") in ("system", "light", "dark") else "system",

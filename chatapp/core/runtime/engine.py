@@ -25,20 +25,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatapp.core import llama_runtime, memory
+from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ContextOverflowError, EngineStateError, ModelFileError, SettingsError
-from chatapp.core.speculative import Drafter, NgramDrafter, Speculation
-from chatapp.core.templates import ChatTemplate
-from chatapp.core.templates import auto as auto_template
-from chatapp.core.types import FinishReason, GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
+from chatapp.core.models import memory
+from chatapp.core.runtime import llama_runtime
+from chatapp.core.runtime.speculative import Drafter, NgramDrafter
+from chatapp.core.runtime.templates import ChatTemplate
+from chatapp.core.runtime.templates import auto as auto_template
+from chatapp.core.types import (
+    FinishReason,
+    GenerationStats,
+    LoadOptions,
+    Message,
+    ModelSummary,
+    SamplingParams,
+    Speculation,
+)
 
 if TYPE_CHECKING:
     # Imported where used: they pull in numpy and gguf-py (~0.25 s), which the window should not pay
     # for before it shows; the model host thread imports them with the first load.
-    from chatapp.core.draft_model import DraftModel
-    from chatapp.core.gguf_info import GGUFHeader
-    from chatapp.core.kv_sequence import KvSequence
-    from chatapp.core.sampler import NativeSampler
+    from chatapp.core.models.gguf_info import GGUFHeader
+    from chatapp.core.runtime.draft_model import DraftModel
+    from chatapp.core.runtime.kv_sequence import KvSequence
+    from chatapp.core.runtime.sampler import NativeSampler
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +73,6 @@ class PreparedPrompt:
 
 class _PromptAborted(Exception):
     """llama.cpp stopped reading the prompt because the request was cancelled."""
-
-
-class ChatStream:
-    """Iterate for text pieces as they are generated; `stats` is set once iteration ends."""
-
-    def __init__(self, start: Callable[[ChatStream], Iterator[str]]) -> None:
-        self.stats: GenerationStats | None = None
-        self._pieces = start(self)  # the generator records its stats on this stream
-
-    def __iter__(self) -> Iterator[str]:
-        return self._pieces
-
-    def text(self) -> str:
-        """Consume the whole stream and return the reply."""
-        return "".join(self._pieces)
 
 
 class _StopStringFilter:
@@ -143,8 +138,8 @@ class Engine:
         progress: Callable[[float], bool] | None = None,
     ) -> ModelSummary:
         """Check the file, then load it. `template=None` means auto. `progress` returns False to abort."""
-        from chatapp.core.gguf_info import read_header
-        from chatapp.core.kv_sequence import KvSequence
+        from chatapp.core.models.gguf_info import read_header
+        from chatapp.core.runtime.kv_sequence import KvSequence
 
         header = read_header(path)
         n_threads = options.n_threads or memory.physical_cores()
@@ -229,7 +224,7 @@ class Engine:
             if self._draft_model is None or self._draft_model.path != Path(draft_model).resolve():
                 self._close_draft_model()
                 assert self.summary is not None
-                from chatapp.core.draft_model import DraftModel
+                from chatapp.core.runtime.draft_model import DraftModel
 
                 self._draft_model = DraftModel(draft_model, llm, self.summary.n_threads)
         else:
@@ -418,7 +413,7 @@ class Engine:
             cancel.clear()
         n_ctx = llm.n_ctx()
         reused = seq.reusable(prepared.tokens)
-        from chatapp.core.sampler import NativeSampler
+        from chatapp.core.runtime.sampler import NativeSampler
 
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31))
         drafter = self._drafter(prepared.tokens, speculation)

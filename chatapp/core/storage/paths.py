@@ -10,7 +10,7 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "chatapp"
-RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+RESOURCES = Path(__file__).resolve().parents[3] / "resources"
 
 
 def resource_path(name: str) -> Path:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from chatapp.core.engine import ChatStream
+from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ContextOverflowError, KnownError
 from chatapp.core.types import FinishReason, GenerationStats, Message, SamplingParams
 

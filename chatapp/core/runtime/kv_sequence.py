@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from chatapp.core import llama_runtime
+from chatapp.core.runtime import llama_runtime
 
 
 class KvSequence:

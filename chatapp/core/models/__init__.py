@@ -1,0 +1,1 @@
+"""Model files: GGUF headers, the library folder, the hub, downloads, memory estimates."""

@@ -1,0 +1,1 @@
+"""What is kept on disk: history, settings, secrets, paths and logs."""
