@@ -42,7 +42,8 @@ def start_endless_reply(qtbot, app: App, model: Path, min_chars: int) -> str:
     load(qtbot, app, model)
     app.window.settings_panel.max_tokens.setValue(1_000_000)
     app.window.settings_panel.flush()
-    send(qtbot, app, "go on forever")
+    with qtbot.waitSignal(app.session.replyStarted, timeout=5_000):
+        send(qtbot, app, "go on forever")  # the turn thread saves the message, then opens the reply
     reply_id = app.session.path[-1].id
     qtbot.waitUntil(lambda: len(app.window.chat.widgets[reply_id].text) > min_chars, timeout=10_000)
     return reply_id
@@ -235,9 +236,10 @@ def test_a_full_disk_keeps_the_typed_message_and_says_so(qtbot, app: App, tiny_e
     load(qtbot, app, tiny_eos_model)
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
         send(qtbot, app, "saved fine")
-    db = app.session.store.db
+    db = app.session.turns.store.db  # the turn thread's connection writes the turns
     db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
-    send(qtbot, app, "y" * 200_000)
+    with qtbot.waitSignal(app.session.unsent, timeout=5_000):
+        send(qtbot, app, "y" * 200_000)
     assert app.window.composer.text() == "y" * 200_000  # nothing typed is lost
     assert "Could not save" in app.window.error_banner.label.text()
     assert not app.session.busy

@@ -23,31 +23,32 @@ def add_arguments(chat: argparse.ArgumentParser) -> None:
 class DocsForChat:
     def __init__(self, names: list[str], paths: AppPaths, top: int) -> None:
         from chatapp.documents.collections import Documents
+        from chatapp.documents.prompting import excerpts_augment
 
-        self.names = names
-        self.top = top
         self.documents = Documents(paths)
         for name in names:
             self.documents.find(name)  # an unknown name fails before the model loads
-        self.last_sources: list[Any] = []
+        self._augment = excerpts_augment(self.documents, names, top)
         self.last_stats: dict[str, Any] = {}
+
+    def augment(self, messages: tuple[Message, ...]) -> tuple[tuple[Message, ...], dict[str, Any]]:
+        """The turn's augment step: the question with its excerpts (the history keeps the question alone)."""
+        messages, self.last_stats = self._augment(messages)
+        return messages, self.last_stats
 
     def question(self, text: str) -> Message:
         """The user's message as sent to the model, with the excerpts found for `text`."""
-        from chatapp.documents.prompting import question_with_excerpts, sources_of
-
-        found = self.documents.search(self.names, text, top=self.top)
-        self.last_sources = sources_of(found.hits)
-        self.last_stats = {"retrieval_ms": round(found.seconds * 1000, 1), "retrieved_chunks": len(found.hits),
-                           "sources": [s.to_dict() for s in self.last_sources]}
-        return Message("user", question_with_excerpts(text, found.hits))
+        return self.augment((Message("user", text),))[0][-1]
 
     def print_sources(self, stdout: TextIO) -> None:
-        if not self.last_sources:
+        from chatapp.documents.prompting import Source
+
+        sources = [Source.from_dict(s) for s in self.last_stats.get("sources", [])]
+        if not sources:
             stdout.write("Sources: nothing in the collection matched this question.\n")
             return
         stdout.write("Sources:\n")
-        for source in self.last_sources:
+        for source in sources:
             stdout.write(f"  [{source.number}] {source.label}  ({source.path})\n")
         stdout.flush()
 

@@ -8,10 +8,17 @@ it; the reply's stats keep the sources, so the next turn is not weighed down by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from chatapp.core.turns.turn import Augment
+from chatapp.core.types import Message
 from chatapp.documents.retrieval import Hit
+
+if TYPE_CHECKING:
+    from chatapp.documents.collections import Documents
 
 INSTRUCTION = (
     "Answer the question using the excerpts from the user's documents above when they are relevant, and cite "
@@ -52,3 +59,21 @@ def question_with_excerpts(question: str, hits: list[Hit]) -> str:
     blocks = [f"[{s.number}] {s.label}\n{h.text.strip()}" for s, h in zip(sources_of(hits), hits, strict=True)]
     excerpts = "\n\n".join(blocks)
     return f"Excerpts from the user's documents:\n\n{excerpts}\n\n{INSTRUCTION}\n\nQuestion: {question}"
+
+
+def excerpts_augment(documents: Documents, names: Sequence[str], top: int = 5) -> Augment:
+    """A turn's augment step (core/turns): the last user message with the excerpts found for it, and
+    the retrieval's figures and sources for the reply's stats. Used by `chatapp chat --docs` and the
+    window alike."""
+    chosen = list(names)
+
+    def augment(messages: tuple[Message, ...]) -> tuple[tuple[Message, ...], dict[str, Any]]:
+        if not messages or messages[-1].role != "user":
+            return messages, {}
+        question = messages[-1].content
+        found = documents.search(chosen, question, top=top)
+        extra = {"retrieval_ms": round(found.seconds * 1000, 1), "retrieved_chunks": len(found.hits),
+                 "sources": [s.to_dict() for s in sources_of(found.hits)]}
+        return (*messages[:-1], Message("user", question_with_excerpts(question, found.hits))), extra
+
+    return augment

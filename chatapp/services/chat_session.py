@@ -1,41 +1,39 @@
 """What a user does in a chat, on the GUI thread: send, stop, regenerate, edit, switch branches.
 
-Ties the history store (what is said) to the inference controller (who says it). Every message goes
-to disk before the model sees it; a reply is saved as it streams (at most PARTIAL_SAVE_INTERVAL_S
-behind) and finished with its stats, so closing or crashing never loses a finished message.
+A turn — the user's message, the reply streamed and saved as it goes, its end — is run by the core
+turn runner on the turn thread (services/turns.py), as `chatapp chat` runs it in the terminal; this
+class says which turn to run (a new message, an edit, a regeneration, a continuation), keeps the
+branch shown (`path`) and the chat's settings, and turns the runner's reports into signals for the
+window.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from chatapp.core import reasoning
 from chatapp.core.errors import KnownError
 from chatapp.core.runtime import templates
 from chatapp.core.runtime.templates import ChatTemplate
 from chatapp.core.storage.history import (
-    CANCELLED,
-    COMPLETE,
-    INTERRUPTED,
-    STREAMING,
     Conversation,
     HistoryStore,
     StoredMessage,
     to_engine_messages,
 )
 from chatapp.core.storage.settings import AppSettings, save_settings
-from chatapp.core.types import GenerationStats, LoadOptions, Message, ModelSummary, SamplingParams
+from chatapp.core.turns.record import NewConversation
+from chatapp.core.turns.turn import Augment, Turn, TurnOutcome
+from chatapp.core.types import LoadOptions, Message, ModelSummary, SamplingParams
 from chatapp.services.i18n import user_message
-from chatapp.services.inference import Augment, InferenceController, Preview, is_cancelled
+from chatapp.services.inference import InferenceController, Preview
+from chatapp.services.turns import Failed, Opened, TurnService
 
 if TYPE_CHECKING:
     from chatapp.services.documents_service import DocumentsService
@@ -88,36 +86,36 @@ class ChatSession(QObject):
     replyStarted = Signal(object)  # StoredMessage (the assistant placeholder)
     replyDelta = Signal(str, str)  # message id, new text
     replyFinished = Signal(object)  # StoredMessage, final
+    unsent = Signal(str)  # a message that could not even be saved: back to the message box
     errorOccurred = Signal(str)
     busyChanged = Signal()  # read `busy`
 
     def __init__(
         self, store: HistoryStore, inference: InferenceController, settings: AppSettings, settings_path: Path,
+        turns: TurnService | None = None,
     ) -> None:
         super().__init__()
         self._shut_down = False
         self.store = store
         self.inference = inference
+        self.turns = turns or TurnService(HistoryStore(store.path))
+        self._owns_turn_store = turns is None
         self.app_settings = settings
         self.settings_path = settings_path
         self.conversation: Conversation | None = None
         self.path: list[StoredMessage] = []
+        self._turn_id = 0
+        self._turn_text: str | None = None  # the message being sent, until the turn has saved it
         self._reply: StoredMessage | None = None
-        self._reply_prefix = ""
-        self._reply_text: list[str] = []
-        self._reply_started = 0.0
-        self._thinking_s: float | None = None  # seconds until a reasoning model closed its thinking
-        self._last_save = 0.0
         self._save_failed = False
-        self._request_id = 0
         # Chat with documents: the service (set by the window) and the collections of a chat not yet saved.
         self.documents_service: DocumentsService | None = None
         self._new_chat_documents: list[str] = []
-        self._augmented: dict[str, object] = {}
-        inference.replyTokens.connect(self._on_tokens)
-        inference.replyAugmented.connect(self._on_augmented)
-        inference.replyFinished.connect(self._on_finished)
-        inference.replyFailed.connect(self._on_failed)
+        self.turns.opened.connect(self._on_opened)
+        self.turns.delta.connect(self._on_delta)
+        self.turns.saveFailed.connect(self._on_save_failed)
+        self.turns.finished.connect(self._on_finished)
+        self.turns.failed.connect(self._on_failed)
         inference.modelLoaded.connect(self._on_model_loaded)
 
     # ----- settings ------------------------------------------------------------------------------------
@@ -161,10 +159,13 @@ class ChatSession(QObject):
                 self.conversation.id, settings={**self.conversation.settings, DOCUMENTS_KEY: list(names)})
 
     def _augment(self) -> Augment | None:
+        """The documents' augment step, run on the model thread (which owns llama.cpp's decoding)."""
         names = self.documents()
         if not names or self.documents_service is None:
             return None
-        return self.documents_service.augmenter(names)
+        augment = self.documents_service.augmenter(names)
+        host = self.inference.host
+        return lambda messages: host.call(lambda _engine: augment(messages))  # type: ignore[return-value]
 
     def apply_load_options(self, options: LoadOptions) -> None:
         self.keep_app_settings(load=options)
@@ -197,7 +198,9 @@ class ChatSession(QObject):
             self.inference.previewReady.emit(Preview(0, "", 0, "", user_message(exc)))
             return
         messages = [*to_engine_messages(chat.system_prompt, self.path), Message("user", draft or "…")]
-        self.inference.preview(messages, template, self._augment() if draft else None)
+        names = self.documents()
+        augment = self.documents_service.augmenter(names) if draft and names and self.documents_service else None
+        self.inference.preview(messages, template, augment)
 
     # ----- conversations --------------------------------------------------------------------------------
     @reports_errors
@@ -237,30 +240,14 @@ class ChatSession(QObject):
         self.conversationsChanged.emit()
 
     # ----- chatting ---------------------------------------------------------------------------------------
-    @property
-    def busy(self) -> bool:
-        return self._reply is not None
-
     @reports_errors
     def send(self, text: str) -> bool:
-        """Save the message and ask for a reply. False (and an error signal) if it cannot be sent now."""
-        if not text.strip():
+        """Send a message (saved by the turn before the model sees it). False (and an error signal) if
+        it cannot be sent now."""
+        if not text.strip() or not self._ready():
             return False
-        if not self._ready():
-            return False
-        if self.conversation is None:
-            chat = self.settings()
-            self.conversation = self.store.create_conversation(
-                model=self._model_name(), settings={**chat.to_store(), DOCUMENTS_KEY: self._new_chat_documents},
-                system_prompt=chat.system_prompt, template=chat.template,
-            )
-            self.conversationOpened.emit(self.conversation)
         parent = self.path[-1].id if self.path else None
-        user = self.store.add_message(self.conversation.id, "user", text, parent_id=parent)
-        self.path = [*self.path, user]
-        self.conversationsChanged.emit()
-        self.pathChanged.emit(self.path)
-        self._start_reply(parent_id=user.id)
+        self._start(self.path, user_text=text, parent_id=parent)
         return True
 
     @reports_errors
@@ -268,13 +255,12 @@ class ChatSession(QObject):
         """A new sibling for the last reply (the old one stays, one ‹ › click away)."""
         if not self.path or not self._ready():
             return
-        last = self.path[-1]
-        if last.role == "assistant":
-            self.path = self.path[:-1]
-        if not self.path:
+        path = self.path[:-1] if self.path[-1].role == "assistant" else self.path
+        if not path:
             return
+        self.path = path
         self.pathChanged.emit(self.path)
-        self._start_reply(parent_id=self.path[-1].id)
+        self._start(path, parent_id=path[-1].id)
 
     @reports_errors
     def edit(self, msg_id: str, new_text: str) -> None:
@@ -282,12 +268,10 @@ class ChatSession(QObject):
         if not new_text.strip() or not self._ready() or self.conversation is None:
             return
         index = next(i for i, m in enumerate(self.path) if m.id == msg_id)
-        edited = self.store.add_message(
-            self.conversation.id, "user", new_text, parent_id=self.path[index].parent_id
-        )
-        self.path = [*self.path[:index], edited]
+        parent = self.path[index].parent_id
+        self.path = self.path[:index]
         self.pathChanged.emit(self.path)
-        self._start_reply(parent_id=edited.id)
+        self._start(self.path, user_text=new_text, parent_id=parent)
 
     @reports_errors
     def continue_reply(self, msg_id: str) -> None:
@@ -295,7 +279,7 @@ class ChatSession(QObject):
         if not self._ready() or self.conversation is None:
             return
         index = next(i for i, m in enumerate(self.path) if m.id == msg_id)
-        self._start_reply(parent_id=self.path[index].parent_id, continuing=self.path[index])
+        self._start(self.path[:index], parent_id=self.path[index].parent_id, continuing=self.path[index])
 
     @reports_errors
     def switch_branch(self, msg_id: str, step: int) -> None:
@@ -309,9 +293,13 @@ class ChatSession(QObject):
 
     def stop(self) -> None:
         if self.busy:
-            self.inference.cancel()
+            self.turns.cancel()
 
-    # ----- the reply in flight -------------------------------------------------------------------------------
+    # ----- the turn in flight ----------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.turns.busy
+
     def _ready(self) -> bool:
         if self.busy:
             self.errorOccurred.emit(self.tr("A reply is still being written; stop it first."))
@@ -327,117 +315,91 @@ class ChatSession(QObject):
     def _model_name(self) -> str:
         return self.inference.summary.name if self.inference.summary else ""
 
-    def _start_reply(self, parent_id: str | None, continuing: StoredMessage | None = None) -> None:
-        assert self.conversation is not None
+    def _start(self, before: list[StoredMessage], parent_id: str | None, user_text: str | None = None,
+               continuing: StoredMessage | None = None) -> None:
         chat = self.settings()
         try:
             template = chat.chat_template()
         except KnownError as exc:
             self.errorOccurred.emit(user_message(exc))
             return
-        history = self.path if continuing is None else self.path[: self.path.index(continuing)]
-        messages = to_engine_messages(chat.system_prompt, history)
-        if continuing is not None:
-            self._reply = continuing
-            self._reply_prefix = continuing.content
-            self.store.update_message(continuing.id, status=STREAMING)
-        else:
-            self._reply = self.store.add_message(
-                self.conversation.id, "assistant", "", parent_id=parent_id, status=STREAMING,
-                model=self._model_name(),
-            )
-            self._reply_prefix = ""
-            self.path = [*self.path, self._reply]
-        self._reply_text = []
+        turn = Turn(tuple(to_engine_messages(chat.system_prompt, before)), chat.sampling, user_text=user_text,
+                    parent_id=parent_id, continuing=continuing, augment=self._augment())
+        new = NewConversation(model=self._model_name(), settings={**chat.to_store(),
+                              DOCUMENTS_KEY: self._new_chat_documents}, system_prompt=chat.system_prompt,
+                              template=chat.template)
+        self._turn_text = user_text
+        self._reply = continuing
         self._save_failed = False
-        self._last_save = time.monotonic()
-        self._reply_started = time.monotonic()
-        self._thinking_s = None
-        self._augmented = {}
-        self._request_id = self.inference.send(messages, chat.sampling, template, reply_prefix=self._reply_prefix,
-                                               augment=self._augment())
-        self.replyStarted.emit(self._reply)
+        self._turn_id = self.turns.start(turn, self.inference.backend(template), self.conversation, new,
+                                         self._model_name())
         self.busyChanged.emit()
 
     @Slot(int, object)
-    def _on_augmented(self, request_id: int, extra: dict[str, object]) -> None:
-        if self._reply is not None and request_id == self._request_id:
-            self._augmented = extra
-
-    @Slot(int, str)
-    def _on_tokens(self, request_id: int, text: str) -> None:
-        if self._reply is None or request_id != self._request_id:
+    def _on_opened(self, turn_id: int, opened: Opened) -> None:
+        if turn_id != self._turn_id:
             return
-        tail = self._reply_text[-1][-len(reasoning.CLOSE):] if self._reply_text else ""
-        self._reply_text.append(text)
-        if self._thinking_s is None and reasoning.CLOSE in tail + text:
-            self._thinking_s = time.monotonic() - self._reply_started
-        self.replyDelta.emit(self._reply.id, text)
-        if time.monotonic() - self._last_save >= PARTIAL_SAVE_INTERVAL_S:
-            self._last_save = time.monotonic()
-            try:
-                self.store.update_message(self._reply.id, content=self._current_text())
-            except KnownError as exc:  # keep streaming; the reply is still on screen and in memory
-                if not self._save_failed:
-                    self.errorOccurred.emit(user_message(exc))
-                self._save_failed = True
-
-    def _current_text(self) -> str:
-        return self._reply_prefix + "".join(self._reply_text)
-
-    @Slot(int, object)
-    def _on_finished(self, request_id: int, stats: GenerationStats | None) -> None:
-        if self._reply is None or request_id != self._request_id:
-            return
-        status = CANCELLED if is_cancelled(stats) else COMPLETE
-        stats_dict = stats.to_dict() if stats else {}
-        if stats:
-            stats_dict["model"] = self._model_name()
-            if self._thinking_s is not None:
-                stats_dict["thinking_s"] = round(self._thinking_s, 1)
-        self._finish(status, {**stats_dict, **self._augmented})
-
-    @Slot(int, str)
-    def _on_failed(self, request_id: int, message: str) -> None:
-        if self._reply is None or request_id != self._request_id:
-            return
-        reply = self._reply
-        if not self._current_text() and not self._reply_prefix:
-            # Nothing was written: drop the empty placeholder; the user's message stays, ready to resend.
-            # If even that fails, the row stays "streaming" and shows as interrupted next time.
-            with contextlib.suppress(KnownError):
-                self.store.delete_message(reply.id)
-            self.path = [m for m in self.path if m.id != reply.id]
-            self._reply = None
+        self._turn_text = None
+        if self.conversation is None and opened.conversation is not None:
+            self.conversation = opened.conversation
+            self.conversationOpened.emit(self.conversation)
+        if opened.user is not None:
+            self.path = [*self.path, opened.user]
+            self.conversationsChanged.emit()
             self.pathChanged.emit(self.path)
-            self.busyChanged.emit()
-        else:
-            self._finish(INTERRUPTED, {})
-        self.errorOccurred.emit(message)
+        if opened.reply is not None:
+            if all(m.id != opened.reply.id for m in self.path):
+                self.path = [*self.path, opened.reply]
+            self._reply = opened.reply
+            self.replyStarted.emit(opened.reply)
 
-    def _finish(self, status: str, stats: dict[str, object]) -> None:
-        assert self._reply is not None
-        final = replace(self._reply, content=self._current_text(), status=status, stats=stats)
-        try:
-            self.store.update_message(self._reply.id, content=final.content, status=status, stats=stats)
-        except KnownError as exc:  # shown as written; the store keeps its last partial save
-            self.errorOccurred.emit(user_message(exc))
-        self.path = [final if m.id == final.id else m for m in self.path]
-        self._reply = None
-        self.replyFinished.emit(final)
-        self.busyChanged.emit()
+    @Slot(int, str)
+    def _on_delta(self, turn_id: int, text: str) -> None:
+        if turn_id == self._turn_id and self._reply is not None:
+            self.replyDelta.emit(self._reply.id, text)
+
+    @Slot(int, str)
+    def _on_save_failed(self, turn_id: int, message: str) -> None:
+        if turn_id == self._turn_id and not self._save_failed:
+            self._save_failed = True
+            self.errorOccurred.emit(message)
+
+    @Slot(int, object)
+    def _on_finished(self, turn_id: int, outcome: TurnOutcome) -> None:
+        if turn_id != self._turn_id:
+            return
+        self._end(outcome.reply)
         self.conversationsChanged.emit()
 
+    @Slot(int, object)
+    def _on_failed(self, turn_id: int, failure: Failed) -> None:
+        if turn_id != self._turn_id:
+            return
+        if not failure.opened and self._turn_text is not None:
+            self.unsent.emit(self._turn_text)  # nothing was saved: the message goes back to the box
+        if failure.reply is None and self._reply is not None:  # nothing was written: the placeholder went
+            self.path = [m for m in self.path if m.id != self._reply.id]
+            self._reply = None
+            self.pathChanged.emit(self.path)
+        self._end(failure.reply)
+        self.errorOccurred.emit(failure.message)
+
+    def _end(self, final: StoredMessage | None) -> None:
+        self._turn_text = None
+        self._reply = None
+        if final is not None:
+            self.path = [final if m.id == final.id else m for m in self.path]
+            self.replyFinished.emit(final)
+        self.busyChanged.emit()
+
     def shutdown(self) -> None:
-        """Save what has been written of a reply in flight; ignore anything the worker still sends.
+        """Stop the reply in flight, kept as interrupted; ignore anything the turn thread still sends.
         Idempotent: a window can be closed twice (the user, then the test harness or the app's exit)."""
         if self._shut_down:
             return
         self._shut_down = True
-        if self._reply is not None:
-            self.store.update_message(self._reply.id, content=self._current_text(), status=INTERRUPTED)
-            self._reply = None
-        self.inference.replyTokens.disconnect(self._on_tokens)
-        self.inference.replyFinished.disconnect(self._on_finished)
-        self.inference.replyFailed.disconnect(self._on_failed)
+        self._turn_id = -1
+        self.turns.shutdown()
+        if self._owns_turn_store:
+            self.turns.store.close()
         self.inference.modelLoaded.disconnect(self._on_model_loaded)

@@ -26,7 +26,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.paths import AppPaths
-from chatapp.core.types import Message
+from chatapp.core.turns.turn import Augment
 from chatapp.services.i18n import user_message
 
 log = logging.getLogger(__name__)
@@ -160,22 +160,11 @@ class DocumentsService(QObject):
         self.documents.close()
 
     # ----- the augment step for replies (runs on the model thread) --------------------------------------
-    def augmenter(self, names: Sequence[str], top: int = 5) -> Callable[[tuple[Message, ...]],
-                                                                        tuple[tuple[Message, ...], dict[str, Any]]]:
-        from chatapp.documents.prompting import question_with_excerpts, sources_of
+    def augmenter(self, names: Sequence[str], top: int = 5) -> Augment:
+        """The augment step that puts excerpts from `names` into a reply (run on the model thread)."""
+        from chatapp.documents.prompting import excerpts_augment
 
-        chosen = list(names)
-
-        def augment(messages: tuple[Message, ...]) -> tuple[tuple[Message, ...], dict[str, Any]]:
-            if not messages or messages[-1].role != "user":
-                return messages, {}
-            question = messages[-1].content
-            found = self.documents.search(chosen, question, top=top)
-            extra = {"retrieval_ms": round(found.seconds * 1000, 1), "retrieved_chunks": len(found.hits),
-                     "sources": [s.to_dict() for s in sources_of(found.hits)]}
-            return (*messages[:-1], Message("user", question_with_excerpts(question, found.hits))), extra
-
-        return augment
+        return excerpts_augment(self.documents, names, top)
 
     # ----- the worker --------------------------------------------------------------------------------
     def _submit(self, name: str, job: Callable[[threading.Event, Callable[[Any], None]], Any]) -> None:

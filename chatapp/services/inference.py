@@ -1,13 +1,12 @@
-"""The window's side of the model thread: `InferenceWorker` does the window's jobs on the core
-`ModelHost` thread (which the API server shares); `InferenceController` is its face on the GUI thread.
+"""The window's side of the model thread: `InferenceWorker` does the window's model jobs (load,
+connect to a server, preview, speculation) on the core `ModelHost` thread, which the API server
+shares; `InferenceController` is its face on the GUI thread. Replies are turns (services/turns.py),
+which stream from `backend()`: the engine on the host, or the connected server.
 
 Protocol (see docs/ARCHITECTURE.md):
 - requests are frozen dataclasses handed to the host as jobs (they cross threads by identity), run in
-  order with any API requests;
-- the worker emits text in batches (every BATCH_INTERVAL_S) and exactly one terminal signal per
-  request, `finished` or `failed`, from a try/finally;
-- cancel is a `threading.Event` inside each request, set directly from the GUI thread (a queued
-  "stop" slot would only run after the generation loop ended);
+  order with any API requests; exactly one terminal signal per request;
+- cancel is a `threading.Event` inside each request, set directly from the GUI thread;
 - the worker's signals are emitted on the host thread; the controller relays them through bound slots
   (queued, so handlers run on the GUI thread) and drops signals for requests that are no longer
   current.
@@ -20,11 +19,9 @@ import itertools
 import json
 import logging
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -32,16 +29,15 @@ from chatapp.core.backends.protocol import ChatBackend
 from chatapp.core.backends.remote import RemoteChat
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.runtime.engine import Engine
+from chatapp.core.runtime.hosted import HostedEngine
 from chatapp.core.runtime.model_host import ModelHost
 from chatapp.core.runtime.templates import ChatTemplate
+from chatapp.core.turns.turn import Augment
 from chatapp.core.types import (
     DEFAULT_SPECULATION,
-    FinishReason,
-    GenerationStats,
     LoadOptions,
     Message,
     ModelSummary,
-    SamplingParams,
     Speculation,
 )
 from chatapp.services.i18n import user_message
@@ -71,22 +67,6 @@ class RemoteRequest:
     cancel: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
-# Run on the model thread before a reply or a preview: the messages as the model should see them, and
-# what to add to the reply's stats (documents put their excerpts into the last message this way).
-Augment = Callable[[tuple[Message, ...]], tuple[tuple[Message, ...], dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class GenerateRequest:
-    request_id: int
-    messages: tuple[Message, ...]
-    params: SamplingParams
-    template: ChatTemplate | None
-    reply_prefix: str = ""  # continuing an interrupted reply
-    cancel: threading.Event = field(default_factory=threading.Event, compare=False)
-    augment: Augment | None = field(default=None, compare=False)
-
-
 @dataclass(frozen=True)
 class PreviewRequest:
     request_id: int
@@ -108,10 +88,7 @@ class InferenceWorker(QObject):
     """The window's jobs; its methods run on the model host's thread, the only one touching the model."""
 
     loadProgress = Signal(int, float)
-    loaded = Signal(int, object)  # request id, ModelSummary
-    tokens = Signal(int, str)
-    augmented = Signal(int, object)  # request id, stats the augment step added (dict)
-    finished = Signal(int, object)  # request id, GenerationStats
+    loaded = Signal(int, object, object)  # request id, ModelSummary, RemoteChat or None (a local model)
     failed = Signal(int, str)  # request id, message for the user
     previewReady = Signal(object)  # Preview
     speculationApplied = Signal(str, str)  # the mode in effect, why not the one asked for ('' if it is)
@@ -137,10 +114,6 @@ class InferenceWorker(QObject):
             message = self.tr("Loading the draft model failed unexpectedly: {reason}").format(reason=exc)
         self.speculationApplied.emit(self.engine.speculation.mode, message)
 
-    @property
-    def backend(self) -> ChatBackend:
-        return self.remote if self.remote is not None else self.engine
-
     def connect_remote(self, request: RemoteRequest) -> None:
         try:
             remote = RemoteChat(request.url, request.model, request.api_key or None)
@@ -158,7 +131,7 @@ class InferenceWorker(QObject):
             path=f"{remote.url}#{remote.model}", name=remote.label, architecture="remote", context_size=0,
             context_train=0, n_threads=0, n_gpu_layers=0, backend="server", template_name="the server's own",
             template_note="the server applies its own chat template",
-        ))
+        ), remote)
 
     def load(self, request: LoadRequest) -> None:
         try:
@@ -175,49 +148,11 @@ class InferenceWorker(QObject):
         else:
             self.remote = None
             self.apply_speculation(*self.speculation)
-            self.loaded.emit(request.request_id, summary)
+            self.loaded.emit(request.request_id, summary, None)
 
     def _load_progress(self, request: LoadRequest, fraction: float) -> bool:
         self.loadProgress.emit(request.request_id, fraction)
         return not request.cancel.is_set()
-
-    def generate(self, request: GenerateRequest) -> None:
-        stats: GenerationStats | None = None
-        error: str | None = None
-        try:
-            if request.cancel.is_set():
-                return
-            if self.remote is None:
-                self.engine.set_template(request.template)
-            messages = request.messages
-            if request.augment is not None:
-                messages, extra = request.augment(messages)
-                self.augmented.emit(request.request_id, extra)
-            stream = self.backend.chat(
-                messages, request.params, cancel=request.cancel, reply_prefix=request.reply_prefix
-            )
-            pending: list[str] = []
-            last_emit = time.monotonic()
-            for piece in stream:
-                pending.append(piece)
-                now = time.monotonic()
-                if now - last_emit >= BATCH_INTERVAL_S:
-                    self.tokens.emit(request.request_id, "".join(pending))
-                    pending.clear()
-                    last_emit = now
-            if pending:
-                self.tokens.emit(request.request_id, "".join(pending))
-            stats = stream.stats
-        except KnownError as exc:
-            error = user_message(exc)
-        except Exception as exc:
-            log.exception("generation failed")
-            error = self.tr("Generation failed unexpectedly: {reason}").format(reason=exc)
-        finally:
-            if error is not None:
-                self.failed.emit(request.request_id, error)
-            else:
-                self.finished.emit(request.request_id, stats)
 
     def preview(self, request: PreviewRequest) -> None:
         try:
@@ -245,10 +180,6 @@ class InferenceController(QObject):
     loadProgress = Signal(float)
     modelLoaded = Signal(object)  # ModelSummary
     modelFailed = Signal(str)
-    replyTokens = Signal(int, str)
-    replyAugmented = Signal(int, object)  # request id, stats added before the reply (dict)
-    replyFinished = Signal(int, object)  # request id, GenerationStats or None (cancelled before start)
-    replyFailed = Signal(int, str)
     previewReady = Signal(object)  # Preview
     speculationApplied = Signal(str, str)  # mode in effect, message ('' when it is the one asked for)
 
@@ -259,20 +190,16 @@ class InferenceController(QObject):
         self._worker = InferenceWorker(self.host.engine)
         self._worker.loadProgress.connect(self._on_load_progress)
         self._worker.loaded.connect(self._on_loaded)
-        self._worker.tokens.connect(self._on_tokens)
-        self._worker.augmented.connect(self._on_augmented)
-        self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
         self._worker.previewReady.connect(self._on_preview)
         self._worker.speculationApplied.connect(self._on_speculation)
         self._load: LoadRequest | RemoteRequest | None = None
-        self._generation: GenerateRequest | None = None
         self._preview_id = 0
         self.summary: ModelSummary | None = None
+        self.remote: RemoteChat | None = None  # the server the window's replies come from, if any
 
     # ----- requests ----------------------------------------------------------------------------------
     def load_model(self, path: Path, options: LoadOptions, template: ChatTemplate | None) -> None:
-        self.cancel()
         if self._load is not None:
             self._load.cancel.set()
         request = LoadRequest(next(self._ids), path, options, template)
@@ -284,7 +211,6 @@ class InferenceController(QObject):
     def connect_remote(self, url: str, model: str, api_key: str = "") -> None:
         """Use `model` on the server at `url` for the window's replies (a local model stays loaded for
         the API server). Reported like a load: loadStarted, then modelLoaded or modelFailed."""
-        self.cancel()
         if self._load is not None:
             self._load.cancel.set()
         request = RemoteRequest(next(self._ids), url, model, api_key)
@@ -293,15 +219,10 @@ class InferenceController(QObject):
         self.loadStarted.emit(self.tr("{model} on {url}").format(model=model, url=url))
         self.host.submit(lambda _engine: self._worker.connect_remote(request))
 
-    def send(
-        self, messages: Sequence[Message], params: SamplingParams, template: ChatTemplate | None,
-        reply_prefix: str = "", augment: Augment | None = None,
-    ) -> int:
-        self.cancel()
-        request = GenerateRequest(next(self._ids), tuple(messages), params, template, reply_prefix, augment=augment)
-        self._generation = request
-        self.host.submit(lambda _engine: self._worker.generate(request))
-        return request.request_id
+    def backend(self, template: ChatTemplate | None) -> ChatBackend:
+        """Where the window's next reply comes from: the connected server, or the loaded model with
+        `template` (None: the model's own), run on the model thread."""
+        return self.remote if self.remote is not None else HostedEngine(self.host, template)
 
     def preview(self, messages: Sequence[Message], template: ChatTemplate | None,
                 augment: Augment | None = None) -> None:
@@ -314,22 +235,12 @@ class InferenceController(QObject):
         Answered by `speculationApplied` once a model is loaded (a draft model loads first)."""
         self.host.submit(lambda _engine: self._worker.apply_speculation(mode, draft_model))
 
-    def cancel(self) -> None:
-        """Stop the current reply within one token (the event is read by the worker per token)."""
-        if self._generation is not None:
-            self._generation.cancel.set()
-
-    @property
-    def generating(self) -> bool:
-        return self._generation is not None
-
     @property
     def loading(self) -> bool:
         return self._load is not None
 
     def shutdown(self) -> bool:
         """Stop everything and end the model thread; True if it ended within SHUTDOWN_WAIT_S."""
-        self.cancel()
         if self._load is not None:
             self._load.cancel.set()
         return self.host.shutdown(SHUTDOWN_WAIT_S)
@@ -340,37 +251,19 @@ class InferenceController(QObject):
         if self._load is not None and request_id == self._load.request_id:
             self.loadProgress.emit(fraction)
 
-    @Slot(int, object)
-    def _on_loaded(self, request_id: int, summary: ModelSummary) -> None:
+    @Slot(int, object, object)
+    def _on_loaded(self, request_id: int, summary: ModelSummary, remote: RemoteChat | None) -> None:
         if self._load is not None and request_id == self._load.request_id:
             self._load = None
             self.summary = summary
+            self.remote = remote
             self.modelLoaded.emit(summary)
-
-    @Slot(int, str)
-    def _on_tokens(self, request_id: int, text: str) -> None:
-        if self._generation is not None and request_id == self._generation.request_id:
-            self.replyTokens.emit(request_id, text)
-
-    @Slot(int, object)
-    def _on_augmented(self, request_id: int, extra: dict) -> None:
-        if self._generation is not None and request_id == self._generation.request_id:
-            self.replyAugmented.emit(request_id, extra)
-
-    @Slot(int, object)
-    def _on_finished(self, request_id: int, stats: GenerationStats | None) -> None:
-        if self._generation is not None and request_id == self._generation.request_id:
-            self._generation = None
-            self.replyFinished.emit(request_id, stats)
 
     @Slot(int, str)
     def _on_failed(self, request_id: int, message: str) -> None:
         if self._load is not None and request_id == self._load.request_id:
             self._load = None
             self.modelFailed.emit(message)
-        elif self._generation is not None and request_id == self._generation.request_id:
-            self._generation = None
-            self.replyFailed.emit(request_id, message)
 
     @Slot(str, str)
     def _on_speculation(self, mode: str, message: str) -> None:
@@ -380,7 +273,3 @@ class InferenceController(QObject):
     def _on_preview(self, preview: Preview) -> None:
         if preview.request_id == self._preview_id:
             self.previewReady.emit(preview)
-
-
-def is_cancelled(stats: GenerationStats | None) -> bool:
-    return stats is None or stats.finish_reason == FinishReason.CANCELLED

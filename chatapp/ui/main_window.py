@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
         s.replyDelta.connect(self._on_first_delta)
         s.replyFinished.connect(self._on_reply_finished)
         s.errorOccurred.connect(self.show_error)
+        s.unsent.connect(self._restore_unsent)
         s.busyChanged.connect(lambda: self.composer.set_busy(s.busy))
         self.model_bar.listRequested.connect(self._fill_model_bar)
         self.model_bar.modelChosen.connect(lambda path: self.load_model(Path(path)))
@@ -421,6 +422,12 @@ class MainWindow(QMainWindow):
         if self.session.send(text):
             self.composer.clear()
             self.error_banner.hide()
+
+    @Slot(str)
+    def _restore_unsent(self, text: str) -> None:
+        """A message that could not be saved goes back into the box, unless something new was typed."""
+        if not self.composer.text():
+            self.composer.input.setPlainText(text)
 
     def _begin_edit(self, message_id: str) -> None:
         message = next((m for m in self.session.path if m.id == message_id), None)

@@ -360,10 +360,6 @@ Replies are written on this computer; nothing leaves it.</source>
         <source>Loading the model failed unexpectedly: {reason}</source>
         <translation>加载模型时发生意外错误：{reason}</translation>
     </message>
-    <message>
-        <source>Generation failed unexpectedly: {reason}</source>
-        <translation>生成时发生意外错误：{reason}</translation>
-    </message>
 </context>
 <context>
     <name>LanguageBox</name>
@@ -1262,6 +1258,13 @@ template: {template} ({note})</source>
     <message>
         <source>Theme</source>
         <translation>主题</translation>
+    </message>
+</context>
+<context>
+    <name>TurnService</name>
+    <message>
+        <source>Generation failed unexpectedly: {reason}</source>
+        <translation>生成时发生意外错误：{reason}</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,185 @@
+"""`chatapp chat`: chat in the terminal, one message per line on stdin (or `--prompt`), each turn run
+and saved by the core turn runner (core/turns/runner.py), as the window's are."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from chatapp.commands import docs_chat, speculation_options
+from chatapp.commands.reply_printer import ReplyPrinter
+from chatapp.core.errors import KnownError
+from chatapp.core.storage.paths import AppPaths
+from chatapp.core.turns.turn import NullSink, Turn
+from chatapp.core.types import LoadOptions, Message, SamplingParams
+
+if TYPE_CHECKING:
+    from chatapp.core.backends.protocol import ChatBackend
+    from chatapp.core.turns.record import HistoryRecord
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: Any) -> None:
+    chat = sub.add_parser("chat", help="chat in the terminal (one message per line on stdin, or --prompt)")
+    chat.add_argument("--model", required=True,
+                      help="model file, library name, or 'demo'; with --server, the server's model name")
+    chat.add_argument("--server", metavar="URL",
+                      help="use a model on an OpenAI-compatible server (e.g. http://gpu-box:8080/v1)")
+    chat.add_argument("--api-key", default=None, help="the --server's API key (or set CHATAPP_REMOTE_API_KEY)")
+    chat.add_argument("--prompt", help="send this one message, print the reply, and exit")
+    chat.add_argument("--system", help="system prompt")
+    chat.add_argument("--template", default="auto", help="auto, a preset name, or a Jinja template file")
+    defaults = SamplingParams()
+    chat.add_argument("--temperature", type=float, default=defaults.temperature)
+    chat.add_argument("--top-p", type=float, default=defaults.top_p)
+    chat.add_argument("--top-k", type=int, default=defaults.top_k)
+    chat.add_argument("--min-p", type=float, default=defaults.min_p)
+    chat.add_argument("--repeat-penalty", type=float, default=defaults.repeat_penalty)
+    chat.add_argument("--seed", type=int, default=defaults.seed, help="-1 for a new seed each reply")
+    chat.add_argument("--max-tokens", type=int, default=defaults.max_tokens)
+    chat.add_argument("--ctx", type=int, help="context size in tokens (default: from the model and RAM)")
+    chat.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
+    chat.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
+    speculation_options.add_arguments(chat)
+    docs_chat.add_arguments(chat)
+    chat.add_argument("--show-thinking", action="store_true",
+                      help="print a reasoning model's thinking (dimmed) before its answer; hidden by default")
+    chat.add_argument("--stats", action="store_true", help="one JSON line of statistics per reply on stderr")
+    chat.add_argument("--show-prompt", action="store_true", help="print the rendered prompt; generate nothing")
+    chat.add_argument("--conversation", metavar="ID", help="continue a stored conversation (id or id prefix)")
+    chat.add_argument("--no-history", action="store_true", help="do not save this chat")
+
+
+def sampling(args: argparse.Namespace) -> SamplingParams:
+    return SamplingParams(
+        temperature=args.temperature, top_p=args.top_p, top_k=args.top_k, min_p=args.min_p,
+        repeat_penalty=args.repeat_penalty, seed=args.seed, max_tokens=args.max_tokens,
+    )
+
+
+class _TerminalSink(NullSink):
+    """A turn's reply printed as it streams (thinking hidden unless asked)."""
+
+    def __init__(self, stdout: TextIO, show_thinking: bool, stderr: TextIO) -> None:
+        self.printer = ReplyPrinter(stdout, show_thinking)
+        self.stderr = stderr
+
+    def text(self, piece: str) -> None:
+        self.printer.write(piece)
+
+    def save_failed(self, error: KnownError) -> None:
+        self.stderr.write(f"\nchatapp: {error}\n")
+
+
+def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from chatapp.commands.history import open_history
+    from chatapp.core.runtime import templates
+    from chatapp.core.storage.history import to_engine_messages
+    from chatapp.core.turns.record import HistoryRecord, NewConversation
+    from chatapp.core.turns.runner import run_turn
+
+    params = sampling(args)
+    if args.conversation and args.no_history:
+        raise KnownError("--conversation continues a stored chat, so it needs the history; drop --no-history.")
+    store = None if args.no_history else open_history(paths, stderr)
+    conversation = store.find_conversation(args.conversation) if store is not None and args.conversation else None
+    system = args.system if args.system is not None else (conversation.system_prompt if conversation else "")
+    path = store.active_path(conversation.id) if store is not None and conversation is not None else []
+    history = to_engine_messages(system, path)
+    documents = docs_chat.open_for_chat(args, paths)
+
+    if args.show_prompt:
+        if args.prompt is None:
+            raise KnownError("--show-prompt needs --prompt: the message to render.")
+        _show_prompt(args, paths, [*history, _question(documents, args.prompt)], stdout)
+        return 0
+    backend, model_name = _backend(args, paths, templates.from_choice(args.template))
+    record: HistoryRecord | None = None
+    if store is not None:
+        record = HistoryRecord(store, conversation, NewConversation(
+            model=model_name, settings=params.to_dict(), system_prompt=system, template=args.template))
+    leaf = path[-1].id if path else None
+    messages: Iterable[str] = [args.prompt] if args.prompt is not None else _stdin_lines(stdin, stderr)
+    for text in messages:
+        turn = Turn(tuple(history), params, user_text=text, parent_id=leaf,
+                    augment=documents.augment if documents else None)
+        sink = _TerminalSink(stdout, args.show_thinking, stderr)
+        try:
+            outcome = run_turn(turn, backend, sink, record, model=model_name)
+        finally:
+            sink.printer.finish()
+        history += [Message("user", text), Message("assistant", outcome.text)]
+        leaf = outcome.reply.id if outcome.reply is not None else leaf
+        if documents:
+            documents.print_sources(stdout)
+        if args.stats and outcome.stats is not None:
+            stderr.write(json.dumps(outcome.stats_dict) + "\n")
+            stderr.flush()
+    return 0
+
+
+def _question(documents: docs_chat.DocsForChat | None, text: str) -> Message:
+    return documents.question(text) if documents else Message("user", text)
+
+
+def _backend(args: argparse.Namespace, paths: AppPaths, template: Any) -> tuple[ChatBackend, str]:
+    """The local engine with the model loaded, or a model on a server (checked now, in one sentence)."""
+    if args.server:
+        from chatapp.core.backends.remote import RemoteChat
+
+        if args.draft_model:
+            raise KnownError("--draft-model works with local models only; a --server decodes on its own.")
+        remote = RemoteChat(args.server, args.model, args.api_key or os.environ.get("CHATAPP_REMOTE_API_KEY"))
+        remote.check()
+        return remote, remote.label
+    engine = _load_engine(args, paths, template)
+    assert engine.summary is not None
+    return engine, engine.summary.name
+
+
+def _load_engine(args: argparse.Namespace, paths: AppPaths, template: Any) -> Any:
+    from chatapp.core.models.library import resolve_model
+    from chatapp.core.runtime.engine import Engine
+    from chatapp.core.storage.settings import load_settings
+
+    extra = [Path(f) for f in load_settings(paths.settings_file).extra_model_dirs]
+    engine = Engine()
+    summary = engine.load(resolve_model(args.model, paths.models_dir, extra),
+                          LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers), template)
+    speculation_options.apply(engine, args, paths, extra)
+    if summary.template_note:
+        log.info("template: %s (%s)", summary.template_name, summary.template_note)
+    return engine
+
+
+def _show_prompt(args: argparse.Namespace, paths: AppPaths, messages: list[Message], stdout: TextIO) -> None:
+    """What the model would be sent: the rendered prompt, or (a server renders its own) the messages."""
+    if args.server:
+        sent = [{"role": m.role, "content": m.content} for m in messages]
+        stdout.write(json.dumps(sent, ensure_ascii=False, indent=2) + "\n")
+        return
+    from chatapp.core.runtime import templates
+
+    engine = _load_engine(args, paths, templates.from_choice(args.template))
+    stdout.write(engine.render(messages))
+    stdout.flush()
+
+
+def _stdin_lines(stdin: TextIO, stderr: TextIO) -> Iterable[str]:
+    interactive = stdin.isatty()
+    while True:
+        if interactive:
+            stderr.write("> ")
+            stderr.flush()
+        line = stdin.readline()
+        if not line:
+            return
+        text = line.rstrip("\n")
+        if text.strip():
+            yield text

@@ -1,0 +1,122 @@
+"""`chatapp search`, `chatapp download` and `chatapp models`: finding, fetching and listing GGUF models."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from chatapp.core.errors import KnownError
+from chatapp.core.storage.paths import AppPaths
+
+if TYPE_CHECKING:
+    from chatapp.core.models.downloads import DownloadProgress
+    from chatapp.core.models.hub import RemoteModel
+
+
+def add_parsers(sub: Any) -> None:
+    search = sub.add_parser("search", help="search the Hugging Face Hub for GGUF models")
+    search.add_argument("term", nargs="?", default="")
+    search.add_argument("--limit", type=int, default=20)
+    download = sub.add_parser("download", help="download a GGUF model into the library (verified)")
+    download.add_argument("repo", help="e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF")
+    which = download.add_mutually_exclusive_group()
+    which.add_argument("--file", help="file name in the repo")
+    which.add_argument("--quant", help="quantization, e.g. Q4_K_M")
+    models = sub.add_parser("models", help="list the models in the library")
+    folders = models.add_mutually_exclusive_group()
+    folders.add_argument("--add-folder", metavar="DIR", help="also list (and open by name) the models in DIR")
+    folders.add_argument("--remove-folder", metavar="DIR", help="stop using an extra folder")
+
+
+def run_search(args: argparse.Namespace, stdout: TextIO) -> int:
+    from chatapp.core.models import hub
+
+    results = hub.search(args.term, limit=args.limit)
+    if not results:
+        stdout.write(f"No GGUF repositories match '{args.term}'.\n")
+    for r in results:
+        updated = r.last_modified.strftime("%Y-%m-%d") if r.last_modified else "?"
+        gated = "  (gated)" if r.gated else ""
+        stdout.write(f"{r.repo_id:<60} {r.downloads:>10,} downloads {r.likes:>6,} likes  {updated}{gated}\n")
+    return 0
+
+
+def pick_model(models: Sequence[RemoteModel], repo: str, file: str | None, quant: str | None) -> RemoteModel:
+    """The one model the user asked for: by file name, by quant, or the repo's only one."""
+    if not models:
+        raise KnownError(f"{repo} has no GGUF files.")
+    if file:
+        matches = [m for m in models if file in (m.name, *(f.path for f in m.files))]
+    elif quant:
+        matches = [m for m in models if m.quant.upper() == quant.upper()]
+    else:
+        matches = list(models) if len(models) == 1 else []
+    if len(matches) != 1:
+        choices = ", ".join(f"{m.name} ({m.quant})" for m in models)
+        asked = f"file '{file}'" if file else f"quant '{quant}'" if quant else "a file"
+        raise KnownError(f"Pick one with --file or --quant: no single match for {asked} in {repo}. "
+                         f"Available: {choices}.")
+    return matches[0]
+
+
+def run_download(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
+    from chatapp.core.models import hub
+    from chatapp.core.models.downloads import download_model
+    from chatapp.core.models.library import human_size
+
+    model = pick_model(hub.list_models(args.repo), args.repo, args.file, args.quant)
+    interactive = stderr.isatty()
+
+    def show(p: DownloadProgress) -> None:
+        if not interactive:
+            return
+        pct = p.done / p.total * 100 if p.total else 100.0
+        bar = "#" * int(pct / 4)
+        eta = f"{p.eta_s:.0f}s" if p.eta_s is not None else "?"
+        stderr.write(f"\r[{bar:<25}] {pct:5.1f}% {human_size(p.done)}/{human_size(p.total)} "
+                     f"{human_size(p.speed_bps)}/s ETA {eta}   ")
+        stderr.flush()
+
+    def waiting(sentence: str) -> None:
+        if interactive:
+            stderr.write("\n")
+        stderr.write(f"chatapp: {sentence} (Ctrl+C stops waiting.)\n")
+        stderr.flush()
+
+    try:
+        path = download_model(model, paths.models_dir, progress=show, on_wait=waiting)
+    finally:
+        if interactive:
+            stderr.write("\n")
+    stdout.write(f"{path}\n")
+    return 0
+
+
+def run_models(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:
+    from chatapp.core.models.library import human_size, scan_library
+    from chatapp.core.storage.settings import load_settings, save_settings
+
+    settings = load_settings(paths.settings_file)
+    folders = list(settings.extra_model_dirs)
+    if args.add_folder:
+        folder = Path(args.add_folder).expanduser().resolve()
+        if not folder.is_dir():
+            raise KnownError(f"{folder} is not a folder.")
+        folders = [*dict.fromkeys([*folders, str(folder)])]
+    elif args.remove_folder:
+        folders = [f for f in folders if Path(f) != Path(args.remove_folder).expanduser().resolve()]
+    if folders != list(settings.extra_model_dirs):
+        save_settings(paths.settings_file, settings.with_changes(extra_model_dirs=tuple(folders)))
+    models = scan_library([paths.models_dir, *(Path(f) for f in folders)])
+    if not models:
+        stdout.write(f"No models in {paths.models_dir}. Try `chatapp search` and `chatapp download`.\n")
+    for m in models:
+        if m.problem:
+            stdout.write(f"{m.path.name:<50} {human_size(m.size):>9}  unusable: {m.problem}\n")
+            continue
+        template = "template" if m.has_template else "no template"
+        stdout.write(f"{m.path.name:<50} {human_size(m.size):>9}  {m.architecture:<10} {m.parameter_label:>6} "
+                     f"{m.quant:<7} ctx {m.context_length:<7} {template}\n")
+    return 0

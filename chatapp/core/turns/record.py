@@ -1,0 +1,68 @@
+"""Where a turn is saved: one conversation in the history store, created with its first turn.
+
+Every message goes to disk before the model sees it; the reply is a `streaming` row from its first
+moment, saved as it grows and finished with its status and stats, so closing the window, Ctrl+C or a
+crash never loses what was written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from chatapp.core.storage.history import INTERRUPTED, STREAMING, Conversation, HistoryStore, StoredMessage
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    """What a conversation created by its first turn starts with."""
+
+    model: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    system_prompt: str = ""
+    template: str = "auto"
+
+
+class HistoryRecord:
+    """Saves the turns of one conversation. Used on one thread (the store's connection is its own)."""
+
+    def __init__(self, store: HistoryStore, conversation: Conversation | None = None,
+                 new: NewConversation | None = None) -> None:
+        self.store = store
+        self.conversation = conversation
+        self._new = new or NewConversation()
+
+    def ensure_conversation(self) -> Conversation:
+        if self.conversation is None:
+            n = self._new
+            self.conversation = self.store.create_conversation(
+                model=n.model, settings=n.settings, system_prompt=n.system_prompt, template=n.template)
+        return self.conversation
+
+    def add_user(self, text: str, parent_id: str | None) -> StoredMessage:
+        return self.store.add_message(self.ensure_conversation().id, "user", text, parent_id=parent_id)
+
+    def open_reply(self, parent_id: str | None, model: str) -> StoredMessage:
+        return self.store.add_message(self.ensure_conversation().id, "assistant", "", parent_id=parent_id,
+                                      status=STREAMING, model=model)
+
+    def reopen(self, reply: StoredMessage) -> StoredMessage:
+        """Continue an interrupted reply: it is streaming again, under this writer."""
+        self.store.update_message(reply.id, status=STREAMING)
+        return replace(reply, status=STREAMING)
+
+    def save_partial(self, reply: StoredMessage, text: str) -> None:
+        self.store.update_message(reply.id, content=text)
+
+    def finish(self, reply: StoredMessage, text: str, status: str, stats: dict[str, Any]) -> StoredMessage:
+        self.store.update_message(reply.id, content=text, status=status, stats=stats)
+        return replace(reply, content=text, status=status, stats=stats)
+
+    def abandon(self, reply: StoredMessage, text: str, continuing: bool) -> StoredMessage | None:
+        """The reply failed. Nothing written (and not a continued reply): the placeholder goes, the
+        user's message stays, ready to resend. Otherwise what was written stays, marked interrupted."""
+        if not text and not continuing:
+            self.store.delete_message(reply.id)
+            return None
+        self.store.update_message(reply.id, content=text, status=INTERRUPTED)
+        return replace(reply, content=text, status=INTERRUPTED)

@@ -1,0 +1,113 @@
+"""What a turn is asked to do, what it reports while it runs, and what it ends with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from chatapp.core.errors import KnownError
+from chatapp.core.storage.history import CANCELLED, Conversation, StoredMessage
+from chatapp.core.types import FinishReason, GenerationStats, Message, SamplingParams
+
+# Run before the reply: the messages as the model should see them, and what to add to the reply's
+# stats (documents put their excerpts into the last message this way, for this turn only).
+Augment = Callable[[tuple[Message, ...]], tuple[tuple[Message, ...], dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange. `history` is what the model sees before the new message (the system prompt first);
+    `user_text` is the new message, or None when the last message of `history` is already the user's
+    (regenerate, or continuing the interrupted reply `continuing`)."""
+
+    history: tuple[Message, ...]
+    params: SamplingParams
+    user_text: str | None = None
+    parent_id: str | None = None  # where the new message (or, without one, the reply) hangs in the tree
+    continuing: StoredMessage | None = None
+    stops: tuple[str, ...] = ()
+    augment: Augment | None = field(default=None, compare=False)
+
+    @property
+    def reply_prefix(self) -> str:
+        return self.continuing.content if self.continuing is not None else ""
+
+    def messages(self) -> tuple[Message, ...]:
+        """What the model is sent (before any augment step)."""
+        if self.user_text is None:
+            return self.history
+        return (*self.history, Message("user", self.user_text))
+
+
+class TurnSink(Protocol):
+    """Where a running turn reports. Called on the thread that runs the turn."""
+
+    def opened(self, conversation: Conversation | None, user: StoredMessage | None,
+               reply: StoredMessage | None) -> None:
+        """The user's message and the reply's placeholder are saved (None when the turn is not kept)."""
+
+    def augmented(self, extra: dict[str, Any]) -> None:
+        """The augment step ran; `extra` goes into the reply's stats (e.g. the documents' sources)."""
+
+    def text(self, piece: str) -> None:
+        """More of the reply."""
+
+    def save_failed(self, error: KnownError) -> None:
+        """Saving the reply as it streams failed (disk full…); the reply goes on and is kept in memory."""
+
+    def abandoned(self, reply: StoredMessage | None) -> None:
+        """The reply failed (the error is raised next): what was kept of it, None if it was removed."""
+
+
+class NullSink:
+    """A sink that ignores everything; subclasses take what they need."""
+
+    def opened(self, conversation: Conversation | None, user: StoredMessage | None,
+               reply: StoredMessage | None) -> None:
+        pass
+
+    def augmented(self, extra: dict[str, Any]) -> None:
+        pass
+
+    def text(self, piece: str) -> None:
+        pass
+
+    def save_failed(self, error: KnownError) -> None:
+        pass
+
+    def abandoned(self, reply: StoredMessage | None) -> None:
+        pass
+
+
+class QuietSink(NullSink):
+    """Collects the text (tests, scripts)."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+
+    def text(self, piece: str) -> None:
+        self.pieces.append(piece)
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """How a turn ended. `text` is the whole reply (a continued reply's earlier part included);
+    `reply` is the saved message in its final state (None when the turn is not kept)."""
+
+    text: str
+    stats: GenerationStats | None
+    status: str
+    stats_dict: dict[str, Any]
+    conversation: Conversation | None = None
+    user: StoredMessage | None = None
+    reply: StoredMessage | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == CANCELLED
+
+
+def finish_reason(stats: GenerationStats | None) -> FinishReason:
+    """A reply that never started (cancelled while queued) counts as cancelled."""
+    return stats.finish_reason if stats is not None else FinishReason.CANCELLED
