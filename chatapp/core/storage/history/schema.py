@@ -1,0 +1,151 @@
+"""The history database's schema, its migrations (`PRAGMA user_version`), and opening a file safely.
+
+A database from a newer chatapp is refused rather than "migrated" downwards; one that fails its
+integrity check raises `sqlite3.DatabaseError`, and the store moves it aside (never deletes it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.core.storage import cjk_search
+
+BUSY_TIMEOUT_S = 10.0  # another process's write transaction is waited for, not reported as an error
+SCHEMA_VERSION = 4
+
+# Index i upgrades a database from version i to i + 1.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        model TEXT NOT NULL DEFAULT '',
+        settings_json TEXT NOT NULL DEFAULT '{}',
+        system_prompt TEXT NOT NULL DEFAULT '',
+        template TEXT NOT NULL DEFAULT 'auto',
+        active_leaf TEXT
+    );
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        parent_id TEXT REFERENCES messages(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+        content TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        status TEXT NOT NULL DEFAULT 'complete'
+    );
+    CREATE INDEX messages_by_parent ON messages(conversation_id, parent_id, created_at);
+    CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', content_rowid='rowid');
+    CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, content) VALUES (new.rowid, new.content);
+    END;
+    CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+    END;
+    CREATE TRIGGER messages_au AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+        INSERT INTO messages_fts(rowid, content) VALUES (new.rowid, new.content);
+    END;
+    """,
+    # v2: per-message statistics and model; pinned/archived conversations.
+    """
+    ALTER TABLE messages ADD COLUMN stats_json TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE messages ADD COLUMN model TEXT NOT NULL DEFAULT '';
+    ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+    """,
+    # v3: which open store is writing a streaming reply (see the module docstring).
+    """
+    ALTER TABLE messages ADD COLUMN writer TEXT NOT NULL DEFAULT '';
+    """,
+    # v4: search that finds CJK words inside sentences (core/cjk_search.py). The index keeps its own
+    # copy of the text with CJK characters set apart, filled by triggers through a function every
+    # connection registers (`cjk_searchable`).
+    """
+    DROP TRIGGER messages_ai;
+    DROP TRIGGER messages_ad;
+    DROP TRIGGER messages_au;
+    DROP TABLE messages_fts;
+    CREATE VIRTUAL TABLE messages_search USING fts5(content);
+    INSERT INTO messages_search(rowid, content) SELECT rowid, cjk_searchable(content) FROM messages;
+    CREATE TRIGGER messages_search_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_search(rowid, content) VALUES (new.rowid, cjk_searchable(new.content));
+    END;
+    CREATE TRIGGER messages_search_ad AFTER DELETE ON messages BEGIN
+        DELETE FROM messages_search WHERE rowid = old.rowid;
+    END;
+    CREATE TRIGGER messages_search_au AFTER UPDATE OF content ON messages BEGIN
+        UPDATE messages_search SET content = cjk_searchable(new.content) WHERE rowid = new.rowid;
+    END;
+    """,
+]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """Connect, check and migrate; raises sqlite3.DatabaseError for a file that cannot be read and
+    KnownError for one written by a newer chatapp."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+    try:
+        db.row_factory = sqlite3.Row
+        db.create_function("cjk_searchable", 1, cjk_search.searchable, deterministic=True)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across a process kill
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("integrity check failed")
+        migrate(db, path)
+    except (sqlite3.DatabaseError, KnownError):
+        db.close()
+        raise
+    return db
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise KnownError(
+            QT_TRANSLATE_NOOP("core", "Your chat history ({path}) was written by a newer chatapp (schema "
+                              "{version}, this version reads up to {supported}). Update chatapp to open it."),
+            path=path, version=version, supported=SCHEMA_VERSION,
+        )
+    for target in range(version, SCHEMA_VERSION):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in split_sql(MIGRATIONS[target]):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {target + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+def move_aside(path: Path) -> Path:
+    """Rename an unreadable database (and its WAL files) to `<name>.unreadable-<time>`."""
+    aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+    path.replace(aside)
+    for suffix in ("-wal", "-shm"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            extra.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def split_sql(script: str) -> Iterable[str]:
+    """Split a migration into statements; trigger bodies (BEGIN … END;) stay whole."""
+    statement: list[str] = []
+    for line in script.strip().splitlines():
+        statement.append(line)
+        text = "\n".join(statement).strip()
+        if text.endswith(";") and sqlite3.complete_statement(text):
+            yield text
+            statement = []
+    if "".join(statement).strip():
+        yield "\n".join(statement)

@@ -1,0 +1,293 @@
+"""Conversations on disk: SQLite (WAL) with a message tree, one connection per store.
+
+Why these choices:
+- Messages form a tree (`parent_id`): editing a user message or regenerating a reply adds a sibling,
+  so nothing the user saw is ever overwritten; the conversation's `active_leaf` picks the path shown
+  and sent to the model.
+- A reply is saved while it streams (status `streaming`, with the id of the store writing it; see
+  history/writers.py). WAL keeps every committed write across a process kill; write transactions are
+  `BEGIN IMMEDIATE` and wait for each other (busy timeout).
+- A database that cannot be read is moved aside (never deleted) and a fresh one started, with a
+  notice for the user (history/schema.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.core.storage.history import exchange
+from chatapp.core.storage.history import search as full_text
+from chatapp.core.storage.history.records import (
+    COMPLETE,
+    STREAMING,
+    Branch,
+    Conversation,
+    SearchHit,
+    StoredMessage,
+    conversation_from_row,
+    message_from_row,
+)
+from chatapp.core.storage.history.schema import move_aside, open_database
+from chatapp.core.storage.history.writers import WriterLock
+
+TITLE_LENGTH = 60
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _saving(method: F) -> F:
+    """Writes that fail (disk full, file made read-only, I/O error) become one sentence for the user;
+    the transaction is rolled back, so what was saved before stays intact."""
+
+    @functools.wraps(method)
+    def wrapper(self: HistoryStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise KnownError(
+                QT_TRANSLATE_NOOP("core", "Could not save to your chat history ({reason}). If the disk is full, free "
+                                  "some space; everything saved before is intact."),
+                reason=exc,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class HistoryStore:
+    """One connection, used from one thread. `notice` says if a bad database was set aside on open."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.notice: str | None = None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._writers = WriterLock(path)
+        self.writer_id = self._writers.writer_id
+        try:
+            self.db = open_database(path)
+        except sqlite3.DatabaseError as exc:
+            aside = move_aside(path)
+            self.notice = (
+                f"Your chat history could not be read ({exc}); it was moved to {aside.name} and a new "
+                "history was started. Nothing was deleted."
+            )
+            self.db = open_database(path)
+        self.interrupted = self._writers.mark_interrupted(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+        self._writers.release()
+
+    def integrity_ok(self) -> bool:
+        return bool(self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    # ----- conversations ---------------------------------------------------------------------------------
+    @_saving
+    def create_conversation(
+        self,
+        title: str = "New chat",
+        *,
+        model: str = "",
+        settings: dict[str, Any] | None = None,
+        system_prompt: str = "",
+        template: str = "auto",
+        created_at: float | None = None,
+    ) -> Conversation:
+        now = time.time() if created_at is None else created_at
+        conv_id = uuid.uuid4().hex
+        self.db.execute(
+            "INSERT INTO conversations (id, title, created_at, updated_at, model, settings_json, system_prompt,"
+            " template) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (conv_id, title, now, now, model, json.dumps(settings or {}), system_prompt, template),
+        )
+        return self.conversation(conv_id)
+
+    def conversation(self, conv_id: str) -> Conversation:
+        row = self.db.execute("SELECT * FROM conversations WHERE id = ?", (conv_id,)).fetchone()
+        if row is None:
+            raise KnownError(f"No conversation with id {conv_id}; run `chatapp history` to list them.")
+        return conversation_from_row(row)
+
+    def find_conversation(self, prefix: str) -> Conversation:
+        """By id or unique id prefix (the CLI shows short ids)."""
+        rows = self.db.execute("SELECT * FROM conversations WHERE id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
+        if len(rows) != 1:
+            raise KnownError(
+                f"No conversation matches '{prefix}'; run `chatapp history` to list them."
+                if not rows else f"'{prefix}' matches several conversations; give more of the id."
+            )
+        return conversation_from_row(rows[0])
+
+    def conversations(self, include_archived: bool = False) -> list[Conversation]:
+        where = "" if include_archived else "WHERE archived = 0"
+        rows = self.db.execute(f"SELECT * FROM conversations {where} ORDER BY pinned DESC, updated_at DESC")
+        return [conversation_from_row(r) for r in rows]
+
+    @_saving
+    def update_conversation(self, conv_id: str, **fields: Any) -> Conversation:
+        """Change title, model, settings, system_prompt, template, pinned or archived."""
+        allowed = {"title", "model", "settings", "system_prompt", "template", "pinned", "archived"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown conversation fields: {unknown}")
+        if "settings" in fields:
+            fields["settings_json"] = json.dumps(fields.pop("settings"))
+        if fields:
+            assignments = ", ".join(f"{k} = ?" for k in fields)
+            self.db.execute(
+                f"UPDATE conversations SET {assignments}, updated_at = ? WHERE id = ?",
+                (*fields.values(), time.time(), conv_id),
+            )
+        return self.conversation(conv_id)
+
+    @_saving
+    def delete_conversation(self, conv_id: str) -> None:
+        self.db.execute("DELETE FROM conversations WHERE id = ?", (conv_id,))
+
+    # ----- messages and branches ---------------------------------------------------------------------------
+    @_saving
+    def add_message(
+        self,
+        conv_id: str,
+        role: str,
+        content: str,
+        *,
+        parent_id: str | None = None,
+        status: str = COMPLETE,
+        stats: dict[str, Any] | None = None,
+        model: str = "",
+        created_at: float | None = None,
+    ) -> StoredMessage:
+        """Append under `parent_id` (a new branch if it already has children) and make it the active leaf."""
+        now = time.time() if created_at is None else created_at
+        msg_id = uuid.uuid4().hex
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(
+                "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
+                " stats_json, model, writer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (msg_id, conv_id, parent_id, role, content, now, status, json.dumps(stats or {}), model,
+                 self.writer_id if status == STREAMING else ""),
+            )
+            self.db.execute(
+                "UPDATE conversations SET active_leaf = ?, updated_at = ? WHERE id = ?", (msg_id, now, conv_id)
+            )
+            if role == "user" and parent_id is None:
+                title = " ".join(content.split())[:TITLE_LENGTH] or "New chat"
+                self.db.execute(
+                    "UPDATE conversations SET title = ? WHERE id = ? AND title = 'New chat'", (title, conv_id)
+                )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return self.message(msg_id)
+
+    @_saving
+    def update_message(
+        self, msg_id: str, *, content: str | None = None, status: str | None = None,
+        stats: dict[str, Any] | None = None,
+    ) -> None:
+        """Save a streaming reply's progress, or finish it with its final status and stats."""
+        sets, values = [], []
+        for column, value in (("content", content), ("status", status)):
+            if value is not None:
+                sets.append(f"{column} = ?")
+                values.append(value)
+        if stats is not None:
+            sets.append("stats_json = ?")
+            values.append(json.dumps(stats))
+        if status == STREAMING:
+            sets.append("writer = ?")
+            values.append(self.writer_id)
+        if sets:
+            self.db.execute(f"UPDATE messages SET {', '.join(sets)} WHERE id = ?", (*values, msg_id))
+
+    @_saving
+    def delete_message(self, msg_id: str) -> None:
+        """Remove a message and the replies below it; the active leaf moves to its parent."""
+        msg = self.message(msg_id)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(
+                "UPDATE conversations SET active_leaf = ? WHERE id = ? AND active_leaf IN"
+                " (WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT m.id FROM messages m JOIN sub"
+                " ON m.parent_id = sub.id) SELECT id FROM sub)",
+                (msg.parent_id, msg.conversation_id, msg_id),
+            )
+            self.db.execute("DELETE FROM messages WHERE id = ?", (msg_id,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def message(self, msg_id: str) -> StoredMessage:
+        row = self.db.execute("SELECT * FROM messages WHERE id = ?", (msg_id,)).fetchone()
+        if row is None:
+            raise KnownError(f"No message with id {msg_id}.")
+        return message_from_row(row)
+
+    def active_path(self, conv_id: str) -> list[StoredMessage]:
+        """Root-to-leaf messages on the branch the user is looking at: what the model is sent."""
+        leaf = self.conversation(conv_id).active_leaf
+        if leaf is None:
+            return []
+        rows = self.db.execute(
+            """WITH RECURSIVE path(id, depth) AS (
+                   SELECT ?, 0
+                   UNION ALL SELECT m.parent_id, path.depth + 1 FROM messages m JOIN path ON m.id = path.id
+                   WHERE m.parent_id IS NOT NULL)
+               SELECT m.* FROM path JOIN messages m ON m.id = path.id ORDER BY path.depth DESC""",
+            (leaf,),
+        )
+        return [message_from_row(r) for r in rows]
+
+    def children(self, conv_id: str, parent_id: str | None) -> list[StoredMessage]:
+        rows = self.db.execute(
+            "SELECT * FROM messages WHERE conversation_id = ? AND parent_id IS ? ORDER BY created_at, rowid",
+            (conv_id, parent_id),
+        )
+        return [message_from_row(r) for r in rows]
+
+    def branch(self, msg_id: str) -> Branch:
+        msg = self.message(msg_id)
+        siblings = tuple(m.id for m in self.children(msg.conversation_id, msg.parent_id))
+        return Branch(siblings.index(msg_id), len(siblings), siblings)
+
+    @_saving
+    def switch_to(self, msg_id: str) -> list[StoredMessage]:
+        """Show the branch through `msg_id`, following the newest reply below it; returns the new path."""
+        msg = self.message(msg_id)
+        leaf = msg
+        while True:
+            kids = self.children(msg.conversation_id, leaf.id)
+            if not kids:
+                break
+            leaf = kids[-1]
+        self.db.execute("UPDATE conversations SET active_leaf = ? WHERE id = ?", (leaf.id, msg.conversation_id))
+        return self.active_path(msg.conversation_id)
+
+    # ----- search, export and import (history/search.py, history/exchange.py) ------------------------
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Full-text search over every message, best match first (see history/search.py)."""
+        return full_text.search(self.db, query, limit)
+
+    def export_json(self, conv_id: str) -> dict[str, Any]:
+        return exchange.export_json(self, conv_id)
+
+    @_saving
+    def import_json(self, data: dict[str, Any]) -> Conversation:
+        return exchange.import_json(self, data)
+
+    def export_markdown(self, conv_id: str, with_thinking: bool = False) -> str:
+        return exchange.export_markdown(self, conv_id, with_thinking)
