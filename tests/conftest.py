@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from chatapp.core.storage.history import HistoryStore
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -45,6 +50,16 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CHATAPP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CHATAPP_CONFIG_DIR", str(tmp_path / "config"))
     return tmp_path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
+    """A history store on a real SQLite file in this test's folder."""
+    from chatapp.core.storage.history import HistoryStore
+
+    s = HistoryStore(tmp_path / "history.sqlite3")
+    yield s
+    s.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from history_data import chat
 
 from chatapp.core.errors import KnownError
 from chatapp.core.storage import history
 from chatapp.core.storage.history import HistoryStore
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> HistoryStore:
-    s = HistoryStore(tmp_path / "history.sqlite3")
-    yield s
-    s.close()
 
 
 def test_title_comes_from_the_first_message_and_can_be_renamed(store: HistoryStore) -> None:

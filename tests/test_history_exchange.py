@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from history_data import chat
 
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.history import HistoryStore
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> HistoryStore:
-    s = HistoryStore(tmp_path / "history.sqlite3")
-    yield s
-    s.close()
 
 
 def test_export_import_round_trip_is_exact(store: HistoryStore) -> None:

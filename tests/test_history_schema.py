@@ -13,13 +13,6 @@ from chatapp.core.storage import history
 from chatapp.core.storage.history import HistoryStore, schema
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> HistoryStore:
-    s = HistoryStore(tmp_path / "history.sqlite3")
-    yield s
-    s.close()
-
-
 def test_migrates_a_version_1_database(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path, isolation_level=None)

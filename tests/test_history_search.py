@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from history_data import CHINESE, chat
 
 from chatapp.core.storage import history
 from chatapp.core.storage.history import HistoryStore
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> HistoryStore:
-    s = HistoryStore(tmp_path / "history.sqlite3")
-    yield s
-    s.close()
 
 
 def test_full_text_search_finds_prefixes_and_highlights(store: HistoryStore) -> None:

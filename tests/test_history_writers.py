@@ -7,17 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from chatapp.core.storage import history
 from chatapp.core.storage.history import HistoryStore
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> HistoryStore:
-    s = HistoryStore(tmp_path / "history.sqlite3")
-    yield s
-    s.close()
 
 
 def _in_another_process(code: str, *args: str, **popen: Any) -> subprocess.Popen[str]:

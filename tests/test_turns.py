@@ -22,13 +22,6 @@ from chatapp.core.turns.turn import QuietSink, Turn
 from chatapp.core.types import Message, SamplingParams
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    s = HistoryStore(tmp_path / "history.sqlite3")
-    yield s
-    s.close()
-
-
 @pytest.fixture(scope="module")
 def eos_engine(tiny_eos_model: Path) -> Iterator[Engine]:
     engine = Engine()
