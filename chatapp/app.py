@@ -29,9 +29,11 @@ from chatapp.services import i18n
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession
 from chatapp.services.documents_service import DocumentsService
+from chatapp.services.history_service import HistoryService
 from chatapp.services.inference import InferenceController
 from chatapp.services.models import ModelService
 from chatapp.services.single_instance import InstanceServer, hand_over
+from chatapp.services.turns import TurnService
 from chatapp.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -58,11 +60,14 @@ class App:
         if self.language == "zh_CN":
             _prefer_cjk_font()
         self.inference = InferenceController()
-        self.session = ChatSession(self.store, self.inference, self.settings, paths.settings_file)
+        # Turns and the chat list/search each run on a thread with a connection of its own (WAL).
+        self.turns = TurnService(HistoryStore(paths.database))
+        self.history = HistoryService(HistoryStore(paths.database))
+        self.session = ChatSession(self.store, self.inference, self.turns, self.settings, paths.settings_file)
         self.qsettings = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
         self.models = ModelService(paths.models_dir, tuple(Path(d) for d in self.settings.extra_model_dirs))
         catalogue = load_catalogue(resource_path("catalogue.json"))
-        self.window = MainWindow(self.session, self.inference, self.qsettings, self.models, catalogue)
+        self.window = MainWindow(self.session, self.inference, self.history, self.qsettings, self.models, catalogue)
         self.api_server = ApiServerService(self.inference.host)
         # The key is read from the keyring in start(), after the window shows: finding the keyring
         # backend costs ~0.3 s.
@@ -134,6 +139,9 @@ class App:
         if self.documents is not None:
             self.documents.shutdown()
         self.instance.close()
+        self.history.shutdown()
+        self.turns.shutdown()
+        self.turns.store.close()
         self.store.close()
         i18n.uninstall(self._qt_app, self.translators)
 

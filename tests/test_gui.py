@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from chatapp.app import App
+from chatapp.ui.chat_list import HTML_ROLE
 from chatapp.core.storage.history import CANCELLED, COMPLETE, INTERRUPTED, HistoryStore
 from chatapp.core.storage.paths import default_paths
 
@@ -189,12 +191,31 @@ def test_search_opens_the_conversation_at_the_hit(qtbot, app: App, tiny_eos_mode
     app.session.new_conversation()
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
         send(qtbot, app, "something else")
-    app.window.sidebar.search.setText("zebr")
-    qtbot.waitUntil(lambda: app.window.sidebar.list.count() == 1, timeout=3_000)
-    label = app.window.sidebar.list.itemWidget(app.window.sidebar.list.item(0))
-    assert "<b style" in label.text() and "zebra" in label.text()
-    app.window.sidebar._activated(app.window.sidebar.list.item(0))
+    with qtbot.waitSignal(app.history.searchFinished, timeout=3_000):  # answered by the storage thread
+        app.window.sidebar.search.setText("zebr")
+    assert app.window.sidebar.row_count() == 1
+    hit = app.window.sidebar.model.index(0)
+    assert "<b style" in hit.data(HTML_ROLE) and "zebra" in hit.data(HTML_ROLE)
+    app.window.sidebar._activated(hit)
     assert app.session.conversation.id == zebra_conv
+
+
+def test_the_chat_list_and_search_are_read_off_the_gui_thread(qtbot, app: App, monkeypatch) -> None:
+    threads: list[str] = []
+
+    def on_thread(method):
+        def spy(self, *args, **kwargs):
+            threads.append(threading.current_thread().name)
+            return method(self, *args, **kwargs)
+        return spy
+
+    monkeypatch.setattr(HistoryStore, "search", on_thread(HistoryStore.search))
+    monkeypatch.setattr(HistoryStore, "conversations", on_thread(HistoryStore.conversations))
+    with qtbot.waitSignal(app.history.conversationsListed, timeout=3_000):
+        app.window.refresh_conversations()
+    with qtbot.waitSignal(app.history.searchFinished, timeout=3_000):
+        app.window.sidebar.search.setText("anything")
+    assert threads == ["storage", "storage"]
 
 
 def test_window_geometry_and_last_conversation_are_remembered(qtbot, tiny_eos_model: Path) -> None:

@@ -91,15 +91,14 @@ class ChatSession(QObject):
     busyChanged = Signal()  # read `busy`
 
     def __init__(
-        self, store: HistoryStore, inference: InferenceController, settings: AppSettings, settings_path: Path,
-        turns: TurnService | None = None,
+        self, store: HistoryStore, inference: InferenceController, turns: TurnService, settings: AppSettings,
+        settings_path: Path,
     ) -> None:
         super().__init__()
         self._shut_down = False
         self.store = store
         self.inference = inference
-        self.turns = turns or TurnService(HistoryStore(store.path))
-        self._owns_turn_store = turns is None
+        self.turns = turns
         self.app_settings = settings
         self.settings_path = settings_path
         self.conversation: Conversation | None = None
@@ -400,6 +399,4 @@ class ChatSession(QObject):
         self._shut_down = True
         self._turn_id = -1
         self.turns.shutdown()
-        if self._owns_turn_store:
-            self.turns.store.close()
         self.inference.modelLoaded.disconnect(self._on_model_loaded)

@@ -31,10 +31,11 @@ from PySide6.QtWidgets import (
 from chatapp.core.errors import KnownError
 from chatapp.core.models.hub import CatalogueEntry
 from chatapp.core.storage import secrets
-from chatapp.core.storage.history import Conversation, StoredMessage
+from chatapp.core.storage.history import Conversation, SearchHit, StoredMessage
 from chatapp.core.types import LoadOptions, ModelSummary
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession, ChatSettings
+from chatapp.services.history_service import HistoryService
 from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.models import ModelService
@@ -120,11 +121,13 @@ class ErrorBanner(QWidget):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: ChatSession, inference: InferenceController, qsettings: QSettings,
-                 models: ModelService, catalogue: list[CatalogueEntry]) -> None:
+    def __init__(self, session: ChatSession, inference: InferenceController, history: HistoryService,
+                 qsettings: QSettings, models: ModelService, catalogue: list[CatalogueEntry]) -> None:
         super().__init__()
         self.session = session
         self.inference = inference
+        self.history = history  # the chat list and search, answered from the storage thread
+        self._query = ""
         self.qsettings = qsettings
         self.models = models
         self.catalogue = catalogue
@@ -217,6 +220,8 @@ class MainWindow(QMainWindow):
         self.sidebar.deleteRequested.connect(self._delete)
         self.sidebar.exportRequested.connect(self._export)
         self.sidebar.searchChanged.connect(self._search)
+        self.history.conversationsListed.connect(self._show_conversations)
+        self.history.searchFinished.connect(self._show_hits)
         self.settings_panel.settingsChanged.connect(self._apply_settings)
         self.settings_panel.previewRequested.connect(self._request_preview)
         self.settings_panel.reloadRequested.connect(self._reload)
@@ -477,8 +482,13 @@ class MainWindow(QMainWindow):
 
     # ----- conversations --------------------------------------------------------------------------------
     def refresh_conversations(self) -> None:
+        """Ask the storage thread for the chat list (answered by `_show_conversations`)."""
+        self.history.list_conversations()
+
+    @Slot(object)
+    def _show_conversations(self, conversations: list[Conversation]) -> None:
         current = self.session.conversation.id if self.session.conversation else None
-        self.sidebar.show_conversations(self.session.store.conversations(), current)
+        self.sidebar.show_conversations(conversations, current)
 
     def _on_conversation_opened(self, conversation: Conversation | None) -> None:
         self.refresh_conversations()
@@ -515,10 +525,16 @@ class MainWindow(QMainWindow):
             self.show_error(self.tr("Could not write {path}: {reason}.").format(path=path, reason=exc.strerror or exc))
 
     def _search(self, query: str) -> None:
+        self._query = query
         if query:
-            self.sidebar.show_hits(self.session.store.search(query))
+            self.history.search(query)  # answered by `_show_hits`, from the storage thread
         else:
             self.sidebar.clear_search()
+
+    @Slot(str, object)
+    def _show_hits(self, query: str, hits: list[SearchHit]) -> None:
+        if query == self._query:  # not one the user has typed past
+            self.sidebar.show_hits(hits)
 
     # ----- settings -------------------------------------------------------------------------------------
     def _apply_settings(self, chat: ChatSettings) -> None:

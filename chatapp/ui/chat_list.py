@@ -1,0 +1,95 @@
+"""The sidebar's list as a model and a delegate: conversations (one line each) or search hits (the
+chat's title and a snippet with the matched words highlighted), painted only for the rows on screen."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from chatapp.core.storage.history import Conversation, SearchHit
+
+ID_ROLE = Qt.ItemDataRole.UserRole  # the conversation's id
+HIT_ROLE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
+HTML_ROLE = Qt.ItemDataRole.UserRole + 2  # a search hit as rich text
+HIT_LINES = 4  # a hit's row: the title and three lines of snippet (longer snippets are clipped)
+Index = QModelIndex | QPersistentModelIndex
+
+
+def highlight_snippet(snippet: str) -> str:
+    """FTS snippets mark hits with [[ ]]; show them bold, with everything else escaped."""
+    escaped = html.escape(snippet)
+    return escaped.replace("[[", "<b style='background:#f7dc6f; color:black;'>").replace("]]", "</b>")
+
+
+class ChatListModel(QAbstractListModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Conversation | SearchHit] = []
+
+    def show(self, rows: Sequence[Conversation | SearchHit]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if isinstance(row, Conversation):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return ("📌 " if row.pinned else "") + row.title
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return row.title
+            return row.id if role == ID_ROLE else None
+        if role == Qt.ItemDataRole.DisplayRole:  # what a screen reader says
+            return f"{row.conversation_title}: {row.snippet.replace('[[', '').replace(']]', '')}"
+        if role == HTML_ROLE:
+            return f"<b>{html.escape(row.conversation_title)}</b><br>{highlight_snippet(row.snippet)}"
+        if role == ID_ROLE:
+            return row.conversation_id
+        return row.message_id if role == HIT_ROLE else None
+
+
+class HitDelegate(QStyledItemDelegate):
+    """Paints a hit's rich text; conversations are painted as plain rows by the base class."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        text = index.data(HTML_ROLE)
+        if not text:
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        option.text = ""
+        style = option.widget.style() if option.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        document = self._document(str(text), option.rect.width())
+        context = QAbstractTextDocumentLayout.PaintContext()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        context.palette.setColor(QPalette.ColorRole.Text, option.palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        painter.save()
+        painter.translate(option.rect.topLeft())
+        painter.setClipRect(option.rect.translated(-option.rect.topLeft()))
+        document.documentLayout().draw(painter, context)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        size = super().sizeHint(option, index)
+        if index.data(HTML_ROLE):
+            size.setHeight(option.fontMetrics.lineSpacing() * HIT_LINES + 8)
+        return size
+
+    @staticmethod
+    def _document(text: str, width: int) -> QTextDocument:
+        document = QTextDocument()
+        document.setDocumentMargin(4)
+        document.setHtml(text)
+        document.setTextWidth(width)
+        return document
