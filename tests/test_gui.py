@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from chatapp.app import App
-from chatapp.ui.chat_list import HTML_ROLE
 from chatapp.core.storage.history import CANCELLED, COMPLETE, INTERRUPTED, HistoryStore
 from chatapp.core.storage.paths import default_paths
+from chatapp.ui.chat_list import HTML_ROLE
 
 LOAD_TIMEOUT_MS = 60_000
 
