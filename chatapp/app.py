@@ -77,6 +77,15 @@ class App:
                                        lambda mode, draft: keep(speculative=mode, draft_model=draft))
         self.window.attach_theme(self.settings.theme, lambda choice: keep(theme=choice))
         self.window.attach_language(self.settings.language, lambda language: keep(language=language))
+        self.window.attach_model_folders(self.settings.extra_model_dirs,
+                                         lambda folders: keep(extra_model_dirs=folders))
+        self.window.attach_saved_servers(self.settings.servers, lambda servers: keep(servers=servers))
+        self.window.attach_data_folders([
+            (QCoreApplication.translate("App", "Chats"), paths.database), (QCoreApplication.translate("App", "Models"),
+                                                                            paths.models_dir),
+            (QCoreApplication.translate("App", "Settings"), paths.settings_file),
+            (QCoreApplication.translate("App", "Logs"), paths.log_file),
+        ])
         self.instance = InstanceServer(paths.data_dir)
         self.instance.activated.connect(self.activate)
         self.instance.listen()

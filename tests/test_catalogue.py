@@ -7,7 +7,8 @@ from pathlib import Path
 
 from huggingface_hub.utils import validate_repo_id
 
-from chatapp.core.models.hub import CatalogueEntry, RemoteFile, group_gguf_files, load_catalogue, parse_quant
+from chatapp.core.models.hub import CatalogueEntry, RemoteFile, group_gguf_files, load_catalogue
+from chatapp.core.models.naming import parse_quant
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "resources" / "catalogue.json"
 EARLIER_GENERATIONS = ("Qwen2.5", "Llama-3.1", "gemma-2", "Phi-3.5", "Mistral-7B")

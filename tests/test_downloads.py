@@ -18,6 +18,7 @@ from chatapp.core.errors import KnownError
 from chatapp.core.models import hub as hub_client
 from chatapp.core.models.downloads import DownloadCancelled, DownloadQueue, download_model, local_path
 from chatapp.core.models.library import scan_library
+from chatapp.core.models.naming import parse_quant
 from chatapp.core.runtime.engine import Engine
 
 REPO = "acme/Tiny-Chat-GGUF"
@@ -66,7 +67,7 @@ def test_listing_parses_quants_sizes_checksums_and_groups_splits(repo: FakeRepo,
      ("gemma-2-2b-it-Q6_K.gguf", "Q6_K"), ("model-bf16-00001-of-00002.gguf", "BF16"), ("weird.gguf", "unknown")],
 )
 def test_quant_names(name: str, quant: str) -> None:
-    assert hub_client.parse_quant(name) == quant
+    assert parse_quant(name) == quant
 
 
 def test_full_download_is_verified_and_loads(repo: FakeRepo, isolated_dirs: Path, tiny_model: Path) -> None:

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from chatapp.app import App
@@ -37,6 +37,11 @@ def load(qtbot, app: App, model: Path) -> None:
 def send(qtbot, app: App, text: str) -> None:
     app.window.composer.input.setPlainText(text)
     qtbot.mouseClick(app.window.composer.button, Qt.MouseButton.LeftButton)
+
+
+def on_the_box(check) -> QPoint:
+    """Where a check box's square is (a click to the right of its text does not toggle it)."""
+    return QPoint(8, check.height() // 2)
 
 
 def start_endless_reply(qtbot, app: App, model: Path, min_chars: int) -> str:
@@ -298,10 +303,11 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
     load(qtbot, app, tiny_eos_model)
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
         send(qtbot, app, "A chat of my own")
+    app.window.open_app_settings("api")  # an app-wide choice: in Settings (Ctrl+,)
     box = app.window.api_box
     box.port.setValue(0)  # any free port
     with qtbot.waitSignal(app.api_server.started, timeout=10_000):
-        qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton, pos=on_the_box(box.enabled))
     assert box.enabled.isChecked() and not box.port.isEnabled()
     url = app.api_server.server.url
     assert app.window.api_label.isVisible() and url in app.window.api_label.text()
@@ -323,14 +329,16 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
     # API conversations stay out of the user's chats
     assert [c.title for c in app.store.conversations()] == ["A chat of my own"]
     with qtbot.waitSignal(app.api_server.stopped, timeout=10_000):
-        qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton, pos=on_the_box(box.enabled))
     assert not app.window.api_label.isVisible() and load_settings(app.paths.settings_file).api_server is False
 
 
 def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) -> None:
     from chatapp.core.runtime.model_host import ModelHost
+    from chatapp.core.storage.settings import load_settings
     from chatapp.server.openai_api import ServerState
     from chatapp.server.runner import ApiServer
+    from chatapp.ui.model_bar import ServerModel
 
     remote_host = ModelHost()  # "another computer": its own model thread and server
     remote_host.call(lambda engine: engine.load(tiny_eos_model))
@@ -351,6 +359,22 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
         assert reply.model.startswith("tiny-remote @ 127.0.0.1:")  # history says who answered
         assert reply.stats["completion_tokens"] == 4  # usage from the server: é is two byte tokens
 
+        # the server is saved: Settings → Servers lists it, and its models are in the model picker
+        address = server.url.removesuffix("/v1")
+        assert app.window.servers_box.list.item(0).text() == address
+        assert load_settings(app.paths.settings_file).servers == (address,)
+        with qtbot.waitSignal(app.inference.modelLoaded, timeout=LOAD_TIMEOUT_MS):
+            app.window.load_model(tiny_eos_model)  # back to a local model...
+        combo = app.window.model_bar.combo
+        app.window.model_bar.listRequested.emit()  # ...then open the picker
+        qtbot.waitUntil(lambda: any(isinstance(combo.itemData(i), ServerModel) for i in range(combo.count())),
+                        timeout=10_000)
+        entry = next(i for i in range(combo.count()) if isinstance(combo.itemData(i), ServerModel))
+        assert combo.itemText(entry).startswith("tiny-remote · on 127.0.0.1:")
+        with qtbot.waitSignal(app.inference.modelLoaded, timeout=10_000):
+            combo.activated.emit(entry)  # picked: the window chats with the server again
+        assert app.inference.remote is not None and app.inference.remote.model == "tiny-remote"
+
         dialog = app.window.open_server_dialog()  # a wrong address: one sentence, nothing else changes
         dialog.url.setText("http://127.0.0.1:9/v1")
         qtbot.mouseClick(dialog.list_button, Qt.MouseButton.LeftButton)
@@ -359,6 +383,38 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
     finally:
         server.stop()
         remote_host.shutdown()
+
+
+def test_app_wide_choices_are_in_the_settings_dialog(qtbot, app: App, tiny_eos_model: Path, tmp_path: Path) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    from chatapp.core.storage.settings import load_settings
+
+    assert app.window.settings_action.shortcut() == QKeySequence("Ctrl+,")
+    app.window.settings_action.trigger()
+    dialog = app.window.app_settings_dialog
+    assert dialog.isVisible()
+    assert dialog.page_titles() == ["Appearance", "Models", "Servers", "Speed", "Local API server", "Data"]
+    panel = app.window.settings_panel  # the side panel keeps this chat's settings only
+    for box in (app.window.api_box, app.window.speculation_box, app.window.theme_box, app.window.language_box):
+        assert not panel.isAncestorOf(box) and dialog.isAncestorOf(box)
+    # Models: a folder added here is searched for models (the picker lists what is in it)
+    folder = tmp_path / "more-models"
+    folder.mkdir()
+    (folder / "extra-tiny.gguf").write_bytes(tiny_eos_model.read_bytes())
+    dialog.show_page("models")
+    app.window.folders_box.add_folder(str(folder))
+    assert load_settings(app.paths.settings_file).extra_model_dirs == (str(folder.resolve()),)
+    app.window.model_bar.listRequested.emit()
+    combo = app.window.model_bar.combo
+    assert any(str(combo.itemData(i)).endswith("extra-tiny.gguf") for i in range(combo.count()))
+    app.window.folders_box.list.setCurrentRow(0)
+    qtbot.mouseClick(app.window.folders_box.remove_button, Qt.MouseButton.LeftButton)
+    assert load_settings(app.paths.settings_file).extra_model_dirs == ()
+    # Data: where everything lives, each with a button that opens it
+    dialog.show_page("data")
+    assert set(app.window.data_box.buttons) == {"Chats", "Models", "Settings", "Logs"}
+    dialog.close()
 
 
 def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, gemma_model: Path, monkeypatch) -> None:
@@ -371,8 +427,9 @@ def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, gemma_m
     load(qtbot, app, tiny_model)
     app.window.settings_panel.max_tokens.setValue(60)
     app.window.settings_panel.flush()
+    app.window.open_app_settings("speed")
     box = app.window.speculation_box
-    assert box.current_mode() == "prompt-lookup" and not box.draft_path.isVisible()
+    assert box.current_mode() == "prompt-lookup" and box.isVisible() and not box.draft_path.isVisible()
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
         send(qtbot, app, "hi")
     reply = app.session.path[-1]
@@ -486,7 +543,8 @@ def test_the_model_bar_lists_local_models_and_loads_the_one_picked(qtbot, app: A
     assert "Tiny Test Instruct" in bar.combo.currentText() and "context" in bar.detail.text()
     bar.listRequested.emit()
     labels = [bar.combo.itemText(i) for i in range(bar.combo.count())]
-    [index] = [i for i, label in enumerate(labels) if label.startswith("tiny-hello ·")]
+    # both tiny models are called "Tiny Test Instruct": the file name tells them apart
+    [index] = [i for i, label in enumerate(labels) if label.startswith("Tiny Test Instruct (tiny-hello.gguf) ·")]
     assert "Open a GGUF file…" in labels and "Connect to a server…" in labels
     with qtbot.waitSignal(app.inference.modelLoaded, timeout=LOAD_TIMEOUT_MS):
         bar.combo.activated.emit(index)

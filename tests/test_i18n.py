@@ -107,8 +107,9 @@ def test_english_plurals_and_the_language_choice_is_kept(qtbot, isolated_dirs: P
         assert chat_app.window.tr("%n oldest message(s) left out to fit the context", "", 1) == \
             "1 oldest message left out to fit the context"
         assert chat_app.window.tr("API {url} · %n request(s)", "", 3) == "API {url} · 3 requests"
+        chat_app.window.open_app_settings("appearance")
         box = chat_app.window.language_box
-        assert box.combo.currentData() == "system" and not box.note.isVisible()
+        assert box.isVisible() and box.combo.currentData() == "system" and not box.note.isVisible()
         box.combo.setCurrentIndex(box.combo.findData("zh_CN"))
         assert "chatapp starts again" in box.note.text()
         from chatapp.core.storage.settings import load_settings

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -41,12 +43,15 @@ from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.models import ModelService
 from chatapp.ui import icons, theme
 from chatapp.ui.api_server_box import ApiServerBox
+from chatapp.ui.app_settings_dialog import AppSettingsDialog
 from chatapp.ui.chat_view import ChatView, copy_to_clipboard
 from chatapp.ui.composer import Composer
 from chatapp.ui.documents_button import DocumentsButton
+from chatapp.ui.folders_box import DataFoldersBox, ModelFoldersBox
 from chatapp.ui.language_box import LanguageBox
-from chatapp.ui.model_bar import ModelBar
+from chatapp.ui.model_bar import ModelBar, ServerModel
 from chatapp.ui.model_manager import ModelManager
+from chatapp.ui.saved_servers_box import SavedServersBox
 from chatapp.ui.server_dialog import ServerDialog
 from chatapp.ui.settings_panel import SettingsPanel
 from chatapp.ui.sidebar import Sidebar
@@ -57,6 +62,8 @@ if TYPE_CHECKING:
     from chatapp.services.documents_service import DocumentsService
     from chatapp.ui.documents_dialog import CollectionsDialog
 
+
+log = logging.getLogger(__name__)
 
 class FirstRunView(QWidget):
     demoRequested = Signal()
@@ -121,6 +128,7 @@ class ErrorBanner(QWidget):
 
 
 class MainWindow(QMainWindow):
+    _serverModelsListed = Signal(str, list)  # a saved server's models, from a background thread
     def __init__(self, session: ChatSession, inference: InferenceController, history: HistoryService,
                  qsettings: QSettings, models: ModelService, catalogue: list[CatalogueEntry]) -> None:
         super().__init__()
@@ -128,6 +136,8 @@ class MainWindow(QMainWindow):
         self.inference = inference
         self.history = history  # the chat list and search, answered from the storage thread
         self._query = ""
+        self._servers: tuple[str, ...] = ()  # saved servers (attach_saved_servers)
+        self._keep_servers: Callable[[tuple[str, ...]], None] = lambda _servers: None
         self.qsettings = qsettings
         self.models = models
         self.catalogue = catalogue
@@ -147,6 +157,7 @@ class MainWindow(QMainWindow):
         self.model_bar = ModelBar()
         self.error_banner = ErrorBanner()
         self.settings_panel = SettingsPanel()
+        self.app_settings_dialog = AppSettingsDialog(self)
         self.first_run = FirstRunView()
 
         chat_page = QWidget()
@@ -169,6 +180,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([240, 660, 320])
         self.setCentralWidget(self.splitter)
+        self._build_menu()
         self._build_status_bar()
         self._connect()
         self._shortcuts()
@@ -178,6 +190,40 @@ class MainWindow(QMainWindow):
         self.settings_panel.show_settings(session.settings(), session.app_settings.load)
 
     # ----- building ------------------------------------------------------------------------------------
+    def _build_menu(self) -> None:
+        """File and View menus (on macOS, Settings and Quit go to the application menu, as is the rule there)."""
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        for text, keys, slot, role in (
+            (self.tr("&New chat"), "Ctrl+N", self.session.new_conversation, None),
+            (self.tr("&Open a model file…"), "Ctrl+O", self.open_model_dialog, None),
+            (self.tr("&Models…"), "Ctrl+M", self.open_model_manager, None),
+            (self.tr("&Connect to a server…"), "", self.open_server_dialog, None),
+            (self.tr("&Settings…"), "Ctrl+,", self.open_app_settings, QAction.MenuRole.PreferencesRole),
+            (self.tr("&Quit"), "Ctrl+Q", self.close, QAction.MenuRole.QuitRole),
+        ):
+            if role is QAction.MenuRole.QuitRole:
+                file_menu.addSeparator()
+            action = file_menu.addAction(text)
+            if keys:
+                action.setShortcut(QKeySequence(keys))
+            if role is not None:
+                action.setMenuRole(role)
+            action.triggered.connect(slot)
+        self.settings_action = file_menu.actions()[4]
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self.panel_action = view_menu.addAction(self.tr("&Chat settings panel"))
+        self.panel_action.setShortcut(QKeySequence("Ctrl+Shift+,"))
+        self.panel_action.triggered.connect(self.toggle_settings)
+
+    def open_app_settings(self, page: str = "") -> AppSettingsDialog:
+        """The app-wide settings (Ctrl+,); the side panel keeps what belongs to this chat."""
+        if page:
+            self.app_settings_dialog.show_page(page)
+        else:
+            self.app_settings_dialog.show()
+            self.app_settings_dialog.raise_()
+        return self.app_settings_dialog
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.model_label = QLabel(self.tr("No model loaded"))
@@ -245,6 +291,7 @@ class MainWindow(QMainWindow):
         self.model_bar.openRequested.connect(self.open_model_dialog)
         self.model_bar.managerRequested.connect(self.open_model_manager)
         self.model_bar.serverRequested.connect(self.open_server_dialog)
+        self.model_bar.serverModelChosen.connect(self._choose_server_model)
         inf.loadStarted.connect(self.model_bar.set_loading)
         inf.loadProgress.connect(self.model_bar.set_progress)
         inf.modelLoaded.connect(self.model_bar.set_loaded)
@@ -264,13 +311,9 @@ class MainWindow(QMainWindow):
             QWidget.setTabOrder(first, second)
 
     def _shortcuts(self) -> None:
-        for keys, slot in (
-            ("Ctrl+N", self.session.new_conversation),
+        for keys, slot in (  # (the menus' own shortcuts are with their actions)
             ("Ctrl+L", self.composer.input.setFocus),
             ("Ctrl+Shift+C", lambda: copy_to_clipboard(self.chat.last_reply_text())),
-            ("Ctrl+,", self.toggle_settings),
-            ("Ctrl+O", self.open_model_dialog),
-            ("Ctrl+M", self.open_model_manager),
             ("Ctrl+F", self.sidebar.search.setFocus),
         ):
             QShortcut(QKeySequence(keys), self).activated.connect(slot)
@@ -284,6 +327,29 @@ class MainWindow(QMainWindow):
         except KnownError:
             demo = None
         self.model_bar.set_models(self.models.scan(), demo)
+        for url in self._servers:
+            self._list_server_models(url)
+
+    def _list_server_models(self, url: str) -> None:
+        """A saved server's models, asked for on a short-lived thread (a server may be slow or down:
+        then it simply lists nothing)."""
+        from chatapp.core.backends.remote import RemoteChat
+
+        key = self.server_key(url)
+
+        def run() -> None:
+            try:
+                models = RemoteChat(url, "", key or None).models()
+            except KnownError as exc:
+                log.info("saved server %s: %s", url, exc)
+                models = []
+            self._serverModelsListed.emit(url, models)
+
+        threading.Thread(target=run, name="server-models", daemon=True).start()
+
+    def _choose_server_model(self, choice: ServerModel) -> None:
+        self.center.setCurrentWidget(self.chat_page)
+        self.inference.connect_remote(choice.url, choice.model, self.server_key(choice.url))
 
     def attach_documents(self, service: DocumentsService) -> None:
         """Chat with documents: the composer's Documents button and the collections dialog."""
@@ -361,6 +427,8 @@ class MainWindow(QMainWindow):
             address, model, key = dialog.choice()
             self.qsettings.setValue("server/last_url", address)
             secrets.set_key(f"server:{address}", key)  # the keyring, never settings files
+            if address not in self._servers:
+                self._set_servers((*self._servers, address))
             self.center.setCurrentWidget(self.chat_page)
             self.inference.connect_remote(address, model, key)
 
@@ -560,7 +628,7 @@ class MainWindow(QMainWindow):
         self.api_box = ApiServerBox()
         self.api_box.port.setValue(port)
         self.api_box.key.setText(key)
-        self.settings_panel.add_section(self.api_box)
+        self.app_settings_dialog.add_to("api", self.api_box)
         self.api_label = QLabel()
         self.api_label.setAccessibleName(self.tr("Local API server"))
         self.api_label.hide()
@@ -601,7 +669,7 @@ class MainWindow(QMainWindow):
         """The speculative decoding choice in the settings; `on_change(mode, draft)` keeps it for next time."""
         self.speculation_box = SpeculationBox()
         self.speculation_box.set_choice(mode, draft_model)
-        self.settings_panel.add_section(self.speculation_box)
+        self.app_settings_dialog.add_to("speed", self.speculation_box)
 
         def changed(mode: str, draft: str) -> None:
             on_change(mode, draft)
@@ -614,7 +682,7 @@ class MainWindow(QMainWindow):
     def attach_theme(self, choice: str, on_change: Callable[[str], None]) -> None:
         """The theme choice in the settings, applied at once; follows the system when asked to."""
         self.theme_box = ThemeBox(choice)
-        self.settings_panel.add_section(self.theme_box)
+        self.app_settings_dialog.add_to("appearance", self.theme_box)
 
         def apply_theme() -> None:
             app = QApplication.instance()
@@ -636,8 +704,44 @@ class MainWindow(QMainWindow):
     def attach_language(self, language: str, on_change: Callable[[str], None]) -> None:
         """The language choice in the settings; `on_change(code)` keeps it for the next start."""
         self.language_box = LanguageBox(language)
-        self.settings_panel.add_section(self.language_box)
+        self.app_settings_dialog.add_to("appearance", self.language_box)
         self.language_box.changed.connect(on_change)
+
+    def attach_model_folders(self, extra: tuple[str, ...], on_change: Callable[[tuple[str, ...]], None]) -> None:
+        """Settings → Models: the folders searched for models besides the library."""
+        self.folders_box = ModelFoldersBox(self.models_dir, extra)
+        self.app_settings_dialog.add_to("models", self.folders_box)
+
+        def changed(folders: tuple[str, ...]) -> None:
+            on_change(folders)
+            self.models.extra_dirs = tuple(Path(f) for f in folders)
+
+        self.folders_box.changed.connect(changed)
+
+    def attach_saved_servers(self, servers: tuple[str, ...], on_change: Callable[[tuple[str, ...]], None]) -> None:
+        """Settings → Servers, and their models in the model picker (listed in the background)."""
+        self._servers = servers
+        self._keep_servers = on_change
+        self.servers_box = SavedServersBox(servers)
+        self.app_settings_dialog.add_to("servers", self.servers_box)
+        self.servers_box.addRequested.connect(self.open_server_dialog)
+
+        def removed(url: str) -> None:
+            secrets.set_key(f"server:{url}", "")
+            self._set_servers(tuple(u for u in self._servers if u != url))
+
+        self.servers_box.removed.connect(removed)
+        self._serverModelsListed.connect(self.model_bar.set_server_models)
+
+    def _set_servers(self, servers: tuple[str, ...]) -> None:
+        self._servers = servers
+        self._keep_servers(servers)
+        self.servers_box.show_servers(servers)
+
+    def attach_data_folders(self, places: list[tuple[str, Path]]) -> None:
+        """Settings → Data: where chats, models, settings and logs live."""
+        self.data_box = DataFoldersBox(places)
+        self.app_settings_dialog.add_to("data", self.data_box)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.qsettings.setValue("window/geometry", self.saveGeometry())

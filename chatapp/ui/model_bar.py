@@ -3,8 +3,10 @@ loading progress, and one click to switch to another local model, a file, a down
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
@@ -12,6 +14,22 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QSiz
 from chatapp.core.models.library import LocalModel, human_size
 
 OPEN_FILE, FIND_MODELS, CONNECT_SERVER = "action:open", "action:find", "action:server"
+
+
+@dataclass(frozen=True)
+class ServerModel:
+    """A model on a saved server, as listed in the picker."""
+
+    url: str
+    model: str
+
+    @property
+    def key(self) -> str:  # how a loaded remote model's path reads (services/inference.py)
+        return f"{self.url}#{self.model}"
+
+
+def server_name(url: str) -> str:
+    return urlsplit(url).netloc or url
 
 
 class ModelCombo(QComboBox):
@@ -26,6 +44,7 @@ class ModelCombo(QComboBox):
 
 class ModelBar(QWidget):
     modelChosen = Signal(str)  # a model file's path
+    serverModelChosen = Signal(object)  # ServerModel
     openRequested = Signal()
     managerRequested = Signal()
     serverRequested = Signal()
@@ -61,10 +80,19 @@ class ModelBar(QWidget):
         layout.addWidget(self.detail, 2)
         self._current = ""  # the loaded model's path (or a server's "url#model")
         self._current_label = self.tr("No model loaded")
+        self._current_name = ""
+        self._server_models: dict[str, list[str]] = {}  # saved server → its models, as last listed
+        self._local: tuple[list[LocalModel], Path | None] = ([], None)
         self.set_models([])
 
     # ----- the list -------------------------------------------------------------------------------------
+    def set_server_models(self, url: str, models: list[str]) -> None:
+        """A saved server's models (listed in the background), shown under its name."""
+        self._server_models[url] = list(models)
+        self.set_models(*self._local)
+
     def set_models(self, models: list[LocalModel], demo: Path | None = None) -> None:
+        self._local = (list(models), demo)
         self.combo.blockSignals(True)
         self.combo.clear()
         paths = set()
@@ -74,12 +102,19 @@ class ModelBar(QWidget):
         if demo is not None and str(demo) not in paths:
             self.combo.addItem(self.tr("Demo: SmolLM2 135M Instruct · Q4_1 · 98 MB"), str(demo))
             paths.add(str(demo))
-        for model in models:
-            if model.usable and str(model.path) not in paths:
-                self.combo.addItem(self.describe(model), str(model.path))
-                paths.add(str(model.path))
+        usable = [m for m in models if m.usable and str(m.path) not in paths]
+        names = [m.name for m in usable] + [self._current_name]
+        for model in usable:
+            self.combo.addItem(self.describe(model, shared_name=names.count(model.name) > 1), str(model.path))
         if not self._current:
             self.combo.insertItem(0, self._current_label, "")
+        for url, names in self._server_models.items():
+            entries = [ServerModel(url, n) for n in names if ServerModel(url, n).key != self._current]
+            if entries:
+                self.combo.insertSeparator(self.combo.count())
+            for entry in entries:
+                self.combo.addItem(self.tr("{model} · on {server}").format(model=entry.model,
+                                                                          server=server_name(url)), entry)
         self.combo.insertSeparator(self.combo.count())
         self.combo.addItem(self.tr("Open a GGUF file…"), OPEN_FILE)
         self.combo.addItem(self.tr("Find and download models…"), FIND_MODELS)
@@ -87,8 +122,12 @@ class ModelBar(QWidget):
         self.combo.setCurrentIndex(0)
         self.combo.blockSignals(False)
 
-    def describe(self, model: LocalModel) -> str:
-        return f"{model.path.stem} · {model.parameter_label} · {model.quant} · {human_size(model.size)}"
+    def describe(self, model: LocalModel, shared_name: bool = False) -> str:
+        """"SmolLM2 135M Instruct · Q4_1 · 98 MB"; the file's name too when another model has the same name."""
+        name = model.name or model.path.stem
+        if shared_name:
+            name = f"{name} ({model.path.name})"
+        return f"{name} · {model.quant} · {human_size(model.size)}"
 
     def _on_activated(self, index: int) -> None:
         data = self.combo.itemData(index)
@@ -99,6 +138,8 @@ class ModelBar(QWidget):
             self.managerRequested.emit()
         elif data == CONNECT_SERVER:
             self.serverRequested.emit()
+        elif isinstance(data, ServerModel):
+            self.serverModelChosen.emit(data)
         elif data and data != self._current:
             self.modelChosen.emit(str(data))
 
@@ -114,6 +155,7 @@ class ModelBar(QWidget):
     def set_loaded(self, summary: Any) -> None:
         self.progress.hide()
         self._current = summary.path
+        self._current_name = summary.name
         if summary.architecture == "remote":
             self._current_label = self.tr("{name} (server)").format(name=summary.name)
             self.detail.setText("")

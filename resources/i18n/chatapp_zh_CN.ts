@@ -51,12 +51,63 @@
 <context>
     <name>App</name>
     <message>
+        <source>Chats</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation>日志</translation>
+    </message>
+    <message>
         <source>A reply was cut off when chatapp last closed unexpectedly; it is marked “interrupted”. Open the chat to continue or regenerate it.</source>
         <translation>chatapp 上次意外关闭时有一条回复被中断，已标记为“已中断”。打开该对话即可继续或重新生成。</translation>
     </message>
     <message>
         <source>There is no system keyring here, so the API key is kept only until chatapp closes.</source>
         <translation>此系统没有钥匙串，API 密钥只保留到 chatapp 关闭为止。</translation>
+    </message>
+</context>
+<context>
+    <name>AppSettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Settings pages</source>
+        <translation>设置页面</translation>
+    </message>
+    <message>
+        <source>Appearance</source>
+        <translation>外观</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Servers</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <source>Local API server</source>
+        <translation>本地 API 服务器</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
     </message>
 </context>
 <context>
@@ -254,6 +305,21 @@ Replies are written on this computer; nothing leaves it.</source>
     </message>
 </context>
 <context>
+    <name>DataFoldersBox</name>
+    <message>
+        <source>Where your data lives</source>
+        <translation>数据存放位置</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>Open the folder of {what}</source>
+        <translation>打开{what}所在的文件夹</translation>
+    </message>
+</context>
+<context>
     <name>DocumentsButton</name>
     <message>
         <source>Documents for this chat</source>
@@ -381,6 +447,42 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>chatapp</source>
         <translation>chatapp</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New chat</source>
+        <translation>新建对话(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Open a model file…</source>
+        <translation>打开模型文件(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Models…</source>
+        <translation>模型(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to a server…</source>
+        <translation>连接服务器(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Chat settings panel</source>
+        <translation>对话设置面板(&amp;C)</translation>
     </message>
     <message>
         <source>No model loaded</source>
@@ -635,6 +737,10 @@ template: {template} ({note})</source>
         <translation>演示：SmolLM2 135M Instruct · Q4_1 · 98 MB</translation>
     </message>
     <message>
+        <source>{model} · on {server}</source>
+        <translation>{model} · 位于 {server}</translation>
+    </message>
+    <message>
         <source>Open a GGUF file…</source>
         <translation>打开 GGUF 文件…</translation>
     </message>
@@ -657,6 +763,37 @@ template: {template} ({note})</source>
     <message>
         <source>{backend} · context {ctx:,} · template {template}</source>
         <translation>{backend} · 上下文 {ctx:,} · 模板 {template}</translation>
+    </message>
+</context>
+<context>
+    <name>ModelFoldersBox</name>
+    <message>
+        <source>Model folders</source>
+        <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <source>Models are found in the library folder ({path}) and in these folders:</source>
+        <translation>模型会在模型库文件夹（{path}）和以下文件夹中查找：</translation>
+    </message>
+    <message>
+        <source>Extra model folders</source>
+        <translation>其他模型文件夹</translation>
+    </message>
+    <message>
+        <source>Add a folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Remove the selected model folder</source>
+        <translation>移除选中的模型文件夹</translation>
+    </message>
+    <message>
+        <source>A folder with GGUF models</source>
+        <translation>包含 GGUF 模型的文件夹</translation>
     </message>
 </context>
 <context>
@@ -856,6 +993,29 @@ template: {template} ({note})</source>
     <message>
         <source>Delete {name} ({size})?</source>
         <translation>删除 {name}（{size}）？</translation>
+    </message>
+</context>
+<context>
+    <name>SavedServersBox</name>
+    <message>
+        <source>Saved servers</source>
+        <translation>已保存的服务器</translation>
+    </message>
+    <message>
+        <source>Their models are listed in the model picker. Keys are kept in the system keyring.</source>
+        <translation>它们的模型会列在模型选择器中。密钥保存在系统钥匙串中。</translation>
+    </message>
+    <message>
+        <source>Connect to a server…</source>
+        <translation>连接服务器…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Remove the selected server</source>
+        <translation>移除选中的服务器</translation>
     </message>
 </context>
 <context>

@@ -72,7 +72,10 @@ class GGUFHeader:
 
     @property
     def name(self) -> str:
-        return str(self.metadata.get("general.name") or self.path.stem)
+        """What people call the model: "SmolLM2 135M Instruct" (core/models/naming.py)."""
+        from chatapp.core.models.naming import display_name
+
+        return display_name(self.metadata, self.path)
 
     @property
     def context_length(self) -> int:

@@ -6,7 +6,6 @@ itself; every hub error is turned into one sentence for the user here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,13 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, Phrase
 from chatapp.core.models.library import SPLIT_ANY
-
-# Quant names as they appear in file names, longest alternatives first.
-_QUANT = re.compile(
-    r"(?<![A-Za-z0-9])(IQ[1-4]_(?:XXS|XS|S|M|NL)|Q[2-8]_K(?:_[SML]|_XL)?|Q[4-8]_[01]|MXFP4|TQ[12]_0|"
-    r"BF16|F16|F32|FP16)(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
+from chatapp.core.models.naming import parse_quant
 
 
 class HubError(KnownError):
@@ -60,11 +53,6 @@ class RemoteModel:
     @property
     def is_split(self) -> bool:
         return len(self.files) > 1
-
-
-def parse_quant(file_name: str) -> str:
-    match = _QUANT.search(PurePosixPath(file_name).name)
-    return match.group(1).upper().replace("FP16", "F16") if match else "unknown"
 
 
 def group_gguf_files(repo_id: str, files: list[RemoteFile]) -> list[RemoteModel]:

@@ -30,6 +30,7 @@ class AppSettings:
     system_prompt: str = ""
     last_model: str = ""
     extra_model_dirs: tuple[str, ...] = ()
+    servers: tuple[str, ...] = ()  # saved OpenAI-compatible servers' addresses (their keys: the keyring)
     api_server: bool = False  # the window's local API server, restored on start
     api_port: int = 8080
     speculative: str = DEFAULT_SPECULATION  # core/speculative.py's modes
@@ -56,6 +57,7 @@ def load_settings(path: Path) -> AppSettings:
             system_prompt=str(data.get("system_prompt", "")),
             last_model=str(data.get("last_model", "")),
             extra_model_dirs=tuple(data.get("extra_model_dirs", ())),
+            servers=tuple(str(u) for u in data.get("servers", ())),
             api_server=bool(data.get("api_server", False)),
             api_port=int(data.get("api_port", 8080)),
             speculative=data["speculative"] if data.get("speculative") in SPECULATION_MODES else DEFAULT_SPECULATION,

@@ -1,0 +1,104 @@
+"""README screenshots of the real window, on the demo model, in a throwaway data folder.
+
+    xvfb-run -s "-screen 0 1400x900x24" python packaging/screenshots.py [NAME ...]
+
+NAME is one of the scenes below (all by default); each is written to docs/screenshots/NAME.png. Run
+under a real (virtual) X screen, not QT_QPA_PLATFORM=offscreen, so fonts and styles render as users
+see them (Debian: xvfb, libxcb-cursor0, libxkbcommon-x11-0, fonts-noto-cjk). Look at every PNG
+before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+sys.path.insert(0, str(ROOT))
+
+
+def _settle(ms: int = 300) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def _wait(signal: object, timeout_ms: int = 60_000) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    signal.connect(loop.quit)  # type: ignore[attr-defined]
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
+def _app_with_demo() -> object:
+    from chatapp.app import App
+    from chatapp.core.models.library import demo_model_path
+    from chatapp.core.storage.paths import default_paths
+
+    app = App(default_paths())
+    app.window.resize(1200, 780)
+    app.window.show()
+    _settle()
+    app.window.load_model(demo_model_path())
+    _wait(app.inference.modelLoaded)
+    _settle()
+    return app
+
+
+def _save(widget: object, name: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))  # type: ignore[attr-defined]
+    print(path)
+
+
+def settings_dialog(app: object) -> None:
+    dialog = app.window.open_app_settings("appearance")  # type: ignore[attr-defined]
+    dialog.resize(760, 520)
+    _settle()
+    _save(dialog, "settings-dialog")
+    dialog.close()
+
+
+def settings_panel(app: object) -> None:
+    window = app.window  # type: ignore[attr-defined]
+    window.settings_panel.show()
+    window.settings_panel.advanced_toggle.setChecked(True)
+    window.resize(1200, 900)
+    _settle()
+    _save(window.settings_panel, "settings-panel")
+
+
+SCENES: dict[str, Callable[[object], None]] = {
+    "settings-dialog": settings_dialog,
+    "settings-panel": settings_panel,
+}
+
+
+def main(names: list[str]) -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="chatapp-shots-"))
+    os.environ["CHATAPP_DATA_DIR"] = str(tmp / "data")
+    os.environ["CHATAPP_CONFIG_DIR"] = str(tmp / "config")
+    os.environ.setdefault("LC_ALL", "C.UTF-8")
+    from PySide6.QtWidgets import QApplication
+
+    qt_app = QApplication(sys.argv[:1])
+    app = _app_with_demo()
+    for name in names or list(SCENES):
+        SCENES[name](app)
+    app.window.close()  # type: ignore[attr-defined]
+    app.close()  # type: ignore[attr-defined]
+    qt_app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
