@@ -77,7 +77,28 @@ def settings_panel(app: object) -> None:
     _save(window.settings_panel, "settings-panel")
 
 
+def structured_output(app: object) -> None:
+    import json
+
+    window = app.window  # type: ignore[attr-defined]
+    window.session.new_conversation()
+    panel = window.settings_panel
+    panel.show()
+    panel.json_enabled.setChecked(True)
+    panel.schema_edit.setPlainText(json.dumps({
+        "type": "object", "properties": {"city": {"type": "string", "maxLength": 24}, "sunny": {"type": "boolean"},
+                                         "temperature_c": {"type": "integer", "minimum": -40, "maximum": 50}},
+        "required": ["city", "sunny", "temperature_c"]}, indent=1))
+    panel.flush()
+    window.composer.input.setPlainText("What is the weather like in Lisbon today?")
+    window._send("What is the weather like in Lisbon today?")
+    _wait(window.session.replyFinished)
+    _settle(500)
+    _save(window, "structured-output")
+
+
 SCENES: dict[str, Callable[[object], None]] = {
+    "structured-output": structured_output,
     "settings-dialog": settings_dialog,
     "settings-panel": settings_panel,
 }

@@ -417,6 +417,32 @@ def test_app_wide_choices_are_in_the_settings_dialog(qtbot, app: App, tiny_eos_m
     dialog.close()
 
 
+def test_structured_output_in_a_chat(qtbot, app: App, instruct_model: Path) -> None:
+    import json
+
+    load(qtbot, app, instruct_model)
+    panel = app.window.settings_panel
+    schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20},
+                                               "sunny": {"type": "boolean"}}, "required": ["city", "sunny"]}
+    assert not panel.schema_edit.isVisibleTo(panel)  # folded away until asked for
+    panel.json_enabled.setChecked(True)
+    panel.schema_edit.setPlainText(json.dumps(schema))
+    with qtbot.waitSignal(app.inference.previewReady, timeout=10_000):
+        panel.flush()
+    assert "held to the JSON schema" in panel.template_info.text()
+    with qtbot.waitSignal(app.session.replyFinished, timeout=60_000):
+        send(qtbot, app, "What is the weather in Paris?")
+    reply = app.session.path[-1]
+    value = json.loads(reply.content)
+    assert set(value) == {"city", "sunny"} and reply.stats["output"] == "json_schema"
+    widget = app.window.chat.widgets[reply.id]
+    assert [b.rstrip("\n") for b in widget.code_blocks] == [json.dumps(value, indent=2)]  # shown formatted, with Copy
+    assert app.session.settings().output_schema == json.dumps(schema)  # kept with the chat
+    panel.schema_edit.setPlainText('{"type": "objekt"}')
+    panel.flush()
+    assert "The JSON schema cannot be used at type" in panel.template_info.text()  # said before sending
+
+
 def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, gemma_model: Path, monkeypatch) -> None:
     """Automatic by default (the tiny model repeats itself: every guess is kept), a draft model that
     cannot draft for the loaded one is refused in the box, Off turns guessing off; all kept in settings."""

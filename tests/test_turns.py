@@ -79,7 +79,8 @@ class _FailsAfter:
         self.engine, self.n, self.cancel = engine, n, threading.Event()
 
     def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
-             cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = ()) -> ChatStream:
+             cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = (),
+             output: object = None) -> ChatStream:
         stop = threading.Event()
         inner = self.engine.chat(messages, params, cancel=stop, reply_prefix=reply_prefix, stops=stops)
 

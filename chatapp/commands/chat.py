@@ -16,7 +16,7 @@ from chatapp.commands.reply_printer import ReplyPrinter
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.paths import AppPaths
 from chatapp.core.turns.turn import NullSink, Turn
-from chatapp.core.types import LoadOptions, Message, SamplingParams
+from chatapp.core.types import FinishReason, LoadOptions, Message, OutputFormat, SamplingParams
 
 if TYPE_CHECKING:
     from chatapp.core.backends.protocol import ChatBackend
@@ -48,6 +48,11 @@ def add_parser(sub: Any) -> None:
     chat.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
     speculation_options.add_arguments(chat)
     docs_chat.add_arguments(chat)
+    shape = chat.add_mutually_exclusive_group()
+    shape.add_argument("--json-schema", metavar="FILE",
+                       help="answer with JSON matching this JSON schema, enforced token by token (stdout: the JSON)")
+    shape.add_argument("--json", action="store_true", help="answer with a JSON object (any)")
+    shape.add_argument("--grammar", metavar="FILE", help="answer in this GBNF grammar (llama.cpp's format)")
     chat.add_argument("--show-thinking", action="store_true",
                       help="print a reasoning model's thinking (dimmed) before its answer; hidden by default")
     chat.add_argument("--stats", action="store_true", help="one JSON line of statistics per reply on stderr")
@@ -85,6 +90,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
     from chatapp.core.turns.runner import run_turn
 
     params = sampling(args)
+    output = output_format(args)
     if args.conversation and args.no_history:
         raise KnownError("--conversation continues a stored chat, so it needs the history; drop --no-history.")
     store = None if args.no_history else open_history(paths, stderr)
@@ -108,13 +114,17 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
     messages: Iterable[str] = [args.prompt] if args.prompt is not None else _stdin_lines(stdin, stderr)
     for text in messages:
         turn = Turn(tuple(history), params, user_text=text, parent_id=leaf,
-                    augment=documents.augment if documents else None)
+                    augment=documents.augment if documents else None, output=output)
         sink = _TerminalSink(stdout, args.show_thinking, stderr)
         try:
             outcome = run_turn(turn, backend, sink, record, model=model_name)
         finally:
             sink.printer.finish()
         history += [Message("user", text), Message("assistant", outcome.text)]
+        if output is not None and outcome.stats is not None and outcome.stats.finish_reason in (
+                FinishReason.LENGTH, FinishReason.CONTEXT_FULL):
+            stderr.write("chatapp: the reply was cut off at the token limit, so it may be incomplete; raise "
+                         "--max-tokens.\n")
         leaf = outcome.reply.id if outcome.reply is not None else leaf
         if documents:
             documents.print_sources(stdout)
@@ -122,6 +132,25 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
             stderr.write(json.dumps(outcome.stats_dict) + "\n")
             stderr.flush()
     return 0
+
+
+def output_format(args: argparse.Namespace) -> OutputFormat | None:
+    """--json-schema FILE, --json or --grammar FILE as an output format, checked before the model loads."""
+    if args.json:
+        return OutputFormat("json_object")
+    chosen = args.json_schema or args.grammar
+    if not chosen:
+        return None
+    try:
+        text = Path(chosen).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnownError(f"Cannot read {chosen}: {getattr(exc, 'strerror', None) or exc}.") from None
+    output = OutputFormat("json_schema" if args.json_schema else "grammar", text, name=Path(chosen).stem)
+    if output.is_json:
+        from chatapp.core.runtime.grammar import to_gbnf
+
+        to_gbnf(output)  # an invalid schema is one sentence naming the part, before the model loads
+    return output
 
 
 def _question(documents: docs_chat.DocsForChat | None, text: str) -> Message:

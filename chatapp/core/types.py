@@ -144,3 +144,24 @@ class Speculation:
     @property
     def enabled(self) -> bool:
         return self.mode != "off" and self.max_draft > 0
+
+
+OUTPUT_KINDS = ("json_schema", "json_object", "grammar")
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """The shape a reply must take, enforced token by token by a grammar in the sampler:
+    `json_schema` (text: the schema as JSON), `json_object` (any JSON object) or `grammar` (text: GBNF)."""
+
+    kind: str
+    text: str = ""
+    name: str = ""  # the schema's name, as OpenAI's response_format carries it
+
+    def __post_init__(self) -> None:
+        if self.kind not in OUTPUT_KINDS:
+            raise SettingsError(f"an output format is one of {', '.join(OUTPUT_KINDS)}; got {self.kind!r}.")
+
+    @property
+    def is_json(self) -> bool:
+        return self.kind in ("json_schema", "json_object")

@@ -39,7 +39,7 @@ from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.errors import ContextOverflowError, KnownError, SettingsError
 from chatapp.core.runtime.engine import Engine
 from chatapp.core.runtime.model_host import ModelHost
-from chatapp.core.types import FinishReason, GenerationStats, Message, SamplingParams
+from chatapp.core.types import FinishReason, GenerationStats, Message, OutputFormat, SamplingParams
 from chatapp.documents.embedder import Embedder
 
 log = logging.getLogger(__name__)
@@ -89,10 +89,9 @@ def _sampling(body: dict[str, Any]) -> SamplingParams:
     n = body.get("n", 1)
     if n not in (1, None):
         raise ApiError(400, "n must be 1: chatapp generates one choice per request.", param="n")
-    for unsupported in ("logprobs", "top_logprobs", "logit_bias", "tools", "functions", "response_format", "suffix"):
+    for unsupported in ("logprobs", "top_logprobs", "logit_bias", "tools", "functions", "suffix"):
         value = body.get(unsupported)
-        plain_text = unsupported == "response_format" and value == {"type": "text"}
-        if value not in (None, False, {}, [], 0) and not plain_text:
+        if value not in (None, False, {}, [], 0):
             raise ApiError(400, f"{unsupported} is not supported by chatapp.", param=unsupported)
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
     fields: dict[str, Any] = {
@@ -111,6 +110,53 @@ def _sampling(body: dict[str, Any]) -> SamplingParams:
         raise ApiError(400, str(exc)) from None
     except TypeError as exc:
         raise ApiError(400, f"Invalid parameter: {exc}.") from None
+
+
+def _output_format(body: dict[str, Any]) -> OutputFormat | None:
+    """OpenAI's `response_format` (text, json_object, json_schema), or llama.cpp's `json_schema` and
+    `grammar` fields, as the shape the reply must take."""
+    fmt, schema, grammar = body.get("response_format"), body.get("json_schema"), body.get("grammar")
+    given = [name for name, v in (("response_format", fmt), ("json_schema", schema), ("grammar", grammar))
+             if v not in (None, {"type": "text"})]
+    if len(given) > 1:
+        raise ApiError(400, f"Give one of {' and '.join(given)}, not both.", param=given[1])
+    if grammar is not None:
+        if not isinstance(grammar, str) or not grammar.strip():
+            raise ApiError(400, "grammar must be a GBNF grammar as a string.", param="grammar")
+        return OutputFormat("grammar", grammar)
+    if schema is not None:
+        return OutputFormat("json_schema", json.dumps(schema))
+    if fmt is None:
+        return None
+    kind = fmt.get("type") if isinstance(fmt, dict) else None
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        inner = fmt.get("schema")  # llama.cpp's server takes a schema here too
+        return OutputFormat("json_schema", json.dumps(inner)) if inner else OutputFormat("json_object")
+    if kind == "json_schema":
+        spec = fmt.get("json_schema")
+        if not isinstance(spec, dict) or "schema" not in spec:
+            raise ApiError(400, "response_format.json_schema must be an object with a schema.",
+                           param="response_format.json_schema")
+        name = spec.get("name", "")
+        return OutputFormat("json_schema", json.dumps(spec["schema"]), name=name if isinstance(name, str) else "")
+    raise ApiError(400, "response_format.type must be text, json_object or json_schema.",
+                   param="response_format.type")
+
+
+async def _checked_output_format(body: dict[str, Any]) -> OutputFormat | None:
+    """The output format, its schema converted now (off the event loop) so a bad one is a 400 naming the part."""
+    output = _output_format(body)
+    if output is not None and output.is_json:
+        from chatapp.core.runtime.grammar import to_gbnf
+
+        try:
+            await asyncio.to_thread(to_gbnf, output)
+        except KnownError as exc:
+            raise ApiError(400, str(exc), param="response_format" if "response_format" in body else "json_schema",
+                           code="invalid_schema") from None
+    return output
 
 
 def _stops(body: dict[str, Any]) -> tuple[str, ...]:
@@ -316,13 +362,14 @@ async def chat_completions(request: Request) -> Response:
     state = _state(request)
     body = await _json_body(request)
     messages, params, stops = _messages(body), _sampling(body), _stops(body)
+    output = await _checked_output_format(body)
     model = _model_id(state)
     stream_wanted = bool(body.get("stream"))
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
 
     def start(engine: Engine, cancel: threading.Event) -> ChatStream:
         engine.set_template(None)  # the model's own template, as a new chat in the window
-        return engine.chat(messages, params, cancel=cancel, stops=stops)
+        return engine.chat(messages, params, cancel=cancel, stops=stops, output=output)
 
     run = _Run(state, start)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
@@ -381,10 +428,12 @@ async def completions(request: Request) -> Response:
     if body.get("echo"):
         raise ApiError(400, "echo is not supported by chatapp.", param="echo")
     params, stops = _sampling(body), _stops(body)
+    output = await _checked_output_format(body)
     if "max_tokens" not in body and "max_completion_tokens" not in body:
         params = dataclasses.replace(params, max_tokens=16)  # OpenAI's default here
     model = _model_id(state)
-    run = _Run(state, lambda engine, cancel: engine.complete(prompt, params, cancel=cancel, stops=stops))
+    run = _Run(state, lambda engine, cancel: engine.complete(prompt, params, cancel=cancel, stops=stops,
+                                                             output=output))
     completion_id = f"cmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.get("stream"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from chatapp.core.errors import KnownError
 from chatapp.core.runtime import templates
+from chatapp.core.runtime.json_grammar import check_schema_text
 from chatapp.core.runtime.templates import ChatTemplate
 from chatapp.core.storage.history import (
     Conversation,
@@ -30,7 +31,7 @@ from chatapp.core.storage.history import (
 from chatapp.core.storage.settings import AppSettings, save_settings
 from chatapp.core.turns.record import NewConversation
 from chatapp.core.turns.turn import Augment, Turn, TurnOutcome
-from chatapp.core.types import LoadOptions, Message, ModelSummary, SamplingParams
+from chatapp.core.types import LoadOptions, Message, ModelSummary, OutputFormat, SamplingParams
 from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.turns import Failed, Opened, TurnService
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PARTIAL_SAVE_INTERVAL_S = 1.0
 DOCUMENTS_KEY = "documents"  # in a conversation's settings: the collections it answers from
+OUTPUT_KEY = "output_schema"  # ...and the JSON schema its replies must match
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,14 +71,19 @@ class ChatSettings:
     template: str  # "auto", a preset name, or "custom"
     custom_template: str
     system_prompt: str
+    output_schema: str = ""  # a JSON schema the replies must match ("": free text)
 
     def chat_template(self) -> ChatTemplate | None:
         if self.template == "custom":
             return templates.custom(self.custom_template)
         return templates.from_choice(self.template)
 
+    def output_format(self) -> OutputFormat | None:
+        return OutputFormat("json_schema", self.output_schema, name="reply") if self.output_schema.strip() else None
+
     def to_store(self) -> dict[str, object]:
-        return {**self.sampling.to_dict(), "template": self.template, "custom_template": self.custom_template}
+        return {**self.sampling.to_dict(), "template": self.template, "custom_template": self.custom_template,
+                OUTPUT_KEY: self.output_schema}
 
 
 class ChatSession(QObject):
@@ -110,6 +117,7 @@ class ChatSession(QObject):
         # Chat with documents: the service (set by the window) and the collections of a chat not yet saved.
         self.documents_service: DocumentsService | None = None
         self._new_chat_documents: list[str] = []
+        self._new_chat_schema = ""  # the structured output of a chat not yet saved
         self.turns.opened.connect(self._on_opened)
         self.turns.delta.connect(self._on_delta)
         self.turns.saveFailed.connect(self._on_save_failed)
@@ -121,23 +129,26 @@ class ChatSession(QObject):
     def settings(self) -> ChatSettings:
         d = self.app_settings
         defaults = ChatSettings(d.sampling, d.template, d.custom_template, d.system_prompt)
-        if self.conversation is None:
-            return defaults
+        if self.conversation is None:  # a structured output is this chat's, never a default for others
+            return replace(defaults, output_schema=self._new_chat_schema)
         stored = dict(self.conversation.settings)
         stored.pop(DOCUMENTS_KEY, None)
         template = str(stored.pop("template", self.conversation.template or defaults.template))
         custom = str(stored.pop("custom_template", defaults.custom_template))
+        schema = str(stored.pop(OUTPUT_KEY, "") or "")
         try:
             sampling = SamplingParams(**{**defaults.sampling.to_dict(), **stored})
         except (KnownError, TypeError):
             sampling = defaults.sampling
-        return ChatSettings(sampling, template, custom, self.conversation.system_prompt)
+        return ChatSettings(sampling, template, custom, self.conversation.system_prompt, schema)
 
     def apply_settings(self, chat: ChatSettings) -> None:
         """Used from the next reply on; also becomes the default for new chats."""
         chat.chat_template()  # raises TemplateError for a bad custom template before anything is saved
+        check_schema_text(chat.output_schema)  # ...and SchemaError for a schema that is not one
         self.keep_app_settings(sampling=chat.sampling, template=chat.template, custom_template=chat.custom_template,
                                system_prompt=chat.system_prompt)
+        self._new_chat_schema = chat.output_schema if self.conversation is None else ""
         if self.conversation is not None:
             self.conversation = self.store.update_conversation(
                 self.conversation.id, settings={**chat.to_store(), DOCUMENTS_KEY: self.documents()},
@@ -199,13 +210,19 @@ class ChatSession(QObject):
         messages = [*to_engine_messages(chat.system_prompt, self.path), Message("user", draft or "…")]
         names = self.documents()
         augment = self.documents_service.augmenter(names) if draft and names and self.documents_service else None
-        self.inference.preview(messages, template, augment)
+        try:
+            output = chat.output_format()
+        except KnownError as exc:
+            self.inference.previewReady.emit(Preview(0, "", 0, "", user_message(exc)))
+            return
+        self.inference.preview(messages, template, augment, output)
 
     # ----- conversations --------------------------------------------------------------------------------
     @reports_errors
     def new_conversation(self) -> None:
         self.stop()
         self.conversation = None
+        self._new_chat_schema = ""
         self.path = []
         self.conversationOpened.emit(None)
         self.pathChanged.emit(self.path)
@@ -323,7 +340,7 @@ class ChatSession(QObject):
             self.errorOccurred.emit(user_message(exc))
             return
         turn = Turn(tuple(to_engine_messages(chat.system_prompt, before)), chat.sampling, user_text=user_text,
-                    parent_id=parent_id, continuing=continuing, augment=self._augment())
+                    parent_id=parent_id, continuing=continuing, augment=self._augment(), output=chat.output_format())
         new = NewConversation(model=self._model_name(), settings={**chat.to_store(),
                               DOCUMENTS_KEY: self._new_chat_documents}, system_prompt=chat.system_prompt,
                               template=chat.template)

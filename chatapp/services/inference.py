@@ -38,6 +38,7 @@ from chatapp.core.types import (
     LoadOptions,
     Message,
     ModelSummary,
+    OutputFormat,
     Speculation,
 )
 from chatapp.services.i18n import user_message
@@ -73,6 +74,7 @@ class PreviewRequest:
     messages: tuple[Message, ...]
     template: ChatTemplate | None
     augment: Augment | None = field(default=None, compare=False)
+    output: OutputFormat | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Preview:
     token_count: int
     template_name: str
     error: str = ""
+    output: OutputFormat | None = None  # the shape the reply is held to (its grammar checked), if any
 
 
 class InferenceWorker(QObject):
@@ -166,7 +169,12 @@ class InferenceWorker(QObject):
                 raise KnownError(QT_TRANSLATE_NOOP("core", "Load a model to preview its prompt."))
             template = self.engine.set_template(request.template)
             text = self.engine.render(messages)
-            preview = Preview(request.request_id, text, self.engine.count_tokens(text), template.name)
+            if request.output is not None:
+                from chatapp.core.runtime.grammar import to_gbnf
+
+                to_gbnf(request.output)  # a schema the grammar cannot hold is said here, before sending
+            preview = Preview(request.request_id, text, self.engine.count_tokens(text), template.name,
+                              output=request.output)
         except KnownError as exc:
             preview = Preview(request.request_id, "", 0, "", user_message(exc))
         self.previewReady.emit(preview)
@@ -225,9 +233,9 @@ class InferenceController(QObject):
         return self.remote if self.remote is not None else HostedEngine(self.host, template)
 
     def preview(self, messages: Sequence[Message], template: ChatTemplate | None,
-                augment: Augment | None = None) -> None:
+                augment: Augment | None = None, output: OutputFormat | None = None) -> None:
         self._preview_id = next(self._ids)
-        request = PreviewRequest(self._preview_id, tuple(messages), template, augment)
+        request = PreviewRequest(self._preview_id, tuple(messages), template, augment, output)
         self.host.submit(lambda _engine: self._worker.preview(request))
 
     def set_speculation(self, mode: str, draft_model: str = "") -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -289,7 +290,8 @@ class MessageWidget(QFrame):
             else:
                 self.thinking_toggle.hide()
                 self.thinking_text.hide()
-            rendered = self.renderer.render(self._text)
+            rendered = self.renderer.render(_as_formatted_json(self._text) if message.stats.get("output") in (
+                "json_schema", "json_object") else self._text)
             self.code_blocks = rendered.code_blocks
             self.body.setHtml(rendered.html)
         else:
@@ -385,12 +387,26 @@ class MessageWidget(QFrame):
         return self._text
 
     def _on_link(self, url: QUrl) -> None:
+        """Our own copy:N links (a code block's Copy); a model-written link is never followed."""
         if url.scheme() == "copy":
-            index = int(url.path() or url.toString().split(":", 1)[1])
+            try:
+                index = int(url.path() or url.toString().split(":", 1)[1])
+            except ValueError:  # "copy:x" written by the model: not one of ours
+                return
             if 0 <= index < len(self.code_blocks):
                 self.copyRequested.emit(self.code_blocks[index])
 
 
+
+
+def _as_formatted_json(text: str) -> str:
+    """A reply held to a JSON schema, shown as an indented JSON code block (with Copy); left as it is if
+    it does not parse (a reply cut off at the token limit)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return "```json\n" + json.dumps(value, indent=2, ensure_ascii=False) + "\n```"
 
 
 COLUMN_WIDTH = 860  # px: about 100 characters of body text, the comfortable limit for reading

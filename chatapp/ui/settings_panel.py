@@ -1,15 +1,20 @@
 """Per-conversation settings: template (with a live preview of the prompt and its token count),
-sampling sliders, system prompt, and the model-loading options that need a reload."""
+sampling sliders, system prompt, structured output (a JSON schema the replies must match), and the
+model-loading options that need a reload."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractSlider,
     QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -180,6 +185,27 @@ class SettingsPanel(QScrollArea):
                 label.setToolTip(tip)
         outer.addWidget(sampling_box)
 
+        # --- structured output -------------------------------------------------------------------------
+        output_box = QGroupBox(self.tr("Structured output"))
+        output = QVBoxLayout(output_box)
+        self.json_enabled = QCheckBox(self.tr("Answer as JSON matching a schema"))
+        self.json_enabled.setToolTip(self.tr(
+            "Every reply is JSON that fits the schema: a grammar in the sampler allows no other token, at any "
+            "temperature, on any model."))
+        output.addWidget(self.json_enabled)
+        self.schema_edit = QPlainTextEdit()
+        self.schema_edit.setAccessibleName(self.tr("JSON schema"))
+        self.schema_edit.setPlaceholderText('{"type": "object", "properties": {"answer": {"type": "string"}}, '
+                                            '"required": ["answer"]}')
+        self.schema_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.schema_edit.setFixedHeight(120)
+        output.addWidget(self.schema_edit)
+        self.schema_file_button = QPushButton(self.tr("Load a schema from a file…"))
+        self.schema_file_button.clicked.connect(self._load_schema_file)
+        output.addWidget(self.schema_file_button)
+        self.json_enabled.toggled.connect(self._update_schema_visibility)
+        outer.addWidget(output_box)
+
         # --- loading -------------------------------------------------------------------------------------
         # Folded: the automatic choices suit nearly everyone.
         load_box = QGroupBox(self.tr("Model loading (applies on reload)"))
@@ -221,11 +247,12 @@ class SettingsPanel(QScrollArea):
             self.template_combo.currentTextChanged, self.custom_edit.textChanged, self.system_prompt.textChanged,
             self.temperature.valueChanged, self.top_p.valueChanged, self.top_k.valueChanged,
             self.min_p.valueChanged, self.repeat_penalty.valueChanged, self.max_tokens.valueChanged,
-            self.seed.valueChanged,
+            self.seed.valueChanged, self.json_enabled.toggled, self.schema_edit.textChanged,
         ):
             signal.connect(self._schedule)
         self.template_combo.currentTextChanged.connect(self._update_custom_visibility)
         self._update_custom_visibility()
+        self._update_schema_visibility()
 
     def add_section(self, widget: QWidget) -> None:
         """Another group of settings, below the built-in ones (e.g. the local API server)."""
@@ -247,6 +274,19 @@ class SettingsPanel(QScrollArea):
 
     def _update_custom_visibility(self) -> None:
         self.custom_edit.setVisible(self.template_combo.currentText() == "custom")
+
+    def _update_schema_visibility(self) -> None:
+        on = self.json_enabled.isChecked()
+        self.schema_edit.setVisible(on)
+        self.schema_file_button.setVisible(on)
+
+    def _load_schema_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("A JSON schema"), "", self.tr("JSON schema (*.json)"))
+        if path:
+            try:
+                self.schema_edit.setPlainText(Path(path).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                self.show_error(self.tr("Could not read {path}: {reason}").format(path=path, reason=exc))
 
     def _schedule(self, *_: object) -> None:
         if not self._loading:
@@ -277,6 +317,7 @@ class SettingsPanel(QScrollArea):
         return ChatSettings(
             sampling, self.template_combo.currentText(), self.custom_edit.toPlainText(),
             self.system_prompt.toPlainText(),
+            self.schema_edit.toPlainText() if self.json_enabled.isChecked() else "",
         )
 
     def show_settings(self, chat: ChatSettings, load: LoadOptions) -> None:
@@ -293,12 +334,16 @@ class SettingsPanel(QScrollArea):
             self.repeat_penalty.setValue(s.repeat_penalty)
             self.max_tokens.setValue(s.max_tokens)
             self.seed.setValue(s.seed)
+            self.json_enabled.setChecked(bool(chat.output_schema.strip()))
+            if chat.output_schema.strip():
+                self.schema_edit.setPlainText(chat.output_schema)
             self.n_ctx.setValue(load.n_ctx or 0)
             self.gpu_layers.setValue(-2 if load.n_gpu_layers is None else load.n_gpu_layers)
             self.threads.setValue(load.n_threads or 0)
         finally:
             self._loading = False
         self._update_custom_visibility()
+        self._update_schema_visibility()
 
     def load_options(self) -> LoadOptions:
         return LoadOptions(
@@ -312,8 +357,10 @@ class SettingsPanel(QScrollArea):
             self.template_info.setText(f"<span style='color:#c0392b'>{preview.error}</span>")
             self.preview.setPlainText("")
             return
-        self.template_info.setText(self.tr("{template} · %n token(s)", "", preview.token_count).format(
-            template=preview.template_name))
+        info = self.tr("{template} · %n token(s)", "", preview.token_count).format(template=preview.template_name)
+        if preview.output is not None:
+            info += " · " + self.tr("the reply is held to the JSON schema (a grammar in the sampler)")
+        self.template_info.setText(info)
         self.preview.setPlainText(preview.text)
 
     def show_error(self, message: str) -> None:

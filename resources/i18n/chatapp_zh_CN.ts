@@ -1194,6 +1194,26 @@ template: {template} ({note})</source>
         <translation>相同的种子、设置和对话会得到相同的回复（包括重新生成）；选择“随机”则每次都不同。</translation>
     </message>
     <message>
+        <source>Structured output</source>
+        <translation>结构化输出</translation>
+    </message>
+    <message>
+        <source>Answer as JSON matching a schema</source>
+        <translation>以符合模式的 JSON 回答</translation>
+    </message>
+    <message>
+        <source>Every reply is JSON that fits the schema: a grammar in the sampler allows no other token, at any temperature, on any model.</source>
+        <translation>每条回复都是符合该模式的 JSON：采样器中的语法不允许任何其他词元，无论温度和模型如何。</translation>
+    </message>
+    <message>
+        <source>JSON schema</source>
+        <translation>JSON 模式</translation>
+    </message>
+    <message>
+        <source>Load a schema from a file…</source>
+        <translation>从文件加载模式…</translation>
+    </message>
+    <message>
         <source>Model loading (applies on reload)</source>
         <translation>模型加载（重新加载后生效）</translation>
     </message>
@@ -1237,11 +1257,27 @@ template: {template} ({note})</source>
         <source>Reload model with these options</source>
         <translation>用这些选项重新加载模型</translation>
     </message>
+    <message>
+        <source>A JSON schema</source>
+        <translation>JSON 模式文件</translation>
+    </message>
+    <message>
+        <source>JSON schema (*.json)</source>
+        <translation>JSON 模式 (*.json)</translation>
+    </message>
+    <message>
+        <source>Could not read {path}: {reason}</source>
+        <translation>无法读取 {path}：{reason}</translation>
+    </message>
     <message numerus="yes">
         <source>{template} · %n token(s)</source>
         <translation>
             <numerusform>{template} · %n 个 token</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>the reply is held to the JSON schema (a grammar in the sampler)</source>
+        <translation>回复受 JSON 模式约束（采样器中的语法）</translation>
     </message>
 </context>
 <context>
@@ -1800,6 +1836,26 @@ template: {template} ({note})</source>
     <message>
         <source>The documents index {path} could not be written ({reason}); free some disk space and re-scan: what was indexed is kept.</source>
         <translation>无法写入文档索引 {path}（{reason}）；请释放一些磁盘空间后重新扫描：已索引的内容会保留。</translation>
+    </message>
+    <message>
+        <source>The grammar is empty.</source>
+        <translation>语法为空。</translation>
+    </message>
+    <message>
+        <source>The JSON schema is not valid JSON: {reason}.</source>
+        <translation>该 JSON 模式不是有效的 JSON：{reason}。</translation>
+    </message>
+    <message>
+        <source>llama.cpp cannot use this grammar: {reason}</source>
+        <translation>llama.cpp 无法使用此语法：{reason}</translation>
+    </message>
+    <message>
+        <source>The JSON schema cannot be used at {where}: {reason}</source>
+        <translation>该 JSON 模式在 {where} 处无法使用：{reason}</translation>
+    </message>
+    <message>
+        <source>The grammar allows nothing more here, so the reply ends unfinished.</source>
+        <translation>语法在此处不再允许任何内容，因此回复未完成便结束了。</translation>
     </message>
 </context>
 </TS>

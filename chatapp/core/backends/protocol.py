@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
-from chatapp.core.types import GenerationStats, Message, SamplingParams
+from chatapp.core.types import GenerationStats, Message, OutputFormat, SamplingParams
 
 
 class ChatStream:
@@ -31,4 +31,5 @@ class ChatBackend(Protocol):
     cancel: threading.Event
 
     def chat(self, messages: Sequence[Message], params: SamplingParams = ..., cancel: threading.Event | None = None,
-             reply_prefix: str = "", stops: Sequence[str] = ()) -> ChatStream: ...
+             reply_prefix: str = "", stops: Sequence[str] = (), output: OutputFormat | None = None) -> ChatStream:
+        """`output`: a shape the reply must take (a JSON schema, any JSON object, a grammar)."""

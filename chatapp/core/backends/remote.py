@@ -10,6 +10,7 @@ one sentence: unreachable, refused key, unknown model, timeout, or a server that
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ContextOverflowError, KnownError
-from chatapp.core.types import FinishReason, GenerationStats, Message, SamplingParams
+from chatapp.core.types import FinishReason, GenerationStats, Message, OutputFormat, SamplingParams
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 300.0  # between two pieces of a reply: a big model on a busy server can be slow
@@ -80,9 +81,11 @@ class RemoteChat:
 
     # ----- generation ---------------------------------------------------------------------------------------
     def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
-             cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = ()) -> ChatStream:
+             cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = (),
+             output: OutputFormat | None = None) -> ChatStream:
         """Stream the reply. `reply_prefix` (continuing a cut-off reply) is sent as the start of an
-        assistant message, which llama.cpp-based servers continue; others may start afresh."""
+        assistant message, which llama.cpp-based servers continue; others may start afresh. `output`
+        goes as OpenAI's `response_format` (a GBNF grammar as llama.cpp's `grammar` field)."""
         if cancel is None:
             cancel = self.cancel
             cancel.clear()
@@ -97,7 +100,9 @@ class RemoteChat:
                 temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_tokens,
                 seed=params.seed if params.seed >= 0 else None, stop=list(stops) or None,
                 presence_penalty=params.presence_penalty, frequency_penalty=params.frequency_penalty,
-                extra_body={"top_k": params.top_k, "min_p": params.min_p, "repeat_penalty": params.repeat_penalty},
+                extra_body={"top_k": params.top_k, "min_p": params.min_p, "repeat_penalty": params.repeat_penalty,
+                            **({"grammar": output.text} if output is not None and output.kind == "grammar" else {})},
+                **({"response_format": response_format(output)} if output is not None and output.is_json else {}),
             )
         return ChatStream(lambda stream: self._pieces(response, stream, cancel, started))
 
@@ -172,6 +177,14 @@ class RemoteChat:
             raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} answered something that is not the "
                                                 "OpenAI API ({reason}); check the address."),
                               url=url, reason=type(exc).__name__) from None
+
+
+def response_format(output: OutputFormat) -> dict[str, Any]:
+    """OpenAI's `response_format` for a JSON output format."""
+    if output.kind == "json_object":
+        return {"type": "json_object"}
+    return {"type": "json_schema",
+            "json_schema": {"name": output.name or "reply", "schema": json.loads(output.text), "strict": True}}
 
 
 def _message(exc: Exception) -> str:

@@ -38,6 +38,7 @@ from chatapp.core.types import (
     LoadOptions,
     Message,
     ModelSummary,
+    OutputFormat,
     SamplingParams,
     Speculation,
 )
@@ -363,6 +364,7 @@ class Engine:
         reply_prefix: str = "",
         stops: Sequence[str] = (),
         speculation: Speculation | None = None,
+        output: OutputFormat | None = None,
     ) -> ChatStream:
         """Stream the assistant's reply to `messages` (ending with the user's new message).
 
@@ -373,17 +375,24 @@ class Engine:
         `stops`: strings that end the reply (never shown), besides the template's own.
         `speculation`: guess and check tokens in batches (core/speculative.py); the reply is the same.
         None: the engine's own setting (`set_speculation`).
+        `output`: a shape the reply must take (JSON matching a schema, any JSON object, a GBNF grammar),
+        enforced by the sampler token by token; refused in one sentence (SchemaError, GrammarError)
+        before anything is generated when it cannot be used.
         """
         started = time.perf_counter()
+        grammar = self._grammar_text(output)
         prepared = self.prepare(messages, params.max_tokens)
         text = prepared.text + reply_prefix
         prepared = PreparedPrompt(text, self.tokenize_reusing_cache(text), prepared.messages, prepared.dropped_messages)
-        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation))
+        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation,
+                                                        grammar))
 
     def complete(self, prompt: str, params: SamplingParams = SamplingParams(), cancel: threading.Event | None = None,
-                 stops: Sequence[str] = (), speculation: Speculation | None = None) -> ChatStream:
+                 stops: Sequence[str] = (), speculation: Speculation | None = None,
+                 output: OutputFormat | None = None) -> ChatStream:
         """Continue raw text (no template): the API's completions, the benchmark's and base-model path."""
         started = time.perf_counter()
+        grammar = self._grammar_text(output)
         tokens = self.tokenize_reusing_cache(prompt)
         n_ctx = self._require().n_ctx()
         if len(tokens) + MIN_REPLY_TOKENS > n_ctx:
@@ -393,7 +402,18 @@ class Engine:
                 need=len(tokens), ctx=n_ctx,
             )
         prepared = PreparedPrompt(prompt, tokens, (), 0)
-        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation))
+        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation,
+                                                        grammar))
+
+    def _grammar_text(self, output: OutputFormat | None) -> str | None:
+        """The format as GBNF, checked now (it parses with this vocabulary) so a bad one fails before the prompt."""
+        if output is None:
+            return None
+        from chatapp.core.runtime.grammar import GrammarSampler, to_gbnf
+
+        gbnf = to_gbnf(output)
+        GrammarSampler(self._require()._model.vocab, gbnf).close()
+        return gbnf
 
     def cached_prefix(self, tokens: Sequence[int]) -> int:
         """How many leading tokens of `tokens` need no evaluation: they are in the KV cache."""
@@ -404,6 +424,7 @@ class Engine:
     def _generate(
         self, prepared: PreparedPrompt, params: SamplingParams, started: float, stream: ChatStream,
         cancel: threading.Event | None = None, extra_stops: Sequence[str] = (), speculation: Speculation | None = None,
+        grammar: str | None = None,
     ) -> Iterator[str]:
         llm = self._require()
         seq = self._seq
@@ -413,9 +434,12 @@ class Engine:
             cancel.clear()
         n_ctx = llm.n_ctx()
         reused = seq.reusable(prepared.tokens)
+        from chatapp.core.runtime.grammar import GrammarSampler
         from chatapp.core.runtime.sampler import NativeSampler
 
-        sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31))
+        constraint = GrammarSampler(llm._model.vocab, grammar) if grammar is not None else None
+        sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31),
+                                constraint)
         drafter = self._drafter(prepared.tokens, speculation)
         counts = _DraftCounts()
         stops = self.template.stops if (self.template and prepared.messages) else ()

@@ -17,7 +17,7 @@ from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.runtime.engine import Engine
 from chatapp.core.runtime.model_host import ModelHost
 from chatapp.core.runtime.templates import ChatTemplate
-from chatapp.core.types import GenerationStats, Message, SamplingParams
+from chatapp.core.types import GenerationStats, Message, OutputFormat, SamplingParams
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ class HostedEngine:
         self.cancel = threading.Event()
 
     def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
-             cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = ()) -> ChatStream:
+             cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = (),
+             output: OutputFormat | None = None) -> ChatStream:
         if cancel is None:
             cancel = self.cancel
             cancel.clear()
@@ -49,7 +50,8 @@ class HostedEngine:
         def job(engine: Engine) -> None:
             try:
                 engine.set_template(self.template)
-                stream = engine.chat(messages, params, cancel=cancel, reply_prefix=reply_prefix, stops=stops)
+                stream = engine.chat(messages, params, cancel=cancel, reply_prefix=reply_prefix, stops=stops,
+                                     output=output)
                 for piece in stream:
                     items.put(piece)
                 items.put(_End(stream.stats))

@@ -101,7 +101,8 @@ def run_turn(turn: Turn, backend: ChatBackend, sink: TurnSink, record: HistoryRe
         if turn.augment is not None:
             messages, extra = turn.augment(messages)
             sink.augmented(extra)
-        stream = backend.chat(messages, turn.params, cancel=cancel, reply_prefix=turn.reply_prefix, stops=turn.stops)
+        stream = backend.chat(messages, turn.params, cancel=cancel, reply_prefix=turn.reply_prefix, stops=turn.stops,
+                              output=turn.output)
         stats = stream_reply(stream, reply.add, cancel)
     except BaseException:
         kept = None
@@ -119,6 +120,8 @@ def run_turn(turn: Turn, backend: ChatBackend, sink: TurnSink, record: HistoryRe
         stats_dict["model"] = model
     if reply.thinking_s is not None:
         stats_dict["thinking_s"] = round(reply.thinking_s, 1)
+    if turn.output is not None:
+        stats_dict["output"] = turn.output.kind  # the window shows JSON replies formatted
     stats_dict.update(extra)
     final = None
     if record is not None and message is not None:

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.history import CANCELLED, Conversation, StoredMessage
-from chatapp.core.types import FinishReason, GenerationStats, Message, SamplingParams
+from chatapp.core.types import FinishReason, GenerationStats, Message, OutputFormat, SamplingParams
 
 # Run before the reply: the messages as the model should see them, and what to add to the reply's
 # stats (documents put their excerpts into the last message this way, for this turn only).
@@ -28,6 +28,7 @@ class Turn:
     continuing: StoredMessage | None = None
     stops: tuple[str, ...] = ()
     augment: Augment | None = field(default=None, compare=False)
+    output: OutputFormat | None = None  # a shape the reply must take (JSON schema, grammar)
 
     @property
     def reply_prefix(self) -> str:
