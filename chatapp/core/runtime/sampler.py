@@ -12,10 +12,13 @@ full candidate list, take `selected`, accept it). Later tokens use `llama_sample
 The chain mirrors llama-cpp-python's: penalties over the last 64 tokens, then greedy at temperature
 0, else top-k → typical(1.0) → top-p → min-p → temperature → dist(seed).
 
-With a grammar (an output format: core/runtime/grammar.py) the chain is split in two — the
-truncation steps, then the pick (dist or greedy) — and the grammar is asked about the token picked
-first; only when it refuses is it asked about the truncated candidates (and, if none fits, the whole
-vocabulary), so constrained decoding costs about what unconstrained does.
+With a grammar (an output format, or a tool call once it starts: core/runtime/grammar.py) the
+chain is split into its steps — penalties, a pool of the best POOL candidates, the truncation steps
+(top-k, typical, top-p, min-p, temperature), the pick (dist or greedy) — with the same result as the
+single chain (top-k of the pool is top-k of the vocabulary). The grammar is asked about the token
+picked first; when it refuses, about the truncated candidates, then about the pool, and only when
+none of those fits, about the whole vocabulary. So constrained decoding costs about what
+unconstrained does, even over Gemma's 262k-token vocabulary.
 """
 
 from __future__ import annotations
@@ -31,53 +34,72 @@ from chatapp.core.runtime.grammar import NEG_INF, GrammarDeadEnd, GrammarSampler
 from chatapp.core.types import SamplingParams
 
 PENALTY_LAST_N = 64  # llama-cpp-python's default window for the repeat penalty
-GREEDY_POOL = 64  # with a grammar at temperature 0: the best candidates asked first, before the whole vocabulary
+POOL = 128  # with a grammar: the candidates asked before the whole vocabulary
 
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
 
 
 class NativeSampler:
-    """One reply's sampler chain (its RNG state advances with every token); `close()` frees it."""
+    """One reply's sampler chain (its RNG state advances with every token); `close()` frees it.
+    `constrained`: built in steps so a grammar can apply (now, or from `set_grammar` on, as when a
+    tool call starts mid-reply)."""
 
     def __init__(self, n_vocab: int, params: SamplingParams, seed: int,
-                 grammar: GrammarSampler | None = None) -> None:
+                 grammar: GrammarSampler | None = None, constrained: bool = False) -> None:
         lib = llama_runtime.llama()
         self._lib = lib
         self.n_vocab = n_vocab
         self.grammar = grammar
-        self.chain: Any = self._new_chain()
-        # Without a grammar: one chain, sampled in C. With one: `chain` truncates, `pick` chooses.
-        self.pick: Any = self._new_chain() if grammar is not None else self.chain
-        lib.llama_sampler_chain_add(self.chain, lib.llama_sampler_init_penalties(
-            n_vocab, PENALTY_LAST_N, params.repeat_penalty, params.frequency_penalty, params.presence_penalty))
-        if params.temperature == 0.0:
-            if grammar is not None:
-                lib.llama_sampler_chain_add(self.chain, lib.llama_sampler_init_top_k(GREEDY_POOL))
-            lib.llama_sampler_chain_add(self.pick, lib.llama_sampler_init_greedy())
+        self.constrained = constrained or grammar is not None
+        penalties = lib.llama_sampler_init_penalties(n_vocab, PENALTY_LAST_N, params.repeat_penalty,
+                                                     params.frequency_penalty, params.presence_penalty)
+        greedy = params.temperature == 0.0
+        truncation = [] if greedy else [
+            lib.llama_sampler_init_top_k(params.top_k), lib.llama_sampler_init_typical(1.0, 1),
+            lib.llama_sampler_init_top_p(params.top_p, 1), lib.llama_sampler_init_min_p(params.min_p, 1),
+            lib.llama_sampler_init_temp(params.temperature)]
+        pick = lib.llama_sampler_init_greedy() if greedy else lib.llama_sampler_init_dist(seed & 0xFFFFFFFF)
+        self.pool: Any = None
+        self.truncate: Any = None
+        self.pick: Any = None
+        if not self.constrained:  # one chain, sampled in C
+            self.chain: Any = self._new_chain(penalties, *truncation, pick)
         else:
-            for step in (lib.llama_sampler_init_top_k(params.top_k), lib.llama_sampler_init_typical(1.0, 1),
-                         lib.llama_sampler_init_top_p(params.top_p, 1), lib.llama_sampler_init_min_p(params.min_p, 1),
-                         lib.llama_sampler_init_temp(params.temperature)):
-                lib.llama_sampler_chain_add(self.chain, step)
-            lib.llama_sampler_chain_add(self.pick, lib.llama_sampler_init_dist(seed & 0xFFFFFFFF))
+            self.chain = self._new_chain(penalties)
+            # top-k of a pool that holds the best `POOL` is top-k of the vocabulary; top-k 0 (off) needs all of it
+            pooled = greedy or 0 < params.top_k <= POOL
+            self.pool = self._new_chain(*([lib.llama_sampler_init_top_k(POOL)] if pooled else []))
+            self.truncate = self._new_chain(*truncation)
+            self.pick = self._new_chain(pick)
         self._candidates = np.zeros(n_vocab, dtype=_TOKEN_DATA)
         self._ids = np.arange(n_vocab, dtype=np.int32)
         self.grammar_fallbacks = 0  # tokens the grammar refused at first (for benchmarks)
 
-    def _new_chain(self) -> Any:
-        return self._lib.llama_sampler_chain_init(self._lib.llama_sampler_chain_default_params())
+    def _new_chain(self, *steps: Any) -> Any:
+        chain = self._lib.llama_sampler_chain_init(self._lib.llama_sampler_chain_default_params())
+        for step in steps:
+            self._lib.llama_sampler_chain_add(chain, step)
+        return chain
+
+    def set_grammar(self, grammar: GrammarSampler | None) -> None:
+        """Hold the following tokens to `grammar` (a sampler built `constrained`)."""
+        if not self.constrained:
+            raise ValueError("a grammar needs a sampler built constrained")
+        if self.grammar is not None:
+            self.grammar.close()
+        self.grammar = grammar
 
     def sample(self, ctx: Any, idx: int = -1) -> int:
         """Sample from the logits of output `idx` of the context's last decode (and accept it)."""
-        if self.grammar is None:
+        if not self.constrained:
             return int(self._lib.llama_sampler_sample(self.chain, ctx, idx))
         live = np.ctypeslib.as_array(self._lib.llama_get_logits_ith(ctx, idx), shape=(self.n_vocab,))
-        return self._sample_constrained(live)
+        return self._sample_in_steps(live)
 
     def sample_logits(self, logits: np.ndarray) -> int:
         """Sample from a saved copy of one position's logits, exactly as `sample` would from the live ones."""
-        if self.grammar is not None:
-            return self._sample_constrained(logits)
+        if self.constrained:
+            return self._sample_in_steps(logits)
         array = self._fill(logits)
         token = self._pick(array, self.chain)
         self._lib.llama_sampler_accept(self.chain, token)
@@ -96,58 +118,76 @@ class NativeSampler:
         return lib.llama_token_data_array(data=cand.ctypes.data_as(ctypes.POINTER(lib.llama_token_data)),
                                           size=len(cand), selected=-1, sorted=False)
 
-    def _pick(self, array: Any, chain: Any) -> int:
+    def _apply(self, chain: Any, array: Any) -> None:
         self._lib.llama_sampler_apply(chain, ctypes.byref(array))
+
+    def _pick(self, array: Any, chain: Any) -> int:
+        self._apply(chain, array)
         if not 0 <= array.selected < array.size:
             raise RuntimeError(f"llama.cpp's sampler selected no token ({array.selected})")
         return int(array.data[array.selected].id)
 
-    def _sample_constrained(self, logits: np.ndarray) -> int:
-        """The truncation steps, then the pick; the grammar asked about the token picked, then (if it
-        refused) about the truncated candidates, then about every token."""
-        assert self.grammar is not None
-        grammar, lib = self.grammar, self._lib
+    def _sample_in_steps(self, logits: np.ndarray) -> int:
+        """Penalties, pool, truncation, pick; with a grammar, the token picked is checked and, if refused,
+        the truncated candidates, the pool and then the vocabulary are asked in turn."""
         array = self._fill(logits)
-        lib.llama_sampler_apply(self.chain, ctypes.byref(array))
-        kept = self._candidates[: array.size].copy()  # what truncation left, before the pick rescales it
+        self._apply(self.chain, array)
+        self._apply(self.pool, array)
+        pool = self._candidates[: array.size].copy() if self.grammar is not None else None
+        self._apply(self.truncate, array)
+        kept = self._candidates[: array.size].copy() if self.grammar is not None else None
         token = self._pick(array, self.pick)
-        if not grammar.allows(token):
+        if self.grammar is not None and not self.grammar.allows(token):
+            assert pool is not None and kept is not None
             self.grammar_fallbacks += 1
-            token = self._pick_allowed(kept) if len(kept) else -1
+            token = self._pick_allowed(kept, truncate=False)
             if token < 0:
-                array = self._fill(logits)
-                grammar.filter(array)
-                if not np.isfinite(self._candidates["logit"]).any():
-                    raise GrammarDeadEnd(QT_TRANSLATE_NOOP(
-                        "core", "The grammar allows nothing more here, so the reply ends unfinished."))
-                lib.llama_sampler_apply(self.chain, ctypes.byref(array))
-                kept = self._candidates[: array.size].copy()
-                token = self._pick_allowed(kept)
-                if token < 0:  # truncation dropped every allowed token: the best allowed one
-                    allowed = self._candidates
-                    token = int(allowed["id"][int(np.argmax(allowed["logit"]))])
-        lib.llama_sampler_accept(self.chain, token)
-        lib.llama_sampler_accept(self.pick, token)
-        grammar.accept(token)
+                token = self._pick_allowed(pool, truncate=True)
+            if token < 0:
+                token = self._pick_from_vocabulary(logits)
+        for chain in (self.chain, self.truncate, self.pick):
+            self._lib.llama_sampler_accept(chain, token)
+        if self.grammar is not None:
+            self.grammar.accept(token)
         return token
 
-    def _pick_allowed(self, cand: np.ndarray) -> int:
-        """The pick among the candidates the grammar allows; -1 when it allows none of them."""
+    def _pick_allowed(self, cand: np.ndarray, truncate: bool) -> int:
+        """The pick among the candidates the grammar allows (after the truncation steps if asked);
+        -1 when it allows none of them."""
         assert self.grammar is not None
+        if not len(cand):
+            return -1
         array = self._array(cand)
         self.grammar.filter(array)
-        if not np.isfinite(cand["logit"][: array.size]).any():
+        if not np.isfinite(cand["logit"]).any():
             return -1
+        if truncate:
+            self._apply(self.truncate, array)
         token = self._pick(array, self.pick)
         chosen = cand[cand["id"] == token]
         return token if len(chosen) and chosen["logit"][0] != NEG_INF else -1
 
+    def _pick_from_vocabulary(self, logits: np.ndarray) -> int:
+        assert self.grammar is not None
+        array = self._fill(logits)
+        self._apply(self.chain, array)
+        self.grammar.filter(array)
+        allowed = self._candidates
+        if not np.isfinite(allowed["logit"]).any():
+            raise GrammarDeadEnd(QT_TRANSLATE_NOOP(
+                "core", "The grammar allows nothing more here, so the reply ends unfinished."))
+        self._apply(self.truncate, array)
+        token = self._pick(array, self.pick)
+        if allowed["logit"][: array.size][allowed["id"][: array.size] == token][:1].tolist() in ([], [NEG_INF]):
+            token = int(allowed["id"][int(np.argmax(allowed["logit"]))])  # truncation kept no allowed token
+        return token
+
     def close(self) -> None:
-        if self.pick is not None and self.pick is not self.chain:
-            self._lib.llama_sampler_free(self.pick)
-        self.pick = None
-        if self.chain is not None:
-            self._lib.llama_sampler_free(self.chain)
-            self.chain = None
+        for name in ("pool", "truncate", "pick", "chain"):
+            chain = getattr(self, name)
+            if chain is not None:
+                self._lib.llama_sampler_free(chain)
+            setattr(self, name, None)
         if self.grammar is not None:
             self.grammar.close()
+            self.grammar = None
