@@ -9,13 +9,34 @@ from typing import Literal
 
 from chatapp.core.errors import SettingsError
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A call the model made: `arguments` is JSON text (an object), as OpenAI's API carries it."""
+
+    id: str
+    name: str
+    arguments: str
+
+    def parsed_arguments(self) -> dict[str, object]:
+        import json
+
+        value = json.loads(self.arguments or "{}")
+        return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
 class Message:
+    """One turn of a conversation. An assistant turn may carry `tool_calls`; a `tool` turn is a call's
+    result, naming the call it answers (`tool_call_id`) and the tool (`name`)."""
+
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str = ""
+    name: str = ""
 
 
 class FinishReason(str, Enum):
@@ -23,6 +44,7 @@ class FinishReason(str, Enum):
     LENGTH = "length"  # max_tokens reached
     CONTEXT_FULL = "context_full"  # the context window filled up mid-reply
     CANCELLED = "cancelled"
+    TOOL_CALLS = "tool_calls"  # the reply ended with calls to tools
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
@@ -165,3 +187,57 @@ class OutputFormat:
     @property
     def is_json(self) -> bool:
         return self.kind in ("json_schema", "json_object")
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool the model may call: its name, what it does, and its arguments' JSON schema (as JSON text,
+    so the value stays immutable). `source` says where it comes from (an MCP server's name, or "")."""
+
+    name: str
+    description: str = ""
+    parameters: str = '{"type": "object", "properties": {}}'
+    source: str = ""
+
+    def schema(self) -> dict[str, object]:
+        import json
+
+        value = json.loads(self.parameters)
+        return value if isinstance(value, dict) else {"type": "object"}
+
+    def openai(self) -> dict[str, object]:
+        """As OpenAI's `tools` list and chat templates take it."""
+        return {"type": "function",
+                "function": {"name": self.name, "description": self.description, "parameters": self.schema()}}
+
+
+TOOL_CHOICES = ("auto", "none", "required")
+
+
+@dataclass(frozen=True)
+class ToolSet:
+    """The tools a reply may call and how: `choice` is auto, none, required, or one tool's name (that
+    call is forced); `parallel`: several calls in one reply."""
+
+    tools: tuple[ToolSpec, ...]
+    choice: str = "auto"
+    parallel: bool = True
+
+    def __post_init__(self) -> None:
+        names = [t.name for t in self.tools]
+        if self.choice not in TOOL_CHOICES and self.choice not in names:
+            raise SettingsError(f"tool_choice must be auto, none, required or a tool's name; got {self.choice!r}.")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.tools) and self.choice != "none"
+
+
+@dataclass(frozen=True)
+class CallDelta:
+    """A piece of a tool call while it is written: index, id and name come once, arguments in pieces."""
+
+    index: int
+    id: str = ""
+    name: str = ""
+    arguments: str = ""

@@ -39,12 +39,22 @@ from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.errors import ContextOverflowError, KnownError, SettingsError
 from chatapp.core.runtime.engine import Engine
 from chatapp.core.runtime.model_host import ModelHost
-from chatapp.core.types import FinishReason, GenerationStats, Message, OutputFormat, SamplingParams
+from chatapp.core.types import (
+    CallDelta,
+    FinishReason,
+    GenerationStats,
+    Message,
+    OutputFormat,
+    SamplingParams,
+    ToolCall,
+    ToolSet,
+)
 from chatapp.documents.embedder import Embedder
+from chatapp.server.tool_requests import ToolRequestError, assistant_calls, tool_set
 
 log = logging.getLogger(__name__)
 MAX_STOPS = 4  # as OpenAI
-ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
 
 
 class ApiError(Exception):
@@ -89,7 +99,7 @@ def _sampling(body: dict[str, Any]) -> SamplingParams:
     n = body.get("n", 1)
     if n not in (1, None):
         raise ApiError(400, "n must be 1: chatapp generates one choice per request.", param="n")
-    for unsupported in ("logprobs", "top_logprobs", "logit_bias", "tools", "functions", "suffix"):
+    for unsupported in ("logprobs", "top_logprobs", "logit_bias", "functions", "suffix"):
         value = body.get(unsupported)
         if value not in (None, False, {}, [], 0):
             raise ApiError(400, f"{unsupported} is not supported by chatapp.", param=unsupported)
@@ -191,19 +201,45 @@ def _messages(body: dict[str, Any]) -> tuple[Message, ...]:
     if not isinstance(raw, list) or not raw:
         raise ApiError(400, "messages must be a non-empty list.", param="messages")
     messages = []
+    names: dict[str, str] = {}  # call id -> tool name, for results that do not name their tool
     for i, m in enumerate(raw):
         role = ROLES.get(str(m.get("role"))) if isinstance(m, dict) else None
         if role is None:
-            raise ApiError(400, f"messages[{i}].role must be system, user or assistant.", param=f"messages[{i}].role")
-        messages.append(Message(role, _content(m.get("content"), i)))  # type: ignore[arg-type]
+            raise ApiError(400, f"messages[{i}].role must be system, user, assistant or tool.",
+                           param=f"messages[{i}].role")
+        try:
+            calls = assistant_calls(m.get("tool_calls"), i) if role == "assistant" else ()
+        except ToolRequestError as exc:
+            raise ApiError(400, str(exc), param=exc.param) from None
+        names.update({c.id: c.name for c in calls})
+        if role == "tool":
+            call_id = m.get("tool_call_id")
+            if not isinstance(call_id, str) or not call_id:
+                raise ApiError(400, f"messages[{i}].tool_call_id must name the call this result answers.",
+                               param=f"messages[{i}].tool_call_id")
+            name = m.get("name") if isinstance(m.get("name"), str) else names.get(call_id, "")
+            messages.append(Message("tool", _content(m.get("content"), i), tool_call_id=call_id, name=name))
+            continue
+        messages.append(Message(role, _content(m.get("content"), i), tool_calls=calls))  # type: ignore[arg-type]
     # Templates take one system message, first: fold any others into it, as the window's history does.
     system = "\n\n".join(m.content for m in messages if m.role == "system")
     rest = [m for m in messages if m.role != "system"]
-    if not rest or rest[-1].role != "user":
-        raise ApiError(400, "The last message must be from the user.", param="messages")
-    if not rest[-1].content.strip():
+    if not rest or rest[-1].role not in ("user", "tool"):
+        raise ApiError(400, "The last message must be from the user (or a tool's result).", param="messages")
+    if rest[-1].role == "user" and not rest[-1].content.strip():
         raise ApiError(400, "The last message is empty; type a message first.", param="messages")
     return tuple(([Message("system", system)] if system else []) + rest)
+
+
+def _tools(body: dict[str, Any]) -> ToolSet | None:
+    try:
+        tools = tool_set(body)
+    except ToolRequestError as exc:
+        raise ApiError(400, str(exc), param=exc.param) from None
+    if tools is not None and tools.active and any(body.get(k) for k in ("grammar", "json_schema", "response_format")
+                                                  if body.get(k) != {"type": "text"}):
+        raise ApiError(400, "tools cannot be combined with a grammar or response_format; use one.", param="tools")
+    return tools
 
 
 # ----- running a request on the model thread --------------------------------------------------------------
@@ -218,6 +254,7 @@ class _Run:
         self.loop = asyncio.get_running_loop()
         self.cancel = threading.Event()
         self.stats: GenerationStats | None = None
+        self.tool_calls: list[ToolCall] = []
         self._start = start
         self._items: collections.deque[object] = collections.deque()
         self._lock = threading.Lock()
@@ -243,8 +280,10 @@ class _Run:
                 raise ApiError(503, "No model is loaded; load one in chatapp first.", kind="server_error",
                                code="model_not_loaded")
             stream = self._start(engine, self.cancel)
+            stream.on_call = self._put  # a tool call's pieces, in order with the text
             for piece in stream:
                 self._put(piece)
+            self.tool_calls = list(stream.tool_calls)
             self.stats = stream.stats
             if self.stats is not None and self.stats.finish_reason == FinishReason.CANCELLED:
                 log.info("API request cancelled: the client went away after %d tokens",
@@ -285,6 +324,8 @@ class _Run:
 def _finish_reason(stats: GenerationStats | None) -> str:
     if stats is not None and stats.finish_reason in (FinishReason.LENGTH, FinishReason.CONTEXT_FULL):
         return "length"
+    if stats is not None and stats.finish_reason == FinishReason.TOOL_CALLS:
+        return "tool_calls"
     return "stop"
 
 
@@ -295,7 +336,8 @@ def _usage(stats: GenerationStats | None) -> dict[str, int]:
 
 
 async def _collect(request: Request, run: _Run) -> str:
-    """Wait for the whole reply, cancelling it if the client goes away meanwhile."""
+    """Wait for the whole reply, cancelling it if the client goes away meanwhile (call pieces are
+    left out: the whole calls are on `run.tool_calls`)."""
     pieces: list[str] = []
     while True:
         getter = asyncio.ensure_future(run.batch())
@@ -308,7 +350,8 @@ async def _collect(request: Request, run: _Run) -> str:
                 return "".join(pieces)
             if isinstance(item, ApiError):
                 raise item
-            pieces.append(str(item))
+            if isinstance(item, str):
+                pieces.append(item)
 
 
 async def _stream_items(run: _Run) -> tuple[list[object], AsyncIterator[object]]:
@@ -362,6 +405,7 @@ async def chat_completions(request: Request) -> Response:
     state = _state(request)
     body = await _json_body(request)
     messages, params, stops = _messages(body), _sampling(body), _stops(body)
+    tools = _tools(body)
     output = await _checked_output_format(body)
     model = _model_id(state)
     stream_wanted = bool(body.get("stream"))
@@ -369,17 +413,21 @@ async def chat_completions(request: Request) -> Response:
 
     def start(engine: Engine, cancel: threading.Event) -> ChatStream:
         engine.set_template(None)  # the model's own template, as a new chat in the window
-        return engine.chat(messages, params, cancel=cancel, stops=stops, output=output)
+        return engine.chat(messages, params, cancel=cancel, stops=stops, output=output, tools=tools)
 
     run = _Run(state, start)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not stream_wanted:
         text = await _collect(request, run)
+        message: dict[str, Any] = {"role": "assistant", "content": text if text or not run.tool_calls else None}
+        if run.tool_calls:
+            message["tool_calls"] = [{"id": c.id, "type": "function",
+                                      "function": {"name": c.name, "arguments": c.arguments}} for c in run.tool_calls]
         return JSONResponse({
             "id": completion_id, "object": "chat.completion", "created": created, "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                         "finish_reason": _finish_reason(run.stats), "logprobs": None}],
+            "choices": [{"index": 0, "message": message, "finish_reason": _finish_reason(run.stats),
+                         "logprobs": None}],
             "usage": _usage(run.stats),
         })
 
@@ -393,7 +441,7 @@ async def chat_completions(request: Request) -> Response:
     before, after = _sse({**head, "choices": [{"index": 0, "delta": {"content": "\0"}, "finish_reason": None,
                                                "logprobs": None}]}).split(b'"\\u0000"')
 
-    def chunk(delta: dict[str, str], finish: str | None) -> bytes:
+    def chunk(delta: dict[str, Any], finish: str | None) -> bytes:
         return _sse({**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]})
 
     async def events() -> AsyncIterator[bytes]:
@@ -405,6 +453,12 @@ async def chat_completions(request: Request) -> Response:
                 if isinstance(item, ApiError):  # after the headers: say it in the stream, as OpenAI does
                     yield _sse({"error": {"message": item.message, "type": item.kind, "code": item.code}})
                     return
+                if isinstance(item, CallDelta):  # id, type and name once; then the arguments in pieces
+                    function = {"name": item.name, "arguments": ""} if item.id else {"arguments": item.arguments}
+                    call = {"index": item.index, **({"id": item.id, "type": "function"} if item.id else {}),
+                            "function": function}
+                    yield chunk({"tool_calls": [call]}, None)
+                    continue
                 yield before + json.dumps(str(item), ensure_ascii=False).encode() + after
             yield chunk({}, _finish_reason(run.stats))
             if include_usage:
@@ -427,6 +481,8 @@ async def completions(request: Request) -> Response:
         raise ApiError(400, "prompt must be a non-empty string.", param="prompt")
     if body.get("echo"):
         raise ApiError(400, "echo is not supported by chatapp.", param="echo")
+    if body.get("tools"):
+        raise ApiError(400, "tools work with /v1/chat/completions, not completions.", param="tools")
     params, stops = _sampling(body), _stops(body)
     output = await _checked_output_format(body)
     if "max_tokens" not in body and "max_completion_tokens" not in body:

@@ -19,7 +19,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ContextOverflowError, KnownError
-from chatapp.core.types import FinishReason, GenerationStats, Message, OutputFormat, SamplingParams
+from chatapp.core.types import (
+    CallDelta,
+    FinishReason,
+    GenerationStats,
+    Message,
+    OutputFormat,
+    SamplingParams,
+    ToolCall,
+    ToolSet,
+)
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 300.0  # between two pieces of a reply: a big model on a busy server can be slow
@@ -82,14 +91,14 @@ class RemoteChat:
     # ----- generation ---------------------------------------------------------------------------------------
     def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
              cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = (),
-             output: OutputFormat | None = None) -> ChatStream:
+             output: OutputFormat | None = None, tools: ToolSet | None = None) -> ChatStream:
         """Stream the reply. `reply_prefix` (continuing a cut-off reply) is sent as the start of an
         assistant message, which llama.cpp-based servers continue; others may start afresh. `output`
         goes as OpenAI's `response_format` (a GBNF grammar as llama.cpp's `grammar` field)."""
         if cancel is None:
             cancel = self.cancel
             cancel.clear()
-        sent = [{"role": m.role, "content": m.content} for m in messages]
+        sent = [openai_message(m) for m in messages]
         if reply_prefix:
             sent.append({"role": "assistant", "content": reply_prefix})
         started = time.perf_counter()
@@ -103,6 +112,7 @@ class RemoteChat:
                 extra_body={"top_k": params.top_k, "min_p": params.min_p, "repeat_penalty": params.repeat_penalty,
                             **({"grammar": output.text} if output is not None and output.kind == "grammar" else {})},
                 **({"response_format": response_format(output)} if output is not None and output.is_json else {}),
+                **(tool_arguments(tools) if tools is not None and tools.tools else {}),
             )
         return ChatStream(lambda stream: self._pieces(response, stream, cancel, started))
 
@@ -112,6 +122,7 @@ class RemoteChat:
         usage: Any = None
         finish: str | None = None
         reason = FinishReason.STOP
+        calls: dict[int, list[str]] = {}  # index -> [id, name, arguments so far]
         try:
             with self._errors():
                 for chunk in response:
@@ -122,6 +133,8 @@ class RemoteChat:
                         usage = chunk.usage
                     for choice in chunk.choices or ():
                         finish = choice.finish_reason or finish
+                        for call in (choice.delta.tool_calls or ()) if choice.delta is not None else ():
+                            self._call_piece(stream, calls, call)
                         text = choice.delta.content if choice.delta is not None else None
                         if text:
                             last_at = time.perf_counter()
@@ -133,6 +146,9 @@ class RemoteChat:
                 response.close()  # hang up: the server stops generating
             if reason != FinishReason.CANCELLED and finish == "length":
                 reason = FinishReason.LENGTH
+            stream.tool_calls = [ToolCall(c[0], c[1], c[2] or "{}") for _, c in sorted(calls.items()) if c[1]]
+            if reason == FinishReason.STOP and stream.tool_calls:
+                reason = FinishReason.TOOL_CALLS
             completion = usage.completion_tokens if usage is not None else pieces
             prompt = usage.prompt_tokens if usage is not None else 0
             stream.stats = GenerationStats(
@@ -142,6 +158,23 @@ class RemoteChat:
                 total_s=time.perf_counter() - started, context_used=prompt + completion, context_size=0,
                 finish_reason=reason, template="server's own",
             )
+
+    @staticmethod
+    def _call_piece(stream: ChatStream, calls: dict[int, list[str]], piece: Any) -> None:
+        """A streamed `delta.tool_calls` item: kept, and passed on as the engine's are."""
+        index = int(getattr(piece, "index", 0) or 0)
+        function = getattr(piece, "function", None)
+        name = getattr(function, "name", None) or ""
+        arguments = getattr(function, "arguments", None) or ""
+        entry = calls.setdefault(index, ["", "", ""])
+        first = not entry[1] and bool(name)
+        entry[0] = getattr(piece, "id", None) or entry[0]
+        entry[1] = entry[1] or name
+        entry[2] += arguments
+        if first:
+            stream.emit_call(CallDelta(index, entry[0], entry[1], ""))
+        if arguments:
+            stream.emit_call(CallDelta(index, arguments=arguments))
 
     # ----- errors -------------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -177,6 +210,27 @@ class RemoteChat:
             raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} answered something that is not the "
                                                 "OpenAI API ({reason}); check the address."),
                               url=url, reason=type(exc).__name__) from None
+
+
+def openai_message(m: Message) -> dict[str, Any]:
+    """A message in OpenAI's shape, an assistant's calls and a tool's result included."""
+    message: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.tool_calls:
+        message["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in m.tool_calls]
+    if m.role == "tool":
+        message["tool_call_id"] = m.tool_call_id
+    return message
+
+
+def tool_arguments(tools: ToolSet) -> dict[str, Any]:
+    """`tools`, `tool_choice` and `parallel_tool_calls` as OpenAI's API takes them."""
+    choice: Any = tools.choice
+    if choice not in ("auto", "none", "required"):
+        choice = {"type": "function", "function": {"name": choice}}
+    return {"tools": [t.openai() for t in tools.tools], "tool_choice": choice,
+            "parallel_tool_calls": tools.parallel}
 
 
 def response_format(output: OutputFormat) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from chatapp.core.types import (
     OutputFormat,
     SamplingParams,
     Speculation,
+    ToolSet,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
     from chatapp.core.runtime.draft_model import DraftModel
     from chatapp.core.runtime.kv_sequence import KvSequence
     from chatapp.core.runtime.sampler import NativeSampler
+    from chatapp.core.runtime.tool_calls import CallWatch
+    from chatapp.core.tools.formats import CallFormat
 
 log = logging.getLogger(__name__)
 
@@ -273,15 +276,29 @@ class Engine:
             return ""
         return str(self._require()._model.token_get_text(token_id))
 
-    def render(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+    def render(self, messages: Sequence[Message], add_generation_prompt: bool = True,
+               tools: ToolSet | None = None) -> str:
+        """The prompt text; with `tools`, in the template's own way of taking them or chatapp's generic
+        one (core/tools/rendering.py). A history's calls and results are rendered either way."""
         llm = self._require()
         assert self.template is not None
+        from chatapp.core.tools.rendering import for_template
+
+        messages, tool_list = for_template(messages, tools.tools if tools is not None else (), self.call_format())
         return self.template.render(
             messages,
             bos_token=self._special_text(llm.token_bos()),
             eos_token=self._special_text(llm.token_eos()),
             add_generation_prompt=add_generation_prompt,
+            tools=tool_list,
         )
+
+    def call_format(self) -> CallFormat:
+        """How this model writes tool calls: its template's family, or chatapp's generic format."""
+        from chatapp.core.tools.formats import detect
+
+        assert self.template is not None
+        return detect(self.template.source)
 
     def tokenize(self, text: str) -> list[int]:
         """Tokens as the model sees them: special tokens parsed, BOS added once if the model wants one."""
@@ -322,7 +339,7 @@ class Engine:
         return len(self.tokenize(text))
 
     # ----- context policy ----------------------------------------------------------------------------
-    def prepare(self, messages: Sequence[Message], max_tokens: int) -> PreparedPrompt:
+    def prepare(self, messages: Sequence[Message], max_tokens: int, tools: ToolSet | None = None) -> PreparedPrompt:
         """Render the conversation, dropping the oldest turns (never the system prompt or the new
         message) when it would not leave room for the reply."""
         n_ctx = self._require().n_ctx()
@@ -332,7 +349,7 @@ class Engine:
 
         def build(history: list[Message]) -> PreparedPrompt:
             msgs = tuple(system + history)
-            text = self.render(msgs)
+            text = self.render(msgs, tools=tools)
             return PreparedPrompt(text, self.tokenize(text), msgs, len(rest) - len(history))
 
         prepared = build(rest)
@@ -365,6 +382,7 @@ class Engine:
         stops: Sequence[str] = (),
         speculation: Speculation | None = None,
         output: OutputFormat | None = None,
+        tools: ToolSet | None = None,
     ) -> ChatStream:
         """Stream the assistant's reply to `messages` (ending with the user's new message).
 
@@ -378,14 +396,30 @@ class Engine:
         `output`: a shape the reply must take (JSON matching a schema, any JSON object, a GBNF grammar),
         enforced by the sampler token by token; refused in one sentence (SchemaError, GrammarError)
         before anything is generated when it cannot be used.
+        `tools`: what the reply may call, rendered with the prompt; calls are read out of the reply
+        (the stream's `tool_calls`), their arguments held to the tools' schemas by a grammar.
         """
         started = time.perf_counter()
         grammar = self._grammar_text(output)
-        prepared = self.prepare(messages, params.max_tokens)
+        prepared = self.prepare(messages, params.max_tokens, tools)
         text = prepared.text + reply_prefix
         prepared = PreparedPrompt(text, self.tokenize_reusing_cache(text), prepared.messages, prepared.dropped_messages)
+        watch = self._call_watch(tools) if output is None else None
         return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation,
-                                                        grammar))
+                                                        grammar, watch))
+
+    def _call_watch(self, tools: ToolSet | None) -> CallWatch | None:
+        if tools is None or not tools.active:
+            return None
+        from chatapp.core.runtime.tool_calls import CallWatch
+
+        llm = self._require()
+        watch = CallWatch(llm._model.vocab,
+                          lambda text: llm.tokenize(text.encode("utf-8"), add_bos=False, special=True),
+                          lambda tokens: llm.detokenize(tokens, special=True).decode("utf-8", errors="replace"),
+                          self.call_format(), tools)
+        watch.grammar(from_start=watch.forced).close()  # a schema the grammar cannot hold fails now, in one sentence
+        return watch
 
     def complete(self, prompt: str, params: SamplingParams = SamplingParams(), cancel: threading.Event | None = None,
                  stops: Sequence[str] = (), speculation: Speculation | None = None,
@@ -424,7 +458,7 @@ class Engine:
     def _generate(
         self, prepared: PreparedPrompt, params: SamplingParams, started: float, stream: ChatStream,
         cancel: threading.Event | None = None, extra_stops: Sequence[str] = (), speculation: Speculation | None = None,
-        grammar: str | None = None,
+        grammar: str | None = None, watch: CallWatch | None = None,
     ) -> Iterator[str]:
         llm = self._require()
         seq = self._seq
@@ -438,8 +472,10 @@ class Engine:
         from chatapp.core.runtime.sampler import NativeSampler
 
         constraint = GrammarSampler(llm._model.vocab, grammar) if grammar is not None else None
+        if watch is not None:
+            constraint = watch.first_grammar()
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31),
-                                constraint)
+                                constraint, constrained=watch is not None)
         drafter = self._drafter(prepared.tokens, speculation)
         counts = _DraftCounts()
         stops = self.template.stops if (self.template and prepared.messages) else ()
@@ -477,7 +513,10 @@ class Engine:
                     break
                 generated += 1
                 generated_ids.append(token)
-                piece, hit_stop = text_filter.feed(decoder.decode(llm.detokenize([token])))
+                text = decoder.decode(llm.detokenize([token]))
+                if watch is not None:
+                    text = watch.feed(text, sampler, stream)
+                piece, hit_stop = text_filter.feed(text)
                 if piece:
                     yield piece
                 if hit_stop:
@@ -500,7 +539,12 @@ class Engine:
                 # reply evaluated (all but its last sampled token), as without speculation.
                 seq.truncate(len(prepared.tokens) + produced - 1)
             self._remember_cache(prepared.text, prepared.tokens, generated_ids)
-            tail = text_filter.flush() + decoder.decode(b"", final=True)
+            tail = decoder.decode(b"", final=True)
+            if watch is not None:  # what the call parser still holds: the calls, or text that was not one
+                tail = (watch.feed(tail, sampler, stream) if tail else "") + watch.finish(stream)
+                if stream.tool_calls and reason == FinishReason.STOP:
+                    reason = FinishReason.TOOL_CALLS
+            tail = text_filter.flush() + tail
             stream.stats = GenerationStats(
                 prompt_tokens=len(prepared.tokens),
                 prompt_tokens_evaluated=len(prepared.tokens) - reused,

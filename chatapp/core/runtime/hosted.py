@@ -17,12 +17,13 @@ from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.runtime.engine import Engine
 from chatapp.core.runtime.model_host import ModelHost
 from chatapp.core.runtime.templates import ChatTemplate
-from chatapp.core.types import GenerationStats, Message, OutputFormat, SamplingParams
+from chatapp.core.types import CallDelta, GenerationStats, Message, OutputFormat, SamplingParams, ToolCall, ToolSet
 
 
 @dataclass(frozen=True)
 class _End:
     stats: GenerationStats | None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,21 +41,22 @@ class HostedEngine:
 
     def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
              cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = (),
-             output: OutputFormat | None = None) -> ChatStream:
+             output: OutputFormat | None = None, tools: ToolSet | None = None) -> ChatStream:
         if cancel is None:
             cancel = self.cancel
             cancel.clear()
-        items: queue.Queue[str | _End | _Failed] = queue.Queue()
+        items: queue.Queue[str | CallDelta | _End | _Failed] = queue.Queue()
         messages, stops = tuple(messages), tuple(stops)
 
         def job(engine: Engine) -> None:
             try:
                 engine.set_template(self.template)
                 stream = engine.chat(messages, params, cancel=cancel, reply_prefix=reply_prefix, stops=stops,
-                                     output=output)
+                                     output=output, tools=tools)
+                stream.on_call = items.put
                 for piece in stream:
                     items.put(piece)
-                items.put(_End(stream.stats))
+                items.put(_End(stream.stats, tuple(stream.tool_calls)))
             except BaseException as exc:  # noqa: BLE001 - raised again in the reader's thread
                 items.put(_Failed(exc))
 
@@ -62,12 +64,16 @@ class HostedEngine:
         return ChatStream(lambda stream: _pieces(items, stream))
 
 
-def _pieces(items: queue.Queue[str | _End | _Failed], stream: ChatStream) -> Iterator[str]:
+def _pieces(items: queue.Queue[str | CallDelta | _End | _Failed], stream: ChatStream) -> Iterator[str]:
     while True:
         item = items.get()
         if isinstance(item, _End):
             stream.stats = item.stats
+            stream.tool_calls = list(item.tool_calls)
             return
         if isinstance(item, _Failed):
             raise item.error
+        if isinstance(item, CallDelta):
+            stream.emit_call(item)
+            continue
         yield item

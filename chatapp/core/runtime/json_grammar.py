@@ -268,3 +268,53 @@ def _same_length(lo: str, hi: str) -> Iterator[list[str]]:
 
 def _literal(text: str) -> str:
     return json.dumps(text)
+
+
+MAX_CALLS = 8  # in one reply: a small model at temperature 0 may otherwise call the same tool forever
+
+
+def tool_calls_to_gbnf(tools: list[tuple[str, Any]], fmt: Any, parallel: bool, from_start: bool) -> str:
+    """The grammar of a reply's tool calls in `fmt` (core/tools/formats.py): each call's name one of
+    `tools` (name, arguments schema) and its arguments valid against that tool's schema. Lazily
+    applied (`from_start` False), it covers the text after the call's marker; from the start (a
+    required or named call), the marker too."""
+    from llama_cpp.llama_grammar import SchemaConverter
+
+    converter = _converter_class(SchemaConverter)()
+    calls = []
+    for i, (name, schema) in enumerate(tools):
+        schema = _inline_root_ref(schema) if isinstance(schema, dict) else schema
+        _check_against_the_metaschema(schema)
+        try:
+            if isinstance(schema, dict):
+                schema = converter.resolve_refs(schema, f"tool{i}")
+            args = converter.visit(schema, f"tool{i}-args")
+        except SchemaError:
+            raise
+        except (AssertionError, KeyError, ValueError, TypeError, IndexError, RecursionError) as exc:
+            raise _refuse(str(exc) or type(exc).__name__, f"{name} → {converter.where()}") from None
+        calls.append((name, args))
+    ws = converter._add_rule("ws", "[ \\t\\n]{0,8}")
+    if fmt.layout == "name-args":
+        alternatives = [f'{_literal(name)} ("[CALL_ID]" [A-Za-z0-9]{{9}})? "[ARGS]" {args}' for name, args in calls]
+        call = converter._add_rule("call", " | ".join(alternatives))
+        more = f'({ws} {_literal(fmt.trigger)} {call}){{0,{MAX_CALLS - 1}}}' if parallel else ""
+        body = f"{call} {more}"
+    else:
+        id_part = ' ("," space "\\"id\\"" space ":" space "\\"" [A-Za-z0-9]{9} "\\"")?' if fmt.ids == "mistral" else ""
+        alternatives = [f'"{{" space "\\"name\\"" space ":" space {_literal(json.dumps(name))} space "," space '
+                        f'{_literal(json.dumps(fmt.args_key))} space ":" space {args}{id_part} "}}"'
+                        for name, args in calls]
+        call = converter._add_rule("call", " | ".join(alternatives))
+        if fmt.layout == "array":
+            more = f'("," {ws} {call}){{0,{MAX_CALLS - 1}}}' if parallel else ""
+            body = f'{ws} "[" {ws} {call} {more} {ws} "]"'
+        elif fmt.end:
+            closed = converter._add_rule("closed-call", f"{ws} {call} {ws} {_literal(fmt.end)}")
+            more = f"({ws} {_literal(fmt.trigger)} {closed}){{0,{MAX_CALLS - 1}}}" if parallel else ""
+            body = f"{closed} {more}"
+        else:  # Llama 3: the reply is one call
+            body = f"{ws} {call}"
+    start = _literal(fmt.trigger) + " " if from_start and fmt.trigger else ""
+    converter._add_rule("root", f"{start}{body} {ws}")
+    return str(converter.format_grammar())

@@ -130,16 +130,24 @@ class ChatTemplate:
         bos_token: str = "",
         eos_token: str = "",
         add_generation_prompt: bool = True,
+        tools: list[dict[str, Any]] | None = None,
     ) -> str:
+        """The prompt for `messages`, with `tools` (OpenAI's shape) for templates that take them. The
+        context is Hugging Face's `apply_chat_template` one; like llama.cpp, `date_string` is today and
+        `tools` is left out when there are none (some templates loop over it unconditionally)."""
         compiled = _compile(self.source)
         from jinja2.exceptions import SecurityError
 
+        context: dict[str, Any] = {"date_string": datetime.now().strftime("%d %b %Y")}
+        if tools:
+            context["tools"] = tools
         try:
             return compiled.render(
-                messages=[{"role": m.role, "content": m.content} for m in messages],
+                messages=[template_message(m) for m in messages],
                 bos_token=bos_token,
                 eos_token=eos_token,
                 add_generation_prompt=add_generation_prompt,
+                **context,
             )
         except TemplateError:
             raise
@@ -149,6 +157,27 @@ class ChatTemplate:
         except Exception as exc:  # noqa: BLE001 - any failure inside untrusted template code
             raise TemplateError(QT_TRANSLATE_NOOP("core", "The {name} template failed to render: {reason}."),
                                 name=self.name, reason=str(exc).rstrip(".")) from None
+
+
+def template_message(m: Message) -> dict[str, Any]:
+    """A message as chat templates expect it: an assistant's calls with their arguments as objects
+    (templates apply `tojson` to them), a tool result with the call it answers and the tool's name."""
+    message: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.tool_calls:
+        message["tool_calls"] = [{"id": c.id, "type": "function",
+                                  "function": {"name": c.name, "arguments": c.parsed_arguments()}}
+                                 for c in m.tool_calls]
+    if m.role == "tool":
+        message["tool_call_id"] = m.tool_call_id
+        message["name"] = m.name
+    return message
+
+
+def _tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None,
+            separators: tuple[str, str] | None = None, sort_keys: bool = False) -> str:
+    """`tojson` as Hugging Face's templates run it: keys in order, no HTML escaping, text kept as is
+    (Jinja's own sorts keys and escapes <, > and &, so prompts would differ from the model's training)."""
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 
 
 def _raise_exception(message: str) -> NoReturn:
@@ -163,7 +192,9 @@ def _strftime_now(fmt: str) -> str:
 def _environment() -> ImmutableSandboxedEnvironment:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, loader=None, autoescape=False)
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, loader=None, autoescape=False,
+                                        extensions=["jinja2.ext.loopcontrols"])
+    env.filters["tojson"] = _tojson
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = _strftime_now
     return env

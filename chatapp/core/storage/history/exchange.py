@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatapp.core import reasoning
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
-from chatapp.core.storage.history.records import COMPLETE, INTERRUPTED, Conversation
+from chatapp.core.storage.history.records import INTERRUPTED, Conversation, StoredMessage, calls_from_json
 
 if TYPE_CHECKING:
     from chatapp.core.storage.history.store import HistoryStore
@@ -28,7 +30,7 @@ def export_json(store: HistoryStore, conv_id: str) -> dict[str, Any]:
     local = {r["id"]: f"m{i}" for i, r in enumerate(rows)}
     path = store.active_path(conv_id)
     messages = [{"role": "system", "content": conv.system_prompt}] if conv.system_prompt else []
-    messages += [{"role": m.role, "content": m.content} for m in path]
+    messages += [_openai_message(m) for m in path]
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -51,50 +53,122 @@ def export_json(store: HistoryStore, conv_id: str) -> dict[str, Any]:
                 "status": r["status"],
                 "model": r["model"],
                 "stats": json.loads(r["stats_json"]),
+                **({"tool_calls": json.loads(r["tool_calls_json"])} if r["tool_calls_json"] != "[]" else {}),
+                **({"tool": json.loads(r["tool_json"])} if r["tool_json"] != "{}" else {}),
             }
             for r in rows
         ],
         "active_leaf": local.get(conv.active_leaf) if conv.active_leaf else None,
     }
 
-def import_json(store: HistoryStore, data: dict[str, Any]) -> Conversation:
-    """Recreate an exported conversation (as a new conversation, with new ids)."""
-    if data.get("format") != EXPORT_FORMAT or not isinstance(data.get("tree"), list):
+class _Node(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str = Field(min_length=1)
+    parent: str | None = None
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str
+    created_at: float
+    status: Literal["complete", "streaming", "interrupted", "cancelled"] = "complete"
+    model: str = ""
+    stats: dict[str, Any] = Field(default_factory=dict)
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    tool: dict[str, Any] = Field(default_factory=dict)
+
+
+class _Export(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    format: Literal["chatapp.conversation"]
+    version: int = Field(ge=0)
+    title: str
+    created_at: float
+    updated_at: float
+    model: str = ""
+    template: str = "auto"
+    system_prompt: str = ""
+    settings: dict[str, Any] = Field(default_factory=dict)
+    pinned: bool = False
+    tree: list[_Node]
+    active_leaf: str | None = None
+
+
+def _damaged(reason: object) -> KnownError:
+    return KnownError(QT_TRANSLATE_NOOP("core", "This conversation export is damaged ({reason}); nothing was "
+                                        "imported."), reason=reason)
+
+
+def _validated(data: Any) -> _Export:
+    """The export checked field by field: the first problem named (`tree[3].role: ...`)."""
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise KnownError(
             QT_TRANSLATE_NOOP("core", "This file is not a chatapp conversation export (JSON with format "
                               "'chatapp.conversation').")
         )
-    if int(data.get("version", 0)) > EXPORT_VERSION:
+    if isinstance(data.get("version"), int) and data["version"] > EXPORT_VERSION:
         raise KnownError(QT_TRANSLATE_NOOP("core", "This conversation was exported by a newer chatapp; update "
                                            "chatapp to import it."))
+    try:
+        export = _Export.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p))
+                        for i, p in enumerate(error["loc"]))
+        raise _damaged(f"{where}: {error['msg']}") from None
+    seen: set[str] = set()
+    for i, node in enumerate(export.tree):
+        if node.id in seen:
+            raise _damaged(f"tree[{i}].id repeats {node.id!r}")
+        if node.parent is not None and node.parent not in seen:
+            raise _damaged(f"tree[{i}].parent {node.parent!r} is not an earlier message")
+        seen.add(node.id)
+        try:
+            calls_from_json(json.dumps(node.tool_calls))
+        except (KeyError, TypeError, ValueError):
+            raise _damaged(f"tree[{i}].tool_calls: each needs an id, a name and arguments") from None
+    return export
+
+
+def import_json(store: HistoryStore, data: Any) -> Conversation:
+    """Recreate an exported conversation (as a new conversation, with new ids)."""
+    export = _validated(data)
     try:
         store.db.execute("BEGIN IMMEDIATE")
         conv_id = uuid.uuid4().hex
         store.db.execute(
             "INSERT INTO conversations (id, title, created_at, updated_at, model, settings_json, system_prompt,"
             " template, pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (conv_id, data["title"], data["created_at"], data["updated_at"], data.get("model", ""),
-             json.dumps(data.get("settings", {})), data.get("system_prompt", ""), data.get("template", "auto"),
-             int(bool(data.get("pinned")))),
+            (conv_id, export.title, export.created_at, export.updated_at, export.model,
+             json.dumps(export.settings), export.system_prompt, export.template, int(export.pinned)),
         )
         new_ids: dict[str, str] = {}
-        for node in data["tree"]:
-            new_ids[node["id"]] = uuid.uuid4().hex
+        for node in export.tree:
+            new_ids[node.id] = uuid.uuid4().hex
             store.db.execute(
                 "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
-                " stats_json, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (new_ids[node["id"]], conv_id, new_ids[node["parent"]] if node["parent"] else None,
-                 node["role"], node["content"], node["created_at"], node.get("status", COMPLETE),
-                 json.dumps(node.get("stats", {})), node.get("model", "")),
+                " stats_json, model, tool_calls_json, tool_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (new_ids[node.id], conv_id, new_ids[node.parent] if node.parent else None, node.role,
+                 node.content, node.created_at, node.status, json.dumps(node.stats), node.model,
+                 json.dumps(node.tool_calls, ensure_ascii=False), json.dumps(node.tool, ensure_ascii=False)),
             )
-        leaf = new_ids.get(data.get("active_leaf") or "")
+        leaf = new_ids.get(export.active_leaf or "")
         store.db.execute("UPDATE conversations SET active_leaf = ? WHERE id = ?", (leaf, conv_id))
         store.db.execute("COMMIT")
-    except (KeyError, TypeError, sqlite3.IntegrityError) as exc:
+    except sqlite3.IntegrityError as exc:
         store.db.execute("ROLLBACK")
-        raise KnownError(QT_TRANSLATE_NOOP("core", "This conversation export is damaged ({reason}); nothing was "
-                                           "imported."), reason=exc) from None
+        raise _damaged(exc) from None
     return store.conversation(conv_id)
+
+
+def _openai_message(m: StoredMessage) -> dict[str, Any]:
+    """A message of the active path in OpenAI's shape (calls and results included)."""
+    message: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.tool_calls:
+        message["tool_calls"] = [{"id": c.id, "type": "function", "function": {"name": c.name,
+                                                                                "arguments": c.arguments}}
+                                 for c in m.tool_calls]
+    if m.role == "tool":
+        message["tool_call_id"] = m.tool.get("call_id", "")
+    return message
+
 
 def export_markdown(store: HistoryStore, conv_id: str, with_thinking: bool = False) -> str:
     """The active path as Markdown. A reasoning model's thinking is left out unless asked (as a
@@ -107,6 +181,11 @@ def export_markdown(store: HistoryStore, conv_id: str, with_thinking: bool = Fal
     if conv.system_prompt:
         lines += ["## System", "", conv.system_prompt, ""]
     for m in store.active_path(conv_id):
+        if m.role == "tool":  # a tool's result, under the call it answers
+            name = m.tool.get("name", "tool")
+            lines += [f"### Result of {name}" + (" (failed)" if m.tool.get("is_error") else ""), "", "```",
+                      m.content, "```", ""]
+            continue
         heading = {"user": "## You", "assistant": "## Assistant", "system": "## System"}[m.role]
         if m.status == INTERRUPTED:
             heading += " (interrupted)"
@@ -118,6 +197,8 @@ def export_markdown(store: HistoryStore, conv_id: str, with_thinking: bool = Fal
                 lines += [heading, "", parts.answer, ""]
         else:
             lines += [heading, "", m.content, ""]
+        for call in m.tool_calls:
+            lines += [f"### Call: {call.name}", "", "```json", call.arguments, "```", ""]
         if m.stats.get("tokens_per_s"):
             lines += [f"*{m.stats.get('completion_tokens', 0)} tokens, {m.stats['tokens_per_s']:.1f} tok/s*", ""]
     return "\n".join(lines)

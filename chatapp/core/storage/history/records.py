@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatapp.core.types import Message
+from chatapp.core.types import Message, ToolCall
 
 STREAMING, COMPLETE, INTERRUPTED, CANCELLED = "streaming", "complete", "interrupted", "cancelled"
 
@@ -24,6 +24,15 @@ class StoredMessage:
     status: str = COMPLETE
     stats: dict[str, Any] = field(default_factory=dict, compare=False)
     model: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()  # an assistant's calls
+    tool: dict[str, Any] = field(default_factory=dict, compare=False)  # a result's call_id, name, server, error
+
+    def engine_message(self) -> Message:
+        """As the model is sent it."""
+        if self.role == "tool":
+            return Message("tool", self.content, tool_call_id=str(self.tool.get("call_id", "")),
+                           name=str(self.tool.get("name", "")))
+        return Message(self.role, self.content, tool_calls=self.tool_calls)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -73,11 +82,21 @@ def message_from_row(row: sqlite3.Row) -> StoredMessage:
         id=row["id"], conversation_id=row["conversation_id"], parent_id=row["parent_id"], role=row["role"],
         content=row["content"], created_at=row["created_at"], status=row["status"],
         stats=json.loads(row["stats_json"]), model=row["model"],
+        tool_calls=calls_from_json(row["tool_calls_json"]), tool=json.loads(row["tool_json"]),
     )
+
+
+def calls_to_json(calls: Sequence[ToolCall]) -> str:
+    return json.dumps([{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls], ensure_ascii=False)
+
+
+def calls_from_json(text: str) -> tuple[ToolCall, ...]:
+    return tuple(ToolCall(str(c["id"]), str(c["name"]), str(c.get("arguments", "{}")))
+                 for c in json.loads(text or "[]"))
 
 
 def to_engine_messages(system_prompt: str, path: Sequence[StoredMessage]) -> list[Message]:
     """The active path as engine messages (the system prompt first when set)."""
     out = [Message("system", system_prompt)] if system_prompt else []
-    out += [Message(m.role, m.content) for m in path if m.role in ("user", "assistant")]  # type: ignore[arg-type]
+    out += [m.engine_message() for m in path if m.role in ("user", "assistant", "tool")]
     return out

@@ -15,7 +15,7 @@ from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.storage import cjk_search
 
 BUSY_TIMEOUT_S = 10.0  # another process's write transaction is waited for, not reported as an error
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Index i upgrades a database from version i to i + 1.
 MIGRATIONS: list[str] = [
@@ -84,6 +84,42 @@ MIGRATIONS: list[str] = [
         UPDATE messages_search SET content = cjk_searchable(new.content) WHERE rowid = new.rowid;
     END;
     """,
+    # v5: models that act. Tool results are messages of their own (role `tool`); an assistant message
+    # keeps the calls it made; a result keeps which call it answers, the tool, its server, whether it
+    # failed and how long it took. SQLite cannot change a CHECK constraint, so the table is rebuilt
+    # (rowids kept: the search index refers to them); foreign keys are off meanwhile (see migrate).
+    """
+    CREATE TABLE messages_v5 (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        parent_id TEXT REFERENCES messages(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+        content TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        status TEXT NOT NULL DEFAULT 'complete',
+        stats_json TEXT NOT NULL DEFAULT '{}',
+        model TEXT NOT NULL DEFAULT '',
+        writer TEXT NOT NULL DEFAULT '',
+        tool_calls_json TEXT NOT NULL DEFAULT '[]',
+        tool_json TEXT NOT NULL DEFAULT '{}'
+    );
+    INSERT INTO messages_v5 (rowid, id, conversation_id, parent_id, role, content, created_at, status, stats_json,
+                             model, writer)
+        SELECT rowid, id, conversation_id, parent_id, role, content, created_at, status, stats_json, model, writer
+        FROM messages;
+    DROP TABLE messages;
+    ALTER TABLE messages_v5 RENAME TO messages;
+    CREATE INDEX messages_by_parent ON messages(conversation_id, parent_id, created_at);
+    CREATE TRIGGER messages_search_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_search(rowid, content) VALUES (new.rowid, cjk_searchable(new.content));
+    END;
+    CREATE TRIGGER messages_search_ad AFTER DELETE ON messages BEGIN
+        DELETE FROM messages_search WHERE rowid = old.rowid;
+    END;
+    CREATE TRIGGER messages_search_au AFTER UPDATE OF content ON messages BEGIN
+        UPDATE messages_search SET content = cjk_searchable(new.content) WHERE rowid = new.rowid;
+    END;
+    """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -115,16 +151,27 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
                               "{version}, this version reads up to {supported}). Update chatapp to open it."),
             path=path, version=version, supported=SCHEMA_VERSION,
         )
-    for target in range(version, SCHEMA_VERSION):
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in split_sql(MIGRATIONS[target]):
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {target + 1}")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+    if version == SCHEMA_VERSION:
+        return
+    db.execute("PRAGMA foreign_keys = OFF")  # a table rebuilt (v5) must not cascade its own drop
+    try:
+        for target in range(version, SCHEMA_VERSION):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if db.execute("PRAGMA user_version").fetchone()[0] > target:  # another process did it meanwhile
+                    db.execute("COMMIT")
+                    continue
+                for statement in split_sql(MIGRATIONS[target]):
+                    db.execute(statement)
+                if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                    raise sqlite3.DatabaseError(f"migration to schema {target + 1} broke a reference")
+                db.execute(f"PRAGMA user_version = {target + 1}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
 
 
 def move_aside(path: Path) -> Path:

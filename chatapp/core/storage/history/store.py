@@ -18,7 +18,7 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,11 +32,13 @@ from chatapp.core.storage.history.records import (
     Conversation,
     SearchHit,
     StoredMessage,
+    calls_to_json,
     conversation_from_row,
     message_from_row,
 )
 from chatapp.core.storage.history.schema import move_aside, open_database
 from chatapp.core.storage.history.writers import WriterLock
+from chatapp.core.types import ToolCall
 
 TITLE_LENGTH = 60
 
@@ -167,17 +169,21 @@ class HistoryStore:
         stats: dict[str, Any] | None = None,
         model: str = "",
         created_at: float | None = None,
+        tool_calls: Sequence[ToolCall] = (),
+        tool: dict[str, Any] | None = None,
     ) -> StoredMessage:
-        """Append under `parent_id` (a new branch if it already has children) and make it the active leaf."""
+        """Append under `parent_id` (a new branch if it already has children) and make it the active leaf.
+        `tool_calls`: the calls an assistant message made; `tool`: a tool result's call id, name, server."""
         now = time.time() if created_at is None else created_at
         msg_id = uuid.uuid4().hex
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute(
                 "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
-                " stats_json, model, writer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stats_json, model, writer, tool_calls_json, tool_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (msg_id, conv_id, parent_id, role, content, now, status, json.dumps(stats or {}), model,
-                 self.writer_id if status == STREAMING else ""),
+                 self.writer_id if status == STREAMING else "", calls_to_json(tool_calls),
+                 json.dumps(tool or {}, ensure_ascii=False)),
             )
             self.db.execute(
                 "UPDATE conversations SET active_leaf = ?, updated_at = ? WHERE id = ?", (msg_id, now, conv_id)
@@ -196,10 +202,18 @@ class HistoryStore:
     @_saving
     def update_message(
         self, msg_id: str, *, content: str | None = None, status: str | None = None,
-        stats: dict[str, Any] | None = None,
+        stats: dict[str, Any] | None = None, tool_calls: Sequence[ToolCall] | None = None,
+        tool: dict[str, Any] | None = None,
     ) -> None:
-        """Save a streaming reply's progress, or finish it with its final status and stats."""
+        """Save a streaming reply's progress, or finish it with its final status and stats (and the tool
+        calls it made; or, for a tool result, its details)."""
         sets, values = [], []
+        if tool_calls is not None:
+            sets.append("tool_calls_json = ?")
+            values.append(calls_to_json(tool_calls))
+        if tool is not None:
+            sets.append("tool_json = ?")
+            values.append(json.dumps(tool, ensure_ascii=False))
         for column, value in (("content", content), ("status", status)):
             if value is not None:
                 sets.append(f"{column} = ?")

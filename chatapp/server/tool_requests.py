@@ -1,0 +1,118 @@
+"""Tools in OpenAI's request shape: `tools`, `tool_choice`, `parallel_tool_calls`, and messages that
+carry an assistant's `tool_calls` or a tool's result — validated field by field with pydantic, each
+failure one sentence naming the part (`tools[1].function.name`…)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chatapp.core.types import ToolCall, ToolSet, ToolSpec
+
+NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"  # OpenAI's rule for function names
+
+
+class _Function(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    strict: bool | None = None
+
+
+class _Tool(BaseModel):
+    type: Literal["function"]
+    function: _Function
+
+
+class _CallFunction(BaseModel):
+    name: str
+    arguments: str = "{}"
+
+
+class _Call(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    type: Literal["function"] = "function"
+    function: _CallFunction
+
+
+class ToolRequestError(ValueError):
+    """A tool part of the request that cannot be used; `param` names it."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+def _where(error: dict[str, Any], prefix: str) -> str:
+    parts = [prefix]
+    for loc in error.get("loc", ()):
+        parts.append(f"[{loc}]" if isinstance(loc, int) else f".{loc}")
+    return "".join(parts)
+
+
+def _first_problem(exc: ValidationError, prefix: str) -> ToolRequestError:
+    error = exc.errors()[0]
+    where = _where(dict(error), prefix)
+    return ToolRequestError(f"{where}: {error['msg']}.", where)
+
+
+def tool_set(body: dict[str, Any]) -> ToolSet | None:
+    """The request's tools and how they may be called; None without tools."""
+    raw = body.get("tools")
+    if raw in (None, []):
+        if body.get("tool_choice") not in (None, "none", "auto"):
+            raise ToolRequestError("tool_choice needs tools.", "tool_choice")
+        return None
+    if not isinstance(raw, list):
+        raise ToolRequestError("tools must be a list of {type: function, function: {name, parameters}}.", "tools")
+    specs = []
+    for i, item in enumerate(raw):
+        try:
+            tool = _Tool.model_validate(item)
+        except ValidationError as exc:
+            raise _first_problem(exc, f"tools[{i}]") from None
+        specs.append(ToolSpec(tool.function.name, tool.function.description, json.dumps(tool.function.parameters)))
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise ToolRequestError("tools: two tools have the same name.", "tools")
+    choice = body.get("tool_choice", "auto")
+    if isinstance(choice, dict):
+        function = choice.get("function") if choice.get("type") == "function" else None
+        choice = function.get("name") if isinstance(function, dict) else None
+        if choice not in names:
+            raise ToolRequestError("tool_choice must name one of the tools.", "tool_choice")
+    elif choice not in ("auto", "none", "required"):
+        raise ToolRequestError("tool_choice must be auto, none, required or {type: function, function: {name}}.",
+                               "tool_choice")
+    parallel = body.get("parallel_tool_calls", True)
+    if not isinstance(parallel, bool):
+        raise ToolRequestError("parallel_tool_calls must be true or false.", "parallel_tool_calls")
+    return ToolSet(tuple(specs), str(choice), parallel)
+
+
+def assistant_calls(raw: Any, index: int) -> tuple[ToolCall, ...]:
+    """An assistant message's `tool_calls`, checked (their arguments must be JSON objects)."""
+    if raw in (None, []):
+        return ()
+    if not isinstance(raw, list):
+        raise ToolRequestError(f"messages[{index}].tool_calls must be a list.", f"messages[{index}].tool_calls")
+    calls = []
+    for j, item in enumerate(raw):
+        prefix = f"messages[{index}].tool_calls[{j}]"
+        try:
+            call = _Call.model_validate(item)
+        except ValidationError as exc:
+            raise _first_problem(exc, prefix) from None
+        try:
+            arguments = json.loads(call.function.arguments or "{}")
+        except ValueError:
+            arguments = None
+        if not isinstance(arguments, dict):
+            raise ToolRequestError(f"{prefix}.function.arguments must be a JSON object as a string.",
+                                   f"{prefix}.function.arguments")
+        calls.append(ToolCall(call.id, call.function.name, json.dumps(arguments, ensure_ascii=False)))
+    return tuple(calls)
