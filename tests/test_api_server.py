@@ -112,7 +112,7 @@ def test_completions_raw_prompt_and_streaming(served: Served) -> None:
         ({"n": 2}, "n must be 1"),
         ({"messages": []}, "messages must be a non-empty list"),
         ({"messages": [{"role": "user", "content": "   "}]}, "The last message is empty"),
-        ({"messages": [{"role": "robot", "content": "hi"}]}, "role must be system, user or assistant"),
+        ({"messages": [{"role": "robot", "content": "hi"}]}, "role must be system, user, assistant or tool"),
         ({"stop": ["a", "b", "c", "d", "e"]}, "stop must be a string or a list of up to 4"),
         ({"logit_bias": {"1": 5}}, "logit_bias is not supported"),
     ],
