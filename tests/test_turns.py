@@ -80,7 +80,7 @@ class _FailsAfter:
 
     def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
              cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = (),
-             output: object = None) -> ChatStream:
+             output: object = None, tools: object = None) -> ChatStream:
         stop = threading.Event()
         inner = self.engine.chat(messages, params, cancel=stop, reply_prefix=reply_prefix, stops=stops)
 

@@ -241,3 +241,16 @@ class CallDelta:
     id: str = ""
     name: str = ""
     arguments: str = ""
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """What a tool call gave back: the text for the model, whether the tool failed (the model is told
+    so), where it ran, how long it took, and whether the user stopped or refused it."""
+
+    content: str
+    is_error: bool = False
+    server: str = ""
+    seconds: float = 0.0
+    cancelled: bool = False
+    denied: bool = False

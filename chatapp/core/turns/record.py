@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chatapp.core.storage.history import INTERRUPTED, STREAMING, Conversation, HistoryStore, StoredMessage
+from chatapp.core.types import ToolCall, ToolOutcome
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,19 @@ class HistoryRecord:
     def save_partial(self, reply: StoredMessage, text: str) -> None:
         self.store.update_message(reply.id, content=text)
 
-    def finish(self, reply: StoredMessage, text: str, status: str, stats: dict[str, Any]) -> StoredMessage:
-        self.store.update_message(reply.id, content=text, status=status, stats=stats)
-        return replace(reply, content=text, status=status, stats=stats)
+    def finish(self, reply: StoredMessage, text: str, status: str, stats: dict[str, Any],
+               tool_calls: tuple[ToolCall, ...] = ()) -> StoredMessage:
+        self.store.update_message(reply.id, content=text, status=status, stats=stats,
+                                  tool_calls=tool_calls if tool_calls else None)
+        return replace(reply, content=text, status=status, stats=stats, tool_calls=tool_calls)
+
+    def add_tool_result(self, parent_id: str | None, call: ToolCall, outcome: ToolOutcome) -> StoredMessage:
+        """A call's result as a `tool` message under the reply that made it (or the previous result)."""
+        detail = {"call_id": call.id, "name": call.name, "arguments": call.arguments, "server": outcome.server,
+                  "is_error": outcome.is_error, "seconds": round(outcome.seconds, 3), "denied": outcome.denied,
+                  "cancelled": outcome.cancelled}
+        return self.store.add_message(self.ensure_conversation().id, "tool", outcome.content, parent_id=parent_id,
+                                      tool=detail)
 
     def abandon(self, reply: StoredMessage, text: str, continuing: bool) -> StoredMessage | None:
         """The reply failed. Nothing written (and not a continued reply): the placeholder goes, the

@@ -17,7 +17,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chatapp.core import reasoning
@@ -25,8 +25,8 @@ from chatapp.core.backends.protocol import ChatBackend, ChatStream
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.history import CANCELLED, COMPLETE, INTERRUPTED, StoredMessage
 from chatapp.core.turns.record import HistoryRecord
-from chatapp.core.turns.turn import Turn, TurnOutcome, TurnSink, finish_reason
-from chatapp.core.types import FinishReason, GenerationStats
+from chatapp.core.turns.turn import Permission, ToolSource, Turn, TurnOutcome, TurnSink, finish_reason
+from chatapp.core.types import FinishReason, GenerationStats, Message, ToolCall, ToolOutcome, ToolSet, ToolSpec
 
 # A streaming reply is saved at least this often, so a crash loses at most this much of it.
 PARTIAL_SAVE_INTERVAL_S = 1.0
@@ -79,11 +79,17 @@ def stream_reply(stream: ChatStream, add: Callable[[str], None], cancel: threadi
 
 def run_turn(turn: Turn, backend: ChatBackend, sink: TurnSink, record: HistoryRecord | None = None,
              cancel: threading.Event | None = None, model: str = "",
-             interrupt: threading.Event | None = None) -> TurnOutcome:
+             interrupt: threading.Event | None = None, tools: ToolSource | None = None,
+             permission: Permission | None = None) -> TurnOutcome:
     """Run `turn` on `backend`, reporting to `sink` and saving to `record` (None: not kept).
     `cancel` stops the reply (kept as `cancelled`); `interrupt`, set with it when the app closes,
     keeps it as `interrupted`, to be continued. Raises what the backend raised, after recording how
-    the reply ended."""
+    the reply ended.
+
+    With `tools`, the turn is a loop: a reply that calls tools is saved with its calls, each call
+    runs once `permission` allows it (no permission: none runs) and its result is saved as a `tool`
+    message, and the model replies again with the results — up to `turn.max_rounds` rounds, after
+    which it is asked to answer without tools, and the reply's stats say the limit was reached."""
     cancel = cancel if cancel is not None else threading.Event()
     conversation = user = message = None
     if record is not None:
@@ -94,40 +100,130 @@ def run_turn(turn: Turn, backend: ChatBackend, sink: TurnSink, record: HistoryRe
             parent = user.id
         message = record.reopen(turn.continuing) if turn.continuing is not None else record.open_reply(parent, model)
     sink.opened(conversation, user, message)
-    reply = _Reply(record, message, turn.reply_prefix, sink)
+    messages = turn.messages()
     extra: dict[str, Any] = {}
+    specs = tools.specs() if tools is not None and turn.tool_choice != "none" else ()
+    allowed_always: set[str] = set()
+    rounds = 0
+    prefix = turn.reply_prefix
+    while True:
+        limit_reached = bool(specs) and rounds >= turn.max_rounds
+        toolset = ToolSet(specs, "auto" if rounds else turn.tool_choice) if specs and not limit_reached else None
+        if rounds == 0 and turn.augment is not None:
+            messages, extra = _augmented(turn, messages, sink)
+        done = _one_reply(turn, backend, sink, record, message, messages, prefix, cancel, toolset)
+        text, stats, calls = done.text, done.stats, done.tool_calls
+        status = COMPLETE
+        if finish_reason(stats) == FinishReason.CANCELLED:
+            status = INTERRUPTED if interrupt is not None and interrupt.is_set() else CANCELLED
+        stats_dict = _stats(turn, done, model, extra if rounds == 0 else {})
+        if limit_reached:
+            stats_dict["tool_round_limit"] = turn.max_rounds
+        final = _finish(record, message, text, status, stats_dict, calls, sink)
+        if not calls or tools is None or status != COMPLETE:
+            return TurnOutcome(text, stats, status, stats_dict, conversation, user, final)
+        sink.reply_finished(final)
+        messages = (*messages, Message("assistant", text, tool_calls=calls))
+        parent_id = final.id if final is not None else None
+        for call in calls:
+            outcome = _run_call(call, {s.name: s for s in specs}.get(call.name), tools, permission,
+                                allowed_always, cancel)
+            result = _record_result(record, parent_id, call, outcome, sink)
+            parent_id = result.id if result is not None else parent_id
+            messages = (*messages, Message("tool", outcome.content, tool_call_id=call.id, name=call.name))
+        if cancel.is_set():  # Stop while tools ran: what ran is kept; no reply is started
+            return TurnOutcome(text, stats, CANCELLED, stats_dict, conversation, user, final)
+        rounds += 1
+        prefix = ""
+        message = record.open_reply(parent_id, model) if record is not None else None
+        sink.opened(None, None, message)
+
+
+def _augmented(turn: Turn, messages: tuple[Message, ...], sink: TurnSink
+               ) -> tuple[tuple[Message, ...], dict[str, Any]]:
+    assert turn.augment is not None
+    messages, extra = turn.augment(messages)
+    sink.augmented(extra)
+    return messages, extra
+
+
+def _one_reply(turn: Turn, backend: ChatBackend, sink: TurnSink, record: HistoryRecord | None,
+               message: StoredMessage | None, messages: tuple[Message, ...], prefix: str,
+               cancel: threading.Event, toolset: ToolSet | None) -> _Done:
+    """Stream one reply into `message`; on failure, record what was kept and raise."""
+    reply = _Reply(record, message, prefix, sink)
     try:
-        messages = turn.messages()
-        if turn.augment is not None:
-            messages, extra = turn.augment(messages)
-            sink.augmented(extra)
-        stream = backend.chat(messages, turn.params, cancel=cancel, reply_prefix=turn.reply_prefix, stops=turn.stops,
-                              output=turn.output)
+        stream = backend.chat(messages, turn.params, cancel=cancel, reply_prefix=prefix, stops=turn.stops,
+                              output=turn.output, tools=toolset)
         stats = stream_reply(stream, reply.add, cancel)
     except BaseException:
         kept = None
         if record is not None and message is not None:
             kept = message
             with contextlib.suppress(KnownError):  # if even this fails, the row stays `streaming` → interrupted
-                kept = record.abandon(message, reply.text, continuing=turn.continuing is not None)
+                kept = record.abandon(message, reply.text, continuing=bool(prefix))
         sink.abandoned(kept)
         raise
-    status = COMPLETE
-    if finish_reason(stats) == FinishReason.CANCELLED:
-        status = INTERRUPTED if interrupt is not None and interrupt.is_set() else CANCELLED
-    stats_dict: dict[str, Any] = stats.to_dict() if stats is not None else {}
-    if stats is not None and model:
+    return _Done(reply.text, stats, tuple(stream.tool_calls), reply.thinking_s)
+
+
+@dataclass(frozen=True)
+class _Done:
+    """One reply as it ended: its text, stats, the calls it made, how long it thought."""
+
+    text: str
+    stats: GenerationStats | None
+    tool_calls: tuple[ToolCall, ...] = ()
+    thinking_s: float | None = None
+
+
+def _stats(turn: Turn, done: _Done, model: str, extra: dict[str, Any]) -> dict[str, Any]:
+    stats_dict: dict[str, Any] = done.stats.to_dict() if done.stats is not None else {}
+    if done.stats is not None and model:
         stats_dict["model"] = model
-    if reply.thinking_s is not None:
-        stats_dict["thinking_s"] = round(reply.thinking_s, 1)
+    if done.thinking_s is not None:
+        stats_dict["thinking_s"] = round(done.thinking_s, 1)
     if turn.output is not None:
         stats_dict["output"] = turn.output.kind  # the window shows JSON replies formatted
     stats_dict.update(extra)
-    final = None
-    if record is not None and message is not None:
+    return stats_dict
+
+
+def _finish(record: HistoryRecord | None, message: StoredMessage | None, text: str, status: str,
+            stats: dict[str, Any], calls: tuple[ToolCall, ...], sink: TurnSink) -> StoredMessage | None:
+    if record is None or message is None:
+        return None
+    try:
+        return record.finish(message, text, status, stats, calls)
+    except KnownError as exc:  # shown as written; the store keeps its last partial save
+        sink.save_failed(exc)
+        return replace(message, content=text, status=status, stats=stats, tool_calls=calls)
+
+
+def _run_call(call: ToolCall, spec: ToolSpec | None, tools: ToolSource, permission: Permission | None,
+              allowed_always: set[str], cancel: threading.Event) -> ToolOutcome:
+    """The call run, once allowed; a refusal or Stop is the result the model is told."""
+    if cancel.is_set():
+        return ToolOutcome("The user stopped before this call ran.", True, cancelled=True)
+    if call.name not in allowed_always:
+        decision = permission.decide(call, spec) if permission is not None else "deny"
+        if cancel.is_set():
+            return ToolOutcome("The user stopped before this call ran.", True, cancelled=True)
+        if decision == "deny":
+            return ToolOutcome("The user did not allow this call; do not call it again unless they ask.", True,
+                               denied=True)
+        if decision == "always":
+            allowed_always.add(call.name)
+    return tools.call(call, cancel)
+
+
+def _record_result(record: HistoryRecord | None, parent_id: str | None, call: ToolCall, outcome: ToolOutcome,
+                   sink: TurnSink) -> StoredMessage | None:
+    message = None
+    if record is not None:
         try:
-            final = record.finish(message, reply.text, status, stats_dict)
-        except KnownError as exc:  # shown as written; the store keeps its last partial save
+            message = record.add_tool_result(parent_id, call, outcome)
+        except KnownError as exc:
             sink.save_failed(exc)
-            final = replace(message, content=reply.text, status=status, stats=stats_dict)
-    return TurnOutcome(reply.text, stats, status, stats_dict, conversation, user, final)
+    sink.tool_finished(call, outcome, message)
+    return message

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.history import CANCELLED, Conversation, StoredMessage
-from chatapp.core.types import FinishReason, GenerationStats, Message, OutputFormat, SamplingParams
+from chatapp.core.types import (
+    FinishReason,
+    GenerationStats,
+    Message,
+    OutputFormat,
+    SamplingParams,
+    ToolCall,
+    ToolOutcome,
+    ToolSpec,
+)
 
 # Run before the reply: the messages as the model should see them, and what to add to the reply's
 # stats (documents put their excerpts into the last message this way, for this turn only).
@@ -29,6 +39,8 @@ class Turn:
     stops: tuple[str, ...] = ()
     augment: Augment | None = field(default=None, compare=False)
     output: OutputFormat | None = None  # a shape the reply must take (JSON schema, grammar)
+    tool_choice: str = "auto"  # with a tool source: auto, none, required, or a tool's name (forced)
+    max_rounds: int = 8  # tool rounds before the model is asked to answer without tools
 
     @property
     def reply_prefix(self) -> str:
@@ -60,6 +72,27 @@ class TurnSink(Protocol):
     def abandoned(self, reply: StoredMessage | None) -> None:
         """The reply failed (the error is raised next): what was kept of it, None if it was removed."""
 
+    def reply_finished(self, reply: StoredMessage | None) -> None:
+        """A reply that called tools is done (saved with its calls); their results and a new reply follow."""
+
+    def tool_finished(self, call: ToolCall, outcome: ToolOutcome, message: StoredMessage | None) -> None:
+        """A call ran (or was refused or stopped); `message` is its saved result."""
+
+
+class ToolSource(Protocol):
+    """Where a turn's tools come from and run (MCP servers: core/tools/mcp_client.py)."""
+
+    def specs(self) -> tuple[ToolSpec, ...]: ...
+
+    def call(self, call: ToolCall, cancel: threading.Event) -> ToolOutcome: ...
+
+
+class Permission(Protocol):
+    """Asks the user whether a call may run: "allow" (once), "always" (this tool, for the turn) or "deny".
+    Called on the turn's thread; may wait for the user (a card in the window, a prompt on a TTY)."""
+
+    def decide(self, call: ToolCall, spec: ToolSpec | None) -> str: ...
+
 
 class NullSink:
     """A sink that ignores everything; subclasses take what they need."""
@@ -78,6 +111,12 @@ class NullSink:
         pass
 
     def abandoned(self, reply: StoredMessage | None) -> None:
+        pass
+
+    def reply_finished(self, reply: StoredMessage | None) -> None:
+        pass
+
+    def tool_finished(self, call: ToolCall, outcome: ToolOutcome, message: StoredMessage | None) -> None:
         pass
 
 
