@@ -16,10 +16,20 @@ from chatapp.commands.reply_printer import ReplyPrinter
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.paths import AppPaths
 from chatapp.core.turns.turn import NullSink, Turn
-from chatapp.core.types import FinishReason, LoadOptions, Message, OutputFormat, SamplingParams
+from chatapp.core.types import (
+    FinishReason,
+    LoadOptions,
+    Message,
+    OutputFormat,
+    SamplingParams,
+    ToolCall,
+    ToolOutcome,
+    ToolSpec,
+)
 
 if TYPE_CHECKING:
     from chatapp.core.backends.protocol import ChatBackend
+    from chatapp.core.storage.history import StoredMessage
     from chatapp.core.turns.record import HistoryRecord
 
 log = logging.getLogger(__name__)
@@ -53,6 +63,13 @@ def add_parser(sub: Any) -> None:
                        help="answer with JSON matching this JSON schema, enforced token by token (stdout: the JSON)")
     shape.add_argument("--json", action="store_true", help="answer with a JSON object (any)")
     shape.add_argument("--grammar", metavar="FILE", help="answer in this GBNF grammar (llama.cpp's format)")
+    chat.add_argument("--mcp-config", metavar="FILE",
+                      help="use the tools of the MCP servers in this mcp.json ({\"mcpServers\": {...}}, as LM Studio, "
+                           "Claude Desktop and Cursor write it)")
+    chat.add_argument("--allow-tools", action="store_true",
+                      help="run tool calls without asking (otherwise: asked on a terminal, refused in scripts)")
+    chat.add_argument("--tool-choice", default="auto", metavar="auto|none|required|NAME",
+                      help="whether the model must call a tool (required), a given one (NAME), or may (auto)")
     chat.add_argument("--show-thinking", action="store_true",
                       help="print a reasoning model's thinking (dimmed) before its answer; hidden by default")
     chat.add_argument("--stats", action="store_true", help="one JSON line of statistics per reply on stderr")
@@ -69,17 +86,55 @@ def sampling(args: argparse.Namespace) -> SamplingParams:
 
 
 class _TerminalSink(NullSink):
-    """A turn's reply printed as it streams (thinking hidden unless asked)."""
+    """A turn's reply printed as it streams (thinking hidden unless asked); tool calls on stderr."""
 
     def __init__(self, stdout: TextIO, show_thinking: bool, stderr: TextIO) -> None:
         self.printer = ReplyPrinter(stdout, show_thinking)
-        self.stderr = stderr
+        self.stdout, self.show_thinking, self.stderr = stdout, show_thinking, stderr
+        self.calls = 0
+        self._wrote = False
 
     def text(self, piece: str) -> None:
+        self._wrote = self._wrote or bool(piece)
         self.printer.write(piece)
 
     def save_failed(self, error: KnownError) -> None:
         self.stderr.write(f"\nchatapp: {error}\n")
+
+    def reply_finished(self, reply: StoredMessage | None) -> None:
+        if self._wrote:  # a reply that only called tools printed nothing: no empty line for it
+            self.printer.finish()
+        self._wrote = False
+        self.printer = ReplyPrinter(self.stdout, self.show_thinking)  # the next reply prints afresh
+
+    def tool_finished(self, call: ToolCall, outcome: ToolOutcome, message: StoredMessage | None) -> None:
+        self.calls += 1
+        where = f" on {outcome.server}" if outcome.server else ""
+        first = outcome.content.strip().splitlines()[0][:200] if outcome.content.strip() else ""
+        state = "refused" if outcome.denied else "stopped" if outcome.cancelled else "failed" if outcome.is_error \
+            else f"{outcome.seconds:.2f} s"
+        self.stderr.write(f"chatapp: tool {call.name}{where} ({state}): {first}\n")
+        self.stderr.flush()
+
+
+class TerminalPermission:
+    """Asks on the terminal before a tool runs; with --allow-tools, never; without a terminal, refuses (and says so)."""
+
+    def __init__(self, allow_all: bool, stdin: TextIO, stderr: TextIO) -> None:
+        self.allow_all, self.stdin, self.stderr = allow_all, stdin, stderr
+
+    def decide(self, call: ToolCall, spec: ToolSpec | None) -> str:
+        if self.allow_all:
+            return "allow"
+        where = f" ({spec.source})" if spec is not None and spec.source else ""
+        if not self.stdin.isatty():
+            self.stderr.write(f"chatapp: not running {call.name}{where}: tools run only with --allow-tools when "
+                              "there is no terminal to ask.\n")
+            return "deny"
+        self.stderr.write(f"Run {call.name}{where} with {call.arguments}? [y]es / [N]o / [a]lways: ")
+        self.stderr.flush()
+        answer = self.stdin.readline().strip().lower()
+        return {"y": "allow", "yes": "allow", "a": "always", "always": "always"}.get(answer, "deny")
 
 
 def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -106,6 +161,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
         _show_prompt(args, paths, [*history, _question(documents, args.prompt)], stdout)
         return 0
     backend, model_name = _backend(args, paths, templates.from_choice(args.template))
+    tools = _tool_source(args, paths, stderr)
     record: HistoryRecord | None = None
     if store is not None:
         record = HistoryRecord(store, conversation, NewConversation(
@@ -114,13 +170,22 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
     messages: Iterable[str] = [args.prompt] if args.prompt is not None else _stdin_lines(stdin, stderr)
     for text in messages:
         turn = Turn(tuple(history), params, user_text=text, parent_id=leaf,
-                    augment=documents.augment if documents else None, output=output)
+                    augment=documents.augment if documents else None, output=output, tool_choice=args.tool_choice)
         sink = _TerminalSink(stdout, args.show_thinking, stderr)
         try:
-            outcome = run_turn(turn, backend, sink, record, model=model_name)
+            outcome = run_turn(turn, backend, sink, record, model=model_name, tools=tools,
+                               permission=TerminalPermission(args.allow_tools, stdin, stderr))
         finally:
             sink.printer.finish()
-        history += [Message("user", text), Message("assistant", outcome.text)]
+        if record is not None and outcome.reply is not None:
+            history = to_engine_messages(system, store.active_path(record.ensure_conversation().id)) \
+                if store is not None else history
+        else:
+            history += [Message("user", text), Message("assistant", outcome.text)]
+        if tools is not None and "tool_round_limit" in outcome.stats_dict:
+            stderr.write(f"chatapp: the model called tools {turn.max_rounds} rounds in a row; it was asked to "
+                         "answer without them.\n")
+        outcome.stats_dict["tool_calls"] = sink.calls
         if output is not None and outcome.stats is not None and outcome.stats.finish_reason in (
                 FinishReason.LENGTH, FinishReason.CONTEXT_FULL):
             stderr.write("chatapp: the reply was cut off at the token limit, so it may be incomplete; raise "
@@ -151,6 +216,33 @@ def output_format(args: argparse.Namespace) -> OutputFormat | None:
 
         to_gbnf(output)  # an invalid schema is one sentence naming the part, before the model loads
     return output
+
+
+def _tool_source(args: argparse.Namespace, paths: AppPaths, stderr: TextIO) -> Any:
+    """The tools of the servers in --mcp-config, started now (a server that cannot start is one line,
+    and the chat goes on without it)."""
+    if not args.mcp_config:
+        if args.tool_choice != "auto":
+            raise KnownError("--tool-choice needs tools: give --mcp-config FILE.")
+        return None
+    from chatapp.core.tools.mcp_client import McpTools
+    from chatapp.core.tools.mcp_config import load
+
+    servers = load(Path(args.mcp_config))
+    if not servers:
+        raise KnownError(f"{args.mcp_config} lists no MCP servers.")
+    tools = McpTools(servers, paths.log_file.with_name("mcp-servers.log"))
+    for problem in tools.start().values():
+        stderr.write(f"chatapp: {problem}\n")
+    names = [s.name for s in tools.specs()]
+    if args.tool_choice not in ("auto", "none", "required") and args.tool_choice not in names:
+        tools.close()
+        raise KnownError(f"--tool-choice {args.tool_choice}: no such tool (the servers offer: "
+                         f"{', '.join(names) or 'none'}).")
+    import atexit
+
+    atexit.register(tools.close)
+    return tools
 
 
 def _question(documents: docs_chat.DocsForChat | None, text: str) -> Message:

@@ -479,6 +479,8 @@ class Engine:
         drafter = self._drafter(prepared.tokens, speculation)
         counts = _DraftCounts()
         stops = self.template.stops if (self.template and prepared.messages) else ()
+        if watch is not None and watch.fmt.end == "</tool_call>":  # a model never writes its tools' results
+            stops = (*stops, "<tool_response>")
         text_filter = _StopStringFilter((*stops, *extra_stops))
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         generated = produced = 0

@@ -133,14 +133,12 @@ class ChatTemplate:
         tools: list[dict[str, Any]] | None = None,
     ) -> str:
         """The prompt for `messages`, with `tools` (OpenAI's shape) for templates that take them. The
-        context is Hugging Face's `apply_chat_template` one; like llama.cpp, `date_string` is today and
-        `tools` is left out when there are none (some templates loop over it unconditionally)."""
+        context is Hugging Face's `apply_chat_template` one (`tools` is None when there are none, which
+        templates test with `tools is not none`); like llama.cpp, `date_string` is today's date."""
         compiled = _compile(self.source)
         from jinja2.exceptions import SecurityError
 
-        context: dict[str, Any] = {"date_string": datetime.now().strftime("%d %b %Y")}
-        if tools:
-            context["tools"] = tools
+        context: dict[str, Any] = {"date_string": datetime.now().strftime("%d %b %Y"), "tools": tools or None}
         try:
             return compiled.render(
                 messages=[template_message(m) for m in messages],
