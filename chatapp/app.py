@@ -33,6 +33,7 @@ from chatapp.services.history_service import HistoryService
 from chatapp.services.inference import InferenceController
 from chatapp.services.models import ModelService
 from chatapp.services.single_instance import InstanceServer, hand_over
+from chatapp.services.tools_service import ToolsService, WindowPermission
 from chatapp.services.turns import TurnService
 from chatapp.ui.main_window import MainWindow
 
@@ -80,6 +81,8 @@ class App:
         self.window.attach_model_folders(self.settings.extra_model_dirs,
                                          lambda folders: keep(extra_model_dirs=folders))
         self.window.attach_saved_servers(self.settings.servers, lambda servers: keep(servers=servers))
+        self.tools = ToolsService(paths.config_dir / "mcp.json", paths.log_file.with_name("mcp-servers.log"))
+        self.window.attach_tools(self.tools, WindowPermission())
         self.window.attach_data_folders([
             (QCoreApplication.translate("App", "Chats"), paths.database), (QCoreApplication.translate("App", "Models"),
                                                                             paths.models_dir),
@@ -148,6 +151,7 @@ class App:
         if self.documents is not None:
             self.documents.shutdown()
         self.instance.close()
+        self.tools.shutdown()
         self.history.shutdown()
         self.turns.shutdown()
         self.turns.store.close()

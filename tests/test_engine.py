@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from tiny_gguf import write_tiny_model
 
 from chatapp.core.errors import ContextOverflowError, EngineStateError, SettingsError
 from chatapp.core.runtime import templates
@@ -210,3 +211,15 @@ def test_cancel_stops_the_reading_of_a_long_prompt(tiny_long_model: Path) -> Non
     assert again.text() == " Hello world. Hello"
     # the aborted decode emptied llama.cpp's cache, so nothing may be "reused" from it
     assert again.stats.prompt_tokens_evaluated == again.stats.prompt_tokens
+
+
+def test_a_token_longer_than_32_bytes_is_not_lost(tmp_path: Path) -> None:
+    """llama-cpp-python's detokenize drops any piece over 32 bytes (code indentation, long words); the
+    engine's own reads every byte. SmolLM2's longest token is 162 bytes."""
+    long_token = "▁" * 40 + "indented"
+    model = write_tiny_model(tmp_path / "long-token.gguf", script=("▁Hello", long_token, "</s>"))
+    engine = Engine()
+    engine.load(model)
+    reply = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=10)).text()
+    engine.unload()
+    assert reply == " Hello" + " " * 40 + "indented"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from chatapp.app import App
 from chatapp.core.storage.history import CANCELLED, COMPLETE, INTERRUPTED, HistoryStore
@@ -394,7 +394,7 @@ def test_app_wide_choices_are_in_the_settings_dialog(qtbot, app: App, tiny_eos_m
     app.window.settings_action.trigger()
     dialog = app.window.app_settings_dialog
     assert dialog.isVisible()
-    assert dialog.page_titles() == ["Appearance", "Models", "Servers", "Speed", "Local API server", "Data"]
+    assert dialog.page_titles() == ["Appearance", "Models", "Servers", "Tools", "Speed", "Local API server", "Data"]
     panel = app.window.settings_panel  # the side panel keeps this chat's settings only
     for box in (app.window.api_box, app.window.speculation_box, app.window.theme_box, app.window.language_box):
         assert not panel.isAncestorOf(box) and dialog.isAncestorOf(box)
@@ -441,6 +441,65 @@ def test_structured_output_in_a_chat(qtbot, app: App, instruct_model: Path) -> N
     panel.schema_edit.setPlainText('{"type": "objekt"}')
     panel.flush()
     assert "The JSON schema cannot be used at type" in panel.template_info.text()  # said before sending
+
+
+def _weather_server(app: App) -> None:
+    """The test MCP server in the app's mcp.json, turned on for the next chat."""
+    import sys
+
+    from chatapp.core.tools.mcp_config import McpServerConfig
+
+    server = Path(__file__).parent / "mcp_servers" / "weather_server.py"
+    app.window.tools_box.add_server(McpServerConfig("weather", command=sys.executable, args=(str(server),)))
+    app.window.tools_button.aboutToOpen.emit()
+    [action] = [a for a in app.window.tools_button.menu_.actions() if a.text() == "weather"]
+    action.setChecked(True)  # this chat may use its tools
+
+
+def _answer_every_question(qtbot, app: App, button: str) -> int:
+    """Click `button` on each permission card until the turn ends; returns how many were asked."""
+    asked = 0
+    while app.session.busy:
+        qtbot.waitUntil(lambda: bool(app.window.chat.permission_cards) or not app.session.busy, timeout=20_000)
+        for card in list(app.window.chat.permission_cards.values()):
+            qtbot.mouseClick(getattr(card, button), Qt.MouseButton.LeftButton)
+            asked += 1
+    return asked
+
+
+def test_a_tool_call_allowed_in_the_window(qtbot, app: App, tiny_tool_model: Path) -> None:
+    from chatapp.ui.tool_cards import ToolCard
+
+    load(qtbot, app, tiny_tool_model)
+    _weather_server(app)
+    assert app.window.tools_button.text() == "Tools: weather"
+    send(qtbot, app, "Weather in Paris?")
+    qtbot.waitUntil(lambda: bool(app.window.chat.permission_cards), timeout=20_000)
+    card = next(iter(app.window.chat.permission_cards.values()))
+    assert "get_weather" in card.findChild(QLabel).text() and "weather" in card.findChild(QLabel).text()
+    with qtbot.waitSignal(app.session.replyFinished, timeout=30_000):
+        assert _answer_every_question(qtbot, app, "always") == 1  # "always": not asked again
+    path = app.session.path
+    results = [m for m in path if m.role == "tool"]
+    assert results and all(m.content == "Sunny, 24 °C" and m.tool["server"] == "weather" for m in results)
+    assert len(results) == 8 and path[-1].stats.get("tool_round_limit") == 8  # this model never stops calling
+    cards = [w for w in app.window.chat.widgets.values() if isinstance(w, ToolCard)]
+    assert len(cards) == 8 and "Tool get_weather on weather" in cards[0].toggle.text()
+    qtbot.mouseClick(cards[0].toggle, Qt.MouseButton.LeftButton)  # unfolded: the arguments and the result
+    assert cards[0].details.isVisible() and '"city": "Paris"' in cards[0].arguments.text()
+    state = app.window.tools_box.list.item(0).text()
+    assert state.startswith("weather · stdio · running: 5 tools")
+
+
+def test_a_tool_call_denied_in_the_window(qtbot, app: App, tiny_tool_model: Path) -> None:
+    load(qtbot, app, tiny_tool_model)
+    _weather_server(app)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=30_000):
+        send(qtbot, app, "Weather in Paris?")
+        asked = _answer_every_question(qtbot, app, "deny")
+    assert asked == 8  # asked for every call, refused every time
+    results = [m for m in app.session.path if m.role == "tool"]
+    assert all(m.tool["denied"] and "did not allow" in m.content for m in results)
 
 
 def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, gemma_model: Path, monkeypatch) -> None:

@@ -38,11 +38,13 @@ from chatapp.services.turns import Failed, Opened, TurnService
 
 if TYPE_CHECKING:
     from chatapp.services.documents_service import DocumentsService
+    from chatapp.services.tools_service import ToolsService, WindowPermission
 
 log = logging.getLogger(__name__)
 PARTIAL_SAVE_INTERVAL_S = 1.0
 DOCUMENTS_KEY = "documents"  # in a conversation's settings: the collections it answers from
 OUTPUT_KEY = "output_schema"  # ...and the JSON schema its replies must match
+TOOLS_KEY = "tool_servers"  # ...and the MCP servers whose tools it may call
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,6 +96,7 @@ class ChatSession(QObject):
     replyDelta = Signal(str, str)  # message id, new text
     replyFinished = Signal(object)  # StoredMessage, final
     unsent = Signal(str)  # a message that could not even be saved: back to the message box
+    toolResult = Signal(object)  # StoredMessage: a tool call's result, shown as a card
     errorOccurred = Signal(str)
     busyChanged = Signal()  # read `busy`
 
@@ -118,9 +121,14 @@ class ChatSession(QObject):
         self.documents_service: DocumentsService | None = None
         self._new_chat_documents: list[str] = []
         self._new_chat_schema = ""  # the structured output of a chat not yet saved
+        self._new_chat_tools: list[str] = []  # ...and its tool servers
+        self.tools_service: ToolsService | None = None  # set by the window with the permission that asks
+        self.permission: WindowPermission | None = None
         self.turns.opened.connect(self._on_opened)
         self.turns.delta.connect(self._on_delta)
         self.turns.saveFailed.connect(self._on_save_failed)
+        self.turns.replyDone.connect(self._on_reply_done)
+        self.turns.toolDone.connect(self._on_tool_done)
         self.turns.finished.connect(self._on_finished)
         self.turns.failed.connect(self._on_failed)
         inference.modelLoaded.connect(self._on_model_loaded)
@@ -133,6 +141,7 @@ class ChatSession(QObject):
             return replace(defaults, output_schema=self._new_chat_schema)
         stored = dict(self.conversation.settings)
         stored.pop(DOCUMENTS_KEY, None)
+        stored.pop(TOOLS_KEY, None)
         template = str(stored.pop("template", self.conversation.template or defaults.template))
         custom = str(stored.pop("custom_template", defaults.custom_template))
         schema = str(stored.pop(OUTPUT_KEY, "") or "")
@@ -160,6 +169,19 @@ class ChatSession(QObject):
         if self.conversation is None:
             return list(self._new_chat_documents)
         return [str(n) for n in self.conversation.settings.get(DOCUMENTS_KEY, [])]
+
+    def tool_servers(self) -> list[str]:
+        """The MCP servers whose tools this chat may call (none unless turned on for it)."""
+        if self.conversation is None:
+            return list(self._new_chat_tools)
+        return [str(n) for n in self.conversation.settings.get(TOOLS_KEY, [])]
+
+    @reports_errors
+    def set_tool_servers(self, names: list[str]) -> None:
+        self._new_chat_tools = list(names)
+        if self.conversation is not None:
+            self.conversation = self.store.update_conversation(
+                self.conversation.id, settings={**self.conversation.settings, TOOLS_KEY: list(names)})
 
     @reports_errors
     def set_documents(self, names: list[str]) -> None:
@@ -223,6 +245,7 @@ class ChatSession(QObject):
         self.stop()
         self.conversation = None
         self._new_chat_schema = ""
+        self._new_chat_tools = []
         self.path = []
         self.conversationOpened.emit(None)
         self.pathChanged.emit(self.path)
@@ -341,14 +364,16 @@ class ChatSession(QObject):
             return
         turn = Turn(tuple(to_engine_messages(chat.system_prompt, before)), chat.sampling, user_text=user_text,
                     parent_id=parent_id, continuing=continuing, augment=self._augment(), output=chat.output_format())
-        new = NewConversation(model=self._model_name(), settings={**chat.to_store(),
-                              DOCUMENTS_KEY: self._new_chat_documents}, system_prompt=chat.system_prompt,
-                              template=chat.template)
+        new = NewConversation(model=self._model_name(), settings={
+            **chat.to_store(), DOCUMENTS_KEY: self._new_chat_documents, TOOLS_KEY: self._new_chat_tools},
+            system_prompt=chat.system_prompt, template=chat.template)
+        tools = self.tools_service.source(self.tool_servers()) if self.tools_service is not None else None
         self._turn_text = user_text
         self._reply = continuing
         self._save_failed = False
+        permission = self.permission.for_turn if self.permission is not None else None
         self._turn_id = self.turns.start(turn, self.inference.backend(template), self.conversation, new,
-                                         self._model_name())
+                                         self._model_name(), tools=tools, permission=permission)
         self.busyChanged.emit()
 
     @Slot(int, object)
@@ -379,6 +404,20 @@ class ChatSession(QObject):
         if turn_id == self._turn_id and not self._save_failed:
             self._save_failed = True
             self.errorOccurred.emit(message)
+
+    @Slot(int, object)
+    def _on_reply_done(self, turn_id: int, reply: StoredMessage) -> None:
+        """A reply that called tools is done; the turn goes on with their results."""
+        if turn_id == self._turn_id:
+            self.path = [reply if m.id == reply.id else m for m in self.path]
+            self._reply = None
+            self.replyFinished.emit(reply)
+
+    @Slot(int, object)
+    def _on_tool_done(self, turn_id: int, message: StoredMessage) -> None:
+        if turn_id == self._turn_id:
+            self.path = [*self.path, message]
+            self.toolResult.emit(message)
 
     @Slot(int, object)
     def _on_finished(self, turn_id: int, outcome: TurnOutcome) -> None:

@@ -14,6 +14,7 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -24,7 +25,8 @@ from chatapp.core.jobs import JobThread
 from chatapp.core.storage.history import Conversation, HistoryStore, StoredMessage
 from chatapp.core.turns.record import HistoryRecord, NewConversation
 from chatapp.core.turns.runner import run_turn
-from chatapp.core.turns.turn import NullSink, Turn, TurnOutcome
+from chatapp.core.turns.turn import NullSink, Permission, ToolSource, Turn, TurnOutcome
+from chatapp.core.types import ToolCall, ToolOutcome
 from chatapp.services.i18n import user_message
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,15 @@ class _Sink(NullSink):
     def save_failed(self, error: KnownError) -> None:
         self.relay.saveFailed.emit(self.turn_id, user_message(error))
 
+    def reply_finished(self, reply: StoredMessage | None) -> None:
+        self.flush()
+        if reply is not None:
+            self.relay.replyDone.emit(self.turn_id, reply)
+
+    def tool_finished(self, call: ToolCall, outcome: ToolOutcome, message: StoredMessage | None) -> None:
+        if message is not None:
+            self.relay.toolDone.emit(self.turn_id, message)
+
     def abandoned(self, reply: StoredMessage | None) -> None:
         self.kept = reply
 
@@ -93,6 +104,8 @@ class _Relay(QObject):
     opened = Signal(int, object)  # turn id, Opened
     delta = Signal(int, str)
     saveFailed = Signal(int, str)
+    replyDone = Signal(int, object)  # turn id, StoredMessage: a reply that called tools, done
+    toolDone = Signal(int, object)  # turn id, StoredMessage: a call's saved result
     finished = Signal(int, object)  # turn id, TurnOutcome
     failed = Signal(int, object)  # turn id, Failed
 
@@ -103,6 +116,8 @@ class TurnService(QObject):
     opened = Signal(int, object)  # Opened
     delta = Signal(int, str)
     saveFailed = Signal(int, str)
+    replyDone = Signal(int, object)  # StoredMessage: a reply that called tools (its results and a reply follow)
+    toolDone = Signal(int, object)  # StoredMessage: a tool call's result
     finished = Signal(int, object)  # TurnOutcome
     failed = Signal(int, object)  # Failed
 
@@ -115,6 +130,8 @@ class TurnService(QObject):
         self._relay.opened.connect(self._on_opened)
         self._relay.delta.connect(self._on_delta)
         self._relay.saveFailed.connect(self._on_save_failed)
+        self._relay.replyDone.connect(self._on_reply_done)
+        self._relay.toolDone.connect(self._on_tool_done)
         self._relay.finished.connect(self._on_finished)
         self._relay.failed.connect(self._on_failed)
         self._running: _Running | None = None
@@ -124,8 +141,10 @@ class TurnService(QObject):
         return self._running is not None
 
     def start(self, turn: Turn, backend: ChatBackend, conversation: Conversation | None,
-              new: NewConversation, model: str) -> int:
-        """Run `turn` in `conversation` (None: a new one, created as `new` says). Returns its id."""
+              new: NewConversation, model: str, tools: ToolSource | None = None,
+              permission: Callable[[threading.Event], Permission] | None = None) -> int:
+        """Run `turn` in `conversation` (None: a new one, created as `new` says), with `tools` (asking
+        `permission`, made for the turn's cancel event, before each call). Returns its id."""
         running = _Running(next(self._ids))
         self._running = running
 
@@ -133,7 +152,8 @@ class TurnService(QObject):
             sink = _Sink(self._relay, running.turn_id)
             try:
                 outcome = run_turn(turn, backend, sink, HistoryRecord(store, conversation, new),
-                                   cancel=running.cancel, model=model, interrupt=running.interrupt)
+                                   cancel=running.cancel, model=model, interrupt=running.interrupt, tools=tools,
+                                   permission=permission(running.cancel) if permission is not None else None)
             except KnownError as exc:
                 sink.flush()
                 self._relay.failed.emit(running.turn_id, Failed(user_message(exc), sink.was_opened, sink.kept))
@@ -179,6 +199,16 @@ class TurnService(QObject):
     def _on_save_failed(self, turn_id: int, message: str) -> None:
         if self._current(turn_id):
             self.saveFailed.emit(turn_id, message)
+
+    @Slot(int, object)
+    def _on_reply_done(self, turn_id: int, reply: StoredMessage) -> None:
+        if self._current(turn_id):
+            self.replyDone.emit(turn_id, reply)
+
+    @Slot(int, object)
+    def _on_tool_done(self, turn_id: int, message: StoredMessage) -> None:
+        if self._current(turn_id):
+            self.toolDone.emit(turn_id, message)
 
     @Slot(int, object)
     def _on_finished(self, turn_id: int, outcome: TurnOutcome) -> None:

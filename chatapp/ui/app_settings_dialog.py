@@ -1,8 +1,8 @@
 """Settings (Ctrl+, or File → Settings…): the choices that belong to the app, not to one chat.
 
 Pages down the left: Appearance (theme, language), Models (the folders models are found in),
-Servers (saved OpenAI-compatible servers), Speed (speculative decoding), Local API server, Data
-(where chats, models, settings and logs live). Sections are built elsewhere and added to a page by
+Servers (saved OpenAI-compatible servers), Tools (MCP servers), Speed (speculative decoding), Local
+API server, Data (where chats, models, settings and logs live). Sections are built elsewhere and added to a page by
 its key with `add_to`; what a chat carries (system prompt, template, sampling, context) stays in the
 side panel.
 """
@@ -45,7 +45,8 @@ class AppSettingsDialog(QDialog):
         self._keys: list[str] = []
         for key, title in (
             ("appearance", self.tr("Appearance")), ("models", self.tr("Models")), ("servers", self.tr("Servers")),
-            ("speed", self.tr("Speed")), ("api", self.tr("Local API server")), ("data", self.tr("Data")),
+            ("tools", self.tr("Tools")), ("speed", self.tr("Speed")), ("api", self.tr("Local API server")),
+            ("data", self.tr("Data")),
         ):
             self._add_page(key, title)
         self.pages.setCurrentRow(0)

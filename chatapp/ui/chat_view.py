@@ -31,6 +31,7 @@ from chatapp.core.storage.history import CANCELLED, INTERRUPTED, STREAMING, Bran
 from chatapp.ui import icons
 from chatapp.ui.fold_button import FoldButton
 from chatapp.ui.markdown import BlockTracker, MarkdownRenderer
+from chatapp.ui.tool_cards import PermissionCard, ToolCard
 
 
 def is_dark(widget: QWidget) -> bool:
@@ -290,8 +291,12 @@ class MessageWidget(QFrame):
             else:
                 self.thinking_toggle.hide()
                 self.thinking_text.hide()
-            rendered = self.renderer.render(_as_formatted_json(self._text) if message.stats.get("output") in (
-                "json_schema", "json_object") else self._text)
+            shown = _as_formatted_json(self._text) if message.stats.get("output") in ("json_schema", "json_object") \
+                else self._text
+            if message.tool_calls and not shown.strip():  # a reply that only called tools
+                names = ", ".join(c.name for c in message.tool_calls)
+                shown = "*" + self.tr("Calling {names}…").format(names=names) + "*"
+            rendered = self.renderer.render(shown)
             self.code_blocks = rendered.code_blocks
             self.body.setHtml(rendered.html)
         else:
@@ -422,6 +427,7 @@ class ChatView(QScrollArea):
     continueRequested = Signal(str)
     branchRequested = Signal(str, int)
     examplePicked = Signal(str)  # an example prompt from the empty state, to send as the user's message
+    permissionAnswered = Signal(int, str)  # request id, "allow" | "always" | "deny"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -458,7 +464,8 @@ class ChatView(QScrollArea):
         self._layout.addStretch(1)
         self.setWidget(self._container)
         self.renderer = MarkdownRenderer(dark=is_dark(self))
-        self.widgets: dict[str, MessageWidget] = {}
+        self.widgets: dict[str, MessageWidget | ToolCard] = {}
+        self.permission_cards: dict[int, PermissionCard] = {}
         self.follow = True
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._on_scrolled)
@@ -480,6 +487,8 @@ class ChatView(QScrollArea):
         """Re-render the conversation's Markdown with the code theme of the new light/dark theme."""
         self.renderer = MarkdownRenderer(dark=dark)
         for widget in self.widgets.values():
+            if not isinstance(widget, MessageWidget):
+                continue
             widget.renderer = self.renderer
             widget.refresh_icons()
             if widget.message.status != STREAMING:
@@ -511,7 +520,12 @@ class ChatView(QScrollArea):
             self.follow = True
             self.scroll_to_bottom()
 
-    def _add(self, message: StoredMessage, branch: Branch | None, is_last: bool) -> MessageWidget:
+    def _add(self, message: StoredMessage, branch: Branch | None, is_last: bool) -> MessageWidget | ToolCard:
+        if message.role == "tool":  # a call's result: a folded card
+            card = ToolCard(message)
+            self._layout.insertWidget(self._layout.count() - 1, card)
+            self.widgets[message.id] = card
+            return card
         widget = MessageWidget(message, self.renderer, branch, is_last)
         widget.copyRequested.connect(self.copyRequested)
         widget.editRequested.connect(self.editRequested)
@@ -527,16 +541,52 @@ class ChatView(QScrollArea):
     def start_reply(self, message: StoredMessage) -> None:
         self.empty_state.hide()
         widget = self.widgets.get(message.id) or self._add(message, None, is_last=True)
-        widget.start_streaming()
+        if isinstance(widget, MessageWidget):
+            widget.start_streaming()
+
+    def add_tool_result(self, message: StoredMessage) -> None:
+        """A call that just ran, under the reply that made it."""
+        if message.id not in self.widgets:
+            self._add(message, None, is_last=False)
+
+    def ask_permission(self, request_id: int, name: str, server: str, arguments: str) -> PermissionCard:
+        """The card that asks before a tool runs, at the end of the conversation."""
+        card = PermissionCard(request_id, name, server, arguments)
+        card.answered.connect(self._on_permission)
+        self._layout.insertWidget(self._layout.count() - 1, card)
+        self.permission_cards[request_id] = card
+        self.follow = True
+        return card
+
+    def _on_permission(self, request_id: int, decision: str) -> None:
+        card = self.permission_cards.pop(request_id, None)
+        if card is not None:
+            card.setParent(None)
+            card.deleteLater()
+        self.permissionAnswered.emit(request_id, decision)
+
+    def drop_permission_card(self, request_id: int) -> None:
+        """A question no longer waiting (answered here, or its turn was stopped)."""
+        card = self.permission_cards.pop(request_id, None)
+        if card is not None:
+            card.setParent(None)
+            card.deleteLater()
+
+    def drop_permission_cards(self) -> None:
+        """A turn that ended (stopped) while asking: its questions go away unanswered."""
+        for request_id in list(self.permission_cards):
+            card = self.permission_cards.pop(request_id)
+            card.setParent(None)
+            card.deleteLater()
 
     def append(self, message_id: str, text: str) -> None:
         widget = self.widgets.get(message_id)
-        if widget is not None:
+        if isinstance(widget, MessageWidget):
             widget.append(text)
 
     def finish_reply(self, message: StoredMessage) -> None:
         widget = self.widgets.get(message.id)
-        if widget is not None:
+        if isinstance(widget, MessageWidget):
             widget.set_message(message)
 
     def scroll_to_bottom(self) -> None:
@@ -551,7 +601,7 @@ class ChatView(QScrollArea):
 
     def last_reply_text(self) -> str:
         for widget in reversed(list(self.widgets.values())):
-            if widget.message.role == "assistant":
+            if widget.message.role == "assistant" and widget.text:
                 return widget.text
         return ""
 

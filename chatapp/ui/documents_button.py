@@ -2,57 +2,44 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QWidget
 
 from chatapp.ui import icons
+from chatapp.ui.checklist_button import ChecklistButton
 
 
-class DocumentsButton(QToolButton):
-    selectionChanged = Signal(list)  # list[str]: the chosen collections
-    manageRequested = Signal()
-    aboutToOpen = Signal()  # the owner fills the menu with the current collections
-
+class DocumentsButton(ChecklistButton):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        super().__init__(self._describe, self.tr("No collections yet"), self.tr("Manage collections…"), parent)
         self.setIcon(icons.icon("documents"))
         self.setAccessibleName(self.tr("Documents for this chat"))
         self.setToolTip(self.tr("Answer from your documents: choose collections for this chat"))
-        self.menu_ = QMenu(self)
-        self.menu_.aboutToShow.connect(self.aboutToOpen.emit)
-        self.setMenu(self.menu_)
-        self._selected: list[str] = []
         self.set_collections([], [])
 
     def set_collections(self, names: list[str], selected: list[str]) -> None:
-        self._selected = [n for n in selected if n in names]
-        self.menu_.clear()
-        if not names:
-            empty = self.menu_.addAction(self.tr("No collections yet"))
-            empty.setEnabled(False)
-        for name in names:
-            action = self.menu_.addAction(name)
-            action.setCheckable(True)
-            action.setChecked(name in self._selected)
-            action.toggled.connect(lambda on, n=name: self._toggle(n, on))
-        self.menu_.addSeparator()
-        self.menu_.addAction(self.tr("Manage collections…"), self.manageRequested.emit)
-        self._update_label()
+        self.set_names(names, selected)
 
-    def selected(self) -> list[str]:
-        return list(self._selected)
+    def _describe(self, selected: list[str]) -> str:
+        if not selected:
+            return self.tr("Documents")
+        if len(selected) == 1:
+            return self.tr("Documents: {name}").format(name=selected[0])
+        return self.tr("Documents: %n collection(s)", "", len(selected))
 
-    def _toggle(self, name: str, on: bool) -> None:
-        self._selected = [n for n in self._selected if n != name] + ([name] if on else [])
-        self._update_label()
-        self.selectionChanged.emit(list(self._selected))
 
-    def _update_label(self) -> None:
-        if not self._selected:
-            self.setText(self.tr("Documents"))
-        elif len(self._selected) == 1:
-            self.setText(self.tr("Documents: {name}").format(name=self._selected[0]))
-        else:
-            self.setText(self.tr("Documents: %n collection(s)", "", len(self._selected)))
+class ToolsButton(ChecklistButton):
+    """Which MCP servers' tools this chat may call."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(self._describe, self.tr("No MCP servers yet"), self.tr("Manage tools…"), parent)
+        self.setIcon(icons.icon("tools"))
+        self.setAccessibleName(self.tr("Tools for this chat"))
+        self.setToolTip(self.tr("Let the model call tools from MCP servers in this chat (each call asks first)"))
+        self.set_names([], [])
+
+    def _describe(self, selected: list[str]) -> str:
+        if not selected:
+            return self.tr("Tools")
+        if len(selected) == 1:
+            return self.tr("Tools: {name}").format(name=selected[0])
+        return self.tr("Tools: %n server(s)", "", len(selected))

@@ -46,7 +46,7 @@ from chatapp.ui.api_server_box import ApiServerBox
 from chatapp.ui.app_settings_dialog import AppSettingsDialog
 from chatapp.ui.chat_view import ChatView, copy_to_clipboard
 from chatapp.ui.composer import Composer
-from chatapp.ui.documents_button import DocumentsButton
+from chatapp.ui.documents_button import DocumentsButton, ToolsButton
 from chatapp.ui.folders_box import DataFoldersBox, ModelFoldersBox
 from chatapp.ui.language_box import LanguageBox
 from chatapp.ui.model_bar import ModelBar, ServerModel
@@ -57,9 +57,11 @@ from chatapp.ui.settings_panel import SettingsPanel
 from chatapp.ui.sidebar import Sidebar
 from chatapp.ui.speculation_box import SpeculationBox
 from chatapp.ui.theme_box import ThemeBox
+from chatapp.ui.tools_box import ToolsBox
 
 if TYPE_CHECKING:
     from chatapp.services.documents_service import DocumentsService
+    from chatapp.services.tools_service import PermissionRequest, ToolsService, WindowPermission
     from chatapp.ui.documents_dialog import CollectionsDialog
 
 
@@ -737,6 +739,36 @@ class MainWindow(QMainWindow):
         self._servers = servers
         self._keep_servers(servers)
         self.servers_box.show_servers(servers)
+
+    def attach_tools(self, service: ToolsService, permission: WindowPermission) -> None:
+        """Tools: the composer's Tools button (this chat's MCP servers), Settings → Tools, the cards
+        that ask before a call runs and show what it did."""
+        self.tools = service
+        self.session.tools_service = service
+        self.session.permission = permission
+        self.tools_box = ToolsBox(service)
+        self.app_settings_dialog.add_to("tools", self.tools_box)
+        self.tools_button = ToolsButton()
+        self.composer.add_tool(self.tools_button)
+        self.tools_button.aboutToOpen.connect(
+            lambda: self.tools_button.set_names(service.names(), self.session.tool_servers()))
+        self.tools_button.selectionChanged.connect(self.session.set_tool_servers)
+        self.tools_button.manageRequested.connect(lambda: self.open_app_settings("tools"))
+        self.session.conversationOpened.connect(
+            lambda _c: self.tools_button.set_names(service.names(), self.session.tool_servers()))
+        self.session.toolResult.connect(self.chat.add_tool_result)
+        self.session.busyChanged.connect(lambda: None if self.session.busy else self.chat.drop_permission_cards())
+        permission.asked.connect(self._ask_permission)  # a bound slot: emitted on the turn thread, run on this one
+        permission.settled.connect(self.chat.drop_permission_card)
+        self.chat.permissionAnswered.connect(permission.answer)
+        service.problem.connect(self.show_error)
+        if service.startup_problem():
+            self.show_error(service.startup_problem())
+        self.tools_button.set_names(service.names(), self.session.tool_servers())
+
+    @Slot(object)
+    def _ask_permission(self, request: PermissionRequest) -> None:
+        self.chat.ask_permission(request.request_id, request.name, request.server, request.arguments)
 
     def attach_data_folders(self, places: list[tuple[str, Path]]) -> None:
         """Settings → Data: where chats, models, settings and logs live."""

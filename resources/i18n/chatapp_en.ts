@@ -78,4 +78,25 @@
             <numerusform>{template} · %n token</numerusform><numerusform>{template} · %n tokens</numerusform></translation>
     </message>
 </context>
+<context>
+    <name>ToolsBox</name>
+    <message numerus="yes">
+        <source>running: %n tool(s)</source>
+        <translation>
+            <numerusform>running: %n tool</numerusform><numerusform>running: %n tools</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n server(s) imported.</source>
+        <translation>
+            <numerusform>%n server imported.</numerusform><numerusform>%n servers imported.</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>ToolsButton</name>
+    <message numerus="yes">
+        <source>Tools: %n server(s)</source>
+        <translation>
+            <numerusform>Tools: %n server</numerusform><numerusform>Tools: %n servers</numerusform></translation>
+    </message>
+</context>
 </TS>

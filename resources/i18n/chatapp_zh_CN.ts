@@ -2,6 +2,57 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AddServerDialog</name>
+    <message>
+        <source>Add an MCP server</source>
+        <translation>添加 MCP 服务器</translation>
+    </message>
+    <message>
+        <source>Server name</source>
+        <translation>服务器名称</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>A program on this computer (stdio)</source>
+        <translation>本机上的程序（stdio）</translation>
+    </message>
+    <message>
+        <source>A server at a URL (Streamable HTTP)</source>
+        <translation>位于某个 URL 的服务器（Streamable HTTP）</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>e.g. npx -y @modelcontextprotocol/server-filesystem ~/Documents</source>
+        <translation>例如 npx -y @modelcontextprotocol/server-filesystem ~/Documents</translation>
+    </message>
+    <message>
+        <source>Command and arguments</source>
+        <translation>命令及参数</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>命令</translation>
+    </message>
+    <message>
+        <source>Server URL</source>
+        <translation>服务器 URL</translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <source>Give the server a name.</source>
+        <translation>请为服务器命名。</translation>
+    </message>
+</context>
+<context>
     <name>ApiServerBox</name>
     <message>
         <source>Local API server</source>
@@ -104,6 +155,10 @@
     <message>
         <source>Local API server</source>
         <translation>本地 API 服务器</translation>
+    </message>
+    <message>
+        <source>Tools</source>
+        <translation>工具</translation>
     </message>
     <message>
         <source>Data</source>
@@ -702,6 +757,10 @@ template: {template} ({note})</source>
         <translation>思考中…</translation>
     </message>
     <message>
+        <source>Calling {names}…</source>
+        <translation>正在调用 {names}…</translation>
+    </message>
+    <message>
         <source>interrupted</source>
         <translation>已中断</translation>
     </message>
@@ -993,6 +1052,29 @@ template: {template} ({note})</source>
     <message>
         <source>Delete {name} ({size})?</source>
         <translation>删除 {name}（{size}）？</translation>
+    </message>
+</context>
+<context>
+    <name>PermissionCard</name>
+    <message>
+        <source> from {server}</source>
+        <translation>（来自 {server}）</translation>
+    </message>
+    <message>
+        <source>The model wants to run &lt;b&gt;{name}&lt;/b&gt;{where}. Allow it?</source>
+        <translation>模型想要运行 &lt;b&gt;{name}&lt;/b&gt;{where}。是否允许？</translation>
+    </message>
+    <message>
+        <source>Allow once</source>
+        <translation>允许一次</translation>
+    </message>
+    <message>
+        <source>Always allow this tool</source>
+        <translation>始终允许此工具</translation>
+    </message>
+    <message>
+        <source>Deny</source>
+        <translation>拒绝</translation>
     </message>
 </context>
 <context>
@@ -1457,6 +1539,157 @@ template: {template} ({note})</source>
     </message>
 </context>
 <context>
+    <name>ToolCard</name>
+    <message>
+        <source>not allowed</source>
+        <translation>未获允许</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>{seconds:.2f} s</source>
+        <translation>{seconds:.2f} 秒</translation>
+    </message>
+    <message>
+        <source> on {server}</source>
+        <translation>（{server}）</translation>
+    </message>
+    <message>
+        <source>Arguments</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Tool {name}{where} · {state}</source>
+        <translation>工具 {name}{where} · {state}</translation>
+    </message>
+    <message>
+        <source>Show or hide the call&apos;s arguments and result</source>
+        <translation>显示或隐藏此次调用的参数和结果</translation>
+    </message>
+</context>
+<context>
+    <name>ToolsBox</name>
+    <message>
+        <source>MCP servers</source>
+        <translation>MCP 服务器</translation>
+    </message>
+    <message>
+        <source>Tools the model may call, from MCP servers. A chat uses them once you turn them on in it (the Tools button under the message box), and every call asks first.</source>
+        <translation>模型可以调用的、来自 MCP 服务器的工具。需要在对话中启用后才会使用（消息框下方的“工具”按钮），每次调用前都会先征得你的同意。</translation>
+    </message>
+    <message>
+        <source>Add a server…</source>
+        <translation>添加服务器…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Remove the selected server</source>
+        <translation>移除选中的服务器</translation>
+    </message>
+    <message>
+        <source>Turn off / on</source>
+        <translation>关闭 / 开启</translation>
+    </message>
+    <message>
+        <source>Turn the selected server off or on</source>
+        <translation>关闭或开启选中的服务器</translation>
+    </message>
+    <message>
+        <source>Import from another app…</source>
+        <translation>从其他应用导入…</translation>
+    </message>
+    <message>
+        <source>Open the folder of mcp.json</source>
+        <translation>打开 mcp.json 所在文件夹</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>starts when a chat uses it</source>
+        <translation>在对话使用时启动</translation>
+    </message>
+    <message numerus="yes">
+        <source>running: %n tool(s)</source>
+        <translation>
+            <numerusform>运行中：%n 个工具</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>cannot start</source>
+        <translation>无法启动</translation>
+    </message>
+    <message>
+        <source>Could not write {path}: {reason}</source>
+        <translation>无法写入 {path}：{reason}</translation>
+    </message>
+    <message>
+        <source>Another app&apos;s MCP server list</source>
+        <translation>其他应用的 MCP 服务器列表</translation>
+    </message>
+    <message>
+        <source>MCP server list (*.json)</source>
+        <translation>MCP 服务器列表 (*.json)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n server(s) imported.</source>
+        <translation>
+            <numerusform>已导入 %n 个服务器。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ToolsButton</name>
+    <message>
+        <source>No MCP servers yet</source>
+        <translation>还没有 MCP 服务器</translation>
+    </message>
+    <message>
+        <source>Manage tools…</source>
+        <translation>管理工具…</translation>
+    </message>
+    <message>
+        <source>Tools for this chat</source>
+        <translation>此对话的工具</translation>
+    </message>
+    <message>
+        <source>Let the model call tools from MCP servers in this chat (each call asks first)</source>
+        <translation>允许模型在此对话中调用 MCP 服务器的工具（每次调用前都会询问）</translation>
+    </message>
+    <message>
+        <source>Tools</source>
+        <translation>工具</translation>
+    </message>
+    <message>
+        <source>Tools: {name}</source>
+        <translation>工具：{name}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Tools: %n server(s)</source>
+        <translation>
+            <numerusform>工具：%n 个服务器</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>TurnService</name>
     <message>
         <source>Generation failed unexpectedly: {reason}</source>
@@ -1856,6 +2089,26 @@ template: {template} ({note})</source>
     <message>
         <source>The grammar allows nothing more here, so the reply ends unfinished.</source>
         <translation>语法在此处不再允许任何内容，因此回复未完成便结束了。</translation>
+    </message>
+    <message>
+        <source>The MCP server {name} is not running.</source>
+        <translation>MCP 服务器 {name} 未在运行。</translation>
+    </message>
+    <message>
+        <source>The MCP server {name} could not start ({reason}); the chat goes on without its tools.</source>
+        <translation>MCP 服务器 {name} 无法启动（{reason}）；对话将在没有它的工具的情况下继续。</translation>
+    </message>
+    <message>
+        <source>This is not an MCP server list: it needs {{&quot;mcpServers&quot;: {{NAME: {{&quot;command&quot;: ...}} or {{&quot;url&quot;: ...}}}}}}.</source>
+        <translation>这不是 MCP 服务器列表：需要 {{&quot;mcpServers&quot;: {{名称: {{&quot;command&quot;: ...}} 或 {{&quot;url&quot;: ...}}}}}}。</translation>
+    </message>
+    <message>
+        <source>Cannot read the MCP server list {path}: {reason}.</source>
+        <translation>无法读取 MCP 服务器列表 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <source>The MCP server list {path} is not valid JSON ({reason}).</source>
+        <translation>MCP 服务器列表 {path} 不是有效的 JSON（{reason}）。</translation>
     </message>
 </context>
 </TS>

@@ -330,7 +330,7 @@ class Engine:
         llm = self._require()
         self._cached_text, self._cached_tokens = "", []
         try:
-            reply = llm.detokenize(generated, special=True).decode("utf-8")
+            reply = llama_runtime.detokenize(llm._model.vocab, generated, special=True).decode("utf-8")
         except UnicodeDecodeError:  # a reply cut inside a character: fall back to plain prefix reuse
             return
         self._cached_text, self._cached_tokens = prompt_text + reply, prompt_tokens + generated
@@ -416,7 +416,8 @@ class Engine:
         llm = self._require()
         watch = CallWatch(llm._model.vocab,
                           lambda text: llm.tokenize(text.encode("utf-8"), add_bos=False, special=True),
-                          lambda tokens: llm.detokenize(tokens, special=True).decode("utf-8", errors="replace"),
+                          lambda tokens: llama_runtime.detokenize(llm._model.vocab, tokens, special=True).decode(
+                              "utf-8", errors="replace"),
                           self.call_format(), tools)
         watch.grammar(from_start=watch.forced).close()  # a schema the grammar cannot hold fails now, in one sentence
         return watch
@@ -515,7 +516,7 @@ class Engine:
                     break
                 generated += 1
                 generated_ids.append(token)
-                text = decoder.decode(llm.detokenize([token]))
+                text = decoder.decode(llama_runtime.detokenize(vocab, [token]))
                 if watch is not None:
                     text = watch.feed(text, sampler, stream)
                 piece, hit_stop = text_filter.feed(text)

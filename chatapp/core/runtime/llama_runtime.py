@@ -12,7 +12,7 @@ import ctypes
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 log = logging.getLogger("chatapp.llama")
@@ -256,3 +256,19 @@ class PromptAbort:
         if self._callback is not None:
             self._lib.llama_set_abort_callback(self._ctx, self._lib.ggml_abort_callback(), None)
             self._callback = None
+
+
+def detokenize(vocab: Any, tokens: Sequence[int], special: bool = False) -> bytes:
+    """The bytes of `tokens`, whatever their length. llama-cpp-python's own `detokenize` reads each
+    piece into a 32-byte buffer and silently drops a longer one (runs of spaces in code, long words:
+    SmolLM2 has tokens of 162 bytes), so replies lost text; this asks llama.cpp for the size it needs."""
+    lib = llama()
+    out = bytearray()
+    buffer = ctypes.create_string_buffer(256)
+    for token in tokens:
+        n = lib.llama_token_to_piece(vocab, token, buffer, len(buffer), 0, special)
+        if n < 0:  # too small: -n is the size the piece needs
+            buffer = ctypes.create_string_buffer(-n)
+            n = lib.llama_token_to_piece(vocab, token, buffer, len(buffer), 0, special)
+        out += buffer.raw[:max(n, 0)]
+    return bytes(out)
