@@ -97,7 +97,47 @@ def structured_output(app: object) -> None:
     _save(window, "structured-output")
 
 
+def tool_card(app: object) -> None:
+    """The demo model asked for the weather in Lisbon, with the tests' MCP server: the card asking
+    first, then the call's card unfolded and the answer."""
+    import sys
+
+    from chatapp.core.tools.mcp_config import McpServerConfig
+
+    window = app.window  # type: ignore[attr-defined]
+    window.session.new_conversation()
+    server = ROOT / "tests" / "mcp_servers" / "weather_server.py"
+    window.tools_box.add_server(McpServerConfig("weather", command=sys.executable, args=(str(server),)))
+    window.session.set_tool_servers(["weather"])
+    window.session.set_tool_required(True)  # a 135M model would rather answer from memory
+    window._fill_tools_menu()
+    window.composer.input.setPlainText("What is the weather like in Lisbon?")
+    window._send("What is the weather like in Lisbon?")
+    for _ in range(200):
+        _settle(100)
+        if window.chat.permission_cards:
+            break
+    _settle(300)
+    _save(window, "tool-permission")
+    for card in list(window.chat.permission_cards.values()):
+        card.allow.click()
+    _wait(window.session.replyFinished)
+    _settle(300)
+    from chatapp.ui.tool_cards import ToolCard
+
+    for widget in window.chat.widgets.values():
+        if isinstance(widget, ToolCard):
+            widget.toggle.setChecked(True)
+    while window.session.busy:
+        _settle(200)
+        for card in list(window.chat.permission_cards.values()):
+            card.deny.click()
+    _settle(500)
+    _save(window, "tool-card")
+
+
 SCENES: dict[str, Callable[[object], None]] = {
+    "tool-card": tool_card,
     "structured-output": structured_output,
     "settings-dialog": settings_dialog,
     "settings-panel": settings_panel,

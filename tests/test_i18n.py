@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "resources" / "i18n" / "chatapp_zh_CN.ts"
 # Names, formats and symbols Chinese users read as they are.
 SAME_IN_CHINESE = {"chatapp", "✕", "Top-p", "Top-k", "Min-p", "Markdown…", "JSON…", "http://192.168.1.20:8080/v1",
-                   "{done} of {total}"}
+                   "{done} of {total}", "URL", "e.g. npx -y @modelcontextprotocol/server-filesystem ~/Documents"}
 PLACEHOLDER = re.compile(r"\{[a-z_]+(?::[^}]*)?\}|%n")
 
 

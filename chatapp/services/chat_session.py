@@ -45,6 +45,7 @@ PARTIAL_SAVE_INTERVAL_S = 1.0
 DOCUMENTS_KEY = "documents"  # in a conversation's settings: the collections it answers from
 OUTPUT_KEY = "output_schema"  # ...and the JSON schema its replies must match
 TOOLS_KEY = "tool_servers"  # ...and the MCP servers whose tools it may call
+TOOL_CHOICE_KEY = "tool_choice"  # ..."required": each reply starts with a call
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -122,6 +123,7 @@ class ChatSession(QObject):
         self._new_chat_documents: list[str] = []
         self._new_chat_schema = ""  # the structured output of a chat not yet saved
         self._new_chat_tools: list[str] = []  # ...and its tool servers
+        self._new_chat_tool_choice = "auto"
         self.tools_service: ToolsService | None = None  # set by the window with the permission that asks
         self.permission: WindowPermission | None = None
         self.turns.opened.connect(self._on_opened)
@@ -142,6 +144,7 @@ class ChatSession(QObject):
         stored = dict(self.conversation.settings)
         stored.pop(DOCUMENTS_KEY, None)
         stored.pop(TOOLS_KEY, None)
+        stored.pop(TOOL_CHOICE_KEY, None)
         template = str(stored.pop("template", self.conversation.template or defaults.template))
         custom = str(stored.pop("custom_template", defaults.custom_template))
         schema = str(stored.pop(OUTPUT_KEY, "") or "")
@@ -175,6 +178,19 @@ class ChatSession(QObject):
         if self.conversation is None:
             return list(self._new_chat_tools)
         return [str(n) for n in self.conversation.settings.get(TOOLS_KEY, [])]
+
+    def tool_choice(self) -> str:
+        settings = self.conversation.settings if self.conversation is not None else {}
+        return str(settings.get(TOOL_CHOICE_KEY, self._new_chat_tool_choice if self.conversation is None else "auto"))
+
+    @reports_errors
+    def set_tool_required(self, required: bool) -> None:
+        """Whether each reply of this chat must start with a tool call."""
+        choice = "required" if required else "auto"
+        self._new_chat_tool_choice = choice
+        if self.conversation is not None:
+            self.conversation = self.store.update_conversation(
+                self.conversation.id, settings={**self.conversation.settings, TOOL_CHOICE_KEY: choice})
 
     @reports_errors
     def set_tool_servers(self, names: list[str]) -> None:
@@ -246,6 +262,7 @@ class ChatSession(QObject):
         self.conversation = None
         self._new_chat_schema = ""
         self._new_chat_tools = []
+        self._new_chat_tool_choice = "auto"
         self.path = []
         self.conversationOpened.emit(None)
         self.pathChanged.emit(self.path)
@@ -363,9 +380,11 @@ class ChatSession(QObject):
             self.errorOccurred.emit(user_message(exc))
             return
         turn = Turn(tuple(to_engine_messages(chat.system_prompt, before)), chat.sampling, user_text=user_text,
-                    parent_id=parent_id, continuing=continuing, augment=self._augment(), output=chat.output_format())
+                    parent_id=parent_id, continuing=continuing, augment=self._augment(), output=chat.output_format(),
+                    tool_choice=self.tool_choice())
         new = NewConversation(model=self._model_name(), settings={
-            **chat.to_store(), DOCUMENTS_KEY: self._new_chat_documents, TOOLS_KEY: self._new_chat_tools},
+            **chat.to_store(), DOCUMENTS_KEY: self._new_chat_documents, TOOLS_KEY: self._new_chat_tools,
+            TOOL_CHOICE_KEY: self._new_chat_tool_choice},
             system_prompt=chat.system_prompt, template=chat.template)
         tools = self.tools_service.source(self.tool_servers()) if self.tools_service is not None else None
         self._turn_text = user_text

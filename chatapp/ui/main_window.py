@@ -750,12 +750,11 @@ class MainWindow(QMainWindow):
         self.app_settings_dialog.add_to("tools", self.tools_box)
         self.tools_button = ToolsButton()
         self.composer.add_tool(self.tools_button)
-        self.tools_button.aboutToOpen.connect(
-            lambda: self.tools_button.set_names(service.names(), self.session.tool_servers()))
+        self.tools_button.aboutToOpen.connect(self._fill_tools_menu)
         self.tools_button.selectionChanged.connect(self.session.set_tool_servers)
+        self.tools_button.requiredChanged.connect(self.session.set_tool_required)
         self.tools_button.manageRequested.connect(lambda: self.open_app_settings("tools"))
-        self.session.conversationOpened.connect(
-            lambda _c: self.tools_button.set_names(service.names(), self.session.tool_servers()))
+        self.session.conversationOpened.connect(lambda _c: self._fill_tools_menu())
         self.session.toolResult.connect(self.chat.add_tool_result)
         self.session.busyChanged.connect(lambda: None if self.session.busy else self.chat.drop_permission_cards())
         permission.asked.connect(self._ask_permission)  # a bound slot: emitted on the turn thread, run on this one
@@ -764,7 +763,11 @@ class MainWindow(QMainWindow):
         service.problem.connect(self.show_error)
         if service.startup_problem():
             self.show_error(service.startup_problem())
-        self.tools_button.set_names(service.names(), self.session.tool_servers())
+        self._fill_tools_menu()
+
+    def _fill_tools_menu(self) -> None:
+        self.tools_button.set_servers(self.tools.names(), self.session.tool_servers(),
+                                      self.session.tool_choice() == "required")
 
     @Slot(object)
     def _ask_permission(self, request: PermissionRequest) -> None:

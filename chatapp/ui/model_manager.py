@@ -131,6 +131,8 @@ class ModelManager(QDialog):
         for entry in self.catalogue:
             kind = (self.tr(" · reasoning") if entry.reasoning else
                     self.tr(" · embedding model, for documents") if entry.embedding else "")
+            if entry.tools:
+                kind += self.tr(" · calls tools")
             item = QListWidgetItem(f"★ {entry.title} ({entry.params}{kind})\n   {entry.about}")
             item.setToolTip(self.tr("Licence: {licence}").format(licence=entry.licence) if entry.licence else "")
             item.setData(REPO_ROLE, entry.repo_id)

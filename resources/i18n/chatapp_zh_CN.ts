@@ -954,6 +954,10 @@ template: {template} ({note})</source>
         <translation> · 嵌入模型，用于文档</translation>
     </message>
     <message>
+        <source> · calls tools</source>
+        <translation> · 可调用工具</translation>
+    </message>
+    <message>
         <source>Licence: {licence}</source>
         <translation>许可证：{licence}</translation>
     </message>
@@ -1558,7 +1562,7 @@ template: {template} ({note})</source>
     </message>
     <message>
         <source> on {server}</source>
-        <translation>（{server}）</translation>
+        <translation>（服务器 {server}）</translation>
     </message>
     <message>
         <source>Arguments</source>
@@ -1673,6 +1677,10 @@ template: {template} ({note})</source>
     <message>
         <source>Let the model call tools from MCP servers in this chat (each call asks first)</source>
         <translation>允许模型在此对话中调用 MCP 服务器的工具（每次调用前都会询问）</translation>
+    </message>
+    <message>
+        <source>Make the model call a tool before it answers</source>
+        <translation>让模型在回答前先调用工具</translation>
     </message>
     <message>
         <source>Tools</source>

@@ -177,6 +177,7 @@ class CatalogueEntry:
     licence: str = ""
     reasoning: bool = False  # thinks in <think> blocks before answering
     embedding: bool = False  # an embedding model, for document collections (not for chatting)
+    tools: bool = False  # calls tools well (its template takes tools; tried with MCP servers)
 
 
 def load_catalogue(path: Path) -> list[CatalogueEntry]:
@@ -186,7 +187,8 @@ def load_catalogue(path: Path) -> list[CatalogueEntry]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         chat = [CatalogueEntry(m["repo"], m["title"], m["params"], m["quant"], m["about"], m.get("licence", ""),
-                               bool(m.get("reasoning", False))) for m in data["models"]]
+                               bool(m.get("reasoning", False)), tools=bool(m.get("tools", False)))
+                for m in data["models"]]
         embedding = [CatalogueEntry(m["repo"], m["title"], m["params"], m["quant"], m["about"], m.get("licence", ""),
                                     embedding=True) for m in data.get("embedding_models", [])]
         return chat + embedding
