@@ -46,6 +46,15 @@ class TemplateError(KnownError):
     """A prompt template is invalid, unsafe, or failed to render."""
 
 
+class TemplateBudgetError(TemplateError):
+    """A template used more than its budget of time or sizes (runtime/template_budget.py); `what` says
+    what it tried, a phrase for the sentence that names the model."""
+
+    def __init__(self, what: Phrase) -> None:
+        super().__init__(QT_TRANSLATE_NOOP("core", "The template {what} and was stopped."), what=what)
+        self.what = what
+
+
 class SettingsError(KnownError):
     """A generation or app setting is out of range."""
 

@@ -16,6 +16,7 @@ Only `cancel` may be set from another thread.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import logging
 import random
 import threading
@@ -26,12 +27,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatapp.core.backends.protocol import ChatStream
-from chatapp.core.errors import QT_TRANSLATE_NOOP, ContextOverflowError, EngineStateError, ModelFileError, SettingsError
+from chatapp.core.errors import (
+    QT_TRANSLATE_NOOP,
+    ContextOverflowError,
+    EngineStateError,
+    ModelFileError,
+    SettingsError,
+    TemplateBudgetError,
+    TemplateError,
+)
 from chatapp.core.models import memory
 from chatapp.core.runtime import llama_runtime
 from chatapp.core.runtime.speculative import Drafter, NgramDrafter
 from chatapp.core.runtime.templates import ChatTemplate
 from chatapp.core.runtime.templates import auto as auto_template
+from chatapp.core.runtime.templates import fallback as template_fallback
 from chatapp.core.types import (
     FinishReason,
     GenerationStats,
@@ -119,6 +129,7 @@ class Engine:
         self.header: GGUFHeader | None = None
         self.summary: ModelSummary | None = None
         self.template: ChatTemplate | None = None
+        self._refused_template: ChatTemplate | None = None  # stands in for a model's template that overran
         self.cancel = threading.Event()
         # The text whose tokens sit in the KV cache, and those tokens: the next prompt usually starts
         # with this text, and reusing the very tokens the model generated (rather than re-tokenizing
@@ -187,6 +198,7 @@ class Engine:
         self._llm = llm
         self._seq = KvSequence(llm)
         self.header = header
+        self._refused_template = None
         self.template = template or self._auto_template()
         self.summary = ModelSummary(
             path=str(header.path),
@@ -216,6 +228,7 @@ class Engine:
         self.header = None
         self.summary = None
         self.template = None
+        self._refused_template = None
 
     def set_speculation(self, speculation: Speculation, draft_model: str | Path | None = None) -> None:
         """Speculative decoding for the following replies. Mode `draft` loads `draft_model` beside the
@@ -260,6 +273,8 @@ class Engine:
     # ----- templates and tokens ----------------------------------------------------------------------
     def _auto_template(self) -> ChatTemplate:
         assert self.header is not None
+        if self._refused_template is not None:  # the model's own one overran its budget once: not again
+            return self._refused_template
         return auto_template(self.header.metadata, self.header.chat_template, self._is_single_token)
 
     def set_template(self, template: ChatTemplate | None) -> ChatTemplate:
@@ -285,13 +300,32 @@ class Engine:
         from chatapp.core.tools.rendering import for_template
 
         messages, tool_list = for_template(messages, tools.tools if tools is not None else (), self.call_format())
-        return self.template.render(
-            messages,
-            bos_token=self._special_text(llm.token_bos()),
-            eos_token=self._special_text(llm.token_eos()),
-            add_generation_prompt=add_generation_prompt,
-            tools=tool_list,
-        )
+        try:
+            return self.template.render(
+                messages,
+                bos_token=self._special_text(llm.token_bos()),
+                eos_token=self._special_text(llm.token_eos()),
+                add_generation_prompt=add_generation_prompt,
+                tools=tool_list,
+            )
+        except TemplateBudgetError as exc:
+            raise self._template_overran(exc) from None
+
+    def _template_overran(self, exc: TemplateBudgetError) -> TemplateError:
+        """The sentence for a template that overran its budget. The model's own template is replaced by
+        the preset that fits the model, for this and every later request, so the model stays usable."""
+        assert self.header is not None and self.template is not None and self.summary is not None
+        if self.template.name != "auto" or self.template.source != self.header.chat_template:
+            return TemplateError(QT_TRANSLATE_NOOP("core", "The {name} template {what} and was stopped."),
+                                 name=self.template.name, what=exc.what)
+        log.warning("the chat template of %s overran its budget (%s); using a preset", self.header.path, exc.what)
+        self._refused_template = template_fallback(self.header.metadata, self._is_single_token, str(exc.what))
+        self.template = self._refused_template
+        self.summary = dataclasses.replace(self.summary, template_name=self.template.name,
+                                           template_note=self.template.note)
+        return TemplateError(QT_TRANSLATE_NOOP("core", "The chat template inside {model} {what} and was stopped; "
+                                               "chatapp uses its {preset} template for this model from now on."),
+                             model=self.header.path.name, what=exc.what, preset=self.template.name.split()[-1])
 
     def call_format(self) -> CallFormat:
         """How this model writes tool calls: its template's family, or chatapp's generic format."""

@@ -7,7 +7,8 @@ conventions Hugging Face chat templates expect (`messages`, `bos_token`, `eos_to
 - presets: hand-written equivalents of the well-known formats;
 - custom: the user's own template text or file.
 A template from a model file is untrusted input: it is checked for private-attribute access before use
-and rendered without a loader, so it can neither reach Python internals nor read files.
+and rendered without a loader, so it can neither reach Python internals nor read files, and under a
+budget of time and sizes (template_budget.py), so it cannot hang or exhaust the machine either.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from chatapp.core.types import Message
 
 if TYPE_CHECKING:  # jinja2 is imported when a template is first compiled, not with the window (~40 ms)
     from jinja2 import nodes
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from chatapp.core.runtime.template_budget import BudgetedEnvironment
 
 ALPACA_DEFAULT_SYSTEM = (
     "Below is an instruction that describes a task. Write a response that appropriately completes the request."
@@ -138,15 +140,15 @@ class ChatTemplate:
         compiled = _compile(self.source)
         from jinja2.exceptions import SecurityError
 
-        context: dict[str, Any] = {"date_string": datetime.now().strftime("%d %b %Y"), "tools": tools or None}
+        from chatapp.core.runtime.template_budget import render_within_budget
+
+        context: dict[str, Any] = {
+            "messages": [template_message(m) for m in messages], "bos_token": bos_token, "eos_token": eos_token,
+            "add_generation_prompt": add_generation_prompt,
+            "date_string": datetime.now().strftime("%d %b %Y"), "tools": tools or None,
+        }
         try:
-            return compiled.render(
-                messages=[template_message(m) for m in messages],
-                bos_token=bos_token,
-                eos_token=eos_token,
-                add_generation_prompt=add_generation_prompt,
-                **context,
-            )
+            return render_within_budget(compiled, context)
         except TemplateError:
             raise
         except SecurityError as exc:
@@ -187,12 +189,13 @@ def _strftime_now(fmt: str) -> str:
 
 
 @functools.cache
-def _environment() -> ImmutableSandboxedEnvironment:
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+def _environment() -> BudgetedEnvironment:
+    from chatapp.core.runtime.template_budget import BudgetedEnvironment
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, loader=None, autoescape=False,
-                                        extensions=["jinja2.ext.loopcontrols"])
+    env = BudgetedEnvironment(trim_blocks=True, lstrip_blocks=True, loader=None, autoescape=False,
+                              extensions=["jinja2.ext.loopcontrols"])
     env.filters["tojson"] = _tojson
+    env.finalize_filters()
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = _strftime_now
     return env
@@ -280,15 +283,18 @@ def auto(
             _compile(model_template)
             return ChatTemplate("auto", model_template, stops_for_source(model_template), "the model's own template")
         except TemplateError as exc:
-            fallback = guess_preset(metadata, is_single_token)
-            return ChatTemplate(
-                f"auto → {fallback}", PRESETS[fallback][0], PRESETS[fallback][1],
-                f"the model's template was refused ({exc}); using {fallback}",
-            )
+            return fallback(metadata, is_single_token, str(exc))
     name = guess_preset(metadata, is_single_token)
     source, stops = PRESETS[name]
     why = "looks like a base model" if name == "plain" else "its vocabulary matches"
     return ChatTemplate(f"auto → {name}", source, stops, f"the model has no chat template; {why}, using {name}")
+
+
+def fallback(metadata: Mapping[str, Any], is_single_token: Callable[[str], bool], reason: str) -> ChatTemplate:
+    """The preset that stands in for a model's own template when that one was refused."""
+    name = guess_preset(metadata, is_single_token)
+    return ChatTemplate(f"auto → {name}", PRESETS[name][0], PRESETS[name][1],
+                        f"the model's template was refused ({reason.rstrip('.')}); using {name}")
 
 
 def _looks_instruction_tuned(metadata: Mapping[str, Any]) -> bool:
