@@ -326,6 +326,15 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
     caller.join()
     assert replies == [" Helloé!"]
     qtbot.waitUntil(lambda: "1 request" in app.window.api_label.text(), timeout=5_000)
+    # The window's server refuses what a web page could send, as `chatapp serve` does (tests/test_api_guard.py).
+    import httpx2 as httpx
+
+    body = '{"model": "x", "messages": [{"role": "user", "content": "hi"}]}'
+    assert httpx.post(url + "/chat/completions", content=body, headers={"Host": "evil.example",
+                      "Content-Type": "application/json"}).status_code == 403
+    plain = httpx.post(url + "/chat/completions", content=body, headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415
+    assert "1 request" in app.window.api_label.text()  # neither reached the model
     # API conversations stay out of the user's chats
     assert [c.title for c in app.store.conversations()] == ["A chat of my own"]
     with qtbot.waitSignal(app.api_server.stopped, timeout=10_000):

@@ -70,6 +70,11 @@ def test_the_sentence_says_what_the_template_tried(short_budget: None) -> None:
         templates.custom(HOSTILE["list doubled 60 times"]).render([])
 
 
+def test_a_template_too_long_to_be_real_is_not_compiled() -> None:
+    with pytest.raises(TemplateError, match=r"The template is 2,000,000 characters long"):
+        templates.custom("x" * 2_000_000)
+
+
 def _conversation(turns: int) -> list[Message]:
     messages = [Message("system", "Be brief.")]
     for i in range(turns):

@@ -1,11 +1,13 @@
 """`chatapp serve`: the model behind an OpenAI-compatible API, until Ctrl+C or SIGTERM.
 
-    chatapp serve --model PATH|NAME|demo [--host 127.0.0.1] [--port 8080] [--api-key KEY]
+    chatapp serve --model PATH|NAME|demo [--host 127.0.0.1] [--port 8080] [--api-key KEY | --no-api-key]
                   [--ctx N] [--threads N] [--gpu-layers N] [--cors-origin URL ...]
+                  [--allowed-host NAME ...] [--max-body BYTES]
                   [--speculative off|prompt-lookup|draft] [--draft-model PATH|NAME]
                   [--embedding-model PATH|NAME]
 
-Loopback only unless --host says otherwise; listening elsewhere without a key prints a warning.
+Loopback only unless --host says otherwise; listening elsewhere needs a key, or --no-api-key to say
+that anyone on the network may use the model. docs/SECURITY.md says what else is refused and why.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, TextIO
 from chatapp.commands import speculation_options
 from chatapp.core.storage.paths import AppPaths
 from chatapp.core.types import LoadOptions
+from chatapp.server.limits import DEFAULT_MAX_BODY
 
 
 def add_parser(commands: Any) -> None:
@@ -36,8 +39,48 @@ def add_parser(commands: Any) -> None:
     serve.add_argument("--embedding-model", metavar="PATH|NAME",
                        help="also serve /v1/embeddings with this GGUF embedding model "
                             "('all-MiniLM-L6-v2': the built-in one)")
+    serve.add_argument("--no-api-key", action="store_true",
+                       help="listen beyond this computer without a key (anyone who can reach it may use the model)")
     serve.add_argument("--cors-origin", action="append", default=[], metavar="URL",
                        help="allow browser pages from this origin to call the API (repeatable; default: none)")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                       help="also answer requests addressed to this host name (repeatable; '*' any: "
+                            "this turns off the protection against DNS rebinding)")
+    serve.add_argument("--max-body", type=_positive_bytes, default=DEFAULT_MAX_BODY, metavar="BYTES",
+                       help=f"largest request body (default {DEFAULT_MAX_BODY // 2**20} MiB)")
+
+
+def _positive_bytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes") from None
+    if value < 1024:
+        raise argparse.ArgumentTypeError("must be at least 1024 bytes")
+    return value
+
+
+def check_exposure(args: argparse.Namespace) -> list[str]:
+    """Refuse a keyless server beyond loopback unless asked for; the warnings for what is risky but allowed."""
+    from chatapp.core.errors import KnownError
+    from chatapp.server.runner import is_loopback
+
+    if args.api_key and args.no_api_key:
+        raise KnownError("Give --api-key or --no-api-key, not both.")
+    if not is_loopback(args.host) and not args.api_key and not args.no_api_key:
+        raise KnownError(f"Listening on {args.host} lets anyone who can reach this computer use the model: set "
+                         "--api-key KEY (or CHATAPP_API_KEY), or pass --no-api-key if that is what you want.")
+    warnings = []
+    if not is_loopback(args.host) and not args.api_key:
+        warnings.append(f"listening on {args.host} without an API key: anyone who can reach this computer can use "
+                        "the model.")
+    if "*" in args.cors_origin:
+        warnings.append("--cors-origin '*' lets every web page you visit use the model through your browser"
+                        + ("." if args.api_key else ", with no key to stop it."))
+    if "*" in args.allowed_host:
+        warnings.append("--allowed-host '*' answers requests addressed to any name, so a web page can reach the "
+                        "server through DNS rebinding.")
+    return warnings
 
 
 def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
@@ -45,8 +88,10 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
     from chatapp.core.runtime.model_host import ModelHost
     from chatapp.core.storage.settings import load_settings
     from chatapp.server.openai_api import ServerState
-    from chatapp.server.runner import ApiServer, is_loopback
+    from chatapp.server.runner import ApiServer
 
+    for warning in check_exposure(args):
+        stderr.write(f"chatapp: warning: {warning}\n")
     extra = [Path(f) for f in load_settings(paths.settings_file).extra_model_dirs]
     model_path = resolve_model(args.model, paths.models_dir, extra)
     options = LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers)
@@ -60,10 +105,8 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
         name = Path(getattr(summary, "path", model_path)).stem
         embedder = _embedder(args, paths)
         state = ServerState(host, lambda: name, embedder=embedder)
-        server = ApiServer(state, args.host, args.port, args.api_key, args.cors_origin)
-        if not is_loopback(args.host) and not args.api_key:
-            stderr.write(f"chatapp: warning: listening on {args.host} without an API key: anyone who can reach "
-                         "this computer can use the model. Set --api-key.\n")
+        server = ApiServer(state, args.host, args.port, args.api_key, args.cors_origin, args.allowed_host,
+                           args.max_body)
         server.start()
         also = f" and embeddings with {embedder.path.stem}" if embedder is not None else ""
         stdout.write(f"Serving {name}{also} on {server.url}\n")

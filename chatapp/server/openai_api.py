@@ -15,7 +15,6 @@ import asyncio
 import base64
 import collections
 import contextlib
-import dataclasses
 import json
 import logging
 import secrets
@@ -36,40 +35,22 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatapp.core.backends.protocol import ChatStream
-from chatapp.core.errors import ContextOverflowError, KnownError, SettingsError
+from chatapp.core.errors import ContextOverflowError, KnownError
 from chatapp.core.runtime.engine import Engine
 from chatapp.core.runtime.model_host import ModelHost
 from chatapp.core.types import (
     CallDelta,
     FinishReason,
     GenerationStats,
-    Message,
-    OutputFormat,
-    SamplingParams,
     ToolCall,
-    ToolSet,
 )
 from chatapp.documents.embedder import Embedder
-from chatapp.server.tool_requests import ToolRequestError, assistant_calls, tool_set
+from chatapp.server.errors import ApiError, internal_error
+from chatapp.server.guard import HostPolicy, RequestGuard
+from chatapp.server.limits import DEFAULT_MAX_BODY
+from chatapp.server.requests import chat_request, completion_request, decode, embedding_inputs
 
 log = logging.getLogger(__name__)
-MAX_STOPS = 4  # as OpenAI
-ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
-
-
-class ApiError(Exception):
-    """An error answered in OpenAI's JSON shape."""
-
-    def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None,
-                 kind: str = "invalid_request_error") -> None:
-        super().__init__(message)
-        self.status, self.message, self.code, self.param, self.kind = status, message, code, param, kind
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(
-            {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}},
-            status_code=self.status,
-        )
 
 
 @dataclass
@@ -82,164 +63,10 @@ class ServerState:
     on_request: Callable[[], None] | None = None
     embedder: Embedder | None = None  # serves /v1/embeddings when set
 
-
-# ----- request parsing ---------------------------------------------------------------------------------
-async def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    return body
-
-
-def _sampling(body: dict[str, Any]) -> SamplingParams:
-    """OpenAI parameters → SamplingParams, refusing what chatapp cannot honour."""
-    n = body.get("n", 1)
-    if n not in (1, None):
-        raise ApiError(400, "n must be 1: chatapp generates one choice per request.", param="n")
-    for unsupported in ("logprobs", "top_logprobs", "logit_bias", "functions", "suffix"):
-        value = body.get(unsupported)
-        if value not in (None, False, {}, [], 0):
-            raise ApiError(400, f"{unsupported} is not supported by chatapp.", param=unsupported)
-    max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
-    fields: dict[str, Any] = {
-        "temperature": body.get("temperature"), "top_p": body.get("top_p"), "seed": body.get("seed"),
-        "max_tokens": max_tokens, "presence_penalty": body.get("presence_penalty"),
-        "frequency_penalty": body.get("frequency_penalty"),
-        # Not OpenAI's, but llama.cpp's server and vLLM take them, and so does chatapp's remote client.
-        "top_k": body.get("top_k"), "min_p": body.get("min_p"), "repeat_penalty": body.get("repeat_penalty"),
-    }
-    defaults = SamplingParams()
-    # OpenAI's defaults where they differ from the window's: no repeat penalty, temperature 1, top-p 1.
-    base = {**defaults.to_dict(), "repeat_penalty": 1.0, "temperature": 1.0, "top_p": 1.0, "top_k": 0, "min_p": 0.0}
-    try:
-        return SamplingParams(**{**base, **{k: v for k, v in fields.items() if v is not None}})
-    except SettingsError as exc:
-        raise ApiError(400, str(exc)) from None
-    except TypeError as exc:
-        raise ApiError(400, f"Invalid parameter: {exc}.") from None
-
-
-def _output_format(body: dict[str, Any]) -> OutputFormat | None:
-    """OpenAI's `response_format` (text, json_object, json_schema), or llama.cpp's `json_schema` and
-    `grammar` fields, as the shape the reply must take."""
-    fmt, schema, grammar = body.get("response_format"), body.get("json_schema"), body.get("grammar")
-    given = [name for name, v in (("response_format", fmt), ("json_schema", schema), ("grammar", grammar))
-             if v not in (None, {"type": "text"})]
-    if len(given) > 1:
-        raise ApiError(400, f"Give one of {' and '.join(given)}, not both.", param=given[1])
-    if grammar is not None:
-        if not isinstance(grammar, str) or not grammar.strip():
-            raise ApiError(400, "grammar must be a GBNF grammar as a string.", param="grammar")
-        return OutputFormat("grammar", grammar)
-    if schema is not None:
-        return OutputFormat("json_schema", json.dumps(schema))
-    if fmt is None:
-        return None
-    kind = fmt.get("type") if isinstance(fmt, dict) else None
-    if kind == "text":
-        return None
-    if kind == "json_object":
-        inner = fmt.get("schema")  # llama.cpp's server takes a schema here too
-        return OutputFormat("json_schema", json.dumps(inner)) if inner else OutputFormat("json_object")
-    if kind == "json_schema":
-        spec = fmt.get("json_schema")
-        if not isinstance(spec, dict) or "schema" not in spec:
-            raise ApiError(400, "response_format.json_schema must be an object with a schema.",
-                           param="response_format.json_schema")
-        name = spec.get("name", "")
-        return OutputFormat("json_schema", json.dumps(spec["schema"]), name=name if isinstance(name, str) else "")
-    raise ApiError(400, "response_format.type must be text, json_object or json_schema.",
-                   param="response_format.type")
-
-
-async def _checked_output_format(body: dict[str, Any]) -> OutputFormat | None:
-    """The output format, its schema converted now (off the event loop) so a bad one is a 400 naming the part."""
-    output = _output_format(body)
-    if output is not None and output.is_json:
-        from chatapp.core.runtime.grammar import to_gbnf
-
-        try:
-            await asyncio.to_thread(to_gbnf, output)
-        except KnownError as exc:
-            raise ApiError(400, str(exc), param="response_format" if "response_format" in body else "json_schema",
-                           code="invalid_schema") from None
-    return output
-
-
-def _stops(body: dict[str, Any]) -> tuple[str, ...]:
-    stop = body.get("stop")
-    if stop is None:
-        return ()
-    stops = [stop] if isinstance(stop, str) else stop
-    if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops) or len(stops) > MAX_STOPS:
-        raise ApiError(400, f"stop must be a string or a list of up to {MAX_STOPS} strings.", param="stop")
-    return tuple(s for s in stops if s)
-
-
-def _content(value: Any, index: int) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        texts = []
-        for part in value:
-            if not isinstance(part, dict) or part.get("type") != "text" or not isinstance(part.get("text"), str):
-                raise ApiError(400, f"messages[{index}].content: only text parts are supported.",
-                               param=f"messages[{index}].content")
-            texts.append(part["text"])
-        return "".join(texts)
-    if value is None:
-        return ""
-    raise ApiError(400, f"messages[{index}].content must be a string or a list of text parts.",
-                   param=f"messages[{index}].content")
-
-
-def _messages(body: dict[str, Any]) -> tuple[Message, ...]:
-    raw = body.get("messages")
-    if not isinstance(raw, list) or not raw:
-        raise ApiError(400, "messages must be a non-empty list.", param="messages")
-    messages = []
-    names: dict[str, str] = {}  # call id -> tool name, for results that do not name their tool
-    for i, m in enumerate(raw):
-        role = ROLES.get(str(m.get("role"))) if isinstance(m, dict) else None
-        if role is None:
-            raise ApiError(400, f"messages[{i}].role must be system, user, assistant or tool.",
-                           param=f"messages[{i}].role")
-        try:
-            calls = assistant_calls(m.get("tool_calls"), i) if role == "assistant" else ()
-        except ToolRequestError as exc:
-            raise ApiError(400, str(exc), param=exc.param) from None
-        names.update({c.id: c.name for c in calls})
-        if role == "tool":
-            call_id = m.get("tool_call_id")
-            if not isinstance(call_id, str) or not call_id:
-                raise ApiError(400, f"messages[{i}].tool_call_id must name the call this result answers.",
-                               param=f"messages[{i}].tool_call_id")
-            name = m.get("name") if isinstance(m.get("name"), str) else names.get(call_id, "")
-            messages.append(Message("tool", _content(m.get("content"), i), tool_call_id=call_id, name=name))
-            continue
-        messages.append(Message(role, _content(m.get("content"), i), tool_calls=calls))  # type: ignore[arg-type]
-    # Templates take one system message, first: fold any others into it, as the window's history does.
-    system = "\n\n".join(m.content for m in messages if m.role == "system")
-    rest = [m for m in messages if m.role != "system"]
-    if not rest or rest[-1].role not in ("user", "tool"):
-        raise ApiError(400, "The last message must be from the user (or a tool's result).", param="messages")
-    if rest[-1].role == "user" and not rest[-1].content.strip():
-        raise ApiError(400, "The last message is empty; type a message first.", param="messages")
-    return tuple(([Message("system", system)] if system else []) + rest)
-
-
-def _tools(body: dict[str, Any]) -> ToolSet | None:
-    try:
-        tools = tool_set(body)
-    except ToolRequestError as exc:
-        raise ApiError(400, str(exc), param=exc.param) from None
-    if tools is not None and tools.active and any(body.get(k) for k in ("grammar", "json_schema", "response_format")
-                                                  if body.get(k) != {"type": "text"}):
-        raise ApiError(400, "tools cannot be combined with a grammar or response_format; use one.", param="tools")
-    return tools
+    def context_size(self) -> int | None:
+        """The loaded model's context (an immutable summary, replaced whole on each load), for early refusals."""
+        summary = self.host.engine.summary
+        return summary.context_size if summary is not None else None
 
 
 # ----- running a request on the model thread --------------------------------------------------------------
@@ -294,9 +121,9 @@ class _Run:
             self._put(exc)
         except KnownError as exc:
             self._put(ApiError(400, str(exc)))
-        except Exception as exc:
+        except Exception:
             log.exception("API generation failed")
-            self._put(ApiError(500, f"Generation failed unexpectedly: {exc}", kind="server_error"))
+            self._put(internal_error())
         finally:
             self._put(_DONE)
 
@@ -403,13 +230,10 @@ async def list_models(request: Request) -> Response:
 
 async def chat_completions(request: Request) -> Response:
     state = _state(request)
-    body = await _json_body(request)
-    messages, params, stops = _messages(body), _sampling(body), _stops(body)
-    tools = _tools(body)
-    output = await _checked_output_format(body)
+    parsed = await asyncio.to_thread(chat_request, await request.body(), state.context_size())
     model = _model_id(state)
-    stream_wanted = bool(body.get("stream"))
-    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    messages, params, stops, tools, output = parsed.messages, parsed.params, parsed.stops, parsed.tools, parsed.output
+    stream_wanted, include_usage = parsed.stream, parsed.include_usage
 
     def start(engine: Engine, cancel: threading.Event) -> ChatStream:
         engine.set_template(None)  # the model's own template, as a new chat in the window
@@ -473,26 +297,14 @@ async def chat_completions(request: Request) -> Response:
 
 async def completions(request: Request) -> Response:
     state = _state(request)
-    body = await _json_body(request)
-    prompt = body.get("prompt")
-    if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
-        prompt = prompt[0]
-    if not isinstance(prompt, str) or not prompt:
-        raise ApiError(400, "prompt must be a non-empty string.", param="prompt")
-    if body.get("echo"):
-        raise ApiError(400, "echo is not supported by chatapp.", param="echo")
-    if body.get("tools"):
-        raise ApiError(400, "tools work with /v1/chat/completions, not completions.", param="tools")
-    params, stops = _sampling(body), _stops(body)
-    output = await _checked_output_format(body)
-    if "max_tokens" not in body and "max_completion_tokens" not in body:
-        params = dataclasses.replace(params, max_tokens=16)  # OpenAI's default here
+    parsed = await asyncio.to_thread(completion_request, await request.body(), state.context_size())
+    prompt, params, stops, output = parsed.prompt, parsed.params, parsed.stops, parsed.output
     model = _model_id(state)
     run = _Run(state, lambda engine, cancel: engine.complete(prompt, params, cancel=cancel, stops=stops,
                                                              output=output))
     completion_id = f"cmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    if not body.get("stream"):
+    if not parsed.stream:
         text = await _collect(request, run)
         return JSONResponse({
             "id": completion_id, "object": "text_completion", "created": created, "model": model,
@@ -504,7 +316,7 @@ async def completions(request: Request) -> Response:
     except BaseException:
         run.cancel.set()
         raise
-    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    include_usage = parsed.include_usage
 
     def chunk(text: str, finish: str | None) -> bytes:
         return _sse({"id": completion_id, "object": "text_completion", "created": created, "model": model,
@@ -538,23 +350,15 @@ async def embeddings(request: Request) -> Response:
     if embedder is None:
         raise ApiError(404, "No embedding model is loaded; start chatapp serve with --embedding-model.",
                        code="model_not_found")
-    body = await _json_body(request)
-    texts = body.get("input")
-    if isinstance(texts, str):
-        texts = [texts]
-    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-        raise ApiError(400, "input must be a string or a non-empty list of strings.", param="input")
+    body = await asyncio.to_thread(decode, await request.body())
+    texts = embedding_inputs(body, embedder.max_tokens)
     encoding = body.get("encoding_format", "float")
     if encoding not in ("float", "base64"):
         raise ApiError(400, "encoding_format must be 'float' or 'base64'.", param="encoding_format")
     if body.get("dimensions") not in (None, embedder.dimension):
         raise ApiError(400, f"This model's vectors have {embedder.dimension} dimensions; it cannot shorten them.",
                        param="dimensions")
-    counts = [embedder.count_tokens(embedder.document_prefix + t) + 2 for t in texts]
-    for i, count in enumerate(counts):
-        if count > embedder.max_tokens:
-            raise ApiError(400, f"input[{i}] has {count} tokens; the embedding model takes at most "
-                                f"{embedder.max_tokens}.", param="input", code="context_length_exceeded")
+    counts = await asyncio.to_thread(_embedding_counts, embedder, texts)
     vectors = await asyncio.to_thread(embedder.embed_documents, texts)
     data = [{"object": "embedding", "index": i,
              "embedding": base64.b64encode(v.astype("<f4").tobytes()).decode() if encoding == "base64"
@@ -562,6 +366,16 @@ async def embeddings(request: Request) -> Response:
             for i, v in enumerate(vectors)]
     return JSONResponse({"object": "list", "data": data, "model": embedder.path.stem,
                          "usage": {"prompt_tokens": sum(counts), "total_tokens": sum(counts)}})
+
+
+def _embedding_counts(embedder: Embedder, texts: list[str]) -> list[int]:
+    """Tokens per input (with the model's prefix and its two special tokens); refuses one that is too long."""
+    counts = [embedder.count_tokens(embedder.document_prefix + t) + 2 for t in texts]
+    for i, count in enumerate(counts):
+        if count > embedder.max_tokens:
+            raise ApiError(400, f"input[{i}] has {count} tokens; the embedding model takes at most "
+                                f"{embedder.max_tokens}.", param="input", code="context_length_exceeded")
+    return counts
 
 
 # ----- app ------------------------------------------------------------------------------------------------
@@ -588,6 +402,11 @@ async def _api_error(_request: Request, exc: Exception) -> Response:
     return exc.response()
 
 
+async def _unexpected(_request: Request, _exc: Exception) -> Response:
+    log.exception("API request failed")  # the traceback goes to the log, never to the client
+    return internal_error().response()
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
@@ -597,10 +416,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return ApiError(exc.status_code, str(exc.detail)).response()
 
 
-def build_app(state: ServerState, api_key: str | None = None, cors_origins: Sequence[str] = ()) -> Starlette:
-    middleware = [Middleware(_KeyCheck, api_key=api_key)]
+def build_app(state: ServerState, api_key: str | None = None, cors_origins: Sequence[str] = (),
+              hosts: HostPolicy | None = None, max_body: int = DEFAULT_MAX_BODY) -> Starlette:
+    """The app; `hosts` says which Host headers it answers (default: loopback names only)."""
+    middleware = [Middleware(RequestGuard, policy=hosts or HostPolicy.for_address("127.0.0.1"), max_body=max_body),
+                  Middleware(_KeyCheck, api_key=api_key)]
     if cors_origins:
-        middleware.insert(0, Middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["*"],
+        middleware.insert(1, Middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["*"],
                                         allow_headers=["*"]))
     app = Starlette(
         routes=[
@@ -610,7 +432,7 @@ def build_app(state: ServerState, api_key: str | None = None, cors_origins: Sequ
             Route("/v1/embeddings", embeddings, methods=["POST"]),
         ],
         middleware=middleware,
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
     )
     app.state.chatapp = state
     return app

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import uvicorn
 
 from chatapp.core.errors import KnownError
+from chatapp.server.guard import HostPolicy
+from chatapp.server.limits import DEFAULT_MAX_BODY
 from chatapp.server.openai_api import ServerState, build_app
 
 log = logging.getLogger(__name__)
@@ -57,11 +59,13 @@ class ApiServer:
     """One uvicorn server on a background thread. `start()` returns once it accepts connections."""
 
     def __init__(self, state: ServerState, host: str = "127.0.0.1", port: int = 8080, api_key: str | None = None,
-                 cors_origins: Sequence[str] = ()) -> None:
+                 cors_origins: Sequence[str] = (), allowed_hosts: Sequence[str] = (),
+                 max_body: int = DEFAULT_MAX_BODY) -> None:
         self.host, self.api_key = host, api_key or None
         self._sock = _bind(host, port)
         self.port: int = self._sock.getsockname()[1]  # the real one when port 0 asked for any
-        config = uvicorn.Config(build_app(state, self.api_key, cors_origins), log_level="warning",
+        app = build_app(state, self.api_key, cors_origins, HostPolicy.for_address(host, allowed_hosts), max_body)
+        config = uvicorn.Config(app, log_level="warning",
                                 access_log=False, lifespan="off", timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, name="api-server", daemon=True)

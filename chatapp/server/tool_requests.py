@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatapp.core.types import ToolCall, ToolSet, ToolSpec
+from chatapp.server.limits import MAX_TOOLS
 
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"  # OpenAI's rule for function names
 
@@ -69,6 +70,8 @@ def tool_set(body: dict[str, Any]) -> ToolSet | None:
         return None
     if not isinstance(raw, list):
         raise ToolRequestError("tools must be a list of {type: function, function: {name, parameters}}.", "tools")
+    if len(raw) > MAX_TOOLS:
+        raise ToolRequestError(f"tools has {len(raw)} tools; send at most {MAX_TOOLS}.", "tools")
     specs = []
     for i, item in enumerate(raw):
         try:

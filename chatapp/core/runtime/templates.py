@@ -109,6 +109,8 @@ PRESETS: dict[str, tuple[str, tuple[str, ...]]] = {
 PRESET_NAMES: tuple[str, ...] = tuple(PRESETS)
 TEMPLATE_CHOICES: tuple[str, ...] = ("auto", *PRESET_NAMES)
 
+MAX_TEMPLATE_CHARS = 1_000_000  # real ones are under 30,000
+
 # End-of-turn markers: a model's own template that mentions one of these stops there.
 _KNOWN_END_MARKERS = (
     "<|im_end|>", "<end_of_turn>", "<|eot_id|>", "<|end|>", "<|endoftext|>", "</s>",
@@ -205,6 +207,9 @@ def _environment() -> BudgetedEnvironment:
 def _compile(source: str) -> Any:
     from jinja2 import TemplateSyntaxError
 
+    if len(source) > MAX_TEMPLATE_CHARS:  # compiling is not under the render budget: refuse a monster up front
+        raise TemplateError(QT_TRANSLATE_NOOP("core", "The template is {chars:,} characters long; chat templates are "
+                                              "far shorter, so it was not used."), chars=len(source))
     env = _environment()
     try:
         tree = env.parse(source)
