@@ -21,10 +21,11 @@ from chatapp.core.errors import KnownError
 from chatapp.core.models.hub import load_catalogue
 from chatapp.core.models.library import resolve_model
 from chatapp.core.storage import secrets
+from chatapp.core.storage.aside import move_aside
 from chatapp.core.storage.history import HistoryStore
 from chatapp.core.storage.logs import setup_logging
 from chatapp.core.storage.paths import AppPaths, resource_path
-from chatapp.core.storage.settings import load_settings
+from chatapp.core.storage.settings import read_settings
 from chatapp.services import i18n
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession
@@ -43,6 +44,18 @@ STARTUP_RESCAN_DELAY_MS = 3000  # after the model has started loading: the first
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei")
 
 
+def _window_settings(path: Path) -> QSettings:
+    """window.ini (size, splitter, last chat). Qt reads what it can of a damaged file; one it cannot
+    parse at all is set aside, so the next save does not overwrite it, and the window starts at its
+    defaults. The values themselves are checked where they are used."""
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    if settings.status() == QSettings.Status.NoError:
+        return settings
+    log.warning("window settings %s unreadable (%s); moved to %s", path, settings.status(),
+                move_aside(path).name if path.exists() else "nowhere")
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
 class App:
     """Owns the long-lived objects so tests can build the real app and drive it."""
 
@@ -51,7 +64,8 @@ class App:
         setup_logging(paths.log_file)
         self.paths = paths
         self.documents: DocumentsService | None = None  # created in start(), after the window shows
-        self.settings = load_settings(paths.settings_file)
+        loaded = read_settings(paths.settings_file)
+        self.settings = loaded.settings
         self.store = HistoryStore(paths.database)
         self.language = i18n.resolve(self.settings.language)
         qt_app = QCoreApplication.instance()
@@ -65,7 +79,7 @@ class App:
         self.turns = TurnService(HistoryStore(paths.database))
         self.history = HistoryService(HistoryStore(paths.database))
         self.session = ChatSession(self.store, self.inference, self.turns, self.settings, paths.settings_file)
-        self.qsettings = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+        self.qsettings = _window_settings(paths.config_dir / "window.ini")
         self.models = ModelService(paths.models_dir, tuple(Path(d) for d in self.settings.extra_model_dirs))
         catalogue = load_catalogue(resource_path("catalogue.json"))
         self.window = MainWindow(self.session, self.inference, self.history, self.qsettings, self.models, catalogue)
@@ -92,8 +106,8 @@ class App:
         self.instance = InstanceServer(paths.data_dir)
         self.instance.activated.connect(self.activate)
         self.instance.listen()
-        if self.store.notice:
-            self.window.show_error(self.store.notice)
+        if self.store.notice or loaded.notice:
+            self.window.show_error(" ".join(n for n in (self.store.notice, loaded.notice) if n))
         elif self.store.interrupted:
             self.window.show_error(QCoreApplication.translate(
                 "App", "A reply was cut off when chatapp last closed unexpectedly; it is marked “interrupted”. "

@@ -44,6 +44,8 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
     from chatapp.documents.collections import Documents
 
     documents = Documents(paths)
+    if documents.store.notice is not None:
+        stderr.write(f"chatapp: {documents.store.notice}\n")
     try:
         action = args.docs_command or "list"
         if action == "add":

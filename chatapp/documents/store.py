@@ -18,6 +18,7 @@ indexing run leaves each file either wholly indexed or not at all, and the next 
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import sqlite3
 import threading
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.storage import cjk_search
+from chatapp.core.storage.aside import move_aside
 from chatapp.documents.vector_index import VectorIndex
 
 if TYPE_CHECKING:
@@ -118,24 +120,52 @@ class StoredChunk:
     text: str
 
 
+log = logging.getLogger(__name__)
+
+# SQLITE_ERROR (a table of another shape), SQLITE_CORRUPT, SQLITE_NOTADB: the file is not an index we
+# can use, so it is set aside. Anything else (locked, permissions, a full disk) is said, never moved.
+_DAMAGED = frozenset({1, 11, 26})
+
+
 class DocumentStore:
     """The documents database. One connection, used from one thread at a time (a lock guards it)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.notice: KnownError | None = None  # set when a damaged index was set aside on open
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._db = self._open(path)
         except sqlite3.DatabaseError as exc:
-            raise KnownError(QT_TRANSLATE_NOOP("core", "The documents index {path} cannot be opened ({reason}); "
-                                               "move it away and add your collections again."),
-                             path=path, reason=exc) from None
+            if getattr(exc, "sqlite_errorcode", None) not in _DAMAGED:  # locked, unreadable, disk full: not ours
+                raise KnownError(QT_TRANSLATE_NOOP("core", "The documents index {path} cannot be opened ({reason})."),
+                                 path=path, reason=exc) from None
+            aside = move_aside(path)
+            log.warning("documents index %s unreadable (%s); moved to %s", path, exc, aside)
+            self.notice = KnownError(QT_TRANSLATE_NOOP(
+                "core", "The documents index could not be read ({reason}); it was moved to {aside} and a new one "
+                "was started. Add your folders to collections again to search them."), reason=exc, aside=aside.name)
+            try:
+                self._db = self._open(path)
+            except sqlite3.DatabaseError as again:
+                raise KnownError(QT_TRANSLATE_NOOP("core", "The documents index {path} cannot be created ({reason})."),
+                                 path=path, reason=again) from None
         self._lock = threading.RLock()
         self._vectors: dict[int, tuple[int, VectorIndex]] = {}  # collection id -> (its version, index)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("SELECT id, name, embedding_model, dimension, version, indexed_at FROM collections LIMIT 1")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def close(self) -> None:
         self._db.close()

@@ -22,6 +22,7 @@ from chatapp.core.errors import KnownError
 from chatapp.core.runtime import templates
 from chatapp.core.runtime.json_grammar import check_schema_text
 from chatapp.core.runtime.templates import ChatTemplate
+from chatapp.core.storage.fields import valid_fields
 from chatapp.core.storage.history import (
     Conversation,
     HistoryStore,
@@ -64,6 +65,16 @@ def reports_errors(method: F) -> F:
             return False
 
     return wrapper  # type: ignore[return-value]
+
+
+def _text(value: Any, default: str) -> str:
+    """A stored text setting; anything else (a damaged or hand-edited history) is the default."""
+    return value if isinstance(value, str) else default
+
+
+def _names(value: Any) -> list[str]:
+    """A stored list of names (collections, tool servers): the strings in it, nothing made of characters."""
+    return [n for n in value if isinstance(n, str)] if isinstance(value, list) else []
 
 
 @dataclass(frozen=True)
@@ -141,18 +152,18 @@ class ChatSession(QObject):
         defaults = ChatSettings(d.sampling, d.template, d.custom_template, d.system_prompt)
         if self.conversation is None:  # a structured output is this chat's, never a default for others
             return replace(defaults, output_schema=self._new_chat_schema)
-        stored = dict(self.conversation.settings)
-        stored.pop(DOCUMENTS_KEY, None)
-        stored.pop(TOOLS_KEY, None)
-        stored.pop(TOOL_CHOICE_KEY, None)
-        template = str(stored.pop("template", self.conversation.template or defaults.template))
-        custom = str(stored.pop("custom_template", defaults.custom_template))
-        schema = str(stored.pop(OUTPUT_KEY, "") or "")
-        try:
-            sampling = SamplingParams(**{**defaults.sampling.to_dict(), **stored})
-        except (KnownError, TypeError):
-            sampling = defaults.sampling
-        return ChatSettings(sampling, template, custom, self.conversation.system_prompt, schema)
+        stored = self.conversation.settings
+        where = f"conversation {self.conversation.id} settings: "
+        sampling, problems = valid_fields(SamplingParams, stored, where)  # each value alone, over the defaults
+        for problem in problems:
+            log.warning("%s", problem)
+        return ChatSettings(
+            replace(defaults.sampling, **sampling),
+            _text(stored.get("template"), self.conversation.template or defaults.template),
+            _text(stored.get("custom_template"), defaults.custom_template),
+            self.conversation.system_prompt,
+            _text(stored.get(OUTPUT_KEY), ""),
+        )
 
     def apply_settings(self, chat: ChatSettings) -> None:
         """Used from the next reply on; also becomes the default for new chats."""
@@ -171,13 +182,13 @@ class ChatSession(QObject):
         """The document collections this chat answers from."""
         if self.conversation is None:
             return list(self._new_chat_documents)
-        return [str(n) for n in self.conversation.settings.get(DOCUMENTS_KEY, [])]
+        return _names(self.conversation.settings.get(DOCUMENTS_KEY))
 
     def tool_servers(self) -> list[str]:
         """The MCP servers whose tools this chat may call (none unless turned on for it)."""
         if self.conversation is None:
             return list(self._new_chat_tools)
-        return [str(n) for n in self.conversation.settings.get(TOOLS_KEY, [])]
+        return _names(self.conversation.settings.get(TOOLS_KEY))
 
     def tool_choice(self) -> str:
         settings = self.conversation.settings if self.conversation is not None else {}

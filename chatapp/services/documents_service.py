@@ -76,6 +76,8 @@ class DocumentsService(QObject):
 
     @Slot()
     def _catch_up(self) -> None:
+        if self.documents.store.notice is not None:  # a damaged index was set aside on open: say so once
+            self.failed.emit("", user_message(self.documents.store.notice))
         self.rescan_all()
         self.watch()
 

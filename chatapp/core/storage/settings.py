@@ -1,4 +1,5 @@
-"""App-wide defaults, as JSON with a schema version, written atomically (temp file + os.replace).
+"""App-wide defaults, as JSON with a schema version, written atomically (temp file + os.replace), read
+back field by field (core/storage/fields.py) so one wrong value costs only itself.
 
 Per-conversation settings live with the conversation in the history store; these are the defaults a
 new conversation starts from, plus the last model used.
@@ -12,13 +13,18 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from chatapp.core.errors import SettingsError
+from chatapp.core.storage.aside import copy_aside, move_aside
+from chatapp.core.storage.fields import OneOf, Range, read_dataclass
 from chatapp.core.types import DEFAULT_SPECULATION, SPECULATION_MODES, LoadOptions, SamplingParams
 
 SETTINGS_VERSION = 1
 log = logging.getLogger(__name__)
+
+
+LANGUAGES = ("system", "en", "zh_CN")  # the window's: services/i18n.py names them
+THEMES = ("system", "light", "dark")  # ui/theme.py
 
 
 @dataclass(frozen=True)
@@ -32,44 +38,69 @@ class AppSettings:
     extra_model_dirs: tuple[str, ...] = ()
     servers: tuple[str, ...] = ()  # saved OpenAI-compatible servers' addresses (their keys: the keyring)
     api_server: bool = False  # the window's local API server, restored on start
-    api_port: int = 8080
-    speculative: str = DEFAULT_SPECULATION  # core/speculative.py's modes
+    api_port: Annotated[int, Range(0, 65535)] = 8080
+    speculative: Annotated[str, OneOf(SPECULATION_MODES)] = DEFAULT_SPECULATION  # core/speculative.py's modes
     draft_model: str = ""  # the draft model file for mode "draft"
-    language: str = "system"  # the window's language: "system", "en" or "zh_CN" (services/i18n.py)
-    theme: str = "system"  # "system", "light" or "dark" (ui/theme.py)
+    language: Annotated[str, OneOf(LANGUAGES)] = "system"  # the window's language (services/i18n.py)
+    theme: Annotated[str, OneOf(THEMES)] = "system"  # ui/theme.py
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)
 
 
+@dataclass(frozen=True)
+class LoadedSettings:
+    settings: AppSettings
+    notice: str | None = None  # one sentence for the window when something was dropped or set aside
+
+
 def load_settings(path: Path) -> AppSettings:
-    """Defaults when missing; a damaged or invalid file is logged and replaced by defaults, never fatal."""
+    """The settings; what is wrong in the file is logged and falls back to defaults, never fatal."""
+    return read_settings(path).settings
+
+
+def read_settings(path: Path) -> LoadedSettings:
+    """Read field by field: a wrong field falls back alone (a copy of the file is kept before the next
+    save rewrites it); a file that cannot be used at all is renamed `settings.json.unreadable-<time>`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if int(data.get("version", 0)) > SETTINGS_VERSION:
-            log.warning("settings %s are from a newer chatapp; using defaults without overwriting", path)
-            return AppSettings()
-        return AppSettings(
-            sampling=SamplingParams(**data.get("sampling", {})),
-            load=LoadOptions(**data.get("load", {})),
-            template=str(data.get("template", "auto")),
-            custom_template=str(data.get("custom_template", "")),
-            system_prompt=str(data.get("system_prompt", "")),
-            last_model=str(data.get("last_model", "")),
-            extra_model_dirs=tuple(data.get("extra_model_dirs", ())),
-            servers=tuple(str(u) for u in data.get("servers", ())),
-            api_server=bool(data.get("api_server", False)),
-            api_port=int(data.get("api_port", 8080)),
-            speculative=data["speculative"] if data.get("speculative") in SPECULATION_MODES else DEFAULT_SPECULATION,
-            draft_model=str(data.get("draft_model", "")),
-            language=str(data.get("language", "system")),
-            theme=data["theme"] if data.get("theme") in ("system", "light", "dark") else "system",
-        )
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
-        return AppSettings()
-    except (OSError, ValueError, TypeError, SettingsError) as exc:
-        log.warning("settings %s unreadable (%s); using defaults", path, exc)
-        return AppSettings()
+        return LoadedSettings(AppSettings())
+    except PermissionError as exc:  # cannot be read, so cannot be renamed either: defaults for this run
+        log.warning("settings %s cannot be read (%s); using defaults", path, exc)
+        return LoadedSettings(AppSettings(), f"Your settings file {path} cannot be read ({exc.strerror}); "
+                                             "chatapp uses its defaults.")
+    except (OSError, ValueError) as exc:  # not UTF-8, not JSON, a folder...
+        return _set_aside(path, f"it is not valid JSON ({exc})")
+    if not isinstance(data, dict):
+        return _set_aside(path, f"it holds {type(data).__name__ if data is not None else 'null'}, not an object")
+    version = data.get("version", 0)
+    if isinstance(version, int) and version > SETTINGS_VERSION:
+        log.warning("settings %s are from a newer chatapp (version %s); reading what this one knows", path, version)
+    settings, problems = read_dataclass(AppSettings, {k: v for k, v in data.items() if k != "version"})
+    if not problems:
+        return LoadedSettings(settings)
+    for problem in problems:
+        log.warning("settings %s: %s", path, problem)
+    try:
+        copy = copy_aside(path, "invalid").name
+    except OSError:
+        copy = None
+    names = ", ".join(p.split(":", 1)[0] for p in problems)
+    kept = f" (the file as it was is kept as {copy})" if copy else ""
+    return LoadedSettings(settings, f"Some settings were not valid and are back to their defaults: {names}{kept}.")
+
+
+def _set_aside(path: Path, why: str) -> LoadedSettings:
+    try:
+        aside = move_aside(path)
+    except OSError as exc:
+        log.warning("settings %s unusable (%s) and cannot be moved (%s); using defaults", path, why, exc)
+        return LoadedSettings(AppSettings(), f"Your settings file {path} cannot be used ({why}); chatapp uses "
+                                             "its defaults.")
+    log.warning("settings %s unusable (%s); moved to %s, using defaults", path, why, aside.name)
+    return LoadedSettings(AppSettings(), f"Your settings file could not be used ({why}); it was moved to "
+                                         f"{aside.name} and the defaults are in use. Nothing was deleted.")
 
 
 def save_settings(path: Path, settings: AppSettings) -> None:

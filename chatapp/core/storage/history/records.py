@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 
 from chatapp.core.types import Message, ToolCall
 
+log = logging.getLogger(__name__)
 STREAMING, COMPLETE, INTERRUPTED, CANCELLED = "streaming", "complete", "interrupted", "cancelled"
 
 
@@ -68,10 +70,24 @@ class Branch:
     sibling_ids: tuple[str, ...]
 
 
+def _json_object(text: Any, where: str) -> dict[str, Any]:
+    """A JSON column that should hold an object; a damaged one (edited by hand, another program) reads
+    as empty instead of making the whole conversation unreadable."""
+    try:
+        value = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        value = None
+    if not isinstance(value, dict):
+        log.warning("history: %s is not a JSON object (%.60r); read as empty", where, text)
+        return {}
+    return value
+
+
 def conversation_from_row(row: sqlite3.Row) -> Conversation:
+    settings = _json_object(row["settings_json"], f"conversation {row['id']} settings")
     return Conversation(
         id=row["id"], title=row["title"], created_at=row["created_at"], updated_at=row["updated_at"],
-        model=row["model"], settings=json.loads(row["settings_json"]), system_prompt=row["system_prompt"],
+        model=row["model"], settings=settings, system_prompt=row["system_prompt"],
         template=row["template"], active_leaf=row["active_leaf"],
         pinned=bool(row["pinned"]), archived=bool(row["archived"]),
     )
@@ -81,8 +97,9 @@ def message_from_row(row: sqlite3.Row) -> StoredMessage:
     return StoredMessage(
         id=row["id"], conversation_id=row["conversation_id"], parent_id=row["parent_id"], role=row["role"],
         content=row["content"], created_at=row["created_at"], status=row["status"],
-        stats=json.loads(row["stats_json"]), model=row["model"],
-        tool_calls=calls_from_json(row["tool_calls_json"]), tool=json.loads(row["tool_json"]),
+        stats=_json_object(row["stats_json"], f"message {row['id']} stats"), model=row["model"],
+        tool_calls=calls_from_json(row["tool_calls_json"]),
+        tool=_json_object(row["tool_json"], f"message {row['id']} tool"),
     )
 
 
@@ -91,8 +108,19 @@ def calls_to_json(calls: Sequence[ToolCall]) -> str:
 
 
 def calls_from_json(text: str) -> tuple[ToolCall, ...]:
-    return tuple(ToolCall(str(c["id"]), str(c["name"]), str(c.get("arguments", "{}")))
-                 for c in json.loads(text or "[]"))
+    """An assistant's stored calls; damaged entries are left out (logged), the message stays readable."""
+    try:
+        raw = json.loads(text or "[]")
+    except ValueError:
+        raw = None
+    if not isinstance(raw, list):
+        log.warning("history: tool calls are not a JSON list (%.60r); read as none", text)
+        return ()
+    calls = [ToolCall(str(c["id"]), str(c["name"]), str(c.get("arguments", "{}")))
+             for c in raw if isinstance(c, dict) and "id" in c and "name" in c]
+    if len(calls) != len(raw):
+        log.warning("history: %d damaged tool calls left out", len(raw) - len(calls))
+    return tuple(calls)
 
 
 def to_engine_messages(system_prompt: str, path: Sequence[StoredMessage]) -> list[Message]:

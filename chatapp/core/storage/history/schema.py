@@ -7,7 +7,6 @@ integrity check raises `sqlite3.DatabaseError`, and the store moves it aside (ne
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -172,17 +171,6 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
                 raise
     finally:
         db.execute("PRAGMA foreign_keys = ON")
-
-
-def move_aside(path: Path) -> Path:
-    """Rename an unreadable database (and its WAL files) to `<name>.unreadable-<time>`."""
-    aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
-    path.replace(aside)
-    for suffix in ("-wal", "-shm"):
-        extra = path.with_name(path.name + suffix)
-        if extra.exists():
-            extra.replace(aside.with_name(aside.name + suffix))
-    return aside
 
 
 def split_sql(script: str) -> Iterable[str]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.core.storage.aside import move_aside
 from chatapp.core.storage.history import exchange
 from chatapp.core.storage.history import search as full_text
 from chatapp.core.storage.history.records import (
@@ -36,7 +37,7 @@ from chatapp.core.storage.history.records import (
     conversation_from_row,
     message_from_row,
 )
-from chatapp.core.storage.history.schema import move_aside, open_database
+from chatapp.core.storage.history.schema import open_database
 from chatapp.core.storage.history.writers import WriterLock
 from chatapp.core.types import ToolCall
 
