@@ -11,6 +11,7 @@ from __future__ import annotations
 import html.parser
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 
@@ -86,7 +87,6 @@ def _read_pdf(path: Path) -> list[Section]:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # it warns about every harmless oddity
     try:
@@ -97,23 +97,48 @@ def _read_pdf(path: Path) -> list[Section]:
         return [Section(page.extract_text() or "", number) for number, page in enumerate(reader.pages, start=1)]
     except UnreadableFile:
         raise
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        # pypdf signals a damaged file with any of these, depending on where the damage is.
+    except Exception as exc:  # noqa: BLE001 - a parser of hostile files: anything it raises means "damaged"
+        # pypdf signals a damaged file with PyPdfError, OSError, ValueError, KeyError, TypeError, zlib.error,
+        # NotImplementedError (a filter name with a flipped byte), RecursionError..., by where the damage is.
         raise UnreadableFile(QT_TRANSLATE_NOOP("core", "{name} is not a readable PDF ({reason})."),
                              name=path.name, reason=str(exc) or type(exc).__name__) from None
 
 
-def _read_docx(path: Path) -> str:
+MAX_EXPANDED_BYTES = 512 * 1024 * 1024  # a Word file that unpacks to more is a zip bomb, not a document
+MAX_PARTS = 10_000
+
+
+def _check_expanded_size(path: Path) -> None:
+    """Refuse a .docx whose parts would unpack to more than `MAX_EXPANDED_BYTES` (python-docx reads each
+    part whole). The declared sizes are what Python's zipfile will produce at most, so checking them is
+    enough."""
     import zipfile
 
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+        expanded = sum(p.file_size for p in parts)
+    if len(parts) > MAX_PARTS or expanded > MAX_EXPANDED_BYTES:
+        raise UnreadableFile(QT_TRANSLATE_NOOP("core", "{name} would unpack to {size:,} MB in {parts:,} parts; it "
+                                               "looks like a zip bomb, not a Word document, and was left out."),
+                             name=path.name, size=expanded // 2**20, parts=len(parts))
+
+
+def _read_docx(path: Path) -> str:
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        _check_expanded_size(path)
+        return _docx_text(docx.Document(str(path)))
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile, zlib, lxml and python-docx each raise their own kinds
+        # (PackageNotFoundError, BadZipFile, zlib.error, KeyError, ValueError, XMLSyntaxError...) on damage.
         raise UnreadableFile(QT_TRANSLATE_NOOP("core", "{name} is not a readable Word document ({reason})."),
                              name=path.name, reason=str(exc) or type(exc).__name__) from None
+
+
+def _docx_text(document: Any) -> str:
+    """Paragraphs (headings as Markdown headings), then tables a row per line."""
     blocks = []
     for paragraph in document.paragraphs:
         text = paragraph.text.strip()
