@@ -1795,6 +1795,14 @@ template: {template} ({note})</source>
         <translation>尚未加载模型，请先加载模型。</translation>
     </message>
     <message>
+        <source>The {name} template {what} and was stopped.</source>
+        <translation>{name} 模板{what}，已被停止。</translation>
+    </message>
+    <message>
+        <source>The chat template inside {model} {what} and was stopped; chatapp uses its {preset} template for this model from now on.</source>
+        <translation>{model} 内置的聊天模板{what}，已被停止；此后 chatapp 为该模型使用 {preset} 模板。</translation>
+    </message>
+    <message>
         <source>Your message is too long for this model&apos;s context: the prompt needs {need:,} tokens and the context holds {ctx:,}. Shorten the message or raise the context size.</source>
         <translation>你的消息超出了该模型的上下文长度：提示词需要 {need:,} 个 token，而上下文只能容纳 {ctx:,} 个。请缩短消息或增大上下文长度。</translation>
     </message>
@@ -1995,6 +2003,10 @@ template: {template} ({note})</source>
         <translation>{name} 模板渲染失败：{reason}。</translation>
     </message>
     <message>
+        <source>The template is {chars:,} characters long; chat templates are far shorter, so it was not used.</source>
+        <translation>该模板长达 {chars:,} 个字符；聊天模板远比这短，因此未使用它。</translation>
+    </message>
+    <message>
         <source>The template has a syntax error on line {line}: {reason}.</source>
         <translation>模板第 {line} 行有语法错误：{reason}。</translation>
     </message>
@@ -2059,12 +2071,24 @@ template: {template} ({note})</source>
         <translation>{name} 不是可读取的 PDF（{reason}）。</translation>
     </message>
     <message>
+        <source>{name} would unpack to {size:,} MB in {parts:,} parts; it looks like a zip bomb, not a Word document, and was left out.</source>
+        <translation>{name} 解压后将达 {size:,} MB（{parts:,} 个部分）；它看起来是压缩炸弹而不是 Word 文档，已跳过。</translation>
+    </message>
+    <message>
         <source>{name} is not a readable Word document ({reason}).</source>
         <translation>{name} 不是可读取的 Word 文档（{reason}）。</translation>
     </message>
     <message>
-        <source>The documents index {path} cannot be opened ({reason}); move it away and add your collections again.</source>
-        <translation>无法打开文档索引 {path}（{reason}）；请将其移走，然后重新添加文档集。</translation>
+        <source>The documents index {path} cannot be opened ({reason}).</source>
+        <translation>无法打开文档索引 {path}（{reason}）。</translation>
+    </message>
+    <message>
+        <source>The documents index could not be read ({reason}); it was moved to {aside} and a new one was started. Add your folders to collections again to search them.</source>
+        <translation>无法读取文档索引（{reason}）；它已被移到 {aside}，并新建了索引。请把文件夹重新加入资料集以便搜索。</translation>
+    </message>
+    <message>
+        <source>The documents index {path} cannot be created ({reason}).</source>
+        <translation>无法创建文档索引 {path}（{reason}）。</translation>
     </message>
     <message>
         <source>There is no document collection named &apos;{name}&apos; (collections: {names}). Create it with: chatapp docs add {name} FOLDER</source>
@@ -2117,6 +2141,30 @@ template: {template} ({note})</source>
     <message>
         <source>The MCP server list {path} is not valid JSON ({reason}).</source>
         <translation>MCP 服务器列表 {path} 不是有效的 JSON（{reason}）。</translation>
+    </message>
+    <message>
+        <source>The template {what} and was stopped.</source>
+        <translation>模板{what}，已被停止。</translation>
+    </message>
+    <message>
+        <source>ran for more than {seconds:g} seconds ({steps:,} steps)</source>
+        <translation>运行超过 {seconds:g} 秒（{steps:,} 步）</translation>
+    </message>
+    <message>
+        <source>tried to build a text of {chars:,} characters (the limit is {limit:,})</source>
+        <translation>试图生成 {chars:,} 个字符的文本（上限为 {limit:,}）</translation>
+    </message>
+    <message>
+        <source>tried to build a list of {items:,} items (the limit is {limit:,})</source>
+        <translation>试图生成含 {items:,} 项的列表（上限为 {limit:,}）</translation>
+    </message>
+    <message>
+        <source>tried to compute a number of more than {bits:,} bits</source>
+        <translation>试图计算超过 {bits:,} 位的数字</translation>
+    </message>
+    <message>
+        <source>nested calls more than {depth} deep</source>
+        <translation>嵌套调用超过 {depth} 层</translation>
     </message>
 </context>
 </TS>
