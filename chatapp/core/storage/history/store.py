@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.storage.aside import move_aside
-from chatapp.core.storage.history import exchange
 from chatapp.core.storage.history import search as full_text
 from chatapp.core.storage.history.records import (
     COMPLETE,
@@ -298,11 +297,17 @@ class HistoryStore:
         return full_text.search(self.db, query, limit)
 
     def export_json(self, conv_id: str) -> dict[str, Any]:
+        from chatapp.core.storage.history import exchange  # pydantic: imported when used, not at startup
+
         return exchange.export_json(self, conv_id)
 
     @_saving
     def import_json(self, data: dict[str, Any]) -> Conversation:
+        from chatapp.core.storage.history import exchange  # pydantic: imported when used, not at startup
+
         return exchange.import_json(self, data)
 
     def export_markdown(self, conv_id: str, with_thinking: bool = False) -> str:
+        from chatapp.core.storage.history import exchange  # pydantic: imported when used, not at startup
+
         return exchange.export_markdown(self, conv_id, with_thinking)
