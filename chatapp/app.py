@@ -129,6 +129,7 @@ class App:
         self.window.attach_documents(self.documents)
         self.documents.start(STARTUP_RESCAN_DELAY_MS)
         self.window.chat.warm_up()
+        self.window.sidebar.warm_up()
         if self.settings.api_server:
             self.api_server.start(self.settings.api_port, key)
         last = self.qsettings.value("window/last_conversation", "")

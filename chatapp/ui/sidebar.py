@@ -92,6 +92,12 @@ class Sidebar(QWidget):
             self.list.setCurrentIndex(self.model.index(row))
         self.empty_label.setVisible(not conversations)
 
+    def warm_up(self) -> None:
+        """After the window shows: what the first search would otherwise load while the user types."""
+        delegate = self.list.itemDelegate()
+        if isinstance(delegate, HitDelegate):
+            delegate.warm_up(self.list.viewport().width())
+
     def show_hits(self, hits: list[SearchHit]) -> None:
         self.model.show(hits)
         self.empty_label.setVisible(not hits)
