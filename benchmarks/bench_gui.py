@@ -108,6 +108,7 @@ def gui_rate(model: Path, params, probe_stalls: bool) -> tuple[float, int, float
     chat_app.window.settings_panel.show_settings(chat_app.session.settings(), chat_app.session.app_settings.load)
     chat_app.window.resize(1100, 760)
     chat_app.window.show()
+    chat_app.window.chat.warm_up()  # as App.start does: markdown-it and Pygments load before the first reply
     loop = QEventLoop()
     chat_app.inference.modelLoaded.connect(loop.quit)
     chat_app.window.load_model(model)
