@@ -88,4 +88,6 @@ def test_indexing_pauses_resumes_and_follows_a_watched_folder(qtbot, app: App,  
                           check_params_cb=lambda _name, report: report.updated > 0) as followed:
         (folder / "note_3.txt").write_text("Note 3 now says the ferry is cancelled until May.")
     assert (followed.args[1].updated, followed.args[1].added) == (1, 0)
-    assert "cancelled until May" in service.documents.search(["notes"], "ferry cancelled May", top=1).hits[0].text
+    # Words only the edit has: the keyword ranking puts it first, whatever the vectors' last bits (which
+    # differ between CPU kernels) say about 47 near-identical chunks.
+    assert "cancelled until May" in service.documents.search(["notes"], "cancelled until May", top=1).hits[0].text
