@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.storage import cjk_search
-from chatapp.core.storage.aside import move_aside
+from chatapp.core.storage.aside import is_damaged, move_aside
 from chatapp.documents.vector_index import VectorIndex
 
 if TYPE_CHECKING:
@@ -122,11 +122,6 @@ class StoredChunk:
 
 log = logging.getLogger(__name__)
 
-# SQLITE_ERROR (a table of another shape), SQLITE_CORRUPT, SQLITE_NOTADB: the file is not an index we
-# can use, so it is set aside. Anything else (locked, permissions, a full disk) is said, never moved.
-_DAMAGED = frozenset({1, 11, 26})
-
-
 class DocumentStore:
     """The documents database. One connection, used from one thread at a time (a lock guards it)."""
 
@@ -137,7 +132,7 @@ class DocumentStore:
         try:
             self._db = self._open(path)
         except sqlite3.DatabaseError as exc:
-            if getattr(exc, "sqlite_errorcode", None) not in _DAMAGED:  # locked, unreadable, disk full: not ours
+            if not is_damaged(exc):  # locked, permissions, a full disk: said, never moved
                 raise KnownError(QT_TRANSLATE_NOOP("core", "The documents index {path} cannot be opened ({reason})."),
                                  path=path, reason=exc) from None
             aside = move_aside(path)

@@ -63,6 +63,10 @@ DOCUMENT_CACHE = 200  # laid-out hits kept (50 hits a search, a few widths)
 class HitDelegate(QStyledItemDelegate):
     """Paints a hit's rich text; conversations are painted as plain rows by the base class."""
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._documents: dict[tuple[str, int], QTextDocument] = {}  # laid-out hits by (html, width)
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         text = index.data(HTML_ROLE)
         if not text:
@@ -103,7 +107,7 @@ class HitDelegate(QStyledItemDelegate):
     def _document(self, text: str, width: int) -> QTextDocument:
         """The hit's laid-out rich text, kept: a view paints each visible row several times (hover,
         selection, scrolling), and laying out HTML is most of a paint."""
-        cache: dict[tuple[str, int], QTextDocument] = self.__dict__.setdefault("_documents", {})
+        cache = self._documents
         document = cache.get((text, width))
         if document is None:
             if len(cache) >= DOCUMENT_CACHE:

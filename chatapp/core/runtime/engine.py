@@ -39,7 +39,7 @@ from chatapp.core.errors import (
 from chatapp.core.models import memory
 from chatapp.core.runtime import llama_runtime
 from chatapp.core.runtime.speculative import Drafter, NgramDrafter
-from chatapp.core.runtime.templates import ChatTemplate
+from chatapp.core.runtime.templates import ChatTemplate, guess_preset
 from chatapp.core.runtime.templates import auto as auto_template
 from chatapp.core.runtime.templates import fallback as template_fallback
 from chatapp.core.types import (
@@ -319,13 +319,14 @@ class Engine:
             return TemplateError(QT_TRANSLATE_NOOP("core", "The {name} template {what} and was stopped."),
                                  name=self.template.name, what=exc.what)
         log.warning("the chat template of %s overran its budget (%s); using a preset", self.header.path, exc.what)
-        self._refused_template = template_fallback(self.header.metadata, self._is_single_token, str(exc.what))
+        preset = guess_preset(self.header.metadata, self._is_single_token)
+        self._refused_template = template_fallback(preset, str(exc.what))
         self.template = self._refused_template
         self.summary = dataclasses.replace(self.summary, template_name=self.template.name,
                                            template_note=self.template.note)
         return TemplateError(QT_TRANSLATE_NOOP("core", "The chat template inside {model} {what} and was stopped; "
                                                "chatapp uses its {preset} template for this model from now on."),
-                             model=self.header.path.name, what=exc.what, preset=self.template.name.split()[-1])
+                             model=self.header.path.name, what=exc.what, preset=preset)
 
     def call_format(self) -> CallFormat:
         """How this model writes tool calls: its template's family, or chatapp's generic format."""

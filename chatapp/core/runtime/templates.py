@@ -288,16 +288,15 @@ def auto(
             _compile(model_template)
             return ChatTemplate("auto", model_template, stops_for_source(model_template), "the model's own template")
         except TemplateError as exc:
-            return fallback(metadata, is_single_token, str(exc))
+            return fallback(guess_preset(metadata, is_single_token), str(exc))
     name = guess_preset(metadata, is_single_token)
     source, stops = PRESETS[name]
     why = "looks like a base model" if name == "plain" else "its vocabulary matches"
     return ChatTemplate(f"auto → {name}", source, stops, f"the model has no chat template; {why}, using {name}")
 
 
-def fallback(metadata: Mapping[str, Any], is_single_token: Callable[[str], bool], reason: str) -> ChatTemplate:
-    """The preset that stands in for a model's own template when that one was refused."""
-    name = guess_preset(metadata, is_single_token)
+def fallback(name: str, reason: str) -> ChatTemplate:
+    """Preset `name` standing in for a model's own template that was refused for `reason`."""
     return ChatTemplate(f"auto → {name}", PRESETS[name][0], PRESETS[name][1],
                         f"the model's template was refused ({reason.rstrip('.')}); using {name}")
 

@@ -4,18 +4,34 @@ databases (with their WAL files) and for settings.json."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
+
+# SQLITE_ERROR (a table of another shape), SQLITE_CORRUPT, SQLITE_NOTADB: the file is not a database we
+# can use. Anything else (locked, permissions, a full disk) is a problem to report, not a file to move.
+_DAMAGED = frozenset({1, 11, 26})
+
+
+def is_damaged(error: sqlite3.DatabaseError) -> bool:
+    """Whether opening a database failed because of the file itself (so setting it aside is right)."""
+    return getattr(error, "sqlite_errorcode", None) in _DAMAGED
+
+
+def _free_name(path: Path, label: str) -> Path:
+    """`<name>.<label>-<time>`, with a counter when one was set aside in the same second (both kept)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.{label}-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
+    return aside
 
 
 def move_aside(path: Path) -> Path:
     """Rename `path` (and its SQLite -wal/-shm files, if any) to `<name>.unreadable-<time>`."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.unreadable-{stamp}")
-    n = 1
-    while aside.exists():  # twice in one second: keep both
-        n += 1
-        aside = path.with_name(f"{path.name}.unreadable-{stamp}-{n}")
+    aside = _free_name(path, "unreadable")
     path.replace(aside)
     for suffix in ("-wal", "-shm"):
         extra = path.with_name(path.name + suffix)
@@ -33,11 +49,6 @@ def copy_aside(path: Path, label: str) -> Path:
     for earlier in sorted(path.parent.glob(f"{path.name}.{label}-*")):
         if earlier.read_bytes() == content:
             return earlier
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.{label}-{stamp}")
-    n = 1
-    while aside.exists():
-        n += 1
-        aside = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
+    aside = _free_name(path, label)
     shutil.copy2(path, aside)
     return aside
