@@ -77,6 +77,8 @@ def test_the_window_starts_on_damaged_settings_and_window_ini(qtbot) -> None:
     qtbot.addWidget(app.window)
     try:
         app.window.show()
+        app.start(None)  # no model yet: the first-run page shows, and the sentence with it
+        assert app.window.center.currentWidget() is app.window.first_run
         assert app.settings.theme == "dark" and app.settings.api_port == 8080
         banner = app.window.error_banner
         assert banner.isVisible() and "api_port, language" in banner.label.text()

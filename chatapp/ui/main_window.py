@@ -167,17 +167,24 @@ class MainWindow(QMainWindow):
         chat_layout.setContentsMargins(0, 0, 0, 0)
         chat_layout.setSpacing(0)
         chat_layout.addWidget(self.model_bar)
-        chat_layout.addWidget(self.error_banner)
         chat_layout.addWidget(self.chat, 1)
         chat_layout.addWidget(self.composer)
         self.center = QStackedWidget()
         self.center.addWidget(self.first_run)
         self.center.addWidget(chat_page)
         self.chat_page = chat_page
+        # The error banner sits above both pages: a sentence said at start-up (a damaged settings file or
+        # history) must stay visible when the first-run page is what shows.
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.setSpacing(0)
+        middle_layout.addWidget(self.error_banner)
+        middle_layout.addWidget(self.center, 1)
 
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.center)
+        self.splitter.addWidget(middle)
         self.splitter.addWidget(self.settings_panel)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([240, 660, 320])
