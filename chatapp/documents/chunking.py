@@ -55,6 +55,19 @@ def chunk_sections(
     return chunks
 
 
+def headings(sections: Iterable[Section], limit: int = 50) -> list[str]:
+    """The document's headings (Markdown `#` lines and underlined titles; Word and HTML headings are read
+    as Markdown), the first `limit` of them: searched with the file's name."""
+    found: list[str] = []
+    for section in sections:
+        for match in _HEADING.finditer(section.text):
+            end = section.text.find("\n", match.start())
+            found.append(section.text[match.start():end if end >= 0 else None].lstrip("#").strip())
+            if len(found) >= limit:
+                return found
+    return found
+
+
 def _units(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> Iterable[_Unit]:
     """Sentences (or lines), each no longer than the budget, the first of each paragraph marked."""
     for start, end in _split(text, _PARAGRAPH_BREAK, 0, len(text)):

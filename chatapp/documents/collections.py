@@ -16,7 +16,7 @@ from chatapp.core.storage.paths import AppPaths
 from chatapp.documents.bert_gguf import BUILTIN_FILE, BUILTIN_NAME, builtin_embedding_model
 from chatapp.documents.embedder import Embedder
 from chatapp.documents.indexer import Indexer, IndexProgress, ScanReport
-from chatapp.documents.retrieval import Retrieval, search
+from chatapp.documents.retrieval import EVERYTHING, Options, Query, Retrieval, search
 from chatapp.documents.store import Collection, DocumentStore
 
 
@@ -101,30 +101,57 @@ class Documents:
     def add(self, name: str, roots: Sequence[Path], embedding_model: str | None = None,
             cancel: threading.Event | None = None,
             progress: Callable[[IndexProgress], None] | None = None) -> ScanReport:
-        """Create the collection or add folders to it, then bring its index up to date."""
+        """Create the collection or add folders to it, then bring its index up to date. Another embedding
+        model for an existing collection re-indexes it beside the old index, which answers searches
+        until the new one is complete."""
         for root in roots:
             if not root.exists():
                 raise KnownError(QT_TRANSLATE_NOOP("core", "{path} does not exist; check the folder or file name."),
                                  path=root)
         existing = self.store.find(name) if name in self.store.names() else None
-        if existing is not None and embedding_model is None:
-            embedder = self.embedder_for(existing)
+        resolved = [r.expanduser().resolve() for r in roots]
+        if existing is not None:
+            embedder = self.embedder_for(existing) if embedding_model is None else self.embedder(embedding_model)
+            if (str(embedder.path), embedder.dimension) != (existing.embedding_model, existing.dimension):
+                live = self.store.create_or_update(name, resolved, existing.embedding_model, existing.dimension)
+                shadow = self.store.reindex_beside(live, str(embedder.path), embedder.dimension)
+                return self._reindex(shadow, embedder, cancel, progress)
         else:
-            # A new model for an existing collection: create_or_update empties it and all is re-embedded.
             embedder = self.embedder(embedding_model)
-        collection = self.store.create_or_update(
-            name, [r.expanduser().resolve() for r in roots], str(embedder.path), embedder.dimension)
+        collection = self.store.create_or_update(name, resolved, str(embedder.path), embedder.dimension)
         return Indexer(self.store, embedder, cancel, progress).update(collection)
 
     def rescan(self, name: str, cancel: threading.Event | None = None,
                progress: Callable[[IndexProgress], None] | None = None) -> ScanReport:
+        """Bring the collection up to date; a re-index with another model that was paused goes on."""
         collection = self.store.find(name)
+        shadow = self.store.pending_reindex(collection)
+        if shadow is not None:  # with the collection's folders as they are now
+            shadow = self.store.reindex_beside(collection, shadow.embedding_model, shadow.dimension)
+            return self._reindex(shadow, self.embedder_for(shadow), cancel, progress)
         return Indexer(self.store, lambda: self.embedder_for(collection), cancel, progress).update(collection)
+
+    def _reindex(self, shadow: Collection, embedder: Embedder, cancel: threading.Event | None,
+                 progress: Callable[[IndexProgress], None] | None) -> ScanReport:
+        report = Indexer(self.store, embedder, cancel, progress).update(shadow)
+        if not report.cancelled:
+            self.store.finish_reindex(shadow)
+        return report
+
+    def reindexing(self, name: str) -> str | None:
+        """The embedding model's file name of an unfinished re-index of the collection, if any."""
+        shadow = self.store.pending_reindex(self.store.find(name))
+        return Path(shadow.embedding_model).name if shadow is not None else None
+
+    def unreadable_share(self, name: str) -> float | None:
+        """The share of the collection's text its embedding model reads as unknown tokens."""
+        return self.store.unknown_share([self.store.find(name)])
 
     def remove(self, name: str) -> None:
         self.store.delete(self.store.find(name))
 
-    def search(self, names: Sequence[str], query: str, top: int = 5, mode: str = "hybrid") -> Retrieval:
+    def search(self, names: Sequence[str], query: str | Query, top: int = 5, mode: str = "hybrid",
+               options: Options = EVERYTHING) -> Retrieval:
         collections = [self.store.find(n) for n in names]
         models = {Path(c.embedding_model).name for c in collections}
         if len(models) > 1:
@@ -133,4 +160,4 @@ class Documents:
                              models=", ".join(sorted(models)))
         if not collections:
             return Retrieval([], 0.0)
-        return search(self.store, self.embedder_for(collections[0]), collections, query, top, mode)
+        return search(self.store, self.embedder_for(collections[0]), collections, query, top, mode, options)

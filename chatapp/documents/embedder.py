@@ -73,6 +73,9 @@ class Embedder:
         key = f"{header.name} {header.path.name}".lower()
         self.query_prefix, self.document_prefix = next(
             (prefixes for fragment, prefixes in _PREFIXES.items() if fragment in key), ("", ""))
+        unknown = self._llm.metadata.get("tokenizer.ggml.unknown_token_id")
+        # WordPiece and SentencePiece models have an unknown token; byte-level BPE reads every text.
+        self._unknown_id = int(unknown) if unknown is not None and str(unknown).isdigit() else None
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -81,6 +84,21 @@ class Embedder:
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` alone, without the model's start and end tokens (what chunking budgets)."""
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def token_counts(self, texts: Sequence[str]) -> tuple[int, int]:
+        """(tokens, unknown tokens) of the texts: how much of them the model can read at all."""
+        total = unknown = 0
+        for text in texts:
+            tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+            total += len(tokens)
+            if self._unknown_id is not None:
+                unknown += tokens.count(self._unknown_id)
+        return total, unknown
+
+    def unknown_share(self, text: str) -> float:
+        """The share of `text`'s tokens the model does not know (all-MiniLM reads most Chinese as [UNK])."""
+        total, unknown = self.token_counts([text])
+        return unknown / total if total else 0.0
 
     def embed_documents(self, texts: Sequence[str], cancel: threading.Event | None = None,
                         on_batch: Callable[[int], None] | None = None) -> np.ndarray:

@@ -170,8 +170,10 @@ class Indexer:
             return "unchanged"
         sections = readers.read_document(path, kind)
         chunks = chunking.chunk_sections(sections, self.embedder.count_tokens)
-        vectors = self.embedder.embed_documents([c.text for c in chunks], self.cancel)
-        self.store.replace_file(collection, str(path), stat.st_size, stat.st_mtime_ns, digest, kind, chunks, vectors)
+        texts = [c.text for c in chunks]
+        vectors = self.embedder.embed_documents(texts, self.cancel)
+        self.store.replace_file(collection, str(path), stat.st_size, stat.st_mtime_ns, digest, kind, chunks, vectors,
+                                chunking.headings(sections), self.embedder.token_counts(texts))
         report.chunks += len(chunks)
         return "added" if previous is None else "updated"
 

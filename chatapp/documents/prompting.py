@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatapp.core.turns.turn import Augment
 from chatapp.core.types import Message
-from chatapp.documents.retrieval import Hit
+from chatapp.documents.retrieval import Hit, Query
 
 if TYPE_CHECKING:
     from chatapp.documents.collections import Documents
@@ -52,13 +52,17 @@ def sources_of(hits: list[Hit]) -> list[Source]:
     return [Source(i, h.path, h.page, h.start, h.end) for i, h in enumerate(hits, start=1)]
 
 
-def question_with_excerpts(question: str, hits: list[Hit]) -> str:
-    """The user's message as the model sees it; the question alone when nothing was found."""
+def question_with_excerpts(question: str, hits: list[Hit], searched: str | None = None) -> str:
+    """The user's message as the model sees it; the question alone when nothing was found. `searched`,
+    when the search used more than the question (a follow-up searched with the earlier turns), is named
+    in the heading, so the prompt preview and `--show-prompt` show what was looked for."""
     if not hits:
         return question
     blocks = [f"[{s.number}] {s.label}\n{h.text.strip()}" for s, h in zip(sources_of(hits), hits, strict=True)]
     excerpts = "\n\n".join(blocks)
-    return f"Excerpts from the user's documents:\n\n{excerpts}\n\n{INSTRUCTION}\n\nQuestion: {question}"
+    heading = ("Excerpts from the user's documents" if not searched or searched == question
+               else f"Excerpts from the user's documents, found by searching for: {searched}")
+    return f"{heading}:\n\n{excerpts}\n\n{INSTRUCTION}\n\nQuestion: {question}"
 
 
 def excerpts_augment(documents: Documents, names: Sequence[str], top: int = 5) -> Augment:
@@ -71,9 +75,11 @@ def excerpts_augment(documents: Documents, names: Sequence[str], top: int = 5) -
         if not messages or messages[-1].role != "user":
             return messages, {}
         question = messages[-1].content
-        found = documents.search(chosen, question, top=top)
+        earlier = tuple(m.content for m in messages[:-1] if m.role == "user")
+        found = documents.search(chosen, Query(question, earlier), top=top)
+        searched = found.query.describe()
         extra = {"retrieval_ms": round(found.seconds * 1000, 1), "retrieved_chunks": len(found.hits),
-                 "sources": [s.to_dict() for s in sources_of(found.hits)]}
-        return (*messages[:-1], Message("user", question_with_excerpts(question, found.hits))), extra
+                 "retrieval_query": searched, "sources": [s.to_dict() for s in sources_of(found.hits)]}
+        return (*messages[:-1], Message("user", question_with_excerpts(question, found.hits, searched))), extra
 
     return augment

@@ -5,6 +5,15 @@
 - `chunk_words` is a contentless FTS5 index of each chunk in `cjk_search.searchable` form (every CJK
   character a token), for BM25 keyword search that finds names, numbers, code identifiers and Chinese
   words anywhere in a sentence.
+- `file_words` indexes each file's name (split into words: kombucha_brewing.md → kombucha brewing md)
+  and its headings, searched on their own: a question naming a file's subject finds the file even when
+  its text never uses the word.
+- `files.tokens` / `files.unknown` count the embedding model's tokens and its unknown-token ([UNK])
+  tokens in the file's chunks: a collection the model mostly cannot read (Chinese under an English-only
+  model) gets its vector ranking weighed down, and the window suggests a multilingual model.
+- A collection being re-indexed with another embedding model is built beside it as a hidden
+  collection (`replaces` = the live one's id) and swapped in when complete, so the collection stays
+  searchable with its old model until then.
 - Vectors are float32 BLOBs in `chunks.embedding`, searched in memory (`vector_index.py`: exact, or
   sign bits + exact rescoring for large collections) from a matrix cached per collection and reloaded
   when the collection's `version` changes. Why not sqlite-vec: Python's sqlite3 module is often built
@@ -39,7 +48,7 @@ if TYPE_CHECKING:
 
     from chatapp.documents.chunking import Chunk
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections (
     id INTEGER PRIMARY KEY,
@@ -48,7 +57,8 @@ CREATE TABLE IF NOT EXISTS collections (
     dimension INTEGER NOT NULL,
     version INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
-    indexed_at REAL
+    indexed_at REAL,
+    replaces INTEGER
 );
 CREATE TABLE IF NOT EXISTS roots (
     collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
@@ -64,6 +74,8 @@ CREATE TABLE IF NOT EXISTS files (
     sha256 TEXT NOT NULL,
     kind TEXT NOT NULL,
     indexed_at REAL NOT NULL,
+    tokens INTEGER NOT NULL DEFAULT 0,
+    unknown INTEGER NOT NULL DEFAULT 0,
     UNIQUE (collection_id, path)
 );
 CREATE TABLE IF NOT EXISTS chunks (
@@ -78,6 +90,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks(file_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_words USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS file_words USING fts5(name, headings, tokenize='unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS term_docs (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 """
 # BM25 scores every chunk that holds any query term, so a common word ("the", "how", "model" in a
@@ -118,6 +131,7 @@ class StoredChunk:
     start: int
     end: int
     text: str
+    file_id: int = 0
 
 
 log = logging.getLogger(__name__)
@@ -155,8 +169,12 @@ class DocumentStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
             db.executescript(_SCHEMA)
+            if db.execute("PRAGMA user_version").fetchone()[0] < 2:
+                _migrate_to_2(db)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            db.execute("SELECT id, name, embedding_model, dimension, version, indexed_at FROM collections LIMIT 1")
+            db.execute("SELECT id, name, embedding_model, dimension, version, indexed_at, replaces FROM collections"
+                       " LIMIT 1")
+            db.execute("SELECT tokens, unknown FROM files LIMIT 1")
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -172,19 +190,21 @@ class DocumentStore:
                 "SELECT c.id, c.name, c.embedding_model, c.dimension, c.version, c.indexed_at,"
                 " (SELECT COUNT(*) FROM files f WHERE f.collection_id = c.id),"
                 " (SELECT COUNT(*) FROM chunks k JOIN files f ON k.file_id = f.id WHERE f.collection_id = c.id)"
-                " FROM collections c ORDER BY c.name COLLATE NOCASE").fetchall()
+                " FROM collections c WHERE c.replaces IS NULL ORDER BY c.name COLLATE NOCASE").fetchall()
             return [self._collection(row) for row in rows]
 
     def names(self) -> list[str]:
         """Collection names only: cheap enough for every menu (collections() counts every chunk)."""
         with self._lock:
-            return [r[0] for r in self._db.execute("SELECT name FROM collections ORDER BY name COLLATE NOCASE")]
+            return [r[0] for r in self._db.execute(
+                "SELECT name FROM collections WHERE replaces IS NULL ORDER BY name COLLATE NOCASE")]
 
     def roots(self) -> list[tuple[str, str]]:
         """(collection name, folder or file) for every collection."""
         with self._lock:
             return list(self._db.execute(
-                "SELECT c.name, r.path FROM roots r JOIN collections c ON c.id = r.collection_id ORDER BY 1, 2"))
+                "SELECT c.name, r.path FROM roots r JOIN collections c ON c.id = r.collection_id"
+                " WHERE c.replaces IS NULL ORDER BY 1, 2"))
 
     def _collection(self, row: Sequence) -> Collection:
         roots = tuple(r[0] for r in self._db.execute(
@@ -196,7 +216,7 @@ class DocumentStore:
         """The collection by name, without its file and chunk counts (a search asks for it every time)."""
         with self._lock:
             row = self._db.execute("SELECT id, name, embedding_model, dimension, version, indexed_at, -1, -1"
-                                   " FROM collections WHERE name = ?", (name,)).fetchone()
+                                   " FROM collections WHERE name = ? AND replaces IS NULL", (name,)).fetchone()
             if row is not None:
                 return self._collection(row)
         names = ", ".join(c.name for c in self.collections()) or "none yet"
@@ -227,15 +247,75 @@ class DocumentStore:
                 self._db.execute("INSERT OR IGNORE INTO roots (collection_id, path) VALUES (?, ?)", (cid, str(root)))
         return self.find(name)
 
+    # ----- re-indexing with another embedding model, beside the live collection ------------------------
+    def reindex_beside(self, collection: Collection, embedding_model: str, dimension: int) -> Collection:
+        """The hidden collection that will replace `collection` once indexed with `embedding_model`: the
+        one begun before (an interrupted re-index goes on), or a new one with the same folders."""
+        shadow_name = _shadow_name(collection.name)
+        with self._lock, self._transaction():
+            row = self._db.execute("SELECT id, embedding_model, dimension FROM collections WHERE name = ?",
+                                   (shadow_name,)).fetchone()
+            if row is not None and (row[1], row[2]) != (embedding_model, dimension):
+                self._delete_collection(row[0])  # begun with a third model: start over
+                row = None
+            if row is None:
+                cid = self._db.execute(
+                    "INSERT INTO collections (name, embedding_model, dimension, created_at, replaces)"
+                    " VALUES (?, ?, ?, ?, ?)", (shadow_name, embedding_model, dimension, time.time(), collection.id),
+                ).lastrowid
+            else:
+                cid = row[0]
+            self._db.execute("DELETE FROM roots WHERE collection_id = ?", (cid,))
+            self._db.executemany("INSERT INTO roots (collection_id, path) VALUES (?, ?)",
+                                 [(cid, root) for root in collection.roots])
+        return self._find_any(shadow_name)
+
+    def pending_reindex(self, collection: Collection) -> Collection | None:
+        """The unfinished re-index of `collection` with another model, if one was begun."""
+        try:
+            return self._find_any(_shadow_name(collection.name))
+        except KeyError:
+            return None
+
+    def finish_reindex(self, shadow: Collection) -> Collection:
+        """The re-indexed collection takes the place (and the name) of the one it replaces, in one
+        transaction: a search sees either the old index or the new one, never neither."""
+        with self._lock, self._transaction():
+            row = self._db.execute("SELECT replaces FROM collections WHERE id = ?", (shadow.id,)).fetchone()
+            if row is None or row[0] is None:
+                raise KeyError(shadow.name)
+            old = self._db.execute("SELECT name FROM collections WHERE id = ?", (row[0],)).fetchone()
+            if old is not None:
+                self._delete_collection(row[0])
+            name = old[0] if old is not None else shadow.name.split(_SHADOW_MARK, 1)[-1]
+            self._db.execute("UPDATE collections SET name = ?, replaces = NULL, version = version + 1 WHERE id = ?",
+                             (name, shadow.id))
+        self._vectors.pop(int(row[0]), None)
+        return self.find(name)
+
+    def _find_any(self, name: str) -> Collection:
+        with self._lock:
+            row = self._db.execute("SELECT id, name, embedding_model, dimension, version, indexed_at, -1, -1"
+                                   " FROM collections WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise KeyError(name)
+            return self._collection(row)
+
+    def _delete_collection(self, collection_id: int) -> None:
+        self._delete_files(list(self._db.execute("SELECT id FROM files WHERE collection_id = ?", (collection_id,))))
+        self._db.execute("DELETE FROM collections WHERE id = ?", (collection_id,))
+
     def remove_root(self, collection: Collection, root: str) -> None:
         with self._lock, self._transaction():
             self._db.execute("DELETE FROM roots WHERE collection_id = ? AND path = ?", (collection.id, root))
 
     def delete(self, collection: Collection) -> None:
+        """The collection and any re-index of it begun beside it."""
         with self._lock, self._transaction():
-            self._delete_files(list(self._db.execute("SELECT id FROM files WHERE collection_id = ?",
-                                                     (collection.id,))))
-            self._db.execute("DELETE FROM collections WHERE id = ?", (collection.id,))
+            shadows = self._db.execute("SELECT id FROM collections WHERE replaces = ?", (collection.id,)).fetchall()
+            for (cid,) in shadows:
+                self._delete_collection(cid)
+            self._delete_collection(collection.id)
         self._vectors.pop(collection.id, None)
 
     def mark_indexed(self, collection: Collection) -> None:
@@ -255,8 +335,10 @@ class DocumentStore:
             self._db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file.id))
 
     def replace_file(self, collection: Collection, path: str, size: int, mtime_ns: int, sha256: str, kind: str,
-                     chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """The file's chunks, words and vectors, all replaced in one transaction."""
+                     chunks: Sequence[Chunk], vectors: np.ndarray, headings: Sequence[str] = (),
+                     tokens: tuple[int, int] = (0, 0)) -> None:
+        """The file's chunks, words, vectors, name and headings, all replaced in one transaction.
+        `tokens`: (all, unknown) embedding-model tokens in its chunks."""
         import numpy as np
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -265,9 +347,12 @@ class DocumentStore:
                                    (collection.id, path)).fetchall()
             self._delete_files(old)
             file_id = self._db.execute(
-                "INSERT INTO files (collection_id, path, size, mtime_ns, sha256, kind, indexed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", (collection.id, path, size, mtime_ns, sha256, kind, time.time()),
+                "INSERT INTO files (collection_id, path, size, mtime_ns, sha256, kind, indexed_at, tokens, unknown)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (collection.id, path, size, mtime_ns, sha256, kind, time.time(), *tokens),
             ).lastrowid
+            self._db.execute("INSERT INTO file_words (rowid, name, headings) VALUES (?, ?, ?)",
+                             (file_id, file_label(path), cjk_search.searchable("\n".join(headings))))
             for ordinal, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
                 chunk_id = self._db.execute(
                     "INSERT INTO chunks (file_id, ordinal, page, start, end, text, embedding)"
@@ -293,6 +378,7 @@ class DocumentStore:
                 self._db.execute("INSERT INTO chunk_words (chunk_words, rowid, body) VALUES ('delete', ?, ?)",
                                  (chunk_id, cjk_search.searchable(text)))
                 self._count_terms(text, -1)
+            self._db.execute("DELETE FROM file_words WHERE rowid = ?", (file_id,))
             self._db.execute("DELETE FROM files WHERE id = ?", (file_id,))
 
     def _count_terms(self, text: str, change: int) -> None:
@@ -307,7 +393,7 @@ class DocumentStore:
     # ----- search -----------------------------------------------------------------------------------
     def keyword_search(self, collections: Sequence[Collection], query: str, limit: int) -> list[int]:
         """Chunk ids by BM25, best first: any query word counts, rarer words more."""
-        terms = keyword_terms(query)
+        terms = without_stop_words(keyword_terms(query))
         if not terms or not collections:
             return []
         expression = " OR ".join(f'"{t}"' for t in self._informative(terms))
@@ -349,6 +435,65 @@ class DocumentStore:
             used += estimate[term]
         return kept
 
+    def file_search(self, collections: Sequence[Collection], query: str, limit: int,
+                    names_only: bool = False) -> list[int]:
+        """File ids whose name, folder or headings (or, `names_only`, name or folder) hold the query's
+        terms, by BM25, best first."""
+        terms = without_stop_words(keyword_terms(query))
+        if not terms or not collections:
+            return []
+        expression = " OR ".join(f'"{t}"' for t in terms)
+        if names_only:
+            expression = f"name : ({expression})"
+        marks = ",".join("?" * len(collections))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT w.rowid FROM file_words w JOIN files f ON f.id = w.rowid WHERE file_words MATCH ?"
+                f" AND f.collection_id IN ({marks}) ORDER BY bm25(file_words) LIMIT ?",
+                (expression, *(c.id for c in collections), limit)).fetchall()
+        return [r[0] for r in rows]
+
+    def file_labels(self, file_ids: Sequence[int]) -> dict[int, str]:
+        """Each file's indexed name and headings, as one text."""
+        marks = ",".join("?" * len(file_ids))
+        with self._lock:
+            return {r[0]: f"{r[1]}\n{r[2]}" for r in self._db.execute(
+                f"SELECT rowid, name, headings FROM file_words WHERE rowid IN ({marks})", tuple(file_ids))}
+
+    def chunks_of_files(self, file_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Each file's chunk ids in reading order."""
+        out: dict[int, list[int]] = {fid: [] for fid in file_ids}
+        if not file_ids:
+            return out
+        marks = ",".join("?" * len(file_ids))
+        with self._lock:
+            for chunk_id, file_id in self._db.execute(
+                    f"SELECT id, file_id FROM chunks WHERE file_id IN ({marks}) ORDER BY file_id, ordinal",
+                    tuple(file_ids)):
+                out[file_id].append(chunk_id)
+        return out
+
+    def unknown_share(self, collections: Sequence[Collection]) -> float | None:
+        """The share of the collections' embedding-model tokens that the model does not know ([UNK]);
+        None when not counted (indexed before chatapp counted them)."""
+        if not collections:
+            return None
+        marks = ",".join("?" * len(collections))
+        with self._lock:
+            tokens, unknown = self._db.execute(
+                f"SELECT SUM(tokens), SUM(unknown) FROM files WHERE collection_id IN ({marks})",
+                tuple(c.id for c in collections)).fetchone()
+        return unknown / tokens if tokens else None
+
+    def document_frequencies(self, tokens: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """(chunks in the index, in how many of them each token occurs)."""
+        wanted = sorted(set(tokens))
+        marks = ",".join("?" * len(wanted))
+        with self._lock:
+            total = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            docs = dict(self._db.execute(f"SELECT term, docs FROM term_docs WHERE term IN ({marks})", wanted))
+        return total, docs
+
     def vector_search(self, collections: Sequence[Collection], query: np.ndarray,
                       limit: int) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity), best first."""
@@ -381,7 +526,7 @@ class DocumentStore:
         marks = ",".join("?" * len(ids))
         with self._lock:
             rows = self._db.execute(
-                "SELECT k.id, f.path, k.page, k.start, k.end, k.text FROM chunks k"
+                "SELECT k.id, f.path, k.page, k.start, k.end, k.text, f.id FROM chunks k"
                 f" CROSS JOIN files f ON f.id = k.file_id WHERE k.id IN ({marks})", tuple(ids)).fetchall()
         return {r[0]: StoredChunk(*r) for r in rows}
 
@@ -419,6 +564,42 @@ class DocumentStore:
         return DocumentStore._Tx(self._db, self.path)
 
 
+_SHADOW_MARK = "\x00re-index of "
+
+
+def _shadow_name(name: str) -> str:
+    return _SHADOW_MARK + name
+
+
+def _migrate_to_2(db: sqlite3.Connection) -> None:
+    """Version 1 had no re-indexing beside a collection, no token counts and no file-name index: the
+    columns are added (counts unknown until a file is indexed again) and file names indexed now
+    (headings follow when a file is re-read)."""
+    columns = {table: {r[1] for r in db.execute(f"PRAGMA table_info({table})")} for table in ("collections", "files")}
+    with db:
+        if "replaces" not in columns["collections"]:
+            db.execute("ALTER TABLE collections ADD COLUMN replaces INTEGER")
+        for column in ("tokens", "unknown"):
+            if column not in columns["files"]:
+                db.execute(f"ALTER TABLE files ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+        indexed = {r[0] for r in db.execute("SELECT rowid FROM file_words")}
+        db.executemany("INSERT INTO file_words (rowid, name, headings) VALUES (?, ?, '')",
+                       [(fid, file_label(path)) for fid, path in db.execute("SELECT id, path FROM files")
+                        if fid not in indexed])
+
+
+def file_label(path: str) -> str:
+    """What `file_words` indexes as a file's name: the stem's words (identifiers split at _ - . and
+    camelCase, so kombucha_brewing.md and KombuchaBrewing.pdf both read "kombucha brewing") and its
+    folder's name."""
+    p = Path(path)
+    words = [_CAMEL.sub(" ", p.stem), _CAMEL.sub(" ", p.parent.name)]
+    return cjk_search.searchable(" ".join(w for w in words if w))
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def keyword_terms(query: str) -> list[str]:
     """The query's search terms as the index holds them (lower case, one space between the tokens of a
     phrase); chunks with any of them match, and BM25 ranks those with more, and rarer, terms first. A
@@ -436,6 +617,35 @@ def keyword_terms(query: str) -> list[str]:
             elif tokens := index_tokens(part):
                 terms.append(" ".join(tokens))
     return list(dict.fromkeys(terms))
+
+
+def without_stop_words(terms: list[str]) -> list[str]:
+    """The terms less stop words (English words, and CJK terms made only of Chinese question and
+    function characters: 什么, 意思, 是什), unless nothing else is left. In a small collection a stop
+    word is rare enough for BM25 to weigh it ("how does it" in one manual only outranks "X200")."""
+    kept = [t for t in terms if not is_stop_word(t)]
+    return kept or terms
+
+
+def is_stop_word(term: str) -> bool:
+    if cjk_search.has_cjk(term):
+        return all(ch in CJK_STOP_CHARS for ch in term if not ch.isspace())
+    return term in STOP_WORDS
+
+
+# The characters of Chinese questions and grammar (什么 怎么 如何 为什么 哪个 多少 是否 吗 呢 的 了…): a
+# question's 是什么意思 says nothing about what is asked. A bigram of two of them is not searched.
+CJK_STOP_CHARS = frozenset("是什么怎样如何为哪谁几多少吗呢吧啊的了在和与及或请问能否可以意思一下这那些个")
+
+
+# Words that say nothing about what is asked ("of the", "how does it"). English only: other languages'
+# words all count.
+STOP_WORDS = frozenset((  # noqa: SIM905 (90 quoted words read worse)
+    "a an the of to in on at for and or but is are was were be been being it its this that these those "
+    "what which who whom whose how why when where does do did doing with by from as can could should "
+    "would will shall may might must i you he she we they me my your our their his her them us there here "
+    "not no yes so if then than into about over under up down out any all some"
+).split())
 
 
 def index_tokens(text: str) -> list[str]:
