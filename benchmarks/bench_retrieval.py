@@ -123,7 +123,8 @@ def main() -> None:
 
     header = (f"{cpu_name()}, built-in all-MiniLM-L6-v2 (it reads {unknown_zh:.0%} of the Chinese set as unknown "
               "tokens). Recall@1 / recall@5: the answering file (English sets: the answer's words) first / in the "
-              "top 5. Each column turns one part of the retrieval off; the last is the retrieval before this work. "
+              "top 5. Each column turns one part of the retrieval off; the last is the retrieval before this work "
+              "(less the stop words, English and Chinese question words, now left out of every keyword query). "
               "`python benchmarks/bench_retrieval.py --write`")
     columns = ["set", *VARIANTS]
     rows = [[f"{suite} ({len(suites[suite][1])})",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from test_gui import LOAD_TIMEOUT_MS, app, load, send  # noqa: F401 - `app` is a fixture
 
 from chatapp.app import App
@@ -91,3 +92,35 @@ def test_indexing_pauses_resumes_and_follows_a_watched_folder(qtbot, app: App,  
     # Words only the edit has: the keyword ranking puts it first, whatever the vectors' last bits (which
     # differ between CPU kernels) say about 47 near-identical chunks.
     assert "cancelled until May" in service.documents.search(["notes"], "cancelled until May", top=1).hits[0].text
+
+
+def test_a_collection_its_model_cannot_read_says_so_and_is_re_indexed_with_another_model(
+        qtbot, app: App, builtin_embedding_model: Path, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+    import shutil
+
+    from PySide6.QtWidgets import QInputDialog
+
+    from chatapp.documents.collections import embedding_models_dir
+
+    folder = tmp_path / "zh"
+    folder.mkdir()
+    (folder / "rag.md").write_text("# 知识库问答\n\n检索增强生成让模型先查资料再回答，并注明出处。", encoding="utf-8")
+    (folder / "quant.md").write_text("# 量化\n\n量化把权重存成更少的位数，显存占用随之下降。", encoding="utf-8")
+    app.start(None)
+    dialog = app.window.open_collections()
+    assert dialog is not None
+    with qtbot.waitSignal(app.documents.indexed, timeout=INDEX_TIMEOUT_MS):
+        dialog.start_indexing("zh", [folder])
+    assert "reads as unknown words" in dialog.status.text() and "multilingual" in dialog.status.text()
+
+    other = embedding_models_dir(default_paths()) / "multilingual-copy.gguf"
+    shutil.copyfile(builtin_embedding_model, other)  # another file is another model to chatapp
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *args, **kwargs: (other.name, True))
+    dialog.table.topLevelItem(0).setSelected(True)
+    assert dialog.model_button.isEnabled()
+    with qtbot.waitSignal(app.documents.indexed, timeout=INDEX_TIMEOUT_MS) as indexed:
+        qtbot.mouseClick(dialog.model_button, Qt.MouseButton.LeftButton)
+    assert indexed.args[1].added == 2
+    [collection] = app.documents.collections()
+    assert Path(collection.embedding_model).name == "multilingual-copy.gguf"
+    assert collection.files == 2

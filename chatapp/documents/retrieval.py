@@ -46,6 +46,13 @@ CONVERSATION_WEIGHT_FOR_A_NEW_SUBJECT = 0.5
 # The question's words in order count more than the same words scattered: an exact phrase outranks a
 # chunk that BM25 puts first for holding each of its bigrams apart.
 PHRASE_WEIGHT = 1.5
+# Characters (question words left out) for a run of Chinese to count as a phrase: runs of three (大模型,
+# 上下文) are common words that paraphrased questions share with the wrong article (measured:
+# recall@1 0.88 with 3, 0.96 with 4 or 5 on benchmarks/retrieval_sets.py).
+MIN_CJK_RUN = 4
+# A file named for what is asked holds the answer more often than any one chunk's words say (measured
+# on the file-subject set: recall@1 0.4 at weight 1, 0.6 at 2, 0.7 at 3, but follow-ups fall at 3).
+FILE_WEIGHT = 2.0
 # A follow-up's chunks from the files its conversation was about: as much as two rankings, so the
 # question's own words (matching another file literally) do not pull the answer away.
 SUBJECT_WEIGHT = 2.0
@@ -154,9 +161,9 @@ def search(store: DocumentStore, embedder: Embedder, collections: Sequence[Colle
             rankings.append((alone * PHRASE_WEIGHT, phrase))
         if options.files:
             files = file_ranking(store, collections, query.question)
-            rankings.append((alone, files))
+            rankings.append((alone * FILE_WEIGHT, files))
             if together:
-                rankings.append((together, file_ranking(store, collections, query.conversation)))
+                rankings.append((together * FILE_WEIGHT, file_ranking(store, collections, query.conversation)))
     if alone < 1.0:  # a follow-up naming no subject stays with the conversation's
         rankings.append((SUBJECT_WEIGHT, subject_ranking(store, embedder, collections, query, options)))
     scores: dict[int, float] = {}
@@ -220,8 +227,8 @@ def _readable(unknown_share: float) -> float:
 def phrase_ranking(store: DocumentStore, question: str, chunks: dict, keyword: dict[int, int]) -> dict[int, int]:
     """Chunks by the longest run of the question's tokens that they hold in the same order, the
     run's length counted in how rare its tokens are (a run of question words such as 是什么意思 or
-    "how does it" weighs little), ties in keyword order. A run counts from three CJK characters (two
-    are already a bigram term) or two words other than stop words."""
+    "how does it" weighs little), ties in keyword order. A run counts from MIN_CJK_RUN CJK characters
+    or two words other than stop words."""
     tokens = index_tokens(question)
     if len(tokens) < 2:
         return {}
@@ -248,7 +255,7 @@ def _longest_run(tokens: list[str], text: str, rarity: dict[str, float]) -> floa
             continue
         run = [t for t in tokens[i:j] if not is_stop_word(t)]
         cjk = sum(1 for t in run if _is_cjk(t))
-        if len(run) >= (3 if cjk else 2):
+        if len(run) >= (MIN_CJK_RUN if cjk else 2):
             best = max(best, sum(rarity[t] for t in run))
     return best
 
@@ -258,13 +265,14 @@ def _is_cjk(token: str) -> bool:
 
 
 def file_ranking(store: DocumentStore, collections: Sequence[Collection], text: str) -> dict[int, int]:
-    """Every chunk of the best-matching files by name, folder and headings, at its file's rank. A file
-    must match a third of the query's terms: one bigram of a long Chinese question found in a heading
-    (增强 in 数据增强) is no sign that the file is what is asked about."""
+    """Every chunk of the best-matching files by name, folder and headings (a name's words weigh
+    more: store.NAME_WEIGHT), at its file's rank. A file
+    asked in Chinese must match a third of the query's terms: one bigram of a long question found in a
+    heading (增强 in 数据增强) is no sign that the file is what is asked about."""
     terms = without_stop_words(keyword_terms(text))
     file_ids = store.file_search(collections, text, FILES)
     labels = store.file_labels(file_ids)
-    needed = max(1, math.ceil(len(terms) / 3))
+    needed = max(1, math.ceil(len(terms) / 3)) if any(has_cjk(t) for t in terms) else 1
     kept = [fid for fid in file_ids
             if sum(f" {t} " in f" {' '.join(index_tokens(labels.get(fid, '')))} " for t in terms) >= needed]
     chunks = store.chunks_of_files(kept)

@@ -99,6 +99,8 @@ CREATE TABLE IF NOT EXISTS term_docs (term TEXT PRIMARY KEY, docs INTEGER NOT NU
 # share of all chunks (at least the rarest term): common words add little to BM25's ranking anyway.
 POSTINGS_BUDGET_SHARE = 0.03
 MIN_POSTINGS_BUDGET = 2000
+# A query word in a file's name says more than one in its headings ("How long…" heads many sections).
+NAME_WEIGHT = 10.0
 
 
 @dataclass(frozen=True)
@@ -449,7 +451,7 @@ class DocumentStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT w.rowid FROM file_words w JOIN files f ON f.id = w.rowid WHERE file_words MATCH ?"
-                f" AND f.collection_id IN ({marks}) ORDER BY bm25(file_words) LIMIT ?",
+                f" AND f.collection_id IN ({marks}) ORDER BY bm25(file_words, {NAME_WEIGHT}, 1.0) LIMIT ?",
                 (expression, *(c.id for c in collections), limit)).fetchall()
         return [r[0] for r in rows]
 

@@ -105,6 +105,14 @@ class DocumentsService(QObject):
 
         return available_embedding_models(self.documents.paths)
 
+    def reading(self, name: str) -> tuple[float | None, str | None]:
+        """(share of the collection its embedding model reads as unknown tokens, the model file of an
+        unfinished re-index with another model): two one-row queries, fine on the GUI thread."""
+        try:
+            return self.documents.unreadable_share(name), self.documents.reindexing(name)
+        except KnownError:
+            return None, None
+
     @property
     def busy_with(self) -> str | None:
         """The collection being indexed now, if any."""

@@ -28,6 +28,8 @@ from chatapp.documents.bert_gguf import BUILTIN_FILE
 from chatapp.services.documents_service import DocumentsService
 from chatapp.services.i18n import user_message
 
+UNREADABLE_HINT = 0.25  # a quarter unknown tokens halves what the vector ranking counts for
+
 
 class CollectionsDialog(QDialog):
     def __init__(self, service: DocumentsService, parent: QWidget | None = None) -> None:
@@ -47,6 +49,7 @@ class CollectionsDialog(QDialog):
         self.table.header().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName(self.tr("Document collections"))
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemSelectionChanged.connect(self._show_reading)
         layout.addWidget(self.table, 1)
         self.progress = QProgressBar()
         self.progress.setAccessibleName(self.tr("Indexing progress"))
@@ -60,6 +63,7 @@ class CollectionsDialog(QDialog):
         self.new_button = self._button(buttons, self.tr("New collection…"), self._new)
         self.add_button = self._button(buttons, self.tr("Add folder…"), self._add_folder)
         self.rescan_button = self._button(buttons, self.tr("Re-scan"), self._rescan)
+        self.model_button = self._button(buttons, self.tr("Embedding model…"), self._change_model)
         self.pause_button = self._button(buttons, self.tr("Pause"), self._pause)
         self.remove_button = self._button(buttons, self.tr("Remove"), self._remove)
         buttons.addStretch(1)
@@ -88,6 +92,9 @@ class CollectionsDialog(QDialog):
         for c in self.service.collections():
             when = (time.strftime("%Y-%m-%d %H:%M", time.localtime(c.indexed_at)) if c.indexed_at
                     else self.tr("not finished"))
+            _share, pending = self.service.reading(c.name)
+            if pending:
+                when = self.tr("{when}; re-indexing with {model}").format(when=when, model=pending)
             item = QTreeWidgetItem([c.name, str(c.files), str(c.chunks), when, "; ".join(c.roots)])
             item.setToolTip(4, "\n".join(c.roots))
             self.table.addTopLevelItem(item)
@@ -103,7 +110,7 @@ class CollectionsDialog(QDialog):
 
     def _update_buttons(self) -> None:
         chosen = self.selected() is not None
-        for button in (self.add_button, self.rescan_button, self.remove_button):
+        for button in (self.add_button, self.rescan_button, self.model_button, self.remove_button):
             button.setEnabled(chosen)
         self.pause_button.setEnabled(self.service.busy_with is not None)
 
@@ -136,6 +143,38 @@ class CollectionsDialog(QDialog):
     def start_indexing(self, name: str, folders: list[Path], embedding_model: str | None = None) -> None:
         self.status.setText(self.tr("Indexing {name}…").format(name=name))
         self.service.add(name, folders, embedding_model)
+
+    def _change_model(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        chosen, model = self._choose_embedding_model()
+        if not chosen:
+            return
+        self.service.add(name, [], model)
+        self.status.setText(self.tr("Re-indexing {name} with {model}. Until it is done, searches use the index it "
+                                    "has now.").format(name=name, model=Path(model).name if model else BUILTIN_FILE))
+
+    @Slot()
+    def _show_reading(self) -> None:
+        """Under the list: when the collection's embedding model cannot read most of it, say so and what
+        to do (search by meaning is left out for such text: documents/retrieval.py)."""
+        name = self.selected()
+        if name is not None and self.service.busy_with is None:
+            self.status.setText(self._reading_text(name))
+
+    def _reading_text(self, name: str) -> str:
+        share, pending = self.service.reading(name)
+        if pending:
+            return self.tr("{name} is being re-indexed with {model}; Re-scan goes on if it was paused. Until it is "
+                           "done, searches use the index it has now.").format(name=name, model=pending)
+        if share is not None and share >= UNREADABLE_HINT:
+            return self.tr(
+                "{share:.0%} of {name} is text its embedding model reads as unknown words (Chinese, Japanese or "
+                "another script an English-only model does not know), so passages are found by their words only. "
+                "A multilingual embedding model (bge-m3, multilingual-e5 or Qwen3 Embedding, in the model "
+                "catalogue) reads it: choose one with Embedding model….").format(share=share, name=name)
+        return ""
 
     def _add_folder(self) -> None:
         name = self.selected()
@@ -186,8 +225,10 @@ class CollectionsDialog(QDialog):
             text += " " + self.tr("Paused before the end; Re-scan goes on from there.")
         if report.failed:
             text += "\n" + "\n".join(user_message(reason) for _, reason in report.failed[:5])
-        self.status.setText(text)
         self.refresh()
+        if reading := self._reading_text(name):
+            text += "\n" + reading
+        self.status.setText(text)
 
     @Slot(str, str)
     def _on_failed(self, _name: str, message: str) -> None:

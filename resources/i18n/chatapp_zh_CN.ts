@@ -256,6 +256,10 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>重新扫描</translation>
     </message>
     <message>
+        <source>Embedding model…</source>
+        <translation>嵌入模型…</translation>
+    </message>
+    <message>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -270,6 +274,10 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>not finished</source>
         <translation>未完成</translation>
+    </message>
+    <message>
+        <source>{when}; re-indexing with {model}</source>
+        <translation>{when}；正在用 {model} 重建索引</translation>
     </message>
     <message>
         <source>New collection</source>
@@ -298,6 +306,18 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Indexing {name}…</source>
         <translation>正在索引 {name}…</translation>
+    </message>
+    <message>
+        <source>Re-indexing {name} with {model}. Until it is done, searches use the index it has now.</source>
+        <translation>正在用 {model} 为 {name} 重建索引。完成之前，搜索仍使用现有索引。</translation>
+    </message>
+    <message>
+        <source>{name} is being re-indexed with {model}; Re-scan goes on if it was paused. Until it is done, searches use the index it has now.</source>
+        <translation>{name} 正在用 {model} 重建索引；如已暂停，点“重新扫描”即可继续。完成之前，搜索仍使用现有索引。</translation>
+    </message>
+    <message>
+        <source>{share:.0%} of {name} is text its embedding model reads as unknown words (Chinese, Japanese or another script an English-only model does not know), so passages are found by their words only. A multilingual embedding model (bge-m3, multilingual-e5 or Qwen3 Embedding, in the model catalogue) reads it: choose one with Embedding model….</source>
+        <translation>{name} 中有 {share:.0%} 的文字是其嵌入模型不认识的词（中文、日文或纯英文模型不认识的其他文字），因此只能按字词查找段落。多语言嵌入模型（bge-m3、multilingual-e5 或 Qwen3 Embedding，见模型目录）能读懂它：请用“嵌入模型…”选择一个。</translation>
     </message>
     <message>
         <source>Add a folder to {name}</source>
