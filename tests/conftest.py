@@ -157,3 +157,18 @@ def documents(builtin_embedding_model: Path):
     docs = Documents(default_paths())
     yield docs
     docs.close()
+
+
+@pytest.fixture(scope="session")
+def vision_model(tmp_path_factory: pytest.TempPathFactory, instruct_model: Path) -> Path:
+    """SmolLM2 with a tiny random vision projector beside it (tests/tiny_mmproj.py), found by its name
+    as a downloaded mmproj-*.gguf would be: a real text model that sees images through libmtmd."""
+    import shutil
+
+    from tiny_mmproj import write_tiny_mmproj
+
+    folder = tmp_path_factory.mktemp("vision")
+    model = folder / instruct_model.name
+    shutil.copyfile(instruct_model, model)
+    write_tiny_mmproj(folder / "mmproj-smollm2-tiny-f32.gguf", n_embd_text=576)
+    return model

@@ -28,15 +28,33 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image attached to a message: the file's bytes as given (PNG, JPEG…), named by their SHA-256,
+    which is also how the KV cache recognises an image it has already read."""
+
+    data: bytes = field(repr=False)
+    sha256: str
+    mime: str
+
+    @classmethod
+    def of(cls, data: bytes, mime: str) -> Image:
+        import hashlib
+
+        return cls(data, hashlib.sha256(data).hexdigest(), mime)
+
+
+@dataclass(frozen=True)
 class Message:
     """One turn of a conversation. An assistant turn may carry `tool_calls`; a `tool` turn is a call's
-    result, naming the call it answers (`tool_call_id`) and the tool (`name`)."""
+    result, naming the call it answers (`tool_call_id`) and the tool (`name`). A user turn may carry
+    `images`, which the model sees before the text."""
 
     role: Role
     content: str
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str = ""
     name: str = ""
+    images: tuple[Image, ...] = ()
 
 
 class FinishReason(str, Enum):
@@ -95,6 +113,8 @@ class LoadOptions:
     n_ctx: int | None = None
     n_threads: int | None = None
     n_gpu_layers: int | None = None
+    # The vision projector (mmproj-*.gguf): None finds one beside the model, "" loads none.
+    mmproj: str | None = None
 
     def __post_init__(self) -> None:
         if self.n_ctx is not None and not 0 < self.n_ctx <= 1_048_576:
@@ -144,6 +164,7 @@ class ModelSummary:
     metadata: dict[str, str] = field(default_factory=dict, compare=False)
     quantization: str = ""  # "Q4_K_M", "F16"... ("" for a model on a server)
     file_size: int = 0
+    projector: str = ""  # the vision projector's path, when the model sees images
 
 
 SPECULATION_MODES = ("off", "prompt-lookup", "draft")

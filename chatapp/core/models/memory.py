@@ -41,12 +41,14 @@ def default_context(header: GGUFHeader, available: int | None = None) -> int:
     return n_ctx
 
 
-def check_fits(header: GGUFHeader, n_ctx: int, gpu_offload: bool, available: int | None = None) -> None:
-    """Refuse to load what would swap the machine to a halt; GPU loads are left to the driver to judge."""
+def check_fits(header: GGUFHeader, n_ctx: int, gpu_offload: bool, available: int | None = None,
+               extra: int = 0) -> None:
+    """Refuse to load what would swap the machine to a halt; GPU loads are left to the driver to judge.
+    `extra`: bytes loaded beside the model (a vision projector and its compute buffers)."""
     if gpu_offload:
         return
     available = available_memory_bytes() if available is None else available
-    need = required_bytes(header, n_ctx)
+    need = required_bytes(header, n_ctx) + extra
     if need <= available:
         return
     gib = 1024**3

@@ -36,12 +36,14 @@ from chatapp.core.errors import (
     TemplateBudgetError,
     TemplateError,
 )
+from chatapp.core.images import ImageError
 from chatapp.core.models import memory
 from chatapp.core.runtime import llama_runtime
 from chatapp.core.runtime.speculative import Drafter, NgramDrafter
 from chatapp.core.runtime.templates import ChatTemplate, guess_preset
 from chatapp.core.runtime.templates import auto as auto_template
 from chatapp.core.runtime.templates import fallback as template_fallback
+from chatapp.core.runtime.vision import Projector, VisionPrompt, find_projector
 from chatapp.core.types import (
     FinishReason,
     GenerationStats,
@@ -73,6 +75,8 @@ DROP_SLACK_FRACTION = 0.25
 MIN_REPLY_TOKENS = 16
 NEEDS_DRAFT_MODEL = QT_TRANSLATE_NOOP("core", "Speculative decoding with a draft model needs a draft model: choose "
                                       "its file.")
+# A vision projector takes its file's size in memory and about as much again for encoding an image.
+PROJECTOR_MEMORY_FACTOR = 2.0
 # Prompts with more new tokens than this can be cancelled while llama.cpp reads them.
 ABORTABLE_PROMPT_TOKENS = 128
 
@@ -83,6 +87,7 @@ class PreparedPrompt:
     tokens: list[int]
     messages: tuple[Message, ...]
     dropped_messages: int
+    vision: VisionPrompt | None = None  # the images' spans in `tokens`, when the messages carry images
 
 
 class _PromptAborted(Exception):
@@ -139,6 +144,7 @@ class Engine:
         # Speculative decoding for every reply that does not say otherwise (Engine.set_speculation).
         self.speculation = Speculation("off")
         self._draft_model: DraftModel | None = None
+        self._projector: Projector | None = None
 
     # ----- loading -----------------------------------------------------------------------------------
     @property
@@ -162,7 +168,13 @@ class Engine:
         if n_gpu_layers is None:
             n_gpu_layers = -1 if llama_runtime.supports_gpu_offload() else 0
         n_ctx = options.n_ctx or memory.default_context(header)
-        memory.check_fits(header, n_ctx, gpu_offload=n_gpu_layers != 0 and llama_runtime.supports_gpu_offload())
+        projector = (find_projector(header.path) if options.mmproj is None else
+                     Path(options.mmproj).expanduser() if options.mmproj else None)
+        if projector is not None and not projector.is_file():
+            raise ModelFileError(QT_TRANSLATE_NOOP("core", "The vision projector {path} does not exist."),
+                                 path=projector)
+        memory.check_fits(header, n_ctx, gpu_offload=n_gpu_layers != 0 and llama_runtime.supports_gpu_offload(),
+                          extra=int(projector.stat().st_size * PROJECTOR_MEMORY_FACTOR) if projector else 0)
 
         self.unload()
         lib = llama_runtime.llama()
@@ -195,6 +207,12 @@ class Engine:
             raise ModelFileError(QT_TRANSLATE_NOOP("core", "llama.cpp could not load {name}: {reason}"),
                                  name=header.path.name, reason=reason.strip()) from None
 
+        if projector is not None:
+            try:
+                self._projector = Projector(projector, llm, n_threads)
+            except ModelFileError:
+                llm.close()
+                raise
         self._llm = llm
         self._seq = KvSequence(llm)
         self.header = header
@@ -214,12 +232,16 @@ class Engine:
             metadata={k: str(v)[:200] for k, v in header.metadata.items() if not isinstance(v, dict)},
             quantization=header.quantization,
             file_size=header.file_size,
+            projector=str(projector) if projector is not None else "",
         )
         log.info("loaded %s: ctx=%d threads=%d gpu_layers=%d", header.path, llm.n_ctx(), n_threads, n_gpu_layers)
         return self.summary
 
     def unload(self) -> None:
         self._close_draft_model()
+        if self._projector is not None:  # before the model: libmtmd holds its vocabulary
+            self._projector.close()
+            self._projector = None
         if self._llm is not None:
             self._llm.close()
         self._llm = None
@@ -299,7 +321,8 @@ class Engine:
         assert self.template is not None
         from chatapp.core.tools.rendering import for_template
 
-        messages, tool_list = for_template(messages, tools.tools if tools is not None else (), self.call_format())
+        messages, tool_list = for_template(self._with_markers(messages), tools.tools if tools is not None else (),
+                                           self.call_format())
         try:
             return self.template.render(
                 messages,
@@ -310,6 +333,29 @@ class Engine:
             )
         except TemplateBudgetError as exc:
             raise self._template_overran(exc) from None
+
+    def _with_markers(self, messages: Sequence[Message]) -> Sequence[Message]:
+        """Each image as the projector's marker before its message's text (where libmtmd puts it)."""
+        if not any(m.images for m in messages):
+            return messages
+        if self._projector is None:
+            assert self.header is not None
+            raise ImageError(QT_TRANSLATE_NOOP(
+                "core", "{model} cannot see images: it has no vision projector. Download the model's mmproj-….gguf "
+                "file into the same folder (the model manager offers it with vision models), or choose a model "
+                "that sees images."), model=self.header.path.name)
+        marker = self._projector.marker
+        return [dataclasses.replace(m, content=marker * len(m.images) + m.content, images=()) if m.images else m
+                for m in messages]
+
+    @property
+    def sees_images(self) -> bool:
+        return self._projector is not None and self._projector.vision
+
+    @property
+    def images_encoded(self) -> int:
+        """Images read into the context since loading (one found in the KV cache is not read again)."""
+        return self._projector.encoded if self._projector is not None else 0
 
     def _template_overran(self, exc: TemplateBudgetError) -> TemplateError:
         """The sentence for a template that overran its budget. The model's own template is replaced by
@@ -385,6 +431,11 @@ class Engine:
         def build(history: list[Message]) -> PreparedPrompt:
             msgs = tuple(system + history)
             text = self.render(msgs, tools=tools)
+            images = [image for m in msgs for image in m.images]
+            if images:
+                assert self._projector is not None  # render refused images otherwise
+                vision = self._projector.tokenize(text, images)
+                return PreparedPrompt(text, vision.tokens, msgs, len(rest) - len(history), vision)
             return PreparedPrompt(text, self.tokenize(text), msgs, len(rest) - len(history))
 
         prepared = build(rest)
@@ -437,8 +488,13 @@ class Engine:
         started = time.perf_counter()
         grammar = self._grammar_text(output)
         prepared = self.prepare(messages, params.max_tokens, tools)
-        text = prepared.text + reply_prefix
-        prepared = PreparedPrompt(text, self.tokenize_reusing_cache(text), prepared.messages, prepared.dropped_messages)
+        if prepared.vision is None:
+            text = prepared.text + reply_prefix
+            prepared = PreparedPrompt(text, self.tokenize_reusing_cache(text), prepared.messages,
+                                      prepared.dropped_messages)
+        elif reply_prefix:  # after the images' placeholders: tokenized on its own
+            tail = self._require().tokenize(reply_prefix.encode("utf-8"), add_bos=False, special=True)
+            prepared = dataclasses.replace(prepared, text=prepared.text + reply_prefix, tokens=prepared.tokens + tail)
         watch = self._call_watch(tools) if output is None else None
         return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation,
                                                         grammar, watch))
@@ -512,7 +568,8 @@ class Engine:
             constraint = watch.first_grammar()
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31),
                                 constraint, constrained=watch is not None)
-        drafter = self._drafter(prepared.tokens, speculation)
+        # Drafts are guessed from the prompt's tokens; an image's placeholders are not tokens to guess.
+        drafter = self._drafter(prepared.tokens, speculation) if prepared.vision is None else None
         counts = _DraftCounts()
         stops = self.template.stops if (self.template and prepared.messages) else ()
         if watch is not None and watch.fmt.end == "</tool_call>":  # a model never writes its tools' results
@@ -531,7 +588,8 @@ class Engine:
         )
         try:
             try:
-                first = sampler.sample_logits(seq.read_prompt(prepared.tokens))
+                first = sampler.sample_logits(seq.read_prompt(
+                    prepared.tokens, prepared.vision.spans if prepared.vision is not None else None))
             except RuntimeError as exc:
                 if cancel.is_set() and "returned 2" in str(exc):
                     raise _PromptAborted from None
@@ -576,7 +634,11 @@ class Engine:
                 # A checked draft may have run past where the reply ended: keep exactly what the
                 # reply evaluated (all but its last sampled token), as without speculation.
                 seq.truncate(len(prepared.tokens) + produced - 1)
-            self._remember_cache(prepared.text, prepared.tokens, generated_ids)
+            if prepared.vision is None:
+                self._remember_cache(prepared.text, prepared.tokens, generated_ids)
+            else:  # placeholders are not text: the next prompt is tokenized whole (the KV cache still matches)
+                self._cached_text, self._cached_tokens = "", []
+                prepared.vision.close()
             tail = decoder.decode(b"", final=True)
             if watch is not None:  # what the call parser still holds: the calls, or text that was not one
                 tail = (watch.feed(tail, sampler, stream) if tail else "") + watch.finish(stream)

@@ -66,6 +66,12 @@ def install_log_capture() -> None:
     llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
 
 
+def log_callback() -> Any:
+    """The callback object llama.cpp logs through (libmtmd is given it too)."""
+    install_log_capture()
+    return _LOG_CALLBACK
+
+
 def mark_log() -> int:
     """A position in llama.cpp's log, so a failure can quote only what it said afterwards."""
     return _line_seq[0]

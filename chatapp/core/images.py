@@ -1,0 +1,79 @@
+"""Images from outside (a file, a pasted or dropped picture, an API data URL) checked before anyone
+sends them: an image type libmtmd decodes (stb_image: PNG, JPEG, GIF, BMP…), no larger than a photo
+needs to be. Whether the pixels decode is known only when the projector reads them (core/runtime/vision.py);
+a broken file is refused there, in one sentence too."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.core.types import Image
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024  # a 50-megapixel JPEG is ~20 MB; anything bigger is not a photo to ask about
+MAX_IMAGES_PER_MESSAGE = 16
+
+# Magic bytes of the formats stb_image (inside libmtmd) decodes, and their MIME types.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"BM", "image/bmp"),
+)
+
+
+class ImageError(KnownError):
+    """An image that cannot be sent: not an image, too big, or from somewhere chatapp does not fetch."""
+
+
+def sniff(data: bytes) -> str | None:
+    """The image's MIME type from its first bytes, None when it is not a format chatapp reads."""
+    return next((mime for magic, mime in _SIGNATURES if data.startswith(magic)), None)
+
+
+def image_from_bytes(data: bytes, name: str) -> Image:
+    """`name` says which file in the sentence when the bytes are refused."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send a smaller image."), name=name)
+    mime = sniff(data)
+    if mime is None:
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is not an image chatapp can read (PNG, JPEG, GIF or "
+                                           "BMP)."), name=name)
+    return Image.of(data, mime)
+
+
+def read_image(path: str | Path) -> Image:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send a smaller image."),
+                             name=path.name)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{name} cannot be read: {reason}."), name=path.name,
+                         reason=exc.strerror or str(exc)) from None
+    return image_from_bytes(data, path.name)
+
+
+def image_from_url(url: str, where: str = "the image") -> Image:
+    """An OpenAI `image_url`: only `data:image/…;base64,…`. The server never fetches a URL (a request
+    must not make chatapp reach into the network or the local machine on its behalf)."""
+    if url.startswith(("http://", "https://", "file:", "ftp:")):
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{where} is a link ({scheme}); chatapp never fetches images: send "
+                                           "the image itself as a data: URL (data:image/png;base64,…)."),
+                         where=where, scheme=url.split(":", 1)[0])
+    header, comma, payload = url.partition(",")
+    if not (url.startswith("data:") and comma and header.endswith(";base64")):
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{where} must be a data: URL with base64 data "
+                                           "(data:image/png;base64,…)."), where=where)
+    if len(payload) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send a smaller image."), name=where)
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{where} is not valid base64."), where=where) from None
+    return image_from_bytes(data, where)

@@ -1,0 +1,197 @@
+"""Images into the model's context through llama.cpp's libmtmd and a vision projector (mmproj-*.gguf).
+
+The prompt is rendered with a marker where each image goes; libmtmd splits it there into text chunks
+and image chunks, and wraps each image in the model's own begin/end tokens (Gemma 3's <start_of_image>,
+Qwen-VL's <|vision_start|>…), as llama-server does. The marker is random for each process, so text
+that a user (or a web page in a pasted message) writes can never stand for an image.
+
+In the engine's list of evaluated tokens an image is a run of one placeholder value (negative, from
+the image's SHA-256), as long as the image's tokens: the KV cache's prefix matching then keeps an image
+it has already read when the next prompt has the same image at the same place (a follow-up question
+about it encodes nothing), and a different image differs at its first position.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import secrets
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
+from chatapp.core.images import ImageError
+from chatapp.core.runtime import llama_runtime
+from chatapp.core.types import Image
+
+log = logging.getLogger(__name__)
+
+
+def find_projector(model: Path) -> Path | None:
+    """A vision projector beside the model: an `mmproj*.gguf` in its folder, the one whose name shares
+    the most with the model's when there are several (mmproj-gemma-3-4b-it-f16.gguf for
+    gemma-3-4b-it-Q4_K_M.gguf)."""
+    candidates = sorted(p for p in model.parent.glob("*.gguf") if is_projector_name(p.name))
+    if not candidates:
+        return None
+    stem = model.stem.lower()
+
+    def shared(p: Path) -> int:
+        name = p.stem.lower().replace("mmproj", "").strip("-_.")
+        return max((n for n in range(len(name), 0, -1) if name[:n] in stem), default=0)
+
+    return max(candidates, key=shared)
+
+
+def is_projector_name(name: str) -> bool:
+    return "mmproj" in name.lower() and name.lower().endswith(".gguf")
+
+
+@dataclass(frozen=True)
+class MediaSpan:
+    """One image in a tokenized prompt: where it starts, the KV cells it fills, the positions it
+    advances (fewer than its tokens for M-RoPE models), and libmtmd's chunk that evaluates it."""
+
+    start: int
+    n_tokens: int
+    n_pos: int
+    chunk: Any
+    projector: Projector
+
+    def evaluate(self, ctx: Any, n_past: int, n_batch: int) -> None:
+        self.projector.evaluate(self, ctx, n_past, n_batch)
+
+
+class VisionPrompt:
+    """A prompt tokenized around its images: `tokens` with placeholders, `spans` by start index. Owns
+    libmtmd's chunks (freed with it)."""
+
+    def __init__(self, tokens: list[int], spans: dict[int, MediaSpan], chunks: Any) -> None:
+        self.tokens = tokens
+        self.spans = spans
+        self._free = weakref.finalize(self, _free_chunks, chunks)
+
+    def close(self) -> None:
+        self._free()
+
+
+def _free_chunks(chunks: Any) -> None:
+    from llama_cpp import mtmd_cpp
+
+    mtmd_cpp.mtmd_input_chunks_free(chunks)
+
+
+def placeholder(sha256: str) -> int:
+    """The value standing for each of an image's positions: negative, so never a real token."""
+    return -1 - int(sha256[:7], 16)
+
+
+class Projector:
+    """libmtmd's context for one loaded model. Used by the engine's owner thread only; closed before
+    the model (libmtmd keeps the model's vocabulary)."""
+
+    def __init__(self, path: Path, llm: Any, n_threads: int) -> None:
+        from llama_cpp import mtmd_cpp
+
+        self.path = path
+        self.marker = f"<__media_{secrets.token_hex(8)}__>"
+        self.encoded = 0  # images encoded and read into the context (what the KV cache saved is not)
+        _route_logs()
+        params = mtmd_cpp.mtmd_context_params_default()
+        params.use_gpu = llama_runtime.supports_gpu_offload()
+        params.n_threads = n_threads
+        params.print_timings = False
+        params.warmup = True
+        self._marker_bytes = self.marker.encode()  # kept alive: the struct holds a pointer to it
+        params.media_marker = self._marker_bytes
+        mark = llama_runtime.mark_log()
+        self._ctx = mtmd_cpp.mtmd_init_from_file(str(path).encode(), llm._model.model, params)
+        if not self._ctx:
+            reason = llama_runtime.last_error_since(mark) or "it is not a vision projector for this model"
+            raise ModelFileError(QT_TRANSLATE_NOOP("core", "The vision projector {name} could not be loaded: {reason}"),
+                                 name=path.name, reason=reason.strip())
+        self.vision = bool(mtmd_cpp.mtmd_support_vision(self._ctx))
+        self.audio = bool(mtmd_cpp.mtmd_support_audio(self._ctx))
+
+    def close(self) -> None:
+        from llama_cpp import mtmd_cpp
+
+        if self._ctx:
+            mtmd_cpp.mtmd_free(self._ctx)
+            self._ctx = None
+
+    def tokenize(self, text: str, images: Sequence[Image]) -> VisionPrompt:
+        """`text` holds one marker per image, in order. Raises ImageError for an image libmtmd cannot
+        decode."""
+        from llama_cpp import mtmd_cpp
+
+        bitmaps = []
+        try:
+            for number, image in enumerate(images, start=1):
+                buffer = (ctypes.c_ubyte * len(image.data)).from_buffer_copy(image.data)
+                bitmap = mtmd_cpp.mtmd_helper_bitmap_init_from_buf(self._ctx, buffer, len(image.data), False)
+                if not bitmap:
+                    raise ImageError(QT_TRANSLATE_NOOP("core", "Image {n} ({kind}) could not be decoded: the file is "
+                                                       "damaged or not really an image."), n=number, kind=image.mime)
+                bitmaps.append(bitmap)
+            raw = text.encode("utf-8")
+            part = mtmd_cpp.mtmd_input_text()
+            # No special tokens added: the rendered template already starts with the model's BOS.
+            part.text, part.text_len, part.add_special, part.parse_special = raw, len(raw), False, True
+            chunks = mtmd_cpp.mtmd_input_chunks_init()
+            array = (mtmd_cpp.mtmd_bitmap_p_ctypes * len(bitmaps))(*bitmaps)
+            status = mtmd_cpp.mtmd_tokenize(self._ctx, chunks, ctypes.byref(part), array, len(bitmaps))
+            if status != 0:
+                mtmd_cpp.mtmd_input_chunks_free(chunks)
+                raise ImageError(QT_TRANSLATE_NOOP("core", "The images could not be prepared for the model (libmtmd "
+                                                   "returned {status})."), status=status)
+        finally:
+            for bitmap in bitmaps:
+                mtmd_cpp.mtmd_bitmap_free(bitmap)
+        tokens: list[int] = []
+        spans: dict[int, MediaSpan] = {}
+        by_sha = {image.sha256: image for image in images}
+        for i in range(mtmd_cpp.mtmd_input_chunks_size(chunks)):
+            chunk = mtmd_cpp.mtmd_input_chunks_get(chunks, i)
+            if mtmd_cpp.mtmd_input_chunk_get_type(chunk) == mtmd_cpp.MTMD_INPUT_CHUNK_TYPE_TEXT:
+                count = ctypes.c_size_t()
+                ids = mtmd_cpp.mtmd_input_chunk_get_tokens_text(chunk, ctypes.byref(count))
+                tokens.extend(ids[j] for j in range(count.value))
+                continue
+            sha = (mtmd_cpp.mtmd_input_chunk_get_id(chunk) or b"").decode()
+            assert sha in by_sha, "libmtmd names an image by the SHA-256 of its file"
+            n_tokens = int(mtmd_cpp.mtmd_input_chunk_get_n_tokens(chunk))
+            spans[len(tokens)] = MediaSpan(len(tokens), n_tokens, int(mtmd_cpp.mtmd_input_chunk_get_n_pos(chunk)),
+                                           chunk, self)
+            tokens.extend([placeholder(sha)] * n_tokens)
+        return VisionPrompt(tokens, spans, chunks)
+
+    def evaluate(self, span: MediaSpan, ctx: Any, n_past: int, n_batch: int) -> None:
+        """Encode the image and read its embeddings into the context at position `n_past`."""
+        from llama_cpp import mtmd_cpp
+
+        new_n_past = llama_runtime.llama().llama_pos(n_past)
+        status = mtmd_cpp.mtmd_helper_eval_chunk_single(self._ctx, ctx, span.chunk, n_past, 0, n_batch, False,
+                                                        ctypes.byref(new_n_past))
+        if status != 0:
+            raise RuntimeError(f"reading an image into the context failed (libmtmd returned {status})")
+        self.encoded += 1
+
+
+_logs_routed = False
+
+
+def _route_logs() -> None:
+    """libmtmd writes every step to stderr; send it where llama.cpp's own lines go (the `chatapp.llama`
+    logger, and the recent lines a load failure quotes)."""
+    global _logs_routed
+    if _logs_routed:
+        return
+    from llama_cpp import mtmd_cpp
+
+    llama_runtime.install_log_capture()
+    mtmd_cpp.mtmd_helper_log_set(llama_runtime.log_callback(), None)
+    _logs_routed = True
