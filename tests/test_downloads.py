@@ -53,11 +53,12 @@ def test_listing_parses_quants_sizes_checksums_and_groups_splits(repo: FakeRepo,
     models = hub_client.list_models(REPO)
     assert sorted(m.quant for m in models) == ["IQ3_XS", "Q4_K_M", "Q8_0"]
     q4 = _model("Q4_K_M")
-    assert q4.size == tiny_model.stat().st_size
+    assert q4.projector is not None and q4.projector.path == "mmproj-tiny-f16.gguf"  # comes with every model
+    assert q4.size == tiny_model.stat().st_size + 104
     assert q4.files[0].sha256 == repo.sha256("tiny-chat-Q4_K_M.gguf")
     split = _model("IQ3_XS")
     assert split.is_split and len(split.files) == 2 and split.name.endswith("-00001-of-00002.gguf")
-    assert split.size == tiny_model.stat().st_size
+    assert split.size == tiny_model.stat().st_size + 104
 
 
 @pytest.mark.parametrize(
@@ -77,8 +78,9 @@ def test_full_download_is_verified_and_loads(repo: FakeRepo, isolated_dirs: Path
     assert path == models_dir / "acme" / "Tiny-Chat-GGUF" / "tiny-chat-Q4_K_M.gguf"
     assert path.read_bytes() == tiny_model.read_bytes()
     assert not list(path.parent.glob("*.part*"))
-    assert seen[-1].done == seen[-1].total == path.stat().st_size
-    assert Engine().load(path).architecture == "llama"
+    assert seen[-1].done == seen[-1].total == path.stat().st_size + 104
+    assert (path.parent / "mmproj-tiny-f16.gguf").stat().st_size == 104  # the projector lands beside it
+    assert Engine().load(path).architecture == "llama"  # a broken projector leaves the model usable for text
     assert [m.path for m in scan_library([models_dir])] == [path]
 
 

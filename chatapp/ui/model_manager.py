@@ -180,7 +180,13 @@ class ModelManager(QDialog):
         self.progress_bars = {}
         for row, m in enumerate(models):
             name = m.name + (self.tr("  (+%n part(s))", "", len(m.files) - 1) if m.is_split else "")
-            self.files.setItem(row, 0, QTableWidgetItem(name))
+            if m.projector is not None:
+                name += self.tr("  + vision projector")
+            item = QTableWidgetItem(name)
+            if m.projector is not None:
+                item.setToolTip(self.tr("Sees images: {projector} is downloaded beside it.").format(
+                    projector=m.projector.path))
+            self.files.setItem(row, 0, item)
             self.files.setItem(row, 1, QTableWidgetItem(m.quant))
             self.files.setItem(row, 2, QTableWidgetItem(human_size(m.size)))
             fit = fit_status(estimate_remote_bytes(m.size))

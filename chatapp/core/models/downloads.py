@@ -208,7 +208,8 @@ def download_model(
     `on_wait(sentence)` is called when another process is downloading one of the files; this call
     then waits for it (cancel still works) and uses the file it verified.
     """
-    targets = [(f, local_path(models_dir, model.repo_id, f.path)) for f in model.files]
+    # The vision projector, if any, lands beside the model, where the engine looks for it.
+    targets = [(f, local_path(models_dir, model.repo_id, f.path)) for f in model.all_files]
     pending = [(f, p) for f, p in targets if not (p.exists() and p.stat().st_size == f.size)]
     part_bytes = sum(_part_size(p) for _, p in pending)
     need = sum(f.size for f, _ in pending) - part_bytes

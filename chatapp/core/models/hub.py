@@ -45,10 +45,15 @@ class RemoteModel:
     name: str  # file name, or the split's base name + "-00001-of-N.gguf"
     quant: str
     files: tuple[RemoteFile, ...]
+    projector: RemoteFile | None = None  # the repo's vision projector, downloaded beside the model
+
+    @property
+    def all_files(self) -> tuple[RemoteFile, ...]:
+        return self.files + ((self.projector,) if self.projector is not None else ())
 
     @property
     def size(self) -> int:
-        return sum(f.size for f in self.files)
+        return sum(f.size for f in self.all_files)
 
     @property
     def is_split(self) -> bool:
@@ -56,9 +61,14 @@ class RemoteModel:
 
 
 def group_gguf_files(repo_id: str, files: list[RemoteFile]) -> list[RemoteModel]:
-    """GGUF files as models: split parts (`-00001-of-00003.gguf`) grouped, other files dropped."""
+    """GGUF files as models: split parts (`-00001-of-00003.gguf`) grouped, other files dropped. A
+    vision projector (mmproj-*.gguf) is never a model of its own: it comes with every model of the repo
+    (one precision for all: F16, else the best there is; it is small beside the model)."""
     singles: list[RemoteModel] = []
     splits: dict[str, list[RemoteFile]] = {}
+    projectors = [f for f in files
+                  if "mmproj" in PurePosixPath(f.path).name.lower() and f.path.lower().endswith(".gguf")]
+    projector = min(projectors, key=_projector_preference, default=None)
     for f in files:
         if not f.path.lower().endswith(".gguf"):
             continue
@@ -69,12 +79,23 @@ def group_gguf_files(repo_id: str, files: list[RemoteFile]) -> list[RemoteModel]
         if m:
             splits.setdefault(m.group("base"), []).append(f)
         else:
-            singles.append(RemoteModel(repo_id, name, parse_quant(name), (f,)))
+            singles.append(RemoteModel(repo_id, name, parse_quant(name), (f,), projector))
     for base, parts in splits.items():
         parts.sort(key=lambda f: f.path)
         first = PurePosixPath(parts[0].path).name
-        singles.append(RemoteModel(repo_id, first, parse_quant(base), tuple(parts)))
+        singles.append(RemoteModel(repo_id, first, parse_quant(base), tuple(parts), projector))
     return sorted(singles, key=lambda m: m.size)
+
+
+_PROJECTOR_PRECISIONS = ("F16", "BF16", "Q8_0", "F32")
+
+
+def _projector_preference(f: RemoteFile) -> tuple[int, int]:
+    """F16 first (what llama.cpp's converter writes by default and vision quality asks for), then
+    BF16, Q8_0, F32, then anything else; the smaller of equals."""
+    quant = parse_quant(PurePosixPath(f.path).name).upper()
+    rank = _PROJECTOR_PRECISIONS.index(quant) if quant in _PROJECTOR_PRECISIONS else len(_PROJECTOR_PRECISIONS)
+    return rank, f.size
 
 
 def route_hub_logging() -> None:

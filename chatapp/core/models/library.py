@@ -53,7 +53,8 @@ def installed_package_file(package: str, name: str) -> Path | None:
 def library_models(models_dir: Path) -> list[Path]:
     if not models_dir.is_dir():
         return []
-    return sorted(p for p in models_dir.rglob("*.gguf") if p.is_file())
+    # A vision projector (mmproj-*.gguf) is part of the model beside it, never a model to chat with.
+    return sorted(p for p in models_dir.rglob("*.gguf") if p.is_file() and "mmproj" not in p.name.lower())
 
 
 def resolve_model(spec: str, models_dir: Path, extra_dirs: Iterable[Path] = ()) -> Path:

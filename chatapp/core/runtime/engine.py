@@ -145,6 +145,7 @@ class Engine:
         self.speculation = Speculation("off")
         self._draft_model: DraftModel | None = None
         self._projector: Projector | None = None
+        self._projector_problem: ModelFileError | None = None
 
     # ----- loading -----------------------------------------------------------------------------------
     @property
@@ -207,12 +208,17 @@ class Engine:
             raise ModelFileError(QT_TRANSLATE_NOOP("core", "llama.cpp could not load {name}: {reason}"),
                                  name=header.path.name, reason=reason.strip()) from None
 
+        self._projector_problem = None
         if projector is not None:
             try:
                 self._projector = Projector(projector, llm, n_threads)
-            except ModelFileError:
-                llm.close()
-                raise
+            except ModelFileError as exc:
+                if options.mmproj:  # asked for by name: its failure is the answer
+                    llm.close()
+                    raise
+                # Found beside the model: the model still works for text; an image gets the reason.
+                log.warning("vision projector %s not loaded: %s", projector, exc)
+                self._projector_problem, projector = exc, None
         self._llm = llm
         self._seq = KvSequence(llm)
         self.header = header
@@ -340,6 +346,9 @@ class Engine:
             return messages
         if self._projector is None:
             assert self.header is not None
+            if self._projector_problem is not None:
+                raise ImageError(QT_TRANSLATE_NOOP("core", "{model} cannot see images now: {problem}"),
+                                 model=self.header.path.name, problem=self._projector_problem)
             raise ImageError(QT_TRANSLATE_NOOP(
                 "core", "{model} cannot see images: it has no vision projector. Download the model's mmproj-….gguf "
                 "file into the same folder (the model manager offers it with vision models), or choose a model "
