@@ -4,6 +4,7 @@ and saved by the core turn runner (core/turns/runner.py), as the window's are.""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -56,6 +57,11 @@ def add_parser(sub: Any) -> None:
     chat.add_argument("--ctx", type=int, help="context size in tokens (default: from the model and RAM)")
     chat.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     chat.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
+    chat.add_argument("--image", action="append", metavar="FILE", default=[],
+                      help="send this image (PNG, JPEG, GIF, BMP) with the first message (repeatable); the model "
+                           "needs a vision projector")
+    chat.add_argument("--mmproj", metavar="FILE",
+                      help="the model's vision projector (default: an mmproj-*.gguf beside the model)")
     speculation_options.add_arguments(chat)
     docs_chat.add_arguments(chat)
     shape = chat.add_mutually_exclusive_group()
@@ -152,13 +158,17 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
     conversation = store.find_conversation(args.conversation) if store is not None and args.conversation else None
     system = args.system if args.system is not None else (conversation.system_prompt if conversation else "")
     path = store.active_path(conversation.id) if store is not None and conversation is not None else []
-    history = to_engine_messages(system, path)
+    history = to_engine_messages(system, path, store.images if store is not None else None)
     documents = docs_chat.open_for_chat(args, paths)
+    from chatapp.core.images import read_image
+
+    images = tuple(read_image(p) for p in args.image)  # a file that is not an image fails before the model loads
 
     if args.show_prompt:
         if args.prompt is None:
             raise KnownError("--show-prompt needs --prompt: the message to render.")
-        _show_prompt(args, paths, [*history, _question(documents, args.prompt)], stdout)
+        question = _question(documents, args.prompt)
+        _show_prompt(args, paths, [*history, dataclasses.replace(question, images=images)], stdout)
         return 0
     backend, model_name = _backend(args, paths, templates.from_choice(args.template))
     tools = _tool_source(args, paths, stderr)
@@ -169,8 +179,9 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
     leaf = path[-1].id if path else None
     messages: Iterable[str] = [args.prompt] if args.prompt is not None else _stdin_lines(stdin, stderr)
     for text in messages:
-        turn = Turn(tuple(history), params, user_text=text, parent_id=leaf,
+        turn = Turn(tuple(history), params, user_text=text, user_images=images, parent_id=leaf,
                     augment=documents.augment if documents else None, output=output, tool_choice=args.tool_choice)
+        sent, images = images, ()  # the images go with the first message
         sink = _TerminalSink(stdout, args.show_thinking, stderr)
         try:
             outcome = run_turn(turn, backend, sink, record, model=model_name, tools=tools,
@@ -178,10 +189,10 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
         finally:
             sink.printer.finish()
         if record is not None and outcome.reply is not None:
-            history = to_engine_messages(system, store.active_path(record.ensure_conversation().id)) \
+            history = to_engine_messages(system, store.active_path(record.ensure_conversation().id), store.images) \
                 if store is not None else history
         else:
-            history += [Message("user", text), Message("assistant", outcome.text)]
+            history += [Message("user", text, images=sent), Message("assistant", outcome.text)]
         if tools is not None and "tool_round_limit" in outcome.stats_dict:
             stderr.write(f"chatapp: the model called tools {turn.max_rounds} rounds in a row; it was asked to "
                          "answer without them.\n")
@@ -272,7 +283,8 @@ def _load_engine(args: argparse.Namespace, paths: AppPaths, template: Any) -> An
     extra = [Path(f) for f in load_settings(paths.settings_file).extra_model_dirs]
     engine = Engine()
     summary = engine.load(resolve_model(args.model, paths.models_dir, extra),
-                          LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers), template)
+                          LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers,
+                                      mmproj=args.mmproj), template)
     speculation_options.apply(engine, args, paths, extra)
     if summary.template_note:
         log.info("template: %s (%s)", summary.template_name, summary.template_note)

@@ -35,6 +35,8 @@ def add_parser(commands: Any) -> None:
     serve.add_argument("--ctx", type=int, help="context size in tokens (default: from the model and RAM)")
     serve.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     serve.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
+    serve.add_argument("--mmproj", metavar="FILE",
+                       help="the model's vision projector, for image_url parts (default: an mmproj-*.gguf beside it)")
     speculation_options.add_arguments(serve)
     serve.add_argument("--embedding-model", metavar="PATH|NAME",
                        help="also serve /v1/embeddings with this GGUF embedding model "
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
         stderr.write(f"chatapp: warning: {warning}\n")
     extra = [Path(f) for f in load_settings(paths.settings_file).extra_model_dirs]
     model_path = resolve_model(args.model, paths.models_dir, extra)
-    options = LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers)
+    options = LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers, mmproj=args.mmproj)
     host = ModelHost()
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}

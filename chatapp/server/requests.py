@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chatapp.core.errors import KnownError, SettingsError
-from chatapp.core.types import Message, OutputFormat, SamplingParams, ToolSet
+from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_url
+from chatapp.core.types import Image, Message, OutputFormat, SamplingParams, ToolSet
 from chatapp.server.errors import ApiError
 from chatapp.server.limits import CHARS_PER_TOKEN_BOUND, MAX_EMBEDDING_INPUTS, MAX_MESSAGES, MAX_STOPS
 from chatapp.server.tool_requests import ToolRequestError, assistant_calls, tool_set
@@ -200,21 +201,38 @@ def _stops(body: dict[str, Any]) -> tuple[str, ...]:
     return tuple(s for s in stops if s)
 
 
-def _content(value: Any, index: int) -> str:
+def _content(value: Any, index: int, images_allowed: bool = False) -> tuple[str, tuple[Image, ...]]:
+    """The message's text and (user messages only) its images: OpenAI `image_url` parts holding data:
+    URLs. The model sees the images before the text, whatever their place among the parts."""
+    param = f"messages[{index}].content"
     if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        texts = []
-        for part in value:
-            if not isinstance(part, dict) or part.get("type") != "text" or not isinstance(part.get("text"), str):
-                raise ApiError(400, f"messages[{index}].content: only text parts are supported.",
-                               param=f"messages[{index}].content")
-            texts.append(part["text"])
-        return "".join(texts)
+        return value, ()
     if value is None:
-        return ""
-    raise ApiError(400, f"messages[{index}].content must be a string or a list of text parts.",
-                   param=f"messages[{index}].content")
+        return "", ()
+    if not isinstance(value, list):
+        raise ApiError(400, f"{param} must be a string or a list of content parts.", param=param)
+    texts: list[str] = []
+    images: list[Image] = []
+    for number, part in enumerate(value):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text" and isinstance(part.get("text"), str):
+            texts.append(part["text"])
+        elif kind == "image_url" and images_allowed:
+            url = part.get("image_url")
+            url = url.get("url") if isinstance(url, dict) else url
+            if not isinstance(url, str):
+                raise ApiError(400, f"{param}[{number}].image_url.url must be a data: URL.", param=param)
+            if len(images) >= MAX_IMAGES_PER_MESSAGE:
+                raise ApiError(400, f"{param} has more than {MAX_IMAGES_PER_MESSAGE} images.", param=param)
+            try:
+                images.append(image_from_url(url, f"{param}[{number}]"))
+            except ImageError as exc:
+                raise ApiError(400, str(exc), param=param) from None
+        elif kind == "image_url":
+            raise ApiError(400, f"{param}: images go in user messages only.", param=param)
+        else:
+            raise ApiError(400, f"{param}[{number}]: only text and image_url parts are supported.", param=param)
+    return "".join(texts), tuple(images)
 
 
 def _messages(body: dict[str, Any]) -> tuple[Message, ...]:
@@ -242,15 +260,16 @@ def _messages(body: dict[str, Any]) -> tuple[Message, ...]:
                 raise ApiError(400, f"messages[{i}].tool_call_id must name the call this result answers.",
                                param=f"messages[{i}].tool_call_id")
             name = m.get("name") if isinstance(m.get("name"), str) else names.get(call_id, "")
-            messages.append(Message("tool", _content(m.get("content"), i), tool_call_id=call_id, name=name))
+            messages.append(Message("tool", _content(m.get("content"), i)[0], tool_call_id=call_id, name=name))
             continue
-        messages.append(Message(role, _content(m.get("content"), i), tool_calls=calls))  # type: ignore[arg-type]
+        text, images = _content(m.get("content"), i, images_allowed=role == "user")
+        messages.append(Message(role, text, tool_calls=calls, images=images))  # type: ignore[arg-type]
     # Templates take one system message, first: fold any others into it, as the window's history does.
     system = "\n\n".join(m.content for m in messages if m.role == "system")
     rest = [m for m in messages if m.role != "system"]
     if not rest or rest[-1].role not in ("user", "tool"):
         raise ApiError(400, "The last message must be from the user (or a tool's result).", param="messages")
-    if rest[-1].role == "user" and not rest[-1].content.strip():
+    if rest[-1].role == "user" and not rest[-1].content.strip() and not rest[-1].images:
         raise ApiError(400, "The last message is empty; type a message first.", param="messages")
     return tuple(([Message("system", system)] if system else []) + rest)
 

@@ -215,6 +215,13 @@ class RemoteChat:
 def openai_message(m: Message) -> dict[str, Any]:
     """A message in OpenAI's shape, an assistant's calls and a tool's result included."""
     message: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.images:  # as data: URLs, the one way every OpenAI-compatible server takes an image
+        import base64
+
+        message["content"] = [
+            *({"type": "image_url", "image_url": {"url": f"data:{i.mime};base64,{base64.b64encode(i.data).decode()}"}}
+              for i in m.images),
+            {"type": "text", "text": m.content}]
     if m.tool_calls:
         message["tool_calls"] = [
             {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}

@@ -7,11 +7,12 @@ crash never loses what was written.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chatapp.core.storage.history import INTERRUPTED, STREAMING, Conversation, HistoryStore, StoredMessage
-from chatapp.core.types import ToolCall, ToolOutcome
+from chatapp.core.types import Image, ToolCall, ToolOutcome
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,9 @@ class HistoryRecord:
                 model=n.model, settings=n.settings, system_prompt=n.system_prompt, template=n.template)
         return self.conversation
 
-    def add_user(self, text: str, parent_id: str | None) -> StoredMessage:
-        return self.store.add_message(self.ensure_conversation().id, "user", text, parent_id=parent_id)
+    def add_user(self, text: str, parent_id: str | None, images: Sequence[Image] = ()) -> StoredMessage:
+        return self.store.add_message(self.ensure_conversation().id, "user", text, parent_id=parent_id,
+                                      images=images)
 
     def open_reply(self, parent_id: str | None, model: str) -> StoredMessage:
         return self.store.add_message(self.ensure_conversation().id, "assistant", "", parent_id=parent_id,

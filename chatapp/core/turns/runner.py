@@ -96,7 +96,7 @@ def run_turn(turn: Turn, backend: ChatBackend, sink: TurnSink, record: HistoryRe
         conversation = record.ensure_conversation()
         parent = turn.parent_id
         if turn.user_text is not None:
-            user = record.add_user(turn.user_text, parent)
+            user = record.add_user(turn.user_text, parent, turn.user_images)
             parent = user.id
         message = record.reopen(turn.continuing) if turn.continuing is not None else record.open_reply(parent, model)
     sink.opened(conversation, user, message)

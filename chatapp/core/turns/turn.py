@@ -12,6 +12,7 @@ from chatapp.core.storage.history import CANCELLED, Conversation, StoredMessage
 from chatapp.core.types import (
     FinishReason,
     GenerationStats,
+    Image,
     Message,
     OutputFormat,
     SamplingParams,
@@ -34,6 +35,7 @@ class Turn:
     history: tuple[Message, ...]
     params: SamplingParams
     user_text: str | None = None
+    user_images: tuple[Image, ...] = ()  # the new message's images, seen before its text
     parent_id: str | None = None  # where the new message (or, without one, the reply) hangs in the tree
     continuing: StoredMessage | None = None
     stops: tuple[str, ...] = ()
@@ -50,7 +52,7 @@ class Turn:
         """What the model is sent (before any augment step)."""
         if self.user_text is None:
             return self.history
-        return (*self.history, Message("user", self.user_text))
+        return (*self.history, Message("user", self.user_text, images=self.user_images))
 
 
 class TurnSink(Protocol):

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatapp.core.storage.images import ImageRef, ImageStore
 from chatapp.core.types import Message, ToolCall
 
 log = logging.getLogger(__name__)
@@ -28,13 +29,15 @@ class StoredMessage:
     model: str = ""
     tool_calls: tuple[ToolCall, ...] = ()  # an assistant's calls
     tool: dict[str, Any] = field(default_factory=dict, compare=False)  # a result's call_id, name, server, error
+    images: tuple[ImageRef, ...] = ()  # a user message's images (files in the history's ImageStore)
 
-    def engine_message(self) -> Message:
-        """As the model is sent it."""
+    def engine_message(self, images: ImageStore | None = None) -> Message:
+        """As the model is sent it (with its images read from `images`)."""
         if self.role == "tool":
             return Message("tool", self.content, tool_call_id=str(self.tool.get("call_id", "")),
                            name=str(self.tool.get("name", "")))
-        return Message(self.role, self.content, tool_calls=self.tool_calls)  # type: ignore[arg-type]
+        loaded = tuple(i for ref in self.images if (i := images.load(ref)) is not None) if images else ()
+        return Message(self.role, self.content, tool_calls=self.tool_calls, images=loaded)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,28 @@ def message_from_row(row: sqlite3.Row) -> StoredMessage:
         stats=_json_object(row["stats_json"], f"message {row['id']} stats"), model=row["model"],
         tool_calls=calls_from_json(row["tool_calls_json"]),
         tool=_json_object(row["tool_json"], f"message {row['id']} tool"),
+        images=images_from_json(row["images_json"]),
     )
+
+
+def images_to_json(images: Sequence[ImageRef]) -> str:
+    return json.dumps([i.to_dict() for i in images])
+
+
+def images_from_json(text: str) -> tuple[ImageRef, ...]:
+    """A message's stored images; damaged entries are left out (logged), the message stays readable."""
+    try:
+        raw = json.loads(text or "[]")
+    except ValueError:
+        raw = None
+    if not isinstance(raw, list):
+        log.warning("history: images are not a JSON list (%.60r); read as none", text)
+        return ()
+    refs = [ImageRef(i["sha256"], str(i.get("mime", "image/png"))) for i in raw
+            if isinstance(i, dict) and isinstance(i.get("sha256"), str) and len(i["sha256"]) == 64]
+    if len(refs) != len(raw):
+        log.warning("history: %d damaged image entries left out", len(raw) - len(refs))
+    return tuple(refs)
 
 
 def calls_to_json(calls: Sequence[ToolCall]) -> str:
@@ -123,8 +147,9 @@ def calls_from_json(text: str) -> tuple[ToolCall, ...]:
     return tuple(calls)
 
 
-def to_engine_messages(system_prompt: str, path: Sequence[StoredMessage]) -> list[Message]:
-    """The active path as engine messages (the system prompt first when set)."""
+def to_engine_messages(system_prompt: str, path: Sequence[StoredMessage],
+                       images: ImageStore | None = None) -> list[Message]:
+    """The active path as engine messages (the system prompt first when set), images read from `images`."""
     out = [Message("system", system_prompt)] if system_prompt else []
-    out += [m.engine_message() for m in path if m.role in ("user", "assistant", "tool")]
+    out += [m.engine_message(images) for m in path if m.role in ("user", "assistant", "tool")]
     return out

@@ -14,7 +14,7 @@ from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.storage import cjk_search
 
 BUSY_TIMEOUT_S = 10.0  # another process's write transaction is waited for, not reported as an error
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Index i upgrades a database from version i to i + 1.
 MIGRATIONS: list[str] = [
@@ -118,6 +118,11 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER messages_search_au AFTER UPDATE OF content ON messages BEGIN
         UPDATE messages_search SET content = cjk_searchable(new.content) WHERE rowid = new.rowid;
     END;
+    """,
+    # v6: models that see. A user message names its images by SHA-256 and type; the files are kept
+    # beside the database (core/storage/images.py).
+    """
+    ALTER TABLE messages ADD COLUMN images_json TEXT NOT NULL DEFAULT '[]';
     """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION

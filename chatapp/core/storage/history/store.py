@@ -34,11 +34,15 @@ from chatapp.core.storage.history.records import (
     StoredMessage,
     calls_to_json,
     conversation_from_row,
+    images_to_json,
     message_from_row,
 )
 from chatapp.core.storage.history.schema import open_database
 from chatapp.core.storage.history.writers import WriterLock
-from chatapp.core.types import ToolCall
+from chatapp.core.storage.images import ImageStore
+from chatapp.core.types import Image, ToolCall
+
+IMAGES_FOLDER = "images"  # beside the database: the messages' images, named by their SHA-256
 
 TITLE_LENGTH = 60
 
@@ -72,6 +76,7 @@ class HistoryStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.notice: str | None = None
+        self.images = ImageStore(path.parent / IMAGES_FOLDER)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writers = WriterLock(path)
         self.writer_id = self._writers.writer_id
@@ -171,19 +176,23 @@ class HistoryStore:
         created_at: float | None = None,
         tool_calls: Sequence[ToolCall] = (),
         tool: dict[str, Any] | None = None,
+        images: Sequence[Image] = (),
     ) -> StoredMessage:
         """Append under `parent_id` (a new branch if it already has children) and make it the active leaf.
-        `tool_calls`: the calls an assistant message made; `tool`: a tool result's call id, name, server."""
+        `tool_calls`: the calls an assistant message made; `tool`: a tool result's call id, name, server;
+        `images`: a user message's images, saved as files first (a message never names a missing one)."""
         now = time.time() if created_at is None else created_at
         msg_id = uuid.uuid4().hex
+        refs = [self.images.save(image) for image in images]
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute(
                 "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
-                " stats_json, model, writer, tool_calls_json, tool_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stats_json, model, writer, tool_calls_json, tool_json, images_json)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (msg_id, conv_id, parent_id, role, content, now, status, json.dumps(stats or {}), model,
                  self.writer_id if status == STREAMING else "", calls_to_json(tool_calls),
-                 json.dumps(tool or {}, ensure_ascii=False)),
+                 json.dumps(tool or {}, ensure_ascii=False), images_to_json(refs)),
             )
             self.db.execute(
                 "UPDATE conversations SET active_leaf = ?, updated_at = ? WHERE id = ?", (msg_id, now, conv_id)
