@@ -1,8 +1,11 @@
 """A conversation as a file: JSON (the whole tree, ids made local, re-imported as a new conversation)
-and Markdown (the active path, for reading)."""
+and Markdown (the active path, for reading). A message's images travel inside the JSON (base64), so
+one file holds the whole conversation."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import sqlite3
 import uuid
@@ -12,10 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatapp.core import reasoning
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
-from chatapp.core.storage.history.records import INTERRUPTED, Conversation, StoredMessage, calls_from_json
+from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_bytes
+from chatapp.core.storage.history.records import (
+    INTERRUPTED,
+    Conversation,
+    StoredMessage,
+    calls_from_json,
+    images_from_json,
+    images_to_json,
+)
 
 if TYPE_CHECKING:
     from chatapp.core.storage.history.store import HistoryStore
+    from chatapp.core.types import Image
 
 EXPORT_FORMAT = "chatapp.conversation"
 EXPORT_VERSION = 1
@@ -30,7 +42,7 @@ def export_json(store: HistoryStore, conv_id: str) -> dict[str, Any]:
     local = {r["id"]: f"m{i}" for i, r in enumerate(rows)}
     path = store.active_path(conv_id)
     messages = [{"role": "system", "content": conv.system_prompt}] if conv.system_prompt else []
-    messages += [_openai_message(m) for m in path]
+    messages += [_openai_message(m, store) for m in path]
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -55,11 +67,18 @@ def export_json(store: HistoryStore, conv_id: str) -> dict[str, Any]:
                 "stats": json.loads(r["stats_json"]),
                 **({"tool_calls": json.loads(r["tool_calls_json"])} if r["tool_calls_json"] != "[]" else {}),
                 **({"tool": json.loads(r["tool_json"])} if r["tool_json"] != "{}" else {}),
+                **({"images": _exported_images(store, r["images_json"])} if r["images_json"] != "[]" else {}),
             }
             for r in rows
         ],
         "active_leaf": local.get(conv.active_leaf) if conv.active_leaf else None,
     }
+
+class _ExportedImage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    mime: str
+    data: str  # base64 of the file
+
 
 class _Node(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -73,6 +92,7 @@ class _Node(BaseModel):
     stats: dict[str, Any] = Field(default_factory=dict)
     tool_calls: list[dict[str, Any]] = Field(default_factory=list)
     tool: dict[str, Any] = Field(default_factory=dict)
+    images: list[_ExportedImage] = Field(default_factory=list, max_length=MAX_IMAGES_PER_MESSAGE)
 
 
 class _Export(BaseModel):
@@ -130,6 +150,7 @@ def _validated(data: Any) -> _Export:
 def import_json(store: HistoryStore, data: Any) -> Conversation:
     """Recreate an exported conversation (as a new conversation, with new ids)."""
     export = _validated(data)
+    pictures = [_imported_images(node, i) for i, node in enumerate(export.tree)]  # all checked before any is kept
     try:
         store.db.execute("BEGIN IMMEDIATE")
         conv_id = uuid.uuid4().hex
@@ -140,14 +161,16 @@ def import_json(store: HistoryStore, data: Any) -> Conversation:
              json.dumps(export.settings), export.system_prompt, export.template, int(export.pinned)),
         )
         new_ids: dict[str, str] = {}
-        for node in export.tree:
+        for node, images in zip(export.tree, pictures, strict=True):
             new_ids[node.id] = uuid.uuid4().hex
             store.db.execute(
                 "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
-                " stats_json, model, tool_calls_json, tool_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stats_json, model, tool_calls_json, tool_json, images_json)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (new_ids[node.id], conv_id, new_ids[node.parent] if node.parent else None, node.role,
                  node.content, node.created_at, node.status, json.dumps(node.stats), node.model,
-                 json.dumps(node.tool_calls, ensure_ascii=False), json.dumps(node.tool, ensure_ascii=False)),
+                 json.dumps(node.tool_calls, ensure_ascii=False), json.dumps(node.tool, ensure_ascii=False),
+                 images_to_json([store.images.save(image) for image in images])),
             )
         leaf = new_ids.get(export.active_leaf or "")
         store.db.execute("UPDATE conversations SET active_leaf = ? WHERE id = ?", (leaf, conv_id))
@@ -158,9 +181,33 @@ def import_json(store: HistoryStore, data: Any) -> Conversation:
     return store.conversation(conv_id)
 
 
-def _openai_message(m: StoredMessage) -> dict[str, Any]:
-    """A message of the active path in OpenAI's shape (calls and results included)."""
+def _exported_images(store: HistoryStore, images_json: str) -> list[dict[str, str]]:
+    """A message's images as the export carries them (one that went missing is left out)."""
+    return [{"mime": image.mime, "data": base64.b64encode(image.data).decode()}
+            for ref in images_from_json(images_json) if (image := store.images.load(ref)) is not None]
+
+
+def _imported_images(node: _Node, index: int) -> list[Image]:
+    images = []
+    for n, picture in enumerate(node.images):
+        try:
+            data = base64.b64decode(picture.data, validate=True)
+            images.append(image_from_bytes(data, f"tree[{index}].images[{n}]"))
+        except (binascii.Error, ValueError):
+            raise _damaged(f"tree[{index}].images[{n}].data is not base64") from None
+        except ImageError as exc:
+            raise _damaged(str(exc)) from None
+    return images
+
+
+def _openai_message(m: StoredMessage, store: HistoryStore) -> dict[str, Any]:
+    """A message of the active path in OpenAI's shape (calls, results and images included)."""
     message: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.images:
+        parts: list[dict[str, Any]] = [
+            {"type": "image_url", "image_url": {"url": f"data:{picture['mime']};base64,{picture['data']}"}}
+            for picture in _exported_images(store, images_to_json(m.images))]
+        message["content"] = [*parts, {"type": "text", "text": m.content}]
     if m.tool_calls:
         message["tool_calls"] = [{"id": c.id, "type": "function", "function": {"name": c.name,
                                                                                 "arguments": c.arguments}}
