@@ -32,7 +32,7 @@ from chatapp.core.storage.history import (
 from chatapp.core.storage.settings import AppSettings, save_settings
 from chatapp.core.turns.record import NewConversation
 from chatapp.core.turns.turn import Augment, Turn, TurnOutcome
-from chatapp.core.types import LoadOptions, Message, ModelSummary, OutputFormat, SamplingParams
+from chatapp.core.types import Image, LoadOptions, Message, ModelSummary, OutputFormat, SamplingParams
 from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.turns import Failed, Opened, TurnService
@@ -256,7 +256,8 @@ class ChatSession(QObject):
         except KnownError as exc:
             self.inference.previewReady.emit(Preview(0, "", 0, "", user_message(exc)))
             return
-        messages = [*to_engine_messages(chat.system_prompt, self.path), Message("user", draft or "…")]
+        messages = [*to_engine_messages(chat.system_prompt, self.path, self.store.images),
+                    Message("user", draft or "…")]
         names = self.documents()
         augment = self.documents_service.augmenter(names) if draft and names and self.documents_service else None
         try:
@@ -308,13 +309,18 @@ class ChatSession(QObject):
 
     # ----- chatting ---------------------------------------------------------------------------------------
     @reports_errors
-    def send(self, text: str) -> bool:
-        """Send a message (saved by the turn before the model sees it). False (and an error signal) if
-        it cannot be sent now."""
-        if not text.strip() or not self._ready():
+    def send(self, text: str, images: tuple[Image, ...] = ()) -> bool:
+        """Send a message (saved by the turn before the model sees it), with its images. False (and an
+        error signal) if it cannot be sent now."""
+        if not (text.strip() or images) or not self._ready():
+            return False
+        if images and not self.inference.sees_images:
+            self.errorOccurred.emit(self.tr(
+                "{model} cannot see images: load a model that has a vision projector (mmproj) beside it, or send "
+                "the message without them.").format(model=self._model_name()))
             return False
         parent = self.path[-1].id if self.path else None
-        self._start(self.path, user_text=text, parent_id=parent)
+        self._start(self.path, user_text=text, parent_id=parent, user_images=images)
         return True
 
     @reports_errors
@@ -336,9 +342,10 @@ class ChatSession(QObject):
             return
         index = next(i for i, m in enumerate(self.path) if m.id == msg_id)
         parent = self.path[index].parent_id
+        kept = self.path[index].engine_message(self.store.images).images  # an edit keeps the message's images
         self.path = self.path[:index]
         self.pathChanged.emit(self.path)
-        self._start(self.path, user_text=new_text, parent_id=parent)
+        self._start(self.path, user_text=new_text, parent_id=parent, user_images=kept)
 
     @reports_errors
     def continue_reply(self, msg_id: str) -> None:
@@ -383,16 +390,16 @@ class ChatSession(QObject):
         return self.inference.summary.name if self.inference.summary else ""
 
     def _start(self, before: list[StoredMessage], parent_id: str | None, user_text: str | None = None,
-               continuing: StoredMessage | None = None) -> None:
+               continuing: StoredMessage | None = None, user_images: tuple[Image, ...] = ()) -> None:
         chat = self.settings()
         try:
             template = chat.chat_template()
         except KnownError as exc:
             self.errorOccurred.emit(user_message(exc))
             return
-        turn = Turn(tuple(to_engine_messages(chat.system_prompt, before)), chat.sampling, user_text=user_text,
-                    parent_id=parent_id, continuing=continuing, augment=self._augment(), output=chat.output_format(),
-                    tool_choice=self.tool_choice())
+        turn = Turn(tuple(to_engine_messages(chat.system_prompt, before, self.store.images)), chat.sampling,
+                    user_text=user_text, user_images=user_images, parent_id=parent_id, continuing=continuing,
+                    augment=self._augment(), output=chat.output_format(), tool_choice=self.tool_choice())
         new = NewConversation(model=self._model_name(), settings={
             **chat.to_store(), DOCUMENTS_KEY: self._new_chat_documents, TOOLS_KEY: self._new_chat_tools,
             TOOL_CHOICE_KEY: self._new_chat_tool_choice},

@@ -227,6 +227,11 @@ class InferenceController(QObject):
         self.loadStarted.emit(self.tr("{model} on {url}").format(model=model, url=url))
         self.host.submit(lambda _engine: self._worker.connect_remote(request))
 
+    @property
+    def sees_images(self) -> bool:
+        """The loaded model has a vision projector, or the model is on a server (which decides itself)."""
+        return self.summary is not None and (bool(self.summary.projector) or self.remote is not None)
+
     def backend(self, template: ChatTemplate | None) -> ChatBackend:
         """Where the window's next reply comes from: the connected server, or the loaded model with
         `template` (None: the model's own), run on the model thread."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,11 @@ from PySide6.QtWidgets import (
 from chatapp.core import reasoning
 from chatapp.core.reasoning import ThinkingFilter
 from chatapp.core.storage.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
+from chatapp.core.storage.images import ImageRef
+from chatapp.core.types import Image
 from chatapp.ui import icons
 from chatapp.ui.fold_button import FoldButton
+from chatapp.ui.images import ImageStrip
 from chatapp.ui.markdown import BlockTracker, MarkdownRenderer
 from chatapp.ui.tool_cards import PermissionCard, ToolCard
 
@@ -165,6 +169,9 @@ class MessageWidget(QFrame):
         self._thinking_filter = ThinkingFilter()
         self._streaming_since = 0.0
 
+        self.images = ImageStrip()  # a user message's images, each opening full size
+        self.images.setAccessibleName(self.tr("Images of this message"))
+        layout.addWidget(self.images)
         self.body = MessageText()
         self.body.setAccessibleName(self.tr("Your message") if message.role == "user" else self.tr("Assistant message"))
         self.body.anchorClicked.connect(self._on_link)
@@ -465,6 +472,8 @@ class ChatView(QScrollArea):
         self.setWidget(self._container)
         self.renderer = MarkdownRenderer(dark=is_dark(self))
         self.widgets: dict[str, MessageWidget | ToolCard] = {}
+        # Reads a stored message's image (the history's image store); set by the window.
+        self.image_loader: Callable[[ImageRef], Image | None] | None = None
         self.permission_cards: dict[int, PermissionCard] = {}
         self.follow = True
         bar = self.verticalScrollBar()
@@ -527,6 +536,8 @@ class ChatView(QScrollArea):
             self.widgets[message.id] = card
             return card
         widget = MessageWidget(message, self.renderer, branch, is_last)
+        if message.images and self.image_loader is not None:
+            widget.images.set_images([i for ref in message.images if (i := self.image_loader(ref)) is not None])
         widget.copyRequested.connect(self.copyRequested)
         widget.editRequested.connect(self.editRequested)
         widget.regenerateRequested.connect(self.regenerateRequested)

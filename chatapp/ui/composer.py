@@ -1,18 +1,53 @@
-"""Where the user writes: Enter sends, Shift+Enter adds a line, Esc stops a reply; Send becomes Stop."""
+"""Where the user writes: Enter sends, Shift+Enter adds a line, Esc stops a reply; Send becomes Stop.
+Images are attached with the image button, by dropping files or pictures, or by pasting."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from pathlib import Path
 
-from chatapp.ui import icons
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFocusEvent, QImage, QKeyEvent, QPalette
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chatapp.core.errors import KnownError
+from chatapp.core.images import MAX_IMAGES_PER_MESSAGE
+from chatapp.core.types import Image
+from chatapp.services.i18n import user_message
+from chatapp.ui import icons, images
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
+
+
+def has_images(mime: QMimeData) -> bool:
+    return mime.hasImage() or any(Path(u.toLocalFile()).suffix.lower() in IMAGE_SUFFIXES
+                                  for u in mime.urls() if u.isLocalFile())
 
 
 class MessageEdit(QPlainTextEdit):
     submitted = Signal()
     escapePressed = Signal()
     focusChanged = Signal(bool)
+    imagesGiven = Signal(object)  # QMimeData holding pictures or image files (pasted or dropped)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return has_images(source) or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        """A pasted or dropped picture is attached, not inserted as a file path."""
+        if has_images(source):
+            self.imagesGiven.emit(source)
+        else:
+            super().insertFromMimeData(source)
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         self.focusChanged.emit(True)
@@ -40,6 +75,7 @@ class Composer(QWidget):
     sendRequested = Signal(str)
     stopRequested = Signal()
     editCancelled = Signal()
+    imageRefused = Signal(str)  # one sentence: not an image, broken, too many
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +86,7 @@ class Composer(QWidget):
         self.edit_banner = QLabel()
         self.edit_banner.hide()
         layout.addWidget(self.edit_banner)
+        self.setAcceptDrops(True)
         # One rounded box holds the text, the tools (documents) and Send/Stop, as in the chat apps
         # people know; its border lights up while the text has the focus.
         self.box = QFrame()
@@ -57,6 +94,9 @@ class Composer(QWidget):
         box = QVBoxLayout(self.box)
         box.setContentsMargins(8, 6, 8, 6)
         box.setSpacing(4)
+        self.attachments = images.ImageStrip(removable=True)
+        self.attachments.setAccessibleName(self.tr("Attached images"))
+        box.addWidget(self.attachments)
         self.input = MessageEdit()
         self.input.setObjectName("composerInput")
         self.input.setPlaceholderText(self.tr("Message the model — Enter to send, Shift+Enter for a new line"))
@@ -66,9 +106,16 @@ class Composer(QWidget):
         self.input.submitted.connect(self._on_send)
         self.input.escapePressed.connect(self._on_escape)
         self.input.focusChanged.connect(self._on_focus)
+        self.input.imagesGiven.connect(self.attach_from)
         box.addWidget(self.input)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
+        self.image_button = QToolButton()
+        self.image_button.setToolTip(self.tr("Attach images (or drop or paste them here)"))
+        self.image_button.setAccessibleName(self.tr("Attach images"))
+        self.image_button.setAutoRaise(True)
+        self.image_button.clicked.connect(self._choose_images)
+        row.addWidget(self.image_button)
         self.tools = QHBoxLayout()  # small controls under the text (documents for this chat)
         row.addLayout(self.tools)
         row.addStretch(1)
@@ -85,6 +132,7 @@ class Composer(QWidget):
     def refresh_icons(self) -> None:
         """Send/Stop's icon, in the colour of text on the accent (called again when the theme changes)."""
         self.button.setIcon(icons.icon("stop" if self._busy else "send", QPalette.ColorRole.HighlightedText))
+        self.image_button.setIcon(icons.icon("image"))
 
     def add_tool(self, widget: QWidget) -> None:
         self.tools.addWidget(widget)
@@ -116,6 +164,52 @@ class Composer(QWidget):
 
     def clear(self) -> None:
         self.input.clear()
+        self.attachments.set_images([])
+
+    # ----- images -------------------------------------------------------------------------------------
+    def images(self) -> tuple[Image, ...]:
+        return tuple(self.attachments.images)
+
+    def attach(self, new: list[Image]) -> None:
+        room = MAX_IMAGES_PER_MESSAGE - len(self.attachments.images)
+        for image in new[:max(room, 0)]:
+            self.attachments.add(image)
+        if len(new) > room:
+            self.imageRefused.emit(self.tr("A message takes at most {n} images.").format(n=MAX_IMAGES_PER_MESSAGE))
+
+    def attach_files(self, paths: list[Path]) -> None:
+        ready = []
+        for path in paths:
+            try:
+                ready.append(images.read_file(path))
+            except KnownError as exc:
+                self.imageRefused.emit(user_message(exc))
+        self.attach(ready)
+
+    def attach_from(self, mime: QMimeData) -> None:
+        """Pictures from a paste or a drop: image files by their path, or the pixels themselves."""
+        files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+        if files:
+            self.attach_files(files)
+        elif mime.hasImage():
+            picture = QImage(mime.imageData())
+            try:
+                self.attach([images.from_qimage(picture, self.tr("The pasted picture"))])
+            except KnownError as exc:
+                self.imageRefused.emit(user_message(exc))
+
+    def _choose_images(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, self.tr("Attach images"), "",
+                                                self.tr("Images (*.png *.jpg *.jpeg *.gif *.bmp)"))
+        self.attach_files([Path(n) for n in names])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if has_images(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.attach_from(event.mimeData())
+        event.acceptProposedAction()
 
     def _on_button(self) -> None:
         if self._busy:
@@ -124,7 +218,7 @@ class Composer(QWidget):
             self._on_send()
 
     def _on_send(self) -> None:
-        if not self._busy and self.text().strip():
+        if not self._busy and (self.text().strip() or self.attachments.images):
             self.sendRequested.emit(self.text())
 
     def _on_escape(self) -> None:

@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
 
         self.sidebar = Sidebar()
         self.chat = ChatView()
+        self.chat.image_loader = session.store.images.load
         self.composer = Composer()
         self.model_bar = ModelBar()
         self.error_banner = ErrorBanner()
@@ -260,6 +261,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         s, inf = self.session, self.inference
         self.composer.sendRequested.connect(self._send)
+        self.composer.imageRefused.connect(self.show_error)
         self.chat.examplePicked.connect(self._send)
         self.composer.stopRequested.connect(s.stop)
         self.chat.copyRequested.connect(copy_to_clipboard)
@@ -501,7 +503,7 @@ class MainWindow(QMainWindow):
             if self.session.busy:
                 self.composer.clear()
             return
-        if self.session.send(text):
+        if self.session.send(text, self.composer.images()):
             self.composer.clear()
             self.error_banner.hide()
 

@@ -341,9 +341,13 @@ class Engine:
             raise self._template_overran(exc) from None
 
     def _with_markers(self, messages: Sequence[Message]) -> Sequence[Message]:
-        """Each image as the projector's marker before its message's text (where libmtmd puts it)."""
+        """Each image as the projector's marker before its message's text (where libmtmd puts it).
+        Without a projector, images of earlier turns are left out (a conversation begun with a model
+        that sees goes on with one that does not); an image in the newest message is refused."""
         if not any(m.images for m in messages):
             return messages
+        if self._projector is None and not messages[-1].images:
+            return [dataclasses.replace(m, images=()) if m.images else m for m in messages]
         if self._projector is None:
             assert self.header is not None
             if self._projector_problem is not None:
