@@ -41,7 +41,9 @@ def test_every_entry_is_a_well_formed_current_gguf_repo() -> None:
     for entry in entries():
         validate_repo_id(entry.repo_id)  # the hub's own check of owner/name
         assert entry.repo_id.endswith("-GGUF"), entry.repo_id
-        assert not any(old.lower() in entry.repo_id.lower() for old in EARLIER_GENERATIONS), entry.repo_id
+        # Vision models go by what llama.cpp's libmtmd reads well (Qwen2.5-VL is the current Qwen-VL there).
+        if not entry.vision:
+            assert not any(old.lower() in entry.repo_id.lower() for old in EARLIER_GENERATIONS), entry.repo_id
         assert parse_quant(f"model-{entry.quant}.gguf") == entry.quant  # a quant the hub listing recognises
         assert entry.licence and entry.title and re.fullmatch(r"\d+(\.\d+)?B", entry.params)
         assert 20 < len(entry.about) <= 100 and "\n" not in entry.about
@@ -52,6 +54,7 @@ def test_small_first_with_reasoning_models_among_them() -> None:
     assert sizes == sorted(sizes)
     assert sizes[0] < 1 and sizes[-1] >= 12  # from any laptop to a workstation
     assert sum(e.reasoning for e in entries()) >= 3
+    assert sum(e.vision for e in entries()) >= 3  # models that see images, small to large
 
 
 def test_files_named_the_way_these_repos_name_them_are_found_with_their_quant() -> None:

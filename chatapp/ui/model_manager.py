@@ -133,6 +133,8 @@ class ModelManager(QDialog):
                     self.tr(" · embedding model, for documents") if entry.embedding else "")
             if entry.tools:
                 kind += self.tr(" · calls tools")
+            if entry.vision:
+                kind += self.tr(" · sees images")
             item = QListWidgetItem(f"★ {entry.title} ({entry.params}{kind})\n   {entry.about}")
             item.setToolTip(self.tr("Licence: {licence}").format(licence=entry.licence) if entry.licence else "")
             item.setData(REPO_ROLE, entry.repo_id)

@@ -199,6 +199,7 @@ class CatalogueEntry:
     reasoning: bool = False  # thinks in <think> blocks before answering
     embedding: bool = False  # an embedding model, for document collections (not for chatting)
     tools: bool = False  # calls tools well (its template takes tools; tried with MCP servers)
+    vision: bool = False  # sees images (its repo has a vision projector, downloaded with it)
 
 
 def load_catalogue(path: Path) -> list[CatalogueEntry]:
@@ -208,7 +209,8 @@ def load_catalogue(path: Path) -> list[CatalogueEntry]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         chat = [CatalogueEntry(m["repo"], m["title"], m["params"], m["quant"], m["about"], m.get("licence", ""),
-                               bool(m.get("reasoning", False)), tools=bool(m.get("tools", False)))
+                               bool(m.get("reasoning", False)), tools=bool(m.get("tools", False)),
+                               vision=bool(m.get("vision", False)))
                 for m in data["models"]]
         embedding = [CatalogueEntry(m["repo"], m["title"], m["params"], m["quant"], m["about"], m.get("licence", ""),
                                     embedding=True) for m in data.get("embedding_models", [])]
