@@ -136,7 +136,65 @@ def tool_card(app: object) -> None:
     _save(window, "tool-card")
 
 
+def _picture(width: int, height: int) -> bytes:
+    """A drawn landscape (sky, sun, hills) as PNG: a picture to ask about without shipping a photo."""
+    from PySide6.QtCore import QBuffer, QIODevice, QPointF, Qt
+    from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPolygonF
+
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    sky = QLinearGradient(0, 0, 0, height)
+    sky.setColorAt(0, QColor("#f6a04d"))
+    sky.setColorAt(1, QColor("#fbe3b0"))
+    painter.fillRect(image.rect(), sky)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#fff4d6"))
+    painter.drawEllipse(QPointF(width * 0.7, height * 0.45), height * 0.14, height * 0.14)
+    for colour, top in (("#6b8f4e", 0.62), ("#3f6b3a", 0.74)):
+        painter.setBrush(QColor(colour))
+        points = [QPointF(x * width / 8, height * (top - 0.06 * ((x % 3) - 1))) for x in range(9)]
+        painter.drawPolygon(QPolygonF([QPointF(0, height), *points, QPointF(width, height)]))
+    painter.end()
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")  # type: ignore[call-overload]
+    return bytes(buffer.data().data())
+
+
+def vision(app: object) -> None:
+    """A question about a picture, on the demo model with a test projector beside it (random weights:
+    it cannot really see; the screenshot shows the window, not an answer)."""
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from tiny_mmproj import write_tiny_mmproj
+
+    from chatapp.core.models.library import demo_model_path
+    from chatapp.core.storage.paths import default_paths
+    from chatapp.ui import images
+
+    window = app.window  # type: ignore[attr-defined]
+    folder = default_paths().models_dir / "vision-demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    model = folder / demo_model_path().name
+    shutil.copyfile(demo_model_path(), model)
+    write_tiny_mmproj(folder / "mmproj-demo-f32.gguf", n_embd_text=576)
+    window.load_model(model)
+    _wait(app.inference.modelLoaded)  # type: ignore[attr-defined]
+    window.session.new_conversation()
+    window.composer.attach([images.prepare(_picture(640, 400), "landscape.png")])
+    window.composer.input.setPlainText("Describe this picture in one sentence.")
+    window._send("Describe this picture in one sentence.")
+    _wait(window.session.replyFinished)
+    window.composer.attach([images.prepare(_picture(400, 400), "square.png")])
+    window.composer.input.setPlainText("And this one?")
+    _settle(500)
+    _save(window, "vision")
+
+
 SCENES: dict[str, Callable[[object], None]] = {
+    "vision": vision,
     "tool-card": tool_card,
     "structured-output": structured_output,
     "settings-dialog": settings_dialog,

@@ -300,7 +300,7 @@ def _show_prompt(args: argparse.Namespace, paths: AppPaths, messages: list[Messa
     from chatapp.core.runtime import templates
 
     engine = _load_engine(args, paths, templates.from_choice(args.template))
-    stdout.write(engine.render(messages))
+    stdout.write(engine.readable(engine.render(messages)))
     stdout.flush()
 
 

@@ -173,8 +173,8 @@ class InferenceWorker(QObject):
                 from chatapp.core.runtime.grammar import to_gbnf
 
                 to_gbnf(request.output)  # a schema the grammar cannot hold is said here, before sending
-            preview = Preview(request.request_id, text, self.engine.count_tokens(text), template.name,
-                              output=request.output)
+            preview = Preview(request.request_id, self.engine.readable(text), self.engine.count_tokens(text),
+                              template.name, output=request.output)
         except KnownError as exc:
             preview = Preview(request.request_id, "", 0, "", user_message(exc))
         self.previewReady.emit(preview)

@@ -161,6 +161,8 @@ class ModelBar(QWidget):
             self.detail.setText("")
         else:
             self._current_label = f"{summary.name} · {summary.quantization} · {human_size(summary.file_size)}"
+            if summary.projector:
+                self._current_label += self.tr(" · sees images")
             self.detail.setText(self.tr("{backend} · context {ctx:,} · template {template}").format(
                 backend=summary.backend, ctx=summary.context_size, template=summary.template_name))
         self.set_models([])

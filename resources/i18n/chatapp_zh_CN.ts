@@ -168,6 +168,10 @@
 <context>
     <name>ChatSession</name>
     <message>
+        <source>{model} cannot see images: load a model that has a vision projector (mmproj) beside it, or send the message without them.</source>
+        <translation>{model} 看不到图片：请加载旁边带有视觉投影器（mmproj）的模型，或去掉图片再发送。</translation>
+    </message>
+    <message>
         <source>A reply is still being written; stop it first.</source>
         <translation>回复仍在生成中，请先停止。</translation>
     </message>
@@ -359,12 +363,24 @@ Replies are written on this computer; nothing leaves it.</source>
 <context>
     <name>Composer</name>
     <message>
+        <source>Attached images</source>
+        <translation>已附加的图片</translation>
+    </message>
+    <message>
         <source>Message the model — Enter to send, Shift+Enter for a new line</source>
         <translation>给模型发消息 —— Enter 发送，Shift+Enter 换行</translation>
     </message>
     <message>
         <source>Message input</source>
         <translation>消息输入框</translation>
+    </message>
+    <message>
+        <source>Attach images (or drop or paste them here)</source>
+        <translation>附加图片（也可以拖放或粘贴到这里）</translation>
+    </message>
+    <message>
+        <source>Attach images</source>
+        <translation>附加图片</translation>
     </message>
     <message>
         <source>Send</source>
@@ -377,6 +393,18 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Editing an earlier message: Enter resends it as a new branch, Esc cancels.</source>
         <translation>正在编辑之前的消息：按 Enter 作为新分支重新发送，按 Esc 取消。</translation>
+    </message>
+    <message>
+        <source>A message takes at most {n} images.</source>
+        <translation>一条消息最多附加 {n} 张图片。</translation>
+    </message>
+    <message>
+        <source>The pasted picture</source>
+        <translation>粘贴的图片</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.gif *.bmp)</source>
+        <translation>图片 (*.png *.jpg *.jpeg *.gif *.bmp)</translation>
     </message>
 </context>
 <context>
@@ -478,6 +506,24 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Any GGUF model, e.g. one downloaded from Hugging Face</source>
         <translation>任意 GGUF 模型，例如从 Hugging Face 下载的模型</translation>
+    </message>
+</context>
+<context>
+    <name>ImageStrip</name>
+    <message>
+        <source>Remove this image</source>
+        <translation>移除这张图片</translation>
+    </message>
+</context>
+<context>
+    <name>ImageViewer</name>
+    <message>
+        <source>Image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Attached image, {w}×{h} pixels</source>
+        <translation>附加的图片，{w}×{h} 像素</translation>
     </message>
 </context>
 <context>
@@ -715,6 +761,10 @@ template: {template} ({note})</source>
         <translation>模型的思考过程</translation>
     </message>
     <message>
+        <source>Images of this message</source>
+        <translation>这条消息的图片</translation>
+    </message>
+    <message>
         <source>Your message</source>
         <translation>你的消息</translation>
     </message>
@@ -838,6 +888,10 @@ template: {template} ({note})</source>
     <message>
         <source>{name} (server)</source>
         <translation>{name}（服务器）</translation>
+    </message>
+    <message>
+        <source> · sees images</source>
+        <translation> · 能看图</translation>
     </message>
     <message>
         <source>{backend} · context {ctx:,} · template {template}</source>
@@ -978,6 +1032,10 @@ template: {template} ({note})</source>
         <translation> · 可调用工具</translation>
     </message>
     <message>
+        <source> · sees images</source>
+        <translation> · 能看图</translation>
+    </message>
+    <message>
         <source>Licence: {licence}</source>
         <translation>许可证：{licence}</translation>
     </message>
@@ -1020,6 +1078,14 @@ template: {template} ({note})</source>
         <translation>
             <numerusform>  （另有 %n 个分卷）</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>  + vision projector</source>
+        <translation>  + 视觉投影器</translation>
+    </message>
+    <message>
+        <source>Sees images: {projector} is downloaded beside it.</source>
+        <translation>能看图：{projector} 会下载到它旁边。</translation>
     </message>
     <message>
         <source>Weights plus a 4k-token context, against the memory free now.</source>
@@ -1563,6 +1629,17 @@ template: {template} ({note})</source>
     </message>
 </context>
 <context>
+    <name>Thumbnail</name>
+    <message>
+        <source>{w}×{h} pixels — click to view</source>
+        <translation>{w}×{h} 像素 — 点击查看</translation>
+    </message>
+    <message>
+        <source>Image, {w}×{h} pixels</source>
+        <translation>图片，{w}×{h} 像素</translation>
+    </message>
+</context>
+<context>
     <name>ToolCard</name>
     <message>
         <source>not allowed</source>
@@ -1803,6 +1880,10 @@ template: {template} ({note})</source>
         <translation>使用草稿模型的推测解码需要一个草稿模型：请选择其文件。</translation>
     </message>
     <message>
+        <source>The vision projector {path} does not exist.</source>
+        <translation>视觉投影器 {path} 不存在。</translation>
+    </message>
+    <message>
         <source>Loading {name} was cancelled.</source>
         <translation>已取消加载 {name}。</translation>
     </message>
@@ -1813,6 +1894,14 @@ template: {template} ({note})</source>
     <message>
         <source>No model is loaded; load a model first.</source>
         <translation>尚未加载模型，请先加载模型。</translation>
+    </message>
+    <message>
+        <source>{model} cannot see images now: {problem}</source>
+        <translation>{model} 现在看不到图片：{problem}</translation>
+    </message>
+    <message>
+        <source>{model} cannot see images: it has no vision projector. Download the model&apos;s mmproj-….gguf file into the same folder (the model manager offers it with vision models), or choose a model that sees images.</source>
+        <translation>{model} 看不到图片：它没有视觉投影器。请把该模型的 mmproj-….gguf 文件下载到同一文件夹（模型管理器会随视觉模型一起提供），或选择一个能看图的模型。</translation>
     </message>
     <message>
         <source>The {name} template {what} and was stopped.</source>
@@ -2071,8 +2160,28 @@ template: {template} ({note})</source>
         <translation>{name} 不是嵌入模型；请使用 all-MiniLM-L6-v2、bge-small 或 nomic-embed-text 等模型。</translation>
     </message>
     <message>
+        <source>{name} is larger than 20 MB; send a smaller image.</source>
+        <translation>{name} 大于 20 MB，请发送更小的图片。</translation>
+    </message>
+    <message>
+        <source>{name} is not an image chatapp can read (PNG, JPEG, GIF or BMP).</source>
+        <translation>{name} 不是 chatapp 能读取的图片（PNG、JPEG、GIF 或 BMP）。</translation>
+    </message>
+    <message>
         <source>{name} cannot be read: {reason}.</source>
         <translation>无法读取 {name}：{reason}。</translation>
+    </message>
+    <message>
+        <source>{where} is a link ({scheme}); chatapp never fetches images: send the image itself as a data: URL (data:image/png;base64,…).</source>
+        <translation>{where} 是一个链接（{scheme}）；chatapp 从不下载图片：请以 data: URL 发送图片本身（data:image/png;base64,…）。</translation>
+    </message>
+    <message>
+        <source>{where} must be a data: URL with base64 data (data:image/png;base64,…).</source>
+        <translation>{where} 必须是含 base64 数据的 data: URL（data:image/png;base64,…）。</translation>
+    </message>
+    <message>
+        <source>{where} is not valid base64.</source>
+        <translation>{where} 不是有效的 base64。</translation>
     </message>
     <message>
         <source>{name} is larger than 200 MB; it was left out.</source>
@@ -2185,6 +2294,22 @@ template: {template} ({note})</source>
     <message>
         <source>nested calls more than {depth} deep</source>
         <translation>嵌套调用超过 {depth} 层</translation>
+    </message>
+    <message>
+        <source>The vision projector {name} could not be loaded: {reason}</source>
+        <translation>无法加载视觉投影器 {name}：{reason}</translation>
+    </message>
+    <message>
+        <source>Image {n} ({kind}) could not be decoded: the file is damaged or not really an image.</source>
+        <translation>无法解码第 {n} 张图片（{kind}）：文件已损坏，或并不是图片。</translation>
+    </message>
+    <message>
+        <source>The images could not be prepared for the model (libmtmd returned {status}).</source>
+        <translation>无法为模型准备这些图片（libmtmd 返回 {status}）。</translation>
+    </message>
+    <message>
+        <source>The image could not be saved in {folder} ({reason}); free some disk space and send it again.</source>
+        <translation>无法把图片保存到 {folder}（{reason}）；请释放一些磁盘空间后重新发送。</translation>
     </message>
 </context>
 </TS>

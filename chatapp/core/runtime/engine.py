@@ -361,6 +361,10 @@ class Engine:
         return [dataclasses.replace(m, content=marker * len(m.images) + m.content, images=()) if m.images else m
                 for m in messages]
 
+    def readable(self, prompt: str) -> str:
+        """A rendered prompt as people read it: each image's marker shown as [image]."""
+        return prompt.replace(self._projector.marker, "[image]") if self._projector is not None else prompt
+
     @property
     def sees_images(self) -> bool:
         return self._projector is not None and self._projector.vision
