@@ -15,7 +15,7 @@ reply=$("$app" chat --model "$demo" --prompt "The capital of France is" --max-to
 [ -n "${reply// /}" ] || { echo "FAIL: the frozen chat printed nothing"; exit 1; }
 echo "ok: frozen chat replied: ${reply}"
 
-for lib in libllama.so.0 libggml.so.0 libggml-base.so.0 libggml-cpu.so.0; do
+for lib in libllama.so.0 libggml.so.0 libggml-base.so.0 libggml-cpu.so.0 libmtmd.so.0; do
   [ -e "dist/chatapp/_internal/llama_cpp/lib/$lib" ] || { echo "FAIL: $lib missing from the bundle"; exit 1; }
 done
 echo "ok: llama.cpp's versioned libraries are bundled"
@@ -67,6 +67,33 @@ PY
 "$app" docs search notes "When was the lighthouse built?" --top 1 --json | grep -q '"page": 1' \
   || { echo "FAIL: the frozen docs search"; exit 1; }
 echo "ok: frozen docs add and search (PDF, Word, HTML)"
+
+# Images from the bundle: libmtmd with a tiny test projector beside the demo chat model.
+mkdir -p "$work/vision"
+python3 - "$work/vision" <<'PY'
+import shutil
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+sys.path.insert(0, "tests")
+from tiny_mmproj import write_tiny_mmproj
+
+from chatapp.core.models.library import demo_model_path
+
+folder = Path(sys.argv[1])
+shutil.copyfile(demo_model_path(), folder / "smollm2.gguf")
+write_tiny_mmproj(folder / "mmproj-smollm2-f32.gguf", n_embd_text=576)
+rows = b"".join(b"\x00" + b"\xdc\x14\x14" * 40 for _ in range(30))
+chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+(folder / "red.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40, 30, 8, 2, 0, 0, 0))
+                                 + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+PY
+"$app" chat --model "$work/vision/smollm2.gguf" --image "$work/vision/red.png" --prompt "What colour is it?" \
+  --max-tokens 4 --no-history --stats 2>"$work/vision.err" >/dev/null || { echo "FAIL: the frozen chat --image"; cat "$work/vision.err"; exit 1; }
+grep -q '"prompt_tokens": 5[0-9]' "$work/vision.err" || { echo "FAIL: the frozen image did not reach the model"; cat "$work/vision.err"; exit 1; }
+echo "ok: frozen chat --image through libmtmd"
 
 "$app" --model "$demo" >"$work/gui.out" 2>&1 &
 pid=$!

@@ -374,6 +374,11 @@ class Engine:
         """Images read into the context since loading (one found in the KV cache is not read again)."""
         return self._projector.encoded if self._projector is not None else 0
 
+    @property
+    def image_seconds(self) -> tuple[float, float]:
+        """Since loading: seconds in the projector's encoder, and reading its embeddings into the context."""
+        return (self._projector.encode_s, self._projector.read_s) if self._projector is not None else (0.0, 0.0)
+
     def _template_overran(self, exc: TemplateBudgetError) -> TemplateError:
         """The sentence for a template that overran its budget. The model's own template is replaced by
         the preset that fits the model, for this and every later request, so the model stays usable."""

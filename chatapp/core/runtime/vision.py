@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import secrets
+import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,6 +100,8 @@ class Projector:
         self.path = path
         self.marker = f"<__media_{secrets.token_hex(8)}__>"
         self.encoded = 0  # images encoded and read into the context (what the KV cache saved is not)
+        self.encode_s = 0.0  # time spent in the projector's encoder, and reading its embeddings, in all
+        self.read_s = 0.0
         _route_logs()
         params = mtmd_cpp.mtmd_context_params_default()
         params.use_gpu = llama_runtime.supports_gpu_offload()
@@ -170,14 +173,23 @@ class Projector:
         return VisionPrompt(tokens, spans, chunks)
 
     def evaluate(self, span: MediaSpan, ctx: Any, n_past: int, n_batch: int) -> None:
-        """Encode the image and read its embeddings into the context at position `n_past`."""
+        """Encode the image and read its embeddings into the context at position `n_past` (the two
+        steps of libmtmd's eval helper, apart so each is timed)."""
         from llama_cpp import mtmd_cpp
 
+        started = time.perf_counter()
+        if mtmd_cpp.mtmd_encode_chunk(self._ctx, span.chunk) != 0:
+            raise RuntimeError("the vision projector could not encode the image")
+        encoded = time.perf_counter()
+        embeddings = mtmd_cpp.mtmd_get_output_embd(self._ctx)
         new_n_past = llama_runtime.llama().llama_pos(n_past)
-        status = mtmd_cpp.mtmd_helper_eval_chunk_single(self._ctx, ctx, span.chunk, n_past, 0, n_batch, False,
-                                                        ctypes.byref(new_n_past))
+        status = mtmd_cpp.mtmd_helper_decode_image_chunk(self._ctx, ctx, span.chunk, embeddings, n_past, 0, n_batch,
+                                                         ctypes.byref(new_n_past),
+                                                         mtmd_cpp.mtmd_helper_post_decode_callback(), None)
         if status != 0:
             raise RuntimeError(f"reading an image into the context failed (libmtmd returned {status})")
+        self.encode_s += encoded - started
+        self.read_s += time.perf_counter() - encoded
         self.encoded += 1
 
 
