@@ -113,6 +113,12 @@ def test_a_model_without_a_projector_refuses_an_image_saying_what_to_download(in
         with pytest.raises(ImageError, match=r"cannot see images: it has no vision projector\. Download the "
                                              r"model's mmproj-"):
             engine.chat([Message("user", "What is this?", images=(RED,))], GREEDY)
+        # A conversation begun with a model that sees goes on: earlier turns' images are left out.
+        earlier = [Message("user", "What is this?", images=(RED,)), Message("assistant", "A red square."),
+                   Message("user", "Thanks! And what is two plus two?")]
+        stream = engine.chat(earlier, GREEDY)
+        "".join(stream)
+        assert stream.stats is not None and stream.stats.completion_tokens > 0
     finally:
         engine.unload()
 

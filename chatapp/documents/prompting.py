@@ -9,7 +9,7 @@ it; the reply's stats keep the sources, so the next turn is not weighed down by 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +80,8 @@ def excerpts_augment(documents: Documents, names: Sequence[str], top: int = 5) -
         searched = found.query.describe()
         extra = {"retrieval_ms": round(found.seconds * 1000, 1), "retrieved_chunks": len(found.hits),
                  "retrieval_query": searched, "sources": [s.to_dict() for s in sources_of(found.hits)]}
-        return (*messages[:-1], Message("user", question_with_excerpts(question, found.hits, searched))), extra
+        # The message keeps its images (and anything else it carries); only its text gains the excerpts.
+        sent = replace(messages[-1], content=question_with_excerpts(question, found.hits, searched))
+        return (*messages[:-1], sent), extra
 
     return augment

@@ -37,8 +37,7 @@ from chatapp.documents.store import (
 )
 
 RRF_K = 60
-CANDIDATES = 50  # from each ranking, before fusion
-PHRASE_CANDIDATES = 200  # keyword hits whose text is searched for the question's phrases
+CANDIDATES = 50  # from each ranking, before fusion; the keyword and vector ones are searched for phrases
 FILES = 5  # files from the file-name ranking
 CONTEXT_TURNS = 2  # earlier user turns searched with a follow-up
 QUESTION_ALONE_WEIGHT = 0.5  # a follow-up's own rankings, beside the conversation's (see _weights)
@@ -140,8 +139,8 @@ def search(store: DocumentStore, embedder: Embedder, collections: Sequence[Colle
     ids: list[int] = []
     weight = 1.0
     if mode != "vector":
-        ids = store.keyword_search(collections, query.question, PHRASE_CANDIDATES)
-        keyword = _positions(ids[:CANDIDATES])
+        ids = store.keyword_search(collections, query.question, CANDIDATES)
+        keyword = _positions(ids)
         rankings.append((alone, keyword))
         if together:
             rankings.append((together, _positions(store.keyword_search(collections, query.conversation, CANDIDATES))))
@@ -239,7 +238,7 @@ def phrase_ranking(store: DocumentStore, question: str, chunks: dict, keyword: d
         weight = _longest_run(tokens, f" {' '.join(index_tokens(chunk.text))} ", rarity)
         if weight > 0:
             weights[chunk_id] = weight
-    order = sorted(weights, key=lambda cid: (-weights[cid], keyword.get(cid, PHRASE_CANDIDATES + 1)))
+    order = sorted(weights, key=lambda cid: (-weights[cid], keyword.get(cid, CANDIDATES + 1)))
     return _positions(order)
 
 

@@ -652,10 +652,12 @@ STOP_WORDS = frozenset((  # noqa: SIM905 (90 quoted words read worse)
 
 def index_tokens(text: str) -> list[str]:
     """The tokens FTS5's unicode61 tokenizer (remove_diacritics 2) makes of `searchable(text)`: runs of
-    letters and digits, lower case, without accents, and every CJK character alone."""
-    folded = "".join(ch for ch in unicodedata.normalize("NFKD", cjk_search.searchable(text).lower())
-                     if not unicodedata.combining(ch))
-    return _TOKEN.findall(folded)
+    letters and digits, lower case, without accents, and every CJK character alone. (The phrase
+    ranking tokenizes every candidate chunk: ASCII text, which has nothing to decompose, skips that.)"""
+    lowered = cjk_search.searchable(text).lower()
+    if not lowered.isascii():
+        lowered = "".join(ch for ch in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(ch))
+    return _TOKEN.findall(lowered)
 
 
 _TOKEN = re.compile(r"[^\W_]+")  # runs of letters and digits (the zero-width space is not \w)

@@ -453,9 +453,10 @@ class Engine:
         def build(history: list[Message]) -> PreparedPrompt:
             msgs = tuple(system + history)
             text = self.render(msgs, tools=tools)
-            images = [image for m in msgs for image in m.images]
+            # Without a projector, render left earlier turns' images out (and refused a new one).
+            images = [image for m in msgs for image in m.images] if self._projector is not None else []
             if images:
-                assert self._projector is not None  # render refused images otherwise
+                assert self._projector is not None
                 vision = self._projector.tokenize(text, images)
                 return PreparedPrompt(text, vision.tokens, msgs, len(rest) - len(history), vision)
             return PreparedPrompt(text, self.tokenize(text), msgs, len(rest) - len(history))
