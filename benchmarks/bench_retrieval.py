@@ -116,9 +116,12 @@ def main() -> None:
         misses: list[str] = []
         for suite, (collection, cases) in suites.items():
             results[suite] = {}
+            # The English sets' misses are printed only: chatapp's docs (this file's destination among
+            # them) are one of the corpora, and a question written next to its answer would be found.
+            listed = misses if collection in ("zh", "products", "subjects") else []
             for variant, options in VARIANTS.items():
                 results[suite][variant] = evaluate(documents, collection, cases, options,
-                                                   misses if variant == "all" else None)
+                                                   listed if variant == "all" else None)
         documents.close()
 
     header = (f"{cpu_name()}, built-in all-MiniLM-L6-v2 (it reads {unknown_zh:.0%} of the Chinese set as unknown "

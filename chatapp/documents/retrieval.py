@@ -10,7 +10,7 @@ puts near the top is kept, and one that several rank high wins. The rankings:
 - keyword: BM25 over the chunk's words (CJK runs as overlapping bigrams);
 - phrase: chunks holding the longest run of the question's words in order (a verbatim Chinese phrase,
   "X200 printer"), ahead of chunks where the same words are scattered;
-- file: every chunk of the files whose name, folder or headings match;
+- file: every chunk of the files whose name, folder or title match;
 - vector: cosine similarity of embeddings, weighted by how much of the question and the collection the
   embedding model can read (its share of unknown tokens) and by whether its similarities tell the
   chunks apart at all;
@@ -52,6 +52,10 @@ MIN_CJK_RUN = 4
 # A file named for what is asked holds the answer more often than any one chunk's words say (measured
 # on the file-subject set: recall@1 0.4 at weight 1, 0.6 at 2, 0.7 at 3, but follow-ups fall at 3).
 FILE_WEIGHT = 2.0
+# A phrase counts when it carries half the question's weight (its words' rarity): two common words
+# together ("first token", "chat template") in a long English question said little and, over
+# chatapp's own docs, cost recall@5 0.80 → 0.70; a verbatim Chinese phrase is most of its question.
+MIN_PHRASE_SHARE = 0.5
 # A follow-up's chunks from the files its conversation was about: as much as two rankings, so the
 # question's own words (matching another file literally) do not pull the answer away.
 SUBJECT_WEIGHT = 2.0
@@ -226,17 +230,18 @@ def _readable(unknown_share: float) -> float:
 def phrase_ranking(store: DocumentStore, question: str, chunks: dict, keyword: dict[int, int]) -> dict[int, int]:
     """Chunks by the longest run of the question's tokens that they hold in the same order, the
     run's length counted in how rare its tokens are (a run of question words such as 是什么意思 or
-    "how does it" weighs little), ties in keyword order. A run counts from MIN_CJK_RUN CJK characters
-    or two words other than stop words."""
+    "how does it" weighs nothing), ties in keyword order. A run counts from MIN_CJK_RUN CJK characters
+    or two words other than stop words, and when it carries MIN_PHRASE_SHARE of the question's weight."""
     tokens = index_tokens(question)
     if len(tokens) < 2:
         return {}
     total, docs = store.document_frequencies(tokens)
     rarity = {t: math.log((total + 1) / (docs.get(t, 0) + 0.5)) for t in tokens}
     weights: dict[int, float] = {}
+    needed = MIN_PHRASE_SHARE * sum(rarity[t] for t in set(tokens) if not is_stop_word(t))
     for chunk_id, chunk in chunks.items():
         weight = _longest_run(tokens, f" {' '.join(index_tokens(chunk.text))} ", rarity)
-        if weight > 0:
+        if weight > 0 and weight >= needed:
             weights[chunk_id] = weight
     order = sorted(weights, key=lambda cid: (-weights[cid], keyword.get(cid, CANDIDATES + 1)))
     return _positions(order)
@@ -264,12 +269,13 @@ def _is_cjk(token: str) -> bool:
 
 
 def file_ranking(store: DocumentStore, collections: Sequence[Collection], text: str) -> dict[int, int]:
-    """Every chunk of the best-matching files by name, folder and headings (a name's words weigh
-    more: store.NAME_WEIGHT), at its file's rank. A file
+    """Every chunk of the best-matching files by name, folder and title, at its file's rank. (Not by
+    the headings inside: a heading that matches would lift every chunk of a long file, README.md's
+    hundred among them; a heading counts with the chunk it heads, whose text holds it.) A file
     asked in Chinese must match a third of the query's terms: one bigram of a long question found in a
     heading (增强 in 数据增强) is no sign that the file is what is asked about."""
     terms = without_stop_words(keyword_terms(text))
-    file_ids = store.file_search(collections, text, FILES)
+    file_ids = store.file_search(collections, text, FILES, names_only=True)
     labels = store.file_labels(file_ids)
     needed = max(1, math.ceil(len(terms) / 3)) if any(has_cjk(t) for t in terms) else 1
     kept = [fid for fid in file_ids

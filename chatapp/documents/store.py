@@ -353,8 +353,10 @@ class DocumentStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (collection.id, path, size, mtime_ns, sha256, kind, time.time(), *tokens),
             ).lastrowid
+            # The first heading is the document's title: it names the subject as the file name does.
             self._db.execute("INSERT INTO file_words (rowid, name, headings) VALUES (?, ?, ?)",
-                             (file_id, file_label(path), cjk_search.searchable("\n".join(headings))))
+                             (file_id, file_label(path, headings[0] if headings else ""),
+                              cjk_search.searchable("\n".join(headings[1:]))))
             for ordinal, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
                 chunk_id = self._db.execute(
                     "INSERT INTO chunks (file_id, ordinal, page, start, end, text, embedding)"
@@ -590,12 +592,12 @@ def _migrate_to_2(db: sqlite3.Connection) -> None:
                         if fid not in indexed])
 
 
-def file_label(path: str) -> str:
+def file_label(path: str, title: str = "") -> str:
     """What `file_words` indexes as a file's name: the stem's words (identifiers split at _ - . and
-    camelCase, so kombucha_brewing.md and KombuchaBrewing.pdf both read "kombucha brewing") and its
-    folder's name."""
+    camelCase, so kombucha_brewing.md and KombuchaBrewing.pdf both read "kombucha brewing"), its
+    folder's name and its title."""
     p = Path(path)
-    words = [_CAMEL.sub(" ", p.stem), _CAMEL.sub(" ", p.parent.name)]
+    words = [_CAMEL.sub(" ", p.stem), _CAMEL.sub(" ", p.parent.name), title]
     return cjk_search.searchable(" ".join(w for w in words if w))
 
 
