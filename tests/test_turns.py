@@ -178,3 +178,17 @@ def test_the_hosted_engine_streams_from_the_model_thread(tiny_eos_model: Path, t
         assert outcome.text == " Hello world. Hello world" and outcome.reply is None  # not kept without a record
     finally:
         host.shutdown()
+
+
+def test_a_preview_asked_for_after_the_model_thread_shut_down_is_dropped(qtbot) -> None:
+    """A model that finishes loading while the app closes asks for a prompt preview: the window must
+    close quietly, not raise from a thread that is gone (seen in the frozen bundle's smoke test)."""
+    from chatapp.core.runtime.model_host import ModelHost
+    from chatapp.core.types import Message
+    from chatapp.services.inference import InferenceController
+
+    host = ModelHost()
+    controller = InferenceController(host)
+    host.shutdown()
+    controller.preview([Message("user", "hello")], None)  # nothing queued, nothing raised
+    assert host.stopped

@@ -39,6 +39,11 @@ class JobThread(Generic[T]):
         self._stopped = False
         self._thread.start()
 
+    @property
+    def stopped(self) -> bool:
+        """Shut down: `submit` refuses new jobs."""
+        return self._stopped
+
     def submit(self, job: Callable[[T], None], cancel: threading.Event | None = None,
                on_dropped: Callable[[], None] | None = None) -> threading.Event:
         """Queue `job`; returns an event set once it has run (or was dropped because `cancel` was set

@@ -239,6 +239,8 @@ class InferenceController(QObject):
 
     def preview(self, messages: Sequence[Message], template: ChatTemplate | None,
                 augment: Augment | None = None, output: OutputFormat | None = None) -> None:
+        if self.host.stopped:  # the app is closing (a model that finished loading as it did asks for one)
+            return
         self._preview_id = next(self._ids)
         request = PreviewRequest(self._preview_id, tuple(messages), template, augment, output)
         self.host.submit(lambda _engine: self._worker.preview(request))
