@@ -230,3 +230,24 @@ def test_chat_image_is_sent_kept_in_the_history_and_survives_export_and_import(v
             import_json(store, exported)
     finally:
         store.close()
+
+
+def test_deleting_chats_deletes_their_image_files_unless_another_message_names_them(tmp_path: Path) -> None:
+    """Images are files named by their content: a deleted chat's pictures leave the disk, but one that
+    another chat also holds stays until that chat goes too."""
+    from chatapp.core.storage.history import HistoryStore
+
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    try:
+        first, second = store.create_conversation(), store.create_conversation()
+        store.add_message(first.id, "user", "both", images=(RED, BLUE))
+        shared = store.add_message(second.id, "user", "red again", images=(RED,))
+        red, blue = store.images.path(shared.images[0]), store.images.path(store.active_path(first.id)[0].images[1])
+        assert red.is_file() and blue.is_file()
+        store.delete_conversation(first.id)
+        assert red.is_file() and not blue.is_file()  # the red one is still in the second chat
+        store.delete_message(shared.id)
+        assert not red.is_file()
+        assert store.active_path(second.id) == []
+    finally:
+        store.close()

@@ -3,7 +3,8 @@
 Content-addressed: the same picture sent twice (or kept by a regenerated, edited or imported message)
 is one file, and a message row stores only the hashes. A file is written under a temporary name and
 renamed, so a crash leaves either the whole image or none; a message whose image went missing is
-shown and sent without it (logged), never refused.
+shown and sent without it (logged), never refused. Deleting messages deletes the files no message
+names any more (HistoryStore.delete_conversation / delete_message).
 """
 
 from __future__ import annotations
@@ -60,6 +61,16 @@ class ImageStore:
                                                "some disk space and send it again."),
                              folder=self.folder, reason=exc.strerror or str(exc)) from None
         return ref
+
+    def remove(self, sha256: str) -> None:
+        """Delete an image's file (whatever its extension); nothing when it is not there."""
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a SHA-256: {sha256!r}")
+        for path in (self.folder / sha256[:2]).glob(f"{sha256}.*"):
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.warning("image %s could not be deleted: %s", path, exc)
 
     def load(self, ref: ImageRef) -> Image | None:
         try:

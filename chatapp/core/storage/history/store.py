@@ -34,6 +34,7 @@ from chatapp.core.storage.history.records import (
     StoredMessage,
     calls_to_json,
     conversation_from_row,
+    images_from_json,
     images_to_json,
     message_from_row,
 )
@@ -159,7 +160,21 @@ class HistoryStore:
 
     @_saving
     def delete_conversation(self, conv_id: str) -> None:
+        """The conversation, its messages, and the image files no other message names."""
+        images = self._images_of("SELECT images_json FROM messages WHERE conversation_id = ?", (conv_id,))
         self.db.execute("DELETE FROM conversations WHERE id = ?", (conv_id,))
+        self._forget_images(images)
+
+    def _images_of(self, query: str, params: tuple[Any, ...]) -> set[str]:
+        return {ref.sha256 for (text,) in self.db.execute(query, params) for ref in images_from_json(text)}
+
+    def _forget_images(self, shas: set[str]) -> None:
+        """Delete the files of images no message names any more (a deleted chat's pictures do not stay
+        on disk). Shared ones stay: files are named by their content."""
+        for sha in shas:
+            if self.db.execute("SELECT 1 FROM messages WHERE images_json LIKE ? LIMIT 1", (f"%{sha}%",)).fetchone():
+                continue
+            self.images.remove(sha)
 
     # ----- messages and branches ---------------------------------------------------------------------------
     @_saving
@@ -240,6 +255,9 @@ class HistoryStore:
     def delete_message(self, msg_id: str) -> None:
         """Remove a message and the replies below it; the active leaf moves to its parent."""
         msg = self.message(msg_id)
+        images = self._images_of("WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT m.id FROM messages m JOIN sub"
+                                 " ON m.parent_id = sub.id) SELECT images_json FROM messages WHERE id IN sub",
+                                 (msg_id,))
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute(
@@ -253,6 +271,7 @@ class HistoryStore:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+        self._forget_images(images)
 
     def message(self, msg_id: str) -> StoredMessage:
         row = self.db.execute("SELECT * FROM messages WHERE id = ?", (msg_id,)).fetchone()
