@@ -113,6 +113,7 @@ class Hit:
     vector_rank: int | None
     phrase_rank: int | None = None
     file_rank: int | None = None
+    file_id: int = 0
 
     def to_dict(self) -> dict:
         return {"path": self.path, "page": self.page, "start": self.start, "end": self.end, "text": self.text,
@@ -179,7 +180,7 @@ def search(store: DocumentStore, embedder: Embedder, collections: Sequence[Colle
     stored = store.chunks(best)
     hits = [
         Hit(cid, c.path, c.page, c.start, c.end, c.text, scores[cid], keyword.get(cid), vector.get(cid),
-            phrase.get(cid), files.get(cid))
+            phrase.get(cid), files.get(cid), c.file_id)
         for cid in best if (c := stored.get(cid)) is not None
     ]
     return Retrieval(hits, time.perf_counter() - started, query, weight if mode != "keyword" else 0.0)
@@ -193,7 +194,7 @@ def _weights(store: DocumentStore, collections: Sequence[Collection], query: Que
     ("What about the Z9 scanner?") may change the subject: its own rankings weigh more."""
     if not (options.conversation and query.turns and mode == "hybrid"):
         return 1.0, 0.0
-    if store.file_search(collections, query.question, 1, names_only=True):
+    if store.file_search(collections, query.question, 1):
         return 1.0, CONVERSATION_WEIGHT_FOR_A_NEW_SUBJECT
     return QUESTION_ALONE_WEIGHT, 1.0
 
@@ -204,11 +205,7 @@ def subject_ranking(store: DocumentStore, embedder: Embedder, collections: Seque
     the rank of the file's first hit."""
     earlier = search(store, embedder, collections, Query(" ".join(query.turns)), top=SUBJECT_HITS,
                      options=Options(options.phrases, options.files, False, options.weigh_vectors))
-    order = {h.chunk_id: i for i, h in enumerate(earlier.hits)}
-    stored = store.chunks([h.chunk_id for h in earlier.hits])
-    file_ids = list(dict.fromkeys(stored[cid].file_id for cid in sorted(stored, key=order.__getitem__)))
-    chunks = store.chunks_of_files(file_ids)
-    return {chunk_id: rank for rank, file_id in enumerate(file_ids, start=1) for chunk_id in chunks[file_id]}
+    return _at_file_ranks(store, list(dict.fromkeys(h.file_id for h in earlier.hits)))
 
 
 def vector_weight(embedder: Embedder, store: DocumentStore, collections: Sequence[Collection], question: str,
@@ -275,13 +272,18 @@ def file_ranking(store: DocumentStore, collections: Sequence[Collection], text: 
     asked in Chinese must match a third of the query's terms: one bigram of a long question found in a
     heading (增强 in 数据增强) is no sign that the file is what is asked about."""
     terms = without_stop_words(keyword_terms(text))
-    file_ids = store.file_search(collections, text, FILES, names_only=True)
+    file_ids = store.file_search(collections, text, FILES)
     labels = store.file_labels(file_ids)
     needed = max(1, math.ceil(len(terms) / 3)) if any(has_cjk(t) for t in terms) else 1
     kept = [fid for fid in file_ids
             if sum(f" {t} " in f" {' '.join(index_tokens(labels.get(fid, '')))} " for t in terms) >= needed]
-    chunks = store.chunks_of_files(kept)
-    return {chunk_id: rank for rank, file_id in enumerate(kept, start=1) for chunk_id in chunks[file_id]}
+    return _at_file_ranks(store, kept)
+
+
+def _at_file_ranks(store: DocumentStore, file_ids: list[int]) -> dict[int, int]:
+    """Every chunk of each file, at the file's (1-based) place in `file_ids`."""
+    chunks = store.chunks_of_files(file_ids)
+    return {chunk_id: rank for rank, file_id in enumerate(file_ids, start=1) for chunk_id in chunks[file_id]}
 
 
 def _positions(ids: Sequence[int]) -> dict[int, int]:

@@ -99,8 +99,6 @@ CREATE TABLE IF NOT EXISTS term_docs (term TEXT PRIMARY KEY, docs INTEGER NOT NU
 # share of all chunks (at least the rarest term): common words add little to BM25's ranking anyway.
 POSTINGS_BUDGET_SHARE = 0.03
 MIN_POSTINGS_BUDGET = 2000
-# A query word in a file's name says more than one in its headings ("How long…" heads many sections).
-NAME_WEIGHT = 10.0
 
 
 @dataclass(frozen=True)
@@ -439,21 +437,17 @@ class DocumentStore:
             used += estimate[term]
         return kept
 
-    def file_search(self, collections: Sequence[Collection], query: str, limit: int,
-                    names_only: bool = False) -> list[int]:
-        """File ids whose name, folder or headings (or, `names_only`, name or folder) hold the query's
-        terms, by BM25, best first."""
+    def file_search(self, collections: Sequence[Collection], query: str, limit: int) -> list[int]:
+        """File ids whose name, folder or title hold the query's terms, by BM25, best first."""
         terms = without_stop_words(keyword_terms(query))
         if not terms or not collections:
             return []
-        expression = " OR ".join(f'"{t}"' for t in terms)
-        if names_only:
-            expression = f"name : ({expression})"
+        expression = "name : (" + " OR ".join(f'"{t}"' for t in terms) + ")"
         marks = ",".join("?" * len(collections))
         with self._lock:
             rows = self._db.execute(
                 "SELECT w.rowid FROM file_words w JOIN files f ON f.id = w.rowid WHERE file_words MATCH ?"
-                f" AND f.collection_id IN ({marks}) ORDER BY bm25(file_words, {NAME_WEIGHT}, 1.0) LIMIT ?",
+                f" AND f.collection_id IN ({marks}) ORDER BY bm25(file_words) LIMIT ?",
                 (expression, *(c.id for c in collections), limit)).fetchall()
         return [r[0] for r in rows]
 

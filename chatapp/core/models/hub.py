@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, Phrase
 from chatapp.core.models.library import SPLIT_ANY
-from chatapp.core.models.naming import parse_quant
+from chatapp.core.models.naming import is_projector_file, parse_quant
 
 
 class HubError(KnownError):
@@ -66,14 +66,13 @@ def group_gguf_files(repo_id: str, files: list[RemoteFile]) -> list[RemoteModel]
     (one precision for all: F16, else the best there is; it is small beside the model)."""
     singles: list[RemoteModel] = []
     splits: dict[str, list[RemoteFile]] = {}
-    projectors = [f for f in files
-                  if "mmproj" in PurePosixPath(f.path).name.lower() and f.path.lower().endswith(".gguf")]
+    projectors = [f for f in files if is_projector_file(PurePosixPath(f.path).name)]
     projector = min(projectors, key=_projector_preference, default=None)
     for f in files:
         if not f.path.lower().endswith(".gguf"):
             continue
         name = PurePosixPath(f.path).name
-        if "mmproj" in name.lower():
+        if is_projector_file(name):
             continue  # vision projectors are not chat models
         m = SPLIT_ANY.match(f.path)
         if m:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, ModelFileError
+from chatapp.core.models.naming import is_projector_file
 
 DEMO_NAME = "demo"
 SPLIT_ANY = re.compile(r"^(?P<base>.+)-(?P<part>\d{5})-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
@@ -53,8 +54,7 @@ def installed_package_file(package: str, name: str) -> Path | None:
 def library_models(models_dir: Path) -> list[Path]:
     if not models_dir.is_dir():
         return []
-    # A vision projector (mmproj-*.gguf) is part of the model beside it, never a model to chat with.
-    return sorted(p for p in models_dir.rglob("*.gguf") if p.is_file() and "mmproj" not in p.name.lower())
+    return sorted(p for p in models_dir.rglob("*.gguf") if p.is_file() and not is_projector_file(p.name))
 
 
 def resolve_model(spec: str, models_dir: Path, extra_dirs: Iterable[Path] = ()) -> Path:

@@ -29,6 +29,11 @@ _WORD = re.compile(r"^[A-Za-z]+(?:[-_ ](?:[A-Za-z]+|\d{4}))*$")
 _SEPARATORS = re.compile(r"[-_ ]+")  # not ".": "Qwen2.5", "Llama-3.1"
 
 
+def is_projector_file(name: str) -> bool:
+    """A vision projector (mmproj-*.gguf): part of the model beside it, never a model of its own."""
+    return "mmproj" in name.lower() and name.lower().endswith(".gguf")
+
+
 def parse_quant(file_name: str) -> str:
     match = QUANT_PATTERN.search(PurePosixPath(file_name).name)
     return match.group(1).upper().replace("FP16", "F16") if match else "unknown"

@@ -135,16 +135,16 @@ class NativeSampler:
                 break
         else:
             return self._fill(logits)
-        cand = self._candidates[: len(ids)]
-        cand["id"] = ids
-        cand["logit"] = logits[ids]
-        cand["p"] = 0.0
-        return self._array(cand)
+        return self._put(ids, logits[ids])
 
     def _fill(self, logits: np.ndarray) -> Any:
         """Every token as a candidate, in the buffer kept for this."""
-        cand = self._candidates
-        cand["id"] = self._ids
+        return self._put(self._ids, logits)
+
+    def _put(self, ids: np.ndarray, logits: np.ndarray) -> Any:
+        """These tokens with these logits as the candidates, at the start of the buffer kept for this."""
+        cand = self._candidates[: len(ids)]
+        cand["id"] = ids
         cand["logit"] = logits
         cand["p"] = 0.0
         return self._array(cand)

@@ -39,9 +39,12 @@ class ImageStore:
         self.folder = folder
 
     def path(self, ref: ImageRef) -> Path:
-        if len(ref.sha256) != 64 or not all(c in "0123456789abcdef" for c in ref.sha256):
-            raise ValueError(f"not a SHA-256: {ref.sha256!r}")  # never a path built from outside text
-        return self.folder / ref.sha256[:2] / f"{ref.sha256}.{_EXTENSIONS.get(ref.mime, 'img')}"
+        return self._folder_of(ref.sha256) / f"{ref.sha256}.{_EXTENSIONS.get(ref.mime, 'img')}"
+
+    def _folder_of(self, sha256: str) -> Path:
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a SHA-256: {sha256!r}")  # never a path built from outside text
+        return self.folder / sha256[:2]
 
     def save(self, image: Image) -> ImageRef:
         ref = ImageRef(image.sha256, image.mime)
@@ -64,9 +67,7 @@ class ImageStore:
 
     def remove(self, sha256: str) -> None:
         """Delete an image's file (whatever its extension); nothing when it is not there."""
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"not a SHA-256: {sha256!r}")
-        for path in (self.folder / sha256[:2]).glob(f"{sha256}.*"):
+        for path in self._folder_of(sha256).glob(f"{sha256}.*"):
             try:
                 path.unlink()
             except OSError as exc:

@@ -113,18 +113,24 @@ def images_to_json(images: Sequence[ImageRef]) -> str:
 
 def images_from_json(text: str) -> tuple[ImageRef, ...]:
     """A message's stored images; damaged entries are left out (logged), the message stays readable."""
-    try:
-        raw = json.loads(text or "[]")
-    except ValueError:
-        raw = None
-    if not isinstance(raw, list):
-        log.warning("history: images are not a JSON list (%.60r); read as none", text)
-        return ()
+    raw = _json_list(text, "images")
     refs = [ImageRef(i["sha256"], str(i.get("mime", "image/png"))) for i in raw
             if isinstance(i, dict) and isinstance(i.get("sha256"), str) and len(i["sha256"]) == 64]
     if len(refs) != len(raw):
         log.warning("history: %d damaged image entries left out", len(raw) - len(refs))
     return tuple(refs)
+
+
+def _json_list(text: str, what: str) -> list[Any]:
+    """A stored JSON list; anything else is logged and read as an empty one."""
+    try:
+        raw = json.loads(text or "[]")
+    except ValueError:
+        raw = None
+    if not isinstance(raw, list):
+        log.warning("history: %s are not a JSON list (%.60r); read as none", what, text)
+        return []
+    return raw
 
 
 def calls_to_json(calls: Sequence[ToolCall]) -> str:
@@ -133,13 +139,7 @@ def calls_to_json(calls: Sequence[ToolCall]) -> str:
 
 def calls_from_json(text: str) -> tuple[ToolCall, ...]:
     """An assistant's stored calls; damaged entries are left out (logged), the message stays readable."""
-    try:
-        raw = json.loads(text or "[]")
-    except ValueError:
-        raw = None
-    if not isinstance(raw, list):
-        log.warning("history: tool calls are not a JSON list (%.60r); read as none", text)
-        return ()
+    raw = _json_list(text, "tool calls")
     calls = [ToolCall(str(c["id"]), str(c["name"]), str(c.get("arguments", "{}")))
              for c in raw if isinstance(c, dict) and "id" in c and "name" in c]
     if len(calls) != len(raw):
