@@ -3,6 +3,7 @@ watched, and a chat that answers from a collection and shows its sources."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -87,7 +88,11 @@ def test_indexing_pauses_resumes_and_follows_a_watched_folder(qtbot, app: App,  
     service.watch()
     with qtbot.waitSignal(service.indexed, timeout=INDEX_TIMEOUT_MS,
                           check_params_cb=lambda _name, report: report.updated > 0) as followed:
-        (folder / "note_3.txt").write_text("Note 3 now says the ferry is cancelled until May.")
+        # Saved the way editors save (a new file renamed over the old one): the start-up catch-up re-scan may
+        # be reading the folder at this moment, and a file truncated and then written could be read empty.
+        edited = tmp_path / "note_3.new"
+        edited.write_text("Note 3 now says the ferry is cancelled until May.")
+        os.replace(edited, folder / "note_3.txt")
     assert (followed.args[1].updated, followed.args[1].added) == (1, 0)
     # Words only the edit has: the keyword ranking puts it first, whatever the vectors' last bits (which
     # differ between CPU kernels) say about 47 near-identical chunks.
