@@ -38,7 +38,6 @@ LLAMA_SERVER_MODES = ("none", "ngram-simple", "ngram-map-k", "ngram-cache")
 def chatapp_rate(engine: Engine, prompt: str, tokens: int, mode: str) -> tuple[float, int, int]:
     assert engine._seq is not None
     engine._seq.clear()  # the prompt read afresh every time, like llama-server with cache_prompt off
-    engine._cached_text, engine._cached_tokens = "", []
     params = SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=tokens)
     stream = engine.complete(prompt, params, speculation=Speculation(mode))
     stream.text()

@@ -39,7 +39,6 @@ def one_by_one(engine: Engine, prompt_tokens: list[int], max_tokens: int) -> Ref
     seq = engine._seq
     assert seq is not None
     seq.clear()
-    engine._cached_text, engine._cached_tokens = "", []
     logits = seq.read_prompt(prompt_tokens).copy()
     tokens: list[int] = []
     margins: list[float] = []
@@ -58,7 +57,8 @@ def one_by_one(engine: Engine, prompt_tokens: list[int], max_tokens: int) -> Ref
 
 def last_reply_tokens(engine: Engine, n_prompt: int) -> list[int]:
     """The tokens of the reply the engine generated last (it keeps them to reuse the cache)."""
-    return list(engine._cached_tokens[n_prompt:])
+    assert engine._seq is not None
+    return list(engine._seq.cached_tokens[n_prompt:])
 
 
 def divergence(reference: Reference, tokens: list[int]) -> int | None:

@@ -1,7 +1,7 @@
 """`chatapp serve`: the model behind an OpenAI-compatible API, until Ctrl+C or SIGTERM.
 
     chatapp serve --model PATH|NAME|demo [--host 127.0.0.1] [--port 8080] [--api-key KEY | --no-api-key]
-                  [--ctx N] [--threads N] [--gpu-layers N] [--cors-origin URL ...]
+                  [--ctx N] [--threads N] [--gpu-layers N] [--parallel N] [--cors-origin URL ...]
                   [--allowed-host NAME ...] [--max-body BYTES]
                   [--speculative off|prompt-lookup|draft] [--draft-model PATH|NAME]
                   [--embedding-model PATH|NAME]
@@ -24,6 +24,9 @@ from chatapp.core.storage.paths import AppPaths
 from chatapp.core.types import LoadOptions
 from chatapp.server.limits import DEFAULT_MAX_BODY
 
+# As llama-server's default number of slots: four clients are served at once.
+DEFAULT_PARALLEL = 4
+
 
 def add_parser(commands: Any) -> None:
     serve = commands.add_parser("serve", help="serve a model over an OpenAI-compatible HTTP API")
@@ -35,6 +38,9 @@ def add_parser(commands: Any) -> None:
     serve.add_argument("--ctx", type=int, help="context size in tokens (default: from the model and RAM)")
     serve.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     serve.add_argument("--gpu-layers", type=int, help="layers to offload (-1 all; default: all if a GPU is usable)")
+    serve.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, metavar="N",
+                       help=f"requests generated at once, batched together, sharing the context (default "
+                            f"{DEFAULT_PARALLEL}; 1: one after another)")
     serve.add_argument("--mmproj", metavar="FILE",
                        help="the model's vision projector, for image_url parts (default: an mmproj-*.gguf beside it)")
     speculation_options.add_arguments(serve)
@@ -96,7 +102,8 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
         stderr.write(f"chatapp: warning: {warning}\n")
     extra = [Path(f) for f in load_settings(paths.settings_file).extra_model_dirs]
     model_path = resolve_model(args.model, paths.models_dir, extra)
-    options = LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers, mmproj=args.mmproj)
+    options = LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers, mmproj=args.mmproj,
+                          parallel=args.parallel)
     host = ModelHost()
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -115,8 +115,13 @@ class LoadOptions:
     n_gpu_layers: int | None = None
     # The vision projector (mmproj-*.gguf): None finds one beside the model, "" loads none.
     mmproj: str | None = None
+    # API requests generated at once, batched together (core/runtime/batching.py); 1: one at a time,
+    # in the main sequence, as the window's chat.
+    parallel: int = 1
 
     def __post_init__(self) -> None:
+        if not 1 <= self.parallel <= 64:
+            raise SettingsError(f"parallel requests must be between 1 and 64; got {self.parallel}.")
         if self.n_ctx is not None and not 0 < self.n_ctx <= 1_048_576:
             raise SettingsError(f"context size must be between 1 and 1048576 tokens; got {self.n_ctx}.")
         if self.n_threads is not None and not 0 < self.n_threads <= 512:

@@ -1,8 +1,9 @@
 """An OpenAI-compatible HTTP API over the model host: what editors, scripts and agents speak.
 
 A Starlette app, translating OpenAI's shapes to engine calls and back; no logic of its own beyond
-that. Every request becomes one job on the shared `ModelHost`, so the API and the window take turns
-on one model, one KV cache and the same chat templates (`auto`, as in a new chat). Validation uses
+that. Every request becomes one generation on the shared `ModelHost`: on a model loaded for parallel
+requests, several at once, each in a sequence of its own, batched together; otherwise the API and the
+window take turns on one KV cache. Replies use the model's own template (`auto`, as in a new chat). Validation uses
 the same `SamplingParams` checks and sentences as the window.
 
 Streaming uses Server-Sent Events ending in `data: [DONE]`. A client that hangs up cancels its
@@ -78,6 +79,7 @@ class _Run:
     loop is woken only when it is waiting, so a fast model costs one wake-up per batch, not per token."""
 
     def __init__(self, state: ServerState, start: Callable[[Engine, threading.Event], ChatStream]) -> None:
+        """`start` begins the generation (with the model's own template, as a new chat in the window)."""
         self.loop = asyncio.get_running_loop()
         self.cancel = threading.Event()
         self.stats: GenerationStats | None = None
@@ -87,7 +89,7 @@ class _Run:
         self._lock = threading.Lock()
         self._sleeping = False
         self._ready = asyncio.Event()
-        state.host.submit(self._job, cancel=self.cancel, on_dropped=self._dropped)
+        state.host.submit_generation(self._job, cancel=self.cancel, on_dropped=self._dropped)
 
     def _dropped(self) -> None:
         log.info("API request dropped: the client went away while it waited")
@@ -106,10 +108,11 @@ class _Run:
             if not engine.loaded:
                 raise ApiError(503, "No model is loaded; load one in chatapp first.", kind="server_error",
                                code="model_not_loaded")
-            stream = self._start(engine, self.cancel)
-            stream.on_call = self._put  # a tool call's pieces, in order with the text
-            for piece in stream:
-                self._put(piece)
+            with engine.bound(None, pooled=True):
+                stream = self._start(engine, self.cancel)
+                stream.on_call = self._put  # a tool call's pieces, in order with the text
+                for piece in stream:
+                    self._put(piece)
             self.tool_calls = list(stream.tool_calls)
             self.stats = stream.stats
             if self.stats is not None and self.stats.finish_reason == FinishReason.CANCELLED:
@@ -236,7 +239,6 @@ async def chat_completions(request: Request) -> Response:
     stream_wanted, include_usage = parsed.stream, parsed.include_usage
 
     def start(engine: Engine, cancel: threading.Event) -> ChatStream:
-        engine.set_template(None)  # the model's own template, as a new chat in the window
         return engine.chat(messages, params, cancel=cancel, stops=stops, output=output, tools=tools)
 
     run = _Run(state, start)

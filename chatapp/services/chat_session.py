@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PARTIAL_SAVE_INTERVAL_S = 1.0
+# With the window's API server on, a model is loaded for this many API requests at once beside the chat
+# (and Gemma-style sliding-window caches at full size, which several sequences need).
+WINDOW_API_PARALLEL = 4
 DOCUMENTS_KEY = "documents"  # in a conversation's settings: the collections it answers from
 OUTPUT_KEY = "output_schema"  # ...and the JSON schema its replies must match
 TOOLS_KEY = "tool_servers"  # ...and the MCP servers whose tools it may call
@@ -241,7 +244,10 @@ class ChatSession(QObject):
         except KnownError as exc:
             self.errorOccurred.emit(user_message(exc))
             template = None
-        self.inference.load_model(path, self.app_settings.load, template)
+        options = self.app_settings.load
+        if self.app_settings.api_server:  # API requests beside the window's chat, batched with it
+            options = replace(options, parallel=WINDOW_API_PARALLEL)
+        self.inference.load_model(path, options, template)
 
     @Slot(object)
     def _on_model_loaded(self, summary: ModelSummary) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from chatapp.core.models.gguf_info import read_header
 from chatapp.core.runtime import llama_runtime
 from chatapp.core.runtime.kv_sequence import KvSequence
 from chatapp.core.runtime.speculative import AdaptiveLength, usable_length, whole_groups
+
+if TYPE_CHECKING:
+    from chatapp.core.runtime.batching import DecodeScheduler
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +38,13 @@ VOCAB_CHECK_START_TOKEN_ID = 5
 
 
 class DraftModel:
-    """A loaded draft model and its KV cache. Used by the engine's owner thread only."""
+    """A loaded draft model and its KV cache. Decoded on the engine's owner thread only: a generation
+    running beside others (core/runtime/batching.py) has its drafts made there by `scheduler`."""
 
-    def __init__(self, path: str | Path, target: Any, n_threads: int) -> None:
+    def __init__(self, path: str | Path, target: Any, n_threads: int, scheduler: DecodeScheduler | None = None) -> None:
         """Load `path` beside `target` (the main model's llama_cpp.Llama); raises ModelFileError with one
         sentence if the file cannot be loaded or cannot draft for the target."""
+        self._scheduler = scheduler
         header = read_header(path)
         lib = llama_runtime.llama()
         mark = llama_runtime.mark_log()
@@ -70,6 +75,11 @@ class DraftModel:
 
     def continue_greedily(self, tokens: Sequence[int], count: int) -> list[int]:
         """The draft model's `count` most likely next tokens after `tokens`, reusing its cache."""
+        if self._scheduler is not None:
+            return self._scheduler.run(lambda: self._continue(tokens, count))
+        return self._continue(tokens, count)
+
+    def _continue(self, tokens: Sequence[int], count: int) -> list[int]:
         seq = self._seq
         try:
             n = min(seq.common_prefix(tokens), len(tokens) - 1)

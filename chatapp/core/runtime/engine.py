@@ -10,12 +10,16 @@ Speed rules this module keeps (see docs/benchmarks.md):
 - when history must be dropped to fit the context, it is dropped with slack so the following turns
   reuse the cache again instead of re-reading everything every turn.
 An `Engine` is not thread-safe: one thread owns it (the CLI's main thread, or the GUI's worker).
-Only `cancel` may be set from another thread.
+Only `cancel` may be set from another thread. The exception, parallel requests: a model loaded with
+`LoadOptions.parallel` > 1 has that many more sequences in its context, and generations run on
+threads of their own, each bound to a sequence and a template (`bound`), while the owner thread
+decodes for all of them at once (core/runtime/batching.py, core/runtime/model_host.py).
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import logging
 import random
@@ -60,6 +64,7 @@ if TYPE_CHECKING:
     # Imported where used: they pull in numpy and gguf-py (~0.25 s), which the window should not pay
     # for before it shows; the model host thread imports them with the first load.
     from chatapp.core.models.gguf_info import GGUFHeader
+    from chatapp.core.runtime.batching import DecodeScheduler
     from chatapp.core.runtime.draft_model import DraftModel
     from chatapp.core.runtime.kv_sequence import KvSequence
     from chatapp.core.runtime.sampler import NativeSampler
@@ -130,17 +135,18 @@ class _StopStringFilter:
 class Engine:
     def __init__(self) -> None:
         self._llm: Any = None
-        self._seq: KvSequence | None = None
+        self._seq: KvSequence | None = None  # the main sequence: the window's conversation, the CLI's
+        # Parallel loads: the sequences API requests borrow, and the scheduler batching their decodes.
+        self._pool: list[KvSequence] = []
+        self._free: list[KvSequence] = []  # of the pool, those no generation holds (oldest use first)
+        self._pool_lock = threading.Lock()
+        self.scheduler: DecodeScheduler | None = None
+        self._local = threading.local()  # a parallel generation's sequence and template (see `bound`)
         self.header: GGUFHeader | None = None
         self.summary: ModelSummary | None = None
-        self.template: ChatTemplate | None = None
+        self._template: ChatTemplate | None = None
         self._refused_template: ChatTemplate | None = None  # stands in for a model's template that overran
         self.cancel = threading.Event()
-        # The text whose tokens sit in the KV cache, and those tokens: the next prompt usually starts
-        # with this text, and reusing the very tokens the model generated (rather than re-tokenizing
-        # the reply, which rarely gives the same tokens back) keeps the whole history in the cache.
-        self._cached_text = ""
-        self._cached_tokens: list[int] = []
         # Speculative decoding for every reply that does not say otherwise (Engine.set_speculation).
         self.speculation = Speculation("off")
         self._draft_model: DraftModel | None = None
@@ -188,7 +194,8 @@ class Engine:
             return not aborted
 
         try:
-            with llama_runtime.model_params_hook(on_progress if progress is not None else None):
+            with llama_runtime.model_params_hook(on_progress if progress is not None else None,
+                                                 n_seq_max=1 + options.parallel if options.parallel > 1 else 1):
                 llm = lib.Llama(
                     model_path=str(header.path),
                     n_ctx=n_ctx,
@@ -220,7 +227,13 @@ class Engine:
                 log.warning("vision projector %s not loaded: %s", projector, exc)
                 self._projector_problem, projector = exc, None
         self._llm = llm
-        self._seq = KvSequence(llm)
+        if options.parallel > 1:
+            from chatapp.core.runtime.batching import DecodeScheduler
+
+            self.scheduler = DecodeScheduler(llm._ctx.ctx, llm.n_batch)
+            self._pool = [KvSequence(llm, seq_id, self.scheduler) for seq_id in range(1, options.parallel + 1)]
+            self._free = list(self._pool)
+        self._seq = KvSequence(llm, 0, self.scheduler)
         self.header = header
         self._refused_template = None
         self.template = template or self._auto_template()
@@ -250,13 +263,81 @@ class Engine:
             self._projector = None
         if self._llm is not None:
             self._llm.close()
+        if self.scheduler is not None:
+            self.scheduler.close()
         self._llm = None
         self._seq = None
-        self._cached_text, self._cached_tokens = "", []
+        self.scheduler, self._pool, self._free = None, [], []
         self.header = None
         self.summary = None
         self.template = None
         self._refused_template = None
+
+    # ----- parallel generations ----------------------------------------------------------------------
+    @property
+    def parallel(self) -> int:
+        """How many API requests may generate at once beside the main sequence (0: loaded for one)."""
+        return len(self._pool)
+
+    @property
+    def template(self) -> ChatTemplate | None:
+        """The template replies use: the calling generation's own (`bound`), or the engine's."""
+        return getattr(self._local, "template", None) or self._template
+
+    @template.setter
+    def template(self, template: ChatTemplate | None) -> None:
+        self._template = template
+
+    @contextlib.contextmanager
+    def bound(self, template: ChatTemplate | None, pooled: bool) -> Iterator[None]:
+        """For the calling thread's generations: `template` (None: the model's own, auto), and the main
+        sequence or (`pooled`) a sequence of the pool, chosen by its first prompt (the one whose cache
+        holds most of it) and given back when the block ends."""
+        self._require()
+        self._local.template = template or self._auto_template()
+        self._local.pooled = pooled and bool(self._pool)
+        self._local.seq = None
+        try:
+            yield
+        finally:
+            seq = self._local.seq
+            self._local.template = self._local.seq = None
+            self._local.pooled = False
+            if seq is not None:
+                with self._pool_lock:
+                    self._free.append(seq)
+
+    def _sequence(self, prompt: str | None = None) -> KvSequence:
+        """The calling generation's sequence; a pooled one is taken from the pool at its first prompt."""
+        if not getattr(self._local, "pooled", False):
+            assert self._seq is not None
+            return self._seq
+        seq: KvSequence | None = self._local.seq
+        if seq is None:
+            with self._pool_lock:
+                if not self._free:
+                    raise EngineStateError(QT_TRANSLATE_NOOP(
+                        "core", "Every parallel sequence is busy; the request could not start."))
+                text = prompt or ""
+                seq = max(self._free, key=lambda s: (_common_prefix(s.cached_text, text), -self._free.index(s)))
+                self._free.remove(seq)
+            self._local.seq = seq
+        return seq
+
+    def _make_room(self, seq: KvSequence, need: int) -> None:
+        """Free idle pool sequences' caches (oldest first) until `need` more cells fit in the context
+        the sequences share."""
+        if self.scheduler is None:
+            return
+        n_ctx = self._require().n_ctx()
+        with self._pool_lock:
+            idle = [s for s in self._free if s.tokens]
+            used = sum(len(s.tokens) for s in (self._seq, *self._pool) if s is not None and s is not seq)
+        for other in idle:
+            if used + need <= n_ctx:
+                break
+            used -= len(other.tokens)
+            other.clear()
 
     def set_speculation(self, speculation: Speculation, draft_model: str | Path | None = None) -> None:
         """Speculative decoding for the following replies. Mode `draft` loads `draft_model` beside the
@@ -271,7 +352,7 @@ class Engine:
                 assert self.summary is not None
                 from chatapp.core.runtime.draft_model import DraftModel
 
-                self._draft_model = DraftModel(draft_model, llm, self.summary.n_threads)
+                self._draft_model = DraftModel(draft_model, llm, self.summary.n_threads, self.scheduler)
         else:
             self._close_draft_model()
         self.speculation = speculation
@@ -283,11 +364,12 @@ class Engine:
         if self.speculation.mode == "draft":
             self.speculation = Speculation("off")
 
-    def _drafter(self, tokens: Sequence[int], speculation: Speculation | None) -> Drafter | None:
+    def _drafter(self, tokens: Sequence[int], speculation: Speculation | None, seq: KvSequence) -> Drafter | None:
         speculation = speculation or self.speculation
         if not speculation.enabled:
             return None
-        if speculation.mode == "draft":
+        # The draft model keeps one sequence of its own: it drafts for the main one; pooled ones use n-grams.
+        if speculation.mode == "draft" and seq is self._seq:
             if self._draft_model is None:
                 raise SettingsError(NEEDS_DRAFT_MODEL)
             return self._draft_model.drafter(tokens, speculation.max_draft)
@@ -412,31 +494,37 @@ class Engine:
             tokens.insert(0, bos)
         return tokens
 
-    def tokenize_reusing_cache(self, text: str) -> list[int]:
-        """Like `tokenize`, but a prompt that extends the cached text keeps the cached tokens.
+    def tokenize_reusing_cache(self, text: str, seq: KvSequence | None = None) -> list[int]:
+        """Like `tokenize`, but a prompt that extends the cached text of `seq` (default: the calling
+        generation's sequence) keeps the cached tokens. The text kept beside the cache matters: the
+        next prompt usually starts with it, and reusing the very tokens the model generated (rather than
+        re-tokenizing the reply, which rarely gives the same tokens back) keeps the history in the cache.
 
         Only spliced where the new part starts with a special token (the end-of-turn marker every chat
         template puts after a reply): there, tokenizing the new part alone cannot differ from tokenizing
         the whole text. Anywhere else (plain text running on), the whole text is tokenized.
         """
-        if self._cached_text and len(text) > len(self._cached_text) and text.startswith(self._cached_text):
+        seq = seq or self._sequence(text)
+        cached = seq.cached_text
+        if cached and len(text) > len(cached) and text.startswith(cached):
             llm = self._require()
-            rest = llm.tokenize(text[len(self._cached_text) :].encode("utf-8"), add_bos=False, special=True)
+            rest = llm.tokenize(text[len(cached) :].encode("utf-8"), add_bos=False, special=True)
             lib = llama_runtime.llama()
             special = lib.LLAMA_TOKEN_ATTR_CONTROL | lib.LLAMA_TOKEN_ATTR_USER_DEFINED
             if rest and llm._model.token_get_attr(rest[0]) & special:
-                return self._cached_tokens + rest
+                return seq.cached_tokens + rest
         return self.tokenize(text)
 
-    def _remember_cache(self, prompt_text: str, prompt_tokens: list[int], generated: list[int]) -> None:
+    def _remember_cache(self, seq: KvSequence, prompt_text: str, prompt_tokens: list[int],
+                        generated: list[int]) -> None:
         """Record the prompt and reply tokens (the last may be sampled but not yet evaluated) as text."""
         llm = self._require()
-        self._cached_text, self._cached_tokens = "", []
+        seq.cached_text, seq.cached_tokens = "", []
         try:
             reply = llama_runtime.detokenize(llm._model.vocab, generated, special=True).decode("utf-8")
         except UnicodeDecodeError:  # a reply cut inside a character: fall back to plain prefix reuse
             return
-        self._cached_text, self._cached_tokens = prompt_text + reply, prompt_tokens + generated
+        seq.cached_text, seq.cached_tokens = prompt_text + reply, prompt_tokens + generated
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -565,7 +653,7 @@ class Engine:
         return gbnf
 
     def cached_prefix(self, tokens: Sequence[int]) -> int:
-        """How many leading tokens of `tokens` need no evaluation: they are in the KV cache."""
+        """How many leading tokens of `tokens` need no evaluation: they are in the main sequence's cache."""
         self._require()
         assert self._seq is not None
         return self._seq.reusable(tokens)
@@ -576,13 +664,13 @@ class Engine:
         grammar: str | None = None, watch: CallWatch | None = None,
     ) -> Iterator[str]:
         llm = self._require()
-        seq = self._seq
-        assert seq is not None
+        seq = self._sequence(prepared.text)
         if cancel is None:
             cancel = self.cancel
             cancel.clear()
         n_ctx = llm.n_ctx()
         reused = seq.reusable(prepared.tokens)
+        self._make_room(seq, len(prepared.tokens) + params.max_tokens)
         from chatapp.core.runtime.grammar import GrammarSampler
         from chatapp.core.runtime.sampler import NativeSampler
 
@@ -592,7 +680,7 @@ class Engine:
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31),
                                 constraint, constrained=watch is not None)
         # Drafts are guessed from the prompt's tokens; an image's placeholders are not tokens to guess.
-        drafter = self._drafter(prepared.tokens, speculation) if prepared.vision is None else None
+        drafter = self._drafter(prepared.tokens, speculation, seq) if prepared.vision is None else None
         counts = _DraftCounts()
         stops = self.template.stops if (self.template and prepared.messages) else ()
         if watch is not None and watch.fmt.end == "</tool_call>":  # a model never writes its tools' results
@@ -605,9 +693,9 @@ class Engine:
         reason = FinishReason.STOP
         lib = llama_runtime.llama()
         vocab = llm._model.vocab
-        guard = (
+        guard = (  # (parallel loads: the scheduler aborts a long prompt step itself)
             llama_runtime.PromptAbort(llm, cancel)
-            if len(prepared.tokens) - reused > ABORTABLE_PROMPT_TOKENS else None
+            if len(prepared.tokens) - reused > ABORTABLE_PROMPT_TOKENS and self.scheduler is None else None
         )
         try:
             try:
@@ -651,6 +739,13 @@ class Engine:
                     break
         except _PromptAborted:
             reason = FinishReason.CANCELLED  # the aborted decode emptied the cache; `seq` knows
+        except RuntimeError as exc:
+            if "returned 1" not in str(exc) or self.scheduler is None:
+                raise
+            # No free cells: the sequences running at once filled the context they share.
+            raise ContextOverflowError(QT_TRANSLATE_NOOP(
+                "core", "The context ({ctx:,} tokens) is full with the requests running at once; try again when "
+                "they finish, or load the model with a larger context."), ctx=n_ctx) from None
         finally:
             sampler.close()
             if produced and seq.tokens:
@@ -658,9 +753,9 @@ class Engine:
                 # reply evaluated (all but its last sampled token), as without speculation.
                 seq.truncate(len(prepared.tokens) + produced - 1)
             if prepared.vision is None:
-                self._remember_cache(prepared.text, prepared.tokens, generated_ids)
+                self._remember_cache(seq, prepared.text, prepared.tokens, generated_ids)
             else:  # placeholders are not text: the next prompt is tokenized whole (the KV cache still matches)
-                self._cached_text, self._cached_tokens = "", []
+                seq.cached_text, seq.cached_tokens = "", []
                 prepared.vision.close()
             tail = decoder.decode(b"", final=True)
             if watch is not None:  # what the call parser still holds: the calls, or text that was not one
@@ -701,16 +796,15 @@ class Engine:
             yield token
             draft = drafter.propose(n_ctx - len(seq.tokens) - 2) if drafter is not None else []
             if not draft:
-                seq.decode([token])
-                token = sampler.sample(seq.ctx)
+                token = sampler.sample(seq.ctx, seq.decode([token]))
                 continue
             assert drafter is not None
             base = len(seq.tokens)
-            seq.decode([token, *draft], all_logits=True)
+            row = seq.decode([token, *draft], all_logits=True)
             counts.drafted += len(draft)
             accepted = 0
             for i, guess in enumerate(draft):
-                token = sampler.sample(seq.ctx, i)
+                token = sampler.sample(seq.ctx, row + i)
                 if token != guess:
                     break
                 accepted += 1
@@ -718,9 +812,21 @@ class Engine:
                 drafter.extend((token,))
                 yield token
             else:
-                token = sampler.sample(seq.ctx, len(draft))  # every guess kept: the next one is free
+                token = sampler.sample(seq.ctx, row + len(draft))  # every guess kept: the next one is free
             drafter.feedback(len(draft), accepted)
             seq.truncate(base + 1 + accepted)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """How many leading characters `a` and `b` share."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    low, high = 0, n  # a[:low] == b[:low] and a[:high] != b[:high]
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if a[:mid] == b[:mid] else (low, mid)
+    return low
 
 
 @dataclass

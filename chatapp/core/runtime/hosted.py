@@ -2,8 +2,9 @@
 
 The window runs its turns on a thread of their own (services/turns.py) so that recording a message,
 waiting for a tool's permission or for a remote server never holds up the model thread, which the
-API server shares. A reply from the local model is still generated on the model thread, as a job;
-its pieces cross back through a queue, and an error raised there is raised in the reader's thread.
+API server shares. A reply from the local model is generated as the host's generation in the main
+sequence (on the model thread, or beside API requests on a parallel load); its pieces cross back
+through a queue, and an error raised there is raised in the reader's thread.
 """
 
 from __future__ import annotations
@@ -50,17 +51,17 @@ class HostedEngine:
 
         def job(engine: Engine) -> None:
             try:
-                engine.set_template(self.template)
-                stream = engine.chat(messages, params, cancel=cancel, reply_prefix=reply_prefix, stops=stops,
-                                     output=output, tools=tools)
-                stream.on_call = items.put
-                for piece in stream:
-                    items.put(piece)
+                with engine.bound(self.template, pooled=False):
+                    stream = engine.chat(messages, params, cancel=cancel, reply_prefix=reply_prefix, stops=stops,
+                                         output=output, tools=tools)
+                    stream.on_call = items.put
+                    for piece in stream:
+                        items.put(piece)
                 items.put(_End(stream.stats, tuple(stream.tool_calls)))
             except BaseException as exc:  # noqa: BLE001 - raised again in the reader's thread
                 items.put(_Failed(exc))
 
-        self.host.submit(job, cancel=cancel, on_dropped=lambda: items.put(_End(None)))
+        self.host.submit_generation(job, cancel=cancel, on_dropped=lambda: items.put(_End(None)), main=True)
         return ChatStream(lambda stream: _pieces(items, stream))
 
 

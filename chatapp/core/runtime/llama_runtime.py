@@ -85,13 +85,15 @@ def last_error_since(mark: int) -> str | None:
 
 
 @contextlib.contextmanager
-def model_params_hook(progress: Callable[[float], bool] | None) -> Iterator[None]:
-    """Adjust llama.cpp's model params for the Llama() created inside this block.
+def model_params_hook(progress: Callable[[float], bool] | None, n_seq_max: int = 1) -> Iterator[None]:
+    """Adjust llama.cpp's model and context params for the Llama() created inside this block.
 
-    llama-cpp-python builds its model params inside `Llama.__init__` from `llama_model_default_params()`
-    and offers no progress hook, so that defaults function is wrapped for the duration of one load
-    (loads are serialised by a lock) to set `progress_callback`: load progress 0..1; the callback
-    returns False to abort the load. (The AMX guard is `drop_amx_buffer_type`, applied once.)
+    llama-cpp-python builds its params inside `Llama.__init__` from `llama_model_default_params()` and
+    `llama_context_default_params()` and offers no progress hook nor a number of sequences, so those
+    defaults functions are wrapped for the duration of one load (loads are serialised by a lock) to set
+    `progress_callback` (load progress 0..1; the callback returns False to abort the load) and, for
+    `n_seq_max` > 1, that many sequences sharing one unified KV cache (parallel requests: any of them
+    may use the whole context). (The AMX guard is `drop_amx_buffer_type`, applied once.)
     """
     low = llama().llama_cpp
     c_callback = None
@@ -108,21 +110,40 @@ def model_params_hook(progress: Callable[[float], bool] | None) -> Iterator[None
         c_callback = low.llama_progress_callback(on_progress)
     original = _unpatched_default_params()
 
+    original_context = _unpatched_context_params()
+
     def adjusted_params() -> Any:
         params = default_model_params()
         if c_callback is not None:
             params.progress_callback = c_callback
         return params
 
+    def adjusted_context_params() -> Any:
+        params = original_context()
+        if n_seq_max > 1:
+            params.n_seq_max = n_seq_max
+            params.kv_unified = True
+        return params
+
     with _load_lock:
         low.llama_model_default_params = adjusted_params
+        low.llama_context_default_params = adjusted_context_params
         try:
             yield
         finally:
             low.llama_model_default_params = original
+            low.llama_context_default_params = original_context
 
 
 _original_default_params: Any = None
+_original_context_params: Any = None
+
+
+def _unpatched_context_params() -> Any:
+    global _original_context_params
+    if _original_context_params is None:
+        _original_context_params = llama().llama_cpp.llama_context_default_params
+    return _original_context_params
 
 
 def _unpatched_default_params() -> Any:

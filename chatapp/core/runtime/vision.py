@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import secrets
+import threading
 import time
 import weakref
 from collections.abc import Sequence
@@ -59,8 +60,8 @@ class MediaSpan:
     chunk: Any
     projector: Projector
 
-    def evaluate(self, ctx: Any, n_past: int, n_batch: int) -> None:
-        self.projector.evaluate(self, ctx, n_past, n_batch)
+    def evaluate(self, ctx: Any, n_past: int, n_batch: int, seq_id: int = 0) -> None:
+        self.projector.evaluate(self, ctx, n_past, n_batch, seq_id)
 
 
 class VisionPrompt:
@@ -99,6 +100,7 @@ class Projector:
         self.encoded = 0  # images encoded and read into the context (what the KV cache saved is not)
         self.encode_s = 0.0  # time spent in the projector's encoder, and reading its embeddings, in all
         self.read_s = 0.0
+        self._tokenizing = threading.Lock()
         _route_logs()
         params = mtmd_cpp.mtmd_context_params_default()
         params.use_gpu = llama_runtime.supports_gpu_offload()
@@ -124,6 +126,12 @@ class Projector:
             self._ctx = None
 
     def tokenize(self, text: str, images: Sequence[Image]) -> VisionPrompt:
+        """`text` with its images' markers, tokenized around them (one prompt at a time: libmtmd's
+        context keeps state while tokenizing, and parallel requests prepare theirs on their own threads)."""
+        with self._tokenizing:
+            return self._tokenize(text, images)
+
+    def _tokenize(self, text: str, images: Sequence[Image]) -> VisionPrompt:
         """`text` holds one marker per image, in order. Raises ImageError for an image libmtmd cannot
         decode."""
         from llama_cpp import mtmd_cpp
@@ -169,7 +177,7 @@ class Projector:
             tokens.extend([placeholder(sha)] * n_tokens)
         return VisionPrompt(tokens, spans, chunks)
 
-    def evaluate(self, span: MediaSpan, ctx: Any, n_past: int, n_batch: int) -> None:
+    def evaluate(self, span: MediaSpan, ctx: Any, n_past: int, n_batch: int, seq_id: int = 0) -> None:
         """Encode the image and read its embeddings into the context at position `n_past` (the two
         steps of libmtmd's eval helper, apart so each is timed)."""
         from llama_cpp import mtmd_cpp
@@ -180,8 +188,8 @@ class Projector:
         encoded = time.perf_counter()
         embeddings = mtmd_cpp.mtmd_get_output_embd(self._ctx)
         new_n_past = llama_runtime.llama().llama_pos(n_past)
-        status = mtmd_cpp.mtmd_helper_decode_image_chunk(self._ctx, ctx, span.chunk, embeddings, n_past, 0, n_batch,
-                                                         ctypes.byref(new_n_past),
+        status = mtmd_cpp.mtmd_helper_decode_image_chunk(self._ctx, ctx, span.chunk, embeddings, n_past, seq_id,
+                                                         n_batch, ctypes.byref(new_n_past),
                                                          mtmd_cpp.mtmd_helper_post_decode_callback(), None)
         if status != 0:
             raise RuntimeError(f"reading an image into the context failed (libmtmd returned {status})")
