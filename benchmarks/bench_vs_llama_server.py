@@ -3,7 +3,8 @@
     python benchmarks/bench_vs_llama_server.py --llama-server PATH [--rounds 5] [--tokens 200] [--write]
 
 PATH is llama-server built from the llama.cpp that llama-cpp-python vendors (docs/benchmarks.md says
-how). Both run as servers with the same model, threads and context, speculation off, and are asked
+how). Both run as servers with the same model, threads and context, one slot (benchmarks/bench_parallel.py
+measures several), speculation off, and are asked
 the same streamed `/v1/completions` by the same openai client at the app's default sampler (temp 0.7,
 top-p 0.95, top-k 40, min-p 0.05, repeat 1.1, a fixed seed per round). Tokens are counted from the
 usage chunk; decode tok/s = (tokens − 1) ÷ (last chunk − first chunk), so prompt reading is left out.
@@ -39,7 +40,7 @@ def start_chatapp(model: Path, threads: int, prefilter: bool) -> tuple[subproces
     env = {**os.environ, "CHATAPP_DATA_DIR": home, "CHATAPP_CONFIG_DIR": home + "/config",
            "CHATAPP_SAMPLER_PREFILTER": "1" if prefilter else "0"}
     proc = subprocess.Popen([sys.executable, "-m", "chatapp", "serve", "--model", str(model), "--port", "0",
-                             "--threads", str(threads), "--ctx", "4096", "--speculative", "off"],
+                             "--threads", str(threads), "--ctx", "4096", "--speculative", "off", "--parallel", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -115,7 +116,7 @@ def main() -> int:
         port = free_port()
         starts["chatapp"].append(startup_seconds(
             [sys.executable, "-m", "chatapp", "serve", "--model", str(model), "--port", str(port), "--threads",
-             str(args.threads), "--ctx", "4096", "--speculative", "off"], env, port))
+             str(args.threads), "--ctx", "4096", "--speculative", "off", "--parallel", "1"], env, port))
         port = free_port()
         starts["llama-server"].append(startup_seconds(
             [str(args.llama_server), "-m", str(model), "-t", str(args.threads), "-tb", str(args.threads), "-c", "4096",

@@ -64,16 +64,18 @@ def reference_model() -> Path:
     return Path(assemble())
 
 
-def start_llama_server(binary: Path, model: Path, threads: int, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_llama_server(binary: Path, model: Path, threads: int, *extra: str,
+                       slots: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     """llama.cpp's llama-server on a free loopback port, once /health answers; returns it and its base URL.
-    `extra`: more llama-server arguments (e.g. --spec-type MODE)."""
+    `extra`: more llama-server arguments (e.g. --spec-type MODE); `slots`: its -np (more than one: with
+    one unified KV cache, as chatapp's parallel sequences share theirs)."""
     import httpx2
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     proc = subprocess.Popen([str(binary), "-m", str(model), "-t", str(threads), "-tb", str(threads), "-c", "4096",
-                             "-np", "1", "--port", str(port), *extra],
+                             "-np", str(slots), *(["--kv-unified"] if slots > 1 else []), "--port", str(port), *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):

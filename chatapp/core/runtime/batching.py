@@ -38,6 +38,8 @@ ABORTABLE_ROWS = 128
 
 @dataclass(eq=False)
 class Participant:
+    """A generation running beside others, as the scheduler sees it."""
+
     cancel: threading.Event
     inside: bool = False  # between a request's return and its next request: it may read the logits
 
@@ -72,7 +74,8 @@ class DecodeScheduler:
         self._participants: set[Participant] = set()
         self._queue: list[_Request] = []
         self._arrivals = 0
-        self._serving = False
+        self.steps = 0  # batches decoded, and of those, the ones holding rows of several sequences
+        self.shared_steps = 0
 
     def close(self) -> None:
         self._lib.llama_batch_free(self._batch)
@@ -202,6 +205,8 @@ class DecodeScheduler:
                 n += 1
             taken.append((request, take))
         batch.n_tokens = n
+        self.steps += 1
+        self.shared_steps += len({r.seq_id for r, _ in taken}) > 1
         status = self._decode(n, [r.owner for r, _ in taken])
         for request, take in taken:
             if status != 0:

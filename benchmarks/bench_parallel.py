@@ -1,0 +1,143 @@
+"""Several clients at once: chatapp's parallel sequences against llama-server's slots, like with like.
+
+    python benchmarks/bench_parallel.py --llama-server PATH [--rounds 5] [--tokens 128] [--write]
+
+Both run as servers with the same model, threads and context (4096 tokens shared by 4 sequences:
+`chatapp serve --parallel 4`, `llama-server -np 4 --kv-unified`), speculation off. For 1, 2 and 4
+clients, that many threads each stream a `/v1/completions` of `--tokens` tokens (different prompts,
+temp 0.7, top-p 0.95, top-k 40, min-p 0.05, repeat 1.1, a seed per client and round) through the
+official openai client at the same moment. Measured per request: time to the first token and decode
+tok/s (tokens − 1 over first to last chunk); aggregate: all tokens over the wall time from the start to
+the last reply's end. Rounds interleave servers and client counts; medians; ratio chatapp ÷ llama-server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from report import cpu_name, markdown_table, publish, reference_model, start_llama_server  # noqa: E402
+
+PROMPTS = [
+    "Here is a long story about a lighthouse keeper and the storm of the century:",
+    "The history of the bicycle, from the draisine to the carbon frame, in detail:",
+    "A beginner's guide to growing tomatoes on a balcony, step by step:",
+    "Notes from a week walking the coast path between two fishing villages:",
+]
+SAMPLER = {"temperature": 0.7, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1}
+SLOTS = 4
+
+
+def start_chatapp(model: Path, threads: int) -> tuple[subprocess.Popen[str], str]:
+    home = tempfile.mkdtemp(prefix="bench-parallel-")
+    env = {**os.environ, "CHATAPP_DATA_DIR": home, "CHATAPP_CONFIG_DIR": home + "/config"}
+    proc = subprocess.Popen([sys.executable, "-m", "chatapp", "serve", "--model", str(model), "--port", "0",
+                             "--threads", str(threads), "--ctx", "4096", "--speculative", "off",
+                             "--parallel", str(SLOTS)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    return proc, line.split(" on ")[1].strip()
+
+
+def one_request(url: str, prompt: str, tokens: int, seed: int, out: list[tuple[float, float, float, int]],
+                began: float) -> None:
+    """Appends (time to first token, decode tok/s, end time, tokens)."""
+    import openai
+
+    client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=600)
+    first = last = 0.0
+    used = 0
+    stream = client.completions.create(
+        model="m", prompt=prompt, max_tokens=tokens, seed=seed, stream=True, stream_options={"include_usage": True},
+        temperature=SAMPLER["temperature"], top_p=SAMPLER["top_p"],
+        extra_body={k: SAMPLER[k] for k in ("top_k", "min_p", "repeat_penalty")})
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].text:
+            last = time.perf_counter()
+            first = first or last
+        if chunk.usage is not None:
+            used = chunk.usage.completion_tokens
+    rate = (used - 1) / (last - first) if used > 1 and last > first else 0.0
+    out.append((first - began, rate, time.perf_counter(), used))
+
+
+def clients_at_once(url: str, clients: int, tokens: int, seed: int) -> tuple[float, float, float]:
+    """(aggregate tok/s, median time to first token, median per-request decode tok/s)."""
+    out: list[tuple[float, float, float, int]] = []
+    began = time.perf_counter()
+    threads = [threading.Thread(target=one_request, args=(url, PROMPTS[i], tokens, seed + i, out, began))
+               for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(out) == clients, "a request failed"
+    wall = max(end for _, _, end, _ in out) - began
+    return (sum(n for *_, n in out) / wall, statistics.median(t for t, *_ in out),
+            statistics.median(r for _, r, _, _ in out))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--llama-server", type=Path, required=True)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    model = args.model or reference_model()
+
+    theirs, base = start_llama_server(args.llama_server, model, args.threads, slots=SLOTS)
+    servers = {"chatapp": start_chatapp(model, args.threads), "llama-server": (theirs, base + "/v1")}
+    counts = (1, 2, 4)
+    results: dict[tuple[str, int], list[tuple[float, float, float]]] = {
+        (name, n): [] for name in servers for n in counts}
+    try:
+        for _, url in servers.values():
+            clients_at_once(url, SLOTS, 16, 1)  # warm up every slot
+        for r in range(args.rounds):  # interleaved: the machine's swings hit every server alike
+            for n in counts:
+                for name, (_, url) in servers.items():
+                    results[(name, n)].append(clients_at_once(url, n, args.tokens, 100 + 10 * r))
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait()
+
+    def med(name: str, n: int, k: int) -> float:
+        return statistics.median(x[k] for x in results[(name, n)])
+
+    rows = []
+    for n in counts:
+        ours, peer = [med("chatapp", n, k) for k in range(3)], [med("llama-server", n, k) for k in range(3)]
+        rows.append([str(n), f"{ours[0]:.1f} / {peer[0]:.1f}", f"{ours[0] / peer[0]:.3f}",
+                     f"{ours[1] * 1000:.0f} / {peer[1] * 1000:.0f} ms", f"{ours[1] / peer[1]:.2f}",
+                     f"{ours[2]:.1f} / {peer[2]:.1f}", f"{ours[2] / peer[2]:.3f}",
+                     " ".join(f"{x[0]:.0f}" for x in results[("chatapp", n)]) + " / "
+                     + " ".join(f"{x[0]:.0f}" for x in results[("llama-server", n)])])
+    header = (f"{cpu_name()}, `{model.name}`, {args.threads} threads, context 4096 shared by {SLOTS} sequences "
+              f"(`chatapp serve --parallel {SLOTS}`, `llama-server -np {SLOTS} --kv-unified`), speculation off; "
+              f"each client streams /v1/completions of {args.tokens} tokens through the openai client, temp 0.7 "
+              f"top-p 0.95 top-k 40 min-p 0.05 repeat 1.1; {args.rounds} interleaved rounds, medians; "
+              f"{time.strftime('%Y-%m-%d')}. Ratios chatapp ÷ llama-server (first token: lower is better). "
+              "`python benchmarks/bench_parallel.py --llama-server PATH --write`")
+    publish("Several clients at once", header, markdown_table(
+        ["clients", "aggregate tok/s (chatapp / llama-server)", "ratio", "first token", "ratio",
+         "per-request decode tok/s", "ratio", "aggregate, rounds"], rows), args.write)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
