@@ -10,15 +10,14 @@ Cross-talk (a sequence reading another's cache or logits) would change the text 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar, cast
 
 import openai
 import pytest
-from near_ties import NEAR_TIE, one_by_one
+from near_ties import Reference, divergence, one_by_one
 
-from chatapp.core.runtime import llama_runtime
 from chatapp.core.runtime.engine import Engine
 from chatapp.core.runtime.hosted import HostedEngine
 from chatapp.core.runtime.model_host import ModelHost
@@ -29,13 +28,19 @@ from chatapp.server.runner import ApiServer
 PROMPTS = ["The capital of France is", "def fibonacci(n):", "Once upon a time, in a land far away,",
            "Ingredients for pancakes:"]
 MAX_TOKENS = 40
+T = TypeVar("T")
+
+
+def _on_model(host: ModelHost, job: Callable[[Engine], T]) -> T:
+    """`job` run on the model thread, its result typed."""
+    return cast(T, host.call(job))
 
 
 @pytest.fixture(scope="module")
 def parallel_host(instruct_model: Path) -> Iterator[ModelHost]:
     host = ModelHost()
-    host.call(lambda engine: engine.load(instruct_model, LoadOptions(n_ctx=2048, parallel=4)))
-    host.call(lambda engine: engine.set_speculation(Speculation("off")))
+    _on_model(host, lambda engine: engine.load(instruct_model, LoadOptions(n_ctx=2048, parallel=4)))
+    _on_model(host, lambda engine: engine.set_speculation(Speculation("off")))
     yield host
     host.shutdown()
 
@@ -47,39 +52,32 @@ def server(parallel_host: ModelHost) -> Iterator[ApiServer]:
     api.stop()
 
 
-@dataclass(frozen=True)
-class Alone:
-    """A prompt decoded alone, one token at a time: the tokens' texts and each position's top-2 gap."""
-
-    pieces: list[str]
-    margins: list[float]
-
-    def check(self, text: str) -> None:
-        """`text` is this reply, or leaves it only at a token where decoding alone had a near-tie."""
-        done = ""
-        for i, piece in enumerate(self.pieces):
-            if not text.startswith(done + piece):
-                assert self.margins[i] < NEAR_TIE, (
-                    f"token {i} differs ({text[len(done):len(done) + 20]!r} instead of {piece!r}) where decoding "
-                    f"alone was sure (top-2 gap {self.margins[i]:.3f})")
-                return
-            done += piece
-        if text != done:  # longer: decoding alone ended here (end of text), by a near-tie only
-            assert len(self.margins) > len(self.pieces) and self.margins[len(self.pieces)] < NEAR_TIE, (
-                f"{text!r} runs past {done!r}, where decoding alone was sure it ended")
-
-
-def _alone(engine: Engine, tokens: list[int]) -> Alone:
-    reference = one_by_one(engine, tokens, MAX_TOKENS)
-    vocab = engine._llm._model.vocab
-    return Alone([llama_runtime.detokenize(vocab, [t]).decode("utf-8", errors="replace") for t in reference.tokens],
-                 reference.margins)
+def _alone(engine: Engine, tokens: list[int]) -> Reference:
+    return one_by_one(engine, tokens, MAX_TOKENS)
 
 
 @pytest.fixture(scope="module")
-def references(parallel_host: ModelHost) -> dict[str, Alone]:
-    return parallel_host.call(  # type: ignore[return-value]
+def references(parallel_host: ModelHost) -> dict[str, Reference]:
+    """Each prompt decoded alone, one token at a time, on the model thread."""
+    return _on_model(parallel_host,
         lambda engine: {p: _alone(engine, engine.tokenize(p)) for p in PROMPTS})
+
+
+def _reply_tokens(host: ModelHost, prompt_text: str, reply: str, n_prompt: int) -> list[int]:
+    """The tokens a reply was generated as, from the sequence that kept them (beside its text)."""
+    def find(engine: Engine) -> list[int]:
+        for seq in (engine._seq, *engine._pool):
+            if seq is not None and seq.cached_text == prompt_text + reply:
+                return list(seq.cached_tokens[n_prompt:])
+        raise AssertionError(f"no sequence holds the reply {reply!r}")
+    return _on_model(host, find)
+
+
+def _check(host: ModelHost, references: dict[str, Reference], prompt: str, reply: str) -> None:
+    """The reply equals the prompt's reply alone, or leaves it only at a near-tie of decoding alone."""
+    reference = references[prompt]
+    n_prompt = _on_model(host, lambda engine: len(engine.tokenize(prompt)))
+    divergence(reference, _reply_tokens(host, prompt, reply, n_prompt))
 
 
 def _complete(server: ApiServer, prompt: str, results: dict[str, str], errors: list[BaseException]) -> None:
@@ -92,13 +90,14 @@ def _complete(server: ApiServer, prompt: str, results: dict[str, str], errors: l
 
 
 def _free_sequences(host: ModelHost) -> int:
-    return host.call(lambda engine: len(engine._free))  # type: ignore[return-value]
+    return _on_model(host, lambda engine: len(engine._free))
 
 
 def test_requests_at_once_each_get_their_own_reply(parallel_host: ModelHost, server: ApiServer,
-                                                  references: dict[str, Alone]) -> None:
-    scheduler = parallel_host.call(lambda engine: engine.scheduler)
-    shared_before = scheduler.shared_steps  # type: ignore[attr-defined]
+                                                  references: dict[str, Reference]) -> None:
+    scheduler = _on_model(parallel_host, lambda engine: engine.scheduler)
+    assert scheduler is not None
+    shared_before = scheduler.shared_steps
     results: dict[str, str] = {}
     errors: list[BaseException] = []
     threads = [threading.Thread(target=_complete, args=(server, p, results, errors)) for p in PROMPTS]
@@ -107,14 +106,14 @@ def test_requests_at_once_each_get_their_own_reply(parallel_host: ModelHost, ser
     for t in threads:
         t.join(180)
     assert not errors, errors
-    assert scheduler.shared_steps > shared_before  # type: ignore[attr-defined]  # they were decoded together
+    assert scheduler.shared_steps > shared_before  # they were decoded together
     for prompt in PROMPTS:
-        references[prompt].check(results[prompt])
+        _check(parallel_host, references, prompt, results[prompt])
     assert _free_sequences(parallel_host) == 4  # every sequence handed back
 
 
 def test_cancelling_one_request_leaves_the_others(parallel_host: ModelHost, server: ApiServer,
-                                                  references: dict[str, Alone]) -> None:
+                                                  references: dict[str, Reference]) -> None:
     client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0, timeout=120)
     results: dict[str, str] = {}
     errors: list[BaseException] = []
@@ -131,7 +130,7 @@ def test_cancelling_one_request_leaves_the_others(parallel_host: ModelHost, serv
         t.join(180)
     assert not errors, errors
     for prompt in PROMPTS[1:3]:
-        references[prompt].check(results[prompt])
+        _check(parallel_host, references, prompt, results[prompt])
     assert _free_sequences(parallel_host) == 4
     # The cancelled one's sequence serves the next request.
     again: dict[str, str] = {}
@@ -140,14 +139,14 @@ def test_cancelling_one_request_leaves_the_others(parallel_host: ModelHost, serv
 
 
 def test_the_windows_chat_and_api_requests_at_the_same_time(parallel_host: ModelHost, server: ApiServer,
-                                                            references: dict[str, Alone]) -> None:
+                                                            references: dict[str, Reference]) -> None:
     """The window's reply (HostedEngine, the main sequence) streams while API requests run; it keeps its
     cache: the next turn reads only its new tokens."""
     window = HostedEngine(parallel_host)
     params = SamplingParams(temperature=0.0, max_tokens=MAX_TOKENS)
     question = [Message("user", "Name three colours of the rainbow.")]
-    alone: Alone = parallel_host.call(  # type: ignore[assignment]
-        lambda engine: _alone(engine, engine.prepare(question, MAX_TOKENS).tokens))
+    prepared = _on_model(parallel_host, lambda engine: engine.prepare(question, MAX_TOKENS))
+    alone: Reference = _on_model(parallel_host, lambda engine: _alone(engine, prepared.tokens))
 
     results: dict[str, str] = {}
     errors: list[BaseException] = []
@@ -158,9 +157,9 @@ def test_the_windows_chat_and_api_requests_at_the_same_time(parallel_host: Model
     for t in threads:
         t.join(180)
     assert not errors, errors
-    alone.check(together)
+    divergence(alone, _reply_tokens(parallel_host, prepared.text, together, len(prepared.tokens)))
     for prompt in PROMPTS[:2]:
-        references[prompt].check(results[prompt])
+        _check(parallel_host, references, prompt, results[prompt])
 
     follow_up = window.chat([*question, Message("assistant", together), Message("user", "And two more?")], params)
     follow_up.text()

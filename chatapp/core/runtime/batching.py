@@ -76,6 +76,9 @@ class DecodeScheduler:
         self._arrivals = 0
         self.steps = 0  # batches decoded, and of those, the ones holding rows of several sequences
         self.shared_steps = 0
+        # Called by the model thread (holding no lock) before every step and whenever woken: lets
+        # waiting generations in (core/runtime/model_host.py sets it while it serves them).
+        self.admit: Callable[[], None] = lambda: None
 
     def close(self) -> None:
         self._lib.llama_batch_free(self._batch)
@@ -126,9 +129,8 @@ class DecodeScheduler:
 
     def _submit(self, request: _Request) -> _Request:
         me = request.owner
-        if me is None:  # the model thread itself, between serving rounds: no one else is inside
-            self._execute([request])
-            request.finished = True
+        if me is None:  # the model thread's own generation (or a job between generations): it leads
+            self._lead(request)
         else:
             with self._cond:
                 if me.inside:
@@ -144,16 +146,39 @@ class DecodeScheduler:
         return request
 
     # ----- the model thread ----------------------------------------------------------------------------
+    def _lead(self, request: _Request) -> None:
+        """A request of the model thread's own: decoded at once, with whatever the participants have
+        queued. Alone, that is exactly the one-generation path (no thread hand-over per token)."""
+        self.admit()
+        with self._cond:
+            while any(p.inside for p in self._participants):
+                self._cond.wait(0.05)
+            step = [request, *self._queue]
+        self._execute(step)
+        request.finished = True
+        if len(step) > 1:
+            self._hand_back(step[1:])
+
+    def _hand_back(self, step: list[_Request]) -> None:
+        """Wake the participants whose requests are done: from here they may read their logits."""
+        with self._cond:
+            for request in step:
+                if request.done:
+                    request.finished = True
+                    self._queue.remove(request)
+                    if request.owner is not None:
+                        request.owner.inside = True
+            self._cond.notify_all()
+
     def wake(self) -> None:
-        """Make `serve` call its `admit` now (a new participant is waiting to come in)."""
+        """Make `serve` call `admit` now (a new participant is waiting to come in)."""
         with self._cond:
             self._cond.notify_all()
 
-    def serve(self, admit: Callable[[], None] = lambda: None) -> None:
-        """Run steps until no participant is left. `admit` is called (holding no lock) before every
-        step and whenever woken, to let new participants in."""
+    def serve(self) -> None:
+        """Run steps for the participants until none is left."""
         while True:
-            admit()
+            self.admit()
             with self._cond:
                 if not self._participants and not self._queue:
                     return
@@ -162,14 +187,7 @@ class DecodeScheduler:
                     continue
                 step = list(self._queue)
             self._execute(step)
-            with self._cond:
-                for request in step:
-                    if request.done:
-                        request.finished = True
-                        self._queue.remove(request)
-                        if request.owner is not None:
-                            request.owner.inside = True
-                self._cond.notify_all()
+            self._hand_back(step)
 
     def _execute(self, step: list[_Request]) -> None:
         """Run a step's one-off operations, then one batch of its rows; marks what finished."""
@@ -216,6 +234,11 @@ class DecodeScheduler:
             request.done_rows += take
             request.done = request.done_rows == len(request.tokens)
         if status == 0:
+            # Reading logits is not read-only in llama.cpp: the first read after a decode waits for the
+            # backend and puts the outputs back in batch order (a batch of several sequences is split by
+            # sequence). Done once here, so the participants' reads, on their threads at once, only read.
+            lib = self._lib
+            lib.llama_get_logits(self.ctx)
             row = 0
             for request, take in taken:
                 if request.done:

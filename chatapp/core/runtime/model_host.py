@@ -71,19 +71,28 @@ class ModelHost(JobThread[Engine]):
         self.submit(self._serve)
 
     def _serve(self, engine: Engine) -> None:
-        """The serving job: start waiting generations and decode for them until none is left."""
+        """The serving job. The first waiting generation runs here, on the model thread, exactly as a
+        lone one always did; those that come while it runs start on threads of their own, and its
+        decodes take theirs along (DecodeScheduler._lead). When it ends, the next waiting one leads,
+        or the model thread serves those still running until they end."""
         scheduler = engine.scheduler
-        if scheduler is None:  # loaded for one since they were submitted: one after another, here
-            while (generation := self._next(limit=None)) is not None:
-                self._run_here(engine, generation)
-        else:
+        limit = engine.parallel if scheduler is not None else None
+        if scheduler is not None:
             def admit() -> None:
                 if self.pending:  # another job waits: let it run once these generations are done
                     return
-                while (generation := self._next(limit=engine.parallel)) is not None:
+                while (generation := self._next(limit=limit)) is not None:
                     self._start(engine, generation)
 
-            scheduler.serve(admit)
+            scheduler.admit = admit
+        try:
+            while not self.pending and (generation := self._next(limit=limit)) is not None:
+                self._run_here(engine, generation)
+            if scheduler is not None:
+                scheduler.serve()
+        finally:
+            if scheduler is not None:
+                scheduler.admit = lambda: None
         with self._lock:
             if self._waiting:  # came while other jobs waited, or after the last admission
                 self.submit(self._serve)
