@@ -165,3 +165,27 @@ def test_the_windows_chat_and_api_requests_at_the_same_time(parallel_host: Model
     follow_up.text()
     assert follow_up.stats is not None
     assert follow_up.stats.prompt_tokens_evaluated < follow_up.stats.prompt_tokens // 2
+
+
+def test_a_prompt_longer_than_a_batch_read_beside_other_requests(
+        parallel_host: ModelHost, server: ApiServer, references: dict[str, Reference]) -> None:
+    """A prompt of several batches (n_batch 512) is read in slices while the others generate, and the
+    model thread's own reading of one (the reference, alone) takes several steps too."""
+    filler = " ".join(f"Line {i}: the weather was calm and the sea was grey." for i in range(90))
+    long_prompt = filler + "\nThe capital of France is"
+    n_prompt = _on_model(parallel_host, lambda engine: len(engine.tokenize(long_prompt)))
+    assert n_prompt > 2 * 512
+    reference = _on_model(parallel_host, lambda engine: _alone(engine, engine.tokenize(long_prompt)))
+    results: dict[str, str] = {}
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=_complete, args=(server, p, results, errors))
+               for p in (PROMPTS[0], long_prompt, PROMPTS[3])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    assert not errors, errors
+    assert "Paris" in results[long_prompt]
+    divergence(reference, _reply_tokens(parallel_host, long_prompt, results[long_prompt], n_prompt))
+    for prompt in (PROMPTS[0], PROMPTS[3]):
+        _check(parallel_host, references, prompt, results[prompt])

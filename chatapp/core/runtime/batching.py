@@ -79,6 +79,7 @@ class DecodeScheduler:
         # Called by the model thread (holding no lock) before every step and whenever woken: lets
         # waiting generations in (core/runtime/model_host.py sets it while it serves them).
         self.admit: Callable[[], None] = lambda: None
+        self._leader_cancel: threading.Event | None = None
 
     def close(self) -> None:
         self._lib.llama_batch_free(self._batch)
@@ -104,6 +105,15 @@ class DecodeScheduler:
             with self._cond:
                 self._participants.discard(me)
                 self._cond.notify_all()
+
+    @contextmanager
+    def leading(self, cancel: threading.Event) -> Iterator[None]:
+        """The model thread's own generation, with its cancel event (it may abort a long prompt step)."""
+        self._leader_cancel = cancel
+        try:
+            yield
+        finally:
+            self._leader_cancel = None
 
     @property
     def participants(self) -> int:
@@ -149,15 +159,16 @@ class DecodeScheduler:
     def _lead(self, request: _Request) -> None:
         """A request of the model thread's own: decoded at once, with whatever the participants have
         queued. Alone, that is exactly the one-generation path (no thread hand-over per token)."""
-        self.admit()
-        with self._cond:
-            while any(p.inside for p in self._participants):
-                self._cond.wait(0.05)
-            step = [request, *self._queue]
-        self._execute(step)
+        while not request.done:  # a prompt longer than a batch takes several steps
+            self.admit()
+            with self._cond:
+                while any(p.inside for p in self._participants):
+                    self._cond.wait(0.05)
+                step = [request, *self._queue]
+            self._execute(step)
+            if len(step) > 1:
+                self._hand_back(step[1:])
         request.finished = True
-        if len(step) > 1:
-            self._hand_back(step[1:])
 
     def _hand_back(self, step: list[_Request]) -> None:
         """Wake the participants whose requests are done: from here they may read their logits."""
@@ -248,9 +259,9 @@ class DecodeScheduler:
     def _decode(self, n_rows: int, owners: list[Participant | None]) -> int:
         lib = self._lib
         callback = None
-        cancels = [p.cancel for p in owners if p is not None]
-        if n_rows > ABORTABLE_ROWS and cancels and len(cancels) == len(owners):
-            callback = lib.ggml_abort_callback(lambda _data: all(c.is_set() for c in cancels))
+        cancels = [p.cancel if p is not None else self._leader_cancel for p in owners]
+        if n_rows > ABORTABLE_ROWS and all(c is not None for c in cancels):
+            callback = lib.ggml_abort_callback(lambda _data: all(c.is_set() for c in cancels if c is not None))
             lib.llama_set_abort_callback(self.ctx, callback, ctypes.c_void_p(0))
         try:
             return int(lib.llama_decode(self.ctx, self._batch))

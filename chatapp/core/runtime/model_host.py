@@ -120,7 +120,11 @@ class ModelHost(JobThread[Engine]):
 
     def _run_here(self, engine: Engine, generation: _Generation) -> None:
         try:
-            generation.job(engine)
+            if engine.scheduler is not None:
+                with engine.scheduler.leading(generation.cancel):
+                    generation.job(engine)
+            else:
+                generation.job(engine)
         except Exception:
             log.exception("a generation on the model thread failed")
         finally:
