@@ -330,14 +330,19 @@ class Engine:
         if self.scheduler is None:
             return
         n_ctx = self._require().n_ctx()
-        with self._pool_lock:
-            idle = [s for s in self._free if s.tokens]
+        with self._pool_lock:  # taken out of the pool while emptied: no request may pick one meanwhile
             used = sum(len(s.tokens) for s in (self._seq, *self._pool) if s is not None and s is not seq)
-        for other in idle:
-            if used + need <= n_ctx:
-                break
-            used -= len(other.tokens)
+            emptied: list[KvSequence] = []
+            for other in [s for s in self._free if s.tokens]:
+                if used + need <= n_ctx:
+                    break
+                used -= len(other.tokens)
+                emptied.append(other)
+                self._free.remove(other)
+        for other in emptied:
             other.clear()
+        with self._pool_lock:
+            self._free[:0] = emptied
 
     def set_speculation(self, speculation: Speculation, draft_model: str | Path | None = None) -> None:
         """Speculative decoding for the following replies. Mode `draft` loads `draft_model` beside the
