@@ -1892,6 +1892,10 @@ template: {template} ({note})</source>
         <translation>llama.cpp 无法加载 {name}：{reason}</translation>
     </message>
     <message>
+        <source>Every parallel sequence is busy; the request could not start.</source>
+        <translation>所有并行序列都在使用中，请求无法开始。</translation>
+    </message>
+    <message>
         <source>No model is loaded; load a model first.</source>
         <translation>尚未加载模型，请先加载模型。</translation>
     </message>
@@ -1918,6 +1922,10 @@ template: {template} ({note})</source>
     <message>
         <source>The prompt needs {need:,} tokens and the context holds {ctx:,}; shorten it.</source>
         <translation>提示词需要 {need:,} 个 token，而上下文只能容纳 {ctx:,} 个；请缩短提示词。</translation>
+    </message>
+    <message>
+        <source>The context ({ctx:,} tokens) is full with the requests running at once; try again when they finish, or load the model with a larger context.</source>
+        <translation>上下文（{ctx:,} 个 token）已被同时运行的请求占满；请等它们结束后再试，或以更大的上下文加载模型。</translation>
     </message>
     <message>
         <source>{name} is incomplete: its header ends after {size:,} bytes. The download was probably interrupted; download the model again.</source>
