@@ -131,6 +131,16 @@ def test_integer_ranges_hold_exactly_the_numbers_in_them(lo: int, width: int) ->
     assert not pattern.fullmatch("007") and not pattern.fullmatch("-0")  # JSON writes no leading zeros
 
 
+def test_a_list_of_types_keeps_each_types_bounds() -> None:
+    """`"type": ["integer", "null"], "maximum": 99`: llama-cpp-python's converter turned each type of a list
+    into a bare `{"type": t}`, so any integer was allowed (seen: 473281908650000)."""
+    rules = dict(line.split(" ::= ", 1) for line in schema_to_gbnf(
+        {"type": ["integer", "null"], "maximum": 99, "minimum": 0}).splitlines())
+    integer = next(body for body in rules["root"].split(" | ") if body != "null")
+    pattern = _as_regex(rules[integer].removesuffix(" space").strip("()"))
+    assert pattern.fullmatch("99") and pattern.fullmatch("0") and not pattern.fullmatch("100")
+
+
 # ----- the API --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def api(instruct_model: Path) -> Iterator[openai.OpenAI]:

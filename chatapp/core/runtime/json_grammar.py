@@ -164,6 +164,9 @@ def _converter_class(base: type) -> type:
                 if keyword in schema:
                     raise _refuse(f"“{keyword}” cannot be enforced while the reply is written", self.where())
             kind = schema.get("type")
+            if isinstance(kind, list):  # the converter's union keeps only each type, not its bounds or lengths
+                return str(self._add_rule(rule_name, self._generate_union_rule(
+                    name, [{**schema, "type": t} for t in kind])))
             if kind in ("integer", "number") and any(k in schema for k in _BOUNDS):
                 return str(self._add_rule(rule_name, _bounded_number(schema, kind == "integer", self.where())))
             pattern = schema.get("pattern")
