@@ -189,3 +189,26 @@ def test_a_prompt_longer_than_a_batch_read_beside_other_requests(
     divergence(reference, _reply_tokens(parallel_host, long_prompt, results[long_prompt], n_prompt))
     for prompt in (PROMPTS[0], PROMPTS[3]):
         _check(parallel_host, references, prompt, results[prompt])
+
+
+def test_requests_that_together_overflow_the_context_get_a_400_and_the_others_go_on(instruct_model: Path) -> None:
+    """The sequences share the context's cells: a request whose prompt no longer fits beside a running
+    one is refused in one sentence (context_length_exceeded), and the running one is unaffected."""
+    host = ModelHost()
+    _on_model(host, lambda engine: engine.load(instruct_model, LoadOptions(n_ctx=512, parallel=2)))
+    api = ApiServer(ServerState(host, lambda: "smollm2"), port=0).start()
+    try:
+        client = openai.OpenAI(base_url=api.url, api_key="x", max_retries=0, timeout=120)
+        filler = " ".join(f"Line {i}: the weather was calm." for i in range(30))
+        stream = client.completions.create(model="m", prompt=filler + "\nA story:", max_tokens=300, temperature=0,
+                                           stream=True, extra_body={"ignore_eos": True})
+        first = [chunk.choices[0].text for _, chunk in zip(range(3), stream, strict=False)]
+        assert "".join(first)
+        with pytest.raises(openai.BadRequestError) as refused:
+            client.completions.create(model="m", prompt=filler + "\nAnother story:", max_tokens=50, temperature=0)
+        assert "full with the requests running at once" in str(refused.value)
+        rest = "".join(chunk.choices[0].text for chunk in stream if chunk.choices)
+        assert len(rest) > 200  # the running one went on
+    finally:
+        api.stop()
+        host.shutdown()

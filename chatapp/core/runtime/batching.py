@@ -214,6 +214,38 @@ class DecodeScheduler:
             return
         # Generating sequences (short rows) first, then drafts to check, then prompts in arrival order.
         rows.sort(key=lambda r: (len(r.tokens) - r.done_rows > 1, r.all_logits is False, r.order))
+        while True:
+            taken = self._fill(rows)
+            self.steps += 1
+            self.shared_steps += len({r.seq_id for r, _ in taken}) > 1
+            status = self._decode(sum(take for _, take in taken), [r.owner for r, _ in taken])
+            if status != 1 or len(taken) < 2:
+                break
+            # No free cells for all of them (llama.cpp placed none): the request that wanted the most
+            # rows gives way, and the others are decoded without it.
+            loser = max(taken, key=lambda t: t[1])[0]
+            loser.error, loser.done = RuntimeError("llama_decode returned 1"), True
+            rows.remove(loser)
+        for request, take in taken:
+            if status != 0:
+                request.error = RuntimeError(f"llama_decode returned {status}")
+                request.done = True
+                continue
+            request.done_rows += take
+            request.done = request.done_rows == len(request.tokens)
+        if status == 0:
+            # Reading logits is not read-only in llama.cpp: the first read after a decode waits for the
+            # backend and puts the outputs back in batch order (a batch of several sequences is split by
+            # sequence). Done once here, so the participants' reads, on their threads at once, only read.
+            self._lib.llama_get_logits(self.ctx)
+            row = 0
+            for request, take in taken:
+                if request.done:
+                    request.row = row if request.all_logits else row + take - 1
+                row += take
+
+    def _fill(self, rows: list[_Request]) -> list[tuple[_Request, int]]:
+        """Put as many of `rows`' tokens in the batch as fit; returns each request taken and its count."""
         batch = self._batch
         n = 0
         taken: list[tuple[_Request, int]] = []
@@ -234,27 +266,7 @@ class DecodeScheduler:
                 n += 1
             taken.append((request, take))
         batch.n_tokens = n
-        self.steps += 1
-        self.shared_steps += len({r.seq_id for r, _ in taken}) > 1
-        status = self._decode(n, [r.owner for r, _ in taken])
-        for request, take in taken:
-            if status != 0:
-                request.error = RuntimeError(f"llama_decode returned {status}")
-                request.done = True
-                continue
-            request.done_rows += take
-            request.done = request.done_rows == len(request.tokens)
-        if status == 0:
-            # Reading logits is not read-only in llama.cpp: the first read after a decode waits for the
-            # backend and puts the outputs back in batch order (a batch of several sequences is split by
-            # sequence). Done once here, so the participants' reads, on their threads at once, only read.
-            lib = self._lib
-            lib.llama_get_logits(self.ctx)
-            row = 0
-            for request, take in taken:
-                if request.done:
-                    request.row = row if request.all_logits else row + take - 1
-                row += take
+        return taken
 
     def _decode(self, n_rows: int, owners: list[Participant | None]) -> int:
         lib = self._lib
