@@ -1,13 +1,15 @@
 """Continuous batching: the decodes of several sequences in one `llama_decode`, on the model thread.
 
-Each generation that runs beside others (an API request, the window's reply) runs on a thread of its
-own, a *participant*; whatever it does to the llama context goes through this scheduler. The model
-thread runs `serve()`: whenever no participant is reading the context (every one is either parked in
-a request here or has not touched the context yet), it runs the queued one-off operations (a cache
-trim, an image read by libmtmd) one by one, then one batch holding the queued rows of every
-participant — one token for each that is generating, a draft to check, a slice of a prompt being
-read — and wakes those whose rows are done. So a step costs one pass over the weights for all of
-them, and nobody waits for another's whole reply.
+The model thread runs one generation itself, as it always did; those that arrive while it runs (an
+API request, the window's reply) run on threads of their own, *participants*, and whatever they do to
+the llama context goes through this scheduler. Whenever the model thread's generation decodes (or,
+once it has ended, in `serve()`), and no participant is reading the context (every one is either
+parked in a request here or has not touched the context yet), the model thread runs the queued
+one-off operations (a cache trim, an image read by libmtmd) one by one, then one batch holding the
+queued rows of every generation — one token for each that is generating, a draft to check, a slice
+of a prompt being read — and wakes those whose rows are done. So a step costs one pass over the
+weights for all of them, nobody waits for another's whole reply, and a generation alone costs
+nothing extra.
 
 Why participants are threads and decoding is not: llama.cpp's context is not thread-safe and its
 OpenMP pool belongs to the thread that decodes (core/runtime/model_host.py), while a generation's
