@@ -499,9 +499,9 @@ class Engine:
             tokens.insert(0, bos)
         return tokens
 
-    def tokenize_reusing_cache(self, text: str, seq: KvSequence | None = None) -> list[int]:
-        """Like `tokenize`, but a prompt that extends the cached text of `seq` (default: the calling
-        generation's sequence) keeps the cached tokens. The text kept beside the cache matters: the
+    def tokenize_reusing_cache(self, text: str) -> list[int]:
+        """Like `tokenize`, but a prompt that extends the cached text of the calling generation's
+        sequence keeps the cached tokens. The text kept beside the cache matters: the
         next prompt usually starts with it, and reusing the very tokens the model generated (rather than
         re-tokenizing the reply, which rarely gives the same tokens back) keeps the history in the cache.
 
@@ -509,7 +509,7 @@ class Engine:
         template puts after a reply): there, tokenizing the new part alone cannot differ from tokenizing
         the whole text. Anywhere else (plain text running on), the whole text is tokenized.
         """
-        seq = seq or self._sequence(text)
+        seq = self._sequence(text)
         cached = seq.cached_text
         if cached and len(text) > len(cached) and text.startswith(cached):
             llm = self._require()
