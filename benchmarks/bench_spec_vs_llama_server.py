@@ -1,0 +1,130 @@
+"""Speculation on four kinds of text, chatapp against llama-server's draft-free modes, server to server.
+
+    python benchmarks/bench_spec_vs_llama_server.py --llama-server PATH [--rounds 5] [--tokens 200] [--write]
+
+All five run as warm servers with the same model, threads and context, one slot each: chatapp with
+speculation off and with prompt-lookup (its default), llama-server with `--spec-type` none,
+ngram-simple and ngram-map-k. Each is asked the same greedy streamed `/v1/completions` by the same
+openai client; decode tok/s = (tokens − 1) ÷ (first to last chunk), tokens from the usage chunk.
+Texts: code that repeats its structure, a passage being copied, free text, and a multi-turn chat whose
+next reply quotes an earlier turn. Rounds interleave texts and servers; medians; ratios to llama-server
+without speculation, and chatapp's to the best llama-server mode on that text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from report import cpu_name, markdown_table, publish, reference_model, start_llama_server  # noqa: E402
+
+PASSAGE = (ROOT / "README.md").read_text(encoding="utf-8").split("## Set up")[0][:1400]
+HANDLERS = "\n".join(f"def handler_{i}(request):\n    return respond(request, status=200, body='ok {i}')\n"
+                     for i in range(1, 5))
+ANSWER = ("The lighthouse was built in 1871 on the northern cliff. Its lamp burned whale oil until 1902, when "
+          "paraffin replaced it.\n\nThe keeper's cottage stands beside the tower. Three families lived there in "
+          "turn, and the last keeper left in 1968, when the light was automated and the cottage became a museum.")
+TEXTS = {
+    "code repeating its structure": f"# handlers.py: one handler per route\n\n{HANDLERS}\ndef handler_5(request):\n",
+    "copying a passage": f"Copy the following text exactly.\n\n{PASSAGE}\n\nThe same text, copied:\n\n{PASSAGE[:120]}",
+    "free text": "Once upon a time, in a village by the sea, there lived an old lighthouse keeper who",
+    "multi-turn, quoting": (f"User: Tell me about the old lighthouse.\nAssistant: {ANSWER}\nUser: Thanks. What "
+                            "did you say about the cottage? Quote it exactly.\nAssistant: I said: \""),
+}
+CHATAPP = {"chatapp off": "off", "chatapp prompt-lookup": "prompt-lookup"}
+LLAMA = {"llama-server none": "none", "llama-server ngram-simple": "ngram-simple",
+         "llama-server ngram-map-k": "ngram-map-k"}
+
+
+def start_chatapp(model: Path, threads: int, speculation: str) -> tuple[subprocess.Popen[str], str]:
+    home = tempfile.mkdtemp(prefix="bench-spec-")
+    env = {**os.environ, "CHATAPP_DATA_DIR": home, "CHATAPP_CONFIG_DIR": home + "/config"}
+    proc = subprocess.Popen([sys.executable, "-m", "chatapp", "serve", "--model", str(model), "--port", "0",
+                             "--threads", str(threads), "--ctx", "4096", "--speculative", speculation,
+                             "--parallel", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().split(" on ")[1].strip()
+
+
+def greedy_rate(url: str, prompt: str, tokens: int) -> float:
+    import openai
+
+    client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=600)
+    first = last = 0.0
+    used = 0
+    for chunk in client.completions.create(model="m", prompt=prompt, max_tokens=tokens, temperature=0, stream=True,
+                                           stream_options={"include_usage": True}):
+        if chunk.choices and chunk.choices[0].text:
+            last = time.perf_counter()
+            first = first or last
+        if chunk.usage is not None:
+            used = chunk.usage.completion_tokens
+    return (used - 1) / (last - first) if used > 1 and last > first else 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--llama-server", type=Path, required=True)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--tokens", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    model = args.model or reference_model()
+
+    servers: dict[str, tuple[subprocess.Popen[Any], str]] = {}
+    for name, mode in CHATAPP.items():
+        servers[name] = start_chatapp(model, args.threads, mode)
+    for name, mode in LLAMA.items():
+        proc, base = start_llama_server(args.llama_server, model, args.threads,
+                                        *(["--spec-type", mode] if mode != "none" else []))
+        servers[name] = (proc, base + "/v1")
+    rates: dict[tuple[str, str], list[float]] = {(s, t): [] for s in servers for t in TEXTS}
+    try:
+        for _, url in servers.values():
+            greedy_rate(url, "Hello", 8)  # warm up
+        for _ in range(args.rounds):  # interleaved: the machine's swings hit every server alike
+            for text, prompt in TEXTS.items():
+                for name, (_, url) in servers.items():
+                    rates[(name, text)].append(greedy_rate(url, prompt, args.tokens))
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait()
+
+    med = {key: statistics.median(v) for key, v in rates.items()}
+    rows = []
+    for name in servers:
+        row = [name]
+        for text in TEXTS:
+            base = med[("llama-server none", text)]
+            row.append(f"{med[(name, text)]:.1f} ({med[(name, text)] / base:.2f}×)")
+        rows.append(row)
+    best = ["chatapp prompt-lookup ÷ best llama-server mode"]
+    for text in TEXTS:
+        peer = max(med[(name, text)] for name in LLAMA)
+        best.append(f"{med[('chatapp prompt-lookup', text)] / peer:.2f}")
+    rows.append(best)
+    header = (f"{cpu_name()}, `{model.name}`, {args.threads} threads, context 4096, one slot each; greedy streamed "
+              f"/v1/completions of {args.tokens} tokens through one openai client, all five servers warm; "
+              f"{args.rounds} interleaved rounds, medians, tok/s (ratio to llama-server without speculation); "
+              f"{time.strftime('%Y-%m-%d')}. `python benchmarks/bench_spec_vs_llama_server.py --llama-server PATH "
+              "--write`")
+    publish("Speculation against llama-server", header, markdown_table(["server", *TEXTS], rows), args.write)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
