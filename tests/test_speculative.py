@@ -165,6 +165,17 @@ def test_a_repeated_passage_is_drafted_whole_at_once() -> None:
     assert short.propose(room=100) == [6, 7, 8]
 
 
+def test_a_loop_is_drafted_as_it_would_go_on() -> None:
+    """A greedy small model often ends in a loop ("0000…", a line again and again): the latest match is
+    then closer than the draft is long, and the draft goes on round the loop instead of stopping at
+    the text's end (one token, too short to check)."""
+    run = NgramDrafter([5, *[0] * 12], max_draft=32)
+    assert run.propose(room=100) == [0] * 31  # a long match: drafted whole
+    cycle = NgramDrafter([9, 8, *[1, 2, 3] * 4], max_draft=32)
+    assert cycle.propose(room=100) == [1, 2, 3] * 10 + [1]
+    assert cycle.propose(room=8) == [1, 2, 3, 1, 2, 3, 1]  # still no more than fits
+
+
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(SettingsError, match="speculative decoding must be one of off, prompt-lookup"):
         Speculation("turbo")
