@@ -5,8 +5,9 @@ Decoding one token costs about as much as checking several (the weights are read
 when the next tokens can be guessed — a reply quoting its prompt, code being edited, names repeated
 from the conversation — the same reply comes faster. Guesses come from n-gram lookup: the longest
 recent n-gram (4 down to 2 tokens) that ends the text so far and occurred before; the tokens that
-followed it then are the draft. Or, with a small draft model of the same family (core/draft_model.py),
-from that model's greedy continuation.
+followed it then are the draft (going on round the loop when the text is repeating itself). Or,
+with a small draft model of the same family (core/draft_model.py), from that model's greedy
+continuation.
 
 Nothing but speed changes: every position of the checked batch is sampled with the reply's own
 native sampler chain (same order of calls, same RNG), and the first token where the sampler disagrees
