@@ -713,7 +713,7 @@ class Engine:
             finally:
                 if guard is not None:
                     guard.release()
-            for token in self._produce(seq, sampler, first, drafter, n_ctx, counts):
+            for token in self._produce(seq, sampler, first, drafter, n_ctx, counts, params.max_tokens):
                 produced += 1
                 last_at = time.perf_counter()
                 if generated == 0:
@@ -788,18 +788,22 @@ class Engine:
 
     @staticmethod
     def _produce(seq: KvSequence, sampler: NativeSampler, token: int, drafter: Drafter | None, n_ctx: int,
-                 counts: _DraftCounts) -> Iterator[int]:
+                 counts: _DraftCounts, max_tokens: int) -> Iterator[int]:
         """The reply's tokens, one by one, each sampled after the previous one was evaluated.
 
         With a drafter, the evaluation of one token carries a draft of the next ones; each position's
         logits are sampled in order and the run stops at the first token the sampler did not pick
         (which becomes the next token), so the tokens are those one-by-one decoding would give.
         """
+        produced = 0
         while True:
             if drafter is not None:
                 drafter.extend((token,))
             yield token
-            draft = drafter.propose(n_ctx - len(seq.tokens) - 2) if drafter is not None else []
+            produced += 1
+            # Room: what the context holds, and what the reply may still say (a guess past its end is waste).
+            room = min(n_ctx - len(seq.tokens) - 2, max_tokens - produced - 1)
+            draft = drafter.propose(room) if drafter is not None else []
             if not draft:
                 token = sampler.sample(seq.ctx, seq.decode([token]))
                 continue
@@ -816,6 +820,7 @@ class Engine:
                 counts.accepted += 1
                 drafter.extend((token,))
                 yield token
+                produced += 1
             else:
                 token = sampler.sample(seq.ctx, row + len(draft))  # every guess kept: the next one is free
             drafter.feedback(len(draft), accepted)
