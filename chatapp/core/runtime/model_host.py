@@ -17,6 +17,7 @@ while one waits, no new generation starts.
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -119,32 +120,28 @@ class ModelHost(JobThread[Engine]):
         return None
 
     def _run_here(self, engine: Engine, generation: _Generation) -> None:
-        try:
-            if engine.scheduler is not None:
-                with engine.scheduler.leading(generation.cancel):
-                    generation.job(engine)
-            else:
-                generation.job(engine)
-        except Exception:
-            log.exception("a generation on the model thread failed")
-        finally:
-            self._finished(generation)
+        scheduler = engine.scheduler
+        role = scheduler.leading(generation.cancel) if scheduler is not None else contextlib.nullcontext()
+        self._run_generation(engine, generation, role)
 
     def _start(self, engine: Engine, generation: _Generation) -> None:
         scheduler = engine.scheduler
         assert scheduler is not None
         me = scheduler.join(generation.cancel)
+        threading.Thread(target=self._run_generation, args=(engine, generation, scheduler.acting_as(me)),
+                         name="generation", daemon=True).start()
 
-        def run() -> None:
-            with scheduler.acting_as(me):
-                try:
-                    generation.job(engine)
-                except Exception:
-                    log.exception("a generation failed")
-                finally:
-                    self._finished(generation)
-
-        threading.Thread(target=run, name="generation", daemon=True).start()
+    def _run_generation(self, engine: Engine, generation: _Generation,
+                        role: contextlib.AbstractContextManager[None]) -> None:
+        """The generation's job in its `role` (leading on the model thread, or a participant on its own),
+        counted as finished before the role ends."""
+        with role:
+            try:
+                generation.job(engine)
+            except Exception:
+                log.exception("a generation failed")
+            finally:
+                self._finished(generation)
 
     def _finished(self, generation: _Generation) -> None:
         with self._lock:
