@@ -13,7 +13,6 @@ the last reply's end. Rounds interleave servers and client counts; medians; rati
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -26,7 +25,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish, reference_model, start_llama_server  # noqa: E402
+from report import (  # noqa: E402
+    DEFAULT_SAMPLER,
+    cpu_name,
+    decode_rate,
+    markdown_table,
+    publish,
+    reference_model,
+    server_bench_arguments,
+    start_llama_server,
+    timed_stream,
+)
 
 PROMPTS = [
     "Here is a long story about a lighthouse keeper and the storm of the century:",
@@ -34,7 +43,6 @@ PROMPTS = [
     "A beginner's guide to growing tomatoes on a balcony, step by step:",
     "Notes from a week walking the coast path between two fishing villages:",
 ]
-SAMPLER = {"temperature": 0.7, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1}
 SLOTS = 4
 
 
@@ -53,23 +61,8 @@ def start_chatapp(model: Path, threads: int) -> tuple[subprocess.Popen[str], str
 def one_request(url: str, prompt: str, tokens: int, seed: int, out: list[tuple[float, float, float, int]],
                 began: float) -> None:
     """Appends (time to first token, decode tok/s, end time, tokens)."""
-    import openai
-
-    client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=600)
-    first = last = 0.0
-    used = 0
-    stream = client.completions.create(
-        model="m", prompt=prompt, max_tokens=tokens, seed=seed, stream=True, stream_options={"include_usage": True},
-        temperature=SAMPLER["temperature"], top_p=SAMPLER["top_p"],
-        extra_body={k: SAMPLER[k] for k in ("top_k", "min_p", "repeat_penalty")})
-    for chunk in stream:
-        if chunk.choices and chunk.choices[0].text:
-            last = time.perf_counter()
-            first = first or last
-        if chunk.usage is not None:
-            used = chunk.usage.completion_tokens
-    rate = (used - 1) / (last - first) if used > 1 and last > first else 0.0
-    out.append((first - began, rate, time.perf_counter(), used))
+    first, last, used = timed_stream(url, prompt, tokens, seed, DEFAULT_SAMPLER)
+    out.append((first - began, decode_rate(first, last, used), time.perf_counter(), used))
 
 
 def clients_at_once(url: str, clients: int, tokens: int, seed: int) -> tuple[float, float, float]:
@@ -89,14 +82,7 @@ def clients_at_once(url: str, clients: int, tokens: int, seed: int) -> tuple[flo
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--llama-server", type=Path, required=True)
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--tokens", type=int, default=128)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--write", action="store_true")
-    args = parser.parse_args()
+    args = server_bench_arguments(__doc__.splitlines()[0], tokens=128)
     model = args.model or reference_model()
 
     theirs, base = start_llama_server(args.llama_server, model, args.threads, slots=SLOTS)

@@ -13,7 +13,6 @@ without speculation, and chatapp's to the best llama-server mode on that text.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -26,7 +25,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish, reference_model, start_llama_server  # noqa: E402
+from report import (  # noqa: E402
+    cpu_name,
+    decode_rate,
+    markdown_table,
+    publish,
+    reference_model,
+    server_bench_arguments,
+    start_llama_server,
+    timed_stream,
+)
 
 PASSAGE = (ROOT / "README.md").read_text(encoding="utf-8").split("## Set up")[0][:1400]
 HANDLERS = "\n".join(f"def handler_{i}(request):\n    return respond(request, status=200, body='ok {i}')\n"
@@ -58,30 +66,11 @@ def start_chatapp(model: Path, threads: int, speculation: str) -> tuple[subproce
 
 
 def greedy_rate(url: str, prompt: str, tokens: int) -> float:
-    import openai
-
-    client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=600)
-    first = last = 0.0
-    used = 0
-    for chunk in client.completions.create(model="m", prompt=prompt, max_tokens=tokens, temperature=0, stream=True,
-                                           stream_options={"include_usage": True}):
-        if chunk.choices and chunk.choices[0].text:
-            last = time.perf_counter()
-            first = first or last
-        if chunk.usage is not None:
-            used = chunk.usage.completion_tokens
-    return (used - 1) / (last - first) if used > 1 and last > first else 0.0
+    return decode_rate(*timed_stream(url, prompt, tokens))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--llama-server", type=Path, required=True)
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--tokens", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--write", action="store_true")
-    args = parser.parse_args()
+    args = server_bench_arguments(__doc__.splitlines()[0], tokens=200)
     model = args.model or reference_model()
 
     servers: dict[str, tuple[subprocess.Popen[Any], str]] = {}

@@ -16,7 +16,6 @@ prompt reading all counted). Medians; ratios are chatapp ÷ llama-server.
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import statistics
@@ -29,10 +28,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish, reference_model, start_llama_server  # noqa: E402
+from report import (  # noqa: E402
+    DEFAULT_SAMPLER,
+    cpu_name,
+    decode_rate,
+    markdown_table,
+    publish,
+    reference_model,
+    server_bench_arguments,
+    start_llama_server,
+    timed_stream,
+)
 
 PROMPT = "Here is a long story about a lighthouse keeper and the storm of the century:"
-SAMPLER = {"temperature": 0.7, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1}
 
 
 def start_chatapp(model: Path, threads: int, prefilter: bool) -> tuple[subprocess.Popen[str], str]:
@@ -47,23 +55,9 @@ def start_chatapp(model: Path, threads: int, prefilter: bool) -> tuple[subproces
     return proc, line.split(" on ")[1].strip()
 
 
-def decode_rate(url: str, tokens: int, seed: int) -> tuple[float, int]:
-    import openai
-
-    client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=600)
-    first = last = 0.0
-    used = 0
-    stream = client.completions.create(
-        model="m", prompt=PROMPT, max_tokens=tokens, seed=seed, stream=True, stream_options={"include_usage": True},
-        temperature=SAMPLER["temperature"], top_p=SAMPLER["top_p"],
-        extra_body={k: SAMPLER[k] for k in ("top_k", "min_p", "repeat_penalty")})
-    for chunk in stream:
-        if chunk.choices and chunk.choices[0].text:
-            last = time.perf_counter()
-            first = first or last
-        if chunk.usage is not None:
-            used = chunk.usage.completion_tokens
-    return ((used - 1) / (last - first) if used > 1 and last > first else 0.0), used
+def timed_decode(url: str, tokens: int, seed: int) -> tuple[float, int]:
+    first, last, used = timed_stream(url, PROMPT, tokens, seed, DEFAULT_SAMPLER)
+    return decode_rate(first, last, used), used
 
 
 def free_port() -> int:
@@ -95,14 +89,7 @@ def startup_seconds(command: list[str], env: dict[str, str], port: int) -> float
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--llama-server", type=Path, required=True)
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--tokens", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--write", action="store_true")
-    args = parser.parse_args()
+    args = server_bench_arguments(__doc__.splitlines()[0], tokens=200)
     model = args.model or reference_model()
 
     def theirs() -> tuple[subprocess.Popen[bytes], str]:
@@ -129,10 +116,10 @@ def main() -> int:
     counts: list[int] = []
     try:
         for _, url in servers.values():
-            decode_rate(url, 16, 1)  # warm up
+            timed_decode(url, 16, 1)  # warm up
         for r in range(args.rounds):  # interleaved: the machine's swings hit every server alike
             for name, (_, url) in servers.items():
-                rate, used = decode_rate(url, args.tokens, 100 + r)
+                rate, used = timed_decode(url, args.tokens, 100 + r)
                 rates[name].append(rate)
                 counts.append(used)
     finally:

@@ -1,9 +1,10 @@
 """Shared parts of the benchmark scripts: the reference model, llama.cpp's own server for side-by-side
-figures, and the output (a Markdown table, printed, and optionally written into its own section of
-docs/benchmarks.md)."""
+figures, a streamed completion timed the same way for every server, and the output (a Markdown table,
+printed, and optionally written into its own section of docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+import argparse
 import socket
 import subprocess
 import time
@@ -27,6 +28,52 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+# The app's default sampler, as the server-against-server benchmarks ask it of both.
+DEFAULT_SAMPLER = {"temperature": 0.7, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1}
+
+
+def server_bench_arguments(description: str, tokens: int) -> argparse.Namespace:
+    """The options every chatapp-against-llama-server benchmark takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--llama-server", type=Path, required=True)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--tokens", type=int, default=tokens)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--write", action="store_true")
+    return parser.parse_args()
+
+
+def timed_stream(url: str, prompt: str, tokens: int, seed: int | None = None,
+                 sampler: dict[str, float] | None = None) -> tuple[float, float, int]:
+    """One streamed /v1/completions through the openai client: (first text chunk's time, last's, tokens
+    from the usage chunk). `sampler`: temperature, top_p and llama.cpp's top_k/min_p/repeat_penalty
+    (default: greedy, temperature 0)."""
+    import openai
+
+    sampler = sampler or {"temperature": 0.0}
+    client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=600)
+    first = last = 0.0
+    used = 0
+    stream = client.completions.create(
+        model="m", prompt=prompt, max_tokens=tokens, stream=True, stream_options={"include_usage": True},
+        **({"seed": seed} if seed is not None else {}),
+        **{k: v for k, v in sampler.items() if k in ("temperature", "top_p")},
+        extra_body={k: v for k, v in sampler.items() if k in ("top_k", "min_p", "repeat_penalty")})
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].text:
+            last = time.perf_counter()
+            first = first or last
+        if chunk.usage is not None:
+            used = chunk.usage.completion_tokens
+    return first, last, used
+
+
+def decode_rate(first: float, last: float, used: int) -> float:
+    """Tokens a second after the first one (prompt reading left out)."""
+    return (used - 1) / (last - first) if used > 1 and last > first else 0.0
 
 
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
