@@ -7,8 +7,10 @@ speculation off and with prompt-lookup (its default), llama-server with `--spec-
 ngram-simple and ngram-map-k. Each is asked the same greedy streamed `/v1/completions` by the same
 openai client; decode tok/s = (tokens − 1) ÷ (first to last chunk), tokens from the usage chunk.
 Texts: code that repeats its structure, a passage being copied, free text, and a multi-turn chat whose
-next reply quotes an earlier turn. Rounds interleave texts and servers; medians; ratios to llama-server
-without speculation, and chatapp's to the best llama-server mode on that text.
+next reply quotes an earlier turn, all greedy; and text with nothing to copy: an essay opening sampled
+with the app's default sampler (seeds 100 + round), where drafts can only cost. Rounds interleave texts
+and servers; medians; ratios to llama-server without speculation, chatapp's to the best llama-server
+mode on that text, and chatapp's prompt-lookup to its own speculation off.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from report import (  # noqa: E402
+    DEFAULT_SAMPLER,
     cpu_name,
     decode_rate,
     markdown_table,
@@ -49,6 +52,9 @@ TEXTS = {
     "multi-turn, quoting": (f"User: Tell me about the old lighthouse.\nAssistant: {ANSWER}\nUser: Thanks. What "
                             "did you say about the cottage? Quote it exactly.\nAssistant: I said: \""),
 }
+# Sampled, not greedy: a small model's greedy text soon loops, which is just what drafts are good at.
+NOTHING_TO_COPY = "nothing to copy (sampled)"
+TEXTS[NOTHING_TO_COPY] = "An essay on why cities grow where they do.\n\nCities"
 CHATAPP = {"chatapp off": "off", "chatapp prompt-lookup": "prompt-lookup"}
 LLAMA = {"llama-server none": "none", "llama-server ngram-simple": "ngram-simple",
          "llama-server ngram-map-k": "ngram-map-k"}
@@ -65,8 +71,11 @@ def start_chatapp(model: Path, threads: int, speculation: str) -> tuple[subproce
     return proc, proc.stdout.readline().split(" on ")[1].strip()
 
 
-def greedy_rate(url: str, prompt: str, tokens: int) -> float:
-    return decode_rate(*timed_stream(url, prompt, tokens))
+def rate(url: str, text: str, tokens: int, seed: int) -> float:
+    """Greedy, except for the text with nothing to copy (the default sampler, `seed`)."""
+    if text == NOTHING_TO_COPY:
+        return decode_rate(*timed_stream(url, TEXTS[text], tokens, seed, DEFAULT_SAMPLER))
+    return decode_rate(*timed_stream(url, TEXTS[text], tokens))
 
 
 def main() -> int:
@@ -83,11 +92,11 @@ def main() -> int:
     rates: dict[tuple[str, str], list[float]] = {(s, t): [] for s in servers for t in TEXTS}
     try:
         for _, url in servers.values():
-            greedy_rate(url, "Hello", 8)  # warm up
-        for _ in range(args.rounds):  # interleaved: the machine's swings hit every server alike
-            for text, prompt in TEXTS.items():
+            decode_rate(*timed_stream(url, "Hello", 8))  # warm up
+        for round_ in range(args.rounds):  # interleaved: the machine's swings hit every server alike
+            for text in TEXTS:
                 for name, (_, url) in servers.items():
-                    rates[(name, text)].append(greedy_rate(url, prompt, args.tokens))
+                    rates[(name, text)].append(rate(url, text, args.tokens, 100 + round_))
     finally:
         for proc, _ in servers.values():
             proc.terminate()
@@ -106,8 +115,11 @@ def main() -> int:
         peer = max(med[(name, text)] for name in LLAMA)
         best.append(f"{med[('chatapp prompt-lookup', text)] / peer:.2f}")
     rows.append(best)
-    header = (f"{cpu_name()}, `{model.name}`, {args.threads} threads, context 4096, one slot each; greedy streamed "
-              f"/v1/completions of {args.tokens} tokens through one openai client, all five servers warm; "
+    rows.append(["chatapp prompt-lookup ÷ chatapp off",
+                 *(f"{med[('chatapp prompt-lookup', text)] / med[('chatapp off', text)]:.2f}" for text in TEXTS)])
+    header = (f"{cpu_name()}, `{model.name}`, {args.threads} threads, context 4096, one slot each; streamed "
+              f"/v1/completions of {args.tokens} tokens through one openai client, greedy but the last text "
+              "(temp 0.7 top-p 0.95 top-k 40 min-p 0.05 repeat 1.1, seeds 100+round); all five servers warm; "
               f"{args.rounds} interleaved rounds, medians, tok/s (ratio to llama-server without speculation); "
               f"{time.strftime('%Y-%m-%d')}. `python benchmarks/bench_spec_vs_llama_server.py --llama-server PATH "
               "--write`")

@@ -13,10 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from chatapp.commands import docs_chat, speculation_options
-from chatapp.commands.reply_printer import ReplyPrinter
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.paths import AppPaths
-from chatapp.core.turns.turn import NullSink, Turn
 from chatapp.core.types import (
     FinishReason,
     LoadOptions,
@@ -24,13 +22,11 @@ from chatapp.core.types import (
     OutputFormat,
     SamplingParams,
     ToolCall,
-    ToolOutcome,
     ToolSpec,
 )
 
 if TYPE_CHECKING:
     from chatapp.core.backends.protocol import ChatBackend
-    from chatapp.core.storage.history import StoredMessage
     from chatapp.core.turns.record import HistoryRecord
 
 log = logging.getLogger(__name__)
@@ -91,38 +87,6 @@ def sampling(args: argparse.Namespace) -> SamplingParams:
     )
 
 
-class _TerminalSink(NullSink):
-    """A turn's reply printed as it streams (thinking hidden unless asked); tool calls on stderr."""
-
-    def __init__(self, stdout: TextIO, show_thinking: bool, stderr: TextIO) -> None:
-        self.printer = ReplyPrinter(stdout, show_thinking)
-        self.stdout, self.show_thinking, self.stderr = stdout, show_thinking, stderr
-        self.calls = 0
-        self._wrote = False
-
-    def text(self, piece: str) -> None:
-        self._wrote = self._wrote or bool(piece)
-        self.printer.write(piece)
-
-    def save_failed(self, error: KnownError) -> None:
-        self.stderr.write(f"\nchatapp: {error}\n")
-
-    def reply_finished(self, reply: StoredMessage | None) -> None:
-        if self._wrote:  # a reply that only called tools printed nothing: no empty line for it
-            self.printer.finish()
-        self._wrote = False
-        self.printer = ReplyPrinter(self.stdout, self.show_thinking)  # the next reply prints afresh
-
-    def tool_finished(self, call: ToolCall, outcome: ToolOutcome, message: StoredMessage | None) -> None:
-        self.calls += 1
-        where = f" on {outcome.server}" if outcome.server else ""
-        first = outcome.content.strip().splitlines()[0][:200] if outcome.content.strip() else ""
-        state = "refused" if outcome.denied else "stopped" if outcome.cancelled else "failed" if outcome.is_error \
-            else f"{outcome.seconds:.2f} s"
-        self.stderr.write(f"chatapp: tool {call.name}{where} ({state}): {first}\n")
-        self.stderr.flush()
-
-
 class TerminalPermission:
     """Asks on the terminal before a tool runs; with --allow-tools, never; without a terminal, refuses (and says so)."""
 
@@ -145,10 +109,12 @@ class TerminalPermission:
 
 def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from chatapp.commands.history import open_history
+    from chatapp.commands.terminal_sink import TerminalSink
     from chatapp.core.runtime import templates
     from chatapp.core.storage.history import to_engine_messages
     from chatapp.core.turns.record import HistoryRecord, NewConversation
     from chatapp.core.turns.runner import run_turn
+    from chatapp.core.turns.turn import Turn
 
     params = sampling(args)
     output = output_format(args)
@@ -182,7 +148,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
         turn = Turn(tuple(history), params, user_text=text, user_images=images, parent_id=leaf,
                     augment=documents.augment if documents else None, output=output, tool_choice=args.tool_choice)
         sent, images = images, ()  # the images go with the first message
-        sink = _TerminalSink(stdout, args.show_thinking, stderr)
+        sink = TerminalSink(stdout, args.show_thinking, stderr)
         try:
             outcome = run_turn(turn, backend, sink, record, model=model_name, tools=tools,
                                permission=TerminalPermission(args.allow_tools, stdin, stderr))

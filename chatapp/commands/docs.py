@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from chatapp.core.storage.paths import AppPaths
-from chatapp.documents.indexer import IndexProgress
 
 if TYPE_CHECKING:
     from chatapp.documents.collections import Documents
+    from chatapp.documents.indexer import IndexProgress
 
 
 def add_parser(sub: Any) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from chatapp.core.storage.history import HistoryStore
+if TYPE_CHECKING:
+    from chatapp.core.storage.history import HistoryStore
 
 BOLD, RESET = "\033[1m", "\033[0m"
 

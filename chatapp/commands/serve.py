@@ -17,12 +17,15 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from chatapp.commands import speculation_options
 from chatapp.core.storage.paths import AppPaths
 from chatapp.core.types import LoadOptions
 from chatapp.server.limits import DEFAULT_MAX_BODY
+
+if TYPE_CHECKING:
+    from chatapp.server.runner import ApiServer
 
 # As llama-server's default number of slots: four clients are served at once.
 DEFAULT_PARALLEL = 4
@@ -95,8 +98,6 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
     from chatapp.core.models.library import resolve_model
     from chatapp.core.runtime.model_host import ModelHost
     from chatapp.core.storage.settings import load_settings
-    from chatapp.server.openai_api import ServerState
-    from chatapp.server.runner import ApiServer
 
     for warning in check_exposure(args):
         stderr.write(f"chatapp: warning: {warning}\n")
@@ -109,7 +110,13 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     server: ApiServer | None = None
     try:
-        summary = host.call(lambda engine: engine.load(model_path, options))
+        # The model loads on its thread, mostly in llama.cpp outside the GIL, while this one imports
+        # the HTTP stack: start-up to the first token is the longer of the two, not their sum.
+        loading = host.start_call(lambda engine: engine.load(model_path, options))
+        from chatapp.server.openai_api import ServerState
+        from chatapp.server.runner import ApiServer
+
+        summary = loading.result()
         host.call(lambda engine: speculation_options.apply(engine, args, paths, extra))
         name = Path(getattr(summary, "path", model_path)).stem
         embedder = _embedder(args, paths)

@@ -13,11 +13,14 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import CancelledError, Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -26,6 +29,7 @@ class _Queued(Generic[T]):
     cancel: threading.Event | None
     on_dropped: Callable[[], None] | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    future: Future[Any] | None = None  # start_call's: cancelled if shutdown drops the job unrun
 
 
 class JobThread(Generic[T]):
@@ -48,30 +52,40 @@ class JobThread(Generic[T]):
                on_dropped: Callable[[], None] | None = None) -> threading.Event:
         """Queue `job`; returns an event set once it has run (or was dropped because `cancel` was set
         before its turn, in which case `on_dropped` is called on this thread instead)."""
+        return self._put(_Queued(job, cancel, on_dropped))
+
+    def _put(self, item: _Queued[T]) -> threading.Event:
         if self._stopped:
             raise RuntimeError(f"the {self._thread.name} thread has shut down")
-        item = _Queued(job, cancel, on_dropped)
         self._jobs.put(item)
         return item.done
 
-    def call(self, job: Callable[[T], object], timeout: float | None = None) -> object:
-        """Run `job` on this thread and return its result (or raise its exception) in the caller's."""
-        result: list[object] = []
-        error: list[BaseException] = []
+    def start_call(self, job: Callable[[T], R]) -> Future[R]:
+        """Queue `job`; its result (or exception) arrives in the returned future, so the caller can do
+        other work meanwhile (`chatapp serve` imports its HTTP stack while the model loads)."""
+        future: Future[R] = Future()
 
         def run(owned: T) -> None:
+            if not future.set_running_or_notify_cancel():
+                return
             try:
-                result.append(job(owned))
+                future.set_result(job(owned))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
-                error.append(exc)
+                future.set_exception(exc)
 
+        self._put(_Queued(run, None, future=future))
+        return future
+
+    def call(self, job: Callable[[T], R], timeout: float | None = None) -> R:
+        """Run `job` on this thread and return its result (or raise its exception) in the caller's."""
         if self.on_this_thread():
-            run(self.owned)
-        elif not self.submit(run).wait(timeout):
-            raise TimeoutError(f"the {self._thread.name} thread is busy")
-        if error:
-            raise error[0]
-        return result[0]
+            return job(self.owned)
+        try:
+            return self.start_call(job).result(timeout)
+        except FutureTimeout:
+            raise TimeoutError(f"the {self._thread.name} thread is busy") from None
+        except CancelledError:
+            raise RuntimeError(f"the {self._thread.name} thread shut down before the job ran") from None
 
     def on_this_thread(self) -> bool:
         return threading.current_thread() is self._thread
@@ -93,6 +107,8 @@ class JobThread(Generic[T]):
             except queue.Empty:
                 break
             if item is not None:
+                if item.future is not None:
+                    item.future.cancel()
                 item.done.set()
         self._jobs.put(None)
         self._thread.join(timeout)

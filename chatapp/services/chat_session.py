@@ -227,7 +227,7 @@ class ChatSession(QObject):
             return None
         augment = self.documents_service.augmenter(names)
         host = self.inference.host
-        return lambda messages: host.call(lambda _engine: augment(messages))  # type: ignore[return-value]
+        return lambda messages: host.call(lambda _engine: augment(messages))
 
     def apply_load_options(self, options: LoadOptions) -> None:
         self.keep_app_settings(load=options)
