@@ -13,6 +13,7 @@ that anyone on the network may use the model. docs/SECURITY.md says what else is
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import signal
 import threading
@@ -71,10 +72,20 @@ def _positive_bytes(text: str) -> int:
     return value
 
 
+def is_loopback(host: str) -> bool:
+    """This computer only (a loopback name or address); imported from the standard library alone, so the check
+    runs before the HTTP stack is imported."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def check_exposure(args: argparse.Namespace) -> list[str]:
     """Refuse a keyless server beyond loopback unless asked for; the warnings for what is risky but allowed."""
     from chatapp.core.errors import KnownError
-    from chatapp.server.runner import is_loopback
 
     if args.api_key and args.no_api_key:
         raise KnownError("Give --api-key or --no-api-key, not both.")
