@@ -57,6 +57,38 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     stop_serve(s)
 
 
+def test_a_request_sent_as_soon_as_the_port_opens_waits_for_the_model(tmp_path: Path) -> None:
+    """`chatapp serve` listens while the model loads; a request then waits behind the load and is
+    answered, where llama-server answers 503 until it has loaded and clients must poll."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "CHATAPP_DATA_DIR": str(tmp_path), "CHATAPP_CONFIG_DIR": str(tmp_path / "config")}
+    proc = subprocess.Popen([sys.executable, "-m", "chatapp", "serve", "--model", str(gemma_path()), "--port",
+                             str(port), "--ctx", "2048"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0, timeout=120)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.01)
+        reply = client.completions.create(model="gemma", prompt="The capital of France is", max_tokens=4,
+                                          temperature=0)
+        assert reply.usage is not None and reply.usage.completion_tokens >= 1 and reply.choices[0].text
+        assert proc.stdout is not None and proc.stdout.readline().startswith("Serving gemma-3-270m-q4_k_m on")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+
+
 def test_models_lists_the_loaded_model(served: Served) -> None:
     assert [m.id for m in served.client().models.list()] == ["gemma-3-270m-q4_k_m"]
 

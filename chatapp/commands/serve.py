@@ -106,7 +106,9 @@ def check_exposure(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
+    from chatapp.core.models import gguf_info  # noqa: F401 - the load's header reader, imported before it starts
     from chatapp.core.models.library import resolve_model
+    from chatapp.core.runtime import llama_runtime
     from chatapp.core.runtime.model_host import ModelHost
     from chatapp.core.storage.settings import load_settings
 
@@ -121,20 +123,25 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     server: ApiServer | None = None
     try:
-        # The model loads on its thread, mostly in llama.cpp outside the GIL, while this one imports
-        # the HTTP stack: start-up to the first token is the longer of the two, not their sum.
+        # The model loads on its thread, mostly in llama.cpp outside the GIL, while this one imports the
+        # HTTP stack and starts listening: start-up is about the longer of the two, not their sum. A request
+        # that comes while the model loads waits behind the load (and the speculation set after it)
+        # instead of being refused, so a client needs no polling.
+        llama_runtime.llama()  # the bindings first, alone: imported beside the HTTP stack, both took twice as long
         loading = host.start_call(lambda engine: engine.load(model_path, options))
+        speculating = host.start_call(lambda engine: speculation_options.apply(engine, args, paths, extra))
         from chatapp.server.openai_api import ServerState
         from chatapp.server.runner import ApiServer
 
-        summary = loading.result()
-        host.call(lambda engine: speculation_options.apply(engine, args, paths, extra))
-        name = Path(getattr(summary, "path", model_path)).stem
+        name = model_path.stem
         embedder = _embedder(args, paths)
         state = ServerState(host, lambda: name, embedder=embedder)
         server = ApiServer(state, args.host, args.port, args.api_key, args.cors_origin, args.allowed_host,
                            args.max_body)
         server.start()
+        summary = loading.result()
+        speculating.result()
+        name = Path(getattr(summary, "path", model_path)).stem
         also = f" and embeddings with {embedder.path.stem}" if embedder is not None else ""
         stdout.write(f"Serving {name}{also} on {server.url}\n")
         stdout.flush()
