@@ -1,44 +1,18 @@
 """Tools in OpenAI's request shape: `tools`, `tool_choice`, `parallel_tool_calls`, and messages that
-carry an assistant's `tool_calls` or a tool's result — validated field by field with pydantic, each
-failure one sentence naming the part (`tools[1].function.name`…)."""
+carry an assistant's `tool_calls` or a tool's result — validated field by field with pydantic (the shapes
+in tool_shapes.py, imported only when a request has tools), each failure one sentence naming the part
+(`tools[1].function.name`…)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from chatapp.core.types import ToolCall, ToolSet, ToolSpec
 from chatapp.server.limits import MAX_TOOLS
 
-NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"  # OpenAI's rule for function names
-
-
-class _Function(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    name: str = Field(pattern=NAME_PATTERN)
-    description: str = ""
-    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
-    strict: bool | None = None
-
-
-class _Tool(BaseModel):
-    type: Literal["function"]
-    function: _Function
-
-
-class _CallFunction(BaseModel):
-    name: str
-    arguments: str = "{}"
-
-
-class _Call(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    type: Literal["function"] = "function"
-    function: _CallFunction
-
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 class ToolRequestError(ValueError):
     """A tool part of the request that cannot be used; `param` names it."""
@@ -72,10 +46,14 @@ def tool_set(body: dict[str, Any]) -> ToolSet | None:
         raise ToolRequestError("tools must be a list of {type: function, function: {name, parameters}}.", "tools")
     if len(raw) > MAX_TOOLS:
         raise ToolRequestError(f"tools has {len(raw)} tools; send at most {MAX_TOOLS}.", "tools")
+    from pydantic import ValidationError
+
+    from chatapp.server.tool_shapes import Tool
+
     specs = []
     for i, item in enumerate(raw):
         try:
-            tool = _Tool.model_validate(item)
+            tool = Tool.model_validate(item)
         except ValidationError as exc:
             raise _first_problem(exc, f"tools[{i}]") from None
         specs.append(ToolSpec(tool.function.name, tool.function.description, json.dumps(tool.function.parameters)))
@@ -103,11 +81,15 @@ def assistant_calls(raw: Any, index: int) -> tuple[ToolCall, ...]:
         return ()
     if not isinstance(raw, list):
         raise ToolRequestError(f"messages[{index}].tool_calls must be a list.", f"messages[{index}].tool_calls")
+    from pydantic import ValidationError
+
+    from chatapp.server.tool_shapes import Call
+
     calls = []
     for j, item in enumerate(raw):
         prefix = f"messages[{index}].tool_calls[{j}]"
         try:
-            call = _Call.model_validate(item)
+            call = Call.model_validate(item)
         except ValidationError as exc:
             raise _first_problem(exc, prefix) from None
         try:
