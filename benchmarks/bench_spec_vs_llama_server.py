@@ -39,7 +39,8 @@ from report import (  # noqa: E402
     timed_stream,
 )
 
-PASSAGE = (ROOT / "README.md").read_text(encoding="utf-8").split("## Set up")[0][:1400]
+# 700 characters: with 1400, greedy Gemma 3 270M answered "0000…" on one CPU instead of copying.
+PASSAGE = (ROOT / "README.md").read_text(encoding="utf-8").split("## Set up")[0][:700]
 HANDLERS = "\n".join(f"def handler_{i}(request):\n    return respond(request, status=200, body='ok {i}')\n"
                      for i in range(1, 5))
 ANSWER = ("The lighthouse was built in 1871 on the northern cliff. Its lamp burned whale oil until 1902, when "
@@ -49,8 +50,8 @@ TEXTS = {
     "code repeating its structure": f"# handlers.py: one handler per route\n\n{HANDLERS}\ndef handler_5(request):\n",
     "copying a passage": f"Copy the following text exactly.\n\n{PASSAGE}\n\nThe same text, copied:\n\n{PASSAGE[:120]}",
     "free text": "Once upon a time, in a village by the sea, there lived an old lighthouse keeper who",
-    "multi-turn, quoting": (f"User: Tell me about the old lighthouse.\nAssistant: {ANSWER}\nUser: Thanks. What "
-                            "did you say about the cottage? Quote it exactly.\nAssistant: I said: \""),
+    "multi-turn, quoting": (f"User: Tell me about the old lighthouse.\nAssistant: {ANSWER}\nUser: Thanks. Repeat your "
+                            "whole answer word for word.\nAssistant: Of course. Here it is again:\n\n"),
 }
 # Sampled, not greedy: a small model's greedy text soon loops, which is just what drafts are good at.
 NOTHING_TO_COPY = "nothing to copy (sampled)"

@@ -4,8 +4,8 @@ itself would have picked.
 Decoding one token costs about as much as checking several (the weights are read once per batch), so
 when the next tokens can be guessed — a reply quoting its prompt, code being edited, names repeated
 from the conversation — the same reply comes faster. Guesses come from n-gram lookup: the longest
-recent n-gram (4 down to 2 tokens) that ends the text so far and occurred before; the tokens that
-followed it then are the draft (going on round the loop when the text is repeating itself). Or,
+recent n-gram (12 tokens, else 4 down to 2) that ends the text so far and occurred before; the tokens
+that followed it then are the draft (going on round the loop when the text is repeating itself). Or,
 with a small draft model of the same family (core/draft_model.py), from that model's greedy
 continuation.
 
@@ -24,7 +24,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-NGRAM_SIZES = (4, 3, 2)
+# Longest first. The 12-gram (llama-server's key length) tells apart places whose last few tokens agree:
+# in "he was a master of the sea, and he was a master of the sea." a 4-gram finds the wrong half of the
+# line. Checked first, it took a looping greedy story from 1.78× to 2.05× speculation off (its recorded
+# greedy tokens replayed against measured batch costs; docs/benchmarks.md).
+NGRAM_SIZES = (12, 4, 3, 2)
 # Checked batches are sized 1 + draft = a multiple of this. ggml's repacked CPU kernels multiply four
 # rows at a time and the rest one by one: measured on the demo model, 2 threads, one token 23 ms,
 # 2 → 47 ms, 3 → 76, 4 → 76, 8 → 141, 16 → 254. A draft of 1 or 2 costs more than it can save.
