@@ -108,8 +108,8 @@ def main() -> int:
     for name in servers:
         row = [name]
         for text in TEXTS:
-            base = med[("llama-server none", text)]
-            row.append(f"{med[(name, text)]:.1f} ({med[(name, text)] / base:.2f}×)")
+            plain = med[("llama-server none", text)]
+            row.append(f"{med[(name, text)]:.1f} ({med[(name, text)] / plain:.2f}×)")
         rows.append(row)
     best = ["chatapp prompt-lookup ÷ best llama-server mode"]
     for text in TEXTS:

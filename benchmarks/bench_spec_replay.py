@@ -1,0 +1,207 @@
+"""Speculation replayed: how good chatapp's draft schedule is, against llama-server's ngram-simple and the best.
+
+    python benchmarks/bench_spec_replay.py [--model PATH] [--tokens 200] [--threads 2] [--write]
+
+The server benchmark (bench_spec_vs_llama_server.py) says who is faster; this one says why, and how
+far either is from the best any n-gram drafter could do, without the machine's noise. It records, once:
+- each greedy text of that benchmark as the model writes it (speculation off, repeat penalty 1.0 as
+  the API's default), token by token;
+- what one checked batch costs for 1 to 64 rows (the same context position, 15 interleaved
+  repetitions, medians), relative to one row.
+Then it replays drafters over the recorded tokens, charging each step the cost of its batch:
+- chatapp's `NgramDrafter`, the class the engine uses;
+- llama-server's ngram-simple as the vendored common/ngram-simple reads: the last 12 tokens as key,
+  the most recent earlier occurrence, up to 48 tokens of what followed it, at least 12 or nothing;
+- the ceiling: the cheapest schedule (dynamic programming over positions) of drafts of 3, 7, …, 63
+  tokens from any n-gram source (the latest earlier occurrence of the last 12, 8, 6, 4, 3 or 2 tokens,
+  continued round a loop), knowing the text in advance.
+Figures are speed relative to speculation off (one row per token). Greedy text differs between CPUs
+at near-ties, so the recorded texts (and figures) can too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench_spec_vs_llama_server import NOTHING_TO_COPY, TEXTS  # noqa: E402
+from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
+
+from chatapp.core.runtime.engine import Engine  # noqa: E402
+from chatapp.core.runtime.speculative import Drafter, NgramDrafter  # noqa: E402
+from chatapp.core.types import LoadOptions, SamplingParams, Speculation  # noqa: E402
+
+BATCH_ROWS = (1, 2, 3, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64)
+
+
+def record(engine: Engine, prompt: str, tokens: int) -> tuple[list[int], int]:
+    """The prompt's tokens followed by the greedy reply's; and where the reply starts."""
+    seq = engine._seq
+    assert seq is not None
+    seq.clear()
+    stream = engine.complete(prompt, SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=tokens),
+                             speculation=Speculation("off"))
+    stream.text()
+    assert stream.stats is not None
+    return list(seq.cached_tokens), stream.stats.prompt_tokens
+
+
+def batch_costs(engine: Engine, context: Sequence[int], position: int = 300) -> dict[int, float]:
+    """Seconds for one checked batch of each size in BATCH_ROWS at `position`, relative to one row."""
+    seq = engine._seq
+    assert seq is not None
+    seq.clear()
+    seq.decode(list(context[:position]))
+    samples: dict[int, list[float]] = {k: [] for k in BATCH_ROWS}
+    for _ in range(15):
+        for rows in BATCH_ROWS:
+            began = time.perf_counter()
+            seq.decode(list(context[:rows]), all_logits=True)
+            samples[rows].append(time.perf_counter() - began)
+            seq.truncate(position)
+    one = statistics.median(samples[1])
+    return {rows: statistics.median(v) / one for rows, v in samples.items()}
+
+
+class Costs:
+    """A batch's relative cost for any number of rows, interpolated between the measured sizes."""
+
+    def __init__(self, measured: dict[int, float]) -> None:
+        self.measured = measured
+
+    def __call__(self, rows: int) -> float:
+        if rows in self.measured:
+            return self.measured[rows]
+        sizes = sorted(self.measured)
+        below = max(s for s in sizes if s < rows)
+        above = min((s for s in sizes if s > rows), default=None)
+        if above is None:
+            return self.measured[below] * rows / below
+        share = (rows - below) / (above - below)
+        return self.measured[below] + share * (self.measured[above] - self.measured[below])
+
+
+class NgramSimple:
+    """llama-server's `--spec-type ngram-simple`, as its source reads (see the module docstring)."""
+
+    KEY, MOST, LEAST = 12, 48, 12
+
+    def __init__(self, tokens: Sequence[int]) -> None:
+        self.tokens = list(tokens)
+
+    def extend(self, tokens: Sequence[int]) -> None:
+        self.tokens.extend(tokens)
+
+    def feedback(self, drafted: int, accepted: int) -> None:
+        pass
+
+    def propose(self, room: int) -> list[int]:
+        t, n = self.tokens, self.KEY
+        key = t[-n:]
+        for start in range(len(t) - n - 1, -1, -1):
+            if t[start:start + n] == key:
+                draft = t[start + n:start + n + min(self.MOST, room)]
+                return draft if len(draft) >= self.LEAST else []
+        return []
+
+
+def replay(drafter: Drafter, reply: Sequence[int], cost: Costs) -> float:
+    """Speed relative to speculation off when `drafter` drafts for `reply` (as Engine._produce does)."""
+    spent, i = 0.0, 0  # reply[i]: the token just sampled
+    while True:
+        drafter.extend((reply[i],))
+        if i + 1 >= len(reply):
+            break
+        draft = drafter.propose(len(reply) - i - 2)
+        if not draft:
+            spent, i = spent + cost(1), i + 1
+            continue
+        spent += cost(1 + len(draft))
+        accepted = 0
+        while accepted < len(draft) and i + 1 + accepted < len(reply) and draft[accepted] == reply[i + 1 + accepted]:
+            accepted += 1
+        drafter.extend(reply[i + 1:i + 1 + accepted])
+        drafter.feedback(len(draft), accepted)
+        i += accepted + 1
+        if i >= len(reply):
+            break
+    return (len(reply) - 1) / spent
+
+
+def _sources(text: Sequence[int]) -> list[list[int]]:
+    """What each n-gram source would draft after `text` (64 tokens, continued round a loop)."""
+    out = []
+    for n in (12, 8, 6, 4, 3, 2):
+        if len(text) <= n:
+            continue
+        key = list(text[-n:])
+        for start in range(len(text) - n - 1, -1, -1):
+            if list(text[start:start + n]) == key:
+                follow, period = list(text[start + n:start + n + 64]), len(text) - start - n
+                while len(follow) < 64:
+                    follow.append(follow[len(follow) - period])
+                out.append(follow)
+                break
+    return out
+
+
+def ceiling(prompt: Sequence[int], reply: Sequence[int], cost: Costs) -> float:
+    """The best speed any schedule of drafts from those sources could reach, knowing the reply."""
+    best = [float("inf")] * len(reply)
+    best[0] = 0.0
+    for i in range(len(reply) - 1):
+        sources = _sources([*prompt, *reply[:i + 1]])
+        reach = 0
+        for follow in sources:
+            k = 0
+            while k < len(follow) and i + 1 + k < len(reply) and follow[k] == reply[i + 1 + k]:
+                k += 1
+            reach = max(reach, k)
+        best[i + 1] = min(best[i + 1], best[i] + cost(1))
+        for length in range(3, 64, 4):
+            j = min(len(reply) - 1, i + 1 + min(reach, length))
+            best[j] = min(best[j], best[i] + cost(1 + length))
+    return (len(reply) - 1) / best[-1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--tokens", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    model = args.model or reference_model()
+    engine = Engine()
+    engine.load(model, LoadOptions(n_ctx=4096, n_threads=args.threads, n_gpu_layers=0, parallel=1))
+    texts = {name: record(engine, prompt, args.tokens) for name, prompt in TEXTS.items() if name != NOTHING_TO_COPY}
+    longest = max(texts.values(), key=lambda t: len(t[0]))[0]
+    cost = Costs(batch_costs(engine, longest))
+    drafters: dict[str, Callable[[Sequence[int]], Drafter]] = {
+        "chatapp prompt-lookup": lambda prompt: NgramDrafter(prompt),
+        "llama-server ngram-simple (replayed)": NgramSimple,
+    }
+    rows = []
+    for label, make in drafters.items():
+        rows.append([label, *(f"{replay(make(tokens[:start]), tokens[start:], cost):.2f}×"
+                              for tokens, start in texts.values())])
+    rows.append(["best possible from n-grams", *(f"{ceiling(tokens[:start], tokens[start:], cost):.2f}×"
+                                                 for tokens, start in texts.values())])
+    costs = ", ".join(f"{rows_}: {cost(rows_):.2f}" for rows_ in (4, 8, 16, 32, 48, 64))
+    header = (f"{cpu_name()}, `{model.name}`, {args.threads} threads; greedy replies of {args.tokens} tokens recorded "
+              f"once, drafts replayed against batch costs measured once (relative to one row: {costs}); speed "
+              f"relative to speculation off; {time.strftime('%Y-%m-%d')}. "
+              "`python benchmarks/bench_spec_replay.py --write`")
+    publish("Speculation replayed", header, markdown_table(["drafter", *texts], rows), args.write)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
