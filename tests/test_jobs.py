@@ -28,7 +28,12 @@ def test_a_started_call_runs_on_the_thread_while_the_caller_goes_on() -> None:
 def test_a_call_dropped_at_shutdown_says_so_instead_of_waiting_for_ever() -> None:
     jobs: JobThread[None] = JobThread(None, "jobs-test")
     running, release = threading.Event(), threading.Event()
-    jobs.submit(lambda _: (running.set(), release.wait(5)) and None)
+
+    def blocking(_: None) -> None:
+        running.set()
+        release.wait(5)
+
+    jobs.submit(blocking)
     assert running.wait(5)
     queued = jobs.start_call(lambda _: "never")
     errors: list[BaseException] = []
