@@ -14,6 +14,7 @@ from chatapp.server.limits import MAX_TOOLS
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+
 class ToolRequestError(ValueError):
     """A tool part of the request that cannot be used; `param` names it."""
 

@@ -26,8 +26,8 @@ from typing import Protocol
 
 # Longest first. The 12-gram (llama-server's key length) tells apart places whose last few tokens agree:
 # in "he was a master of the sea, and he was a master of the sea." a 4-gram finds the wrong half of the
-# line. Checked first, it took a looping greedy story from 1.78× to 2.05× speculation off (its recorded
-# greedy tokens replayed against measured batch costs; docs/benchmarks.md).
+# line. Checked first, it took the looping greedy story of benchmarks/bench_spec_vs_llama_server.py from
+# 0.89× to 1.27× llama-server's best draft-free mode (docs/benchmarks.md).
 NGRAM_SIZES = (12, 4, 3, 2)
 # Checked batches are sized 1 + draft = a multiple of this. ggml's repacked CPU kernels multiply four
 # rows at a time and the rest one by one: measured on the demo model, 2 threads, one token 23 ms,
