@@ -35,7 +35,7 @@ from bench_spec_vs_llama_server import NOTHING_TO_COPY, TEXTS  # noqa: E402
 from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
 
 from chatapp.core.runtime.engine import Engine  # noqa: E402
-from chatapp.core.runtime.speculative import Drafter, NgramDrafter  # noqa: E402
+from chatapp.core.runtime.speculative import Drafter, NgramDrafter, continuation  # noqa: E402
 from chatapp.core.types import LoadOptions, SamplingParams, Speculation  # noqa: E402
 
 BATCH_ROWS = (1, 2, 3, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64)
@@ -103,13 +103,18 @@ class NgramSimple:
         pass
 
     def propose(self, room: int) -> list[int]:
-        t, n = self.tokens, self.KEY
-        key = t[-n:]
-        for start in range(len(t) - n - 1, -1, -1):
-            if t[start:start + n] == key:
-                draft = t[start + n:start + n + min(self.MOST, room)]
-                return draft if len(draft) >= self.LEAST else []
-        return []
+        after = latest_earlier(self.tokens, self.KEY)
+        draft = self.tokens[after:after + min(self.MOST, room)] if after is not None else []
+        return draft if len(draft) >= self.LEAST else []
+
+
+def latest_earlier(tokens: Sequence[int], n: int) -> int | None:
+    """Where what followed the latest earlier occurrence of the last `n` tokens starts; None if none."""
+    key = list(tokens[-n:])
+    for start in range(len(tokens) - n - 1, -1, -1):
+        if list(tokens[start:start + n]) == key:
+            return start + n
+    return None
 
 
 def replay(drafter: Drafter, reply: Sequence[int], cost: Costs) -> float:
@@ -137,19 +142,8 @@ def replay(drafter: Drafter, reply: Sequence[int], cost: Costs) -> float:
 
 def _sources(text: Sequence[int]) -> list[list[int]]:
     """What each n-gram source would draft after `text` (64 tokens, continued round a loop)."""
-    out = []
-    for n in (12, 8, 6, 4, 3, 2):
-        if len(text) <= n:
-            continue
-        key = list(text[-n:])
-        for start in range(len(text) - n - 1, -1, -1):
-            if list(text[start:start + n]) == key:
-                follow, period = list(text[start + n:start + n + 64]), len(text) - start - n
-                while len(follow) < 64:
-                    follow.append(follow[len(follow) - period])
-                out.append(follow)
-                break
-    return out
+    starts = (latest_earlier(text, n) for n in (12, 8, 6, 4, 3, 2) if len(text) > n)
+    return [continuation(text, start, 64) for start in starts if start is not None]
 
 
 def ceiling(prompt: Sequence[int], reply: Sequence[int], cost: Costs) -> float:

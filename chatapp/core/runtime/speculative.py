@@ -58,6 +58,18 @@ def whole_groups(draft: list[int]) -> list[int]:
     return draft[: usable_length(len(draft))]
 
 
+def continuation(tokens: Sequence[int], start: int, limit: int) -> list[int]:
+    """Up to `limit` tokens from `tokens[start]` on (start < len(tokens)), copied as a repeat would go
+    on: where the copy runs into the text's end, it continues with what it has just copied (a loop of
+    period len − start — "0000…", a line said again and again, where a greedy small model often ends
+    up — is drafted whole instead of one token at a time)."""
+    out = list(tokens[start : start + limit])
+    period = len(tokens) - start
+    while len(out) < limit:  # (out holds the whole period by now)
+        out.append(out[len(out) - period])
+    return out
+
+
 class AdaptiveLength:
     """The draft length: grows by a group while drafts are kept, falls back (and pauses) when not."""
 
@@ -121,20 +133,8 @@ class NgramDrafter(AdaptiveLength):
             if start is not None:
                 if self._match_length(start, n) >= LONG_MATCH:  # copying a passage: draft all there is room for
                     limit = min(self.max_draft, room)
-                return whole_groups(self._continuation(start, limit))
+                return whole_groups(continuation(self.tokens, start, limit))
         return []
-
-    def _continuation(self, start: int, limit: int) -> list[int]:
-        """Up to `limit` tokens from `start` on, copied as a repeat would go on: where the copy runs into
-        the text's end, it continues with what it has just copied (a loop of period len − start —
-        "0000…", a line said again and again, where a greedy small model often ends up — is drafted
-        whole instead of one token at a time)."""
-        tokens = self.tokens
-        out = tokens[start : start + limit]
-        period = len(tokens) - start
-        while len(out) < limit:  # (out holds the whole period by now: start is at most len - 1)
-            out.append(out[len(out) - period])
-        return out
 
     def _match_length(self, start: int, n: int) -> int:
         """How many tokens before `start` equal the ones at the end of the text (at least `n`), up to
