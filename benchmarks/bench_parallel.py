@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from report import (  # noqa: E402
     DEFAULT_SAMPLER,
+    DEFAULT_SAMPLER_TEXT,
     cpu_name,
     decode_rate,
     markdown_table,
@@ -115,8 +116,8 @@ def main() -> int:
                      + " ".join(f"{x[0]:.0f}" for x in results[("llama-server", n)])])
     header = (f"{cpu_name()}, `{model.name}`, {args.threads} threads, context 4096 shared by {SLOTS} sequences "
               f"(`chatapp serve --parallel {SLOTS}`, `llama-server -np {SLOTS} --kv-unified`), speculation off; "
-              f"each client streams /v1/completions of {args.tokens} tokens through the openai client, temp 0.7 "
-              f"top-p 0.95 top-k 40 min-p 0.05 repeat 1.1; {args.rounds} interleaved rounds, medians; "
+              f"each client streams /v1/completions of {args.tokens} tokens through the openai client, "
+              f"{DEFAULT_SAMPLER_TEXT}; {args.rounds} interleaved rounds, medians; "
               f"{time.strftime('%Y-%m-%d')}. Ratios chatapp ÷ llama-server (first token: lower is better). "
               "`python benchmarks/bench_parallel.py --llama-server PATH --write`")
     publish("Several clients at once", header, markdown_table(

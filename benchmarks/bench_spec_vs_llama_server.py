@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from report import (  # noqa: E402
     DEFAULT_SAMPLER,
+    DEFAULT_SAMPLER_TEXT,
     cpu_name,
     decode_rate,
     markdown_table,
@@ -120,7 +121,7 @@ def main() -> int:
                  *(f"{med[('chatapp prompt-lookup', text)] / med[('chatapp off', text)]:.2f}" for text in TEXTS)])
     header = (f"{cpu_name()}, `{model.name}`, {args.threads} threads, context 4096, one slot each; streamed "
               f"/v1/completions of {args.tokens} tokens through one openai client, greedy but the last text "
-              "(temp 0.7 top-p 0.95 top-k 40 min-p 0.05 repeat 1.1, seeds 100+round); all five servers warm; "
+              f"({DEFAULT_SAMPLER_TEXT}, seeds 100+round); all five servers warm; "
               f"{args.rounds} interleaved rounds, medians, tok/s (ratio to llama-server without speculation); "
               f"{time.strftime('%Y-%m-%d')}. `python benchmarks/bench_spec_vs_llama_server.py --llama-server PATH "
               "--write`")

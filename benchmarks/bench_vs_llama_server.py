@@ -17,7 +17,6 @@ prompt reading all counted). Medians; ratios are chatapp ÷ llama-server.
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,8 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from report import (  # noqa: E402
     DEFAULT_SAMPLER,
+    DEFAULT_SAMPLER_TEXT,
     cpu_name,
     decode_rate,
+    free_port,
     markdown_table,
     publish,
     reference_model,
@@ -58,12 +59,6 @@ def start_chatapp(model: Path, threads: int, prefilter: bool) -> tuple[subproces
 def timed_decode(url: str, tokens: int, seed: int) -> tuple[float, int]:
     first, last, used = timed_stream(url, PROMPT, tokens, seed, DEFAULT_SAMPLER)
     return decode_rate(first, last, used), used
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def startup_seconds(command: list[str], env: dict[str, str], port: int) -> float:
@@ -137,7 +132,7 @@ def main() -> int:
              for name, seconds in start.items()]
     header = (f"{cpu_name()}, `{model.name}`, {args.threads} threads, context 4096, speculation off on both; "
               f"streamed /v1/completions of {args.tokens} tokens (replies {min(counts)}–{max(counts)}) through one "
-              f"openai client, temp 0.7 top-p 0.95 top-k 40 min-p 0.05 repeat 1.1, seeds 100+round; {args.rounds} "
+              f"openai client, {DEFAULT_SAMPLER_TEXT}, seeds 100+round; {args.rounds} "
               f"interleaved rounds, medians; {time.strftime('%Y-%m-%d')}. Ratio: chatapp ÷ llama-server (start-up: "
               "lower is better). `python benchmarks/bench_vs_llama_server.py --llama-server PATH --write`")
     publish("Against llama-server", header, markdown_table(["measure", "median", "ratio", "rounds"], rows),

@@ -32,6 +32,16 @@ def cpu_name() -> str:
 
 # The app's default sampler, as the server-against-server benchmarks ask it of both.
 DEFAULT_SAMPLER = {"temperature": 0.7, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1}
+# (how a results header names DEFAULT_SAMPLER, so the two cannot drift apart)
+DEFAULT_SAMPLER_TEXT = "temp {temperature} top-p {top_p} top-k {top_k} min-p {min_p} repeat {repeat_penalty}".format(
+    **DEFAULT_SAMPLER)
+
+
+def free_port() -> int:
+    """A loopback port no one listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def server_bench_arguments(description: str, tokens: int) -> argparse.Namespace:
@@ -118,9 +128,7 @@ def start_llama_server(binary: Path, model: Path, threads: int, *extra: str,
     one unified KV cache, as chatapp's parallel sequences share theirs)."""
     import httpx2
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     proc = subprocess.Popen([str(binary), "-m", str(model), "-t", str(threads), "-tb", str(threads), "-c", "4096",
                              "-np", str(slots), *(["--kv-unified"] if slots > 1 else []), "--port", str(port), *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
