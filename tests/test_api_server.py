@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx2 as httpx
 import openai
 import pytest
+from local_ports import free_port
 from real_models import gemma_path
 
 from chatapp.core.runtime.model_host import ModelHost
@@ -62,9 +63,7 @@ def test_a_request_sent_as_soon_as_the_port_opens_waits_for_the_model(tmp_path: 
     answered, where llama-server answers 503 until it has loaded and clients must poll."""
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "CHATAPP_DATA_DIR": str(tmp_path), "CHATAPP_CONFIG_DIR": str(tmp_path / "config")}
     proc = subprocess.Popen([sys.executable, "-m", "chatapp", "serve", "--model", str(gemma_path()), "--port",
                              str(port), "--ctx", "2048"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -189,13 +189,10 @@ def test_cli_search_download_models(repo: FakeRepo, hub: FakeHub) -> None:
 
 
 def test_unreachable_hub_is_one_clear_sentence() -> None:
-    import socket
-
     import httpx2
+    from local_ports import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with pytest.raises(KnownError, match=r"Searching: the hub cannot be reached .* internet connection"), \
             hub_client.hub_errors("Searching"):
         httpx2.get(f"http://127.0.0.1:{port}/api/models")  # a real refused connection

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +14,12 @@ from pathlib import Path
 import httpx2
 import pytest
 from fake_hub import FakeHub
+from local_ports import free_port
 from real_models import gemma_path
 from test_api_server import start_serve, stop_serve
 from test_cli import run_chatapp
 
 from chatapp.core.storage.history import HistoryStore
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Peer:

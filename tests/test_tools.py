@@ -17,6 +17,7 @@ from pathlib import Path
 import jsonschema
 import openai
 import pytest
+from local_ports import free_port
 from tool_templates import FAMILIES, reference_render
 
 from chatapp.core.runtime.engine import Engine
@@ -155,15 +156,9 @@ def test_a_forced_call_is_valid_against_its_schema_even_from_a_135m_model(demo: 
 
 
 # ----- MCP servers --------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def http_server() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, str(SERVER), "http", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     for _ in range(200):
