@@ -11,7 +11,7 @@ from near_ties import divergence, last_reply_tokens, one_by_one
 from chatapp.core.errors import ModelFileError, SettingsError
 from chatapp.core.runtime import templates
 from chatapp.core.runtime.engine import Engine
-from chatapp.core.runtime.speculative import NgramDrafter
+from chatapp.core.runtime.speculative import PAUSE_AFTER_REJECTED, NgramDrafter
 from chatapp.core.types import FinishReason, LoadOptions, Message, SamplingParams, Speculation
 
 ON, OFF, DRAFT = Speculation("prompt-lookup"), Speculation("off"), Speculation("draft")
@@ -154,6 +154,14 @@ def test_drafts_come_from_the_latest_matching_ngram() -> None:
     d.feedback(drafted=3, accepted=1)
     assert d.length == 3
     assert NgramDrafter([5, 6, 7], max_draft=8).propose(room=100) == []  # nothing repeats: no draft
+
+
+def test_drafting_pauses_for_a_set_number_of_tokens_after_a_rejected_draft() -> None:
+    d = NgramDrafter([1, 2, 3, 4, 5, 6, 7, 1, 2, 3], max_draft=11)
+    assert d.propose(room=100) == [4, 5, 6]
+    d.feedback(drafted=3, accepted=0)
+    assert [d.propose(room=100) for _ in range(PAUSE_AFTER_REJECTED)] == [[]] * PAUSE_AFTER_REJECTED
+    assert d.propose(room=100) == [4, 5, 6]  # the pause is over: the same n-gram is drafted again
 
 
 def test_a_repeated_passage_is_drafted_whole_at_once() -> None:
