@@ -30,8 +30,9 @@ class Peer:
 def start_llama_cpp_server(model: Path, *extra: str) -> Peer:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "smollm2",
-         "--chat_format", "chatml", "--n_ctx", "1024", "--host", "127.0.0.1", "--port", str(port), *extra],
+        [sys.executable, str(Path(__file__).with_name("llama_cpp_peer.py")), "--model", str(model),
+         "--model_alias", "smollm2", "--chat_format", "chatml", "--n_ctx", "1024", "--host", "127.0.0.1",
+         "--port", str(port), *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/v1"
