@@ -49,8 +49,11 @@ class DraftModel:
         lib = llama_runtime.llama()
         mark = llama_runtime.mark_log()
         try:
-            self._llm = lib.Llama(model_path=str(header.path), n_ctx=target.n_ctx(), n_threads=n_threads,
-                                  n_threads_batch=n_threads, n_gpu_layers=0, flash_attn=True, verbose=False)
+            # Through the hook, as every model load: it applies CHATAPP_CPU_REPACK and the AMX guard. A
+            # bare Llama() under CHATAPP_CPU_REPACK=0 on an AMX CPU took ggml's AMX buffer and crashed.
+            with llama_runtime.model_params_hook(None):
+                self._llm = lib.Llama(model_path=str(header.path), n_ctx=target.n_ctx(), n_threads=n_threads,
+                                      n_threads_batch=n_threads, n_gpu_layers=0, flash_attn=True, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             reason = llama_runtime.last_error_since(mark) or str(exc)
             raise ModelFileError(QT_TRANSLATE_NOOP("core", "llama.cpp could not load the draft model {name}: {reason}"),
