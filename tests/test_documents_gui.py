@@ -12,6 +12,9 @@ from test_gui import LOAD_TIMEOUT_MS, app, load, send  # noqa: F401 - `app` is a
 from chatapp.app import App
 from chatapp.core.storage.history import HistoryStore
 from chatapp.core.storage.paths import default_paths
+from chatapp.documents.indexer import ScanReport
+from chatapp.services.documents_service import DocumentsService
+from chatapp.ui.documents_dialog import CollectionsDialog
 
 INDEX_TIMEOUT_MS = 120_000
 
@@ -129,3 +132,16 @@ def test_a_collection_its_model_cannot_read_says_so_and_is_re_indexed_with_anoth
     [collection] = app.documents.collections()
     assert Path(collection.embedding_model).name == "multilingual-copy.gguf"
     assert collection.files == 2
+
+
+def test_an_indexing_result_that_reaches_the_dialog_after_shutdown_is_shown_without_reading_the_index(
+        qtbot) -> None:
+    # On a busy machine the start-up re-scan's result was still queued for the open dialog when the window
+    # closed; the dialog then read the closed index ("Cannot operate on a closed database").
+    service = DocumentsService(default_paths())
+    dialog = CollectionsDialog(service)
+    qtbot.addWidget(dialog)
+    service.shutdown()
+    service.indexed.emit("work", ScanReport(added=2))  # as the queued signal is delivered
+    assert "work: 2 added" in dialog.status.text()
+    assert service.reading("work") == (None, None)

@@ -107,7 +107,10 @@ class DocumentsService(QObject):
 
     def reading(self, name: str) -> tuple[float | None, str | None]:
         """(share of the collection its embedding model reads as unknown tokens, the model file of an
-        unfinished re-index with another model): two one-row queries, fine on the GUI thread."""
+        unfinished re-index with another model): two one-row queries, fine on the GUI thread. After
+        shutdown (an indexing result still queued for the window) there is nothing to read."""
+        if self._closed:
+            return None, None
         try:
             return self.documents.unreadable_share(name), self.documents.reindexing(name)
         except KnownError:
