@@ -122,7 +122,7 @@ def main() -> int:
               "`python benchmarks/bench_parallel.py --llama-server PATH --write`")
     publish("Several clients at once", header, markdown_table(
         ["clients", "aggregate tok/s (chatapp / llama-server)", "ratio", "first token", "ratio",
-         "per-request decode tok/s", "ratio", "aggregate, rounds"], rows), args.write)
+         "per-request decode tok/s", "ratio", "aggregate, rounds"], rows), args.write, per_cpu=True)
     return 0
 
 

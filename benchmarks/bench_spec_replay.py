@@ -193,7 +193,7 @@ def main() -> int:
               f"once, drafts replayed against batch costs measured once (relative to one row: {costs}); speed "
               f"relative to speculation off; {time.strftime('%Y-%m-%d')}. "
               "`python benchmarks/bench_spec_replay.py --write`")
-    publish("Speculation replayed", header, markdown_table(["drafter", *texts], rows), args.write)
+    publish("Speculation replayed", header, markdown_table(["drafter", *texts], rows), args.write, per_cpu=True)
     return 0
 
 

@@ -125,7 +125,8 @@ def main() -> int:
               f"{args.rounds} interleaved rounds, medians, tok/s (ratio to llama-server without speculation); "
               f"{time.strftime('%Y-%m-%d')}. `python benchmarks/bench_spec_vs_llama_server.py --llama-server PATH "
               "--write`")
-    publish("Speculation against llama-server", header, markdown_table(["server", *TEXTS], rows), args.write)
+    publish("Speculation against llama-server", header, markdown_table(["server", *TEXTS], rows), args.write,
+            per_cpu=True)
     return 0
 
 

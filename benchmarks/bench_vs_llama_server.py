@@ -136,7 +136,7 @@ def main() -> int:
               f"interleaved rounds, medians; {time.strftime('%Y-%m-%d')}. Ratio: chatapp ÷ llama-server (start-up: "
               "lower is better). `python benchmarks/bench_vs_llama_server.py --llama-server PATH --write`")
     publish("Against llama-server", header, markdown_table(["measure", "median", "ratio", "rounds"], rows),
-            args.write)
+            args.write, per_cpu=True)
     return 0
 
 

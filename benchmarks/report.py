@@ -92,12 +92,24 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> 
     return "\n".join(lines) + "\n"
 
 
-def publish(section: str, header: str, table: str, write: bool) -> None:
-    """Print the results; with `write`, replace the `## {section}` part of docs/benchmarks.md."""
+def cpu_kind() -> str:
+    """The family of CPU a result was measured on, as docs/benchmarks.md names its per-CPU sections: the
+    sessions' CPUs differ (Intel Xeon with AMX, AMD EPYC) and so do llama.cpp's kernels on each."""
+    name = cpu_name()
+    if "AMD EPYC" in name:
+        return "AMD EPYC"
+    if "Intel" in name and "amx_int8" in name:
+        return "Intel Xeon with AMX"
+    return name.split(" (")[0]
+
+
+def publish(section: str, header: str, table: str, write: bool, per_cpu: bool = False) -> None:
+    """Print the results; with `write`, replace the `## {section}` part of docs/benchmarks.md (with
+    `per_cpu`, the part `## {section}, {cpu_kind()}`, so a run on one CPU keeps the other's figures)."""
     print(header)
     print(table)
     if write:
-        write_section(section, header + "\n\n" + table)
+        write_section(f"{section}, {cpu_kind()}" if per_cpu else section, header + "\n\n" + table)
 
 
 def write_section(name: str, body: str) -> None:
