@@ -164,6 +164,19 @@ def test_drafting_pauses_for_a_set_number_of_tokens_after_a_rejected_draft() -> 
     assert d.propose(room=100) == [4, 5, 6]  # the pause is over: the same n-gram is drafted again
 
 
+def test_a_clearly_longer_match_ends_a_pause() -> None:
+    """A reply that starts quoting an earlier turn first meets the latest place its opening words
+    occurred (another turn): that draft is rejected, and the quote's own source is found a token or two
+    later by a longer n-gram, which is no chance match, so drafting goes on at once."""
+    d = NgramDrafter([10, 11, 12, 13, 14, 15, 16, 17, 50, 12, 13, 60, 61, 62, 63, 70, 12, 13], max_draft=11)
+    assert d.propose(room=100) == [60, 61, 62]  # "12 13" last came before "60"
+    d.feedback(drafted=3, accepted=0)  # it was the other "12 13": a pause
+    d.extend([14])
+    assert d.propose(room=100) == []  # "12 13 14" matches one token longer: not enough to end the pause
+    d.extend([15])
+    assert d.propose(room=100) == [16, 17, 50]  # "12 13 14 15" matches two tokens longer than the rejected one
+
+
 def test_a_repeated_passage_is_drafted_whole_at_once() -> None:
     passage = list(range(100, 160))
     d = NgramDrafter([*passage, 7, *passage[:10]], max_draft=32)  # the last 10 tokens repeat the passage's start
