@@ -17,11 +17,16 @@ Then it replays drafters over the recorded tokens, charging each step the cost o
   continued round a loop), knowing the text in advance.
 Figures are speed relative to speculation off (one row per token). Greedy text differs between CPUs
 at near-ties, so the recorded texts (and figures) can too.
+
+The last column is where drafts can only cost: eight everyday prompts (a quote from a chat, a code
+edit, a summary, a story, a question on a passage, a list, an essay, a letter) sampled with the app's
+default sampler, three seeds each; geometric mean over the 24 replies, and the worst one.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -31,23 +36,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_spec_vs_llama_server import NOTHING_TO_COPY, TEXTS  # noqa: E402
-from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
+from bench_spec_vs_llama_server import ANSWER, NOTHING_TO_COPY, PASSAGE, TEXTS  # noqa: E402
+from report import DEFAULT_SAMPLER, DEFAULT_SAMPLER_TEXT, cpu_name, markdown_table, publish, reference_model  # noqa: E402
 
 from chatapp.core.runtime.engine import Engine  # noqa: E402
 from chatapp.core.runtime.speculative import Drafter, NgramDrafter, continuation  # noqa: E402
 from chatapp.core.types import LoadOptions, SamplingParams, Speculation  # noqa: E402
 
 BATCH_ROWS = (1, 2, 3, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64)
+STORY = ("The keeper climbed the stairs every evening at dusk. He trimmed the wick, polished the lens and wound "
+         "the clockwork that turned the light. On stormy nights he stayed awake until dawn, watching the beam "
+         "sweep across the water, counting the ships that passed.")
+FUNCTION = ('def parse_config(path):\n    with open(path) as f:\n        data = json.load(f)\n    if "name" not in '
+            'data:\n        raise ValueError("missing name")\n    return Config(name=data["name"], port=data.get('
+            '"port", 8080), debug=data.get("debug", False))\n')
+SAMPLED = [  # everyday prompts, sampled: the text with nothing (or little) to copy
+    f"User: Tell me about the old lighthouse.\nAssistant: {ANSWER}\nUser: When did the last keeper leave? Quote "
+    "the sentence that says so.\nAssistant:",
+    f"Here is a function:\n\n```python\n{FUNCTION}```\n\nThe same function with type hints and a docstring:\n\n"
+    "```python\n",
+    f"{STORY}\n\nSummary of the text above in one sentence:",
+    f"{STORY} One night",
+    f"Text: {PASSAGE[:400]}\n\nQuestion: What does chatapp run, and where?\nAnswer:",
+    "A list of twenty fruits, one per line:\n\n1. Apple\n2.",
+    TEXTS[NOTHING_TO_COPY],
+    "Dear Sir or Madam,\n\nI am writing to",
+]
+SEEDS = (1, 2, 3)
 
 
-def record(engine: Engine, prompt: str, tokens: int) -> tuple[list[int], int]:
-    """The prompt's tokens followed by the greedy reply's; and where the reply starts."""
+def record(engine: Engine, prompt: str, tokens: int, seed: int | None = None) -> tuple[list[int], int]:
+    """The prompt's tokens followed by the reply's (greedy, or with `seed` the default sampler); and
+    where the reply starts."""
     seq = engine._seq
     assert seq is not None
     seq.clear()
-    stream = engine.complete(prompt, SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=tokens),
-                             speculation=Speculation("off"))
+    params = (SamplingParams(temperature=0.0, repeat_penalty=1.0, max_tokens=tokens) if seed is None else
+              SamplingParams(**DEFAULT_SAMPLER, seed=seed, max_tokens=tokens))
+    stream = engine.complete(prompt, params, speculation=Speculation("off"))
     stream.text()
     assert stream.stats is not None
     return list(seq.cached_tokens), stream.stats.prompt_tokens
@@ -176,6 +202,7 @@ def main() -> int:
     engine = Engine()
     engine.load(model, LoadOptions(n_ctx=4096, n_threads=args.threads, n_gpu_layers=0, parallel=1))
     texts = {name: record(engine, prompt, args.tokens) for name, prompt in TEXTS.items() if name != NOTHING_TO_COPY}
+    sampled = [record(engine, prompt, args.tokens, seed) for prompt in SAMPLED for seed in SEEDS]
     longest = max(texts.values(), key=lambda t: len(t[0]))[0]
     cost = Costs(batch_costs(engine, longest))
     drafters: dict[str, Callable[[Sequence[int]], Drafter]] = {
@@ -184,16 +211,22 @@ def main() -> int:
     }
     rows = []
     for label, make in drafters.items():
+        speeds = [replay(make(tokens[:start]), tokens[start:], cost) for tokens, start in sampled]
+        mean = math.exp(statistics.mean(math.log(speed) for speed in speeds))
         rows.append([label, *(f"{replay(make(tokens[:start]), tokens[start:], cost):.2f}×"
-                              for tokens, start in texts.values())])
+                              for tokens, start in texts.values()), f"{mean:.3f}× ({min(speeds):.2f}×)"])
     rows.append(["best possible from n-grams", *(f"{ceiling(tokens[:start], tokens[start:], cost):.2f}×"
-                                                 for tokens, start in texts.values())])
+                                                 for tokens, start in texts.values()), ""])
     costs = ", ".join(f"{rows_}: {cost(rows_):.2f}" for rows_ in (4, 8, 16, 32, 48, 64))
     header = (f"{cpu_name()}, `{model.name}`, {args.threads} threads; greedy replies of {args.tokens} tokens recorded "
-              f"once, drafts replayed against batch costs measured once (relative to one row: {costs}); speed "
-              f"relative to speculation off; {time.strftime('%Y-%m-%d')}. "
+              f"once, drafts replayed against batch costs measured once (relative to one row: {costs}); the last "
+              f"column: {len(SAMPLED)} everyday prompts sampled with the default sampler ({DEFAULT_SAMPLER_TEXT}), "
+              f"seeds {SEEDS[0]}–{SEEDS[-1]}, geometric mean and worst reply; speed relative to speculation off; "
+              f"{time.strftime('%Y-%m-%d')}. "
               "`python benchmarks/bench_spec_replay.py --write`")
-    publish("Speculation replayed", header, markdown_table(["drafter", *texts], rows), args.write, per_cpu=True)
+    sampled_column = f"sampled, {len(sampled)} replies: mean (worst)"
+    publish("Speculation replayed", header, markdown_table(["drafter", *texts, sampled_column], rows), args.write,
+            per_cpu=True)
     return 0
 
 
