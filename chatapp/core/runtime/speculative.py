@@ -46,9 +46,9 @@ PAUSE_AFTER_MOSTLY_REJECTED = 4
 # A pause guards against n-grams that match by chance; a match this many tokens longer than the one
 # whose draft was rejected is not chance, and ends the pause. A reply that starts quoting an earlier turn
 # ("User: Tell me…") first meets the latest "User:" (another turn), is rejected, and then finds the quote
-# one or two tokens later. Replayed over 36 recorded replies on three CPUs' batch costs
-# (benchmarks/bench_spec_replay.py), it took the quoting chat up 4–8% and the greedy texts up 1–2% in
-# all, and left sampled text with nothing to copy as it was; a margin of 1 lost code 5%.
+# one or two tokens later. Replayed (benchmarks/bench_spec_replay.py's replies, and its eight sampled
+# prompts answered greedily too) against the batch costs of three CPUs, it took the quoting chat up 4–8%
+# and greedy text up 1–2% on average, and left sampled text as it was; a margin of 1 lost code 5%.
 PAUSE_OUTMATCHED_BY = 2
 
 
