@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_spec_vs_llama_server import ANSWER, NOTHING_TO_COPY, PASSAGE, TEXTS  # noqa: E402
+from bench_spec_vs_llama_server import LIGHTHOUSE_CHAT, NOTHING_TO_COPY, PASSAGE, TEXTS  # noqa: E402
 from report import DEFAULT_SAMPLER, DEFAULT_SAMPLER_TEXT, cpu_name, markdown_table, publish, reference_model  # noqa: E402
 
 from chatapp.core.runtime.engine import Engine  # noqa: E402
@@ -51,8 +51,7 @@ FUNCTION = ('def parse_config(path):\n    with open(path) as f:\n        data = 
             'data:\n        raise ValueError("missing name")\n    return Config(name=data["name"], port=data.get('
             '"port", 8080), debug=data.get("debug", False))\n')
 SAMPLED = [  # everyday prompts, sampled: the text with nothing (or little) to copy
-    f"User: Tell me about the old lighthouse.\nAssistant: {ANSWER}\nUser: When did the last keeper leave? Quote "
-    "the sentence that says so.\nAssistant:",
+    f"{LIGHTHOUSE_CHAT}User: When did the last keeper leave? Quote the sentence that says so.\nAssistant:",
     f"Here is a function:\n\n```python\n{FUNCTION}```\n\nThe same function with type hints and a docstring:\n\n"
     "```python\n",
     f"{STORY}\n\nSummary of the text above in one sentence:",

@@ -47,12 +47,14 @@ HANDLERS = "\n".join(f"def handler_{i}(request):\n    return respond(request, st
 ANSWER = ("The lighthouse was built in 1871 on the northern cliff. Its lamp burned whale oil until 1902, when "
           "paraffin replaced it.\n\nThe keeper's cottage stands beside the tower. Three families lived there in "
           "turn, and the last keeper left in 1968, when the light was automated and the cottage became a museum.")
+# A first exchange that later turns quote from (here, and in bench_spec_replay.py's sampled prompts).
+LIGHTHOUSE_CHAT = f"User: Tell me about the old lighthouse.\nAssistant: {ANSWER}\n"
 TEXTS = {
     "code repeating its structure": f"# handlers.py: one handler per route\n\n{HANDLERS}\ndef handler_5(request):\n",
     "copying a passage": f"Copy the following text exactly.\n\n{PASSAGE}\n\nThe same text, copied:\n\n{PASSAGE[:120]}",
     "free text": "Once upon a time, in a village by the sea, there lived an old lighthouse keeper who",
-    "multi-turn, quoting": (f"User: Tell me about the old lighthouse.\nAssistant: {ANSWER}\nUser: Thanks. Repeat your "
-                            "whole answer word for word.\nAssistant: Of course. Here it is again:\n\n"),
+    "multi-turn, quoting": (f"{LIGHTHOUSE_CHAT}User: Thanks. Repeat your whole answer word for word.\nAssistant: Of "
+                            "course. Here it is again:\n\n"),
 }
 # Sampled, not greedy: a small model's greedy text soon loops, which is just what drafts are good at.
 NOTHING_TO_COPY = "nothing to copy (sampled)"
