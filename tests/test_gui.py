@@ -690,3 +690,27 @@ def test_the_conversation_is_a_centred_column_of_readable_width(qtbot) -> None:
     assert view._layout.contentsMargins().right() == 300
     view.resize(500, 500)
     qtbot.waitUntil(lambda: view._layout.contentsMargins().left() == COLUMN_MARGIN)
+
+
+def test_changing_a_chats_temperature_keeps_its_tools_and_documents(qtbot, app: App, tiny_eos_model: Path) -> None:
+    """A chat's settings are layered and merged on write: the side panel's change of temperature once
+    rewrote the chat's settings from the panel's fields alone and silently turned its tools off."""
+    load(qtbot, app, tiny_eos_model)
+    _weather_server(app)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=20_000):
+        send(qtbot, app, "hi")
+    app.session.set_tool_required(True)
+    app.session.set_documents(["notes"])
+    conv_id = app.session.conversation.id
+    panel = app.window.settings_panel
+    panel.temperature.slider.setValue(35)
+    panel.flush()
+    assert app.session.conversation.settings["temperature"] == 0.35
+    assert (app.session.tool_servers(), app.session.tool_choice(), app.session.documents()) == (
+        ["weather"], "required", ["notes"])
+    app.session.new_conversation()
+    app.session.open_conversation(conv_id)  # read back from the database
+    assert app.session.settings().sampling.temperature == 0.35
+    assert (app.session.tool_servers(), app.session.tool_choice(), app.session.documents()) == (
+        ["weather"], "required", ["notes"])
+    assert app.window.tools_button.text() == "Tools: weather"

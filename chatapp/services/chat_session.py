@@ -12,17 +12,15 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from chatapp.core.chat_settings import ChatSettings, SettingsLayer, resolve
 from chatapp.core.errors import KnownError
-from chatapp.core.runtime import templates
 from chatapp.core.runtime.json_grammar import check_schema_text
-from chatapp.core.runtime.templates import ChatTemplate
-from chatapp.core.storage.fields import valid_fields
 from chatapp.core.storage.history import (
     Conversation,
     HistoryStore,
@@ -32,7 +30,7 @@ from chatapp.core.storage.history import (
 from chatapp.core.storage.settings import AppSettings, save_settings
 from chatapp.core.turns.record import NewConversation
 from chatapp.core.turns.turn import Augment, Turn, TurnOutcome
-from chatapp.core.types import Image, LoadOptions, Message, ModelSummary, OutputFormat, SamplingParams
+from chatapp.core.types import Image, LoadOptions, Message, ModelSummary
 from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.turns import Failed, Opened, TurnService
@@ -46,10 +44,8 @@ PARTIAL_SAVE_INTERVAL_S = 1.0
 # With the window's API server on, a model is loaded for this many API requests at once beside the chat
 # (and Gemma-style sliding-window caches at full size, which several sequences need).
 WINDOW_API_PARALLEL = 4
-DOCUMENTS_KEY = "documents"  # in a conversation's settings: the collections it answers from
-OUTPUT_KEY = "output_schema"  # ...and the JSON schema its replies must match
-TOOLS_KEY = "tool_servers"  # ...and the MCP servers whose tools it may call
-TOOL_CHOICE_KEY = "tool_choice"  # ..."required": each reply starts with a call
+# What the side panel sets (the chat's documents and tools are set elsewhere and must survive its changes).
+PANEL_FIELDS = ("sampling", "template", "custom_template", "system_prompt", "output_schema")
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,39 +64,6 @@ def reports_errors(method: F) -> F:
             return False
 
     return wrapper  # type: ignore[return-value]
-
-
-def _text(value: Any, default: str) -> str:
-    """A stored text setting; anything else (a damaged or hand-edited history) is the default."""
-    return value if isinstance(value, str) else default
-
-
-def _names(value: Any) -> list[str]:
-    """A stored list of names (collections, tool servers): the strings in it, nothing made of characters."""
-    return [n for n in value if isinstance(n, str)] if isinstance(value, list) else []
-
-
-@dataclass(frozen=True)
-class ChatSettings:
-    """The settings a conversation carries (defaults come from the app settings)."""
-
-    sampling: SamplingParams
-    template: str  # "auto", a preset name, or "custom"
-    custom_template: str
-    system_prompt: str
-    output_schema: str = ""  # a JSON schema the replies must match ("": free text)
-
-    def chat_template(self) -> ChatTemplate | None:
-        if self.template == "custom":
-            return templates.custom(self.custom_template)
-        return templates.from_choice(self.template)
-
-    def output_format(self) -> OutputFormat | None:
-        return OutputFormat("json_schema", self.output_schema, name="reply") if self.output_schema.strip() else None
-
-    def to_store(self) -> dict[str, object]:
-        return {**self.sampling.to_dict(), "template": self.template, "custom_template": self.custom_template,
-                OUTPUT_KEY: self.output_schema}
 
 
 class ChatSession(QObject):
@@ -134,10 +97,7 @@ class ChatSession(QObject):
         self._save_failed = False
         # Chat with documents: the service (set by the window) and the collections of a chat not yet saved.
         self.documents_service: DocumentsService | None = None
-        self._new_chat_documents: list[str] = []
-        self._new_chat_schema = ""  # the structured output of a chat not yet saved
-        self._new_chat_tools: list[str] = []  # ...and its tool servers
-        self._new_chat_tool_choice = "auto"
+        self._new_chat = SettingsLayer()  # the settings layer of a chat not saved yet
         self.tools_service: ToolsService | None = None  # set by the window with the permission that asks
         self.permission: WindowPermission | None = None
         self.turns.opened.connect(self._on_opened)
@@ -150,75 +110,71 @@ class ChatSession(QObject):
         inference.modelLoaded.connect(self._on_model_loaded)
 
     # ----- settings ------------------------------------------------------------------------------------
-    def settings(self) -> ChatSettings:
+    def _defaults(self) -> ChatSettings:
+        """The bottom layer: the app's defaults (the last used settings)."""
         d = self.app_settings
-        defaults = ChatSettings(d.sampling, d.template, d.custom_template, d.system_prompt)
-        if self.conversation is None:  # a structured output is this chat's, never a default for others
-            return replace(defaults, output_schema=self._new_chat_schema)
-        stored = self.conversation.settings
-        where = f"conversation {self.conversation.id} settings: "
-        sampling, problems = valid_fields(SamplingParams, stored, where)  # each value alone, over the defaults
+        return ChatSettings(d.sampling, d.template, d.custom_template, d.system_prompt)
+
+    def _layer(self) -> SettingsLayer:
+        """This chat's own layer: what it sets over the defaults (a chat not saved yet keeps it in memory)."""
+        if self.conversation is None:
+            return self._new_chat
+        layer, problems = SettingsLayer.from_store(self.conversation.settings,
+                                                   f"conversation {self.conversation.id} settings: ")
         for problem in problems:
             log.warning("%s", problem)
-        return ChatSettings(
-            replace(defaults.sampling, **sampling),
-            _text(stored.get("template"), self.conversation.template or defaults.template),
-            _text(stored.get("custom_template"), defaults.custom_template),
-            self.conversation.system_prompt,
-            _text(stored.get(OUTPUT_KEY), ""),
-        )
+        return replace(layer, system_prompt=self.conversation.system_prompt,
+                       template=layer.template if layer.template is not None else self.conversation.template or None)
+
+    def settings(self) -> ChatSettings:
+        """What the next reply in this chat uses, every layer applied."""
+        return resolve(self._defaults(), self._layer())
+
+    def _write(self, layer: SettingsLayer) -> None:
+        """Merge `layer` into this chat's own: what it sets changes, nothing else."""
+        if self.conversation is None:
+            self._new_chat = layer.over(self._new_chat)
+            return
+        columns: dict[str, Any] = {}
+        if layer.system_prompt is not None:
+            columns["system_prompt"] = layer.system_prompt
+        if layer.template is not None:
+            columns["template"] = layer.template
+        self.conversation = self.store.update_conversation(self.conversation.id, settings=layer.to_store(),
+                                                           **columns)
 
     def apply_settings(self, chat: ChatSettings) -> None:
-        """Used from the next reply on; also becomes the default for new chats."""
+        """The side panel's settings (sampling, template, system prompt, output), used from the next reply
+        on; also the default for new chats. The chat's documents and tools are left as they are."""
         chat.chat_template()  # raises TemplateError for a bad custom template before anything is saved
         check_schema_text(chat.output_schema)  # ...and SchemaError for a schema that is not one
         self.keep_app_settings(sampling=chat.sampling, template=chat.template, custom_template=chat.custom_template,
                                system_prompt=chat.system_prompt)
-        self._new_chat_schema = chat.output_schema if self.conversation is None else ""
-        if self.conversation is not None:
-            self.conversation = self.store.update_conversation(
-                self.conversation.id, settings={**chat.to_store(), DOCUMENTS_KEY: self.documents()},
-                template=chat.template, system_prompt=chat.system_prompt,
-            )
+        self._write(SettingsLayer.of(chat, *PANEL_FIELDS))
 
     def documents(self) -> list[str]:
         """The document collections this chat answers from."""
-        if self.conversation is None:
-            return list(self._new_chat_documents)
-        return _names(self.conversation.settings.get(DOCUMENTS_KEY))
+        return list(self.settings().documents)
 
     def tool_servers(self) -> list[str]:
         """The MCP servers whose tools this chat may call (none unless turned on for it)."""
-        if self.conversation is None:
-            return list(self._new_chat_tools)
-        return _names(self.conversation.settings.get(TOOLS_KEY))
+        return list(self.settings().tool_servers)
 
     def tool_choice(self) -> str:
-        settings = self.conversation.settings if self.conversation is not None else {}
-        return str(settings.get(TOOL_CHOICE_KEY, self._new_chat_tool_choice if self.conversation is None else "auto"))
+        return self.settings().tool_choice
 
     @reports_errors
     def set_tool_required(self, required: bool) -> None:
         """Whether each reply of this chat must start with a tool call."""
-        choice = "required" if required else "auto"
-        self._new_chat_tool_choice = choice
-        if self.conversation is not None:
-            self.conversation = self.store.update_conversation(
-                self.conversation.id, settings={**self.conversation.settings, TOOL_CHOICE_KEY: choice})
+        self._write(SettingsLayer(tool_choice="required" if required else "auto"))
 
     @reports_errors
     def set_tool_servers(self, names: list[str]) -> None:
-        self._new_chat_tools = list(names)
-        if self.conversation is not None:
-            self.conversation = self.store.update_conversation(
-                self.conversation.id, settings={**self.conversation.settings, TOOLS_KEY: list(names)})
+        self._write(SettingsLayer(tool_servers=tuple(names)))
 
     @reports_errors
     def set_documents(self, names: list[str]) -> None:
-        self._new_chat_documents = list(names)
-        if self.conversation is not None:
-            self.conversation = self.store.update_conversation(
-                self.conversation.id, settings={**self.conversation.settings, DOCUMENTS_KEY: list(names)})
+        self._write(SettingsLayer(documents=tuple(names)))
 
     def _augment(self) -> Augment | None:
         """The documents' augment step, run on the model thread (which owns llama.cpp's decoding)."""
@@ -278,9 +234,7 @@ class ChatSession(QObject):
     def new_conversation(self) -> None:
         self.stop()
         self.conversation = None
-        self._new_chat_schema = ""
-        self._new_chat_tools = []
-        self._new_chat_tool_choice = "auto"
+        self._new_chat = SettingsLayer()
         self.path = []
         self.conversationOpened.emit(None)
         self.pathChanged.emit(self.path)
@@ -406,10 +360,8 @@ class ChatSession(QObject):
         turn = Turn(tuple(to_engine_messages(chat.system_prompt, before, self.store.images)), chat.sampling,
                     user_text=user_text, user_images=user_images, parent_id=parent_id, continuing=continuing,
                     augment=self._augment(), output=chat.output_format(), tool_choice=self.tool_choice())
-        new = NewConversation(model=self._model_name(), settings={
-            **chat.to_store(), DOCUMENTS_KEY: self._new_chat_documents, TOOLS_KEY: self._new_chat_tools,
-            TOOL_CHOICE_KEY: self._new_chat_tool_choice},
-            system_prompt=chat.system_prompt, template=chat.template)
+        new = NewConversation(model=self._model_name(), settings=SettingsLayer.of(chat).to_store(),
+                              system_prompt=chat.system_prompt, template=chat.template)
         tools = self.tools_service.source(self.tool_servers()) if self.tools_service is not None else None
         self._turn_text = user_text
         self._reply = continuing

@@ -30,13 +30,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatapp.core.chat_settings import ChatSettings
 from chatapp.core.errors import KnownError
 from chatapp.core.models.hub import CatalogueEntry
 from chatapp.core.storage import secrets
 from chatapp.core.storage.history import Conversation, SearchHit, StoredMessage
 from chatapp.core.types import LoadOptions, ModelSummary
 from chatapp.services.api_server import ApiServerService
-from chatapp.services.chat_session import ChatSession, ChatSettings
+from chatapp.services.chat_session import ChatSession
 from chatapp.services.history_service import HistoryService
 from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatapp.core.chat_settings import ChatSettings
 from chatapp.core.runtime.templates import PRESET_NAMES
 from chatapp.core.types import LoadOptions, SamplingParams
-from chatapp.services.chat_session import ChatSettings
 from chatapp.services.inference import Preview
 from chatapp.ui.fold_button import FoldButton
 

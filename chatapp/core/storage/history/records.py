@@ -73,7 +73,7 @@ class Branch:
     sibling_ids: tuple[str, ...]
 
 
-def _json_object(text: Any, where: str) -> dict[str, Any]:
+def json_object(text: Any, where: str) -> dict[str, Any]:
     """A JSON column that should hold an object; a damaged one (edited by hand, another program) reads
     as empty instead of making the whole conversation unreadable."""
     try:
@@ -87,7 +87,7 @@ def _json_object(text: Any, where: str) -> dict[str, Any]:
 
 
 def conversation_from_row(row: sqlite3.Row) -> Conversation:
-    settings = _json_object(row["settings_json"], f"conversation {row['id']} settings")
+    settings = json_object(row["settings_json"], f"conversation {row['id']} settings")
     return Conversation(
         id=row["id"], title=row["title"], created_at=row["created_at"], updated_at=row["updated_at"],
         model=row["model"], settings=settings, system_prompt=row["system_prompt"],
@@ -100,9 +100,9 @@ def message_from_row(row: sqlite3.Row) -> StoredMessage:
     return StoredMessage(
         id=row["id"], conversation_id=row["conversation_id"], parent_id=row["parent_id"], role=row["role"],
         content=row["content"], created_at=row["created_at"], status=row["status"],
-        stats=_json_object(row["stats_json"], f"message {row['id']} stats"), model=row["model"],
+        stats=json_object(row["stats_json"], f"message {row['id']} stats"), model=row["model"],
         tool_calls=calls_from_json(row["tool_calls_json"]),
-        tool=_json_object(row["tool_json"], f"message {row['id']} tool"),
+        tool=json_object(row["tool_json"], f"message {row['id']} tool"),
         images=images_from_json(row["images_json"]),
     )
 

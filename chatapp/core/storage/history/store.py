@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.storage.aside import move_aside
+from chatapp.core.storage.history import records
 from chatapp.core.storage.history import search as full_text
 from chatapp.core.storage.history.records import (
     COMPLETE,
@@ -142,20 +143,32 @@ class HistoryStore:
         return [conversation_from_row(r) for r in rows]
 
     @_saving
-    def update_conversation(self, conv_id: str, **fields: Any) -> Conversation:
-        """Change title, model, settings, system_prompt, template, pinned or archived."""
-        allowed = {"title", "model", "settings", "system_prompt", "template", "pinned", "archived"}
+    def update_conversation(self, conv_id: str, *, settings: dict[str, Any] | None = None,
+                            **fields: Any) -> Conversation:
+        """Change title, model, system_prompt, template, pinned or archived; `settings` are merged into
+        the stored ones (what it names replaced, the rest kept), in one transaction with the rest, so
+        a change never drops a setting another part of the app wrote."""
+        allowed = {"title", "model", "system_prompt", "template", "pinned", "archived"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"unknown conversation fields: {unknown}")
-        if "settings" in fields:
-            fields["settings_json"] = json.dumps(fields.pop("settings"))
-        if fields:
+        if not fields and settings is None:
+            return self.conversation(conv_id)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if settings is not None:
+                row = self.db.execute("SELECT settings_json FROM conversations WHERE id = ?", (conv_id,)).fetchone()
+                stored = records.json_object(row["settings_json"] if row else "", f"conversation {conv_id} settings")
+                fields["settings_json"] = json.dumps({**stored, **settings})
             assignments = ", ".join(f"{k} = ?" for k in fields)
             self.db.execute(
                 f"UPDATE conversations SET {assignments}, updated_at = ? WHERE id = ?",
                 (*fields.values(), time.time(), conv_id),
             )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
         return self.conversation(conv_id)
 
     @_saving
