@@ -87,13 +87,14 @@ def added_ttft(model: Path, threads: int, rounds: int = 20) -> tuple[float, floa
     import openai
 
     from chatapp.core.runtime.model_host import ModelHost
+    from chatapp.core.runtime.router import ModelRouter
     from chatapp.core.types import LoadOptions, Message, SamplingParams
-    from chatapp.server.openai_api import ServerState
     from chatapp.server.runner import ApiServer
+    from chatapp.server.state import ServerState
 
     host = ModelHost()
     host.call(lambda engine: engine.load(model, LoadOptions(n_ctx=4096, n_threads=threads)))
-    server = ApiServer(ServerState(host, lambda: "m"), port=0).start()
+    server = ApiServer(ServerState(ModelRouter(host)), port=0).start()
     client = openai.OpenAI(base_url=server.url, api_key="none", max_retries=0)
     messages = [{"role": "user", "content": PROMPT}]
     params = SamplingParams(max_tokens=2, seed=1, **SAMPLER)

@@ -92,13 +92,14 @@ def engine_tokens_per_s(engine: Engine, n_tokens: int) -> tuple[float, int]:
 def conversation_ttft(model: Path, threads: int) -> dict[str, float]:
     """TTFT at turns 2 and 20 of one growing conversation, and turn 20 again on a cold engine."""
     engine = Engine()
-    engine.load(model, LoadOptions(n_ctx=N_CTX, n_threads=threads, n_gpu_layers=0), templates.preset("gemma"))
+    engine.load(model, LoadOptions(n_ctx=N_CTX, n_threads=threads, n_gpu_layers=0))
+    gemma = templates.preset("gemma")
     params = SamplingParams(**{**PARAMS.to_dict(), "max_tokens": 48})
     history: list[Message] = [Message("system", "You are a concise historian.")]
     ttft: dict[str, float] = {}
     for turn in range(1, 21):
         history.append(Message("user", USER_TURN.format(i=turn)))
-        stream = engine.chat(history, params)
+        stream = engine.chat(history, params, template=gemma)
         reply = stream.text()
         assert stream.stats is not None
         if turn in (2, 20):
@@ -110,8 +111,8 @@ def conversation_ttft(model: Path, threads: int) -> dict[str, float]:
     engine.unload()
 
     cold = Engine()
-    cold.load(model, LoadOptions(n_ctx=N_CTX, n_threads=threads, n_gpu_layers=0), templates.preset("gemma"))
-    stream = cold.chat(history, params)
+    cold.load(model, LoadOptions(n_ctx=N_CTX, n_threads=threads, n_gpu_layers=0))
+    stream = cold.chat(history, params, template=gemma)
     stream.text()
     assert stream.stats is not None
     ttft["cold20"] = stream.stats.ttft_s

@@ -54,7 +54,7 @@ def png(seed: int, size: int = 48) -> Image:
 
 def ttft(engine: Engine, messages: list[Message]) -> tuple[float, int, str]:
     stream = engine.chat(messages, ONE_TOKEN)
-    text = "".join(stream)
+    text = stream.text()
     assert stream.stats is not None
     return stream.stats.ttft_s, stream.stats.prompt_tokens_evaluated, text
 

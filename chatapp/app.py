@@ -83,7 +83,7 @@ class App:
         self.models = ModelService(paths.models_dir, tuple(Path(d) for d in self.settings.extra_model_dirs))
         catalogue = load_catalogue(resource_path("catalogue.json"))
         self.window = MainWindow(self.session, self.inference, self.history, self.qsettings, self.models, catalogue)
-        self.api_server = ApiServerService(self.inference.host)
+        self.api_server = ApiServerService(self.inference.router)
         # The key is read from the keyring in start(), after the window shows: finding the keyring
         # backend costs ~0.3 s.
         self.window.attach_api_server(self.api_server, self.settings.api_port, "", self._keep_api_choice)

@@ -18,11 +18,12 @@ import openai
 import pytest
 
 from chatapp.core.runtime.model_host import ModelHost
+from chatapp.core.runtime.router import ModelRouter
 from chatapp.core.types import LoadOptions
 from chatapp.server import limits
 from chatapp.server.guard import HostPolicy, host_name
-from chatapp.server.openai_api import ServerState
 from chatapp.server.runner import ApiServer
+from chatapp.server.state import ServerState
 
 CHAT = {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3}
 
@@ -69,7 +70,7 @@ class Busy:
 def busy(tiny_long_model: Path) -> Iterator[Busy]:
     host = ModelHost()
     host.call(lambda engine: engine.load(tiny_long_model, LoadOptions(n_ctx=4096)))
-    server = ApiServer(ServerState(host, lambda: "tiny"), port=0).start()
+    server = ApiServer(ServerState(ModelRouter(host)), port=0).start()
     b = Busy(server)
     yield b
     b.stop()
@@ -182,8 +183,8 @@ def test_an_unexpected_failure_is_500_without_the_exception_text(tiny_model: Pat
 
     host = ModelHost()
     host.call(lambda engine: engine.load(tiny_model, LoadOptions(n_ctx=256)))
-    monkeypatch.setattr(Engine, "chat", broken)  # a fault no request can cause: a bug in the engine
-    server = ApiServer(ServerState(host, lambda: "tiny"), port=0).start()
+    monkeypatch.setattr(Engine, "generate", broken)  # a fault no request can cause: a bug in the engine
+    server = ApiServer(ServerState(ModelRouter(host)), port=0).start()
     try:
         for stream in (False, True):
             response = httpx.post(server.url + "/chat/completions", json={**CHAT, "stream": stream}, timeout=30)
@@ -199,7 +200,7 @@ def test_embeddings_inputs_are_limited(embedding_model: Path) -> None:
     from chatapp.documents.embedder import Embedder
 
     host = ModelHost()
-    server = ApiServer(ServerState(host, lambda: None, embedder=Embedder(embedding_model, 2)), port=0).start()
+    server = ApiServer(ServerState(ModelRouter(host), embedder=Embedder(embedding_model, 2)), port=0).start()
     try:
         client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0, timeout=60)
         with pytest.raises(openai.BadRequestError) as err:

@@ -18,9 +18,10 @@ from local_ports import free_port
 from real_models import gemma_path
 
 from chatapp.core.runtime.model_host import ModelHost
+from chatapp.core.runtime.router import ModelRouter
 from chatapp.core.types import LoadOptions
-from chatapp.server.openai_api import ServerState
 from chatapp.server.runner import ApiServer
+from chatapp.server.state import ServerState
 
 
 class Served:
@@ -222,7 +223,7 @@ def host() -> Iterator[ModelHost]:
 
 
 def in_process(host: ModelHost, name: str | None) -> ApiServer:
-    return ApiServer(ServerState(host, lambda: name), port=0).start()
+    return ApiServer(ServerState(ModelRouter(host)), port=0).start()
 
 
 def test_no_model_loaded_is_503(host: ModelHost) -> None:
@@ -258,7 +259,7 @@ def test_a_port_in_use_is_one_sentence(host: ModelHost) -> None:
     first = in_process(host, "x")
     try:
         with pytest.raises(KnownError, match=rf"Port {first.port} on 127.0.0.1 is already in use"):
-            ApiServer(ServerState(host, lambda: "x"), port=first.port)
+            ApiServer(ServerState(ModelRouter(host)), port=first.port)
     finally:
         first.stop()
 
@@ -281,7 +282,7 @@ def test_embeddings_with_the_official_client_match_the_engine(host: ModelHost, e
     from chatapp.documents.embedder import Embedder
 
     embedder = Embedder(embedding_model)
-    server = ApiServer(ServerState(host, lambda: None, embedder=embedder), port=0).start()
+    server = ApiServer(ServerState(ModelRouter(host), embedder=embedder), port=0).start()
     try:
         client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0)
         assert [m.id for m in client.models.list().data] == ["all-MiniLM-L6-v2.F32"]

@@ -11,7 +11,7 @@ from tiny_gguf import write_tiny_model
 from chatapp.core.errors import ContextOverflowError, EngineStateError, SettingsError
 from chatapp.core.runtime import templates
 from chatapp.core.runtime.engine import Engine
-from chatapp.core.types import FinishReason, LoadOptions, Message, SamplingParams
+from chatapp.core.types import ChatTemplate, FinishReason, LoadOptions, Message, SamplingParams
 
 
 @pytest.fixture
@@ -24,8 +24,9 @@ def engine(tiny_model: Path) -> Engine:
 
 def test_streams_the_models_text_in_pieces(engine: Engine) -> None:
     stream = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=6))
-    pieces = list(stream)
-    assert pieces == [" Hello", " world", ".", " Hello", " world", "."]
+    events = list(stream)
+    assert [e.text for e in events[:-1]] == [" Hello", " world", ".", " Hello", " world", "."]
+    assert events[-1] is stream.done and stream.done.tool_calls == () and stream.done.stop == ""
     s = stream.stats
     assert s is not None
     assert (s.completion_tokens, s.finish_reason) == (6, FinishReason.LENGTH)
@@ -44,18 +45,21 @@ def test_end_of_turn_and_multibyte_characters(tiny_eos_model: Path) -> None:
 
 
 def test_stop_string_ends_the_reply_and_is_not_shown(engine: Engine) -> None:
-    engine.set_template(templates.custom("{% for m in messages %}{{ m.content }}{% endfor %} world."))
     # custom() takes stops from known end markers; give this template " world" as a stop directly:
-    engine.template = templates.ChatTemplate("t", engine.template.source, (" world",))
-    stream = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=20))
+    template = ChatTemplate("t", "{% for m in messages %}{{ m.content }}{% endfor %} world.", (" world",))
+    stream = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=20), template=template)
     assert stream.text() == " Hello"
     assert stream.stats.finish_reason == FinishReason.STOP
+    assert stream.done.stop == ""  # the template's own stop: the reply simply ended
+    asked = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=20), stops=(" wor", "."))
+    assert asked.text() == " Hello" and asked.done.stop == " wor"  # the request's stop that fired, as Anthropic's
+    # API reports it
 
 
 def test_cancel_stops_within_one_token(engine: Engine) -> None:
     stream = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=10_000))
     received = []
-    for piece in stream:
+    for piece in stream.texts():
         received.append(piece)
         if len(received) == 5:
             engine.cancel.set()
@@ -77,7 +81,7 @@ def test_cancel_from_another_thread(engine: Engine) -> None:
 
     t = threading.Thread(target=canceller)
     t.start()
-    for _ in stream:
+    for _ in stream.texts():
         received += 1
         if received == 100:
             started.set()
@@ -102,18 +106,18 @@ def test_next_turn_reuses_the_kv_cache(engine: Engine) -> None:
 def test_old_turns_are_dropped_to_fit_but_system_and_new_message_stay(tiny_model: Path) -> None:
     e = Engine()
     e.load(tiny_model, LoadOptions(n_ctx=256))
-    e.set_template(templates.preset("chatml"))
+    chatml = templates.preset("chatml")
     history = [Message("system", "SYS")]
     for i in range(12):
         history += [Message("user", f"question {i}"), Message("assistant", "answer " * 3)]
     history.append(Message("user", "the newest question"))
-    prepared = e.prepare(history, max_tokens=32)
+    prepared = e.prepare(history, max_tokens=32, template=chatml)
     assert prepared.dropped_messages > 0
     assert prepared.messages[0] == Message("system", "SYS")
     assert prepared.messages[1].role == "user"
     assert prepared.messages[-1] == Message("user", "the newest question")
     assert len(prepared.tokens) <= 256 - 32
-    stream = e.chat(history, SamplingParams(max_tokens=32))
+    stream = e.chat(history, SamplingParams(max_tokens=32), template=chatml)
     stream.text()
     assert stream.stats.dropped_messages == prepared.dropped_messages
 

@@ -26,11 +26,12 @@ from test_documents import write_docx, write_pdf
 from chatapp.core.errors import KnownError, ModelFileError
 from chatapp.core.models.gguf_info import read_header
 from chatapp.core.runtime.model_host import ModelHost
+from chatapp.core.runtime.router import ModelRouter
 from chatapp.core.storage.settings import AppSettings, read_settings, save_settings
 from chatapp.core.types import LoadOptions
 from chatapp.documents.readers import UnreadableFile, read_document
-from chatapp.server.openai_api import ServerState
 from chatapp.server.runner import ApiServer
+from chatapp.server.state import ServerState
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -101,7 +102,7 @@ ANSWERS = {200, 400, 404, 413, 415}  # never 500: a crash; never 503: the model 
 def server(tiny_model: Path) -> Iterator[ApiServer]:
     host = ModelHost()
     host.call(lambda engine: engine.load(tiny_model, LoadOptions(n_ctx=256, n_threads=2)))
-    api = ApiServer(ServerState(host, lambda: "tiny"), port=0).start()
+    api = ApiServer(ServerState(ModelRouter(host)), port=0).start()
     yield api
     api.stop()
     host.shutdown()

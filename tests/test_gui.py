@@ -128,13 +128,13 @@ def test_temperature_and_top_p_reach_the_engine(qtbot, app: App, tiny_eos_model:
     load(qtbot, app, tiny_eos_model)
     engine = app.inference._worker.engine
     seen = []
-    original = engine.chat
+    original = engine.generate
 
-    def spy(messages, params, **kwargs):
-        seen.append(params)
-        return original(messages, params, **kwargs)
+    def spy(request, *args, **kwargs):
+        seen.append(request.sampling)
+        return original(request, *args, **kwargs)
 
-    monkeypatch.setattr(engine, "chat", spy)
+    monkeypatch.setattr(engine, "generate", spy)
     panel = app.window.settings_panel
     panel.temperature.slider.setValue(135)  # the slider drives the field: 1.35
     panel.top_p.spin.setValue(0.42)
@@ -344,28 +344,29 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
 
 def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) -> None:
     from chatapp.core.runtime.model_host import ModelHost
+    from chatapp.core.runtime.router import ModelRouter
     from chatapp.core.storage.settings import load_settings
-    from chatapp.server.openai_api import ServerState
     from chatapp.server.runner import ApiServer
+    from chatapp.server.state import ServerState
     from chatapp.ui.model_bar import ServerModel
 
     remote_host = ModelHost()  # "another computer": its own model thread and server
     remote_host.call(lambda engine: engine.load(tiny_eos_model))
-    server = ApiServer(ServerState(remote_host, lambda: "tiny-remote"), port=0).start()
+    server = ApiServer(ServerState(ModelRouter(remote_host)), port=0).start()
     try:
         dialog = app.window.open_server_dialog()
         dialog.url.setText(server.url.removesuffix("/v1"))
         qtbot.mouseClick(dialog.list_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.models.count() == 1, timeout=10_000)
-        assert dialog.models.currentText() == "tiny-remote"
+        assert dialog.models.currentText() == "tiny-eos"
         with qtbot.waitSignal(app.inference.modelLoaded, timeout=10_000):
             dialog.accept()
-        assert "tiny-remote @ 127.0.0.1" in app.window.model_label.text()
+        assert "tiny-eos @ 127.0.0.1" in app.window.model_label.text()
         with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
             send(qtbot, app, "Hello over there")
         reply = app.session.path[-1]
         assert (reply.content, reply.status) == (" Helloé!", COMPLETE)
-        assert reply.model.startswith("tiny-remote @ 127.0.0.1:")  # history says who answered
+        assert reply.model.startswith("tiny-eos @ 127.0.0.1:")  # history says who answered
         assert reply.stats["completion_tokens"] == 4  # usage from the server: é is two byte tokens
 
         # the server is saved: Settings → Servers lists it, and its models are in the model picker
@@ -379,10 +380,10 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
         qtbot.waitUntil(lambda: any(isinstance(combo.itemData(i), ServerModel) for i in range(combo.count())),
                         timeout=10_000)
         entry = next(i for i in range(combo.count()) if isinstance(combo.itemData(i), ServerModel))
-        assert combo.itemText(entry).startswith("tiny-remote · on 127.0.0.1:")
+        assert combo.itemText(entry).startswith("tiny-eos · on 127.0.0.1:")
         with qtbot.waitSignal(app.inference.modelLoaded, timeout=10_000):
             combo.activated.emit(entry)  # picked: the window chats with the server again
-        assert app.inference.remote is not None and app.inference.remote.model == "tiny-remote"
+        assert app.inference.remote is not None and app.inference.remote.model == "tiny-eos"
 
         dialog = app.window.open_server_dialog()  # a wrong address: one sentence, nothing else changes
         dialog.url.setText("http://127.0.0.1:9/v1")

@@ -18,12 +18,13 @@ import openai
 import pytest
 from near_ties import Reference, divergence, one_by_one
 
+from chatapp.core.generation import GenerationRequest
 from chatapp.core.runtime.engine import Engine
-from chatapp.core.runtime.hosted import HostedEngine
 from chatapp.core.runtime.model_host import ModelHost
+from chatapp.core.runtime.router import ModelRouter, RoutedBackend
 from chatapp.core.types import LoadOptions, Message, SamplingParams, Speculation
-from chatapp.server.openai_api import ServerState
 from chatapp.server.runner import ApiServer
+from chatapp.server.state import ServerState
 
 PROMPTS = ["The capital of France is", "def fibonacci(n):", "Once upon a time, in a land far away,",
            "Ingredients for pancakes:"]
@@ -47,7 +48,7 @@ def parallel_host(instruct_model: Path) -> Iterator[ModelHost]:
 
 @pytest.fixture(scope="module")
 def server(parallel_host: ModelHost) -> Iterator[ApiServer]:
-    api = ApiServer(ServerState(parallel_host, lambda: "smollm2"), port=0).start()
+    api = ApiServer(ServerState(ModelRouter(parallel_host)), port=0).start()
     yield api
     api.stop()
 
@@ -140,9 +141,9 @@ def test_cancelling_one_request_leaves_the_others(parallel_host: ModelHost, serv
 
 def test_the_windows_chat_and_api_requests_at_the_same_time(parallel_host: ModelHost, server: ApiServer,
                                                             references: dict[str, Reference]) -> None:
-    """The window's reply (HostedEngine, the main sequence) streams while API requests run; it keeps its
-    cache: the next turn reads only its new tokens."""
-    window = HostedEngine(parallel_host)
+    """The window's reply (through the router, in the main sequence) streams while API requests run; it
+    keeps its cache: the next turn reads only its new tokens."""
+    window = RoutedBackend(ModelRouter(parallel_host))
     params = SamplingParams(temperature=0.0, max_tokens=MAX_TOKENS)
     question = [Message("user", "Name three colours of the rainbow.")]
     prepared = _on_model(parallel_host, lambda engine: engine.prepare(question, MAX_TOKENS))
@@ -153,7 +154,7 @@ def test_the_windows_chat_and_api_requests_at_the_same_time(parallel_host: Model
     threads = [threading.Thread(target=_complete, args=(server, p, results, errors)) for p in PROMPTS[:2]]
     for t in threads:
         t.start()
-    together = window.chat(question, params).text()
+    together = window.generate(GenerationRequest(tuple(question), sampling=params), threading.Event()).text()
     for t in threads:
         t.join(180)
     assert not errors, errors
@@ -161,7 +162,9 @@ def test_the_windows_chat_and_api_requests_at_the_same_time(parallel_host: Model
     for prompt in PROMPTS[:2]:
         _check(parallel_host, references, prompt, results[prompt])
 
-    follow_up = window.chat([*question, Message("assistant", together), Message("user", "And two more?")], params)
+    follow_up = window.generate(GenerationRequest(
+        (*question, Message("assistant", together), Message("user", "And two more?")), sampling=params),
+        threading.Event())
     follow_up.text()
     assert follow_up.stats is not None
     assert follow_up.stats.prompt_tokens_evaluated < follow_up.stats.prompt_tokens // 2
@@ -196,7 +199,7 @@ def test_requests_that_together_overflow_the_context_get_a_400_and_the_others_go
     one is refused in one sentence (context_length_exceeded), and the running one is unaffected."""
     host = ModelHost()
     _on_model(host, lambda engine: engine.load(instruct_model, LoadOptions(n_ctx=512, parallel=2)))
-    api = ApiServer(ServerState(host, lambda: "smollm2"), port=0).start()
+    api = ApiServer(ServerState(ModelRouter(host)), port=0).start()
     try:
         client = openai.OpenAI(base_url=api.url, api_key="x", max_retries=0, timeout=120)
         filler = " ".join(f"Line {i}: the weather was calm." for i in range(30))

@@ -21,9 +21,10 @@ from chatapp.core.errors import KnownError
 from chatapp.core.runtime.engine import Engine
 from chatapp.core.runtime.json_grammar import SchemaError, _int_range, schema_to_gbnf
 from chatapp.core.runtime.model_host import ModelHost
+from chatapp.core.runtime.router import ModelRouter
 from chatapp.core.types import FinishReason, Message, OutputFormat, SamplingParams, Speculation
-from chatapp.server.openai_api import ServerState
 from chatapp.server.runner import ApiServer
+from chatapp.server.state import ServerState
 
 NAME = {"type": "string", "maxLength": 16}
 SCHEMAS = {
@@ -146,7 +147,7 @@ def test_a_list_of_types_keeps_each_types_bounds() -> None:
 def api(instruct_model: Path) -> Iterator[openai.OpenAI]:
     host = ModelHost()
     host.call(lambda engine: engine.load(instruct_model))
-    server = ApiServer(ServerState(host, lambda: "smollm2"), port=0).start()
+    server = ApiServer(ServerState(ModelRouter(host)), port=0).start()
     yield openai.OpenAI(base_url=server.url, api_key="unused", max_retries=0, timeout=120)
     server.stop()
     host.shutdown()

@@ -53,7 +53,7 @@ def test_hostile_templates_are_stopped_at_bounded_memory(source: str, short_budg
     tracemalloc.start()
     try:
         with pytest.raises(TemplateBudgetError) as caught:
-            template.render([Message("user", "hi")])
+            templates.render(template, [Message("user", "hi")])
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -63,11 +63,11 @@ def test_hostile_templates_are_stopped_at_bounded_memory(source: str, short_budg
 
 def test_the_sentence_says_what_the_template_tried(short_budget: None) -> None:
     with pytest.raises(TemplateBudgetError, match=r"ran for more than 0\.5 seconds"):
-        templates.custom(HOSTILE["loop of 10^10 iterations"]).render([])
+        templates.render(templates.custom(HOSTILE["loop of 10^10 iterations"]), [])
     with pytest.raises(TemplateBudgetError, match=r"text of 2,000,000,000 characters \(the limit is 8,000,000\)"):
-        templates.custom(HOSTILE["2 GB string at once"]).render([])
+        templates.render(templates.custom(HOSTILE["2 GB string at once"]), [])
     with pytest.raises(TemplateBudgetError, match=r"list of 1,048,576 items"):
-        templates.custom(HOSTILE["list doubled 60 times"]).render([])
+        templates.render(templates.custom(HOSTILE["list doubled 60 times"]), [])
 
 
 def test_a_template_too_long_to_be_real_is_not_compiled() -> None:
@@ -96,7 +96,7 @@ def test_real_templates_render_long_conversations_unchanged(name: str) -> None:
                "eos_token": "</s>", "add_generation_prompt": True, "tools": None,
                "date_string": templates.datetime.now().strftime("%d %b %Y")}
     expected = plain.from_string(source).render(**context)
-    assert templates.custom(source).render(messages, bos_token="<s>", eos_token="</s>") == expected
+    assert templates.render(templates.custom(source), messages, bos_token="<s>", eos_token="</s>") == expected
     assert "And the last one?" in expected
 
 
@@ -104,7 +104,8 @@ def test_loops_keep_their_length_and_loop_variables() -> None:
     source = "{% for m in messages %}{{ loop.index }}/{{ loop.length }}{% if loop.last %}!{% endif %} {% endfor %}" \
              "{{ messages|length }}{% for k, v in {'a': 1}.items() %}{{ k }}{{ v }}{% endfor %}" \
              "{% for x in [] %}never{% else %}empty{% endfor %}"
-    assert templates.custom(source).render([Message("user", "a"), Message("user", "b")]) == "1/2 2/2! 2a1empty"
+    rendered = templates.render(templates.custom(source), [Message("user", "a"), Message("user", "b")])
+    assert rendered == "1/2 2/2! 2a1empty"
 
 
 @pytest.fixture(scope="module")
@@ -127,10 +128,9 @@ def test_a_model_whose_template_never_ends_is_refused_then_chats_on_a_preset(loo
         assert sentence.endswith("chatapp uses its chatml template for this model from now on.")
         assert engine.summary is not None and engine.summary.template_name == "auto → chatml"
 
-        reply = "".join(engine.chat([Message("user", "hi")], SamplingParams(max_tokens=3)))
+        reply = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=3)).text()
         assert reply == " Hello world."
-        engine.set_template(None)  # "auto" again (a new chat, an API request): the preset, not the loop
-        assert engine.template is not None and engine.template.name == "auto → chatml"
+        assert engine.template_for(None).name == "auto → chatml"  # "auto" (a new chat, an API request): the preset
     finally:
         engine.unload()
 
@@ -149,7 +149,7 @@ def test_the_model_thread_comes_back_and_serves_the_next_job(looping_model: Path
                 failed.set()
 
         host.submit(first)
-        second = host.call(lambda e: "".join(e.chat([Message("user", "hi")], SamplingParams(max_tokens=3))))
+        second = host.call(lambda e: e.chat([Message("user", "hi")], SamplingParams(max_tokens=3)).text())
         assert failed.is_set()
         assert second == " Hello world."
     finally:

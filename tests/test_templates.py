@@ -54,14 +54,15 @@ def test_every_preset_has_an_expected_render() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_preset_renders_byte_exact(name: str) -> None:
-    rendered = templates.preset(name).render(CONVERSATION, bos_token=BOS.get(name, "<s>"), eos_token="</s>")
+    rendered = templates.render(templates.preset(name), CONVERSATION, bos_token=BOS.get(name, "<s>"), eos_token="</s>")
     assert rendered == EXPECTED[name]
 
 
 def test_presets_without_system_prompt_use_defaults_where_the_format_has_one() -> None:
     msgs = [Message("user", "Hi")]
-    assert templates.preset("alpaca").render(msgs).startswith(templates.ALPACA_DEFAULT_SYSTEM + "\n\n### Instruction:")
-    assert templates.preset("gemma").render(msgs, bos_token="<bos>") == (
+    alpaca = templates.render(templates.preset("alpaca"), msgs)
+    assert alpaca.startswith(templates.ALPACA_DEFAULT_SYSTEM + "\n\n### Instruction:")
+    assert templates.render(templates.preset("gemma"), msgs, bos_token="<bos>") == (
         "<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\n"
     )
 
@@ -86,8 +87,8 @@ QWEN_STYLE = (
 def test_auto_uses_the_models_own_template() -> None:
     t = templates.auto({"general.name": "Qwen2"}, QWEN_STYLE, lambda _: False)
     assert t.name == "auto"
-    assert t.render(CONVERSATION) == EXPECTED["chatml"]
-    assert t.render([Message("user", "Hi")]) == (
+    assert templates.render(t, CONVERSATION) == EXPECTED["chatml"]
+    assert templates.render(t, [Message("user", "Hi")]) == (
         "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
         "<|im_start|>assistant\n"
     )
@@ -115,10 +116,10 @@ def test_auto_template_conventions_are_available() -> None:
         "{% if add_generation_prompt %}>{% endif %}{{ eos_token }}"
     )
     t = templates.custom(source)
-    assert t.render([Message("user", "x")], bos_token="B", eos_token="E") == "B4x>E"
-    assert t.render([Message("user", "x")], add_generation_prompt=False) == "4x"
+    assert templates.render(t, [Message("user", "x")], bos_token="B", eos_token="E") == "B4x>E"
+    assert templates.render(t, [Message("user", "x")], add_generation_prompt=False) == "4x"
     with pytest.raises(TemplateError, match="refused this conversation: too long"):
-        t.render([Message("user", "x")] * 6)
+        templates.render(t, [Message("user", "x")] * 6)
 
 
 @pytest.mark.parametrize(
@@ -141,9 +142,9 @@ def test_hostile_template_is_refused(hostile: str) -> None:
 
 def test_sandbox_stops_what_static_checks_cannot_see() -> None:
     with pytest.raises(TemplateError, match="unsafe"):
-        templates.custom("{{ messages.append(1) }}").render([Message("user", "x")])
+        templates.render(templates.custom("{{ messages.append(1) }}"), [Message("user", "x")])
     with pytest.raises(TemplateError, match="Range too big"):
-        templates.custom("{% for i in range(10**9) %}x{% endfor %}").render([])
+        templates.render(templates.custom("{% for i in range(10**9) %}x{% endfor %}"), [])
 
 
 def test_hostile_template_in_a_model_file_falls_back_to_a_preset() -> None:
@@ -160,7 +161,7 @@ def test_from_choice_reads_template_files_and_names_bad_choices(tmp_path) -> Non
     f.write_text("{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}", encoding="utf-8")
     t = templates.from_choice(str(f))
     assert t.name == "custom (mine.jinja)"
-    assert t.render([Message("user", "hi")]) == "[user] hi\n"
+    assert templates.render(t, [Message("user", "hi")]) == "[user] hi\n"
     with pytest.raises(TemplateError, match="Unknown template 'nope'"):
         templates.from_choice("nope")
     with pytest.raises(TemplateError, match="syntax error on line 1"):

@@ -22,7 +22,8 @@ from tool_templates import FAMILIES, reference_render
 
 from chatapp.core.runtime.engine import Engine
 from chatapp.core.runtime.model_host import ModelHost
-from chatapp.core.runtime.templates import custom, template_message
+from chatapp.core.runtime.router import ModelRouter
+from chatapp.core.runtime.templates import custom, render, template_message
 from chatapp.core.storage.history import HistoryStore
 from chatapp.core.tools.formats import FORMATS, detect
 from chatapp.core.tools.mcp_client import McpTools
@@ -32,8 +33,8 @@ from chatapp.core.turns.record import HistoryRecord
 from chatapp.core.turns.runner import run_turn
 from chatapp.core.turns.turn import QuietSink, Turn
 from chatapp.core.types import Message, SamplingParams, ToolCall, ToolSet, ToolSpec
-from chatapp.server.openai_api import ServerState
 from chatapp.server.runner import ApiServer
+from chatapp.server.state import ServerState
 
 SERVER = Path(__file__).parent / "mcp_servers" / "weather_server.py"
 WEATHER_SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
@@ -56,14 +57,14 @@ def test_templates_render_tools_calls_and_results_as_reference_jinja_does(family
     call_id = "abc123XYZ" if family == "mistral-nemo" else "call_1"
     messages = _history(call_id)
     tools = [WEATHER.openai(), ADD.openai()]
-    ours = custom(FAMILIES[family]).render(messages, tools=tools, bos_token="<s>", eos_token="</s>")
+    ours = render(custom(FAMILIES[family]), messages, tools=tools, bos_token="<s>", eos_token="</s>")
     theirs = reference_render(FAMILIES[family], [template_message(m) for m in messages], tools, bos_token="<s>",
                               eos_token="</s>", date_string=time.strftime("%d %b %Y"))
     assert ours == theirs
     assert "get_weather" in ours and "Sunny, 24 °C" in ours and '"city": "Paris"' in ours
     # and without tools, as a template is also rendered for a chat that has none
     plain = [Message("user", "hi")]
-    assert custom(FAMILIES[family]).render(plain, bos_token="<s>", eos_token="</s>") == reference_render(
+    assert render(custom(FAMILIES[family]), plain, bos_token="<s>", eos_token="</s>") == reference_render(
         FAMILIES[family], [template_message(m) for m in plain], None, bos_token="<s>", eos_token="</s>",
         date_string=time.strftime("%d %b %Y"))
 
@@ -308,7 +309,7 @@ def test_stop_while_a_tool_runs_keeps_what_ran(demo: Engine, store: HistoryStore
 def api(instruct_model: Path) -> Iterator[openai.OpenAI]:
     host = ModelHost()
     host.call(lambda engine: engine.load(instruct_model))
-    server = ApiServer(ServerState(host, lambda: "smollm2"), port=0).start()
+    server = ApiServer(ServerState(ModelRouter(host)), port=0).start()
     yield openai.OpenAI(base_url=server.url, api_key="unused", max_retries=0, timeout=120)
     server.stop()
     host.shutdown()

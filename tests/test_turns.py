@@ -4,16 +4,16 @@ real engine with tiny real models and a real SQLite history."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.errors import KnownError
+from chatapp.core.generation import Event, EventStream, GenerationRequest
 from chatapp.core.runtime.engine import Engine
-from chatapp.core.runtime.hosted import HostedEngine
 from chatapp.core.runtime.model_host import ModelHost
+from chatapp.core.runtime.router import ModelRouter, RoutedBackend
 from chatapp.core.storage.history import CANCELLED, COMPLETE, INTERRUPTED, STREAMING, HistoryStore
 from chatapp.core.turns import runner
 from chatapp.core.turns.record import HistoryRecord, NewConversation
@@ -76,23 +76,21 @@ class _FailsAfter:
     """A backend whose connection drops after `n` pieces (the fault a lost server causes)."""
 
     def __init__(self, engine: Engine, n: int) -> None:
-        self.engine, self.n, self.cancel = engine, n, threading.Event()
+        self.engine, self.n = engine, n
 
-    def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
-             cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = (),
-             output: object = None, tools: object = None) -> ChatStream:
+    def generate(self, request: GenerationRequest, cancel: threading.Event) -> EventStream:
         stop = threading.Event()
-        inner = self.engine.chat(messages, params, cancel=stop, reply_prefix=reply_prefix, stops=stops)
+        inner = self.engine.generate(request, stop)
 
-        def pieces(_stream: ChatStream) -> Iterator[str]:
-            for i, piece in enumerate(inner):
+        def events() -> Iterator[Event]:
+            for i, event in enumerate(inner):
                 if i == self.n:
                     stop.set()  # the engine's side ends as a hung-up server's would
                     inner.text()
                     raise KnownError("The server at x went away.")
-                yield piece
+                yield event
 
-        return ChatStream(pieces)
+        return EventStream(events())
 
 
 @pytest.mark.parametrize(("after", "kept"), [(0, None), (3, INTERRUPTED)])
@@ -160,19 +158,24 @@ def test_continuing_an_interrupted_reply(store: HistoryStore, eos_engine: Engine
     assert len(store.active_path(conv.id)) == 2  # no new message
 
 
-def test_the_hosted_engine_streams_from_the_model_thread(tiny_eos_model: Path, tiny_model: Path) -> None:
+def test_the_router_streams_from_the_model_thread(tiny_eos_model: Path, tiny_model: Path) -> None:
     host = ModelHost()
+    hi = GenerationRequest((Message("user", "hi"),))
     try:
-        hosted = HostedEngine(host)
-        with pytest.raises(KnownError, match="No model is loaded"):  # raised on the host, said here
-            hosted.chat([Message("user", "hi")]).text()
+        hosted = RoutedBackend(ModelRouter(host))
+        with pytest.raises(KnownError, match="No model is loaded"):
+            hosted.generate(hi, threading.Event()).text()
         host.call(lambda engine: engine.load(tiny_eos_model))
-        stream = hosted.chat([Message("user", "hi")])
+        stream = hosted.generate(hi, threading.Event())
         assert stream.text() == " Helloé!" and stream.stats.completion_tokens == 4
         cancel = threading.Event()
         cancel.set()  # cancelled before its turn on the host: dropped, never started
-        dropped = hosted.chat([Message("user", "hi")], cancel=cancel)
+        dropped = hosted.generate(hi, cancel)
         assert dropped.text() == "" and dropped.stats is None
+        host.submit(lambda engine: engine.unload())
+        with pytest.raises(KnownError, match="No model is loaded"):  # unloaded while it waited: raised on the
+            hosted.generate(hi, threading.Event()).text()  # host, said here
+        host.call(lambda engine: engine.load(tiny_eos_model))
         host.call(lambda engine: engine.load(tiny_model))
         outcome = run_turn(Turn((), SamplingParams(max_tokens=5), user_text="hi"), hosted, QuietSink())
         assert outcome.text == " Hello world. Hello world" and outcome.reply is None  # not kept without a record

@@ -70,9 +70,9 @@ def test_the_projector_beside_the_model_is_found_and_the_library_does_not_list_i
 def test_the_image_reaches_the_model(engine: Engine) -> None:
     question = "What colour is this?"
     with_image = engine.chat([Message("user", question, images=(RED,))], GREEDY)
-    "".join(with_image)
+    with_image.text()
     text_only = engine.chat([Message("user", question)], GREEDY)
-    "".join(text_only)
+    text_only.text()
     assert with_image.stats is not None and text_only.stats is not None
     assert with_image.stats.prompt_tokens - text_only.stats.prompt_tokens == IMAGE_TOKENS
     red = first_logits(engine, [Message("user", question, images=(RED,))])
@@ -85,16 +85,16 @@ def test_the_image_reaches_the_model(engine: Engine) -> None:
 def test_an_image_already_read_is_not_encoded_again_in_a_follow_up(engine: Engine) -> None:
     first = [Message("user", "Describe this picture.", images=(BLUE,))]
     stream = engine.chat(first, GREEDY)
-    reply = "".join(stream)
+    reply = stream.text()
     before = engine.images_encoded
     follow_up = [*first, Message("assistant", reply), Message("user", "And what is in its corner?")]
     stream = engine.chat(follow_up, GREEDY)
-    "".join(stream)
+    stream.text()
     assert engine.images_encoded == before  # the KV cache kept it
     assert stream.stats is not None
     assert stream.stats.prompt_tokens_evaluated < stream.stats.prompt_tokens - IMAGE_TOKENS
     another = [*first, Message("assistant", reply), Message("user", "And this one?", images=(RED,))]
-    "".join(engine.chat(another, GREEDY))
+    engine.chat(another, GREEDY).text()
     assert engine.images_encoded == before + 1  # only the new image
 
 
@@ -102,7 +102,7 @@ def test_a_broken_image_is_one_sentence_and_the_model_stays_usable(engine: Engin
     broken = Image.of(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 40, "image/png")
     with pytest.raises(ImageError, match=r"^Image 1 \(image/png\) could not be decoded: the file is damaged"):
         engine.chat([Message("user", "What is this?", images=(broken,))], GREEDY)
-    assert "".join(engine.chat([Message("user", "Hello")], GREEDY))
+    assert engine.chat([Message("user", "Hello")], GREEDY).text()
 
 
 def test_a_model_without_a_projector_refuses_an_image_saying_what_to_download(instruct_model: Path) -> None:
@@ -117,7 +117,7 @@ def test_a_model_without_a_projector_refuses_an_image_saying_what_to_download(in
         earlier = [Message("user", "What is this?", images=(RED,)), Message("assistant", "A red square."),
                    Message("user", "Thanks! And what is two plus two?")]
         stream = engine.chat(earlier, GREEDY)
-        "".join(stream)
+        stream.text()
         assert stream.stats is not None and stream.stats.completion_tokens > 0
     finally:
         engine.unload()
@@ -176,12 +176,13 @@ def test_the_openai_client_sends_a_data_url_image(served: str) -> None:
 
 def test_a_text_only_model_answers_an_image_with_a_400_that_says_so(tmp_path: Path, instruct_model: Path) -> None:
     from chatapp.core.runtime.model_host import ModelHost
-    from chatapp.server.openai_api import ServerState
+    from chatapp.core.runtime.router import ModelRouter
     from chatapp.server.runner import ApiServer
+    from chatapp.server.state import ServerState
 
     host = ModelHost()
     host.call(lambda engine: engine.load(instruct_model, LoadOptions(n_ctx=512)))
-    server = ApiServer(ServerState(host, lambda: "smollm2"), port=0).start()
+    server = ApiServer(ServerState(ModelRouter(host)), port=0).start()
     try:
         client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0, timeout=60)
         with pytest.raises(openai.BadRequestError) as err:

@@ -136,7 +136,8 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
         question = _question(documents, args.prompt)
         _show_prompt(args, paths, [*history, dataclasses.replace(question, images=images)], stdout)
         return 0
-    backend, model_name = _backend(args, paths, templates.from_choice(args.template))
+    template = templates.from_choice(args.template)
+    backend, model_name = _backend(args, paths)
     tools = _tool_source(args, paths, stderr)
     record: HistoryRecord | None = None
     if store is not None:
@@ -146,7 +147,8 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
     messages: Iterable[str] = [args.prompt] if args.prompt is not None else _stdin_lines(stdin, stderr)
     for text in messages:
         turn = Turn(tuple(history), params, user_text=text, user_images=images, parent_id=leaf,
-                    augment=documents.augment if documents else None, output=output, tool_choice=args.tool_choice)
+                    augment=documents.augment if documents else None, output=output, tool_choice=args.tool_choice,
+                    template=template)
         sent, images = images, ()  # the images go with the first message
         sink = TerminalSink(stdout, args.show_thinking, stderr)
         try:
@@ -158,7 +160,8 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
             history = to_engine_messages(system, store.active_path(record.ensure_conversation().id), store.images) \
                 if store is not None else history
         else:
-            history += [Message("user", text, images=sent), Message("assistant", outcome.text)]
+            history += [Message("user", text, images=sent),
+                        Message("assistant", outcome.text, thinking=outcome.thinking)]
         if tools is not None and "tool_round_limit" in outcome.stats_dict:
             stderr.write(f"chatapp: the model called tools {turn.max_rounds} rounds in a row; it was asked to "
                          "answer without them.\n")
@@ -226,7 +229,7 @@ def _question(documents: docs_chat.DocsForChat | None, text: str) -> Message:
     return documents.question(text) if documents else Message("user", text)
 
 
-def _backend(args: argparse.Namespace, paths: AppPaths, template: Any) -> tuple[ChatBackend, str]:
+def _backend(args: argparse.Namespace, paths: AppPaths) -> tuple[ChatBackend, str]:
     """The local engine with the model loaded, or a model on a server (checked now, in one sentence)."""
     if args.server:
         from chatapp.core.backends.remote import RemoteChat
@@ -236,12 +239,12 @@ def _backend(args: argparse.Namespace, paths: AppPaths, template: Any) -> tuple[
         remote = RemoteChat(args.server, args.model, args.api_key or os.environ.get("CHATAPP_REMOTE_API_KEY"))
         remote.check()
         return remote, remote.label
-    engine = _load_engine(args, paths, template)
+    engine = _load_engine(args, paths)
     assert engine.summary is not None
     return engine, engine.summary.name
 
 
-def _load_engine(args: argparse.Namespace, paths: AppPaths, template: Any) -> Any:
+def _load_engine(args: argparse.Namespace, paths: AppPaths) -> Any:
     from chatapp.core.models.library import resolve_model
     from chatapp.core.runtime.engine import Engine
     from chatapp.core.storage.settings import load_settings
@@ -250,7 +253,7 @@ def _load_engine(args: argparse.Namespace, paths: AppPaths, template: Any) -> An
     engine = Engine()
     summary = engine.load(resolve_model(args.model, paths.models_dir, extra),
                           LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers,
-                                      mmproj=args.mmproj), template)
+                                      mmproj=args.mmproj))
     speculation_options.apply(engine, args, paths, extra)
     if summary.template_note:
         log.info("template: %s (%s)", summary.template_name, summary.template_note)
@@ -265,8 +268,9 @@ def _show_prompt(args: argparse.Namespace, paths: AppPaths, messages: list[Messa
         return
     from chatapp.core.runtime import templates
 
-    engine = _load_engine(args, paths, templates.from_choice(args.template))
-    stdout.write(engine.readable(engine.render(messages)))
+    template = templates.from_choice(args.template)  # a bad one fails before the model loads
+    engine = _load_engine(args, paths)
+    stdout.write(engine.readable(engine.render(messages, template)))
     stdout.flush()
 
 

@@ -110,6 +110,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
     from chatapp.core.models.library import resolve_model
     from chatapp.core.runtime import llama_runtime
     from chatapp.core.runtime.model_host import ModelHost
+    from chatapp.core.runtime.router import ModelRouter, model_id
     from chatapp.core.storage.settings import load_settings
 
     for warning in check_exposure(args):
@@ -128,20 +129,20 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
         # that comes while the model loads waits behind the load (and the speculation set after it)
         # instead of being refused, so a client needs no polling.
         llama_runtime.llama()  # the bindings first, alone: imported beside the HTTP stack, both took twice as long
-        loading = host.start_call(lambda engine: engine.load(model_path, options))
+        router = ModelRouter(host)
+        loading = router.load(model_path, options)
         speculating = host.start_call(lambda engine: speculation_options.apply(engine, args, paths, extra))
-        from chatapp.server.openai_api import ServerState
         from chatapp.server.runner import ApiServer
+        from chatapp.server.state import ServerState
 
-        name = model_path.stem
         embedder = _embedder(args, paths)
-        state = ServerState(host, lambda: name, embedder=embedder)
+        state = ServerState(router, embedder=embedder)
         server = ApiServer(state, args.host, args.port, args.api_key, args.cors_origin, args.allowed_host,
                            args.max_body)
         server.start()
         summary = loading.result()
         speculating.result()
-        name = Path(getattr(summary, "path", model_path)).stem
+        name = model_id(summary.path)
         also = f" and embeddings with {embedder.path.stem}" if embedder is not None else ""
         stdout.write(f"Serving {name}{also} on {server.url}\n")
         stdout.flush()

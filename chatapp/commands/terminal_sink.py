@@ -26,6 +26,10 @@ class TerminalSink(NullSink):
         self._wrote = self._wrote or bool(piece)
         self.printer.write(piece)
 
+    def thinking(self, piece: str) -> None:
+        self._wrote = self._wrote or (bool(piece) and self.show_thinking)
+        self.printer.thinking(piece)
+
     def save_failed(self, error: KnownError) -> None:
         self.stderr.write(f"\nchatapp: {error}\n")
 

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chatapp.core.runtime import templates
-from chatapp.core.runtime.templates import ChatTemplate
 from chatapp.core.storage.fields import valid_fields
-from chatapp.core.types import TOOL_CHOICES, OutputFormat, SamplingParams
+from chatapp.core.types import TOOL_CHOICES, ChatTemplate, OutputFormat, SamplingParams
 
 # The keys a layer stores besides the sampling fields.
 TEXT_KEYS = ("template", "custom_template", "output_schema", "tool_choice")

@@ -13,6 +13,17 @@ Role = Literal["system", "user", "assistant", "tool"]
 
 
 @dataclass(frozen=True)
+class ChatTemplate:
+    """A chat template ready to render (core/runtime/templates.py renders it in a sandbox): `name` is
+    what the user picked or what `auto` resolved to; `stops` end a reply besides the model's own end."""
+
+    name: str
+    source: str
+    stops: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class ToolCall:
     """A call the model made: `arguments` is JSON text (an object), as OpenAI's API carries it."""
 
@@ -47,7 +58,7 @@ class Image:
 class Message:
     """One turn of a conversation. An assistant turn may carry `tool_calls`; a `tool` turn is a call's
     result, naming the call it answers (`tool_call_id`) and the tool (`name`). A user turn may carry
-    `images`, which the model sees before the text."""
+    `images`, which the model sees before the text; an assistant turn its `thinking`."""
 
     role: Role
     content: str
@@ -55,6 +66,7 @@ class Message:
     tool_call_id: str = ""
     name: str = ""
     images: tuple[Image, ...] = ()
+    thinking: str = ""  # an assistant's reasoning before its answer (templates get it as `reasoning_content`)
 
 
 class FinishReason(str, Enum):

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chatapp.server.errors import ApiError
@@ -80,8 +81,10 @@ class HostPolicy:
 class RequestGuard:
     """ASGI middleware: Host, Content-Type and body size, checked before anything else runs."""
 
-    def __init__(self, app: ASGIApp, policy: HostPolicy, max_body: int = DEFAULT_MAX_BODY) -> None:
-        self.app, self.policy, self.max_body = app, policy, max_body
+    def __init__(self, app: ASGIApp, policy: HostPolicy, respond: Callable[[ApiError, str], Response],
+                 max_body: int = DEFAULT_MAX_BODY) -> None:
+        """`respond` renders a refusal in the shape of the dialect its path belongs to."""
+        self.app, self.policy, self.respond, self.max_body = app, policy, respond, max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,7 +93,7 @@ class RequestGuard:
         try:
             self._check(scope)
         except ApiError as error:
-            await error.response()(scope, receive, send)
+            await self.respond(error, scope["path"])(scope, receive, send)
             return
         await self.app(scope, self._counted(receive), send)
 

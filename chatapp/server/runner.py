@@ -17,9 +17,10 @@ from collections.abc import Sequence
 import uvicorn
 
 from chatapp.core.errors import KnownError
+from chatapp.server.app import build_app
 from chatapp.server.guard import HostPolicy
 from chatapp.server.limits import DEFAULT_MAX_BODY
-from chatapp.server.openai_api import ServerState, build_app
+from chatapp.server.state import ServerState
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from chatapp.services.i18n import user_message
 
 if TYPE_CHECKING:  # the server stack (Starlette, uvicorn) is imported when the switch is turned on,
     # not at startup: it would cost ~0.25 s before the window shows.
-    from chatapp.core.runtime.model_host import ModelHost
+    from chatapp.core.runtime.router import ModelRouter
     from chatapp.server.runner import ApiServer
 
 log = logging.getLogger(__name__)
@@ -30,9 +30,9 @@ class ApiServerService(QObject):
     requestsChanged = Signal(int)
     _counted = Signal()  # emitted on the server's thread, delivered on the GUI thread
 
-    def __init__(self, host: ModelHost, parent: QObject | None = None) -> None:
+    def __init__(self, router: ModelRouter, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.host = host
+        self.router = router
         self.server: ApiServer | None = None
         self.requests = 0
         self._counted.connect(self._on_counted)
@@ -41,17 +41,13 @@ class ApiServerService(QObject):
     def running(self) -> bool:
         return self.server is not None
 
-    def _model_name(self) -> str | None:
-        summary = self.host.engine.summary  # an immutable value, replaced whole on each load
-        return summary.name if summary is not None else None
-
     def start(self, port: int, api_key: str = "", host: str = "127.0.0.1") -> bool:
-        from chatapp.server.openai_api import ServerState
         from chatapp.server.runner import ApiServer
+        from chatapp.server.state import ServerState
 
         self.stop()
         try:
-            self.server = ApiServer(ServerState(self.host, self._model_name, self._counted.emit), host, port,
+            self.server = ApiServer(ServerState(self.router, self._counted.emit), host, port,
                                     api_key or None).start()
         except KnownError as exc:
             self.server = None

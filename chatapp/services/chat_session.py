@@ -71,7 +71,7 @@ class ChatSession(QObject):
     conversationOpened = Signal(object)  # Conversation or None (a new, unsaved chat)
     pathChanged = Signal(list)  # list[StoredMessage]: redraw the chat
     replyStarted = Signal(object)  # StoredMessage (the assistant placeholder)
-    replyDelta = Signal(str, str)  # message id, new text
+    replyDelta = Signal(str, str, str)  # message id, more thinking, more answer
     replyFinished = Signal(object)  # StoredMessage, final
     unsent = Signal(str)  # a message that could not even be saved: back to the message box
     toolResult = Signal(object)  # StoredMessage: a tool call's result, shown as a card
@@ -195,15 +195,10 @@ class ChatSession(QObject):
         save_settings(self.settings_path, self.app_settings)
 
     def load_model(self, path: Path) -> None:
-        try:
-            template = self.settings().chat_template()
-        except KnownError as exc:
-            self.errorOccurred.emit(user_message(exc))
-            template = None
         options = self.app_settings.load
         if self.app_settings.api_server:  # API requests beside the window's chat, batched with it
             options = replace(options, parallel=WINDOW_API_PARALLEL)
-        self.inference.load_model(path, options, template)
+        self.inference.load_model(path, options)
 
     @Slot(object)
     def _on_model_loaded(self, summary: ModelSummary) -> None:
@@ -359,7 +354,8 @@ class ChatSession(QObject):
             return
         turn = Turn(tuple(to_engine_messages(chat.system_prompt, before, self.store.images)), chat.sampling,
                     user_text=user_text, user_images=user_images, parent_id=parent_id, continuing=continuing,
-                    augment=self._augment(), output=chat.output_format(), tool_choice=self.tool_choice())
+                    augment=self._augment(), output=chat.output_format(), tool_choice=chat.tool_choice,
+                    template=template)
         new = NewConversation(model=self._model_name(), settings=SettingsLayer.of(chat).to_store(),
                               system_prompt=chat.system_prompt, template=chat.template)
         tools = self.tools_service.source(self.tool_servers()) if self.tools_service is not None else None
@@ -367,7 +363,7 @@ class ChatSession(QObject):
         self._reply = continuing
         self._save_failed = False
         permission = self.permission.for_turn if self.permission is not None else None
-        self._turn_id = self.turns.start(turn, self.inference.backend(template), self.conversation, new,
+        self._turn_id = self.turns.start(turn, self.inference.backend(), self.conversation, new,
                                          self._model_name(), tools=tools, permission=permission)
         self.busyChanged.emit()
 
@@ -389,10 +385,10 @@ class ChatSession(QObject):
             self._reply = opened.reply
             self.replyStarted.emit(opened.reply)
 
-    @Slot(int, str)
-    def _on_delta(self, turn_id: int, text: str) -> None:
+    @Slot(int, str, str)
+    def _on_delta(self, turn_id: int, thinking: str, text: str) -> None:
         if turn_id == self._turn_id and self._reply is not None:
-            self.replyDelta.emit(self._reply.id, text)
+            self.replyDelta.emit(self._reply.id, thinking, text)
 
     @Slot(int, str)
     def _on_save_failed(self, turn_id: int, message: str) -> None:

@@ -28,13 +28,12 @@ from PySide6.QtCore import QObject, Signal, Slot
 from chatapp.core.backends.protocol import ChatBackend
 from chatapp.core.backends.remote import RemoteChat
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
-from chatapp.core.runtime.engine import Engine
-from chatapp.core.runtime.hosted import HostedEngine
 from chatapp.core.runtime.model_host import ModelHost
-from chatapp.core.runtime.templates import ChatTemplate
+from chatapp.core.runtime.router import ModelRouter, RoutedBackend
 from chatapp.core.turns.turn import Augment
 from chatapp.core.types import (
     DEFAULT_SPECULATION,
+    ChatTemplate,
     LoadOptions,
     Message,
     ModelSummary,
@@ -53,7 +52,6 @@ class LoadRequest:
     request_id: int
     path: Path
     options: LoadOptions
-    template: ChatTemplate | None  # None: auto
     cancel: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
@@ -96,9 +94,10 @@ class InferenceWorker(QObject):
     previewReady = Signal(object)  # Preview
     speculationApplied = Signal(str, str)  # the mode in effect, why not the one asked for ('' if it is)
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, router: ModelRouter) -> None:
         super().__init__()
-        self.engine = engine
+        self.router = router
+        self.engine = router.host.engine
         self.remote: RemoteChat | None = None  # when set, the window's replies come from a server
         self.speculation: tuple[str, str] = (DEFAULT_SPECULATION, "")  # mode, draft model file: kept across loads
 
@@ -138,10 +137,8 @@ class InferenceWorker(QObject):
 
     def load(self, request: LoadRequest) -> None:
         try:
-            summary = self.engine.load(
-                request.path, request.options, request.template,
-                progress=lambda f: self._load_progress(request, f),
-            )
+            summary = self.router.load_here(self.engine, request.path, request.options,
+                                            progress=lambda f: self._load_progress(request, f))
         except KnownError as exc:
             self.failed.emit(request.request_id, user_message(exc))
         except Exception as exc:
@@ -167,8 +164,8 @@ class InferenceWorker(QObject):
                 return
             if not self.engine.loaded:
                 raise KnownError(QT_TRANSLATE_NOOP("core", "Load a model to preview its prompt."))
-            template = self.engine.set_template(request.template)
-            text = self.engine.render(messages)
+            template = self.engine.template_for(request.template)
+            text = self.engine.render(messages, template)
             if request.output is not None:
                 from chatapp.core.runtime.grammar import to_gbnf
 
@@ -195,7 +192,8 @@ class InferenceController(QObject):
         super().__init__(parent)
         self._ids = itertools.count(1)
         self.host = host or ModelHost()
-        self._worker = InferenceWorker(self.host.engine)
+        self.router = ModelRouter(self.host)
+        self._worker = InferenceWorker(self.router)
         self._worker.loadProgress.connect(self._on_load_progress)
         self._worker.loaded.connect(self._on_loaded)
         self._worker.failed.connect(self._on_failed)
@@ -207,10 +205,10 @@ class InferenceController(QObject):
         self.remote: RemoteChat | None = None  # the server the window's replies come from, if any
 
     # ----- requests ----------------------------------------------------------------------------------
-    def load_model(self, path: Path, options: LoadOptions, template: ChatTemplate | None) -> None:
+    def load_model(self, path: Path, options: LoadOptions) -> None:
         if self._load is not None:
             self._load.cancel.set()
-        request = LoadRequest(next(self._ids), path, options, template)
+        request = LoadRequest(next(self._ids), path, options)
         self._load = request
         self.summary = None
         self.loadStarted.emit(str(path))
@@ -232,10 +230,10 @@ class InferenceController(QObject):
         """The loaded model has a vision projector, or the model is on a server (which decides itself)."""
         return self.summary is not None and (bool(self.summary.projector) or self.remote is not None)
 
-    def backend(self, template: ChatTemplate | None) -> ChatBackend:
-        """Where the window's next reply comes from: the connected server, or the loaded model with
-        `template` (None: the model's own), run on the model thread."""
-        return self.remote if self.remote is not None else HostedEngine(self.host, template)
+    def backend(self) -> ChatBackend:
+        """Where the window's next reply comes from: the connected server, or the loaded model (through
+        the router, on the model thread)."""
+        return self.remote if self.remote is not None else RoutedBackend(self.router)
 
     def preview(self, messages: Sequence[Message], template: ChatTemplate | None,
                 augment: Augment | None = None, output: OutputFormat | None = None) -> None:

@@ -63,6 +63,7 @@ class _Sink(NullSink):
     def __init__(self, relay: _Relay, turn_id: int) -> None:
         self.relay, self.turn_id = relay, turn_id
         self.pending: list[str] = []
+        self.pending_thinking: list[str] = []
         self.last_emit = time.monotonic()
         self.was_opened = False
         self.kept: StoredMessage | None = None
@@ -74,15 +75,23 @@ class _Sink(NullSink):
 
     def text(self, piece: str) -> None:
         self.pending.append(piece)
+        self._maybe_flush()
+
+    def thinking(self, piece: str) -> None:
+        self.pending_thinking.append(piece)
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
         now = time.monotonic()
         if now - self.last_emit >= BATCH_INTERVAL_S:
             self.flush()
             self.last_emit = now
 
     def flush(self) -> None:
-        if self.pending:
-            self.relay.delta.emit(self.turn_id, "".join(self.pending))
+        if self.pending or self.pending_thinking:
+            self.relay.delta.emit(self.turn_id, "".join(self.pending_thinking), "".join(self.pending))
             self.pending.clear()
+            self.pending_thinking.clear()
 
     def save_failed(self, error: KnownError) -> None:
         self.relay.saveFailed.emit(self.turn_id, user_message(error))
@@ -104,7 +113,7 @@ class _Relay(QObject):
     """Emitted on the turn thread; the service's bound slots receive them queued on the GUI thread."""
 
     opened = Signal(int, object)  # turn id, Opened
-    delta = Signal(int, str)
+    delta = Signal(int, str, str)  # turn id, more thinking, more answer
     saveFailed = Signal(int, str)
     replyDone = Signal(int, object)  # turn id, StoredMessage: a reply that called tools, done
     toolDone = Signal(int, object)  # turn id, StoredMessage: a call's saved result
@@ -116,7 +125,7 @@ class TurnService(QObject):
     """GUI-thread face of the turn thread. Signals carry the turn id `start` returned."""
 
     opened = Signal(int, object)  # Opened
-    delta = Signal(int, str)
+    delta = Signal(int, str, str)  # more thinking, more answer
     saveFailed = Signal(int, str)
     replyDone = Signal(int, object)  # StoredMessage: a reply that called tools (its results and a reply follow)
     toolDone = Signal(int, object)  # StoredMessage: a tool call's result
@@ -192,10 +201,10 @@ class TurnService(QObject):
         if self._current(turn_id):
             self.opened.emit(turn_id, opened)
 
-    @Slot(int, str)
-    def _on_delta(self, turn_id: int, text: str) -> None:
+    @Slot(int, str, str)
+    def _on_delta(self, turn_id: int, thinking: str, text: str) -> None:
         if self._current(turn_id):
-            self.delta.emit(turn_id, text)
+            self.delta.emit(turn_id, thinking, text)
 
     @Slot(int, str)
     def _on_save_failed(self, turn_id: int, message: str) -> None:

@@ -26,8 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatapp.core import reasoning
-from chatapp.core.reasoning import ThinkingFilter
 from chatapp.core.storage.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
 from chatapp.core.storage.images import ImageRef
 from chatapp.core.types import Image
@@ -166,7 +164,6 @@ class MessageWidget(QFrame):
         self.thinking_toggle.hide()
         self._thinking = ""
         self._thinking_live = False  # the model is thinking now ("Thinking…" shown)
-        self._thinking_filter = ThinkingFilter()
         self._streaming_since = 0.0
 
         self.images = ImageStrip()  # a user message's images, each opening full size
@@ -289,11 +286,9 @@ class MessageWidget(QFrame):
         self.body.growth_step = 0
         self._text = message.content
         if message.role == "assistant":
-            parts = reasoning.split(message.content)
-            if parts.has_thinking:
-                self._text = parts.answer
+            if message.thinking:
                 seconds = message.stats.get("thinking_s")
-                self._set_thinking(parts.thinking, parts.thinking_done or message.status != STREAMING,
+                self._set_thinking(message.thinking, bool(message.content) or message.status != STREAMING,
                                    float(seconds) if seconds is not None else None)
             else:
                 self.thinking_toggle.hide()
@@ -323,11 +318,9 @@ class MessageWidget(QFrame):
 
     def start_streaming(self) -> None:
         self._streaming_since = time.monotonic()
-        self._thinking_filter = ThinkingFilter()
-        thinking, answer = self._thinking_filter.feed(self.message.content)  # continuing: what is there
-        self._text = answer
-        if thinking or self.message.content.lstrip().startswith(reasoning.OPEN):
-            self._set_thinking(thinking, False, None)
+        self._text = self.message.content  # continuing: what is there
+        if self.message.thinking:
+            self._set_thinking(self.message.thinking, bool(self._text), None)
         rendered = self.renderer.render(self._text) if self._text else None
         self.body.setHtml(rendered.html if rendered else "")
         self.code_blocks = rendered.code_blocks if rendered else []
@@ -343,9 +336,8 @@ class MessageWidget(QFrame):
         self.continue_button.hide()
         self.stats_label.hide()
 
-    def append(self, text: str) -> None:
+    def append(self, thinking: str, answer: str) -> None:
         """Add streamed text: thinking to the thinking block, the answer to the body."""
-        thinking, answer = self._thinking_filter.feed(text)
         if thinking:
             if not self._thinking_live:
                 self._set_thinking(self._thinking, False, None)
@@ -590,10 +582,10 @@ class ChatView(QScrollArea):
             card.setParent(None)
             card.deleteLater()
 
-    def append(self, message_id: str, text: str) -> None:
+    def append(self, message_id: str, thinking: str, answer: str) -> None:
         widget = self.widgets.get(message_id)
         if isinstance(widget, MessageWidget):
-            widget.append(text)
+            widget.append(thinking, answer)
 
     def finish_reply(self, message: StoredMessage) -> None:
         widget = self.widgets.get(message.id)

@@ -529,7 +529,7 @@ class MainWindow(QMainWindow):
         self.speed_label.setText(self.tr("reading the prompt…"))
         self._reply_started_at = time.monotonic()
 
-    def _on_first_delta(self, _message_id: str, _text: str) -> None:
+    def _on_first_delta(self, _message_id: str, _thinking: str, _text: str) -> None:
         if self._reply_started_at:
             self.speed_label.setText(self.tr("writing… (first token after {seconds:.2f} s)").format(
                 seconds=time.monotonic() - self._reply_started_at))

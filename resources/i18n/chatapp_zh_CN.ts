@@ -2080,6 +2080,10 @@ template: {template} ({note})</source>
         <translation>{url} 上的服务器没有名为 &apos;{model}&apos; 的模型。可用的模型：{offered}。</translation>
     </message>
     <message>
+        <source>The server at {url} is used for chats, not raw completions.</source>
+        <translation>{url} 上的服务器用于对话，不能用于原始文本补全。</translation>
+    </message>
+    <message>
         <source>The server at {url} did not answer in time; it may be busy or down. Try again.</source>
         <translation>{url} 上的服务器未及时响应，可能正忙或已停止运行。请重试。</translation>
     </message>

@@ -13,19 +13,20 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ContextOverflowError, KnownError
+from chatapp.core.generation import Done, Event, EventStream, GenerationRequest, TextDelta, ThinkingDelta
+from chatapp.core.reasoning import ThinkingSplitter
+from chatapp.core.reasoning import join as join_thinking
 from chatapp.core.types import (
     CallDelta,
     FinishReason,
     GenerationStats,
     Message,
     OutputFormat,
-    SamplingParams,
     ToolCall,
     ToolSet,
 )
@@ -54,7 +55,7 @@ def normalise_url(url: str) -> str:
 
 
 class RemoteChat:
-    """One model on one OpenAI-compatible server. `chat` has the Engine's shape (a `ChatStream`)."""
+    """One model on one OpenAI-compatible server, as a `ChatBackend`."""
 
     def __init__(self, url: str, model: str, api_key: str | None = None) -> None:
         import httpx2
@@ -62,7 +63,6 @@ class RemoteChat:
 
         self.url = normalise_url(url)
         self.model = model
-        self.cancel = threading.Event()
         self._openai = openai
         self._client = openai.OpenAI(
             base_url=self.url, api_key=api_key or "not-needed", max_retries=0,
@@ -89,34 +89,40 @@ class RemoteChat:
                                                 "{offered}."), url=self.url, model=self.model, offered=offered)
 
     # ----- generation ---------------------------------------------------------------------------------------
-    def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
-             cancel: threading.Event | None = None, reply_prefix: str = "", stops: Sequence[str] = (),
-             output: OutputFormat | None = None, tools: ToolSet | None = None) -> ChatStream:
-        """Stream the reply. `reply_prefix` (continuing a cut-off reply) is sent as the start of an
-        assistant message, which llama.cpp-based servers continue; others may start afresh. `output`
-        goes as OpenAI's `response_format` (a GBNF grammar as llama.cpp's `grammar` field)."""
-        if cancel is None:
-            cancel = self.cancel
-            cancel.clear()
-        sent = [openai_message(m) for m in messages]
-        if reply_prefix:
-            sent.append({"role": "assistant", "content": reply_prefix})
+    def generate(self, request: GenerationRequest, cancel: threading.Event) -> EventStream:
+        """Stream the reply. A continued reply's text (`reply_prefix`) is sent as the start of an assistant
+        message, which llama.cpp-based servers continue; others may start afresh. `output` goes as
+        OpenAI's `response_format` (a GBNF grammar as llama.cpp's `grammar` field). The server applies
+        its own template (a request's `template` does not apply); its thinking arrives as
+        `reasoning_content` (llama.cpp, vLLM, DeepSeek) or inside the text, and is told apart here."""
+        if request.prompt is not None:
+            raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} is used for chats, not raw completions."),
+                              url=self.url)
+        params, output, tools = request.sampling, request.output, request.tools
+        sent = [openai_message(m) for m in request.messages]
+        prefix = join_thinking(request.reply_prefix_thinking, request.reply_prefix, thinking_done=False)
+        if prefix:
+            sent.append({"role": "assistant", "content": prefix})
         started = time.perf_counter()
         with self._errors():
             completions: Any = self._client.chat.completions  # its overloads are typed for OpenAI's own models
             response = completions.create(
                 model=self.model, messages=sent, stream=True, stream_options={"include_usage": True},
                 temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_tokens,
-                seed=params.seed if params.seed >= 0 else None, stop=list(stops) or None,
+                seed=params.seed if params.seed >= 0 else None, stop=list(request.stops) or None,
                 presence_penalty=params.presence_penalty, frequency_penalty=params.frequency_penalty,
                 extra_body={"top_k": params.top_k, "min_p": params.min_p, "repeat_penalty": params.repeat_penalty,
                             **({"grammar": output.text} if output is not None and output.kind == "grammar" else {})},
                 **({"response_format": response_format(output)} if output is not None and output.is_json else {}),
                 **(tool_arguments(tools) if tools is not None and tools.tools else {}),
             )
-        return ChatStream(lambda stream: self._pieces(response, stream, cancel, started))
+        splitter = ThinkingSplitter()
+        if prefix:
+            splitter.feed(prefix)  # the continued reply's text was given out before
+        return EventStream(self._events(response, cancel, started, splitter))
 
-    def _pieces(self, response: Any, stream: ChatStream, cancel: threading.Event, started: float) -> Iterator[str]:
+    def _events(self, response: Any, cancel: threading.Event, started: float,
+                splitter: ThinkingSplitter) -> Iterator[Event]:
         first_at = last_at = 0.0
         pieces = 0
         usage: Any = None
@@ -133,34 +139,42 @@ class RemoteChat:
                         usage = chunk.usage
                     for choice in chunk.choices or ():
                         finish = choice.finish_reason or finish
-                        for call in (choice.delta.tool_calls or ()) if choice.delta is not None else ():
-                            self._call_piece(stream, calls, call)
-                        text = choice.delta.content if choice.delta is not None else None
-                        if text:
+                        delta = choice.delta
+                        if delta is None:
+                            continue
+                        for call in delta.tool_calls or ():
+                            yield from self._call_piece(calls, call)
+                        reasoning = getattr(delta, "reasoning_content", None)
+                        text = delta.content
+                        if reasoning or text:
                             last_at = time.perf_counter()
                             first_at = first_at or last_at
                             pieces += 1
-                            yield text
+                        if reasoning:
+                            yield ThinkingDelta(reasoning)
+                        if text:
+                            yield from _split(splitter.feed(text))
         finally:
             with contextlib.suppress(Exception):
                 response.close()  # hang up: the server stops generating
-            if reason != FinishReason.CANCELLED and finish == "length":
-                reason = FinishReason.LENGTH
-            stream.tool_calls = [ToolCall(c[0], c[1], c[2] or "{}") for _, c in sorted(calls.items()) if c[1]]
-            if reason == FinishReason.STOP and stream.tool_calls:
-                reason = FinishReason.TOOL_CALLS
-            completion = usage.completion_tokens if usage is not None else pieces
-            prompt = usage.prompt_tokens if usage is not None else 0
-            stream.stats = GenerationStats(
-                prompt_tokens=prompt, prompt_tokens_evaluated=prompt, completion_tokens=completion,
-                ttft_s=(first_at or time.perf_counter()) - started,
-                tokens_per_s=(completion - 1) / (last_at - first_at) if completion > 1 and last_at > first_at else 0.0,
-                total_s=time.perf_counter() - started, context_used=prompt + completion, context_size=0,
-                finish_reason=reason, template="server's own",
-            )
+        yield from _split(splitter.flush())
+        if reason != FinishReason.CANCELLED and finish == "length":
+            reason = FinishReason.LENGTH
+        tool_calls = tuple(ToolCall(c[0], c[1], c[2] or "{}") for _, c in sorted(calls.items()) if c[1])
+        if reason == FinishReason.STOP and tool_calls:
+            reason = FinishReason.TOOL_CALLS
+        completion = usage.completion_tokens if usage is not None else pieces
+        prompt = usage.prompt_tokens if usage is not None else 0
+        yield Done(GenerationStats(
+            prompt_tokens=prompt, prompt_tokens_evaluated=prompt, completion_tokens=completion,
+            ttft_s=(first_at or time.perf_counter()) - started,
+            tokens_per_s=(completion - 1) / (last_at - first_at) if completion > 1 and last_at > first_at else 0.0,
+            total_s=time.perf_counter() - started, context_used=prompt + completion, context_size=0,
+            finish_reason=reason, template="server's own",
+        ), tool_calls)
 
     @staticmethod
-    def _call_piece(stream: ChatStream, calls: dict[int, list[str]], piece: Any) -> None:
+    def _call_piece(calls: dict[int, list[str]], piece: Any) -> Iterator[CallDelta]:
         """A streamed `delta.tool_calls` item: kept, and passed on as the engine's are."""
         index = int(getattr(piece, "index", 0) or 0)
         function = getattr(piece, "function", None)
@@ -172,9 +186,9 @@ class RemoteChat:
         entry[1] = entry[1] or name
         entry[2] += arguments
         if first:
-            stream.emit_call(CallDelta(index, entry[0], entry[1], ""))
+            yield CallDelta(index, entry[0], entry[1], "")
         if arguments:
-            stream.emit_call(CallDelta(index, arguments=arguments))
+            yield CallDelta(index, arguments=arguments)
 
     # ----- errors -------------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -246,6 +260,14 @@ def response_format(output: OutputFormat) -> dict[str, Any]:
         return {"type": "json_object"}
     return {"type": "json_schema",
             "json_schema": {"name": output.name or "reply", "schema": json.loads(output.text), "strict": True}}
+
+
+def _split(parts: tuple[str, str]) -> Iterator[Event]:
+    thinking, answer = parts
+    if thinking:
+        yield ThinkingDelta(thinking)
+    if answer:
+        yield TextDelta(answer)
 
 
 def _message(exc: Exception) -> str:

@@ -9,17 +9,17 @@ Speed rules this module keeps (see docs/benchmarks.md):
 - sampling is llama.cpp's native sampler chain (core/sampler.py), one per reply;
 - when history must be dropped to fit the context, it is dropped with slack so the following turns
   reuse the cache again instead of re-reading everything every turn.
-An `Engine` is not thread-safe: one thread owns it (the CLI's main thread, or the GUI's worker).
+An `Engine` is not thread-safe: one thread owns it (the CLI's main thread, or the model host's).
 Only `cancel` may be set from another thread. The exception, parallel requests: a model loaded with
 `LoadOptions.parallel` > 1 has that many more sequences in its context, and generations run on
-threads of their own, each bound to a sequence and a template (`bound`), while the owner thread
-decodes for all of them at once (core/runtime/batching.py, core/runtime/model_host.py).
+threads of their own, each with the sequence its `SequenceLease` took, while the owner thread decodes
+for all of them at once (core/runtime/batching.py, core/runtime/model_host.py). Nothing a request
+chooses is kept on the engine: its template and its sequence travel with it.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import dataclasses
 import logging
 import random
@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.errors import (
     QT_TRANSLATE_NOOP,
     ContextOverflowError,
@@ -40,15 +39,22 @@ from chatapp.core.errors import (
     TemplateBudgetError,
     TemplateError,
 )
+from chatapp.core.generation import Done, Event, EventStream, GenerationRequest, TextDelta, ThinkingDelta
 from chatapp.core.images import ImageError
 from chatapp.core.models import memory
+from chatapp.core.reasoning import OPEN as THINKING_OPEN
+from chatapp.core.reasoning import ThinkingSplitter
+from chatapp.core.reasoning import join as join_thinking
 from chatapp.core.runtime import llama_runtime
 from chatapp.core.runtime.speculative import Drafter, NgramDrafter
-from chatapp.core.runtime.templates import ChatTemplate, guess_preset
 from chatapp.core.runtime.templates import auto as auto_template
 from chatapp.core.runtime.templates import fallback as template_fallback
+from chatapp.core.runtime.templates import guess_preset
+from chatapp.core.runtime.templates import render as render_template
 from chatapp.core.runtime.vision import Projector, VisionPrompt, find_projector
 from chatapp.core.types import (
+    CallDelta,
+    ChatTemplate,
     FinishReason,
     GenerationStats,
     LoadOptions,
@@ -57,6 +63,7 @@ from chatapp.core.types import (
     OutputFormat,
     SamplingParams,
     Speculation,
+    ToolCall,
     ToolSet,
 )
 
@@ -93,6 +100,7 @@ class PreparedPrompt:
     messages: tuple[Message, ...]
     dropped_messages: int
     vision: VisionPrompt | None = None  # the images' spans in `tokens`, when the messages carry images
+    reply_start: int = -1  # where a continued reply's text starts in `text` (-1: the prompt ends it)
 
 
 class _PromptAborted(Exception):
@@ -105,6 +113,7 @@ class _StopStringFilter:
     def __init__(self, stops: Sequence[str]) -> None:
         self.stops = [s for s in stops if s]
         self.pending = ""
+        self.hit = ""  # the stop string that ended the text
 
     def feed(self, text: str) -> tuple[str, bool]:
         """Returns (text safe to show, whether a stop string was hit)."""
@@ -112,9 +121,10 @@ class _StopStringFilter:
         if not self.stops:
             out, self.pending = self.pending, ""
             return out, False
-        hits = [i for i in (self.pending.find(s) for s in self.stops) if i >= 0]
+        hits = [(i, stop) for stop in self.stops if (i := self.pending.find(stop)) >= 0]
         if hits:
-            out = self.pending[: min(hits)]
+            at, self.hit = min(hits, key=lambda hit: hit[0])
+            out = self.pending[:at]
             self.pending = ""
             return out, True
         hold = 0
@@ -141,11 +151,9 @@ class Engine:
         self._free: list[KvSequence] = []  # of the pool, those no generation holds (oldest use first)
         self._pool_lock = threading.Lock()
         self.scheduler: DecodeScheduler | None = None
-        self._local = threading.local()  # a parallel generation's sequence and template (see `bound`)
         self.header: GGUFHeader | None = None
         self.summary: ModelSummary | None = None
-        self._template: ChatTemplate | None = None
-        self._refused_template: ChatTemplate | None = None  # stands in for a model's template that overran
+        self._own_template: ChatTemplate | None = None  # the model's (`auto`), resolved at load
         self.cancel = threading.Event()
         # Speculative decoding for every reply that does not say otherwise (Engine.set_speculation).
         self.speculation = Speculation("off")
@@ -162,10 +170,10 @@ class Engine:
         self,
         path: str | Path,
         options: LoadOptions = LoadOptions(),
-        template: ChatTemplate | None = None,
         progress: Callable[[float], bool] | None = None,
     ) -> ModelSummary:
-        """Check the file, then load it. `template=None` means auto. `progress` returns False to abort."""
+        """Check the file, then load it. `progress` returns False to abort. Replies use the model's own
+        template (`auto`) unless their request names another."""
         from chatapp.core.models.gguf_info import read_header
         from chatapp.core.runtime.kv_sequence import KvSequence
 
@@ -235,8 +243,7 @@ class Engine:
             self._free = list(self._pool)
         self._seq = KvSequence(llm, 0, self.scheduler)
         self.header = header
-        self._refused_template = None
-        self.template = template or self._auto_template()
+        self._own_template = auto_template(header.metadata, header.chat_template, self._is_single_token)
         self.summary = ModelSummary(
             path=str(header.path),
             name=header.name,
@@ -246,8 +253,8 @@ class Engine:
             n_threads=n_threads,
             n_gpu_layers=n_gpu_layers,
             backend=llama_runtime.backend_name(n_gpu_layers),
-            template_name=self.template.name,
-            template_note=self.template.note,
+            template_name=self._own_template.name,
+            template_note=self._own_template.note,
             metadata={k: str(v)[:200] for k, v in header.metadata.items() if not isinstance(v, dict)},
             quantization=header.quantization,
             file_size=header.file_size,
@@ -270,8 +277,7 @@ class Engine:
         self.scheduler, self._pool, self._free = None, [], []
         self.header = None
         self.summary = None
-        self.template = None
-        self._refused_template = None
+        self._own_template = None
 
     # ----- parallel generations ----------------------------------------------------------------------
     @property
@@ -279,50 +285,25 @@ class Engine:
         """How many API requests may generate at once beside the main sequence (0: loaded for one)."""
         return len(self._pool)
 
-    @property
-    def template(self) -> ChatTemplate | None:
-        """The template replies use: the calling generation's own (`bound`), or the engine's."""
-        return getattr(self._local, "template", None) or self._template
-
-    @template.setter
-    def template(self, template: ChatTemplate | None) -> None:
-        self._template = template
-
-    @contextlib.contextmanager
-    def bound(self, template: ChatTemplate | None, pooled: bool) -> Iterator[None]:
-        """For the calling thread's generations: `template` (None: the model's own, auto), and the main
-        sequence or (`pooled`) a sequence of the pool, chosen by its first prompt (the one whose cache
-        holds most of it) and given back when the block ends."""
+    def lease(self, pooled: bool) -> SequenceLease:
+        """The sequence one generation will use: the main one, or (`pooled`, on a parallel load) one of
+        the pool, taken at its first prompt; `release` it when the generation ends."""
         self._require()
-        self._local.template = template or self._auto_template()
-        self._local.pooled = pooled and bool(self._pool)
-        self._local.seq = None
-        try:
-            yield
-        finally:
-            seq = self._local.seq
-            self._local.template = self._local.seq = None
-            self._local.pooled = False
-            if seq is not None:
-                with self._pool_lock:
-                    self._free.append(seq)
+        return SequenceLease(self, pooled and bool(self._pool))
 
-    def _sequence(self, prompt: str | None = None) -> KvSequence:
-        """The calling generation's sequence; a pooled one is taken from the pool at its first prompt."""
-        if not getattr(self._local, "pooled", False):
-            assert self._seq is not None
-            return self._seq
-        seq: KvSequence | None = self._local.seq
-        if seq is None:
-            with self._pool_lock:
-                if not self._free:
-                    raise EngineStateError(QT_TRANSLATE_NOOP(
-                        "core", "Every parallel sequence is busy; the request could not start."))
-                text = prompt or ""
-                seq = max(self._free, key=lambda s: (_common_prefix(s.cached_text, text), -self._free.index(s)))
-                self._free.remove(seq)
-            self._local.seq = seq
+    def _take(self, prompt: str) -> KvSequence:
+        """A free sequence of the pool for `prompt`: the one whose cache holds most of it."""
+        with self._pool_lock:
+            if not self._free:
+                raise EngineStateError(QT_TRANSLATE_NOOP(
+                    "core", "Every parallel sequence is busy; the request could not start."))
+            seq = max(self._free, key=lambda s: (_common_prefix(s.cached_text, prompt), -self._free.index(s)))
+            self._free.remove(seq)
         return seq
+
+    def _give_back(self, seq: KvSequence) -> None:
+        with self._pool_lock:
+            self._free.append(seq)
 
     def _make_room(self, seq: KvSequence, need: int) -> None:
         """Free idle pool sequences' caches (oldest first) until `need` more cells fit in the context
@@ -386,17 +367,16 @@ class Engine:
         return self._llm
 
     # ----- templates and tokens ----------------------------------------------------------------------
-    def _auto_template(self) -> ChatTemplate:
-        assert self.header is not None
-        if self._refused_template is not None:  # the model's own one overran its budget once: not again
-            return self._refused_template
-        return auto_template(self.header.metadata, self.header.chat_template, self._is_single_token)
-
-    def set_template(self, template: ChatTemplate | None) -> ChatTemplate:
-        """Switch templates without reloading; None returns to auto. Takes effect on the next reply."""
+    @property
+    def own_template(self) -> ChatTemplate:
+        """The model's own template (`auto`): its chat template, or the preset that fits it."""
         self._require()
-        self.template = template or self._auto_template()
-        return self.template
+        assert self._own_template is not None
+        return self._own_template
+
+    def template_for(self, template: ChatTemplate | None) -> ChatTemplate:
+        """The template a request renders with: the one it names, or the model's own."""
+        return template or self.own_template
 
     def _is_single_token(self, text: str) -> bool:
         return len(self._require().tokenize(text.encode(), add_bos=False, special=True)) == 1
@@ -406,18 +386,20 @@ class Engine:
             return ""
         return str(self._require()._model.token_get_text(token_id))
 
-    def render(self, messages: Sequence[Message], add_generation_prompt: bool = True,
-               tools: ToolSet | None = None) -> str:
-        """The prompt text; with `tools`, in the template's own way of taking them or chatapp's generic
-        one (core/tools/rendering.py). A history's calls and results are rendered either way."""
+    def render(self, messages: Sequence[Message], template: ChatTemplate | None = None,
+               add_generation_prompt: bool = True, tools: ToolSet | None = None) -> str:
+        """The prompt text with `template` (None: the model's own); with `tools`, in the template's own
+        way of taking them or chatapp's generic one (core/tools/rendering.py). A history's calls and
+        results are rendered either way."""
         llm = self._require()
-        assert self.template is not None
+        template = self.template_for(template)
         from chatapp.core.tools.rendering import for_template
 
         messages, tool_list = for_template(self._with_markers(messages), tools.tools if tools is not None else (),
-                                           self.call_format())
+                                           self.call_format(template))
         try:
-            return self.template.render(
+            return render_template(
+                template,
                 messages,
                 bos_token=self._special_text(llm.token_bos()),
                 eos_token=self._special_text(llm.token_eos()),
@@ -425,7 +407,7 @@ class Engine:
                 tools=tool_list,
             )
         except TemplateBudgetError as exc:
-            raise self._template_overran(exc) from None
+            raise self._template_overran(exc, template) from None
 
     def _with_markers(self, messages: Sequence[Message]) -> Sequence[Message]:
         """Each image as the projector's marker before its message's text (where libmtmd puts it).
@@ -466,29 +448,28 @@ class Engine:
         """Since loading: seconds in the projector's encoder, and reading its embeddings into the context."""
         return (self._projector.encode_s, self._projector.read_s) if self._projector is not None else (0.0, 0.0)
 
-    def _template_overran(self, exc: TemplateBudgetError) -> TemplateError:
+    def _template_overran(self, exc: TemplateBudgetError, template: ChatTemplate) -> TemplateError:
         """The sentence for a template that overran its budget. The model's own template is replaced by
         the preset that fits the model, for this and every later request, so the model stays usable."""
-        assert self.header is not None and self.template is not None and self.summary is not None
-        if self.template.name != "auto" or self.template.source != self.header.chat_template:
+        assert self.header is not None and self.summary is not None
+        if template.name != "auto" or template.source != self.header.chat_template:
             return TemplateError(QT_TRANSLATE_NOOP("core", "The {name} template {what} and was stopped."),
-                                 name=self.template.name, what=exc.what)
+                                 name=template.name, what=exc.what)
         log.warning("the chat template of %s overran its budget (%s); using a preset", self.header.path, exc.what)
         preset = guess_preset(self.header.metadata, self._is_single_token)
-        self._refused_template = template_fallback(preset, str(exc.what))
-        self.template = self._refused_template
-        self.summary = dataclasses.replace(self.summary, template_name=self.template.name,
-                                           template_note=self.template.note)
+        self._own_template = template_fallback(preset, str(exc.what))
+        self.summary = dataclasses.replace(self.summary, template_name=self._own_template.name,
+                                           template_note=self._own_template.note)
         return TemplateError(QT_TRANSLATE_NOOP("core", "The chat template inside {model} {what} and was stopped; "
                                                "chatapp uses its {preset} template for this model from now on."),
                              model=self.header.path.name, what=exc.what, preset=preset)
 
-    def call_format(self) -> CallFormat:
-        """How this model writes tool calls: its template's family, or chatapp's generic format."""
+    def call_format(self, template: ChatTemplate | None = None) -> CallFormat:
+        """How this model writes tool calls with `template` (None: its own): the template's family, or
+        chatapp's generic format."""
         from chatapp.core.tools.formats import detect
 
-        assert self.template is not None
-        return detect(self.template.source)
+        return detect(self.template_for(template).source)
 
     def tokenize(self, text: str) -> list[int]:
         """Tokens as the model sees them: special tokens parsed, BOS added once if the model wants one."""
@@ -499,9 +480,9 @@ class Engine:
             tokens.insert(0, bos)
         return tokens
 
-    def tokenize_reusing_cache(self, text: str) -> list[int]:
-        """Like `tokenize`, but a prompt that extends the cached text of the calling generation's
-        sequence keeps the cached tokens. The text kept beside the cache matters: the
+    def tokenize_reusing_cache(self, text: str, seq: KvSequence) -> list[int]:
+        """Like `tokenize`, but a prompt that extends the cached text of the generation's sequence `seq`
+        keeps the cached tokens. The text kept beside the cache matters: the
         next prompt usually starts with it, and reusing the very tokens the model generated (rather than
         re-tokenizing the reply, which rarely gives the same tokens back) keeps the history in the cache.
 
@@ -509,7 +490,6 @@ class Engine:
         template puts after a reply): there, tokenizing the new part alone cannot differ from tokenizing
         the whole text. Anywhere else (plain text running on), the whole text is tokenized.
         """
-        seq = self._sequence(text)
         cached = seq.cached_text
         if cached and len(text) > len(cached) and text.startswith(cached):
             llm = self._require()
@@ -535,9 +515,10 @@ class Engine:
         return len(self.tokenize(text))
 
     # ----- context policy ----------------------------------------------------------------------------
-    def prepare(self, messages: Sequence[Message], max_tokens: int, tools: ToolSet | None = None) -> PreparedPrompt:
-        """Render the conversation, dropping the oldest turns (never the system prompt or the new
-        message) when it would not leave room for the reply."""
+    def prepare(self, messages: Sequence[Message], max_tokens: int, tools: ToolSet | None = None,
+                template: ChatTemplate | None = None) -> PreparedPrompt:
+        """Render the conversation with `template` (None: the model's own), dropping the oldest turns
+        (never the system prompt or the new message) when it would not leave room for the reply."""
         n_ctx = self._require().n_ctx()
         system = [m for m in messages[:1] if m.role == "system"]
         rest = list(messages[len(system) :])
@@ -545,7 +526,7 @@ class Engine:
 
         def build(history: list[Message]) -> PreparedPrompt:
             msgs = tuple(system + history)
-            text = self.render(msgs, tools=tools)
+            text = self.render(msgs, template, tools=tools)
             # Without a projector, render left earlier turns' images out (and refused a new one).
             images = [image for m in msgs for image in m.images] if self._projector is not None else []
             if images:
@@ -575,47 +556,76 @@ class Engine:
         )
 
     # ----- generation --------------------------------------------------------------------------------
-    def chat(
-        self,
-        messages: Sequence[Message],
-        params: SamplingParams = SamplingParams(),
-        cancel: threading.Event | None = None,
-        reply_prefix: str = "",
-        stops: Sequence[str] = (),
-        speculation: Speculation | None = None,
-        output: OutputFormat | None = None,
-        tools: ToolSet | None = None,
-    ) -> ChatStream:
-        """Stream the assistant's reply to `messages` (ending with the user's new message).
+    def generate(self, request: GenerationRequest, cancel: threading.Event | None = None,
+                 lease: SequenceLease | None = None) -> EventStream:
+        """Stream the reply `request` asks for, as events ending with one `Done`.
 
-        `cancel`: an event owned by this one request (the GUI sets it from another thread, even before
-        generation starts); without one, `self.cancel` is cleared and used.
-        `reply_prefix`: text the reply already starts with (continuing an interrupted reply); the stream
-        yields only what follows it.
-        `stops`: strings that end the reply (never shown), besides the template's own.
-        `speculation`: guess and check tokens in batches (core/speculative.py); the reply is the same.
-        None: the engine's own setting (`set_speculation`).
-        `output`: a shape the reply must take (JSON matching a schema, any JSON object, a GBNF grammar),
-        enforced by the sampler token by token; refused in one sentence (SchemaError, GrammarError)
-        before anything is generated when it cannot be used.
-        `tools`: what the reply may call, rendered with the prompt; calls are read out of the reply
-        (the stream's `tool_calls`), their arguments held to the tools' schemas by a grammar.
+        The prompt is rendered, checked and tokenized now, so a request that cannot run (a template
+        that fails, a message too long for the context, an output format or tool schema the grammar
+        cannot hold, an image the model cannot see) raises its one sentence before anything is generated.
+        `cancel`: an event owned by this one request (set from another thread, even before generation
+        starts); without one, `self.cancel` is cleared and used. `lease`: the KV sequence to use (None:
+        the main one).
         """
         started = time.perf_counter()
-        grammar = self._grammar_text(output)
-        prepared = self.prepare(messages, params.max_tokens, tools)
-        if prepared.vision is None:
-            text = prepared.text + reply_prefix
-            prepared = PreparedPrompt(text, self.tokenize_reusing_cache(text), prepared.messages,
-                                      prepared.dropped_messages)
-        elif reply_prefix:  # after the images' placeholders: tokenized on its own
-            tail = self._require().tokenize(reply_prefix.encode("utf-8"), add_bos=False, special=True)
-            prepared = dataclasses.replace(prepared, text=prepared.text + reply_prefix, tokens=prepared.tokens + tail)
-        watch = self._call_watch(tools) if output is None else None
-        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation,
-                                                        grammar, watch))
+        lease = lease or SequenceLease(self, pooled=False)
+        grammar = self._grammar_text(request.output)
+        if request.prompt is not None:
+            prepared, template = self._prepare_completion(request.prompt, lease), None
+            watch = None
+        else:
+            template = self.template_for(request.template)
+            prepared = self._prepare_chat(request, template, lease)
+            watch = self._call_watch(request.tools, template) if request.output is None else None
+        return EventStream(self._generate(request, prepared, template, lease.sequence(prepared.text), started,
+                                          cancel, grammar, watch))
 
-    def _call_watch(self, tools: ToolSet | None) -> CallWatch | None:
+    def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(),
+             cancel: threading.Event | None = None, **options: Any) -> EventStream:
+        """`generate` for a conversation (scripts, tests, benchmarks): `options` are the request's other
+        fields (`stops`, `tools`, `output`, `template`, `reply_prefix`, `speculation`)."""
+        return self.generate(GenerationRequest(tuple(messages), sampling=params, **options), cancel)
+
+    def complete(self, prompt: str, params: SamplingParams = SamplingParams(), cancel: threading.Event | None = None,
+                 **options: Any) -> EventStream:
+        """`generate` for raw text, no template (the API's completions, base models, benchmarks)."""
+        return self.generate(GenerationRequest(prompt=prompt, sampling=params, **options), cancel)
+
+    def _prepare_chat(self, request: GenerationRequest, template: ChatTemplate, lease: SequenceLease) -> PreparedPrompt:
+        prepared = self.prepare(request.messages, request.sampling.max_tokens, request.tools, template)
+        prefix = self._reply_prefix(prepared.text, request)
+        if prepared.vision is None:
+            text = prepared.text + prefix
+            return PreparedPrompt(text, self.tokenize_reusing_cache(text, lease.sequence(text)), prepared.messages,
+                                  prepared.dropped_messages, reply_start=len(prepared.text))
+        tail = []
+        if prefix:  # after the images' placeholders: tokenized on its own
+            tail = self._require().tokenize(prefix.encode("utf-8"), add_bos=False, special=True)
+        return dataclasses.replace(prepared, text=prepared.text + prefix, tokens=prepared.tokens + tail,
+                                   reply_start=len(prepared.text))
+
+    @staticmethod
+    def _reply_prefix(prompt: str, request: GenerationRequest) -> str:
+        """The text a continued reply already has, as the model wrote it: its thinking (opened here unless
+        the prompt opened it), then its answer."""
+        if not request.reply_prefix_thinking:
+            return request.reply_prefix
+        text = join_thinking(request.reply_prefix_thinking, request.reply_prefix, thinking_done=False)
+        opened_by_prompt = prompt.rstrip().endswith(THINKING_OPEN)
+        return text[len(THINKING_OPEN):].lstrip("\n") if opened_by_prompt else text
+
+    def _prepare_completion(self, prompt: str, lease: SequenceLease) -> PreparedPrompt:
+        tokens = self.tokenize_reusing_cache(prompt, lease.sequence(prompt))
+        n_ctx = self._require().n_ctx()
+        if len(tokens) + MIN_REPLY_TOKENS > n_ctx:
+            raise ContextOverflowError(
+                QT_TRANSLATE_NOOP("core", "The prompt needs {need:,} tokens and the context holds {ctx:,}; "
+                                  "shorten it."),
+                need=len(tokens), ctx=n_ctx,
+            )
+        return PreparedPrompt(prompt, tokens, (), 0)
+
+    def _call_watch(self, tools: ToolSet | None, template: ChatTemplate) -> CallWatch | None:
         if tools is None or not tools.active:
             return None
         from chatapp.core.runtime.tool_calls import CallWatch
@@ -625,27 +635,9 @@ class Engine:
                           lambda text: llm.tokenize(text.encode("utf-8"), add_bos=False, special=True),
                           lambda tokens: llama_runtime.detokenize(llm._model.vocab, tokens, special=True).decode(
                               "utf-8", errors="replace"),
-                          self.call_format(), tools)
+                          self.call_format(template), tools)
         watch.grammar(from_start=watch.forced).close()  # a schema the grammar cannot hold fails now, in one sentence
         return watch
-
-    def complete(self, prompt: str, params: SamplingParams = SamplingParams(), cancel: threading.Event | None = None,
-                 stops: Sequence[str] = (), speculation: Speculation | None = None,
-                 output: OutputFormat | None = None) -> ChatStream:
-        """Continue raw text (no template): the API's completions, the benchmark's and base-model path."""
-        started = time.perf_counter()
-        grammar = self._grammar_text(output)
-        tokens = self.tokenize_reusing_cache(prompt)
-        n_ctx = self._require().n_ctx()
-        if len(tokens) + MIN_REPLY_TOKENS > n_ctx:
-            raise ContextOverflowError(
-                QT_TRANSLATE_NOOP("core", "The prompt needs {need:,} tokens and the context holds {ctx:,}; "
-                                  "shorten it."),
-                need=len(tokens), ctx=n_ctx,
-            )
-        prepared = PreparedPrompt(prompt, tokens, (), 0)
-        return ChatStream(lambda stream: self._generate(prepared, params, started, stream, cancel, stops, speculation,
-                                                        grammar))
 
     def _grammar_text(self, output: OutputFormat | None) -> str | None:
         """The format as GBNF, checked now (it parses with this vocabulary) so a bad one fails before the prompt."""
@@ -657,19 +649,12 @@ class Engine:
         GrammarSampler(self._require()._model.vocab, gbnf).close()
         return gbnf
 
-    def cached_prefix(self, tokens: Sequence[int]) -> int:
-        """How many leading tokens of `tokens` need no evaluation: they are in the main sequence's cache."""
-        self._require()
-        assert self._seq is not None
-        return self._seq.reusable(tokens)
-
     def _generate(
-        self, prepared: PreparedPrompt, params: SamplingParams, started: float, stream: ChatStream,
-        cancel: threading.Event | None = None, extra_stops: Sequence[str] = (), speculation: Speculation | None = None,
-        grammar: str | None = None, watch: CallWatch | None = None,
-    ) -> Iterator[str]:
+        self, request: GenerationRequest, prepared: PreparedPrompt, template: ChatTemplate | None, seq: KvSequence,
+        started: float, cancel: threading.Event | None, grammar: str | None, watch: CallWatch | None,
+    ) -> Iterator[Event]:
         llm = self._require()
-        seq = self._sequence(prepared.text)
+        params = request.sampling
         if cancel is None:
             cancel = self.cancel
             cancel.clear()
@@ -685,12 +670,15 @@ class Engine:
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31),
                                 constraint, constrained=watch is not None)
         # Drafts are guessed from the prompt's tokens; an image's placeholders are not tokens to guess.
-        drafter = self._drafter(prepared.tokens, speculation, seq) if prepared.vision is None else None
+        drafter = self._drafter(prepared.tokens, request.speculation, seq) if prepared.vision is None else None
         counts = _DraftCounts()
-        stops = self.template.stops if (self.template and prepared.messages) else ()
+        stops = template.stops if template is not None else ()
         if watch is not None and watch.fmt.end == "</tool_call>":  # a model never writes its tools' results
             stops = (*stops, "<tool_response>")
-        text_filter = _StopStringFilter((*stops, *extra_stops))
+        text_filter = _StopStringFilter((*stops, *request.stops))
+        # The thinking is told apart here, once: the prompt (with a continued reply's text) says whether
+        # the reply starts inside a thinking block. Raw completions are text as it comes.
+        thinking = _thinking_splitter(prepared) if template is not None else None
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         generated = produced = 0
         generated_ids: list[int] = []
@@ -702,6 +690,7 @@ class Engine:
             llama_runtime.PromptAbort(llm, cancel)
             if len(prepared.tokens) - reused > ABORTABLE_PROMPT_TOKENS and self.scheduler is None else None
         )
+        calls: list[CallDelta] = []
         try:
             try:
                 first = sampler.sample_logits(seq.read_prompt(
@@ -727,10 +716,12 @@ class Engine:
                 generated_ids.append(token)
                 text = decoder.decode(llama_runtime.detokenize(vocab, [token]))
                 if watch is not None:
-                    text = watch.feed(text, sampler, stream)
+                    text = watch.feed(text, sampler, calls.append)
+                    yield from calls
+                    calls.clear()
                 piece, hit_stop = text_filter.feed(text)
                 if piece:
-                    yield piece
+                    yield from _pieces(piece, thinking)
                 if hit_stop:
                     break
                 if cancel.is_set():
@@ -762,29 +753,35 @@ class Engine:
             else:  # placeholders are not text: the next prompt is tokenized whole (the KV cache still matches)
                 seq.cached_text, seq.cached_tokens = "", []
                 prepared.vision.close()
-            tail = decoder.decode(b"", final=True)
-            if watch is not None:  # what the call parser still holds: the calls, or text that was not one
-                tail = (watch.feed(tail, sampler, stream) if tail else "") + watch.finish(stream)
-                if stream.tool_calls and reason == FinishReason.STOP:
-                    reason = FinishReason.TOOL_CALLS
-            tail = text_filter.flush() + tail
-            stream.stats = GenerationStats(
-                prompt_tokens=len(prepared.tokens),
-                prompt_tokens_evaluated=len(prepared.tokens) - reused,
-                completion_tokens=generated,
-                ttft_s=(first_at - started) if generated or first_at else time.perf_counter() - started,
-                tokens_per_s=(generated - 1) / (last_at - first_at) if generated > 1 and last_at > first_at else 0.0,
-                total_s=time.perf_counter() - started,
-                context_used=len(seq.tokens),
-                context_size=n_ctx,
-                finish_reason=reason,
-                dropped_messages=prepared.dropped_messages,
-                template=self.template.name if self.template and prepared.messages else "none",
-                draft_tokens=counts.drafted,
-                accepted_tokens=counts.accepted,
-            )
+        tail = decoder.decode(b"", final=True)
+        tool_calls: tuple[ToolCall, ...] = ()
+        if watch is not None:  # what the call parser still holds: the calls, or text that was not one
+            tail = watch.feed(tail, sampler, calls.append) if tail else ""
+            rest, tool_calls = watch.finish()
+            tail += rest
+            yield from calls
+            if tool_calls and reason == FinishReason.STOP:
+                reason = FinishReason.TOOL_CALLS
+        tail = text_filter.flush() + tail
         if tail:
-            yield tail
+            yield from _pieces(tail, thinking)
+        if thinking is not None:
+            yield from _pieces("", thinking, final=True)
+        yield Done(GenerationStats(
+            prompt_tokens=len(prepared.tokens),
+            prompt_tokens_evaluated=len(prepared.tokens) - reused,
+            completion_tokens=generated,
+            ttft_s=(first_at - started) if generated or first_at else time.perf_counter() - started,
+            tokens_per_s=(generated - 1) / (last_at - first_at) if generated > 1 and last_at > first_at else 0.0,
+            total_s=time.perf_counter() - started,
+            context_used=len(seq.tokens),
+            context_size=n_ctx,
+            finish_reason=reason,
+            dropped_messages=prepared.dropped_messages,
+            template=template.name if template is not None else "none",
+            draft_tokens=counts.drafted,
+            accepted_tokens=counts.accepted,
+        ), tool_calls, text_filter.hit if text_filter.hit in request.stops else "")
 
     @staticmethod
     def _produce(seq: KvSequence, sampler: NativeSampler, token: int, drafter: Drafter | None, n_ctx: int,
@@ -827,6 +824,28 @@ class Engine:
             seq.truncate(base + 1 + accepted)
 
 
+def _pieces(text: str, thinking: ThinkingSplitter | None, final: bool = False) -> Iterator[Event]:
+    """`text` as answer and thinking events (a raw completion's text is all answer)."""
+    if thinking is None:
+        if text:
+            yield TextDelta(text)
+        return
+    thought, answer = thinking.flush() if final else thinking.feed(text)
+    if thought:
+        yield ThinkingDelta(thought)
+    if answer:
+        yield TextDelta(answer)
+
+
+def _thinking_splitter(prepared: PreparedPrompt) -> ThinkingSplitter:
+    """The splitter for a reply to `prepared`: inside a thinking block if the prompt opened one, and
+    past what a continued reply already wrote (given out before, so fed and dropped here)."""
+    start = prepared.reply_start if prepared.reply_start >= 0 else len(prepared.text)
+    splitter = ThinkingSplitter(prepared.text[:start].rstrip().endswith(THINKING_OPEN))
+    splitter.feed(prepared.text[start:])
+    return splitter
+
+
 def _common_prefix(a: str, b: str) -> int:
     """How many leading characters `a` and `b` share."""
     n = min(len(a), len(b))
@@ -843,3 +862,28 @@ def _common_prefix(a: str, b: str) -> int:
 class _DraftCounts:
     drafted: int = 0
     accepted: int = 0
+
+
+class SequenceLease:
+    """Which KV sequence one generation uses: the main one (the window's conversation, the terminal's),
+    or one of a parallel load's pool, taken at the generation's first prompt (the free one whose cache
+    holds most of it) and given back by `release`. Per request, so nothing of it lives on the engine."""
+
+    def __init__(self, engine: Engine, pooled: bool) -> None:
+        self._engine = engine
+        self._pooled = pooled
+        self._seq: KvSequence | None = None
+
+    def sequence(self, prompt: str) -> KvSequence:
+        if self._seq is None:
+            if self._pooled:
+                self._seq = self._engine._take(prompt)
+            else:
+                assert self._engine._seq is not None
+                self._seq = self._engine._seq
+        return self._seq
+
+    def release(self) -> None:
+        if self._pooled and self._seq is not None:
+            self._engine._give_back(self._seq)
+        self._seq = None

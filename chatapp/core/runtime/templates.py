@@ -17,13 +17,12 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, TemplateError
-from chatapp.core.types import Message
+from chatapp.core.types import ChatTemplate, Message
 
 if TYPE_CHECKING:  # jinja2 is imported when a template is first compiled, not with the window (~40 ms)
     from jinja2 import nodes
@@ -118,53 +117,48 @@ _KNOWN_END_MARKERS = (
 )
 
 
-@dataclass(frozen=True)
-class ChatTemplate:
-    """A ready-to-render template: `name` is what the user picked or what `auto` resolved to."""
+def render(
+    template: ChatTemplate,
+    messages: Iterable[Message],
+    *,
+    bos_token: str = "",
+    eos_token: str = "",
+    add_generation_prompt: bool = True,
+    tools: list[dict[str, Any]] | None = None,
+) -> str:
+    """The prompt for `messages`, with `tools` (OpenAI's shape) for templates that take them. The
+    context is Hugging Face's `apply_chat_template` one (`tools` is None when there are none, which
+    templates test with `tools is not none`); like llama.cpp, `date_string` is today's date."""
+    compiled = _compile(template.source)
+    from jinja2.exceptions import SecurityError
 
-    name: str
-    source: str
-    stops: tuple[str, ...]
-    note: str = ""
+    from chatapp.core.runtime.template_budget import render_within_budget
 
-    def render(
-        self,
-        messages: Iterable[Message],
-        *,
-        bos_token: str = "",
-        eos_token: str = "",
-        add_generation_prompt: bool = True,
-        tools: list[dict[str, Any]] | None = None,
-    ) -> str:
-        """The prompt for `messages`, with `tools` (OpenAI's shape) for templates that take them. The
-        context is Hugging Face's `apply_chat_template` one (`tools` is None when there are none, which
-        templates test with `tools is not none`); like llama.cpp, `date_string` is today's date."""
-        compiled = _compile(self.source)
-        from jinja2.exceptions import SecurityError
-
-        from chatapp.core.runtime.template_budget import render_within_budget
-
-        context: dict[str, Any] = {
-            "messages": [template_message(m) for m in messages], "bos_token": bos_token, "eos_token": eos_token,
-            "add_generation_prompt": add_generation_prompt,
-            "date_string": datetime.now().strftime("%d %b %Y"), "tools": tools or None,
-        }
-        try:
-            return render_within_budget(compiled, context)
-        except TemplateError:
-            raise
-        except SecurityError as exc:
-            raise TemplateError(QT_TRANSLATE_NOOP("core", "The {name} template tried something unsafe and was "
-                                                  "stopped ({reason})."), name=self.name, reason=exc) from None
-        except Exception as exc:  # noqa: BLE001 - any failure inside untrusted template code
-            raise TemplateError(QT_TRANSLATE_NOOP("core", "The {name} template failed to render: {reason}."),
-                                name=self.name, reason=str(exc).rstrip(".")) from None
+    context: dict[str, Any] = {
+        "messages": [template_message(m) for m in messages], "bos_token": bos_token, "eos_token": eos_token,
+        "add_generation_prompt": add_generation_prompt,
+        "date_string": datetime.now().strftime("%d %b %Y"), "tools": tools or None,
+    }
+    try:
+        return render_within_budget(compiled, context)
+    except TemplateError:
+        raise
+    except SecurityError as exc:
+        raise TemplateError(QT_TRANSLATE_NOOP("core", "The {name} template tried something unsafe and was "
+                                              "stopped ({reason})."), name=template.name, reason=exc) from None
+    except Exception as exc:  # noqa: BLE001 - any failure inside untrusted template code
+        raise TemplateError(QT_TRANSLATE_NOOP("core", "The {name} template failed to render: {reason}."),
+                            name=template.name, reason=str(exc).rstrip(".")) from None
 
 
 def template_message(m: Message) -> dict[str, Any]:
     """A message as chat templates expect it: an assistant's calls with their arguments as objects
-    (templates apply `tojson` to them), a tool result with the call it answers and the tool's name."""
+    (templates apply `tojson` to them), its thinking as `reasoning_content` (only when it has some:
+    templates test `reasoning_content is defined`), a tool result with the call it answers and the
+    tool's name."""
     message: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.thinking:
+        message["reasoning_content"] = m.thinking
     if m.tool_calls:
         message["tool_calls"] = [{"id": c.id, "type": "function",
                                   "function": {"name": c.name, "arguments": c.parsed_arguments()}}

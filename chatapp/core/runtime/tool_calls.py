@@ -13,13 +13,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from chatapp.core.backends.protocol import ChatStream
 from chatapp.core.runtime.grammar import GrammarSampler
 from chatapp.core.runtime.json_grammar import tool_calls_to_gbnf
 from chatapp.core.runtime.sampler import NativeSampler
 from chatapp.core.tools.formats import CallFormat
 from chatapp.core.tools.parser import CallParser
-from chatapp.core.types import ToolSet
+from chatapp.core.types import CallDelta, ToolCall, ToolSet
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +42,11 @@ class CallWatch:
         """For a required or named call: the grammar from the reply's first token."""
         return self.grammar(from_start=True) if self.forced else None
 
-    def feed(self, text: str, sampler: NativeSampler, stream: ChatStream) -> str:
-        """The content part of `text`; call pieces go to `stream`; a call that just started gets its grammar."""
+    def feed(self, text: str, sampler: NativeSampler, emit: Callable[[CallDelta], None]) -> str:
+        """The content part of `text`; call pieces go to `emit`; a call that just started gets its grammar."""
         content, deltas = self.parser.feed(text)
         for delta in deltas:
-            stream.emit_call(delta)
+            emit(delta)
         if self.parser.started and not self._armed:
             self._armed = True
             if not self.forced:
@@ -74,8 +73,7 @@ class CallWatch:
         grammar.accept(token)
         return True
 
-    def finish(self, stream: ChatStream) -> str:
-        """The content not yet given out; the calls are set on the stream."""
+    def finish(self) -> tuple[str, tuple[ToolCall, ...]]:
+        """The content not yet given out, and the reply's calls (their pieces were given out as they came)."""
         rest, calls = self.parser.finish()
-        stream.tool_calls = list(calls)
-        return rest
+        return rest, tuple(calls)

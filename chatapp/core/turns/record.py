@@ -54,14 +54,14 @@ class HistoryRecord:
         self.store.update_message(reply.id, status=STREAMING)
         return replace(reply, status=STREAMING)
 
-    def save_partial(self, reply: StoredMessage, text: str) -> None:
-        self.store.update_message(reply.id, content=text)
+    def save_partial(self, reply: StoredMessage, text: str, thinking: str = "") -> None:
+        self.store.update_message(reply.id, content=text, thinking=thinking)
 
     def finish(self, reply: StoredMessage, text: str, status: str, stats: dict[str, Any],
-               tool_calls: tuple[ToolCall, ...] = ()) -> StoredMessage:
+               tool_calls: tuple[ToolCall, ...] = (), thinking: str = "") -> StoredMessage:
         self.store.update_message(reply.id, content=text, status=status, stats=stats,
-                                  tool_calls=tool_calls if tool_calls else None)
-        return replace(reply, content=text, status=status, stats=stats, tool_calls=tool_calls)
+                                  tool_calls=tool_calls if tool_calls else None, thinking=thinking)
+        return replace(reply, content=text, status=status, stats=stats, tool_calls=tool_calls, thinking=thinking)
 
     def add_tool_result(self, parent_id: str | None, call: ToolCall, outcome: ToolOutcome) -> StoredMessage:
         """A call's result as a `tool` message under the reply that made it (or the previous result)."""
@@ -71,11 +71,11 @@ class HistoryRecord:
         return self.store.add_message(self.ensure_conversation().id, "tool", outcome.content, parent_id=parent_id,
                                       tool=detail)
 
-    def abandon(self, reply: StoredMessage, text: str, continuing: bool) -> StoredMessage | None:
+    def abandon(self, reply: StoredMessage, text: str, continuing: bool, thinking: str = "") -> StoredMessage | None:
         """The reply failed. Nothing written (and not a continued reply): the placeholder goes, the
         user's message stays, ready to resend. Otherwise what was written stays, marked interrupted."""
-        if not text and not continuing:
+        if not text and not thinking and not continuing:
             self.store.delete_message(reply.id)
             return None
-        self.store.update_message(reply.id, content=text, status=INTERRUPTED)
-        return replace(reply, content=text, status=INTERRUPTED)
+        self.store.update_message(reply.id, content=text, status=INTERRUPTED, thinking=thinking)
+        return replace(reply, content=text, status=INTERRUPTED, thinking=thinking)

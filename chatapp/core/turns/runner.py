@@ -20,41 +20,59 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chatapp.core import reasoning
-from chatapp.core.backends.protocol import ChatBackend, ChatStream
+from chatapp.core.backends.protocol import ChatBackend
 from chatapp.core.errors import KnownError
+from chatapp.core.generation import Event, EventStream, GenerationRequest, TextDelta, ThinkingDelta
 from chatapp.core.storage.history import CANCELLED, COMPLETE, INTERRUPTED, StoredMessage
 from chatapp.core.turns.record import HistoryRecord
 from chatapp.core.turns.turn import Permission, ToolSource, Turn, TurnOutcome, TurnSink, finish_reason
-from chatapp.core.types import FinishReason, GenerationStats, Message, ToolCall, ToolOutcome, ToolSet, ToolSpec
+from chatapp.core.types import (
+    CallDelta,
+    FinishReason,
+    GenerationStats,
+    Message,
+    ToolCall,
+    ToolOutcome,
+    ToolSet,
+    ToolSpec,
+)
 
 # A streaming reply is saved at least this often, so a crash loses at most this much of it.
 PARTIAL_SAVE_INTERVAL_S = 1.0
 
 
 class _Reply:
-    """The reply as it grows: its text, partial saves, and when a reasoning model stopped thinking."""
+    """The reply as it grows: its answer and thinking, partial saves, and when the model stopped thinking."""
 
     def __init__(self, record: HistoryRecord | None, message: StoredMessage | None, prefix: str,
-                 sink: TurnSink) -> None:
+                 prefix_thinking: str, sink: TurnSink) -> None:
         self.record, self.message, self.prefix, self.sink = record, message, prefix, sink
         self.pieces: list[str] = []
+        self.thoughts: list[str] = [prefix_thinking] if prefix_thinking else []
         self.started = time.monotonic()
         self.thinking_s: float | None = None
         self._last_save = self.started
         self._save_failed = False
 
-    def add(self, piece: str) -> None:
-        tail = self.pieces[-1][-len(reasoning.CLOSE):] if self.pieces else ""
-        self.pieces.append(piece)
-        if self.thinking_s is None and reasoning.CLOSE in tail + piece:
-            self.thinking_s = time.monotonic() - self.started
-        self.sink.text(piece)
+    def add(self, event: Event) -> None:
+        if isinstance(event, TextDelta):
+            if self.thinking_s is None and self.thoughts:
+                self.thinking_s = time.monotonic() - self.started
+            self.pieces.append(event.text)
+            self.sink.text(event.text)
+        elif isinstance(event, ThinkingDelta):
+            self.thoughts.append(event.text)
+            self.sink.thinking(event.text)
+        elif isinstance(event, CallDelta):
+            self.sink.call(event)
+            return
+        else:
+            return
         if self.record is not None and self.message is not None and not self._save_failed \
                 and time.monotonic() - self._last_save >= PARTIAL_SAVE_INTERVAL_S:
             self._last_save = time.monotonic()
             try:
-                self.record.save_partial(self.message, self.text)
+                self.record.save_partial(self.message, self.text, self.thinking)
             except KnownError as exc:  # keep streaming; the reply is still on screen and in memory
                 self._save_failed = True
                 self.sink.save_failed(exc)
@@ -63,17 +81,21 @@ class _Reply:
     def text(self) -> str:
         return self.prefix + "".join(self.pieces)
 
+    @property
+    def thinking(self) -> str:
+        return "".join(self.thoughts).strip()
 
-def stream_reply(stream: ChatStream, add: Callable[[str], None], cancel: threading.Event) -> GenerationStats | None:
-    """Feed the stream's pieces to `add` until it ends; Ctrl+C cancels and drains it (so the engine
+
+def stream_reply(stream: EventStream, add: Callable[[Event], None], cancel: threading.Event) -> GenerationStats | None:
+    """Feed the stream's events to `add` until it ends; Ctrl+C cancels and drains it (so the engine
     still records its stats and what sits in the KV cache). Returns the stream's stats."""
     try:
-        for piece in stream:
-            add(piece)
+        for event in stream:
+            add(event)
     except KeyboardInterrupt:
         cancel.set()
-        for piece in stream:
-            add(piece)
+        for event in stream:
+            add(event)
     return stream.stats
 
 
@@ -105,13 +127,13 @@ def run_turn(turn: Turn, backend: ChatBackend, sink: TurnSink, record: HistoryRe
     specs = tools.specs() if tools is not None and turn.tool_choice != "none" else ()
     allowed_always: set[str] = set()
     rounds = 0
-    prefix = turn.reply_prefix
+    prefix, prefix_thinking = turn.reply_prefix, turn.reply_prefix_thinking
     while True:
         limit_reached = bool(specs) and rounds >= turn.max_rounds
         toolset = ToolSet(specs, "auto" if rounds else turn.tool_choice) if specs and not limit_reached else None
         if rounds == 0 and turn.augment is not None:
             messages, extra = _augmented(turn, messages, sink)
-        done = _one_reply(turn, backend, sink, record, message, messages, prefix, cancel, toolset)
+        done = _one_reply(turn, backend, sink, record, message, messages, prefix, prefix_thinking, cancel, toolset)
         text, stats, calls = done.text, done.stats, done.tool_calls
         status = COMPLETE
         if finish_reason(stats) == FinishReason.CANCELLED:
@@ -119,11 +141,11 @@ def run_turn(turn: Turn, backend: ChatBackend, sink: TurnSink, record: HistoryRe
         stats_dict = _stats(turn, done, model, extra if rounds == 0 else {})
         if limit_reached:
             stats_dict["tool_round_limit"] = turn.max_rounds
-        final = _finish(record, message, text, status, stats_dict, calls, sink)
+        final = _finish(record, message, done, status, stats_dict, sink)
         if not calls or tools is None or status != COMPLETE:
-            return TurnOutcome(text, stats, status, stats_dict, conversation, user, final)
+            return TurnOutcome(text, stats, status, stats_dict, conversation, user, final, done.thinking)
         sink.reply_finished(final)
-        messages = (*messages, Message("assistant", text, tool_calls=calls))
+        messages = (*messages, Message("assistant", text, tool_calls=calls, thinking=done.thinking))
         parent_id = final.id if final is not None else None
         for call in calls:
             outcome = _run_call(call, {s.name: s for s in specs}.get(call.name), tools, permission,
@@ -132,9 +154,9 @@ def run_turn(turn: Turn, backend: ChatBackend, sink: TurnSink, record: HistoryRe
             parent_id = result.id if result is not None else parent_id
             messages = (*messages, Message("tool", outcome.content, tool_call_id=call.id, name=call.name))
         if cancel.is_set():  # Stop while tools ran: what ran is kept; no reply is started
-            return TurnOutcome(text, stats, CANCELLED, stats_dict, conversation, user, final)
+            return TurnOutcome(text, stats, CANCELLED, stats_dict, conversation, user, final, done.thinking)
         rounds += 1
-        prefix = ""
+        prefix = prefix_thinking = ""
         message = record.open_reply(parent_id, model) if record is not None else None
         sink.opened(None, None, message)
 
@@ -148,33 +170,36 @@ def _augmented(turn: Turn, messages: tuple[Message, ...], sink: TurnSink
 
 
 def _one_reply(turn: Turn, backend: ChatBackend, sink: TurnSink, record: HistoryRecord | None,
-               message: StoredMessage | None, messages: tuple[Message, ...], prefix: str,
+               message: StoredMessage | None, messages: tuple[Message, ...], prefix: str, prefix_thinking: str,
                cancel: threading.Event, toolset: ToolSet | None) -> _Done:
     """Stream one reply into `message`; on failure, record what was kept and raise."""
-    reply = _Reply(record, message, prefix, sink)
+    reply = _Reply(record, message, prefix, prefix_thinking, sink)
+    request = GenerationRequest(messages, sampling=turn.params, stops=turn.stops, tools=toolset, output=turn.output,
+                                template=turn.template, reply_prefix=prefix, reply_prefix_thinking=prefix_thinking)
     try:
-        stream = backend.chat(messages, turn.params, cancel=cancel, reply_prefix=prefix, stops=turn.stops,
-                              output=turn.output, tools=toolset)
+        stream = backend.generate(request, cancel)
         stats = stream_reply(stream, reply.add, cancel)
     except BaseException:
         kept = None
         if record is not None and message is not None:
             kept = message
             with contextlib.suppress(KnownError):  # if even this fails, the row stays `streaming` → interrupted
-                kept = record.abandon(message, reply.text, continuing=bool(prefix))
+                kept = record.abandon(message, reply.text, continuing=bool(prefix or prefix_thinking),
+                                      thinking=reply.thinking)
         sink.abandoned(kept)
         raise
-    return _Done(reply.text, stats, tuple(stream.tool_calls), reply.thinking_s)
+    return _Done(reply.text, stats, stream.tool_calls, reply.thinking_s, reply.thinking)
 
 
 @dataclass(frozen=True)
 class _Done:
-    """One reply as it ended: its text, stats, the calls it made, how long it thought."""
+    """One reply as it ended: its answer, stats, the calls it made, how long it thought, its thinking."""
 
     text: str
     stats: GenerationStats | None
     tool_calls: tuple[ToolCall, ...] = ()
     thinking_s: float | None = None
+    thinking: str = ""
 
 
 def _stats(turn: Turn, done: _Done, model: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -189,15 +214,16 @@ def _stats(turn: Turn, done: _Done, model: str, extra: dict[str, Any]) -> dict[s
     return stats_dict
 
 
-def _finish(record: HistoryRecord | None, message: StoredMessage | None, text: str, status: str,
-            stats: dict[str, Any], calls: tuple[ToolCall, ...], sink: TurnSink) -> StoredMessage | None:
+def _finish(record: HistoryRecord | None, message: StoredMessage | None, done: _Done, status: str,
+            stats: dict[str, Any], sink: TurnSink) -> StoredMessage | None:
     if record is None or message is None:
         return None
     try:
-        return record.finish(message, text, status, stats, calls)
+        return record.finish(message, done.text, status, stats, done.tool_calls, done.thinking)
     except KnownError as exc:  # shown as written; the store keeps its last partial save
         sink.save_failed(exc)
-        return replace(message, content=text, status=status, stats=stats, tool_calls=calls)
+        return replace(message, content=done.text, status=status, stats=stats, tool_calls=done.tool_calls,
+                       thinking=done.thinking)
 
 
 def _run_call(call: ToolCall, spec: ToolSpec | None, tools: ToolSource, permission: Permission | None,

@@ -10,6 +10,8 @@ from typing import Any, Protocol
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.history import CANCELLED, Conversation, StoredMessage
 from chatapp.core.types import (
+    CallDelta,
+    ChatTemplate,
     FinishReason,
     GenerationStats,
     Image,
@@ -43,10 +45,15 @@ class Turn:
     output: OutputFormat | None = None  # a shape the reply must take (JSON schema, grammar)
     tool_choice: str = "auto"  # with a tool source: auto, none, required, or a tool's name (forced)
     max_rounds: int = 8  # tool rounds before the model is asked to answer without tools
+    template: ChatTemplate | None = None  # None: the model's own (a server applies its own anyway)
 
     @property
     def reply_prefix(self) -> str:
         return self.continuing.content if self.continuing is not None else ""
+
+    @property
+    def reply_prefix_thinking(self) -> str:
+        return self.continuing.thinking if self.continuing is not None else ""
 
     def messages(self) -> tuple[Message, ...]:
         """What the model is sent (before any augment step)."""
@@ -66,7 +73,13 @@ class TurnSink(Protocol):
         """The augment step ran; `extra` goes into the reply's stats (e.g. the documents' sources)."""
 
     def text(self, piece: str) -> None:
-        """More of the reply."""
+        """More of the reply's answer."""
+
+    def thinking(self, piece: str) -> None:
+        """More of the reply's thinking (a reasoning model's, before its answer)."""
+
+    def call(self, delta: CallDelta) -> None:
+        """A piece of a tool call the reply is writing."""
 
     def save_failed(self, error: KnownError) -> None:
         """Saving the reply as it streams failed (disk full…); the reply goes on and is kept in memory."""
@@ -109,6 +122,12 @@ class NullSink:
     def text(self, piece: str) -> None:
         pass
 
+    def thinking(self, piece: str) -> None:
+        pass
+
+    def call(self, delta: CallDelta) -> None:
+        pass
+
     def save_failed(self, error: KnownError) -> None:
         pass
 
@@ -134,8 +153,8 @@ class QuietSink(NullSink):
 
 @dataclass(frozen=True)
 class TurnOutcome:
-    """How a turn ended. `text` is the whole reply (a continued reply's earlier part included);
-    `reply` is the saved message in its final state (None when the turn is not kept)."""
+    """How a turn ended. `text` is the whole reply's answer (a continued reply's earlier part included),
+    `thinking` its thinking; `reply` is the saved message in its final state (None when not kept)."""
 
     text: str
     stats: GenerationStats | None
@@ -144,6 +163,7 @@ class TurnOutcome:
     conversation: Conversation | None = None
     user: StoredMessage | None = None
     reply: StoredMessage | None = None
+    thinking: str = ""
 
     @property
     def cancelled(self) -> bool:

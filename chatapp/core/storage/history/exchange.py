@@ -61,6 +61,7 @@ def export_json(store: HistoryStore, conv_id: str) -> dict[str, Any]:
                 "parent": local.get(r["parent_id"]) if r["parent_id"] else None,
                 "role": r["role"],
                 "content": r["content"],
+                **({"thinking": r["thinking"]} if r["thinking"] else {}),
                 "created_at": r["created_at"],
                 "status": r["status"],
                 "model": r["model"],
@@ -86,6 +87,7 @@ class _Node(BaseModel):
     parent: str | None = None
     role: Literal["system", "user", "assistant", "tool"]
     content: str
+    thinking: str = ""
     created_at: float
     status: Literal["complete", "streaming", "interrupted", "cancelled"] = "complete"
     model: str = ""
@@ -163,14 +165,18 @@ def import_json(store: HistoryStore, data: Any) -> Conversation:
         new_ids: dict[str, str] = {}
         for node, images in zip(export.tree, pictures, strict=True):
             new_ids[node.id] = uuid.uuid4().hex
+            thinking, content = node.thinking, node.content
+            if node.role == "assistant" and not thinking and reasoning.CLOSE in content:  # an older chatapp's
+                parts = reasoning.split(content)  # export kept the thinking inside the text
+                thinking, content = parts.thinking, parts.answer
             store.db.execute(
                 "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
-                " stats_json, model, tool_calls_json, tool_json, images_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stats_json, model, tool_calls_json, tool_json, images_json, thinking)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (new_ids[node.id], conv_id, new_ids[node.parent] if node.parent else None, node.role,
-                 node.content, node.created_at, node.status, json.dumps(node.stats), node.model,
+                 content, node.created_at, node.status, json.dumps(node.stats), node.model,
                  json.dumps(node.tool_calls, ensure_ascii=False), json.dumps(node.tool, ensure_ascii=False),
-                 images_to_json([store.images.save(image) for image in images])),
+                 images_to_json([store.images.save(image) for image in images]), thinking),
             )
         leaf = new_ids.get(export.active_leaf or "")
         store.db.execute("UPDATE conversations SET active_leaf = ? WHERE id = ?", (leaf, conv_id))
@@ -203,6 +209,8 @@ def _imported_images(node: _Node, index: int) -> list[Image]:
 def _openai_message(m: StoredMessage, store: HistoryStore) -> dict[str, Any]:
     """A message of the active path in OpenAI's shape (calls, results and images included)."""
     message: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.thinking:
+        message["reasoning_content"] = m.thinking
     if m.images:
         parts: list[dict[str, Any]] = [
             {"type": "image_url", "image_url": {"url": f"data:{picture['mime']};base64,{picture['data']}"}}
@@ -219,7 +227,7 @@ def _openai_message(m: StoredMessage, store: HistoryStore) -> dict[str, Any]:
 
 def export_markdown(store: HistoryStore, conv_id: str, with_thinking: bool = False) -> str:
     """The active path as Markdown. A reasoning model's thinking is left out unless asked (as a
-    quoted block before the answer); the JSON export always keeps messages whole."""
+    quoted block before the answer); the JSON export always keeps it."""
     conv = store.conversation(conv_id)
     lines = [f"# {conv.title}", ""]
     meta = [f"- Model: {conv.model or 'unknown'}", f"- Template: {conv.template}"]
@@ -236,12 +244,8 @@ def export_markdown(store: HistoryStore, conv_id: str, with_thinking: bool = Fal
         heading = {"user": "## You", "assistant": "## Assistant", "system": "## System"}[m.role]
         if m.status == INTERRUPTED:
             heading += " (interrupted)"
-        parts = reasoning.split(m.content) if m.role == "assistant" else None
-        if parts is not None and parts.has_thinking:
-            if with_thinking and parts.thinking:
-                lines += [heading, "", *("> " + line for line in parts.thinking.splitlines()), "", parts.answer, ""]
-            else:
-                lines += [heading, "", parts.answer, ""]
+        if with_thinking and m.thinking:
+            lines += [heading, "", *("> " + line for line in m.thinking.splitlines()), "", m.content, ""]
         else:
             lines += [heading, "", m.content, ""]
         for call in m.tool_calls:

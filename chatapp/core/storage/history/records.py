@@ -30,6 +30,7 @@ class StoredMessage:
     tool_calls: tuple[ToolCall, ...] = ()  # an assistant's calls
     tool: dict[str, Any] = field(default_factory=dict, compare=False)  # a result's call_id, name, server, error
     images: tuple[ImageRef, ...] = ()  # a user message's images (files in the history's ImageStore)
+    thinking: str = ""  # a reasoning model's thinking before its answer (`content`)
 
     def engine_message(self, images: ImageStore | None = None) -> Message:
         """As the model is sent it (with its images read from `images`)."""
@@ -37,7 +38,8 @@ class StoredMessage:
             return Message("tool", self.content, tool_call_id=str(self.tool.get("call_id", "")),
                            name=str(self.tool.get("name", "")))
         loaded = tuple(i for ref in self.images if (i := images.load(ref)) is not None) if images else ()
-        return Message(self.role, self.content, tool_calls=self.tool_calls, images=loaded)  # type: ignore[arg-type]
+        return Message(self.role, self.content, tool_calls=self.tool_calls, images=loaded,  # type: ignore[arg-type]
+                       thinking=self.thinking)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def message_from_row(row: sqlite3.Row) -> StoredMessage:
         stats=json_object(row["stats_json"], f"message {row['id']} stats"), model=row["model"],
         tool_calls=calls_from_json(row["tool_calls_json"]),
         tool=json_object(row["tool_json"], f"message {row['id']} tool"),
-        images=images_from_json(row["images_json"]),
+        images=images_from_json(row["images_json"]), thinking=row["thinking"],
     )
 
 

@@ -10,11 +10,12 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from chatapp.core import reasoning
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.storage import cjk_search
 
 BUSY_TIMEOUT_S = 10.0  # another process's write transaction is waited for, not reported as an error
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Index i upgrades a database from version i to i + 1.
 MIGRATIONS: list[str] = [
@@ -124,6 +125,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE messages ADD COLUMN images_json TEXT NOT NULL DEFAULT '[]';
     """,
+    # v7: a reasoning model's thinking in a column of its own, beside the answer (it was kept inside the
+    # content between <think> tags, and every reader split it out again). Search indexes the answer.
+    """
+    ALTER TABLE messages ADD COLUMN thinking TEXT NOT NULL DEFAULT '';
+    UPDATE messages SET thinking = thinking_of(content), content = answer_of(content)
+        WHERE role = 'assistant' AND instr(content, '</think>') > 0;
+    """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -135,6 +143,8 @@ def open_database(path: Path) -> sqlite3.Connection:
     try:
         db.row_factory = sqlite3.Row
         db.create_function("cjk_searchable", 1, cjk_search.searchable, deterministic=True)
+        db.create_function("thinking_of", 1, lambda text: reasoning.split(text).thinking, deterministic=True)
+        db.create_function("answer_of", 1, lambda text: reasoning.split(text).answer, deterministic=True)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across a process kill

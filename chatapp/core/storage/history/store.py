@@ -205,6 +205,7 @@ class HistoryStore:
         tool_calls: Sequence[ToolCall] = (),
         tool: dict[str, Any] | None = None,
         images: Sequence[Image] = (),
+        thinking: str = "",
     ) -> StoredMessage:
         """Append under `parent_id` (a new branch if it already has children) and make it the active leaf.
         `tool_calls`: the calls an assistant message made; `tool`: a tool result's call id, name, server;
@@ -216,11 +217,11 @@ class HistoryStore:
         try:
             self.db.execute(
                 "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
-                " stats_json, model, writer, tool_calls_json, tool_json, images_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stats_json, model, writer, tool_calls_json, tool_json, images_json, thinking)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (msg_id, conv_id, parent_id, role, content, now, status, json.dumps(stats or {}), model,
                  self.writer_id if status == STREAMING else "", calls_to_json(tool_calls),
-                 json.dumps(tool or {}, ensure_ascii=False), images_to_json(refs)),
+                 json.dumps(tool or {}, ensure_ascii=False), images_to_json(refs), thinking),
             )
             self.db.execute(
                 "UPDATE conversations SET active_leaf = ?, updated_at = ? WHERE id = ?", (msg_id, now, conv_id)
@@ -240,7 +241,7 @@ class HistoryStore:
     def update_message(
         self, msg_id: str, *, content: str | None = None, status: str | None = None,
         stats: dict[str, Any] | None = None, tool_calls: Sequence[ToolCall] | None = None,
-        tool: dict[str, Any] | None = None,
+        tool: dict[str, Any] | None = None, thinking: str | None = None,
     ) -> None:
         """Save a streaming reply's progress, or finish it with its final status and stats (and the tool
         calls it made; or, for a tool result, its details)."""
@@ -251,7 +252,7 @@ class HistoryStore:
         if tool is not None:
             sets.append("tool_json = ?")
             values.append(json.dumps(tool, ensure_ascii=False))
-        for column, value in (("content", content), ("status", status)):
+        for column, value in (("content", content), ("status", status), ("thinking", thinking)):
             if value is not None:
                 sets.append(f"{column} = ?")
                 values.append(value)

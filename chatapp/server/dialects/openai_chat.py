@@ -1,0 +1,203 @@
+"""OpenAI's chat completions (`POST /v1/chat/completions`): what editors, scripts and agents speak.
+
+Parsed into a `GenerationRequest` with the model's own template (`auto`, as a new chat in the window);
+rendered as `chat.completion` or a stream of `chat.completion.chunk`s ending in `data: [DONE]`, with
+tool calls as `tool_calls` deltas and a reasoning model's thinking as `reasoning_content` (the field
+llama.cpp's server, vLLM and DeepSeek use).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from chatapp.core.generation import Done, Event, GenerationRequest, TextDelta, ThinkingDelta
+from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_url
+from chatapp.core.types import CallDelta, Image, Message, ToolSet
+from chatapp.server.dialects import Dialect
+from chatapp.server.dialects.openai_common import (
+    finish_reason,
+    openai_sampling,
+    output_format,
+    stream_error,
+    stream_options,
+    usage,
+)
+from chatapp.server.errors import ApiError
+from chatapp.server.limits import MAX_MESSAGES
+from chatapp.server.requests import check_fits, decode, stops
+from chatapp.server.sse import DONE, frame, streamed
+from chatapp.server.state import server_state
+from chatapp.server.tool_requests import ToolRequestError, assistant_calls, tool_set
+
+ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    request: GenerationRequest
+    stream: bool
+    include_usage: bool
+
+
+def parse(raw: bytes, context_size: int | None) -> ChatRequest:
+    """A /v1/chat/completions body, checked; `context_size` is the loaded model's (None: none loaded)."""
+    body = decode(raw)
+    messages = _messages(body)
+    tools = _tools(body)
+    chars = sum(len(m.content) + sum(len(c.arguments) for c in m.tool_calls) for m in messages)
+    chars += sum(len(t.description) + len(t.parameters) for t in tools.tools) if tools is not None else 0
+    check_fits(chars, context_size, "messages have", "messages")
+    stream, include_usage = stream_options(body)
+    model = body.get("model")
+    request = GenerationRequest(messages, model=model if isinstance(model, str) else "", sampling=openai_sampling(body),
+                                stops=stops(body.get("stop")), tools=tools, output=output_format(body))
+    return ChatRequest(request, stream, include_usage)
+
+
+async def chat_completions(request: Request) -> Response:
+    state = server_state(request)
+    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size())
+    run = state.start(parsed.request)
+    head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": run.model}
+    if not parsed.stream:
+        reply = await run.collect(request)
+        calls = reply.done.tool_calls
+        message: dict[str, Any] = {"role": "assistant", "content": reply.text if reply.text or not calls else None}
+        if reply.thinking:
+            message["reasoning_content"] = reply.thinking
+        if calls:
+            message["tool_calls"] = [{"id": c.id, "type": "function",
+                                      "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
+        return JSONResponse({
+            **head, "object": "chat.completion",
+            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason(reply.done),
+                         "logprobs": None}],
+            "usage": usage(reply.done.stats),
+        })
+    return await streamed(run, lambda events: _chunks(events, {**head, "object": "chat.completion.chunk"},
+                                                      parsed.include_usage), stream_error)
+
+
+async def _chunks(events: AsyncIterator[Event], head: dict[str, Any], include_usage: bool) -> AsyncIterator[bytes]:
+    # Most chunks differ only in their text: everything around it is encoded once.
+    before, after = frame({**head, "choices": [{"index": 0, "delta": {"content": "\0"}, "finish_reason": None,
+                                                "logprobs": None}]}).split(b'"\\u0000"')
+
+    def chunk(delta: dict[str, Any], finish: str | None) -> bytes:
+        return frame({**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]})
+
+    yield chunk({"role": "assistant", "content": ""}, None)
+    async for event in events:
+        if isinstance(event, TextDelta):
+            yield before + json.dumps(event.text, ensure_ascii=False).encode() + after
+        elif isinstance(event, ThinkingDelta):
+            yield chunk({"reasoning_content": event.text}, None)
+        elif isinstance(event, CallDelta):  # id, type and name once; then the arguments in pieces
+            function = {"name": event.name, "arguments": ""} if event.id else {"arguments": event.arguments}
+            call = {"index": event.index, **({"id": event.id, "type": "function"} if event.id else {}),
+                    "function": function}
+            yield chunk({"tool_calls": [call]}, None)
+        elif isinstance(event, Done):
+            yield chunk({}, finish_reason(event))
+            if include_usage:
+                yield frame({**head, "choices": [], "usage": usage(event.stats)})
+    yield DONE
+
+
+def _content(value: Any, index: int, images_allowed: bool = False) -> tuple[str, tuple[Image, ...]]:
+    """The message's text and (user messages only) its images: OpenAI `image_url` parts holding data:
+    URLs. The model sees the images before the text, whatever their place among the parts."""
+    param = f"messages[{index}].content"
+    if isinstance(value, str):
+        return value, ()
+    if value is None:
+        return "", ()
+    if not isinstance(value, list):
+        raise ApiError(400, f"{param} must be a string or a list of content parts.", param=param)
+    texts: list[str] = []
+    images: list[Image] = []
+    for number, part in enumerate(value):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text" and isinstance(part.get("text"), str):
+            texts.append(part["text"])
+        elif kind == "image_url" and images_allowed:
+            url = part.get("image_url")
+            url = url.get("url") if isinstance(url, dict) else url
+            if not isinstance(url, str):
+                raise ApiError(400, f"{param}[{number}].image_url.url must be a data: URL.", param=param)
+            if len(images) >= MAX_IMAGES_PER_MESSAGE:
+                raise ApiError(400, f"{param} has more than {MAX_IMAGES_PER_MESSAGE} images.", param=param)
+            try:
+                images.append(image_from_url(url, f"{param}[{number}]"))
+            except ImageError as exc:
+                raise ApiError(400, str(exc), param=param) from None
+        elif kind == "image_url":
+            raise ApiError(400, f"{param}: images go in user messages only.", param=param)
+        else:
+            raise ApiError(400, f"{param}[{number}]: only text and image_url parts are supported.", param=param)
+    return "".join(texts), tuple(images)
+
+
+def _messages(body: dict[str, Any]) -> tuple[Message, ...]:
+    raw = body.get("messages")
+    if not isinstance(raw, list) or not raw:
+        raise ApiError(400, "messages must be a non-empty list.", param="messages")
+    if len(raw) > MAX_MESSAGES:
+        raise ApiError(400, f"messages has {len(raw):,} messages; chatapp takes at most {MAX_MESSAGES:,}.",
+                       param="messages", code="context_length_exceeded")
+    messages = []
+    names: dict[str, str] = {}  # call id -> tool name, for results that do not name their tool
+    for i, m in enumerate(raw):
+        role = ROLES.get(str(m.get("role"))) if isinstance(m, dict) else None
+        if role is None:
+            raise ApiError(400, f"messages[{i}].role must be system, user, assistant or tool.",
+                           param=f"messages[{i}].role")
+        try:
+            calls = assistant_calls(m.get("tool_calls"), i) if role == "assistant" else ()
+        except ToolRequestError as exc:
+            raise ApiError(400, str(exc), param=exc.param) from None
+        names.update({c.id: c.name for c in calls})
+        if role == "tool":
+            call_id = m.get("tool_call_id")
+            if not isinstance(call_id, str) or not call_id:
+                raise ApiError(400, f"messages[{i}].tool_call_id must name the call this result answers.",
+                               param=f"messages[{i}].tool_call_id")
+            name = m.get("name") if isinstance(m.get("name"), str) else names.get(call_id, "")
+            messages.append(Message("tool", _content(m.get("content"), i)[0], tool_call_id=call_id, name=name))
+            continue
+        text, images = _content(m.get("content"), i, images_allowed=role == "user")
+        thinking = m.get("reasoning_content") if role == "assistant" else None
+        messages.append(Message(role, text, tool_calls=calls, images=images,  # type: ignore[arg-type]
+                                thinking=thinking if isinstance(thinking, str) else ""))
+    # Templates take one system message, first: fold any others into it, as the window's history does.
+    system = "\n\n".join(m.content for m in messages if m.role == "system")
+    rest = [m for m in messages if m.role != "system"]
+    if not rest or rest[-1].role not in ("user", "tool"):
+        raise ApiError(400, "The last message must be from the user (or a tool's result).", param="messages")
+    if rest[-1].role == "user" and not rest[-1].content.strip() and not rest[-1].images:
+        raise ApiError(400, "The last message is empty; type a message first.", param="messages")
+    return tuple(([Message("system", system)] if system else []) + rest)
+
+
+def _tools(body: dict[str, Any]) -> ToolSet | None:
+    try:
+        tools = tool_set(body)
+    except ToolRequestError as exc:
+        raise ApiError(400, str(exc), param=exc.param) from None
+    if tools is not None and tools.active and any(body.get(k) for k in ("grammar", "json_schema", "response_format")
+                                                  if body.get(k) != {"type": "text"}):
+        raise ApiError(400, "tools cannot be combined with a grammar or response_format; use one.", param="tools")
+    return tools
+
+
+DIALECT = Dialect("openai-chat", (Route("/v1/chat/completions", chat_completions, methods=["POST"]),))

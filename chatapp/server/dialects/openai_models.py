@@ -1,0 +1,83 @@
+"""OpenAI's model list (`GET /v1/models`) and embeddings (`POST /v1/embeddings`)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from chatapp.documents.embedder import Embedder
+from chatapp.server.dialects import Dialect
+from chatapp.server.errors import ApiError
+from chatapp.server.limits import MAX_EMBEDDING_INPUTS
+from chatapp.server.requests import check_fits, decode
+from chatapp.server.state import server_state
+
+
+async def list_models(request: Request) -> Response:
+    state = server_state(request)
+    names = [route.model for route in state.router.models()]
+    names += [state.embedder.path.stem] if state.embedder is not None else []
+    data = [{"id": n, "object": "model", "created": int(time.time()), "owned_by": "chatapp"} for n in names]
+    return JSONResponse({"object": "list", "data": data})
+
+
+async def embeddings(request: Request) -> Response:
+    """Vectors of unit length from the embedding model (`chatapp serve --embedding-model`), as floats or,
+    as the official client asks by default, base64 of little-endian float32."""
+    state = server_state(request)
+    embedder = state.embedder
+    if embedder is None:
+        raise ApiError(404, "No embedding model is loaded; start chatapp serve with --embedding-model.",
+                       code="model_not_found")
+    body = await asyncio.to_thread(decode, await request.body())
+    texts = embedding_inputs(body, embedder.max_tokens)
+    encoding = body.get("encoding_format", "float")
+    if encoding not in ("float", "base64"):
+        raise ApiError(400, "encoding_format must be 'float' or 'base64'.", param="encoding_format")
+    if body.get("dimensions") not in (None, embedder.dimension):
+        raise ApiError(400, f"This model's vectors have {embedder.dimension} dimensions; it cannot shorten them.",
+                       param="dimensions")
+    counts = await asyncio.to_thread(_embedding_counts, embedder, texts)
+    vectors = await asyncio.to_thread(embedder.embed_documents, texts)
+    data = [{"object": "embedding", "index": i,
+             "embedding": base64.b64encode(v.astype("<f4").tobytes()).decode() if encoding == "base64"
+             else [float(x) for x in v]}
+            for i, v in enumerate(vectors)]
+    return JSONResponse({"object": "list", "data": data, "model": embedder.path.stem,
+                         "usage": {"prompt_tokens": sum(counts), "total_tokens": sum(counts)}})
+
+
+def embedding_inputs(body: dict[str, Any], max_tokens: int) -> list[str]:
+    """The texts of a /v1/embeddings body, at most `MAX_EMBEDDING_INPUTS`, none obviously too long."""
+    texts = body.get("input")
+    if isinstance(texts, str):
+        texts = [texts]
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+        raise ApiError(400, "input must be a string or a non-empty list of strings.", param="input")
+    if len(texts) > MAX_EMBEDDING_INPUTS:
+        raise ApiError(400, f"input has {len(texts):,} texts; send at most {MAX_EMBEDDING_INPUTS} per request.",
+                       param="input")
+    for i, text in enumerate(texts):
+        check_fits(len(text), max_tokens, f"input[{i}] has", "input")
+    return texts
+
+
+
+def _embedding_counts(embedder: Embedder, texts: list[str]) -> list[int]:
+    """Tokens per input (with the model's prefix and its two special tokens); refuses one that is too long."""
+    counts = [embedder.count_tokens(embedder.document_prefix + t) + 2 for t in texts]
+    for i, count in enumerate(counts):
+        if count > embedder.max_tokens:
+            raise ApiError(400, f"input[{i}] has {count} tokens; the embedding model takes at most "
+                                f"{embedder.max_tokens}.", param="input", code="context_length_exceeded")
+    return counts
+
+
+DIALECT = Dialect("openai-models", (Route("/v1/models", list_models, methods=["GET"]),
+                                    Route("/v1/embeddings", embeddings, methods=["POST"])))

@@ -1,0 +1,38 @@
+"""What the API's endpoints share from their owner (`chatapp serve` or the window): the model router,
+the embedding model, and a hook counting requests (the window's status bar shows it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from chatapp.core.generation import GenerationRequest
+from chatapp.core.runtime.router import ModelRouter
+from chatapp.documents.embedder import Embedder
+from chatapp.server.runs import GenerationRun
+
+
+@dataclass
+class ServerState:
+    router: ModelRouter
+    on_request: Callable[[], None] | None = None
+    embedder: Embedder | None = None  # serves /v1/embeddings when set
+
+    def context_size(self) -> int | None:
+        """The loaded model's context, for early refusals (None: none loaded yet)."""
+        loaded = self.router.models()
+        return loaded[0].summary.context_size if loaded and loaded[0].summary is not None else None
+
+    def start(self, request: GenerationRequest) -> GenerationRun:
+        """Start generating on the event loop's thread (raises the ApiError for a model that cannot answer)."""
+        return GenerationRun(self.router, request)
+
+
+def server_state(request: Request) -> ServerState:
+    """The app's state, the request counted."""
+    state: ServerState = request.app.state.chatapp
+    if state.on_request is not None:
+        state.on_request()
+    return state
