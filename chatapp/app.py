@@ -107,7 +107,7 @@ class App:
         self.instance.activated.connect(self.activate)
         self.instance.listen()
         if self.store.notice or loaded.notice:
-            self.window.show_error(" ".join(n for n in (self.store.notice, loaded.notice) if n))
+            self.window.show_error(" ".join(i18n.user_message(n) for n in (self.store.notice, loaded.notice) if n))
         elif self.store.interrupted:
             self.window.show_error(QCoreApplication.translate(
                 "App", "A reply was cut off when chatapp last closed unexpectedly; it is marked “interrupted”. "

@@ -32,14 +32,20 @@ def sources() -> list[str]:
     return sorted(str(p.relative_to(ROOT)) for p in (ROOT / "chatapp").rglob("*.py"))
 
 
+def tool(name: str) -> str:
+    """A PySide6 console script: the one installed beside this Python (a virtual environment that is not
+    activated is not on PATH), else whatever PATH has."""
+    return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name) or name
+
+
 def lupdate(ts: Path, plural_only: bool = False) -> None:
-    args = ["pyside6-lupdate", "-silent", "-no-obsolete", "-locations", "none",
+    args = [tool("pyside6-lupdate"), "-silent", "-no-obsolete", "-locations", "none",
             *(["-pluralonly"] if plural_only else []), *sources(), "-ts", str(ts)]
     subprocess.run(args, cwd=ROOT, check=True)
 
 
 def lrelease(ts: Path, qm: Path) -> None:
-    subprocess.run(["pyside6-lrelease", "-silent", str(ts), "-qm", str(qm)], cwd=ROOT, check=True)
+    subprocess.run([tool("pyside6-lrelease"), "-silent", str(ts), "-qm", str(qm)], cwd=ROOT, check=True)
 
 
 def fill_english_plurals(ts: Path) -> None:

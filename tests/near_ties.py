@@ -9,10 +9,13 @@ run are closer than that, greedy may take either; nowhere else may the outputs d
 
 So the property tested is: the speculative output equals the one-by-one output up to the first
 position where the one-by-one run's top two logits are within NEAR_TIE of each other, never earlier.
+The same holds between any two code paths that run the same greedy request (a batch of parallel
+requests, another process, a server): `agree_up_to_a_near_tie` checks texts against one reference.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,3 +76,22 @@ def divergence(reference: Reference, tokens: list[int]) -> int | None:
                 f"(top-2 gap {reference.margins[i]:.3f} >= {NEAR_TIE})")
             return i
     return None
+
+
+def agree_up_to_a_near_tie(engine: Engine, prompt_tokens: list[int], texts: Sequence[str], max_tokens: int) -> None:
+    """Each of `texts` (greedy replies to `prompt_tokens`, from any code path) equals one-by-one greedy
+    decoding on `engine` up to the first position where that decoding's two best logits are within
+    NEAR_TIE, never earlier. Texts are compared as the reference's token pieces, byte by byte."""
+    reference = one_by_one(engine, prompt_tokens, max_tokens)
+    vocab = engine._llm._model.vocab
+    pieces = [llama_runtime.detokenize(vocab, [t]) for t in reference.tokens]
+    for text in texts:
+        data, at, i = text.encode(), 0, 0
+        while i < len(pieces) and data.startswith(pieces[i], at):
+            at, i = at + len(pieces[i]), i + 1
+        if (at == len(data) and i == len(reference.tokens)) or i >= max_tokens:  # the same, or cut by the limit
+            continue
+        assert reference.margins[i] < NEAR_TIE, (
+            f"{text!r} leaves the one-by-one reply at token {i} ({data[at:at + 20]!r} instead of "
+            f"{pieces[i] if i < len(pieces) else 'the end'!r}), where it was sure (top-2 gap "
+            f"{reference.margins[i]:.3f} >= {NEAR_TIE})")

@@ -253,6 +253,24 @@ def test_context_overflow_is_400_context_length_exceeded(host: ModelHost, tiny_m
         server.stop()
 
 
+def test_ignore_eos_is_honoured_or_refused(host: ModelHost, tiny_eos_model: Path) -> None:
+    """llama.cpp's `ignore_eos` (what benchmark clients send for replies of an exact length) is honoured, and a
+    value that is not a boolean is a 400 naming it, never silently ignored."""
+    host.call(lambda engine: engine.load(tiny_eos_model))
+    server = in_process(host, "tiny")
+    try:
+        client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0)
+        ended = client.completions.create(model="tiny-eos", prompt="hi", max_tokens=10)
+        assert ended.usage.completion_tokens == 4 and ended.choices[0].finish_reason == "stop"
+        forced = client.chat.completions.create(model="tiny-eos", messages=[{"role": "user", "content": "hi"}],
+                                                max_tokens=10, extra_body={"ignore_eos": True})
+        assert forced.usage.completion_tokens == 10 and forced.choices[0].finish_reason == "length"
+        with pytest.raises(openai.BadRequestError, match="ignore_eos must be true or false"):
+            client.completions.create(model="tiny-eos", prompt="hi", extra_body={"ignore_eos": "yes"})
+    finally:
+        server.stop()
+
+
 def test_a_port_in_use_is_one_sentence(host: ModelHost) -> None:
     from chatapp.core.errors import KnownError
 

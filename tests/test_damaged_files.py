@@ -35,7 +35,7 @@ def test_a_settings_file_that_cannot_be_used_is_set_aside(tmp_path: Path, conten
     assert not path.exists()  # so the next save cannot overwrite it...
     (kept,) = asides(path, "unreadable")
     assert kept.read_bytes() == (content.encode() if isinstance(content, str) else content)  # ...kept whole
-    assert loaded.notice is not None and f"it was moved to {kept.name}" in loaded.notice
+    assert loaded.notice is not None and f"it was moved to {kept.name}" in str(loaded.notice)
     save_settings(path, loaded.settings)
     assert read_settings(path).notice is None
 
@@ -61,7 +61,7 @@ def test_each_invalid_field_falls_back_alone(tmp_path: Path) -> None:
     assert loaded.notice is not None
     for name in ("api_port", "api_server", "extra_model_dirs", "speculative", "sampling.temperature",
                  "sampling.seed", "load"):
-        assert name in loaded.notice
+        assert name in str(loaded.notice)
     (copy,) = asides(path, "invalid")  # the file as the user wrote it, before a save rewrites it
     assert json.loads(copy.read_text())["api_port"] == "abc"
     assert read_settings(path).notice is not None and len(asides(path, "invalid")) == 1  # not a copy per start

@@ -11,7 +11,7 @@ from tiny_gguf import write_tiny_model
 from chatapp.core.errors import ContextOverflowError, EngineStateError, SettingsError
 from chatapp.core.runtime import templates
 from chatapp.core.runtime.engine import Engine
-from chatapp.core.types import ChatTemplate, FinishReason, LoadOptions, Message, SamplingParams
+from chatapp.core.types import ChatTemplate, FinishReason, LoadOptions, Message, SamplingParams, Speculation
 
 
 @pytest.fixture
@@ -227,3 +227,18 @@ def test_a_token_longer_than_32_bytes_is_not_lost(tmp_path: Path) -> None:
     reply = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=10)).text()
     engine.unload()
     assert reply == " Hello" + " " * 40 + "indented"
+
+
+def test_ignore_eos_never_samples_the_end_and_runs_to_the_limit(tiny_eos_model: Path) -> None:
+    """llama.cpp's `ignore_eos` (benchmarks ask for replies of an exact length): the end-of-generation
+    tokens are never sampled, on the plain path and the speculative one alike."""
+    e = Engine()
+    e.load(tiny_eos_model)
+    for speculation in (Speculation("off"), Speculation("prompt-lookup")):
+        stream = e.chat([Message("user", "hi")], SamplingParams(max_tokens=12), ignore_eos=True,
+                        speculation=speculation)
+        assert stream.text().startswith(" Helloé!")
+        assert (stream.stats.completion_tokens, stream.stats.finish_reason) == (12, FinishReason.LENGTH)
+    ended = e.chat([Message("user", "hi")], SamplingParams(max_tokens=12))
+    assert ended.text() == " Helloé!" and ended.stats.finish_reason == FinishReason.STOP
+    e.unload()

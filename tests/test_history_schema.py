@@ -51,7 +51,7 @@ def test_corrupted_database_is_moved_aside_and_a_fresh_one_started(tmp_path: Pat
     raw[0:16] = b"this is garbage!"
     path.write_bytes(bytes(raw))
     s2 = HistoryStore(path)
-    assert s2.notice and "could not be read" in s2.notice and "moved to" in s2.notice
+    assert s2.notice and "could not be read" in str(s2.notice) and "moved to" in str(s2.notice)
     assert s2.conversations() == []
     aside = list(tmp_path.glob("history.sqlite3.unreadable-*"))
     assert aside and aside[0].read_bytes()[:16] == b"this is garbage!"

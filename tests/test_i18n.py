@@ -124,3 +124,20 @@ def test_phrases_inside_sentences_are_translated_too(qtbot) -> None:
     error = KnownError(QT_TRANSLATE_NOOP("core", "{what}: the hub cannot be reached. Check your internet connection."),
                        what=Phrase(QT_TRANSLATE_NOOP("core", "Listing {repo}"), repo="a/b"))
     assert str(error) == "Listing a/b: the hub cannot be reached. Check your internet connection."
+
+
+def test_a_damaged_settings_file_is_said_in_chinese(qtbot, isolated_dirs: Path) -> None:
+    """The notice for a settings file that was set aside is a core sentence like any other: the Chinese
+    window says it in Chinese (it was English there)."""
+    paths = default_paths()
+    paths.ensure()
+    paths.settings_file.write_text('{"language": "zh_CN", "temperature": "hot", "theme": 7}', encoding="utf-8")
+    chat_app = App(paths)
+    qtbot.addWidget(chat_app.window)
+    try:
+        text = chat_app.window.error_banner.label.text()
+        assert text.startswith("部分设置无效，已恢复为默认值：") and "theme" in text, text
+        assert chat_app.language == "zh_CN"
+    finally:
+        chat_app.window.close()
+        chat_app.close()

@@ -15,11 +15,14 @@ import httpx2
 import pytest
 from fake_hub import FakeHub
 from local_ports import free_port
+from near_ties import agree_up_to_a_near_tie
 from real_models import gemma_path
 from test_api_server import start_serve, stop_serve
 from test_cli import run_chatapp
 
+from chatapp.core.runtime.engine import Engine
 from chatapp.core.storage.history import HistoryStore
+from chatapp.core.types import LoadOptions, Message
 
 
 class Peer:
@@ -144,7 +147,13 @@ def test_chat_through_chatapp_serve_itself(tmp_path: Path) -> None:
         local = run_chatapp("chat", "--model", str(gemma_path()), "--prompt", "The sea is", "--max-tokens", "6",
                             "--temperature", "0", "--no-history")
         assert local.returncode == 0, local.stderr
-        assert run.stdout == local.stdout  # greedy, same settings, same template: the same words, local or served
+        # Greedy, same settings, same template: the same words, local or served, up to a near-tie (the server
+        # reads and decodes in batches of its parallel sequences; tests/near_ties.py).
+        engine = Engine()
+        engine.load(gemma_path(), LoadOptions(n_ctx=2048))
+        prompt = engine.prepare([Message("user", "The sea is")], 6).tokens
+        agree_up_to_a_near_tie(engine, prompt, [run.stdout.removesuffix("\n"), local.stdout.removesuffix("\n")], 6)
+        engine.unload()
     finally:
         stop_serve(served)
 

@@ -45,6 +45,7 @@ class GenerationRequest:
     reply_prefix: str = ""  # text the reply already starts with (continuing it); only what follows is sent
     reply_prefix_thinking: str = ""  # ...and the thinking it had written (its block closed if the prefix has text)
     speculation: Speculation | None = None  # None: the engine's setting
+    ignore_eos: bool = False  # never end by the model's choice: only a limit or a stop (benchmarks, llama.cpp's)
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):

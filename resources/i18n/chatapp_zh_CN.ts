@@ -2008,6 +2008,10 @@ template: {template} ({note})</source>
         <translation>无法保存到聊天记录（{reason}）。如果磁盘已满，请释放一些空间；之前保存的内容完好无损。</translation>
     </message>
     <message>
+        <source>Your chat history could not be read ({reason}); it was moved to {aside} and a new history was started. Nothing was deleted.</source>
+        <translation>无法读取聊天记录（{reason}）；它已移到 {aside}，并新建了一份聊天记录。没有删除任何内容。</translation>
+    </message>
+    <message>
         <source>Your chat history ({path}) was written by a newer chatapp (schema {version}, this version reads up to {supported}). Update chatapp to open it.</source>
         <translation>你的聊天记录（{path}）由更新版本的 chatapp 写入（结构版本 {version}，此版本最高支持 {supported}）。请更新 chatapp 后再打开。</translation>
     </message>
@@ -2322,6 +2326,34 @@ template: {template} ({note})</source>
     <message>
         <source>The image could not be saved in {folder} ({reason}); free some disk space and send it again.</source>
         <translation>无法把图片保存到 {folder}（{reason}）；请释放一些磁盘空间后重新发送。</translation>
+    </message>
+    <message>
+        <source>Your settings file {path} cannot be read ({reason}); chatapp uses its defaults.</source>
+        <translation>无法读取设置文件 {path}（{reason}）；chatapp 使用默认设置。</translation>
+    </message>
+    <message>
+        <source>it is not valid JSON ({reason})</source>
+        <translation>它不是有效的 JSON（{reason}）</translation>
+    </message>
+    <message>
+        <source>it holds {kind}, not an object</source>
+        <translation>它包含的是 {kind}，而不是对象</translation>
+    </message>
+    <message>
+        <source>Some settings were not valid and are back to their defaults: {names}.</source>
+        <translation>部分设置无效，已恢复为默认值：{names}。</translation>
+    </message>
+    <message>
+        <source>Some settings were not valid and are back to their defaults: {names} (the file as it was is kept as {copy}).</source>
+        <translation>部分设置无效，已恢复为默认值：{names}（原文件保存为 {copy}）。</translation>
+    </message>
+    <message>
+        <source>Your settings file {path} cannot be used ({why}); chatapp uses its defaults.</source>
+        <translation>设置文件 {path} 无法使用（{why}）；chatapp 使用默认设置。</translation>
+    </message>
+    <message>
+        <source>Your settings file could not be used ({why}); it was moved to {aside} and the defaults are in use. Nothing was deleted.</source>
+        <translation>设置文件无法使用（{why}）；它已移到 {aside}，现在使用默认设置。没有删除任何内容。</translation>
     </message>
 </context>
 </TS>

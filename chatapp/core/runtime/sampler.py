@@ -57,10 +57,13 @@ class NativeSampler:
     tool call starts mid-reply)."""
 
     def __init__(self, n_vocab: int, params: SamplingParams, seed: int,
-                 grammar: GrammarSampler | None = None, constrained: bool = False) -> None:
+                 grammar: GrammarSampler | None = None, constrained: bool = False,
+                 banned: np.ndarray | None = None) -> None:
+        """`banned`: token ids never to sample (a request's `ignore_eos`: the end-of-generation tokens)."""
         lib = llama_runtime.llama()
         self._lib = lib
         self.n_vocab = n_vocab
+        self.banned = banned if banned is not None and len(banned) else None
         self.grammar = grammar
         self.constrained = constrained or grammar is not None
         penalties = lib.llama_sampler_init_penalties(n_vocab, PENALTY_LAST_N, params.repeat_penalty,
@@ -110,13 +113,20 @@ class NativeSampler:
 
     def sample(self, ctx: Any, idx: int = -1) -> int:
         """Sample from the logits of output `idx` of the context's last decode (and accept it)."""
-        if not self.constrained and not self.prefilter:
+        if not self.constrained and not self.prefilter and self.banned is None:
             return int(self._lib.llama_sampler_sample(self.chain, ctx, idx))
         live = np.ctypeslib.as_array(self._lib.llama_get_logits_ith(ctx, idx), shape=(self.n_vocab,))
-        return self.sample_logits(live)
+        return self._sample(live)
 
     def sample_logits(self, logits: np.ndarray) -> int:
-        """Sample from a saved copy of one position's logits, exactly as `sample` would from the live ones."""
+        """Sample from a saved copy of one position's logits, exactly as `sample` would from the live ones
+        (the copy is left as it is)."""
+        return self._sample(logits.copy() if self.banned is not None else logits)
+
+    def _sample(self, logits: np.ndarray) -> int:
+        """Sample from `logits`, which may be changed (banned tokens set to minus infinity)."""
+        if self.banned is not None:
+            logits[self.banned] = NEG_INF
         if self.constrained:
             return self._sample_in_steps(logits)
         array = self._fill_best(logits) if self.prefilter else self._fill(logits)

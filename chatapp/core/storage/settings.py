@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
 
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, Phrase
 from chatapp.core.storage.aside import copy_aside, move_aside
 from chatapp.core.storage.fields import OneOf, Range, read_dataclass
 from chatapp.core.types import DEFAULT_SPECULATION, SPECULATION_MODES, LoadOptions, SamplingParams
@@ -51,7 +52,7 @@ class AppSettings:
 @dataclass(frozen=True)
 class LoadedSettings:
     settings: AppSettings
-    notice: str | None = None  # one sentence for the window when something was dropped or set aside
+    notice: KnownError | None = None  # one sentence for the window when something was dropped or set aside
 
 
 def load_settings(path: Path) -> AppSettings:
@@ -68,12 +69,14 @@ def read_settings(path: Path) -> LoadedSettings:
         return LoadedSettings(AppSettings())
     except PermissionError as exc:  # cannot be read, so cannot be renamed either: defaults for this run
         log.warning("settings %s cannot be read (%s); using defaults", path, exc)
-        return LoadedSettings(AppSettings(), f"Your settings file {path} cannot be read ({exc.strerror}); "
-                                             "chatapp uses its defaults.")
+        return LoadedSettings(AppSettings(), KnownError(QT_TRANSLATE_NOOP(
+            "core", "Your settings file {path} cannot be read ({reason}); chatapp uses its defaults."),
+            path=path, reason=exc.strerror))
     except (OSError, ValueError) as exc:  # not UTF-8, not JSON, a folder...
-        return _set_aside(path, f"it is not valid JSON ({exc})")
+        return _set_aside(path, Phrase(QT_TRANSLATE_NOOP("core", "it is not valid JSON ({reason})"), reason=exc))
     if not isinstance(data, dict):
-        return _set_aside(path, f"it holds {type(data).__name__ if data is not None else 'null'}, not an object")
+        return _set_aside(path, Phrase(QT_TRANSLATE_NOOP("core", "it holds {kind}, not an object"),
+                                       kind=type(data).__name__ if data is not None else "null"))
     version = data.get("version", 0)
     if isinstance(version, int) and version > SETTINGS_VERSION:
         log.warning("settings %s are from a newer chatapp (version %s); reading what this one knows", path, version)
@@ -87,20 +90,26 @@ def read_settings(path: Path) -> LoadedSettings:
     except OSError:
         copy = None
     names = ", ".join(p.split(":", 1)[0] for p in problems)
-    kept = f" (the file as it was is kept as {copy})" if copy else ""
-    return LoadedSettings(settings, f"Some settings were not valid and are back to their defaults: {names}{kept}.")
+    if copy is None:
+        return LoadedSettings(settings, KnownError(QT_TRANSLATE_NOOP(
+            "core", "Some settings were not valid and are back to their defaults: {names}."), names=names))
+    return LoadedSettings(settings, KnownError(QT_TRANSLATE_NOOP(
+        "core", "Some settings were not valid and are back to their defaults: {names} (the file as it was is kept "
+        "as {copy})."), names=names, copy=copy))
 
 
-def _set_aside(path: Path, why: str) -> LoadedSettings:
+def _set_aside(path: Path, why: Phrase) -> LoadedSettings:
     try:
         aside = move_aside(path)
     except OSError as exc:
         log.warning("settings %s unusable (%s) and cannot be moved (%s); using defaults", path, why, exc)
-        return LoadedSettings(AppSettings(), f"Your settings file {path} cannot be used ({why}); chatapp uses "
-                                             "its defaults.")
+        return LoadedSettings(AppSettings(), KnownError(QT_TRANSLATE_NOOP(
+            "core", "Your settings file {path} cannot be used ({why}); chatapp uses its defaults."),
+            path=path, why=why))
     log.warning("settings %s unusable (%s); moved to %s, using defaults", path, why, aside.name)
-    return LoadedSettings(AppSettings(), f"Your settings file could not be used ({why}); it was moved to "
-                                         f"{aside.name} and the defaults are in use. Nothing was deleted.")
+    return LoadedSettings(AppSettings(), KnownError(QT_TRANSLATE_NOOP(
+        "core", "Your settings file could not be used ({why}); it was moved to {aside} and the defaults are in use. "
+        "Nothing was deleted."), why=why, aside=aside.name))
 
 
 def save_settings(path: Path, settings: AppSettings) -> None:

@@ -26,6 +26,7 @@ from chatapp.core.types import CallDelta, Image, Message, ToolSet
 from chatapp.server.dialects import Dialect
 from chatapp.server.dialects.openai_common import (
     finish_reason,
+    ignore_eos,
     openai_sampling,
     output_format,
     stream_error,
@@ -60,7 +61,8 @@ def parse(raw: bytes, context_size: int | None) -> ChatRequest:
     stream, include_usage = stream_options(body)
     model = body.get("model")
     request = GenerationRequest(messages, model=model if isinstance(model, str) else "", sampling=openai_sampling(body),
-                                stops=stops(body.get("stop")), tools=tools, output=output_format(body))
+                                stops=stops(body.get("stop")), tools=tools, output=output_format(body),
+                                ignore_eos=ignore_eos(body))
     return ChatRequest(request, stream, include_usage)
 
 

@@ -77,6 +77,15 @@ def output_format(body: dict[str, Any]) -> OutputFormat | None:
                    param="response_format.type")
 
 
+def ignore_eos(body: dict[str, Any]) -> bool:
+    """llama.cpp's `ignore_eos` (benchmarks ask for replies of an exact length): the model's end-of-generation
+    tokens are never sampled."""
+    value = body.get("ignore_eos", False)
+    if not isinstance(value, bool):
+        raise ApiError(400, "ignore_eos must be true or false.", param="ignore_eos")
+    return value
+
+
 def finish_reason(done: Done) -> str:
     stats = done.stats
     if stats is not None and stats.finish_reason in (FinishReason.LENGTH, FinishReason.CONTEXT_FULL):

@@ -17,6 +17,7 @@ from chatapp.core.generation import Done, Event, GenerationRequest, TextDelta
 from chatapp.server.dialects import Dialect
 from chatapp.server.dialects.openai_common import (
     finish_reason,
+    ignore_eos,
     openai_sampling,
     output_format,
     stream_error,
@@ -57,7 +58,7 @@ def parse(raw: bytes, context_size: int | None) -> CompletionRequest:
     stream, include_usage = stream_options(body)
     model = body.get("model")
     request = GenerationRequest(prompt=prompt, model=model if isinstance(model, str) else "", sampling=params,
-                                stops=stops(body.get("stop")), output=output_format(body))
+                                stops=stops(body.get("stop")), output=output_format(body), ignore_eos=ignore_eos(body))
     return CompletionRequest(request, stream, include_usage)
 
 

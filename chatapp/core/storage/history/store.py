@@ -77,7 +77,7 @@ class HistoryStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.notice: str | None = None
+        self.notice: KnownError | None = None
         self.images = ImageStore(path.parent / IMAGES_FOLDER)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writers = WriterLock(path)
@@ -86,10 +86,9 @@ class HistoryStore:
             self.db = open_database(path)
         except sqlite3.DatabaseError as exc:
             aside = move_aside(path)
-            self.notice = (
-                f"Your chat history could not be read ({exc}); it was moved to {aside.name} and a new "
-                "history was started. Nothing was deleted."
-            )
+            self.notice = KnownError(QT_TRANSLATE_NOOP(
+                "core", "Your chat history could not be read ({reason}); it was moved to {aside} and a new history "
+                "was started. Nothing was deleted."), reason=exc, aside=aside.name)
             self.db = open_database(path)
         self.interrupted = self._writers.mark_interrupted(self.db)
 
