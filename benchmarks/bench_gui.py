@@ -97,9 +97,9 @@ def gui_rate(model: Path, params, probe_stalls: bool) -> tuple[float, int, float
     from PySide6.QtWidgets import QApplication
 
     from chatapp.app import App
+    from chatapp.core.chat_settings import ChatSettings
     from chatapp.core.storage.paths import default_paths
     from chatapp.core.types import LoadOptions
-    from chatapp.services.chat_session import ChatSettings
 
     qt_app = QApplication.instance() or QApplication([])
     chat_app = App(default_paths())

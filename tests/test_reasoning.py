@@ -180,3 +180,30 @@ def test_thinking_streams_open_then_folds_when_the_answer_starts(qtbot) -> None:
     widget.append("", "The **answer**.")
     assert widget.thinking_toggle.text().startswith("Thought for ") and not widget.thinking_toggle.isChecked()
     assert widget.body.toPlainText().strip() == "The **answer**."  # the open tail, as typed so far
+
+
+def test_the_api_sends_thinking_as_reasoning_content(tiny_thinking_model: Path) -> None:
+    """Told apart once, by the engine: the OpenAI dialect renders it as llama.cpp's server does, whole and
+    streamed, and the answer never carries a tag."""
+    import openai
+
+    from chatapp.core.runtime.model_host import ModelHost
+    from chatapp.core.runtime.router import ModelRouter
+    from chatapp.server.runner import ApiServer
+    from chatapp.server.state import ServerState
+
+    host = ModelHost()
+    host.call(lambda engine: engine.load(tiny_thinking_model))
+    server = ApiServer(ServerState(ModelRouter(host)), port=0).start()
+    try:
+        client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0)
+        ask = {"model": "tiny-think", "messages": [{"role": "user", "content": "Capital of France?"}]}
+        whole = client.chat.completions.create(**ask).choices[0].message
+        assert (whole.content, whole.model_extra["reasoning_content"]) == ("Paris!", "Hmm, the capital")
+        chunks = [c.choices[0].delta for c in client.chat.completions.create(**ask, stream=True) if c.choices]
+        assert "".join(d.content or "" for d in chunks) == "Paris!"
+        assert "".join((d.model_extra or {}).get("reasoning_content") or "" for d in chunks).strip() == \
+            "Hmm, the capital"
+    finally:
+        server.stop()
+        host.shutdown()

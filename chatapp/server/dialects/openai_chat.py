@@ -13,7 +13,6 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -25,6 +24,7 @@ from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_u
 from chatapp.core.types import CallDelta, Image, Message, ToolSet
 from chatapp.server.dialects import Dialect
 from chatapp.server.dialects.openai_common import (
+    Parsed,
     finish_reason,
     ignore_eos,
     openai_sampling,
@@ -43,14 +43,7 @@ from chatapp.server.tool_requests import ToolRequestError, assistant_calls, tool
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
 
 
-@dataclass(frozen=True)
-class ChatRequest:
-    request: GenerationRequest
-    stream: bool
-    include_usage: bool
-
-
-def parse(raw: bytes, context_size: int | None) -> ChatRequest:
+def parse(raw: bytes, context_size: int | None) -> Parsed:
     """A /v1/chat/completions body, checked; `context_size` is the loaded model's (None: none loaded)."""
     body = decode(raw)
     messages = _messages(body)
@@ -63,7 +56,7 @@ def parse(raw: bytes, context_size: int | None) -> ChatRequest:
     request = GenerationRequest(messages, model=model if isinstance(model, str) else "", sampling=openai_sampling(body),
                                 stops=stops(body.get("stop")), tools=tools, output=output_format(body),
                                 ignore_eos=ignore_eos(body))
-    return ChatRequest(request, stream, include_usage)
+    return Parsed(request, stream, include_usage)
 
 
 async def chat_completions(request: Request) -> Response:

@@ -5,15 +5,25 @@ finish reasons and usage."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from chatapp.core.generation import Done
+from chatapp.core.generation import Done, GenerationRequest
 from chatapp.core.types import FinishReason, GenerationStats, OutputFormat, SamplingParams
 from chatapp.server.errors import ApiError, openai_body
 from chatapp.server.requests import checked, sampling
 from chatapp.server.sse import frame
 
 UNSUPPORTED = ("logprobs", "top_logprobs", "logit_bias", "functions", "suffix")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An OpenAI request as the one generation request, and how its answer is to be sent."""
+
+    request: GenerationRequest
+    stream: bool
+    include_usage: bool
 
 
 def stream_options(body: dict[str, Any]) -> tuple[bool, bool]:

@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +16,7 @@ from starlette.routing import Route
 from chatapp.core.generation import Done, Event, GenerationRequest, TextDelta
 from chatapp.server.dialects import Dialect
 from chatapp.server.dialects.openai_common import (
+    Parsed,
     finish_reason,
     ignore_eos,
     openai_sampling,
@@ -32,14 +33,7 @@ from chatapp.server.state import server_state
 OPENAI_DEFAULT_MAX_TOKENS = 16  # OpenAI's default for completions
 
 
-@dataclass(frozen=True)
-class CompletionRequest:
-    request: GenerationRequest
-    stream: bool
-    include_usage: bool
-
-
-def parse(raw: bytes, context_size: int | None) -> CompletionRequest:
+def parse(raw: bytes, context_size: int | None) -> Parsed:
     """A /v1/completions body, checked (a prompt without a template: the text as given)."""
     body = decode(raw)
     prompt = body.get("prompt")
@@ -59,7 +53,7 @@ def parse(raw: bytes, context_size: int | None) -> CompletionRequest:
     model = body.get("model")
     request = GenerationRequest(prompt=prompt, model=model if isinstance(model, str) else "", sampling=params,
                                 stops=stops(body.get("stop")), output=output_format(body), ignore_eos=ignore_eos(body))
-    return CompletionRequest(request, stream, include_usage)
+    return Parsed(request, stream, include_usage)
 
 
 async def completions(request: Request) -> Response:
