@@ -39,7 +39,7 @@ def test_streamed_message_shows_the_same_text_as_the_final_render(qtbot) -> None
     qtbot.addWidget(widget)
     widget.start_streaming()
     for i in range(0, len(text), 7):
-        widget.append(text[i : i + 7])
+        widget.append("", text[i : i + 7])
     streamed = " ".join(widget.body.toPlainText().split())
     assert widget.text == text
     assert widget.code_blocks == ["def f(x):\n\n    return x * 2\n"]
