@@ -509,6 +509,17 @@ Replies are written on this computer; nothing leaves it.</source>
     </message>
 </context>
 <context>
+    <name>HistoryService</name>
+    <message>
+        <source>Could not write {path}: {reason}.</source>
+        <translation>无法写入 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <source>Your chat history could not do that ({reason}); the log has the details.</source>
+        <translation>聊天记录无法完成此操作（{reason}）；详情见日志。</translation>
+    </message>
+</context>
+<context>
     <name>ImageStrip</name>
     <message>
         <source>Remove this image</source>
