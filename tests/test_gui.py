@@ -217,10 +217,108 @@ def test_the_chat_list_and_search_are_read_off_the_gui_thread(qtbot, app: App, m
     monkeypatch.setattr(HistoryStore, "search", on_thread(HistoryStore.search))
     monkeypatch.setattr(HistoryStore, "conversations", on_thread(HistoryStore.conversations))
     with qtbot.waitSignal(app.history.conversationsListed, timeout=3_000):
-        app.window.refresh_conversations()
+        app.window.conversations.refresh()
     with qtbot.waitSignal(app.history.searchFinished, timeout=3_000):
         app.window.sidebar.search.setText("anything")
     assert threads == ["storage", "storage"]
+
+
+def test_pin_rename_export_and_branch_counters_are_done_off_the_gui_thread(
+        qtbot, app: App, tiny_eos_model: Path, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "first")
+    first_reply = app.session.path[-1].id
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        app.window.chat.widgets[first_reply].regenerateRequested.emit()
+    second_reply = app.session.path[-1].id
+    conv_id = app.session.conversation.id
+    threads: dict[str, set[str]] = {}
+
+    def on_thread(name):
+        method = getattr(HistoryStore, name)
+
+        def spy(self, *args, **kwargs):
+            threads.setdefault(name, set()).add(threading.current_thread().name)
+            return method(self, *args, **kwargs)
+        return spy
+
+    for name in ("update_conversation", "branch", "export_markdown"):
+        monkeypatch.setattr(HistoryStore, name, on_thread(name))
+    sidebar = app.window.sidebar
+
+    def listed():
+        return app.window.conversations._listed[conv_id]
+
+    with qtbot.waitSignal(app.history.conversationChanged, timeout=3_000):
+        sidebar.renameRequested.emit(conv_id, "  Two replies  ")
+    qtbot.waitUntil(lambda: listed().title == "Two replies", timeout=3_000)  # then the list is asked for again
+    with qtbot.waitSignal(app.history.conversationChanged, timeout=3_000):
+        sidebar.pinRequested.emit(conv_id, 1)
+    qtbot.waitUntil(lambda: listed().pinned, timeout=3_000)
+    exported = tmp_path / "chat.md"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(exported), ""))
+    with qtbot.waitSignal(app.history.exported, timeout=3_000):
+        sidebar.exportRequested.emit(conv_id, "md")
+    assert exported.read_text(encoding="utf-8").startswith("# Two replies\n")
+    with qtbot.waitSignal(app.history.branchesRead, timeout=3_000):
+        app.session.open_conversation(conv_id)  # the path is drawn at once; its counters follow
+    widget = app.window.chat.widgets[second_reply]
+    assert (widget.branch.index, widget.branch.count) == (1, 2) and widget._switcher[1].text() == "2/2"
+    assert threads == {"update_conversation": {"storage"}, "export_markdown": {"storage"}, "branch": {"storage"}}
+
+
+def test_the_counters_of_a_path_left_meanwhile_are_never_shown(qtbot, app: App, tiny_eos_model: Path,
+                                                                monkeypatch) -> None:
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "first")
+    first_reply = app.session.path[-1].id
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        app.window.chat.widgets[first_reply].regenerateRequested.emit()
+    second_reply = app.session.path[-1].id
+    qtbot.waitUntil(lambda: app.window.chat.widgets[second_reply].branch is not None, timeout=3_000)
+    storage_busy = threading.Event()
+    real_branch = HistoryStore.branch
+
+    def slow_branch(self, message_id):  # the storage thread takes its time; the GUI thread never waits for it
+        if threading.current_thread().name == "storage":
+            storage_busy.wait(10)
+        return real_branch(self, message_id)
+
+    monkeypatch.setattr(HistoryStore, "branch", slow_branch)
+    answers = []
+    app.history.branchesRead.connect(answers.append)
+    app.session.switch_branch(second_reply, -1)  # path A: its counters are being read...
+    assert app.session.path[-1].id == first_reply and first_reply in app.window.chat.widgets  # ...drawn already
+    app.session.switch_branch(first_reply, 1)  # path B, before A's counters came
+    assert second_reply in app.window.chat.widgets and first_reply not in app.window.chat.widgets
+    storage_busy.set()
+    qtbot.waitUntil(lambda: bool(answers), timeout=5_000)
+    qtbot.wait(200)  # path A's answer, read meanwhile, never arrives
+    assert len(answers) == 1 and set(answers[0]) == {m.id for m in app.session.path}
+    assert app.window.chat.widgets[second_reply].branch == real_branch(app.session.store, second_reply)
+
+
+def test_an_export_or_rename_that_fails_is_one_sentence_in_the_window(qtbot, app: App, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    conv = app.session.store.create_conversation("Kept")
+    failures = []
+    app.history.failed.connect(failures.append)
+    nowhere = tmp_path / "no-such-folder" / "chat.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(nowhere), ""))
+    with qtbot.waitSignal(app.history.failed, timeout=3_000):
+        app.window.sidebar.exportRequested.emit(conv.id, "json")
+    assert app.window.error_banner.label.text() == f"Could not write {nowhere}: No such file or directory."
+    with qtbot.waitSignal(app.history.failed, timeout=3_000):
+        app.window.sidebar.renameRequested.emit("deleted-meanwhile", "New title")
+    assert app.window.error_banner.label.text().startswith("No conversation with id deleted-meanwhile")
+    qtbot.wait(100)
+    assert len(failures) == 2 and all("\n" not in f for f in failures)  # one signal each, one sentence each
 
 
 def test_window_geometry_and_last_conversation_are_remembered(qtbot, tiny_eos_model: Path) -> None:

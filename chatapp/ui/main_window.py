@@ -4,7 +4,6 @@ a first-run view when there is no model yet."""
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import threading
 import time
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -33,7 +31,7 @@ from PySide6.QtWidgets import (
 from chatapp.core.errors import KnownError
 from chatapp.core.models.hub import CatalogueEntry
 from chatapp.core.storage import secrets
-from chatapp.core.storage.history import Conversation, SearchHit, StoredMessage
+from chatapp.core.storage.history import Conversation, StoredMessage
 from chatapp.core.types import LoadOptions, ModelSummary
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession, ChatSettings
@@ -46,6 +44,7 @@ from chatapp.ui.api_server_box import ApiServerBox
 from chatapp.ui.app_settings_dialog import AppSettingsDialog
 from chatapp.ui.chat_view import ChatView, copy_to_clipboard
 from chatapp.ui.composer import Composer
+from chatapp.ui.conversation_actions import ConversationActions
 from chatapp.ui.documents_button import DocumentsButton, ToolsButton
 from chatapp.ui.folders_box import DataFoldersBox, ModelFoldersBox
 from chatapp.ui.language_box import LanguageBox
@@ -136,8 +135,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session
         self.inference = inference
-        self.history = history  # the chat list and search, answered from the storage thread
-        self._query = ""
+        self.history = history  # the conversations' reads and changes, answered from the storage thread
         self._servers: tuple[str, ...] = ()  # saved servers (attach_saved_servers)
         self._keep_servers: Callable[[tuple[str, ...]], None] = lambda _servers: None
         self.qsettings = qsettings
@@ -190,13 +188,14 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([240, 660, 320])
         self.setCentralWidget(self.splitter)
+        self.conversations = ConversationActions(self, session, history, self.sidebar, self.chat)
         self._build_menu()
         self._build_status_bar()
         self._connect()
         self._shortcuts()
         self._tab_order()
         self._restore_geometry()
-        self.refresh_conversations()
+        self.conversations.refresh()
         self.settings_panel.show_settings(session.settings(), session.app_settings.load)
 
     # ----- building ------------------------------------------------------------------------------------
@@ -270,15 +269,7 @@ class MainWindow(QMainWindow):
         self.chat.continueRequested.connect(s.continue_reply)
         self.chat.branchRequested.connect(s.switch_branch)
         self.sidebar.newRequested.connect(s.new_conversation)
-        self.sidebar.openRequested.connect(s.open_conversation)
-        self.sidebar.hitOpened.connect(self._open_hit)
-        self.sidebar.renameRequested.connect(s.rename)
-        self.sidebar.pinRequested.connect(self._pin)
-        self.sidebar.deleteRequested.connect(self._delete)
-        self.sidebar.exportRequested.connect(self._export)
-        self.sidebar.searchChanged.connect(self._search)
-        self.history.conversationsListed.connect(self._show_conversations)
-        self.history.searchFinished.connect(self._show_hits)
+        self.history.failed.connect(self.show_error)
         self.settings_panel.settingsChanged.connect(self._apply_settings)
         self.settings_panel.previewRequested.connect(self._request_preview)
         self.settings_panel.reloadRequested.connect(self._reload)
@@ -287,7 +278,6 @@ class MainWindow(QMainWindow):
         self.first_run.modelsRequested.connect(self.open_model_manager)
         self.sidebar.modelsRequested.connect(self.open_model_manager)
         self.sidebar.serverRequested.connect(self.open_server_dialog)
-        s.conversationsChanged.connect(self.refresh_conversations)
         s.conversationOpened.connect(self._on_conversation_opened)
         s.pathChanged.connect(self._show_path)
         s.replyStarted.connect(self._on_reply_started)
@@ -519,8 +509,7 @@ class MainWindow(QMainWindow):
             self.composer.begin_edit(message_id, message.content)
 
     def _show_path(self, path: list[StoredMessage]) -> None:
-        branches = {m.id: self.session.store.branch(m.id) for m in path}
-        self.chat.show_path(path, branches)
+        self.conversations.show_path(path)
         self.center.setCurrentWidget(self.chat_page)
 
     def _on_reply_started(self, message: StoredMessage) -> None:
@@ -559,61 +548,10 @@ class MainWindow(QMainWindow):
         if self.center.currentWidget() is self.first_run and self.inference.summary is None:
             self.center.setCurrentWidget(self.chat_page)
 
-    # ----- conversations --------------------------------------------------------------------------------
-    def refresh_conversations(self) -> None:
-        """Ask the storage thread for the chat list (answered by `_show_conversations`)."""
-        self.history.list_conversations()
-
-    @Slot(object)
-    def _show_conversations(self, conversations: list[Conversation]) -> None:
-        current = self.session.conversation.id if self.session.conversation else None
-        self.sidebar.show_conversations(conversations, current)
-
     def _on_conversation_opened(self, conversation: Conversation | None) -> None:
-        self.refresh_conversations()
+        self.conversations.refresh()
         self.settings_panel.show_settings(self.session.settings(), self.session.app_settings.load)
         self.qsettings.setValue("window/last_conversation", conversation.id if conversation else "")
-
-    def _open_hit(self, conv_id: str, message_id: str) -> None:
-        self.session.open_at(conv_id, message_id)
-        self.chat.scroll_to(message_id)
-
-    def _pin(self, conv_id: str, pinned: int) -> None:
-        self.session.store.update_conversation(conv_id, pinned=bool(pinned))
-        self.refresh_conversations()
-
-    def _delete(self, conv_id: str) -> None:
-        title = self.session.store.conversation(conv_id).title
-        answer = QMessageBox.question(self, self.tr("Delete chat"),
-                                      self.tr("Delete “{title}” and all its messages?").format(title=title))
-        if answer == QMessageBox.StandardButton.Yes:
-            self.session.delete(conv_id)
-
-    def _export(self, conv_id: str, fmt: str) -> None:
-        conv = self.session.store.conversation(conv_id)
-        suffix = ".md" if fmt == "md" else ".json"
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export chat"), conv.title[:40] + suffix)
-        if not path:
-            return
-        store = self.session.store
-        text = (store.export_markdown(conv_id) if fmt == "md"
-                else json.dumps(store.export_json(conv_id), indent=2, ensure_ascii=False))
-        try:
-            Path(path).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            self.show_error(self.tr("Could not write {path}: {reason}.").format(path=path, reason=exc.strerror or exc))
-
-    def _search(self, query: str) -> None:
-        self._query = query
-        if query:
-            self.history.search(query)  # answered by `_show_hits`, from the storage thread
-        else:
-            self.sidebar.clear_search()
-
-    @Slot(str, object)
-    def _show_hits(self, query: str, hits: list[SearchHit]) -> None:
-        if query == self._query:  # not one the user has typed past
-            self.sidebar.show_hits(hits)
 
     # ----- settings -------------------------------------------------------------------------------------
     def _apply_settings(self, chat: ChatSettings) -> None:

@@ -408,6 +408,21 @@ Replies are written on this computer; nothing leaves it.</source>
     </message>
 </context>
 <context>
+    <name>ConversationActions</name>
+    <message>
+        <source>Delete chat</source>
+        <translation>删除对话</translation>
+    </message>
+    <message>
+        <source>Delete “{title}” and all its messages?</source>
+        <translation>删除“{title}”及其全部消息？</translation>
+    </message>
+    <message>
+        <source>Export chat</source>
+        <translation>导出对话</translation>
+    </message>
+</context>
+<context>
     <name>DataFoldersBox</name>
     <message>
         <source>Where your data lives</source>
@@ -693,22 +708,6 @@ template: {template} ({note})</source>
         <translation>
             <numerusform>为适应上下文，省略了最早的 %n 条消息</numerusform>
         </translation>
-    </message>
-    <message>
-        <source>Delete chat</source>
-        <translation>删除对话</translation>
-    </message>
-    <message>
-        <source>Delete “{title}” and all its messages?</source>
-        <translation>删除“{title}”及其全部消息？</translation>
-    </message>
-    <message>
-        <source>Export chat</source>
-        <translation>导出对话</translation>
-    </message>
-    <message>
-        <source>Could not write {path}: {reason}.</source>
-        <translation>无法写入 {path}：{reason}。</translation>
     </message>
     <message>
         <source>Local API server</source>
