@@ -63,14 +63,14 @@ def test_first_run_offers_the_demo_model(app: App) -> None:
 
 def test_send_and_see_the_streamed_reply(qtbot, app: App, tiny_eos_model: Path) -> None:
     load(qtbot, app, tiny_eos_model)
-    assert "Tiny Test Instruct" in app.window.model_label.text()
+    assert "Tiny Test Instruct" in app.window.status.model_label.text()
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
         send(qtbot, app, "Hello?")
     assert app.window.composer.text() == ""
     roles = [(w.message.role, w.text) for w in app.window.chat.widgets.values()]
     assert roles == [("user", "Hello?"), ("assistant", " Helloé!")]
-    assert "tok/s" in app.window.speed_label.text()
-    assert "/ 2,048" in app.window.context_label.text()
+    assert "tok/s" in app.window.status.speed_label.text()
+    assert "/ 2,048" in app.window.status.context_label.text()
     assert [m.status for m in app.session.path] == [COMPLETE, COMPLETE]
 
 
@@ -385,7 +385,7 @@ def test_a_second_chatapp_brings_this_window_forward_and_loads_its_model(
     _, err = second.communicate()
     assert second.returncode == 0, err
     assert "already running" in err and "Traceback" not in err
-    assert "Tiny Test Instruct" in app.window.model_label.text()
+    assert "Tiny Test Instruct" in app.window.status.model_label.text()
     assert app.window.isVisible()
     # Another data folder is another chatapp: nothing answers there.
     assert not hand_over(tmp_path / "another-data-dir", None)
@@ -402,13 +402,13 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
         send(qtbot, app, "A chat of my own")
     app.window.open_app_settings("api")  # an app-wide choice: in Settings (Ctrl+,)
-    box = app.window.api_box
+    box = app.window.servers.api_box
     box.port.setValue(0)  # any free port
     with qtbot.waitSignal(app.api_server.started, timeout=10_000):
         qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton, pos=on_the_box(box.enabled))
     assert box.enabled.isChecked() and not box.port.isEnabled()
     url = app.api_server.server.url
-    assert app.window.api_label.isVisible() and url in app.window.api_label.text()
+    assert app.window.status.api_label.isVisible() and url in app.window.status.api_label.text()
     assert load_settings(app.paths.settings_file).api_server is True
 
     replies: list[str] = []
@@ -423,7 +423,7 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
     qtbot.waitUntil(lambda: bool(replies), timeout=30_000)
     caller.join()
     assert replies == [" Helloé!"]
-    qtbot.waitUntil(lambda: "1 request" in app.window.api_label.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: "1 request" in app.window.status.api_label.text(), timeout=5_000)
     # The window's server refuses what a web page could send, as `chatapp serve` does (tests/test_api_guard.py).
     import httpx2 as httpx
 
@@ -432,12 +432,12 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
                       "Content-Type": "application/json"}).status_code == 403
     plain = httpx.post(url + "/chat/completions", content=body, headers={"Content-Type": "text/plain"})
     assert plain.status_code == 415
-    assert "1 request" in app.window.api_label.text()  # neither reached the model
+    assert "1 request" in app.window.status.api_label.text()  # neither reached the model
     # API conversations stay out of the user's chats
     assert [c.title for c in app.store.conversations()] == ["A chat of my own"]
     with qtbot.waitSignal(app.api_server.stopped, timeout=10_000):
         qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton, pos=on_the_box(box.enabled))
-    assert not app.window.api_label.isVisible() and load_settings(app.paths.settings_file).api_server is False
+    assert not app.window.status.api_label.isVisible() and load_settings(app.paths.settings_file).api_server is False
 
 
 def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) -> None:
@@ -451,14 +451,14 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
     remote_host.call(lambda engine: engine.load(tiny_eos_model))
     server = ApiServer(ServerState(remote_host, lambda: "tiny-remote"), port=0).start()
     try:
-        dialog = app.window.open_server_dialog()
+        dialog = app.window.servers.open_dialog()
         dialog.url.setText(server.url.removesuffix("/v1"))
         qtbot.mouseClick(dialog.list_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.models.count() == 1, timeout=10_000)
         assert dialog.models.currentText() == "tiny-remote"
         with qtbot.waitSignal(app.inference.modelLoaded, timeout=10_000):
             dialog.accept()
-        assert "tiny-remote @ 127.0.0.1" in app.window.model_label.text()
+        assert "tiny-remote @ 127.0.0.1" in app.window.status.model_label.text()
         with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
             send(qtbot, app, "Hello over there")
         reply = app.session.path[-1]
@@ -468,7 +468,7 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
 
         # the server is saved: Settings → Servers lists it, and its models are in the model picker
         address = server.url.removesuffix("/v1")
-        assert app.window.servers_box.list.item(0).text() == address
+        assert app.window.servers.servers_box.list.item(0).text() == address
         assert load_settings(app.paths.settings_file).servers == (address,)
         with qtbot.waitSignal(app.inference.modelLoaded, timeout=LOAD_TIMEOUT_MS):
             app.window.load_model(tiny_eos_model)  # back to a local model...
@@ -482,7 +482,7 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
             combo.activated.emit(entry)  # picked: the window chats with the server again
         assert app.inference.remote is not None and app.inference.remote.model == "tiny-remote"
 
-        dialog = app.window.open_server_dialog()  # a wrong address: one sentence, nothing else changes
+        dialog = app.window.servers.open_dialog()  # a wrong address: one sentence, nothing else changes
         dialog.url.setText("http://127.0.0.1:9/v1")
         qtbot.mouseClick(dialog.list_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "Cannot reach the server" in dialog.status.text(), timeout=20_000)
@@ -503,24 +503,25 @@ def test_app_wide_choices_are_in_the_settings_dialog(qtbot, app: App, tiny_eos_m
     assert dialog.isVisible()
     assert dialog.page_titles() == ["Appearance", "Models", "Servers", "Tools", "Speed", "Local API server", "Data"]
     panel = app.window.settings_panel  # the side panel keeps this chat's settings only
-    for box in (app.window.api_box, app.window.speculation_box, app.window.theme_box, app.window.language_box):
+    sections = app.window.sections
+    for box in (app.window.servers.api_box, sections.speculation_box, sections.theme_box, sections.language_box):
         assert not panel.isAncestorOf(box) and dialog.isAncestorOf(box)
     # Models: a folder added here is searched for models (the picker lists what is in it)
     folder = tmp_path / "more-models"
     folder.mkdir()
     (folder / "extra-tiny.gguf").write_bytes(tiny_eos_model.read_bytes())
     dialog.show_page("models")
-    app.window.folders_box.add_folder(str(folder))
+    app.window.sections.folders_box.add_folder(str(folder))
     assert load_settings(app.paths.settings_file).extra_model_dirs == (str(folder.resolve()),)
     app.window.model_bar.listRequested.emit()
     combo = app.window.model_bar.combo
     assert any(str(combo.itemData(i)).endswith("extra-tiny.gguf") for i in range(combo.count()))
-    app.window.folders_box.list.setCurrentRow(0)
-    qtbot.mouseClick(app.window.folders_box.remove_button, Qt.MouseButton.LeftButton)
+    app.window.sections.folders_box.list.setCurrentRow(0)
+    qtbot.mouseClick(app.window.sections.folders_box.remove_button, Qt.MouseButton.LeftButton)
     assert load_settings(app.paths.settings_file).extra_model_dirs == ()
     # Data: where everything lives, each with a button that opens it
     dialog.show_page("data")
-    assert set(app.window.data_box.buttons) == {"Chats", "Models", "Settings", "Logs"}
+    assert set(app.window.sections.data_box.buttons) == {"Chats", "Models", "Settings", "Logs"}
     dialog.close()
 
 
@@ -557,9 +558,9 @@ def _weather_server(app: App) -> None:
     from chatapp.core.tools.mcp_config import McpServerConfig
 
     server = Path(__file__).parent / "mcp_servers" / "weather_server.py"
-    app.window.tools_box.add_server(McpServerConfig("weather", command=sys.executable, args=(str(server),)))
-    app.window.tools_button.aboutToOpen.emit()
-    [action] = [a for a in app.window.tools_button.menu_.actions() if a.text() == "weather"]
+    app.window.chat_tools.box.add_server(McpServerConfig("weather", command=sys.executable, args=(str(server),)))
+    app.window.chat_tools.button.aboutToOpen.emit()
+    [action] = [a for a in app.window.chat_tools.button.menu_.actions() if a.text() == "weather"]
     action.setChecked(True)  # this chat may use its tools
 
 
@@ -579,7 +580,7 @@ def test_a_tool_call_allowed_in_the_window(qtbot, app: App, tiny_tool_model: Pat
 
     load(qtbot, app, tiny_tool_model)
     _weather_server(app)
-    assert app.window.tools_button.text() == "Tools: weather"
+    assert app.window.chat_tools.button.text() == "Tools: weather"
     send(qtbot, app, "Weather in Paris?")
     qtbot.waitUntil(lambda: bool(app.window.chat.permission_cards), timeout=20_000)
     card = next(iter(app.window.chat.permission_cards.values()))
@@ -594,7 +595,7 @@ def test_a_tool_call_allowed_in_the_window(qtbot, app: App, tiny_tool_model: Pat
     assert len(cards) == 8 and "Tool get_weather on weather" in cards[0].toggle.text()
     qtbot.mouseClick(cards[0].toggle, Qt.MouseButton.LeftButton)  # unfolded: the arguments and the result
     assert cards[0].details.isVisible() and '"city": "Paris"' in cards[0].arguments.text()
-    state = app.window.tools_box.list.item(0).text()
+    state = app.window.chat_tools.box.list.item(0).text()
     assert state.startswith("weather · stdio · running: 5 tools")
 
 
@@ -620,7 +621,7 @@ def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, gemma_m
     app.window.settings_panel.max_tokens.setValue(60)
     app.window.settings_panel.flush()
     app.window.open_app_settings("speed")
-    box = app.window.speculation_box
+    box = app.window.sections.speculation_box
     assert box.current_mode() == "prompt-lookup" and box.isVisible() and not box.draft_path.isVisible()
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
         send(qtbot, app, "hi")
@@ -773,8 +774,8 @@ def test_the_keyboard_goes_from_the_chats_to_the_message_box_and_its_buttons(app
     for first, second in itertools.pairwise(order):
         assert next_tab_stop(first) is second, (first.accessibleName(), second.accessibleName())
     assert window.composer.input.tabChangesFocus()  # Tab leaves the message box instead of typing a tab
-    assert next_tab_stop(window.composer.input) is window.documents_button
-    assert next_tab_stop(window.documents_button) is window.composer.button
+    assert next_tab_stop(window.composer.input) is window.chat_documents.button
+    assert next_tab_stop(window.chat_documents.button) is window.composer.button
 
 
 def test_the_conversation_is_a_centred_column_of_readable_width(qtbot) -> None:
