@@ -75,7 +75,8 @@ class App:
         if self.language == "zh_CN":
             _prefer_cjk_font()
         self.inference = InferenceController()
-        # Turns and the chat list/search each run on a thread with a connection of its own (WAL).
+        # Turns and the window's other history work (the chat list, search, branch counters, pin, rename,
+        # export) each run on a thread with a connection of its own (WAL).
         self.turns = TurnService(HistoryStore(paths.database))
         self.history = HistoryService(HistoryStore(paths.database))
         self.session = ChatSession(self.store, self.inference, self.turns, self.settings, paths.settings_file)
@@ -86,18 +87,19 @@ class App:
         self.api_server = ApiServerService(self.inference.router)
         # The key is read from the keyring in start(), after the window shows: finding the keyring
         # backend costs ~0.3 s.
-        self.window.attach_api_server(self.api_server, self.settings.api_port, "", self._keep_api_choice)
+        window = self.window
+        window.servers.attach_api_server(self.api_server, self.settings.api_port, "", self._keep_api_choice)
         keep = self.session.keep_app_settings
-        self.window.attach_speculation(self.settings.speculative, self.settings.draft_model,
-                                       lambda mode, draft: keep(speculative=mode, draft_model=draft))
-        self.window.attach_theme(self.settings.theme, lambda choice: keep(theme=choice))
-        self.window.attach_language(self.settings.language, lambda language: keep(language=language))
-        self.window.attach_model_folders(self.settings.extra_model_dirs,
-                                         lambda folders: keep(extra_model_dirs=folders))
-        self.window.attach_saved_servers(self.settings.servers, lambda servers: keep(servers=servers))
+        window.sections.attach_speculation(self.settings.speculative, self.settings.draft_model,
+                                           lambda mode, draft: keep(speculative=mode, draft_model=draft))
+        window.sections.attach_theme(self.settings.theme, lambda choice: keep(theme=choice))
+        window.sections.attach_language(self.settings.language, lambda language: keep(language=language))
+        window.sections.attach_model_folders(self.settings.extra_model_dirs,
+                                             lambda folders: keep(extra_model_dirs=folders))
+        window.servers.attach_saved(self.settings.servers, lambda servers: keep(servers=servers))
         self.tools = ToolsService(paths.config_dir / "mcp.json", paths.log_file.with_name("mcp-servers.log"))
-        self.window.attach_tools(self.tools, WindowPermission())
-        self.window.attach_data_folders([
+        window.chat_tools.attach(self.tools, WindowPermission())
+        window.sections.attach_data_folders([
             (QCoreApplication.translate("App", "Chats"), paths.database), (QCoreApplication.translate("App", "Models"),
                                                                             paths.models_dir),
             (QCoreApplication.translate("App", "Settings"), paths.settings_file),
@@ -124,9 +126,9 @@ class App:
     def start(self, model: str | None) -> None:
         """Open the last conversation and the given (or last used) model, and the API server if it was on."""
         key = secrets.get_key(LOCAL_API_KEY).value
-        self.window.api_box.key.setText(key)
+        self.window.servers.api_box.key.setText(key)
         self.documents = DocumentsService(self.paths)
-        self.window.attach_documents(self.documents)
+        self.window.chat_documents.attach(self.documents)
         self.documents.start(STARTUP_RESCAN_DELAY_MS)
         self.window.chat.warm_up()
         self.window.sidebar.warm_up()

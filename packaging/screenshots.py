@@ -107,10 +107,10 @@ def tool_card(app: object) -> None:
     window = app.window  # type: ignore[attr-defined]
     window.session.new_conversation()
     server = ROOT / "tests" / "mcp_servers" / "weather_server.py"
-    window.tools_box.add_server(McpServerConfig("weather", command=sys.executable, args=(str(server),)))
+    window.chat_tools.box.add_server(McpServerConfig("weather", command=sys.executable, args=(str(server),)))
     window.session.set_tool_servers(["weather"])
     window.session.set_tool_required(True)  # a 135M model would rather answer from memory
-    window._fill_tools_menu()
+    window.chat_tools._fill_menu()
     window.composer.input.setPlainText("What is the weather like in Lisbon?")
     window._send("What is the weather like in Lisbon?")
     for _ in range(200):

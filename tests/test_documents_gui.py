@@ -26,7 +26,7 @@ def test_a_chat_answers_from_a_collection_and_shows_its_sources(qtbot, app: App,
     (folder / "falcon.md").write_text("# Falcon\n\nThe Falcon project budget for 2024 was 3.2 million euros.")
     (folder / "pasta.txt").write_text("Boil the pasta for nine minutes in salted water.")
     app.start(None)
-    dialog = app.window.open_collections()
+    dialog = app.window.chat_documents.open_collections()
     assert dialog is not None
     with qtbot.waitSignal(app.documents.indexed, timeout=INDEX_TIMEOUT_MS) as indexed:
         dialog.start_indexing("work", [folder])
@@ -38,7 +38,7 @@ def test_a_chat_answers_from_a_collection_and_shows_its_sources(qtbot, app: App,
     dialog.accept()
 
     load(qtbot, app, instruct_model)
-    button = app.window.documents_button
+    button = app.window.chat_documents.button
     button.menu_.aboutToShow.emit()
     [action] = [a for a in button.menu_.actions() if a.text() == "work"]
     action.trigger()
@@ -115,7 +115,7 @@ def test_a_collection_its_model_cannot_read_says_so_and_is_re_indexed_with_anoth
     (folder / "rag.md").write_text("# 知识库问答\n\n检索增强生成让模型先查资料再回答，并注明出处。", encoding="utf-8")
     (folder / "quant.md").write_text("# 量化\n\n量化把权重存成更少的位数，显存占用随之下降。", encoding="utf-8")
     app.start(None)
-    dialog = app.window.open_collections()
+    dialog = app.window.chat_documents.open_collections()
     assert dialog is not None
     with qtbot.waitSignal(app.documents.indexed, timeout=INDEX_TIMEOUT_MS):
         dialog.start_indexing("zh", [folder])

@@ -63,14 +63,14 @@ def test_first_run_offers_the_demo_model(app: App) -> None:
 
 def test_send_and_see_the_streamed_reply(qtbot, app: App, tiny_eos_model: Path) -> None:
     load(qtbot, app, tiny_eos_model)
-    assert "Tiny Test Instruct" in app.window.model_label.text()
+    assert "Tiny Test Instruct" in app.window.status.model_label.text()
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
         send(qtbot, app, "Hello?")
     assert app.window.composer.text() == ""
     roles = [(w.message.role, w.text) for w in app.window.chat.widgets.values()]
     assert roles == [("user", "Hello?"), ("assistant", " Helloé!")]
-    assert "tok/s" in app.window.speed_label.text()
-    assert "/ 2,048" in app.window.context_label.text()
+    assert "tok/s" in app.window.status.speed_label.text()
+    assert "/ 2,048" in app.window.status.context_label.text()
     assert [m.status for m in app.session.path] == [COMPLETE, COMPLETE]
 
 
@@ -217,10 +217,108 @@ def test_the_chat_list_and_search_are_read_off_the_gui_thread(qtbot, app: App, m
     monkeypatch.setattr(HistoryStore, "search", on_thread(HistoryStore.search))
     monkeypatch.setattr(HistoryStore, "conversations", on_thread(HistoryStore.conversations))
     with qtbot.waitSignal(app.history.conversationsListed, timeout=3_000):
-        app.window.refresh_conversations()
+        app.window.conversations.refresh()
     with qtbot.waitSignal(app.history.searchFinished, timeout=3_000):
         app.window.sidebar.search.setText("anything")
     assert threads == ["storage", "storage"]
+
+
+def test_pin_rename_export_and_branch_counters_are_done_off_the_gui_thread(
+        qtbot, app: App, tiny_eos_model: Path, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "first")
+    first_reply = app.session.path[-1].id
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        app.window.chat.widgets[first_reply].regenerateRequested.emit()
+    second_reply = app.session.path[-1].id
+    conv_id = app.session.conversation.id
+    threads: dict[str, set[str]] = {}
+
+    def on_thread(name):
+        method = getattr(HistoryStore, name)
+
+        def spy(self, *args, **kwargs):
+            threads.setdefault(name, set()).add(threading.current_thread().name)
+            return method(self, *args, **kwargs)
+        return spy
+
+    for name in ("update_conversation", "branch", "export_markdown"):
+        monkeypatch.setattr(HistoryStore, name, on_thread(name))
+    sidebar = app.window.sidebar
+
+    def listed():
+        return app.window.conversations._listed[conv_id]
+
+    with qtbot.waitSignal(app.history.conversationChanged, timeout=3_000):
+        sidebar.renameRequested.emit(conv_id, "  Two replies  ")
+    qtbot.waitUntil(lambda: listed().title == "Two replies", timeout=3_000)  # then the list is asked for again
+    with qtbot.waitSignal(app.history.conversationChanged, timeout=3_000):
+        sidebar.pinRequested.emit(conv_id, 1)
+    qtbot.waitUntil(lambda: listed().pinned, timeout=3_000)
+    exported = tmp_path / "chat.md"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(exported), ""))
+    with qtbot.waitSignal(app.history.exported, timeout=3_000):
+        sidebar.exportRequested.emit(conv_id, "md")
+    assert exported.read_text(encoding="utf-8").startswith("# Two replies\n")
+    with qtbot.waitSignal(app.history.branchesRead, timeout=3_000):
+        app.session.open_conversation(conv_id)  # the path is drawn at once; its counters follow
+    widget = app.window.chat.widgets[second_reply]
+    assert (widget.branch.index, widget.branch.count) == (1, 2) and widget._switcher[1].text() == "2/2"
+    assert threads == {"update_conversation": {"storage"}, "export_markdown": {"storage"}, "branch": {"storage"}}
+
+
+def test_the_counters_of_a_path_left_meanwhile_are_never_shown(qtbot, app: App, tiny_eos_model: Path,
+                                                                monkeypatch) -> None:
+    load(qtbot, app, tiny_eos_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        send(qtbot, app, "first")
+    first_reply = app.session.path[-1].id
+    with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
+        app.window.chat.widgets[first_reply].regenerateRequested.emit()
+    second_reply = app.session.path[-1].id
+    qtbot.waitUntil(lambda: app.window.chat.widgets[second_reply].branch is not None, timeout=3_000)
+    storage_busy = threading.Event()
+    real_branch = HistoryStore.branch
+
+    def slow_branch(self, message_id):  # the storage thread takes its time; the GUI thread never waits for it
+        if threading.current_thread().name == "storage":
+            storage_busy.wait(10)
+        return real_branch(self, message_id)
+
+    monkeypatch.setattr(HistoryStore, "branch", slow_branch)
+    answers = []
+    app.history.branchesRead.connect(answers.append)
+    app.session.switch_branch(second_reply, -1)  # path A: its counters are being read...
+    assert app.session.path[-1].id == first_reply and first_reply in app.window.chat.widgets  # ...drawn already
+    app.session.switch_branch(first_reply, 1)  # path B, before A's counters came
+    assert second_reply in app.window.chat.widgets and first_reply not in app.window.chat.widgets
+    storage_busy.set()
+    qtbot.waitUntil(lambda: bool(answers), timeout=5_000)
+    qtbot.wait(200)  # path A's answer, read meanwhile, never arrives
+    assert len(answers) == 1 and set(answers[0]) == {m.id for m in app.session.path}
+    assert app.window.chat.widgets[second_reply].branch == real_branch(app.session.store, second_reply)
+
+
+def test_an_export_or_rename_that_fails_is_one_sentence_in_the_window(qtbot, app: App, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    conv = app.session.store.create_conversation("Kept")
+    failures = []
+    app.history.failed.connect(failures.append)
+    nowhere = tmp_path / "no-such-folder" / "chat.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(nowhere), ""))
+    with qtbot.waitSignal(app.history.failed, timeout=3_000):
+        app.window.sidebar.exportRequested.emit(conv.id, "json")
+    assert app.window.error_banner.label.text() == f"Could not write {nowhere}: No such file or directory."
+    with qtbot.waitSignal(app.history.failed, timeout=3_000):
+        app.window.sidebar.renameRequested.emit("deleted-meanwhile", "New title")
+    assert app.window.error_banner.label.text().startswith("No conversation with id deleted-meanwhile")
+    qtbot.wait(100)
+    assert len(failures) == 2 and all("\n" not in f for f in failures)  # one signal each, one sentence each
 
 
 def test_window_geometry_and_last_conversation_are_remembered(qtbot, tiny_eos_model: Path) -> None:
@@ -287,7 +385,7 @@ def test_a_second_chatapp_brings_this_window_forward_and_loads_its_model(
     _, err = second.communicate()
     assert second.returncode == 0, err
     assert "already running" in err and "Traceback" not in err
-    assert "Tiny Test Instruct" in app.window.model_label.text()
+    assert "Tiny Test Instruct" in app.window.status.model_label.text()
     assert app.window.isVisible()
     # Another data folder is another chatapp: nothing answers there.
     assert not hand_over(tmp_path / "another-data-dir", None)
@@ -304,13 +402,13 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
         send(qtbot, app, "A chat of my own")
     app.window.open_app_settings("api")  # an app-wide choice: in Settings (Ctrl+,)
-    box = app.window.api_box
+    box = app.window.servers.api_box
     box.port.setValue(0)  # any free port
     with qtbot.waitSignal(app.api_server.started, timeout=10_000):
         qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton, pos=on_the_box(box.enabled))
     assert box.enabled.isChecked() and not box.port.isEnabled()
     url = app.api_server.server.url
-    assert app.window.api_label.isVisible() and url in app.window.api_label.text()
+    assert app.window.status.api_label.isVisible() and url in app.window.status.api_label.text()
     assert load_settings(app.paths.settings_file).api_server is True
 
     replies: list[str] = []
@@ -325,7 +423,7 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
     qtbot.waitUntil(lambda: bool(replies), timeout=30_000)
     caller.join()
     assert replies == [" Helloé!"]
-    qtbot.waitUntil(lambda: "1 request" in app.window.api_label.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: "1 request" in app.window.status.api_label.text(), timeout=5_000)
     # The window's server refuses what a web page could send, as `chatapp serve` does (tests/test_api_guard.py).
     import httpx2 as httpx
 
@@ -334,12 +432,12 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
                       "Content-Type": "application/json"}).status_code == 403
     plain = httpx.post(url + "/chat/completions", content=body, headers={"Content-Type": "text/plain"})
     assert plain.status_code == 415
-    assert "1 request" in app.window.api_label.text()  # neither reached the model
+    assert "1 request" in app.window.status.api_label.text()  # neither reached the model
     # API conversations stay out of the user's chats
     assert [c.title for c in app.store.conversations()] == ["A chat of my own"]
     with qtbot.waitSignal(app.api_server.stopped, timeout=10_000):
         qtbot.mouseClick(box.enabled, Qt.MouseButton.LeftButton, pos=on_the_box(box.enabled))
-    assert not app.window.api_label.isVisible() and load_settings(app.paths.settings_file).api_server is False
+    assert not app.window.status.api_label.isVisible() and load_settings(app.paths.settings_file).api_server is False
 
 
 def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) -> None:
@@ -354,14 +452,14 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
     remote_host.call(lambda engine: engine.load(tiny_eos_model))
     server = ApiServer(ServerState(ModelRouter(remote_host)), port=0).start()
     try:
-        dialog = app.window.open_server_dialog()
+        dialog = app.window.servers.open_dialog()
         dialog.url.setText(server.url.removesuffix("/v1"))
         qtbot.mouseClick(dialog.list_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.models.count() == 1, timeout=10_000)
         assert dialog.models.currentText() == "tiny-eos"
         with qtbot.waitSignal(app.inference.modelLoaded, timeout=10_000):
             dialog.accept()
-        assert "tiny-eos @ 127.0.0.1" in app.window.model_label.text()
+        assert "tiny-eos @ 127.0.0.1" in app.window.status.model_label.text()
         with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
             send(qtbot, app, "Hello over there")
         reply = app.session.path[-1]
@@ -371,7 +469,7 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
 
         # the server is saved: Settings → Servers lists it, and its models are in the model picker
         address = server.url.removesuffix("/v1")
-        assert app.window.servers_box.list.item(0).text() == address
+        assert app.window.servers.servers_box.list.item(0).text() == address
         assert load_settings(app.paths.settings_file).servers == (address,)
         with qtbot.waitSignal(app.inference.modelLoaded, timeout=LOAD_TIMEOUT_MS):
             app.window.load_model(tiny_eos_model)  # back to a local model...
@@ -385,7 +483,7 @@ def test_chat_with_a_model_on_a_server(qtbot, app: App, tiny_eos_model: Path) ->
             combo.activated.emit(entry)  # picked: the window chats with the server again
         assert app.inference.remote is not None and app.inference.remote.model == "tiny-eos"
 
-        dialog = app.window.open_server_dialog()  # a wrong address: one sentence, nothing else changes
+        dialog = app.window.servers.open_dialog()  # a wrong address: one sentence, nothing else changes
         dialog.url.setText("http://127.0.0.1:9/v1")
         qtbot.mouseClick(dialog.list_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "Cannot reach the server" in dialog.status.text(), timeout=20_000)
@@ -406,24 +504,25 @@ def test_app_wide_choices_are_in_the_settings_dialog(qtbot, app: App, tiny_eos_m
     assert dialog.isVisible()
     assert dialog.page_titles() == ["Appearance", "Models", "Servers", "Tools", "Speed", "Local API server", "Data"]
     panel = app.window.settings_panel  # the side panel keeps this chat's settings only
-    for box in (app.window.api_box, app.window.speculation_box, app.window.theme_box, app.window.language_box):
+    sections = app.window.sections
+    for box in (app.window.servers.api_box, sections.speculation_box, sections.theme_box, sections.language_box):
         assert not panel.isAncestorOf(box) and dialog.isAncestorOf(box)
     # Models: a folder added here is searched for models (the picker lists what is in it)
     folder = tmp_path / "more-models"
     folder.mkdir()
     (folder / "extra-tiny.gguf").write_bytes(tiny_eos_model.read_bytes())
     dialog.show_page("models")
-    app.window.folders_box.add_folder(str(folder))
+    app.window.sections.folders_box.add_folder(str(folder))
     assert load_settings(app.paths.settings_file).extra_model_dirs == (str(folder.resolve()),)
     app.window.model_bar.listRequested.emit()
     combo = app.window.model_bar.combo
     assert any(str(combo.itemData(i)).endswith("extra-tiny.gguf") for i in range(combo.count()))
-    app.window.folders_box.list.setCurrentRow(0)
-    qtbot.mouseClick(app.window.folders_box.remove_button, Qt.MouseButton.LeftButton)
+    app.window.sections.folders_box.list.setCurrentRow(0)
+    qtbot.mouseClick(app.window.sections.folders_box.remove_button, Qt.MouseButton.LeftButton)
     assert load_settings(app.paths.settings_file).extra_model_dirs == ()
     # Data: where everything lives, each with a button that opens it
     dialog.show_page("data")
-    assert set(app.window.data_box.buttons) == {"Chats", "Models", "Settings", "Logs"}
+    assert set(app.window.sections.data_box.buttons) == {"Chats", "Models", "Settings", "Logs"}
     dialog.close()
 
 
@@ -460,9 +559,9 @@ def _weather_server(app: App) -> None:
     from chatapp.core.tools.mcp_config import McpServerConfig
 
     server = Path(__file__).parent / "mcp_servers" / "weather_server.py"
-    app.window.tools_box.add_server(McpServerConfig("weather", command=sys.executable, args=(str(server),)))
-    app.window.tools_button.aboutToOpen.emit()
-    [action] = [a for a in app.window.tools_button.menu_.actions() if a.text() == "weather"]
+    app.window.chat_tools.box.add_server(McpServerConfig("weather", command=sys.executable, args=(str(server),)))
+    app.window.chat_tools.button.aboutToOpen.emit()
+    [action] = [a for a in app.window.chat_tools.button.menu_.actions() if a.text() == "weather"]
     action.setChecked(True)  # this chat may use its tools
 
 
@@ -482,7 +581,7 @@ def test_a_tool_call_allowed_in_the_window(qtbot, app: App, tiny_tool_model: Pat
 
     load(qtbot, app, tiny_tool_model)
     _weather_server(app)
-    assert app.window.tools_button.text() == "Tools: weather"
+    assert app.window.chat_tools.button.text() == "Tools: weather"
     send(qtbot, app, "Weather in Paris?")
     qtbot.waitUntil(lambda: bool(app.window.chat.permission_cards), timeout=20_000)
     card = next(iter(app.window.chat.permission_cards.values()))
@@ -497,7 +596,7 @@ def test_a_tool_call_allowed_in_the_window(qtbot, app: App, tiny_tool_model: Pat
     assert len(cards) == 8 and "Tool get_weather on weather" in cards[0].toggle.text()
     qtbot.mouseClick(cards[0].toggle, Qt.MouseButton.LeftButton)  # unfolded: the arguments and the result
     assert cards[0].details.isVisible() and '"city": "Paris"' in cards[0].arguments.text()
-    state = app.window.tools_box.list.item(0).text()
+    state = app.window.chat_tools.box.list.item(0).text()
     assert state.startswith("weather · stdio · running: 5 tools")
 
 
@@ -523,7 +622,7 @@ def test_speculative_decoding_setting(qtbot, app: App, tiny_model: Path, gemma_m
     app.window.settings_panel.max_tokens.setValue(60)
     app.window.settings_panel.flush()
     app.window.open_app_settings("speed")
-    box = app.window.speculation_box
+    box = app.window.sections.speculation_box
     assert box.current_mode() == "prompt-lookup" and box.isVisible() and not box.draft_path.isVisible()
     with qtbot.waitSignal(app.session.replyFinished, timeout=10_000):
         send(qtbot, app, "hi")
@@ -676,8 +775,8 @@ def test_the_keyboard_goes_from_the_chats_to_the_message_box_and_its_buttons(app
     for first, second in itertools.pairwise(order):
         assert next_tab_stop(first) is second, (first.accessibleName(), second.accessibleName())
     assert window.composer.input.tabChangesFocus()  # Tab leaves the message box instead of typing a tab
-    assert next_tab_stop(window.composer.input) is window.documents_button
-    assert next_tab_stop(window.documents_button) is window.composer.button
+    assert next_tab_stop(window.composer.input) is window.chat_documents.button
+    assert next_tab_stop(window.chat_documents.button) is window.composer.button
 
 
 def test_the_conversation_is_a_centred_column_of_readable_width(qtbot) -> None:
@@ -714,4 +813,4 @@ def test_changing_a_chats_temperature_keeps_its_tools_and_documents(qtbot, app: 
     assert app.session.settings().sampling.temperature == 0.35
     assert (app.session.tool_servers(), app.session.tool_choice(), app.session.documents()) == (
         ["weather"], "required", ["notes"])
-    assert app.window.tools_button.text() == "Tools: weather"
+    assert app.window.chat_tools.button.text() == "Tools: weather"

@@ -81,8 +81,9 @@ def test_the_window_in_chinese(qtbot, chinese_app: App, tmp_path: Path, tiny_eos
     window = chinese_app.window
     assert window.composer.button.text() == "发送"
     assert window.settings_panel.template_combo.accessibleName() == "提示词模板"
-    assert window.speculation_box.title() == "推测解码" and window.speculation_box.mode.currentText() == "自动"
-    assert window.language_box.combo.currentText() == "简体中文"
+    speculation = window.sections.speculation_box
+    assert speculation.title() == "推测解码" and speculation.mode.currentText() == "自动"
+    assert window.sections.language_box.combo.currentText() == "简体中文"
     # a sentence from the core (a foreign file), in Chinese, with its values filled in
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(b"not a model at all" * 100)
@@ -104,11 +105,11 @@ def test_english_plurals_and_the_language_choice_is_kept(qtbot, isolated_dirs: P
     qtbot.addWidget(chat_app.window)
     try:
         # English has a catalogue of plural forms only: no "(s)" on screen
-        assert chat_app.window.tr("%n oldest message(s) left out to fit the context", "", 1) == \
+        assert chat_app.window.status.tr("%n oldest message(s) left out to fit the context", "", 1) == \
             "1 oldest message left out to fit the context"
-        assert chat_app.window.tr("API {url} · %n request(s)", "", 3) == "API {url} · 3 requests"
+        assert chat_app.window.status.tr("API {url} · %n request(s)", "", 3) == "API {url} · 3 requests"
         chat_app.window.open_app_settings("appearance")
-        box = chat_app.window.language_box
+        box = chat_app.window.sections.language_box
         assert box.isVisible() and box.combo.currentData() == "system" and not box.note.isVisible()
         box.combo.setCurrentIndex(box.combo.findData("zh_CN"))
         assert "chatapp starts again" in box.note.text()

@@ -40,7 +40,7 @@ def test_the_theme_switches_without_a_restart(qtbot, isolated_dirs) -> None:
     app.window.show()
     try:
         qt_app = QApplication.instance()
-        box = app.window.theme_box
+        box = app.window.sections.theme_box
         box.combo.setCurrentIndex(box.combo.findData("dark"))
         assert qt_app.palette().color(QPalette.ColorRole.Window).name() == theme.DARK.window
         assert app.window.chat.renderer._code_bg == "#272822"  # code blocks in the dark code theme

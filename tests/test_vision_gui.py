@@ -69,7 +69,8 @@ def test_images_attached_by_button_drop_and_paste_are_sent_shown_and_kept(
 
     exported = tmp_path / "chat.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(exported), ""))
-    app.window._export(app.session.conversation.id, "json")
+    with qtbot.waitSignal(app.history.exported, timeout=5_000):  # written on the storage thread
+        app.window.conversations.export(app.session.conversation.id, "json")
     data = json.loads(exported.read_text(encoding="utf-8"))
     assert [p["type"] for p in data["messages"][0]["content"]] == ["image_url"] * 3 + ["text"]
     store = HistoryStore(default_paths().database)

@@ -251,11 +251,6 @@ class ChatSession(QObject):
             self.pathChanged.emit(self.path)
 
     @reports_errors
-    def rename(self, conv_id: str, title: str) -> None:
-        self.store.update_conversation(conv_id, title=title.strip() or "Untitled")
-        self.conversationsChanged.emit()
-
-    @reports_errors
     def delete(self, conv_id: str) -> None:
         if self.conversation is not None and self.conversation.id == conv_id:
             self.new_conversation()

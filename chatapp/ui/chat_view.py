@@ -93,7 +93,6 @@ class MessageWidget(QFrame):
         super().__init__(parent)
         self.message = message
         self.renderer = renderer
-        self.branch = branch
         self.is_last = is_last
         self.code_blocks: list[str] = []
         self._text = message.content
@@ -124,12 +123,13 @@ class MessageWidget(QFrame):
         actions.setContentsMargins(0, 0, 0, 0)
         actions.setSpacing(0)
         self._tools: list[tuple[QToolButton, str]] = []
-        if branch is not None and branch.count > 1:
-            actions.addWidget(self._tool("previous", self.tr("Previous version"),
-                                         lambda: self.branchRequested.emit(message.id, -1)))
-            actions.addWidget(QLabel(f"{branch.index + 1}/{branch.count}"))
-            actions.addWidget(self._tool("next", self.tr("Next version"),
-                                         lambda: self.branchRequested.emit(message.id, 1)))
+        self._switcher = (self._tool("previous", self.tr("Previous version"),
+                                     lambda: self.branchRequested.emit(message.id, -1)),
+                          QLabel(),
+                          self._tool("next", self.tr("Next version"), lambda: self.branchRequested.emit(message.id, 1)))
+        for part in self._switcher:
+            actions.addWidget(part)
+        self.set_branch(branch)
         self.continue_button = self._tool("continue", self.tr("Continue this reply"),
                                           lambda: self.continueRequested.emit(message.id))
         self.continue_button.setText(self.tr("Continue"))
@@ -221,6 +221,15 @@ class MessageWidget(QFrame):
             links.append(f'<a href="{html.escape(url)}" title="{html.escape(str(path))}">'
                          f'[{int(source.get("n", 0))}] {html.escape(label)}</a>')
         return self.tr("Sources: {links}").format(links=" · ".join(links))
+
+    def set_branch(self, branch: Branch | None) -> None:
+        """Where this message sits among its versions: ‹ n/m ›, or nothing when it is the only one."""
+        self.branch = branch
+        shown = branch is not None and branch.count > 1
+        for part in self._switcher:
+            part.setVisible(shown)
+        if branch is not None and shown:
+            self._switcher[1].setText(f"{branch.index + 1}/{branch.count}")
 
     def shows(self, message: StoredMessage, branch: Branch | None, is_last: bool) -> bool:
         """Whether this widget already displays exactly that (so it can stay)."""
@@ -502,9 +511,12 @@ class ChatView(QScrollArea):
         if self.follow:
             self.verticalScrollBar().setValue(maximum)
 
-    def show_path(self, path: list[StoredMessage], branches: dict[str, Branch]) -> None:
+    def show_path(self, path: list[StoredMessage], branches: dict[str, Branch] | None = None) -> None:
         """Show `path`, keeping the widgets of the leading messages that did not change (a new turn
-        rebuilds one or two blocks, not the whole conversation)."""
+        rebuilds one or two blocks, not the whole conversation). Without `branches`, the ‹ n/m › counters
+        on screen stay and new messages show none until `set_branches`."""
+        if branches is None:
+            branches = self.branches_shown()
         current = list(self.widgets.values())
         keep = 0
         while (keep < min(len(current), len(path))
@@ -520,6 +532,17 @@ class ChatView(QScrollArea):
         if keep == 0:  # another conversation or branch: start at its end
             self.follow = True
             self.scroll_to_bottom()
+
+    def branches_shown(self) -> dict[str, Branch]:
+        return {message_id: widget.branch for message_id, widget in self.widgets.items()
+                if isinstance(widget, MessageWidget) and widget.branch is not None}
+
+    def set_branches(self, branches: dict[str, Branch]) -> None:
+        """Update the ‹ n/m › counters of the messages shown, in place (a reply streaming keeps its text)."""
+        for message_id, branch in branches.items():
+            widget = self.widgets.get(message_id)
+            if isinstance(widget, MessageWidget):
+                widget.set_branch(branch)
 
     def _add(self, message: StoredMessage, branch: Branch | None, is_last: bool) -> MessageWidget | ToolCard:
         if message.role == "tool":  # a call's result: a folded card

@@ -9,24 +9,6 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
-    <message numerus="yes">
-        <source>{name} · {backend} · %n thread(s)</source>
-        <translation>
-            <numerusform>{name} · {backend} · %n thread</numerusform><numerusform>{name} · {backend} · %n threads</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <source>%n oldest message(s) left out to fit the context</source>
-        <translation>
-            <numerusform>%n oldest message left out to fit the context</numerusform><numerusform>%n oldest messages left out to fit the context</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <source>API {url} · %n request(s)</source>
-        <translation>
-            <numerusform>API {url} · %n request</numerusform><numerusform>API {url} · %n requests</numerusform></translation>
-    </message>
-</context>
-<context>
     <name>MessageWidget</name>
     <message numerus="yes">
         <source>%n token(s)</source>
@@ -76,6 +58,24 @@
         <source>{template} · %n token(s)</source>
         <translation>
             <numerusform>{template} · %n token</numerusform><numerusform>{template} · %n tokens</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message numerus="yes">
+        <source>{name} · {backend} · %n thread(s)</source>
+        <translation>
+            <numerusform>{name} · {backend} · %n thread</numerusform><numerusform>{name} · {backend} · %n threads</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n oldest message(s) left out to fit the context</source>
+        <translation>
+            <numerusform>%n oldest message left out to fit the context</numerusform><numerusform>%n oldest messages left out to fit the context</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>API {url} · %n request(s)</source>
+        <translation>
+            <numerusform>API {url} · %n request</numerusform><numerusform>API {url} · %n requests</numerusform></translation>
     </message>
 </context>
 <context>

@@ -408,6 +408,21 @@ Replies are written on this computer; nothing leaves it.</source>
     </message>
 </context>
 <context>
+    <name>ConversationActions</name>
+    <message>
+        <source>Delete chat</source>
+        <translation>删除对话</translation>
+    </message>
+    <message>
+        <source>Delete “{title}” and all its messages?</source>
+        <translation>删除“{title}”及其全部消息？</translation>
+    </message>
+    <message>
+        <source>Export chat</source>
+        <translation>导出对话</translation>
+    </message>
+</context>
+<context>
     <name>DataFoldersBox</name>
     <message>
         <source>Where your data lives</source>
@@ -509,6 +524,17 @@ Replies are written on this computer; nothing leaves it.</source>
     </message>
 </context>
 <context>
+    <name>HistoryService</name>
+    <message>
+        <source>Could not write {path}: {reason}.</source>
+        <translation>无法写入 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <source>Your chat history could not do that ({reason}); the log has the details.</source>
+        <translation>聊天记录无法完成此操作（{reason}）；详情见日志。</translation>
+    </message>
+</context>
+<context>
     <name>ImageStrip</name>
     <message>
         <source>Remove this image</source>
@@ -606,108 +632,12 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>对话设置面板(&amp;C)</translation>
     </message>
     <message>
-        <source>No model loaded</source>
-        <translation>未加载模型</translation>
-    </message>
-    <message>
-        <source>Model</source>
-        <translation>模型</translation>
-    </message>
-    <message>
-        <source>Model loading progress</source>
-        <translation>模型加载进度</translation>
-    </message>
-    <message>
-        <source>Generation speed</source>
-        <translation>生成速度</translation>
-    </message>
-    <message>
-        <source>Context used</source>
-        <translation>已用上下文</translation>
-    </message>
-    <message>
-        <source>Prompt template in use</source>
-        <translation>当前提示词模板</translation>
-    </message>
-    <message>
         <source>Open a GGUF model</source>
         <translation>打开 GGUF 模型</translation>
     </message>
     <message>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <source>Loading {name}…</source>
-        <translation>正在加载 {name}…</translation>
-    </message>
-    <message numerus="yes">
-        <source>{name} · {backend} · %n thread(s)</source>
-        <translation>
-            <numerusform>{name} · {backend} · %n 个线程</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>{path}
-template: {template} ({note})</source>
-        <translation>{path}
-模板：{template}（{note}）</translation>
-    </message>
-    <message>
-        <source>context {used:,} / {size:,}</source>
-        <translation>上下文 {used:,} / {size:,}</translation>
-    </message>
-    <message>
-        <source>template {name}</source>
-        <translation>模板 {name}</translation>
-    </message>
-    <message>
-        <source>reading the prompt…</source>
-        <translation>正在读取提示词…</translation>
-    </message>
-    <message>
-        <source>writing… (first token after {seconds:.2f} s)</source>
-        <translation>生成中…（首个 token 用时 {seconds:.2f} 秒）</translation>
-    </message>
-    <message>
-        <source>stopped</source>
-        <translation>已停止</translation>
-    </message>
-    <message>
-        <source>{rate:.1f} tok/s · first token {seconds:.2f} s</source>
-        <translation>{rate:.1f} token/秒 · 首个 token {seconds:.2f} 秒</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n oldest message(s) left out to fit the context</source>
-        <translation>
-            <numerusform>为适应上下文，省略了最早的 %n 条消息</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Delete chat</source>
-        <translation>删除对话</translation>
-    </message>
-    <message>
-        <source>Delete “{title}” and all its messages?</source>
-        <translation>删除“{title}”及其全部消息？</translation>
-    </message>
-    <message>
-        <source>Export chat</source>
-        <translation>导出对话</translation>
-    </message>
-    <message>
-        <source>Could not write {path}: {reason}.</source>
-        <translation>无法写入 {path}：{reason}。</translation>
-    </message>
-    <message>
-        <source>Local API server</source>
-        <translation>本地 API 服务器</translation>
-    </message>
-    <message numerus="yes">
-        <source>API {url} · %n request(s)</source>
-        <translation>
-            <numerusform>API {url} · %n 个请求</numerusform>
-        </translation>
     </message>
 </context>
 <context>
@@ -1607,6 +1537,89 @@ template: {template} ({note})</source>
     <message>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <source>No model loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Model loading progress</source>
+        <translation>模型加载进度</translation>
+    </message>
+    <message>
+        <source>Generation speed</source>
+        <translation>生成速度</translation>
+    </message>
+    <message>
+        <source>Context used</source>
+        <translation>已用上下文</translation>
+    </message>
+    <message>
+        <source>Prompt template in use</source>
+        <translation>当前提示词模板</translation>
+    </message>
+    <message>
+        <source>Local API server</source>
+        <translation>本地 API 服务器</translation>
+    </message>
+    <message>
+        <source>Loading {name}…</source>
+        <translation>正在加载 {name}…</translation>
+    </message>
+    <message numerus="yes">
+        <source>{name} · {backend} · %n thread(s)</source>
+        <translation>
+            <numerusform>{name} · {backend} · %n 个线程</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{path}
+template: {template} ({note})</source>
+        <translation>{path}
+模板：{template}（{note}）</translation>
+    </message>
+    <message>
+        <source>context {used:,} / {size:,}</source>
+        <translation>上下文 {used:,} / {size:,}</translation>
+    </message>
+    <message>
+        <source>template {name}</source>
+        <translation>模板 {name}</translation>
+    </message>
+    <message>
+        <source>reading the prompt…</source>
+        <translation>正在读取提示词…</translation>
+    </message>
+    <message>
+        <source>writing… (first token after {seconds:.2f} s)</source>
+        <translation>生成中…（首个 token 用时 {seconds:.2f} 秒）</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>{rate:.1f} tok/s · first token {seconds:.2f} s</source>
+        <translation>{rate:.1f} token/秒 · 首个 token {seconds:.2f} 秒</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n oldest message(s) left out to fit the context</source>
+        <translation>
+            <numerusform>为适应上下文，省略了最早的 %n 条消息</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>API {url} · %n request(s)</source>
+        <translation>
+            <numerusform>API {url} · %n 个请求</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -7,8 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import sqlite3
-import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -21,12 +20,11 @@ from chatapp.core.storage.history.records import (
     Conversation,
     StoredMessage,
     calls_from_json,
-    images_from_json,
-    images_to_json,
 )
 
 if TYPE_CHECKING:
     from chatapp.core.storage.history.store import HistoryStore
+    from chatapp.core.storage.images import ImageRef
     from chatapp.core.types import Image
 
 EXPORT_FORMAT = "chatapp.conversation"
@@ -36,10 +34,8 @@ EXPORT_VERSION = 1
 def export_json(store: HistoryStore, conv_id: str) -> dict[str, Any]:
     """OpenAI-style `messages` (the active path) plus the settings and the whole tree, ids made local."""
     conv = store.conversation(conv_id)
-    rows = store.db.execute(
-        "SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at, rowid", (conv_id,)
-    ).fetchall()
-    local = {r["id"]: f"m{i}" for i, r in enumerate(rows)}
+    tree = store.tree(conv_id)
+    local = {m.id: f"m{i}" for i, m in enumerate(tree)}
     path = store.active_path(conv_id)
     messages = [{"role": "system", "content": conv.system_prompt}] if conv.system_prompt else []
     messages += [_openai_message(m, store) for m in path]
@@ -55,24 +51,27 @@ def export_json(store: HistoryStore, conv_id: str) -> dict[str, Any]:
         "settings": conv.settings,
         "pinned": conv.pinned,
         "messages": messages,
-        "tree": [
-            {
-                "id": local[r["id"]],
-                "parent": local.get(r["parent_id"]) if r["parent_id"] else None,
-                "role": r["role"],
-                "content": r["content"],
-                **({"thinking": r["thinking"]} if r["thinking"] else {}),
-                "created_at": r["created_at"],
-                "status": r["status"],
-                "model": r["model"],
-                "stats": json.loads(r["stats_json"]),
-                **({"tool_calls": json.loads(r["tool_calls_json"])} if r["tool_calls_json"] != "[]" else {}),
-                **({"tool": json.loads(r["tool_json"])} if r["tool_json"] != "{}" else {}),
-                **({"images": _exported_images(store, r["images_json"])} if r["images_json"] != "[]" else {}),
-            }
-            for r in rows
-        ],
+        "tree": [_exported_node(m, local, store) for m in tree],
         "active_leaf": local.get(conv.active_leaf) if conv.active_leaf else None,
+    }
+
+
+def _exported_node(m: StoredMessage, local: dict[str, str], store: HistoryStore) -> dict[str, Any]:
+    """A message of the tree as the export carries it (its id and parent's made local)."""
+    return {
+        "id": local[m.id],
+        "parent": local.get(m.parent_id) if m.parent_id else None,
+        "role": m.role,
+        "content": m.content,
+        **({"thinking": m.thinking} if m.thinking else {}),
+        "created_at": m.created_at,
+        "status": m.status,
+        "model": m.model,
+        "stats": m.stats,
+        **({"tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in m.tool_calls]}
+           if m.tool_calls else {}),
+        **({"tool": m.tool} if m.tool else {}),
+        **({"images": _exported_images(store, m.images)} if m.images else {}),
     }
 
 class _ExportedImage(BaseModel):
@@ -150,47 +149,39 @@ def _validated(data: Any) -> _Export:
 
 
 def import_json(store: HistoryStore, data: Any) -> Conversation:
-    """Recreate an exported conversation (as a new conversation, with new ids)."""
+    """Recreate an exported conversation (as a new conversation, with new ids), all or nothing."""
     export = _validated(data)
-    pictures = [_imported_images(node, i) for i, node in enumerate(export.tree)]  # all checked before any is kept
+    pictures = {node.id: _imported_images(node, i)  # all checked before any is kept
+                for i, node in enumerate(export.tree) if node.images}
+    conversation = Conversation(
+        id="", title=export.title, created_at=export.created_at, updated_at=export.updated_at, model=export.model,
+        settings=export.settings, system_prompt=export.system_prompt, template=export.template,
+        active_leaf=export.active_leaf, pinned=export.pinned,
+    )
+    messages = [
+        StoredMessage(id=node.id, conversation_id="", parent_id=node.parent, role=node.role, content=content,
+                      created_at=node.created_at, status=node.status, stats=node.stats, model=node.model,
+                      tool_calls=calls_from_json(json.dumps(node.tool_calls)), tool=node.tool, thinking=thinking)
+        for node in export.tree for thinking, content in [_thinking_apart(node)]
+    ]
     try:
-        store.db.execute("BEGIN IMMEDIATE")
-        conv_id = uuid.uuid4().hex
-        store.db.execute(
-            "INSERT INTO conversations (id, title, created_at, updated_at, model, settings_json, system_prompt,"
-            " template, pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (conv_id, export.title, export.created_at, export.updated_at, export.model,
-             json.dumps(export.settings), export.system_prompt, export.template, int(export.pinned)),
-        )
-        new_ids: dict[str, str] = {}
-        for node, images in zip(export.tree, pictures, strict=True):
-            new_ids[node.id] = uuid.uuid4().hex
-            thinking, content = node.thinking, node.content
-            if node.role == "assistant" and not thinking and reasoning.CLOSE in content:  # an older chatapp's
-                parts = reasoning.split(content)  # export kept the thinking inside the text
-                thinking, content = parts.thinking, parts.answer
-            store.db.execute(
-                "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
-                " stats_json, model, tool_calls_json, tool_json, images_json, thinking)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (new_ids[node.id], conv_id, new_ids[node.parent] if node.parent else None, node.role,
-                 content, node.created_at, node.status, json.dumps(node.stats), node.model,
-                 json.dumps(node.tool_calls, ensure_ascii=False), json.dumps(node.tool, ensure_ascii=False),
-                 images_to_json([store.images.save(image) for image in images]), thinking),
-            )
-        leaf = new_ids.get(export.active_leaf or "")
-        store.db.execute("UPDATE conversations SET active_leaf = ? WHERE id = ?", (leaf, conv_id))
-        store.db.execute("COMMIT")
-    except sqlite3.IntegrityError as exc:
-        store.db.execute("ROLLBACK")
+        return store.insert_tree(conversation, messages, pictures)
+    except ValueError as exc:  # a value the history refuses (the tree itself was checked above)
         raise _damaged(exc) from None
-    return store.conversation(conv_id)
 
 
-def _exported_images(store: HistoryStore, images_json: str) -> list[dict[str, str]]:
+def _thinking_apart(node: _Node) -> tuple[str, str]:
+    """(thinking, answer): an older chatapp's export kept a reasoning model's thinking inside the text."""
+    if node.role == "assistant" and not node.thinking and reasoning.CLOSE in node.content:
+        parts = reasoning.split(node.content)
+        return parts.thinking, parts.answer
+    return node.thinking, node.content
+
+
+def _exported_images(store: HistoryStore, refs: Sequence[ImageRef]) -> list[dict[str, str]]:
     """A message's images as the export carries them (one that went missing is left out)."""
     return [{"mime": image.mime, "data": base64.b64encode(image.data).decode()}
-            for ref in images_from_json(images_json) if (image := store.images.load(ref)) is not None]
+            for ref in refs if (image := store.images.load(ref)) is not None]
 
 
 def _imported_images(node: _Node, index: int) -> list[Image]:
@@ -214,7 +205,7 @@ def _openai_message(m: StoredMessage, store: HistoryStore) -> dict[str, Any]:
     if m.images:
         parts: list[dict[str, Any]] = [
             {"type": "image_url", "image_url": {"url": f"data:{picture['mime']};base64,{picture['data']}"}}
-            for picture in _exported_images(store, images_to_json(m.images))]
+            for picture in _exported_images(store, m.images)]
         message["content"] = [*parts, {"type": "text", "text": m.content}]
     if m.tool_calls:
         message["tool_calls"] = [{"id": c.id, "type": "function", "function": {"name": c.name,

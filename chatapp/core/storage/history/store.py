@@ -18,7 +18,7 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,7 +41,7 @@ from chatapp.core.storage.history.records import (
 )
 from chatapp.core.storage.history.schema import open_database
 from chatapp.core.storage.history.writers import WriterLock
-from chatapp.core.storage.images import ImageStore
+from chatapp.core.storage.images import ImageRef, ImageStore
 from chatapp.core.types import Image, ToolCall
 
 IMAGES_FOLDER = "images"  # beside the database: the messages' images, named by their SHA-256
@@ -307,6 +307,13 @@ class HistoryStore:
         )
         return [message_from_row(r) for r in rows]
 
+    def tree(self, conv_id: str) -> list[StoredMessage]:
+        """Every message of a conversation, all its branches, in the order they were written."""
+        rows = self.db.execute(
+            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at, rowid", (conv_id,)
+        )
+        return [message_from_row(r) for r in rows]
+
     def children(self, conv_id: str, parent_id: str | None) -> list[StoredMessage]:
         rows = self.db.execute(
             "SELECT * FROM messages WHERE conversation_id = ? AND parent_id IS ? ORDER BY created_at, rowid",
@@ -331,6 +338,67 @@ class HistoryStore:
             leaf = kids[-1]
         self.db.execute("UPDATE conversations SET active_leaf = ? WHERE id = ?", (leaf.id, msg.conversation_id))
         return self.active_path(msg.conversation_id)
+
+    @_saving
+    def insert_tree(self, conversation: Conversation, messages: Sequence[StoredMessage],
+                    images: Mapping[str, Sequence[Image]] | None = None) -> Conversation:
+        """A whole conversation written at once (an import), as a new one with new ids, in ONE transaction.
+
+        `conversation` and `messages` are values as `conversation()` and `tree()` give them; their ids
+        only name each other (a message's `parent_id` an earlier message, the conversation's
+        `active_leaf` one of them; an unknown leaf is none) and are replaced. `images[message id]`:
+        the pictures a message carries, saved as files before the transaction. All or nothing: when
+        anything fails, no row is left, the image files this call wrote are removed again and the
+        connection is out of its transaction. A tree that does not hold together (a parent that is not
+        an earlier message, a value the schema refuses) raises ValueError."""
+        images = images or {}
+        new_ids: dict[str, str] = {}
+        for m in messages:
+            if m.id in new_ids:
+                raise ValueError(f"message id {m.id!r} repeats")
+            if m.parent_id is not None and m.parent_id not in new_ids:
+                raise ValueError(f"the parent {m.parent_id!r} of message {m.id!r} is not an earlier message")
+            new_ids[m.id] = uuid.uuid4().hex
+        if set(images) - set(new_ids):
+            raise ValueError(f"images for messages that are not there: {sorted(set(images) - set(new_ids))}")
+        written: set[str] = set()  # the image files this call created (a file already there may be another's)
+        conv_id = uuid.uuid4().hex
+        try:
+            refs = {key: [self._save_image(image, written) for image in pictures] for key, pictures in images.items()}
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "INSERT INTO conversations (id, title, created_at, updated_at, model, settings_json, system_prompt,"
+                " template, pinned, archived, active_leaf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conv_id, conversation.title, conversation.created_at, conversation.updated_at, conversation.model,
+                 json.dumps(conversation.settings), conversation.system_prompt, conversation.template,
+                 int(conversation.pinned), int(conversation.archived), new_ids.get(conversation.active_leaf or "")),
+            )
+            for m in messages:
+                self.db.execute(
+                    "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
+                    " stats_json, model, tool_calls_json, tool_json, images_json, thinking)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (new_ids[m.id], conv_id, new_ids[m.parent_id] if m.parent_id else None, m.role, m.content,
+                     m.created_at, m.status, json.dumps(m.stats), m.model, calls_to_json(m.tool_calls),
+                     json.dumps(m.tool, ensure_ascii=False), images_to_json(refs.get(m.id, ())), m.thinking),
+                )
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            self._forget_images(written)
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise ValueError(str(exc)) from None
+            raise
+        return self.conversation(conv_id)
+
+    def _save_image(self, image: Image, written: set[str]) -> ImageRef:
+        """Save an image's file, noting in `written` when this call created it."""
+        fresh = not self.images.path(ImageRef(image.sha256, image.mime)).is_file()
+        ref = self.images.save(image)
+        if fresh:
+            written.add(ref.sha256)
+        return ref
 
     # ----- search, export and import (history/search.py, history/exchange.py) ------------------------
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
