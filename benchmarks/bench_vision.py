@@ -34,12 +34,12 @@ from tiny_mmproj import write_tiny_mmproj  # noqa: E402
 from chatapp.core.images import image_from_bytes  # noqa: E402
 from chatapp.core.models.library import demo_model_path  # noqa: E402
 from chatapp.core.runtime.engine import Engine  # noqa: E402
-from chatapp.core.types import Image, LoadOptions, Message, SamplingParams  # noqa: E402
+from chatapp.core.types import Attachment, LoadOptions, Message, SamplingParams  # noqa: E402
 
 ONE_TOKEN = SamplingParams(temperature=0.0, max_tokens=1)
 
 
-def png(seed: int, size: int = 48) -> Image:
+def png(seed: int, size: int = 48) -> Attachment:
     """A distinct picture for each seed (a gradient), as PNG bytes."""
     rows = b"".join(b"\x00" + b"".join(bytes(((x * 5 + seed * 37) % 256, (y * 5) % 256, (seed * 11) % 256))
                                        for x in range(size)) for y in range(size))
@@ -71,16 +71,16 @@ def measure(model: Path, projector_tokens: int, rounds: int, threads: int) -> di
         engine.load(local, LoadOptions(n_ctx=2048, n_threads=threads, mmproj=str(folder / "mmproj-bench-f32.gguf")))
         question = "What is in this picture?"
         results: dict[str, list[float]] = {"text": [], "new": [], "cached": [], "follow": [], "encode": []}
-        ttft(engine, [Message("user", "warm up", images=(png(999),))])
+        ttft(engine, [Message("user", "warm up", attachments=(png(999),))])
         for r in range(rounds):
             results["text"].append(ttft(engine, [Message("user", f"{question} ({r})")])[0])
             image = png(r)
             encode_before = engine.image_seconds[0]
-            new_s, _, reply = ttft(engine, [Message("user", question, images=(image,))])
+            new_s, _, reply = ttft(engine, [Message("user", question, attachments=(image,))])
             results["new"].append(new_s)
             results["encode"].append(engine.image_seconds[0] - encode_before)
-            results["cached"].append(ttft(engine, [Message("user", question, images=(image,))])[0])
-            follow = [Message("user", question, images=(image,)), Message("assistant", reply),
+            results["cached"].append(ttft(engine, [Message("user", question, attachments=(image,))])[0])
+            follow = [Message("user", question, attachments=(image,)), Message("assistant", reply),
                       Message("user", "What colour is its top left corner?")]
             encoded = engine.images_encoded
             results["follow"].append(ttft(engine, follow)[0])

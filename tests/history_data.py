@@ -7,7 +7,7 @@ import zlib
 
 from chatapp.core.images import image_from_bytes
 from chatapp.core.storage.history import HistoryStore
-from chatapp.core.types import Image
+from chatapp.core.types import Attachment
 
 CHINESE = "大语言模型是具有数十亿参数的深度学习模型。我用Python写了一个量化脚本，显存只有8GB。"
 
@@ -23,7 +23,7 @@ def chat(store: HistoryStore) -> tuple[str, list[str]]:
     return conv.id, ids
 
 
-def picture(rgb: tuple[int, int, int], width: int = 8, height: int = 8) -> Image:
+def picture(rgb: tuple[int, int, int], width: int = 8, height: int = 8) -> Attachment:
     """A real PNG of one colour, written by hand, as an image a message carries."""
     raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
 

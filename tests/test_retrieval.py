@@ -10,7 +10,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from chatapp.core.types import Image, Message
+from chatapp.core.types import Attachment, Message
 from chatapp.documents.collections import Documents, embedding_models_dir
 from chatapp.documents.retrieval import Options, Query
 
@@ -149,8 +149,8 @@ def test_the_prompt_names_what_a_follow_up_searched_for(documents: Documents, tm
     assert sent[:2] == conversation[:2]  # the earlier turns go as they were
     first, _ = augment(conversation[:1])
     assert "searching for" not in first[-1].content  # a first question is searched as it is
-    photo = Image.of(b"\x89PNG\r\n\x1a\n-a-photo-of-the-printer", "image/png")
-    with_photo, _ = augment((Message("user", "Is this the X200 printer?", images=(photo,)),))
+    photo = Attachment.of(b"\x89PNG\r\n\x1a\n-a-photo-of-the-printer", "image/png")
+    with_photo, _ = augment((Message("user", "Is this the X200 printer?", attachments=(photo,)),))
     assert with_photo[-1].images == (photo,)  # the excerpts join the text; the message keeps its images
 
 

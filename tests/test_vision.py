@@ -21,7 +21,7 @@ import pytest
 
 from chatapp.core.images import ImageError, image_from_bytes, image_from_url, read_image
 from chatapp.core.runtime.engine import Engine
-from chatapp.core.types import Image, LoadOptions, Message, SamplingParams
+from chatapp.core.types import Attachment, LoadOptions, Message, SamplingParams
 
 IMAGE_TOKENS = 16  # the tiny projector: 32×32 pixels in 8×8 patches
 GREEDY = SamplingParams(temperature=0.0, max_tokens=4)
@@ -69,21 +69,21 @@ def test_the_projector_beside_the_model_is_found_and_the_library_does_not_list_i
 
 def test_the_image_reaches_the_model(engine: Engine) -> None:
     question = "What colour is this?"
-    with_image = engine.chat([Message("user", question, images=(RED,))], GREEDY)
+    with_image = engine.chat([Message("user", question, attachments=(RED,))], GREEDY)
     with_image.text()
     text_only = engine.chat([Message("user", question)], GREEDY)
     text_only.text()
     assert with_image.stats is not None and text_only.stats is not None
     assert with_image.stats.prompt_tokens - text_only.stats.prompt_tokens == IMAGE_TOKENS
-    red = first_logits(engine, [Message("user", question, images=(RED,))])
-    blue = first_logits(engine, [Message("user", question, images=(BLUE,))])
-    again = first_logits(engine, [Message("user", question, images=(RED,))])
+    red = first_logits(engine, [Message("user", question, attachments=(RED,))])
+    blue = first_logits(engine, [Message("user", question, attachments=(BLUE,))])
+    again = first_logits(engine, [Message("user", question, attachments=(RED,))])
     assert np.abs(red - blue).max() > 0.05  # another picture, other logits
     assert np.abs(red - again).max() < 1e-3  # the same picture, the same logits
 
 
 def test_an_image_already_read_is_not_encoded_again_in_a_follow_up(engine: Engine) -> None:
-    first = [Message("user", "Describe this picture.", images=(BLUE,))]
+    first = [Message("user", "Describe this picture.", attachments=(BLUE,))]
     stream = engine.chat(first, GREEDY)
     reply = stream.text()
     before = engine.images_encoded
@@ -93,15 +93,15 @@ def test_an_image_already_read_is_not_encoded_again_in_a_follow_up(engine: Engin
     assert engine.images_encoded == before  # the KV cache kept it
     assert stream.stats is not None
     assert stream.stats.prompt_tokens_evaluated < stream.stats.prompt_tokens - IMAGE_TOKENS
-    another = [*first, Message("assistant", reply), Message("user", "And this one?", images=(RED,))]
+    another = [*first, Message("assistant", reply), Message("user", "And this one?", attachments=(RED,))]
     engine.chat(another, GREEDY).text()
     assert engine.images_encoded == before + 1  # only the new image
 
 
 def test_a_broken_image_is_one_sentence_and_the_model_stays_usable(engine: Engine) -> None:
-    broken = Image.of(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 40, "image/png")
+    broken = Attachment.of(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 40, "image/png")
     with pytest.raises(ImageError, match=r"^Image 1 \(image/png\) could not be decoded: the file is damaged"):
-        engine.chat([Message("user", "What is this?", images=(broken,))], GREEDY)
+        engine.chat([Message("user", "What is this?", attachments=(broken,))], GREEDY)
     assert engine.chat([Message("user", "Hello")], GREEDY).text()
 
 
@@ -112,9 +112,9 @@ def test_a_model_without_a_projector_refuses_an_image_saying_what_to_download(in
         assert not engine.sees_images
         with pytest.raises(ImageError, match=r"cannot see images: it has no vision projector\. Download the "
                                              r"model's mmproj-"):
-            engine.chat([Message("user", "What is this?", images=(RED,))], GREEDY)
+            engine.chat([Message("user", "What is this?", attachments=(RED,))], GREEDY)
         # A conversation begun with a model that sees goes on: earlier turns' images are left out.
-        earlier = [Message("user", "What is this?", images=(RED,)), Message("assistant", "A red square."),
+        earlier = [Message("user", "What is this?", attachments=(RED,)), Message("assistant", "A red square."),
                    Message("user", "Thanks! And what is two plus two?")]
         stream = engine.chat(earlier, GREEDY)
         stream.text()
@@ -191,6 +191,55 @@ def test_a_text_only_model_answers_an_image_with_a_400_that_says_so(tmp_path: Pa
         assert "cannot see images: it has no vision projector" in err.value.message
     finally:
         server.stop()
+        host.shutdown()
+
+
+def test_a_recording_is_an_attachment_no_model_is_given_yet(tmp_path: Path, instruct_model: Path) -> None:
+    """Messages carry attachments of either kind; a recording in the newest message is refused in one
+    sentence (a 400 through the API, an `input_audio` part), an earlier turn's is left out."""
+    import base64
+    import io
+    import wave
+
+    from chatapp.core.images import ImageError
+    from chatapp.core.runtime.model_host import ModelHost
+    from chatapp.core.runtime.router import ModelRouter
+    from chatapp.core.types import Attachment
+    from chatapp.server.runner import ApiServer
+    from chatapp.server.state import ServerState
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"\x00\x00" * 1600)
+    recording = Attachment.of(buffer.getvalue(), "audio/wav")
+    spoken = Message("user", "What did I say?", attachments=(recording, RED))
+    assert (recording.kind, RED.kind, spoken.audio, spoken.images) == ("audio", "image", (recording,), (RED,))
+    host = ModelHost()
+    host.call(lambda engine: engine.load(instruct_model, LoadOptions(n_ctx=512)))
+    try:
+        with pytest.raises(ImageError, match="cannot listen to recordings here; send what was said as text"):
+            host.call(lambda engine: engine.chat([Message("user", "Hi", attachments=(recording,))], GREEDY))
+        earlier = [Message("user", "Hi", attachments=(recording,)), Message("assistant", "Hello."),
+                   Message("user", "Still there?")]
+        assert host.call(lambda engine: engine.chat(earlier, GREEDY).text())
+        server = ApiServer(ServerState(ModelRouter(host)), port=0).start()
+        try:
+            client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0, timeout=60)
+            part = {"type": "input_audio", "input_audio": {"data": base64.b64encode(recording.data).decode(),
+                                                           "format": "wav"}}
+            with pytest.raises(openai.BadRequestError) as err:
+                client.chat.completions.create(model="smollm2", messages=[{"role": "user", "content": [
+                    part, {"type": "text", "text": "What did I say?"}]}])
+            assert "cannot listen to recordings here" in err.value.message
+            part["input_audio"]["format"] = "mp3"
+            with pytest.raises(openai.BadRequestError, match="is not a mp3 recording"):
+                client.chat.completions.create(model="smollm2", messages=[{"role": "user", "content": [part]}])
+        finally:
+            server.stop()
+    finally:
         host.shutdown()
 
 

@@ -134,7 +134,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
         if args.prompt is None:
             raise KnownError("--show-prompt needs --prompt: the message to render.")
         question = _question(documents, args.prompt)
-        _show_prompt(args, paths, [*history, dataclasses.replace(question, images=images)], stdout)
+        _show_prompt(args, paths, [*history, dataclasses.replace(question, attachments=images)], stdout)
         return 0
     template = templates.from_choice(args.template)
     backend, model_name = _backend(args, paths)
@@ -160,7 +160,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
             history = to_engine_messages(system, store.active_path(record.ensure_conversation().id), store.images) \
                 if store is not None else history
         else:
-            history += [Message("user", text, images=sent),
+            history += [Message("user", text, attachments=sent),
                         Message("assistant", outcome.text, thinking=outcome.thinking)]
         if tools is not None and "tool_round_limit" in outcome.stats_dict:
             stderr.write(f"chatapp: the model called tools {turn.max_rounds} rounds in a row; it was asked to "

@@ -10,7 +10,7 @@ import binascii
 from pathlib import Path
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
-from chatapp.core.types import Image
+from chatapp.core.types import Attachment
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # a 50-megapixel JPEG is ~20 MB; anything bigger is not a photo to ask about
 MAX_IMAGES_PER_MESSAGE = 16
@@ -34,7 +34,7 @@ def sniff(data: bytes) -> str | None:
     return next((mime for magic, mime in _SIGNATURES if data.startswith(magic)), None)
 
 
-def image_from_bytes(data: bytes, name: str) -> Image:
+def image_from_bytes(data: bytes, name: str) -> Attachment:
     """`name` says which file in the sentence when the bytes are refused."""
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send a smaller image."), name=name)
@@ -42,10 +42,10 @@ def image_from_bytes(data: bytes, name: str) -> Image:
     if mime is None:
         raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is not an image chatapp can read (PNG, JPEG, GIF or "
                                            "BMP)."), name=name)
-    return Image.of(data, mime)
+    return Attachment.of(data, mime)
 
 
-def read_image(path: str | Path) -> Image:
+def read_image(path: str | Path) -> Attachment:
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -59,7 +59,7 @@ def read_image(path: str | Path) -> Image:
     return image_from_bytes(data, path.name)
 
 
-def image_from_url(url: str, where: str = "the image") -> Image:
+def image_from_url(url: str, where: str = "the image") -> Attachment:
     """An OpenAI `image_url`: only `data:image/…;base64,…`. The server never fetches a URL (a request
     must not make chatapp reach into the network or the local machine on its behalf)."""
     if url.startswith(("http://", "https://", "file:", "ftp:")):
@@ -77,3 +77,25 @@ def image_from_url(url: str, where: str = "the image") -> Image:
     except (binascii.Error, ValueError):
         raise ImageError(QT_TRANSLATE_NOOP("core", "{where} is not valid base64."), where=where) from None
     return image_from_bytes(data, where)
+
+
+RECORDING_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}  # what OpenAI's `input_audio` carries
+
+
+def recording_from_base64(payload: str, fmt: str, where: str = "the recording") -> Attachment:
+    """An OpenAI `input_audio` (base64 data and its format, wav or mp3), checked before it is kept."""
+    mime = RECORDING_TYPES.get(fmt)
+    if mime is None:
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{where}: a recording's format must be wav or mp3."), where=where)
+    if len(payload) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send a shorter recording."),
+                         name=where)
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{where} is not valid base64."), where=where) from None
+    wav = data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    mp3 = data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
+    if not (wav if fmt == "wav" else mp3):
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{where} is not a {format} recording."), where=where, format=fmt)
+    return Attachment.of(data, mime)

@@ -39,16 +39,21 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
-class Image:
-    """An image attached to a message: the file's bytes as given (PNG, JPEG…), named by their SHA-256,
-    which is also how the KV cache recognises an image it has already read."""
+class Attachment:
+    """A file attached to a message — an image or a recording — as given (PNG, JPEG…; WAV, MP3…), named
+    by its SHA-256, which is also how the KV cache recognises one it has already read."""
 
     data: bytes = field(repr=False)
     sha256: str
     mime: str
 
+    @property
+    def kind(self) -> str:
+        """"image" or "audio", from its type."""
+        return "audio" if self.mime.startswith("audio/") else "image"
+
     @classmethod
-    def of(cls, data: bytes, mime: str) -> Image:
+    def of(cls, data: bytes, mime: str) -> Attachment:
         import hashlib
 
         return cls(data, hashlib.sha256(data).hexdigest(), mime)
@@ -58,15 +63,24 @@ class Image:
 class Message:
     """One turn of a conversation. An assistant turn may carry `tool_calls`; a `tool` turn is a call's
     result, naming the call it answers (`tool_call_id`) and the tool (`name`). A user turn may carry
-    `images`, which the model sees before the text; an assistant turn its `thinking`."""
+    `attachments` (images, recordings), which the model takes in before the text; an assistant turn its
+    `thinking`."""
 
     role: Role
     content: str
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str = ""
     name: str = ""
-    images: tuple[Image, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
     thinking: str = ""  # an assistant's reasoning before its answer (templates get it as `reasoning_content`)
+
+    @property
+    def images(self) -> tuple[Attachment, ...]:
+        return tuple(a for a in self.attachments if a.kind == "image")
+
+    @property
+    def audio(self) -> tuple[Attachment, ...]:
+        return tuple(a for a in self.attachments if a.kind == "audio")
 
 
 class FinishReason(str, Enum):

@@ -30,7 +30,7 @@ from chatapp.core.storage.history import (
 from chatapp.core.storage.settings import AppSettings, save_settings
 from chatapp.core.turns.record import NewConversation
 from chatapp.core.turns.turn import Augment, Turn, TurnOutcome
-from chatapp.core.types import Image, LoadOptions, Message, ModelSummary
+from chatapp.core.types import Attachment, LoadOptions, Message, ModelSummary
 from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.turns import Failed, Opened, TurnService
@@ -259,7 +259,7 @@ class ChatSession(QObject):
 
     # ----- chatting ---------------------------------------------------------------------------------------
     @reports_errors
-    def send(self, text: str, images: tuple[Image, ...] = ()) -> bool:
+    def send(self, text: str, images: tuple[Attachment, ...] = ()) -> bool:
         """Send a message (saved by the turn before the model sees it), with its images. False (and an
         error signal) if it cannot be sent now."""
         if not (text.strip() or images) or not self._ready():
@@ -340,7 +340,7 @@ class ChatSession(QObject):
         return self.inference.summary.name if self.inference.summary else ""
 
     def _start(self, before: list[StoredMessage], parent_id: str | None, user_text: str | None = None,
-               continuing: StoredMessage | None = None, user_images: tuple[Image, ...] = ()) -> None:
+               continuing: StoredMessage | None = None, user_images: tuple[Attachment, ...] = ()) -> None:
         chat = self.settings()
         try:
             template = chat.chat_template()

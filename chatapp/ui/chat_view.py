@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from chatapp.core.storage.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
 from chatapp.core.storage.images import ImageRef
-from chatapp.core.types import Image
+from chatapp.core.types import Attachment
 from chatapp.ui import icons
 from chatapp.ui.fold_button import FoldButton
 from chatapp.ui.images import ImageStrip
@@ -474,7 +474,7 @@ class ChatView(QScrollArea):
         self.renderer = MarkdownRenderer(dark=is_dark(self))
         self.widgets: dict[str, MessageWidget | ToolCard] = {}
         # Reads a stored message's image (the history's image store); set by the window.
-        self.image_loader: Callable[[ImageRef], Image | None] | None = None
+        self.image_loader: Callable[[ImageRef], Attachment | None] | None = None
         self.permission_cards: dict[int, PermissionCard] = {}
         self.follow = True
         bar = self.verticalScrollBar()

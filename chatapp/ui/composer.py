@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from chatapp.core.errors import KnownError
 from chatapp.core.images import MAX_IMAGES_PER_MESSAGE
-from chatapp.core.types import Image
+from chatapp.core.types import Attachment
 from chatapp.services.i18n import user_message
 from chatapp.ui import icons, images
 
@@ -167,10 +167,10 @@ class Composer(QWidget):
         self.attachments.set_images([])
 
     # ----- images -------------------------------------------------------------------------------------
-    def images(self) -> tuple[Image, ...]:
+    def images(self) -> tuple[Attachment, ...]:
         return tuple(self.attachments.images)
 
-    def attach(self, new: list[Image]) -> None:
+    def attach(self, new: list[Attachment]) -> None:
         room = MAX_IMAGES_PER_MESSAGE - len(self.attachments.images)
         for image in new[:max(room, 0)]:
             self.attachments.add(image)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QScrollArea, QToolBu
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP
 from chatapp.core.images import ImageError, image_from_bytes, sniff
-from chatapp.core.types import Image
+from chatapp.core.types import Attachment
 
 THUMBNAIL = 72  # pixels, the longer side
 # The longer side an image is kept at. Vision projectors read 224–1024 pixels (Gemma 3: 896, Qwen2.5-VL
@@ -21,7 +21,7 @@ THUMBNAIL = 72  # pixels, the longer side
 KEPT_LONG_SIDE = 1344
 
 
-def prepare(data: bytes, name: str, long_side: int = KEPT_LONG_SIDE) -> Image:
+def prepare(data: bytes, name: str, long_side: int = KEPT_LONG_SIDE) -> Attachment:
     """`data` as an image to send: refused in one sentence when Qt cannot decode it; a larger one
     downscaled (JPEG for photos, PNG where there is transparency); a small one kept as it is."""
     picture = QImage.fromData(QByteArray(data))
@@ -40,7 +40,7 @@ def prepare(data: bytes, name: str, long_side: int = KEPT_LONG_SIDE) -> Image:
     return image_from_bytes(bytes(buffer.data().data()), name)
 
 
-def read_file(path: Path) -> Image:
+def read_file(path: Path) -> Attachment:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -49,7 +49,7 @@ def read_file(path: Path) -> Image:
     return prepare(data, path.name)
 
 
-def from_qimage(picture: QImage, name: str) -> Image:
+def from_qimage(picture: QImage, name: str) -> Attachment:
     """A pasted picture (the clipboard holds pixels, not a file), as PNG."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -57,7 +57,7 @@ def from_qimage(picture: QImage, name: str) -> Image:
     return prepare(bytes(buffer.data().data()), name)
 
 
-def pixmap(image: Image) -> QPixmap:
+def pixmap(image: Attachment) -> QPixmap:
     result = QPixmap()
     result.loadFromData(image.data)
     return result
@@ -66,7 +66,7 @@ def pixmap(image: Image) -> QPixmap:
 class ImageViewer(QDialog):
     """The image at full size (scrolling when larger than the screen)."""
 
-    def __init__(self, image: Image, parent: QWidget | None = None) -> None:
+    def __init__(self, image: Attachment, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Image"))
         layout = QVBoxLayout(self)
@@ -84,7 +84,7 @@ class ImageViewer(QDialog):
 class Thumbnail(QToolButton):
     """A small picture; a click opens it."""
 
-    def __init__(self, image: Image, parent: QWidget | None = None) -> None:
+    def __init__(self, image: Attachment, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.image = image
         picture = pixmap(image)
@@ -110,14 +110,14 @@ class ImageStrip(QWidget):
     def __init__(self, removable: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.removable = removable
-        self.images: list[Image] = []
+        self.images: list[Attachment] = []
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(0, 0, 0, 0)
         self._row.setSpacing(6)
         self._row.addStretch(1)
         self.hide()
 
-    def set_images(self, images: Sequence[Image]) -> None:
+    def set_images(self, images: Sequence[Attachment]) -> None:
         self.images = []
         while self._row.count() > 1:
             item = self._row.takeAt(0)
@@ -128,14 +128,14 @@ class ImageStrip(QWidget):
         self.setVisible(bool(self.images))
         self.changed.emit()
 
-    def add(self, image: Image) -> None:
+    def add(self, image: Attachment) -> None:
         if any(i.sha256 == image.sha256 for i in self.images):
             return  # the same picture twice is one attachment
         self._add_widget(image)
         self.show()
         self.changed.emit()
 
-    def _add_widget(self, image: Image) -> None:
+    def _add_widget(self, image: Attachment) -> None:
         self.images.append(image)
         cell = QWidget()
         column = QVBoxLayout(cell)
@@ -153,7 +153,7 @@ class ImageStrip(QWidget):
             column.addWidget(remove, 0, Qt.AlignmentFlag.AlignHCenter)
         self._row.insertWidget(self._row.count() - 1, cell)
 
-    def _remove(self, cell: QWidget, image: Image) -> None:
+    def _remove(self, cell: QWidget, image: Attachment) -> None:
         self.images = [i for i in self.images if i.sha256 != image.sha256]
         cell.deleteLater()
         self.setVisible(bool(self.images))

@@ -1913,6 +1913,10 @@ template: {template} ({note})</source>
         <translation>尚未加载模型，请先加载模型。</translation>
     </message>
     <message>
+        <source>{model} cannot listen to recordings here; send what was said as text.</source>
+        <translation>{model} 在这里无法收听录音；请把说的内容以文字发送。</translation>
+    </message>
+    <message>
         <source>{model} cannot see images now: {problem}</source>
         <translation>{model} 现在看不到图片：{problem}</translation>
     </message>
@@ -2211,6 +2215,18 @@ template: {template} ({note})</source>
     <message>
         <source>{where} is not valid base64.</source>
         <translation>{where} 不是有效的 base64。</translation>
+    </message>
+    <message>
+        <source>{where}: a recording&apos;s format must be wav or mp3.</source>
+        <translation>{where}：录音格式必须是 wav 或 mp3。</translation>
+    </message>
+    <message>
+        <source>{name} is larger than 20 MB; send a shorter recording.</source>
+        <translation>{name} 超过 20 MB；请发送更短的录音。</translation>
+    </message>
+    <message>
+        <source>{where} is not a {format} recording.</source>
+        <translation>{where} 不是 {format} 录音。</translation>
     </message>
     <message>
         <source>{name} is larger than 200 MB; it was left out.</source>

@@ -19,9 +19,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ContextOverflowError, KnownError
 from chatapp.core.generation import Done, Event, EventStream, GenerationRequest, TextDelta, ThinkingDelta
+from chatapp.core.images import RECORDING_TYPES
 from chatapp.core.reasoning import ThinkingSplitter
 from chatapp.core.reasoning import join as join_thinking
 from chatapp.core.types import (
+    Attachment,
     CallDelta,
     FinishReason,
     GenerationStats,
@@ -31,6 +33,7 @@ from chatapp.core.types import (
     ToolSet,
 )
 
+_RECORDING_FORMATS = {mime: fmt for fmt, mime in RECORDING_TYPES.items()}
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 300.0  # between two pieces of a reply: a big model on a busy server can be slow
 
@@ -229,13 +232,17 @@ class RemoteChat:
 def openai_message(m: Message) -> dict[str, Any]:
     """A message in OpenAI's shape, an assistant's calls and a tool's result included."""
     message: dict[str, Any] = {"role": m.role, "content": m.content}
-    if m.images:  # as data: URLs, the one way every OpenAI-compatible server takes an image
-        import base64
+    if m.attachments:  # images as data: URLs, the one way every OpenAI-compatible server takes one;
+        import base64  # recordings as `input_audio` (llama.cpp's server gives them to audio models)
 
-        message["content"] = [
-            *({"type": "image_url", "image_url": {"url": f"data:{i.mime};base64,{base64.b64encode(i.data).decode()}"}}
-              for i in m.images),
-            {"type": "text", "text": m.content}]
+        def part(a: Attachment) -> dict[str, Any]:
+            data = base64.b64encode(a.data).decode()
+            if a.kind == "audio":
+                fmt = _RECORDING_FORMATS.get(a.mime, "wav")
+                return {"type": "input_audio", "input_audio": {"data": data, "format": fmt}}
+            return {"type": "image_url", "image_url": {"url": f"data:{a.mime};base64,{data}"}}
+
+        message["content"] = [*(part(a) for a in m.attachments), {"type": "text", "text": m.content}]
     if m.tool_calls:
         message["tool_calls"] = [
             {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}

@@ -426,11 +426,18 @@ class Engine:
     def _with_markers(self, messages: Sequence[Message]) -> Sequence[Message]:
         """Each image as the projector's marker before its message's text (where libmtmd puts it).
         Without a projector, images of earlier turns are left out (a conversation begun with a model
-        that sees goes on with one that does not); an image in the newest message is refused."""
+        that sees goes on with one that does not); an image in the newest message is refused. No model
+        is given recordings yet: one in the newest message is refused, earlier ones are left out."""
+        if messages and messages[-1].audio:
+            assert self.header is not None
+            raise ImageError(QT_TRANSLATE_NOOP(
+                "core", "{model} cannot listen to recordings here; send what was said as text."),
+                model=self.header.path.name)
+        messages = [dataclasses.replace(m, attachments=m.images) if m.audio else m for m in messages]
         if not any(m.images for m in messages):
             return messages
         if self._projector is None and not messages[-1].images:
-            return [dataclasses.replace(m, images=()) if m.images else m for m in messages]
+            return [dataclasses.replace(m, attachments=()) if m.images else m for m in messages]
         if self._projector is None:
             assert self.header is not None
             if self._projector_problem is not None:
@@ -441,7 +448,7 @@ class Engine:
                 "file into the same folder (the model manager offers it with vision models), or choose a model "
                 "that sees images."), model=self.header.path.name)
         marker = self._projector.marker
-        return [dataclasses.replace(m, content=marker * len(m.images) + m.content, images=()) if m.images else m
+        return [dataclasses.replace(m, content=marker * len(m.images) + m.content, attachments=()) if m.images else m
                 for m in messages]
 
     def readable(self, prompt: str) -> str:

@@ -28,7 +28,7 @@ from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
 from chatapp.core.images import ImageError
 from chatapp.core.models.naming import is_projector_file
 from chatapp.core.runtime import llama_runtime
-from chatapp.core.types import Image
+from chatapp.core.types import Attachment
 
 log = logging.getLogger(__name__)
 
@@ -125,13 +125,13 @@ class Projector:
             mtmd_cpp.mtmd_free(self._ctx)
             self._ctx = None
 
-    def tokenize(self, text: str, images: Sequence[Image]) -> VisionPrompt:
+    def tokenize(self, text: str, images: Sequence[Attachment]) -> VisionPrompt:
         """`text` with its images' markers, tokenized around them (one prompt at a time: libmtmd's
         context keeps state while tokenizing, and parallel requests prepare theirs on their own threads)."""
         with self._tokenizing:
             return self._tokenize(text, images)
 
-    def _tokenize(self, text: str, images: Sequence[Image]) -> VisionPrompt:
+    def _tokenize(self, text: str, images: Sequence[Attachment]) -> VisionPrompt:
         """`text` holds one marker per image, in order. Raises ImageError for an image libmtmd cannot
         decode."""
         from llama_cpp import mtmd_cpp

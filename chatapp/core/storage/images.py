@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
-from chatapp.core.types import Image
+from chatapp.core.types import Attachment
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class ImageStore:
             raise ValueError(f"not a SHA-256: {sha256!r}")  # never a path built from outside text
         return self.folder / sha256[:2]
 
-    def save(self, image: Image) -> ImageRef:
+    def save(self, image: Attachment) -> ImageRef:
         ref = ImageRef(image.sha256, image.mime)
         target = self.path(ref)
         if target.is_file():
@@ -73,10 +73,10 @@ class ImageStore:
             except OSError as exc:
                 log.warning("image %s could not be deleted: %s", path, exc)
 
-    def load(self, ref: ImageRef) -> Image | None:
+    def load(self, ref: ImageRef) -> Attachment | None:
         try:
             data = self.path(ref).read_bytes()
         except (OSError, ValueError) as exc:
             log.warning("image %s of a message is missing (%s); the message goes without it", ref.sha256[:12], exc)
             return None
-        return Image(data, ref.sha256, ref.mime)
+        return Attachment(data, ref.sha256, ref.mime)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chatapp.core.storage.history import INTERRUPTED, STREAMING, Conversation, HistoryStore, StoredMessage
-from chatapp.core.types import Image, ToolCall, ToolOutcome
+from chatapp.core.types import Attachment, ToolCall, ToolOutcome
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class HistoryRecord:
                 model=n.model, settings=n.settings, system_prompt=n.system_prompt, template=n.template)
         return self.conversation
 
-    def add_user(self, text: str, parent_id: str | None, images: Sequence[Image] = ()) -> StoredMessage:
+    def add_user(self, text: str, parent_id: str | None, images: Sequence[Attachment] = ()) -> StoredMessage:
         return self.store.add_message(self.ensure_conversation().id, "user", text, parent_id=parent_id,
                                       images=images)
 

@@ -10,11 +10,11 @@ from typing import Any, Protocol
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.history import CANCELLED, Conversation, StoredMessage
 from chatapp.core.types import (
+    Attachment,
     CallDelta,
     ChatTemplate,
     FinishReason,
     GenerationStats,
-    Image,
     Message,
     OutputFormat,
     SamplingParams,
@@ -37,7 +37,7 @@ class Turn:
     history: tuple[Message, ...]
     params: SamplingParams
     user_text: str | None = None
-    user_images: tuple[Image, ...] = ()  # the new message's images, seen before its text
+    user_images: tuple[Attachment, ...] = ()  # the new message's images, seen before its text
     parent_id: str | None = None  # where the new message (or, without one, the reply) hangs in the tree
     continuing: StoredMessage | None = None
     stops: tuple[str, ...] = ()
@@ -59,7 +59,7 @@ class Turn:
         """What the model is sent (before any augment step)."""
         if self.user_text is None:
             return self.history
-        return (*self.history, Message("user", self.user_text, images=self.user_images))
+        return (*self.history, Message("user", self.user_text, attachments=self.user_images))
 
 
 class TurnSink(Protocol):

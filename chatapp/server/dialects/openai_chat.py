@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatapp.core.generation import Done, Event, GenerationRequest, TextDelta, ThinkingDelta
-from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_url
-from chatapp.core.types import CallDelta, Image, Message, ToolSet
+from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_url, recording_from_base64
+from chatapp.core.types import Attachment, CallDelta, Message, ToolSet
 from chatapp.server.dialects import Dialect
 from chatapp.server.dialects.openai_common import (
     Parsed,
@@ -109,9 +109,10 @@ async def _chunks(events: AsyncIterator[Event], head: dict[str, Any], include_us
     yield DONE
 
 
-def _content(value: Any, index: int, images_allowed: bool = False) -> tuple[str, tuple[Image, ...]]:
-    """The message's text and (user messages only) its images: OpenAI `image_url` parts holding data:
-    URLs. The model sees the images before the text, whatever their place among the parts."""
+def _content(value: Any, index: int, images_allowed: bool = False) -> tuple[str, tuple[Attachment, ...]]:
+    """The message's text and (user messages only) its attachments: OpenAI `image_url` parts holding data:
+    URLs, and `input_audio` recordings. The model takes them in before the text, whatever their place
+    among the parts."""
     param = f"messages[{index}].content"
     if isinstance(value, str):
         return value, ()
@@ -120,7 +121,7 @@ def _content(value: Any, index: int, images_allowed: bool = False) -> tuple[str,
     if not isinstance(value, list):
         raise ApiError(400, f"{param} must be a string or a list of content parts.", param=param)
     texts: list[str] = []
-    images: list[Image] = []
+    images: list[Attachment] = []
     for number, part in enumerate(value):
         kind = part.get("type") if isinstance(part, dict) else None
         if kind == "text" and isinstance(part.get("text"), str):
@@ -136,10 +137,19 @@ def _content(value: Any, index: int, images_allowed: bool = False) -> tuple[str,
                 images.append(image_from_url(url, f"{param}[{number}]"))
             except ImageError as exc:
                 raise ApiError(400, str(exc), param=param) from None
-        elif kind == "image_url":
-            raise ApiError(400, f"{param}: images go in user messages only.", param=param)
+        elif kind == "input_audio" and images_allowed:
+            audio = part.get("input_audio")
+            if not isinstance(audio, dict) or not isinstance(audio.get("data"), str):
+                raise ApiError(400, f"{param}[{number}].input_audio must hold data and format.", param=param)
+            try:
+                images.append(recording_from_base64(audio["data"], str(audio.get("format")), f"{param}[{number}]"))
+            except ImageError as exc:
+                raise ApiError(400, str(exc), param=param) from None
+        elif kind in ("image_url", "input_audio"):
+            raise ApiError(400, f"{param}: images and recordings go in user messages only.", param=param)
         else:
-            raise ApiError(400, f"{param}[{number}]: only text and image_url parts are supported.", param=param)
+            raise ApiError(400, f"{param}[{number}]: only text, image_url and input_audio parts are supported.",
+                           param=param)
     return "".join(texts), tuple(images)
 
 
@@ -172,7 +182,7 @@ def _messages(body: dict[str, Any]) -> tuple[Message, ...]:
             continue
         text, images = _content(m.get("content"), i, images_allowed=role == "user")
         thinking = m.get("reasoning_content") if role == "assistant" else None
-        messages.append(Message(role, text, tool_calls=calls, images=images,  # type: ignore[arg-type]
+        messages.append(Message(role, text, tool_calls=calls, attachments=images,  # type: ignore[arg-type]
                                 thinking=thinking if isinstance(thinking, str) else ""))
     # Templates take one system message, first: fold any others into it, as the window's history does.
     system = "\n\n".join(m.content for m in messages if m.role == "system")

@@ -25,7 +25,7 @@ from chatapp.core.storage.history.records import (
 if TYPE_CHECKING:
     from chatapp.core.storage.history.store import HistoryStore
     from chatapp.core.storage.images import ImageRef
-    from chatapp.core.types import Image
+    from chatapp.core.types import Attachment
 
 EXPORT_FORMAT = "chatapp.conversation"
 EXPORT_VERSION = 1
@@ -184,7 +184,7 @@ def _exported_images(store: HistoryStore, refs: Sequence[ImageRef]) -> list[dict
             for ref in refs if (image := store.images.load(ref)) is not None]
 
 
-def _imported_images(node: _Node, index: int) -> list[Image]:
+def _imported_images(node: _Node, index: int) -> list[Attachment]:
     images = []
     for n, picture in enumerate(node.images):
         try:

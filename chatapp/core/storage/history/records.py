@@ -38,7 +38,7 @@ class StoredMessage:
             return Message("tool", self.content, tool_call_id=str(self.tool.get("call_id", "")),
                            name=str(self.tool.get("name", "")))
         loaded = tuple(i for ref in self.images if (i := images.load(ref)) is not None) if images else ()
-        return Message(self.role, self.content, tool_calls=self.tool_calls, images=loaded,  # type: ignore[arg-type]
+        return Message(self.role, self.content, tool_calls=self.tool_calls, attachments=loaded,  # type: ignore[arg-type]
                        thinking=self.thinking)
 
 

@@ -42,7 +42,7 @@ from chatapp.core.storage.history.records import (
 from chatapp.core.storage.history.schema import open_database
 from chatapp.core.storage.history.writers import WriterLock
 from chatapp.core.storage.images import ImageRef, ImageStore
-from chatapp.core.types import Image, ToolCall
+from chatapp.core.types import Attachment, ToolCall
 
 IMAGES_FOLDER = "images"  # beside the database: the messages' images, named by their SHA-256
 
@@ -203,7 +203,7 @@ class HistoryStore:
         created_at: float | None = None,
         tool_calls: Sequence[ToolCall] = (),
         tool: dict[str, Any] | None = None,
-        images: Sequence[Image] = (),
+        images: Sequence[Attachment] = (),
         thinking: str = "",
     ) -> StoredMessage:
         """Append under `parent_id` (a new branch if it already has children) and make it the active leaf.
@@ -341,7 +341,7 @@ class HistoryStore:
 
     @_saving
     def insert_tree(self, conversation: Conversation, messages: Sequence[StoredMessage],
-                    images: Mapping[str, Sequence[Image]] | None = None) -> Conversation:
+                    images: Mapping[str, Sequence[Attachment]] | None = None) -> Conversation:
         """A whole conversation written at once (an import), as a new one with new ids, in ONE transaction.
 
         `conversation` and `messages` are values as `conversation()` and `tree()` give them; their ids
@@ -392,7 +392,7 @@ class HistoryStore:
             raise
         return self.conversation(conv_id)
 
-    def _save_image(self, image: Image, written: set[str]) -> ImageRef:
+    def _save_image(self, image: Attachment, written: set[str]) -> ImageRef:
         """Save an image's file, noting in `written` when this call created it."""
         fresh = not self.images.path(ImageRef(image.sha256, image.mime)).is_file()
         ref = self.images.save(image)
