@@ -61,6 +61,10 @@ CONVERSATIONS = st.one_of(
         {"role": "tool", "tool_call_id": "c1", "content": "sunny"}]),
     st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": TEXT}), min_size=1, max_size=3)
     .map(lambda parts: [{"role": "user", "content": parts}]),
+    st.fixed_dictionaries({"data": st.sampled_from(["UklGRiQAAABXQVZF", "SUQzBAAAAAAA", "bm90IGF1ZGlv", "%%%"]),
+                           "format": st.sampled_from(["wav", "mp3", "ogg"])})  # a recording, real or not
+    .map(lambda audio: [{"role": "user", "content": [{"type": "input_audio", "input_audio": audio},
+                                                     {"type": "text", "text": "what did I say?"}]}]),
 )
 TOOLS = st.lists(st.fixed_dictionaries({"type": st.just("function"), "function": st.fixed_dictionaries(
     {"name": st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
@@ -74,6 +78,7 @@ OPTIONAL = {
     "response_format": st.sampled_from([{"type": "json_object"}, {"type": "text"},
                                         {"type": "json_schema", "json_schema": {"schema": {"type": "integer"}}}]),
     "grammar": st.just('root ::= "yes" | "no"'),
+    "ignore_eos": st.booleans(),
 }
 WELL_FORMED_CHAT = st.fixed_dictionaries({"model": st.just("tiny"), "messages": CONVERSATIONS,
                                           "max_tokens": st.integers(1, 6)}, optional=OPTIONAL)
