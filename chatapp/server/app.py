@@ -20,14 +20,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chatapp.server.dialects import Dialect, openai_chat, openai_completions, openai_models
+from chatapp.server.dialects import Dialect, anthropic_messages, openai_chat, openai_completions, openai_models
 from chatapp.server.errors import ApiError, internal_error, openai_body
 from chatapp.server.guard import HostPolicy, RequestGuard
 from chatapp.server.limits import DEFAULT_MAX_BODY
 from chatapp.server.state import ServerState
 
 log = logging.getLogger(__name__)
-DIALECTS: tuple[Dialect, ...] = (openai_chat.DIALECT, openai_completions.DIALECT, openai_models.DIALECT)
+DIALECTS: tuple[Dialect, ...] = (openai_chat.DIALECT, openai_completions.DIALECT, openai_models.DIALECT,
+                                 anthropic_messages.DIALECT)
 
 
 def error_response(error: ApiError, path: str) -> Response:
@@ -38,18 +39,21 @@ def error_response(error: ApiError, path: str) -> Response:
 
 
 class _KeyCheck:
-    """401 unless `Authorization: Bearer <key>` (constant-time compare) when a key is set."""
+    """401 unless the key (constant-time compare) when one is set: as `Authorization: Bearer <key>` (OpenAI's
+    clients, and Anthropic's SDK today) or `x-api-key: <key>` (Claude Code, older Anthropic SDKs)."""
 
     def __init__(self, app: ASGIApp, api_key: str | None) -> None:
         self.app, self.api_key = app, api_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.api_key and scope["method"] != "OPTIONS":
-            header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-            given = header[7:] if header.lower().startswith("bearer ") else ""
+            headers = dict(scope["headers"])
+            header = headers.get(b"authorization", b"").decode("latin-1")
+            given = header[7:] if header.lower().startswith("bearer ") else headers.get(b"x-api-key", b"").decode(
+                "latin-1")
             if not secrets.compare_digest(given.encode(), self.api_key.encode()):
-                error = ApiError(401, "Missing or wrong API key: send it as 'Authorization: Bearer <key>'.",
-                                 code="invalid_api_key")
+                error = ApiError(401, "Missing or wrong API key: send it as 'Authorization: Bearer <key>' (or "
+                                      "'x-api-key: <key>').", code="invalid_api_key")
                 await error_response(error, scope["path"])(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -53,13 +53,13 @@ def sampling(values: dict[str, Any], defaults: dict[str, Any] = API_SAMPLING) ->
         raise ApiError(400, f"Invalid parameter: {exc}.") from None
 
 
-def stops(value: Any, param: str = "stop") -> tuple[str, ...]:
-    """A stop string or a list of them (at most MAX_STOPS, as OpenAI)."""
+def stops(value: Any, param: str = "stop", limit: int = MAX_STOPS) -> tuple[str, ...]:
+    """A stop string or a list of them (at most `limit`; OpenAI's is MAX_STOPS)."""
     if value is None:
         return ()
     given = [value] if isinstance(value, str) else value
-    if not isinstance(given, list) or not all(isinstance(s, str) for s in given) or len(given) > MAX_STOPS:
-        raise ApiError(400, f"{param} must be a string or a list of up to {MAX_STOPS} strings.", param=param)
+    if not isinstance(given, list) or not all(isinstance(s, str) for s in given) or len(given) > limit:
+        raise ApiError(400, f"{param} must be a string or a list of up to {limit} strings.", param=param)
     return tuple(s for s in given if s)
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from chatapp.core.generation import GenerationRequest
 from chatapp.core.runtime.router import ModelRouter
 from chatapp.documents.embedder import Embedder
+from chatapp.server.errors import from_generation
 from chatapp.server.runs import GenerationRun
 
 
@@ -28,6 +29,14 @@ class ServerState:
     def start(self, request: GenerationRequest) -> GenerationRun:
         """Start generating on the event loop's thread (raises the ApiError for a model that cannot answer)."""
         return GenerationRun(self.router, request)
+
+    def count_tokens(self, request: GenerationRequest) -> int:
+        """The tokens the model reads for `request` (blocking: call it on a worker thread); a failure is the
+        ApiError a generation's would be."""
+        try:
+            return self.router.count_tokens(request)
+        except Exception as exc:  # noqa: BLE001 - said to the client in one sentence, or as a bug in the log
+            raise from_generation(exc) from None
 
 
 def server_state(request: Request) -> ServerState:

@@ -635,6 +635,21 @@ class Engine:
         opened_by_prompt = prompt.rstrip().endswith(THINKING_OPEN)
         return text[len(THINKING_OPEN):].lstrip("\n") if opened_by_prompt else text
 
+    def prompt_tokens(self, request: GenerationRequest) -> int:
+        """How many tokens the model reads for `request`: its whole prompt, nothing left out to fit."""
+        if request.prompt is not None:
+            return len(self.tokenize(request.prompt))
+        text = self.render(request.messages, request.template, tools=request.tools)
+        images = [image for m in request.messages for image in m.images] if self._projector is not None else []
+        if not images:
+            return len(self.tokenize(text))
+        assert self._projector is not None
+        vision = self._projector.tokenize(text, images)
+        try:
+            return len(vision.tokens)
+        finally:
+            vision.close()
+
     def _prepare_completion(self, prompt: str, lease: SequenceLease) -> PreparedPrompt:
         tokens = self.tokenize_reusing_cache(prompt, lease.sequence(prompt))
         n_ctx = self._require().n_ctx()

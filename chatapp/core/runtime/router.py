@@ -108,6 +108,11 @@ class ModelRouter:
         route.host.submit_generation(job, cancel=cancel, on_dropped=lambda: on_event(Done(None)), main=main)
         return route
 
+    def count_tokens(self, request: GenerationRequest) -> int:
+        """The tokens the model would read for `request` (its whole prompt: template, tools, images),
+        counted on the model thread (it waits for generations to end, as any job does)."""
+        return self.resolve(request.model).host.call(lambda engine: engine.prompt_tokens(request))
+
     def generate(self, request: GenerationRequest, cancel: threading.Event, main: bool = False) -> EventStream:
         """`start` as a stream for another thread to read (an error raised there is raised in the reader)."""
         items: queue.Queue[Event | _Failed] = queue.Queue()
