@@ -20,7 +20,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chatapp.server.dialects import Dialect, anthropic_messages, openai_chat, openai_completions, openai_models
+from chatapp.server.dialects import (
+    Dialect,
+    anthropic_messages,
+    openai_chat,
+    openai_completions,
+    openai_models,
+    openai_responses,
+)
 from chatapp.server.errors import ApiError, internal_error, openai_body
 from chatapp.server.guard import HostPolicy, RequestGuard
 from chatapp.server.limits import DEFAULT_MAX_BODY
@@ -28,7 +35,7 @@ from chatapp.server.state import ServerState
 
 log = logging.getLogger(__name__)
 DIALECTS: tuple[Dialect, ...] = (openai_chat.DIALECT, openai_completions.DIALECT, openai_models.DIALECT,
-                                 anthropic_messages.DIALECT)
+                                 anthropic_messages.DIALECT, openai_responses.DIALECT)
 
 
 def error_response(error: ApiError, path: str) -> Response:

@@ -4,7 +4,7 @@ the embedding model, and a hook counting requests (the window's status bar shows
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
@@ -12,6 +12,7 @@ from chatapp.core.generation import GenerationRequest
 from chatapp.core.runtime.router import ModelRouter
 from chatapp.documents.embedder import Embedder
 from chatapp.server.errors import from_generation
+from chatapp.server.response_store import ResponseStore
 from chatapp.server.runs import GenerationRun
 
 
@@ -20,6 +21,7 @@ class ServerState:
     router: ModelRouter
     on_request: Callable[[], None] | None = None
     embedder: Embedder | None = None  # serves /v1/embeddings when set
+    responses: ResponseStore = field(default_factory=ResponseStore)  # the Responses API's recent answers
 
     def context_size(self) -> int | None:
         """The loaded model's context, for early refusals (None: none loaded yet)."""

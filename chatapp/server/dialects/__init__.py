@@ -28,4 +28,4 @@ class Dialect:
     error_body: Callable[[ApiError], dict[str, Any]] = openai_body
 
     def serves(self, path: str) -> bool:
-        return any(route.path == path for route in self.routes)
+        return any(route.path_regex.match(path) for route in self.routes)
