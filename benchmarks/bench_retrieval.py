@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the results into docs/benchmarks.md")
     parser.add_argument("--misses", action="store_true", help="print each miss of the full retrieval")
     parser.add_argument("--sets", nargs="+", metavar="NAME",
-                        help="only the sets whose name starts with one of these (all are still indexed); not with --write")
+                        help="only the sets whose names start with one of these (all are indexed); not with --write")
     args = parser.parse_args()
     if args.sets and args.write:
         parser.error("--write measures every set")
