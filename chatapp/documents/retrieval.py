@@ -15,7 +15,9 @@ puts near the top is kept, and one that several rank high wins. The rankings:
   embedding model can read (its share of unknown tokens) and by whether its similarities tell the
   chunks apart at all;
 - conversation: for a follow-up ("And how long does it last?"), the keyword, file and vector rankings
-  are also run on the last user turns with the question, and weigh more than the question alone.
+  are also run on the last user turns with the question, and weigh more than the question alone;
+- subject: a follow-up searched in the files its conversation is about (those its latest turn naming
+  files names, else those its turns were answered from), whatever other file its own words match.
 """
 
 from __future__ import annotations
