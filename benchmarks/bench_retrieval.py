@@ -1,13 +1,16 @@
 """Retrieval quality: does the search find what people ask? Recall@1 and @5 on sets written for this
 project (benchmarks/retrieval_sets.py), with every part of the retrieval on, and with each turned off.
 
-    python benchmarks/bench_retrieval.py [--write] [--misses]
+    python benchmarks/bench_retrieval.py [--write] [--misses] [--sets NAME ...]
 
 Sets, all searched with the built-in embedding model (all-MiniLM-L6-v2, English only):
 - Chinese: 24 questions over 14 Chinese explainer articles about LLMs that share most of their words:
   8 hold a phrase found verbatim in one article only, 8 paraphrase, 8 are keyword-like.
 - Follow-ups: 20 conversations over 12 product manuals with the same sections; the follow-up never names
   the product ("And how long does it last?"), and its own words match another manual as well or better.
+- City follow-ups: 10 English and 10 Chinese conversations over 6 English and 6 Chinese city guides with
+  the same sections; the follow-up names no city ("And how much for meals there?", "那里的地铁票多少钱？")
+  and its own words are, nearly verbatim, another city's guide's.
 - File subject: 10 questions naming a subject that only the file's name carries (kombucha_brewing.md
   never says "kombucha"), among 10 distractors that mention the word in passing.
 - English, as measured before this work (must not fall): chatapp's own docs (10 questions) and
@@ -86,7 +89,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", action="store_true", help="write the results into docs/benchmarks.md")
     parser.add_argument("--misses", action="store_true", help="print each miss of the full retrieval")
+    parser.add_argument("--sets", nargs="+", metavar="NAME",
+                        help="only the sets whose names start with one of these (all are indexed); not with --write")
     args = parser.parse_args()
+    if args.sets and args.write:
+        parser.error("--write measures every set")
 
     with tempfile.TemporaryDirectory(prefix="chatapp-bench-retrieval-") as tmp:
         base = Path(tmp)
@@ -96,9 +103,11 @@ def main() -> None:
         write_docs(base / "zh", sets.CHINESE_DOCS)
         write_docs(base / "products", sets.PRODUCT_DOCS)
         write_docs(base / "subjects", sets.SUBJECT_DOCS)
+        write_docs(base / "cities", sets.CITY_DOCS)
+        write_docs(base / "cities-zh", sets.CHINESE_CITY_DOCS)
         (base / "reports").mkdir()
         generated = make_corpus(base / "reports", 150)
-        for name in ("zh", "products", "subjects", "reports"):
+        for name in ("zh", "products", "subjects", "cities", "cities-zh", "reports"):
             documents.add(name, [base / name])
         documents.add("own-docs", [ROOT / "README.md", ROOT / "docs"])
         unknown_zh = documents.unreadable_share("zh") or 0.0
@@ -107,18 +116,24 @@ def main() -> None:
             "Chinese": ("zh", [Case(Query(q), by_file(f, a), q, f"{f} ({a})") for q, f, a in sets.CHINESE_QUESTIONS]),
             "Follow-ups": ("products", [Case(Query(q, tuple(before)), by_file(f, a), q, f"{f} ({a})")
                                        for before, q, f, a in sets.FOLLOW_UPS]),
+            "City follow-ups, English": ("cities", [Case(Query(q, tuple(before)), by_file(f, a), q, f"{f} ({a})")
+                                                    for before, q, f, a in sets.CITY_FOLLOW_UPS]),
+            "City follow-ups, Chinese": ("cities-zh", [Case(Query(q, tuple(before)), by_file(f, a), q, f"{f} ({a})")
+                                                       for before, q, f, a in sets.CHINESE_CITY_FOLLOW_UPS]),
             "File subject": ("subjects", [Case(Query(q), by_file(f, a), q, f)
                                           for q, f, a in sets.SUBJECT_QUESTIONS]),
             "English: chatapp's docs": ("own-docs", [Case(Query(q), holds(a), q, a) for q, a in OWN_DOCS]),
             "English: invented reports": ("reports", [Case(Query(q), holds(a), q, a) for q, a in generated]),
         }
+        if args.sets:
+            suites = {k: v for k, v in suites.items() if any(k.lower().startswith(n.lower()) for n in args.sets)}
         results: dict[str, dict[str, tuple[float, float]]] = {}
         misses: list[str] = []
         for suite, (collection, cases) in suites.items():
             results[suite] = {}
             # The English sets' misses are printed only: chatapp's docs (this file's destination among
             # them) are one of the corpora, and a question written next to its answer would be found.
-            listed = misses if collection in ("zh", "products", "subjects") else []
+            listed = misses if collection in ("zh", "products", "subjects", "cities", "cities-zh") else []
             for variant, options in VARIANTS.items():
                 results[suite][variant] = evaluate(documents, collection, cases, options,
                                                    listed if variant == "all" else None)

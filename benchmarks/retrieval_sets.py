@@ -1147,3 +1147,348 @@ SUBJECT_QUESTIONS = [
     ("How long should I stay in a sauna?", "sauna_sessions.md", "ten to fifteen minutes per round"),
     ("How many weeks should I train for a marathon?", "marathon_training.md", "sixteen to twenty weeks"),
 ]
+
+# ---------------------------------------------------------------------------
+# SET 4 — SUBJECT FOLLOW-UPS OVER CITY GUIDES (English and Chinese)
+# Six English and six Chinese travel guides with the same sections (getting around, where to sleep,
+# eating, museums, tipping, paying, weather); every title ends in the same words ("Prices and
+# Practical Tips", "花费和实用信息"), as a folder of guides written alike does. Each follow-up names no
+# city ("And how much for meals there?", "那里的地铁票多少钱？"); its own words are found, nearly
+# verbatim, in ANOTHER city's guide (the distractor, noted in the comment), while the subject's guide
+# answers in other words (the London guide says "eating out", the Paris guide "How much do meals
+# cost?"). In some conversations the earlier turn names the city only by a landmark (Heathrow, 兵马俑).
+# ---------------------------------------------------------------------------
+
+CITY_DOCS = {
+    "london.md": """# London: Prices and Practical Tips
+
+London is one of the most expensive cities in Europe for visitors, yet many of its best sights cost nothing. Prices below are in pounds.
+
+## Getting around
+
+The Underground, which Londoners call the Tube, and the red buses are the quickest ways to travel. Tap in and out with a contactless bank card or an Oyster card: a single Tube journey in zone 1 costs £2.80, and the daily charge stops at £8.50 however many trips you make. Paper tickets cost almost twice as much. A bus ride is £1.75.
+
+## From Heathrow
+
+The Piccadilly line reaches the centre in about 50 minutes for £5.60; the Elizabeth line takes about 30 minutes for £12.80. The Heathrow Express runs to Paddington in 15 minutes but costs £25 if bought on the day.
+
+## Where to sleep
+
+A bed in a hostel dormitory costs £30 to £45. A double room in a simple hotel in zones 1 or 2 is about £150, more on summer weekends.
+
+## Eating out
+
+A sandwich and a coffee from a chain come to about £8. A pub lunch of fish and chips costs around £16, and dinner at a mid-range restaurant is roughly £35 a head without wine. A service charge of 12.5% is often added to the bill, so check it before leaving anything extra.
+
+## Museums and galleries
+
+The British Museum, the National Gallery, Tate Modern and the Natural History Museum are free to enter; only special exhibitions charge, usually £15 to £22. Most are open daily from 10:00 to 17:30, and the British Museum stays open until 20:30 on Fridays.
+
+## When to go
+
+Hotel rates are lowest from January to early March, outside the school half-term weeks, when a room goes for about a third less than in July. Summer brings long evenings and the highest rates.
+""",
+    "paris.md": """# Paris: Prices and Practical Tips
+
+Paris rewards walkers: the centre is compact and a walk along the Seine costs nothing. Prices below are in euros.
+
+## Getting around
+
+A metro ticket costs €2.15 for one journey on the metro, the buses or the RER inside the city. The Navigo Easy card holds ten tickets at a lower price each. The metro runs until about 00:40, and until 01:40 on Friday and Saturday nights.
+
+## Where to sleep
+
+A double room in a two-star hotel costs €120 to €160; hostels start at €35 for a dormitory bed.
+
+## Meals
+
+How much do meals cost? A set lunch menu of two courses costs €15 to €20 in a café, and dinner in a bistro about €35. Meals are cheapest at lunchtime. Service is included in the bill; leave a euro or two for good service.
+
+## Water
+
+Water from the taps is good everywhere in the city, and the green Wallace fountains give it away free. In a restaurant, ask for a carafe d'eau: it costs nothing.
+
+## Museums
+
+Opening hours: most museums open at 9:00 or 10:00 and close at 18:00. The Louvre is closed on Tuesdays and open until 21:45 on Fridays; entry costs €22. The city's own museums, such as the Petit Palais, are free.
+""",
+    "rome.md": """# Rome: Prices and Practical Tips
+
+Rome's old centre is best seen on foot, and its churches, fountains and squares are free. Prices below are in euros.
+
+## From the airports
+
+From Fiumicino, the Leonardo Express train reaches Termini station in 32 minutes for €14. Taxi prices are fixed from the airports: €55 from Fiumicino and €40 from Ciampino to anywhere inside the Aurelian walls. Cab drivers do not expect a tip; rounding up to the next euro is plenty.
+
+## Getting around
+
+A single ticket costs €1.50 and is valid for 100 minutes on buses, trams and the metro; a 24-hour pass costs €7.
+
+## Where to stay
+
+A room costs €110 to €180 per night in a three-star hotel near the centre, and the city tax adds €6 to €7 per person per night.
+
+## Eating
+
+A pizza and a drink come to about €15. In a bar, a coffee drunk standing at the counter costs €1.20, and more at a table.
+
+## Paying
+
+Shops and restaurants accept cards and contactless payment almost everywhere, and taxis must take them by law; keep a few coins for small bars and the ticket machines.
+
+## When to visit
+
+The cheapest time to visit is November to February, apart from Christmas, when hotels cost a third less than in spring.
+""",
+    "new_york.md": """# New York City: Prices and Practical Tips
+
+New York is expensive, but its parks, ferries and many museums' free evenings make it manageable. Prices below are in dollars.
+
+## From the airports
+
+From JFK, the AirTrain and a subway or commuter train reach Manhattan in 50 to 75 minutes for $11 to $19. Yellow cabs charge a flat fare of $70 from JFK to Manhattan, plus tolls and tip.
+
+## Getting around
+
+The subway runs all night; a ride costs $2.90 with a contactless card, and after twelve rides in a week the rest are free.
+
+## Hotels
+
+Expect $250 to $350 a night for a double in Midtown; Long Island City and Brooklyn are about a third cheaper. The hotel tax adds almost 15%.
+
+## Tipping
+
+Tipping is expected: leave 18 to 20 percent in restaurants, tip taxi drivers 15 to 20 percent of the fare, and give hotel housekeeping a few dollars a night.
+
+## Safety
+
+Is New York safe? The busy neighbourhoods are safe to walk at night; keep your phone out of sight on the subway late at night and use the yellow cabs or a ride app after midnight.
+""",
+    "tokyo.md": """# Tokyo: Prices and Practical Tips
+
+Tokyo is cheaper than its reputation, and it is one of the safest big cities in the world. Prices below are in yen.
+
+## From the airports
+
+From Narita, the trip into the city takes about an hour on the Skyliner train for ¥2,570. Haneda is closer: the monorail takes 20 minutes for ¥500.
+
+## Getting around
+
+Trains and subways cover the whole city. Fares start at ¥180 and depend on distance; a Suica or Pasmo card pays for every line, and a 24-hour pass for the Tokyo Metro lines costs ¥800.
+
+## Daily costs
+
+A traveller staying in business hotels and eating in ramen shops spends about ¥15,000 a day, transport included. A bowl of ramen costs ¥900 to ¥1,200, and a convenience-store breakfast ¥500.
+
+## Water
+
+The tap water is safe to drink everywhere, and public toilets are free and clean.
+
+## Tipping
+
+Do not tip: staff may run after you to return the money. Good service is part of the price.
+""",
+    "berlin.md": """# Berlin: Prices and Practical Tips
+
+Berlin is one of the cheaper capitals of Western Europe. Prices below are in euros.
+
+## Museums
+
+The museums on Museum Island are open Tuesday to Sunday from 10:00 to 18:00, and until 20:00 on Thursdays; a day ticket for all of them costs €24. The Berlin Wall Memorial and the Topography of Terror are free.
+
+## Budget per day
+
+How much should you budget per day? A traveller in a hostel who eats at street stalls needs about €60 per day; a mid-range hotel and restaurant meals bring it to €150 per day.
+
+## Paying
+
+Can you pay by card? Many cafés, bakeries and late-night shops take cash only, so do not expect to pay by card everywhere, and carry some cash.
+
+## Getting around
+
+A single ticket for zones A and B costs €3.50 and a day ticket €10.60; validate paper tickets before boarding.
+""",
+}
+
+# (previous user turns, follow-up, target file, exact answer substring)
+CITY_FOLLOW_UPS = [
+    (["How expensive are hotels in London?"],
+     "And how much for meals there?", "london.md", "pub lunch of fish and chips costs around £16"),  # paris "How much do meals cost?"
+    (["I'm flying into Heathrow next Tuesday."],
+     "How much is a metro ticket?", "london.md", "single Tube journey in zone 1 costs £2.80"),  # paris "A metro ticket costs", tokyo "Metro"
+    (["What's the easiest way from Fiumicino airport to the centre of Rome?"],
+     "Do I need to tip taxi drivers?", "rome.md", "Cab drivers do not expect a tip"),  # new_york "tip taxi drivers"
+    (["Which museums in Berlin are free?"],
+     "What are the opening hours?", "berlin.md", "open Tuesday to Sunday from 10:00 to 18:00"),  # paris "Opening hours"
+    (["Is New York safe for a solo traveller?", "Which neighbourhood is best to stay in?"],
+     "How much does a room cost per night?", "new_york.md", "$250 to $350 a night"),  # rome "A room costs ... per night"
+    (["We're planning a family trip to Paris in May."],
+     "Is the tap water safe to drink?", "paris.md", "Water from the taps is good everywhere"),  # tokyo "tap water is safe to drink"
+    (["How do I get around Tokyo?"],
+     "How much should I budget per day?", "tokyo.md", "spends about ¥15,000 a day"),  # berlin "budget per day"
+    (["Are London's museums really free?", "What about the special exhibitions?"],
+     "When is the cheapest time to visit?", "london.md", "lowest from January to early March"),  # rome "cheapest time to visit"
+    (["How much is a bus pass for a day in Rome?"],
+     "Can I pay by card everywhere?", "rome.md", "accept cards and contactless payment"),  # berlin "pay by card everywhere"
+    (["How do I get from JFK into Manhattan?"],
+     "Are taxi prices fixed?", "new_york.md", "flat fare of $70"),  # rome "Taxi prices are fixed"; "prices" is in every title
+]
+
+CHINESE_CITY_DOCS = {
+    "shanghai.md": """# 上海旅行：花费和实用信息
+
+上海是中国最大的城市，外滩、豫园和迪士尼乐园吸引着大量游客。下面的价格以人民币计。
+
+## 住宿
+
+市中心的经济型酒店每晚三百到四百元，外滩附近的高档酒店每晚一千元以上，周末和节假日还会上涨。
+
+## 市内交通
+
+轨道交通覆盖全市，按里程计价，起步价三元，最远的线路单程十五元左右，可以用手机扫码进站。地铁停运时间：多数线路晚上十一点前后停运，周五和周六部分线路延长到凌晨。
+
+## 迪士尼乐园
+
+迪士尼乐园平日门票四百七十五元起，节假日更贵。带孩子游玩时，身高一米以下的儿童免票；园内排队时间长，建议一早入园，带好水和防晒用品。
+
+## 付款
+
+大多数商店和餐厅都支持手机支付。信用卡在酒店和大商场可以使用，小店一般不收信用卡，最好准备一些现金。
+""",
+    "beijing.md": """# 北京旅行：花费和实用信息
+
+北京有故宫、长城和胡同，是第一次来中国的游客必去的城市。下面的价格以人民币计。
+
+## 故宫和长城
+
+故宫实行实名预约，需要提前在网上购票，旺季门票六十元，每周一闭馆（法定节假日除外）。八达岭长城门票四十元。
+
+## 机场到市区
+
+机场到市区怎么走？首都机场可以乘坐机场快轨到东直门，票价二十五元，大约二十分钟；大兴机场有专线，最快十九分钟到草桥。
+
+## 地铁
+
+地铁票多少钱？北京地铁票价三元起，按里程计价，最高十元左右，刷手机或交通卡都可以。
+
+## 吃的
+
+一顿烤鸭每人大约一百五十元，胡同里的炸酱面一碗二十多元，早点摊的煎饼果子十元左右。
+
+## 天气
+
+北京冬天很冷，一月白天气温也常在零度以下，风大干燥，冬天要穿厚羽绒服；春天常有沙尘。
+""",
+    "chengdu.md": """# 成都旅行：花费和实用信息
+
+成都生活节奏慢，以美食和大熊猫闻名。下面的价格以人民币计。
+
+## 小吃
+
+火锅、串串、担担面和钟水饺都是必吃的小吃。在成都吃饭人均五十元就能吃得很好，火锅人均一百元左右。
+
+## 景点
+
+大熊猫繁育研究基地票价五十五元，建议早上八点前到，熊猫上午最活跃。都江堰和青城山各八十元。
+
+## 从天府机场进城
+
+天府国际机场离市区较远，乘地铁十八号线到火车南站约四十分钟，票价十元左右；双流机场离市区更近，乘地铁十号线即可。
+
+## 住宿
+
+春熙路和太古里附近的酒店每晚两三百元，青旅床位五十元左右。
+""",
+    "xian.md": """# 西安旅行：花费和实用信息
+
+西安是十三朝古都，城墙、兵马俑和回民街最有名。下面的价格以人民币计。
+
+## 行程
+
+一般玩三到四天比较合适：一天看兵马俑，一天逛城墙和钟鼓楼，一天去陕西历史博物馆和大雁塔。
+
+## 兵马俑
+
+兵马俑在临潼，从火车站乘游5路公交大约一小时，票价一百二十元，建议请讲解员。
+
+## 住宿
+
+钟楼附近的经济型酒店每晚两百元左右，回民街一带的客栈更便宜。
+
+## 景点门票
+
+景点门票贵不贵？城墙五十四元，大雁塔二十五元，陕西历史博物馆免费但要提前预约。
+
+## 气候
+
+西安的冬季干冷，一月最低气温常到零下五度，出门要带手套和围巾；夏季炎热，七月常超过三十五度。
+""",
+    "hangzhou.md": """# 杭州旅行：花费和实用信息
+
+杭州以西湖闻名，湖边的白堤、苏堤和灵隐寺最受欢迎。下面的价格以人民币计。
+
+## 西湖
+
+西湖免费开放，不收门票；湖上游船每人七十元，环湖骑共享单车一小时几块钱。
+
+## 住宿
+
+住宿一晚要花多少钱？西湖边的酒店每晚五百元以上，离湖远一点的快捷酒店两百元左右，青年旅舍床位八十元左右，有前台和储物柜，比较安全。
+
+## 交通
+
+出租车起步价十三元，三公里以内不加价；从西湖到火车东站大约四十元。
+
+## 带小孩
+
+带小孩去西湖要注意：节假日湖边人很多，推婴儿车走白堤最方便，游船上要给孩子穿救生衣。
+
+## 付款
+
+外国银行卡可以绑定手机支付使用，大酒店也收国际银行卡；路边小店一般只收手机支付。
+""",
+    "guangzhou.md": """# 广州旅行：花费和实用信息
+
+广州是美食之都，早茶和老西关的街巷最值得体验。下面的价格以人民币计。
+
+## 早茶
+
+早茶一般早上六七点开始，茶位费每人五到十元，点心一份十几元到三十元。
+
+## 地铁
+
+广州地铁单程二元起，末班车一般在晚上十一点左右，部分线路到十一点半。
+
+## 打车
+
+打车贵吗？广州打车起步价十二元，用打车软件很方便，晚上十一点以后加收夜间费。
+
+## 住宿
+
+北京路和上下九附近的酒店每晚两三百元。
+""",
+}
+
+# (previous user turns, follow-up, target file, exact answer substring)
+CHINESE_CITY_FOLLOW_UPS = [
+    (["上海的酒店一晚大概多少钱？"],
+     "那里的地铁票多少钱？", "shanghai.md", "起步价三元"),  # beijing "地铁票多少钱"
+    (["成都有哪些必吃的小吃？"],
+     "景点门票贵不贵？", "chengdu.md", "大熊猫繁育研究基地票价五十五元"),  # xian "景点门票贵不贵"
+    (["去西安玩几天比较合适？"],
+     "住宿一晚要花多少钱？", "xian.md", "钟楼附近的经济型酒店每晚两百元左右"),  # hangzhou "住宿一晚要花多少钱"
+    (["杭州西湖要收门票吗？"],
+     "打车贵吗？", "hangzhou.md", "出租车起步价十三元"),  # guangzhou "打车贵吗"
+    (["北京的故宫需要提前预约吗？", "周一开门吗？"],
+     "吃饭人均多少？", "beijing.md", "一顿烤鸭每人大约一百五十元"),  # chengdu "吃饭人均"
+    (["广州早茶一般几点开始？"],
+     "那里的地铁几点停运？", "guangzhou.md", "末班车一般在晚上十一点左右"),  # shanghai "地铁停运时间"
+    (["我下个月去成都出差。"],
+     "机场到市区怎么走？", "chengdu.md", "乘地铁十八号线到火车南站"),  # beijing "机场到市区怎么走"
+    (["上海迪士尼的门票多少钱？"],
+     "带小孩去要注意什么？", "shanghai.md", "身高一米以下的儿童免票"),  # hangzhou "带小孩去西湖要注意"
+    (["兵马俑怎么去？"],
+     "那边冬天冷不冷？", "xian.md", "一月最低气温常到零下五度"),  # beijing "冬天很冷"; the city named only by its landmark
+    (["杭州有什么便宜的住处？", "青年旅舍安全吗？"],
+     "可以用信用卡吗？", "hangzhou.md", "大酒店也收国际银行卡"),  # shanghai "信用卡"
+]

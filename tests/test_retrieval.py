@@ -131,6 +131,48 @@ def test_a_follow_up_finds_the_conversations_subject_not_what_its_own_words_matc
     assert names(documents.search(["manuals"], switched, top=1).hits) == ["z9_scanner.md"]
 
 
+# City guides written alike: every title says "Prices and Practical Tips" (花费和实用信息), and a follow-up's
+# own words are another city's: Paris's guide asks "What do meals cost?", London's says "eating out".
+GUIDES = {
+    "guides": {
+        "london.md": ("# London: Prices and Practical Tips\n\n## Where to sleep\nA double room in a simple hotel in "
+                      "zone 1 is about £150 a night.\n\n## Eating out\nA pub lunch of fish and chips costs around "
+                      "£16, and dinner at a mid-range restaurant is roughly £35 a head."),
+        "paris.md": ("# Paris: Prices and Practical Tips\n\n## Where to sleep\nA double room in a two-star hotel "
+                     "costs €120 to €160 a night.\n\n## Meals\nWhat do meals cost? Meal prices are lowest at lunch: "
+                     "a set menu of two courses costs €15 to €20 in a café."),
+        "rome.md": ("# Rome: Prices and Practical Tips\n\n## Getting around\nA single bus ticket costs €1.50 and is "
+                    "valid for 100 minutes."),
+    },
+    "guides-zh": {
+        "shanghai.md": ("# 上海旅行：花费和实用信息\n\n## 住宿\n上海市中心的经济型酒店每晚三百到四百元。\n\n"
+                        "## 市内交通\n轨道交通按里程计价，起步价三元，可以用手机扫码进站。"),
+        "beijing.md": ("# 北京旅行：花费和实用信息\n\n## 住宿\n住宿一晚要花多少钱？北京的快捷酒店一晚大概两百元。"
+                       "\n\n## 地铁\n地铁票多少钱？北京地铁票价三元起，最高十元左右。"),
+        "xian.md": "# 西安旅行：花费和实用信息\n\n## 兵马俑\n兵马俑门票一百二十元，从火车站乘公交大约一小时。",
+    },
+}
+
+
+def test_a_follow_up_is_searched_in_the_conversations_subject_though_another_file_says_its_words(
+        documents: Documents, tmp_path: Path) -> None:
+    for collection, guides in GUIDES.items():
+        for name, text in guides.items():
+            write(tmp_path / collection / name, text)
+        documents.add(collection, [tmp_path / collection])
+    for collection, earlier, follow_up, subject, other, answer in (
+            ("guides", "How expensive are hotels in London?", "What are meal prices like there?", "london.md",
+             "paris.md", "£16"),
+            ("guides-zh", "上海的酒店一晚大概多少钱？", "那里的地铁票多少钱？", "shanghai.md", "beijing.md",
+             "起步价三元")):
+        found = documents.search([collection], Query(follow_up, (earlier,)), top=1).hits
+        assert names(found) == [subject] and answer in found[0].text, (follow_up, names(found))
+        assert names(documents.search([collection], follow_up, top=1).hits) == [other]  # its own words' file
+        # A question naming another city moves on ("prices", in every title, names none of them).
+        moved = follow_up.replace("there", "in Paris").replace("那里", "北京")
+        assert names(documents.search([collection], Query(moved, (earlier,)), top=1).hits) == [other]
+
+
 def test_the_prompt_names_what_a_follow_up_searched_for(documents: Documents, tmp_path: Path) -> None:
     from chatapp.documents.prompting import excerpts_augment
 

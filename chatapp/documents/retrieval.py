@@ -15,7 +15,9 @@ puts near the top is kept, and one that several rank high wins. The rankings:
   embedding model can read (its share of unknown tokens) and by whether its similarities tell the
   chunks apart at all;
 - conversation: for a follow-up ("And how long does it last?"), the keyword, file and vector rankings
-  are also run on the last user turns with the question, and weigh more than the question alone.
+  are also run on the last user turns with the question, and weigh more than the question alone;
+- subject: a follow-up searched in the files its conversation is about (those its latest turn naming
+  files names, else those its turns were answered from), whatever other file its own words match.
 """
 
 from __future__ import annotations
@@ -137,6 +139,7 @@ def search(store: DocumentStore, embedder: Embedder, collections: Sequence[Colle
     query = query if isinstance(query, Query) else Query(query)
     alone, together = _weights(store, collections, query, mode, options)
     rankings: list[tuple[float, dict[int, int]]] = []
+    own: list[tuple[float, dict[int, int]]] = []  # the question's own words' rankings, for a follow-up's subject
     keyword: dict[int, int] = {}
     vector: dict[int, int] = {}
     phrase: dict[int, int] = {}
@@ -147,6 +150,7 @@ def search(store: DocumentStore, embedder: Embedder, collections: Sequence[Colle
         ids = store.keyword_search(collections, query.question, CANDIDATES)
         keyword = _positions(ids)
         rankings.append((alone, keyword))
+        own.append((1.0, keyword))
         if together:
             rankings.append((together, _positions(store.keyword_search(collections, query.conversation, CANDIDATES))))
     if mode != "keyword" and query.question.strip():
@@ -155,6 +159,7 @@ def search(store: DocumentStore, embedder: Embedder, collections: Sequence[Colle
         if options.weigh_vectors and mode == "hybrid":
             weight = vector_weight(embedder, store, collections, query.question, similar)
         rankings.append((alone * weight, vector))
+        own.append((weight, vector))
         if together:
             similar = store.vector_search(collections, embedder.embed_query(query.conversation), CANDIDATES)
             rankings.append((together * weight, _ranks_with_ties(similar)))
@@ -163,19 +168,15 @@ def search(store: DocumentStore, embedder: Embedder, collections: Sequence[Colle
             candidates = list(dict.fromkeys([*ids, *vector]))
             phrase = phrase_ranking(store, query.question, store.chunks(candidates), keyword)
             rankings.append((alone * PHRASE_WEIGHT, phrase))
+            own.append((PHRASE_WEIGHT, phrase))
         if options.files:
             files = file_ranking(store, collections, query.question)
             rankings.append((alone * FILE_WEIGHT, files))
             if together:
                 rankings.append((together * FILE_WEIGHT, file_ranking(store, collections, query.conversation)))
-    if alone < 1.0:  # a follow-up naming no subject stays with the conversation's
-        rankings.append((SUBJECT_WEIGHT, subject_ranking(store, embedder, collections, query, options)))
-    scores: dict[int, float] = {}
-    for ranking_weight, ranks in rankings:
-        if ranking_weight <= 0:
-            continue
-        for chunk_id, rank in ranks.items():
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + ranking_weight / (RRF_K + rank)
+    if alone < 1.0:  # a follow-up naming no subject is searched in the conversation's subject
+        rankings.append((SUBJECT_WEIGHT, subject_ranking(store, embedder, collections, query, options, _fused(own))))
+    scores = _fused(rankings)
     best = sorted(scores, key=lambda cid: -scores[cid])[:top]
     stored = store.chunks(best)
     hits = [
@@ -186,6 +187,17 @@ def search(store: DocumentStore, embedder: Embedder, collections: Sequence[Colle
     return Retrieval(hits, time.perf_counter() - started, query, weight if mode != "keyword" else 0.0)
 
 
+def _fused(rankings: list[tuple[float, dict[int, int]]]) -> dict[int, float]:
+    """Each chunk's weighted reciprocal-rank score over `rankings` ((weight, chunk id → rank))."""
+    scores: dict[int, float] = {}
+    for ranking_weight, ranks in rankings:
+        if ranking_weight <= 0:
+            continue
+        for chunk_id, rank in ranks.items():
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + ranking_weight / (RRF_K + rank)
+    return scores
+
+
 def _weights(store: DocumentStore, collections: Sequence[Collection], query: Query, mode: str,
              options: Options) -> tuple[float, float]:
     """(weight of the question's own rankings, weight of the conversation's; 0 when not searched). A
@@ -194,18 +206,35 @@ def _weights(store: DocumentStore, collections: Sequence[Collection], query: Que
     ("What about the Z9 scanner?") may change the subject: its own rankings weigh more."""
     if not (options.conversation and query.turns and mode == "hybrid"):
         return 1.0, 0.0
-    if store.file_search(collections, query.question, 1):
+    if named_files(store, collections, query.question):
         return 1.0, CONVERSATION_WEIGHT_FOR_A_NEW_SUBJECT
     return QUESTION_ALONE_WEIGHT, 1.0
 
 
 def subject_ranking(store: DocumentStore, embedder: Embedder, collections: Sequence[Collection], query: Query,
-                    options: Options) -> dict[int, int]:
-    """Every chunk of the files the earlier turns were answered from (their own search's best hits), at
-    the rank of the file's first hit."""
-    earlier = search(store, embedder, collections, Query(" ".join(query.turns)), top=SUBJECT_HITS,
-                     options=Options(options.phrases, options.files, False, options.weigh_vectors))
-    return _at_file_ranks(store, list(dict.fromkeys(h.file_id for h in earlier.hits)))
+                    options: Options, own: dict[int, float] | None = None) -> dict[int, int]:
+    """The follow-up searched in the files the conversation is about: their chunks in the order the
+    question's own rankings (`own`: chunk id → fused score) put them, then in reading order, each
+    file's best at the file's rank. The files: those the latest turn naming files names (its subject,
+    though another file's words may answer the follow-up as well: a guide to London and one to Paris
+    both tell what meals cost), else those the earlier turns were answered from (their own search's
+    best hits)."""
+    own = own or {}
+    subject: list[int] = []
+    if options.files:
+        for turn in reversed(query.turns):
+            if subject := named_files(store, collections, turn):
+                break
+    if not subject:
+        earlier = search(store, embedder, collections, Query(" ".join(query.turns)), top=SUBJECT_HITS,
+                         options=Options(options.phrases, options.files, False, options.weigh_vectors))
+        subject = list(dict.fromkeys(h.file_id for h in earlier.hits))
+    chunks = store.chunks_of_files(subject)
+    ranks: dict[int, int] = {}
+    for rank, file_id in enumerate(subject, start=1):
+        ordered = sorted(chunks[file_id], key=lambda cid: -own.get(cid, 0.0))  # stable: reading order after
+        ranks.update((cid, rank + i) for i, cid in enumerate(ordered))
+    return ranks
 
 
 def vector_weight(embedder: Embedder, store: DocumentStore, collections: Sequence[Collection], question: str,
@@ -266,18 +295,38 @@ def _is_cjk(token: str) -> bool:
 
 
 def file_ranking(store: DocumentStore, collections: Sequence[Collection], text: str) -> dict[int, int]:
-    """Every chunk of the best-matching files by name, folder and title, at its file's rank. (Not by
-    the headings inside: a heading that matches would lift every chunk of a long file, README.md's
-    hundred among them; a heading counts with the chunk it heads, whose text holds it.) A file
-    asked in Chinese must match a third of the query's terms: one bigram of a long question found in a
-    heading (增强 in 数据增强) is no sign that the file is what is asked about."""
+    """Every chunk of the files `text` names (see named_files), at its file's rank."""
+    return _at_file_ranks(store, named_files(store, collections, text))
+
+
+def named_files(store: DocumentStore, collections: Sequence[Collection], text: str) -> list[int]:
+    """The files `text` names by their name, folder or title, best first. (Not by the headings inside:
+    a heading that matches would lift every chunk of a long file, README.md's hundred among them; a
+    heading counts with the chunk it heads, whose text holds it.) A word in most files' names (their
+    folder's, one every title shares) names none. A file asked in Chinese must match a third of the
+    query's terms, or a term that is a name of it, one most of whose chunks are the file's (上海 in
+    上海旅行): one bigram of a long question found in a title (增强 in 数据增强, a word of many files) is
+    no sign that the file is what is asked about."""
     terms = without_stop_words(keyword_terms(text))
-    file_ids = store.file_search(collections, text, FILES)
+    shared = store.shared_name_terms(collections, terms)
+    naming = [t for t in terms if t not in shared]
+    file_ids = store.file_search(collections, naming, FILES)
     labels = store.file_labels(file_ids)
-    needed = max(1, math.ceil(len(terms) / 3)) if any(has_cjk(t) for t in terms) else 1
-    kept = [fid for fid in file_ids
-            if sum(f" {t} " in f" {' '.join(index_tokens(labels.get(fid, '')))} " for t in terms) >= needed]
-    return _at_file_ranks(store, kept)
+    cjk = any(has_cjk(t) for t in terms)
+    needed = max(1, math.ceil(len(terms) / 3)) if cjk else 1
+    kept: list[int] = []
+    for fid in file_ids:
+        label = f" {' '.join(index_tokens(labels.get(fid, '')))} "
+        matched = [t for t in naming if f" {t} " in label]
+        if len(matched) >= needed or (cjk and any(_names(store, collections, t, fid) for t in matched)):
+            kept.append(fid)
+    return kept
+
+
+def _names(store: DocumentStore, collections: Sequence[Collection], term: str, file_id: int) -> bool:
+    """Whether most of the chunks holding `term` are the file's."""
+    holding = store.files_holding(collections, term)
+    return 2 * holding.get(file_id, 0) > sum(holding.values())
 
 
 def _at_file_ranks(store: DocumentStore, file_ids: list[int]) -> dict[int, int]:

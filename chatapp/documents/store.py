@@ -437,9 +437,8 @@ class DocumentStore:
             used += estimate[term]
         return kept
 
-    def file_search(self, collections: Sequence[Collection], query: str, limit: int) -> list[int]:
-        """File ids whose name, folder or title hold the query's terms, by BM25, best first."""
-        terms = without_stop_words(keyword_terms(query))
+    def file_search(self, collections: Sequence[Collection], terms: Sequence[str], limit: int) -> list[int]:
+        """File ids whose name, folder or title hold any of `terms` (keyword_terms), by BM25, best first."""
         if not terms or not collections:
             return []
         expression = "name : (" + " OR ".join(f'"{t}"' for t in terms) + ")"
@@ -450,6 +449,32 @@ class DocumentStore:
                 f" AND f.collection_id IN ({marks}) ORDER BY bm25(file_words) LIMIT ?",
                 (expression, *(c.id for c in collections), limit)).fetchall()
         return [r[0] for r in rows]
+
+    def shared_name_terms(self, collections: Sequence[Collection], terms: Sequence[str]) -> set[str]:
+        """The terms in the names (name, folder, title) of several of the collections' files, more than
+        half of them: their folder's name, a word every title shares ("Prices and Practical Tips")."""
+        if not terms or not collections:
+            return set()
+        marks = ",".join("?" * len(collections))
+        ids = tuple(c.id for c in collections)
+        with self._lock:
+            files = self._db.execute(f"SELECT COUNT(*) FROM files WHERE collection_id IN ({marks})", ids).fetchone()[0]
+            # CROSS JOIN keeps the index's matches as the outer loop (not every file of the collections).
+            named = {t: self._db.execute(
+                "SELECT COUNT(*) FROM file_words w CROSS JOIN files f ON f.id = w.rowid WHERE file_words MATCH ?"
+                f" AND f.collection_id IN ({marks})", (f'name : "{t}"', *ids)).fetchone()[0] for t in set(terms)}
+        return {t for t, n in named.items() if n > 1 and 2 * n > files}
+
+    def files_holding(self, collections: Sequence[Collection], term: str, limit: int = 1000) -> dict[int, int]:
+        """How many of each file's chunks hold `term` (a word, or a phrase of tokens), among the first
+        `limit` chunks of the index that hold it (all collections') that are the collections'."""
+        marks = ",".join("?" * len(collections))
+        with self._lock:
+            return dict(self._db.execute(
+                "SELECT k.file_id, COUNT(*) FROM (SELECT rowid FROM chunk_words WHERE chunk_words MATCH ? LIMIT ?) m"
+                " CROSS JOIN chunks k ON k.id = m.rowid JOIN files f ON f.id = k.file_id"
+                f" WHERE f.collection_id IN ({marks}) GROUP BY k.file_id",
+                (f'"{term}"', limit, *(c.id for c in collections))).fetchall())
 
     def file_labels(self, file_ids: Sequence[int]) -> dict[int, str]:
         """Each file's indexed name and headings, as one text."""
@@ -603,10 +628,11 @@ def keyword_terms(query: str) -> list[str]:
     phrase); chunks with any of them match, and BM25 ranks those with more, and rarer, terms first. A
     Latin word or identifier (parse_config_v2) is the phrase of its tokens; a run of CJK characters
     becomes its overlapping two-character words (大语言模型 → 大语 语言 言模 模型), the usual way to search
-    Chinese without a dictionary."""
+    Chinese without a dictionary. A possessive's 's is left out: "London's" asks about London, whose
+    file is named london.md."""
     terms: list[str] = []
     for word in query.split():
-        for part in _cjk_and_other(word):
+        for part in _cjk_and_other(_POSSESSIVE.sub("", word)):
             if cjk_search.has_cjk(part):
                 chars = [c for c in part if cjk_search.CJK_CHAR.match(c)]
                 terms.extend(" ".join(pair) for pair in itertools.pairwise(chars))
@@ -615,6 +641,9 @@ def keyword_terms(query: str) -> list[str]:
             elif tokens := index_tokens(part):
                 terms.append(" ".join(tokens))
     return list(dict.fromkeys(terms))
+
+
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b", re.IGNORECASE)
 
 
 def without_stop_words(terms: list[str]) -> list[str]:
