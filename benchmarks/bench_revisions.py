@@ -125,14 +125,17 @@ def main() -> int:
     for kind, label in (("chat", "API: streamed chat completions (openai client)"),
                         ("completions", "API: streamed completions (openai client)"),
                         ("window", "window: reply streamed on screen (first text → end)")):
-        old, new = statistics.median(rates[("before", kind)]), statistics.median(rates[("this tree", kind)])
-        rows.append((label, f"{old:.1f} tok/s", f"{new:.1f} tok/s", f"{new / old:.3f}"))
+        before_rates, after_rates = rates[("before", kind)], rates[("this tree", kind)]
+        old, new = statistics.median(before_rates), statistics.median(after_rates)
+        rows.append((label, f"{old:.1f} ({min(before_rates):.0f}–{max(before_rates):.0f})",
+                     f"{new:.1f} ({min(after_rates):.0f}–{max(after_rates):.0f})", f"{new / old:.3f}"))
     header = (f"Model `{model.name}`, {args.threads} threads, CPU {cpu_name()}; {args.tokens} tokens, sampler "
               f"{DEFAULT_SAMPLER_TEXT}, seeds 100+round; this tree against {revision} (`--before`), each from its own "
               f"checkout, {args.rounds} interleaved rounds (the order alternating), medians; both servers warm, one "
               f"client; the window in a fresh process per run; {time.strftime('%Y-%m-%d')}.")
     publish("Against the previous revision", header,
-            markdown_table(("measurement", "before", "this tree", "ratio (goal ≥ 0.98)"), rows), args.write)
+            markdown_table(("measurement", "before, tok/s: median (range)", "this tree, tok/s", "ratio (goal ≥ 0.98)"),
+                           rows), args.write)
     return 0
 
 

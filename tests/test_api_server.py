@@ -141,12 +141,13 @@ def test_completions_raw_prompt_and_streaming(served: Served) -> None:
     [
         ({"temperature": 5}, "temperature must be between 0 and 2"),
         ({"top_p": 1.5}, "top-p must be between 0 and 1"),
-        ({"n": 2}, "n must be 1"),
+        ({"n": 20}, "n must be a whole number from 1 to 8"),
         ({"messages": []}, "messages must be a non-empty list"),
         ({"messages": [{"role": "user", "content": "   "}]}, "The last message is empty"),
         ({"messages": [{"role": "robot", "content": "hi"}]}, "role must be system, user, assistant or tool"),
         ({"stop": ["a", "b", "c", "d", "e"]}, "stop must be a string or a list of up to 4"),
-        ({"logit_bias": {"1": 5}}, "logit_bias is not supported"),
+        ({"logit_bias": {"1": 500}}, "must be a token id with a number from -100 to 100"),
+        ({"functions": [{"name": "f"}]}, "functions is not supported"),
     ],
 )
 def test_bad_parameters_are_400_with_the_windows_sentences(served: Served, extra: dict, message: str) -> None:

@@ -119,7 +119,26 @@ def _answer(server: ApiServer, endpoint: str, body: Any) -> None:
                           headers={"Content-Type": "application/json"})
     assert response.status_code in ANSWERS, (response.status_code, response.text, raw)
     event(f"{endpoint} {response.status_code}")  # pytest --hypothesis-show-statistics: what the fuzz reached
-    if response.headers["content-type"].startswith("text/event-stream"):
+    streamed = response.headers["content-type"].startswith("text/event-stream")
+    if endpoint == "messages":  # Anthropic's shapes: a message, its event stream, its error envelope
+        if streamed:
+            assert response.text.rstrip().endswith('data: {"type": "message_stop"}') or "event: error" in \
+                response.text, response.text
+        elif response.status_code == 200:
+            assert response.json()["type"] == "message"
+        else:
+            assert response.json()["type"] == "error" and response.json()["error"]["message"], response.text
+        return
+    if endpoint == "responses":  # the Responses API's: a response, its semantic events, OpenAI's errors
+        if streamed:
+            assert "event: response.completed" in response.text or "event: response.incomplete" in response.text \
+                or "event: response.failed" in response.text, response.text
+        elif response.status_code == 200:
+            assert response.json()["object"] == "response"
+        else:
+            assert response.json()["error"]["message"], response.text
+        return
+    if streamed:
         assert response.text.rstrip().endswith("data: [DONE]") or '"error"' in response.text, response.text
         return
     payload = response.json()
@@ -140,6 +159,64 @@ def test_chat_completions_any_shape(server: ApiServer, body: dict[str, Any]) -> 
 def test_completions_and_embeddings_any_shape(server: ApiServer, body: Any) -> None:
     _answer(server, "completions", body)
     _answer(server, "embeddings", body)  # no embedding model here: a 404 that says how, or a 400
+
+
+ANTHROPIC_BLOCKS = st.one_of(
+    st.fixed_dictionaries({"type": st.just("text"), "text": TEXT},
+                          optional={"cache_control": st.just({"type": "ephemeral"})}),
+    st.fixed_dictionaries({"type": st.just("image"), "source": st.fixed_dictionaries({
+        "type": st.sampled_from(["base64", "url"]), "media_type": st.just("image/png"),
+        "data": st.sampled_from(["iVBORw0KGgo=", "%%%", ""])})}),
+)
+ANTHROPIC_BODY = st.fixed_dictionaries(
+    {"model": st.just("claude"), "max_tokens": st.integers(1, 6),
+     "messages": st.one_of(
+         st.lists(ANTHROPIC_BLOCKS, min_size=1, max_size=3).map(lambda b: [{"role": "user", "content": b}]),
+         st.just([{"role": "user", "content": "weather?"},
+                  {"role": "assistant", "content": [{"type": "thinking", "thinking": "hm", "signature": ""},
+                                                    {"type": "tool_use", "id": "t1", "name": "get_weather",
+                                                     "input": {"city": "Paris"}}]},
+                  {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "sunny",
+                                                "is_error": True}]}]))},
+    optional={"system": st.one_of(TEXT, st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": TEXT}),
+                                                 max_size=2)),
+              "stream": st.booleans(), "stop_sequences": st.lists(st.text(min_size=1, max_size=4), max_size=4),
+              "tools": st.just([{"name": "get_weather", "input_schema": {"type": "object", "properties": {
+                  "city": {"type": "string"}}}}]),
+              "tool_choice": st.sampled_from([{"type": "auto"}, {"type": "any"}, {"type": "none"},
+                                              {"type": "tool", "name": "get_weather"}]),
+              "temperature": st.floats(0, 1), "top_k": st.integers(0, 50),
+              "output_config": st.just({"format": {"type": "json_schema", "schema": {"type": "integer"}}}),
+              "thinking": st.just({"type": "adaptive"}), "metadata": st.just({"user_id": "u"})})
+RESPONSES_BODY = st.fixed_dictionaries(
+    {"model": st.just("m"), "max_output_tokens": st.integers(1, 6),
+     "input": st.one_of(TEXT, st.just([
+         {"role": "developer", "content": "Be brief."}, {"type": "message", "role": "user", "content": [
+             {"type": "input_text", "text": "weather?"}]},
+         {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "look it up"}]},
+         {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": '{"city": "Paris"}'},
+         {"type": "function_call_output", "call_id": "c1", "output": "sunny"}]))},
+    optional={"instructions": TEXT, "stream": st.booleans(), "store": st.booleans(), "temperature": st.floats(0, 2),
+              "tools": st.just([{"type": "function", "name": "get_weather", "parameters": {
+                  "type": "object", "properties": {"city": {"type": "string"}}}}, {"type": "web_search"}]),
+              "tool_choice": st.sampled_from(["auto", "none", "required",
+                                              {"type": "function", "name": "get_weather"}]),
+              "text": st.sampled_from([{"format": {"type": "json_object"}}, {"format": {
+                  "type": "json_schema", "name": "n", "schema": {"type": "integer"}}}]),
+              "previous_response_id": st.just("resp_missing"), "parallel_tool_calls": st.booleans(),
+              "include": st.just(["reasoning.encrypted_content"]), "reasoning": st.just({"summary": "auto"})})
+
+
+@FUZZ
+@given(body=st.one_of(ANTHROPIC_BODY, _one_part_replaced(ANTHROPIC_BODY), JSON))
+def test_anthropic_messages_any_shape(server: ApiServer, body: Any) -> None:
+    _answer(server, "messages", body)
+
+
+@FUZZ
+@given(body=st.one_of(RESPONSES_BODY, _one_part_replaced(RESPONSES_BODY), JSON))
+def test_responses_any_shape(server: ApiServer, body: Any) -> None:
+    _answer(server, "responses", body)
 
 
 def test_the_fuzzed_server_still_answers(server: ApiServer) -> None:

@@ -28,14 +28,17 @@ from chatapp.core.types import (
     ToolSet,
 )
 
+MAX_TOP_LOGPROBS = 20  # alternatives a token's log-probability may come with (OpenAI's limit)
+
 
 @dataclass(frozen=True)
 class GenerationRequest:
     """What to generate, addressed to a model. A chat request has `messages` (its template renders them);
-    a completion has `prompt` instead, continued as raw text."""
+    a completion has `prompt` instead (or `prompt_tokens`, the model's token ids), continued as is."""
 
     messages: tuple[Message, ...] = ()
     prompt: str | None = None
+    prompt_tokens: tuple[int, ...] = ()
     model: str = ""  # a model's id as the router lists it; "": the default model
     sampling: SamplingParams = SamplingParams()
     stops: tuple[str, ...] = ()  # strings that end the reply (never shown), besides the template's own
@@ -46,14 +49,19 @@ class GenerationRequest:
     reply_prefix_thinking: str = ""  # ...and the thinking it had written (its block closed if the prefix has text)
     speculation: Speculation | None = None  # None: the engine's setting
     ignore_eos: bool = False  # never end by the model's choice: only a limit or a stop (benchmarks, llama.cpp's)
+    logit_bias: tuple[tuple[int, float], ...] = ()  # (token id, what to add to its logit), -100…100 as OpenAI
+    logprobs: int | None = None  # each generated token's log-probability and this many alternatives (None: none)
 
     def __post_init__(self) -> None:
-        if (self.prompt is None) == (not self.messages):
-            raise ValueError("a generation request has either messages or a prompt")
+        given = [bool(self.messages), self.prompt is not None, bool(self.prompt_tokens)]
+        if sum(given) != 1:
+            raise ValueError("a generation request has messages, a prompt or prompt tokens: one of them")
+        if self.logprobs is not None and not 0 <= self.logprobs <= MAX_TOP_LOGPROBS:
+            raise ValueError(f"logprobs must be between 0 and {MAX_TOP_LOGPROBS}")
 
     @property
     def is_chat(self) -> bool:
-        return self.prompt is None
+        return bool(self.messages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,18 @@ class ThinkingDelta:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class TokenLogprob:
+    """A generated token as the model weighed it: its text (and bytes: a token may hold part of a
+    character), its log-probability under the model (log-softmax of its logits), and the most likely
+    tokens at its place with theirs. It comes before the text it produced (which a stop string may hold)."""
+
+    token: str
+    data: bytes
+    logprob: float
+    top: tuple[tuple[str, bytes, float], ...] = ()
+
+
 @dataclass(frozen=True)
 class Done:
     """The end of a generation. `stats` is None when it never started (dropped while it waited);
@@ -80,7 +100,7 @@ class Done:
     stop: str = ""
 
 
-Event = TextDelta | ThinkingDelta | CallDelta | Done
+Event = TextDelta | ThinkingDelta | CallDelta | TokenLogprob | Done
 
 
 class EventStream:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, ModelFileError
 from chatapp.core.models import memory
 from chatapp.core.runtime import llama_runtime
 
@@ -107,13 +107,27 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._embed([self.query_prefix + text])[0]
 
+    def embed_tokens(self, sequences: Sequence[Sequence[int]]) -> np.ndarray:
+        """Unit-length vectors of token sequences given as the model's token ids (the API's `input` as
+        tokens): each read between the model's start and end tokens, as a text's tokens are."""
+        n_vocab = int(self._llm.n_vocab())
+        for i, seq in enumerate(sequences):
+            if any(not 0 <= t < n_vocab for t in seq):
+                raise KnownError(QT_TRANSLATE_NOOP("core", "Input {index} has a token id this embedding model does not "
+                                                   "have (its vocabulary has {n:,} tokens)."), index=i, n=n_vocab)
+        wrap = self._llm.tokenize(b"", add_bos=True, special=False)  # e.g. [CLS] [SEP]
+        start, end = wrap[:1], wrap[1:]
+        return self._embed([], sequences=[[*start, *seq, *end] for seq in sequences])
+
     def token_batches(self, texts: Sequence[str]) -> list[list[list[int]]]:
         """The texts tokenized (with the model's start/end tokens, cut to its context) and grouped
         into batches of at most `max_tokens` tokens: exactly what `_embed` decodes."""
+        return self._batches([self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=False) for text in texts])
+
+    def _batches(self, sequences: Sequence[list[int]]) -> list[list[list[int]]]:
         batches: list[list[list[int]]] = [[]]
         used = 0
-        for text in texts:
-            tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
+        for tokens in sequences:
             if len(tokens) > self.max_tokens:  # keep the end-of-sequence token the model was trained with
                 tokens = [*tokens[: self.max_tokens - 1], tokens[-1]]
             if batches[-1] and (used + len(tokens) > self.max_tokens or len(batches[-1]) >= self._n_seq_max):
@@ -124,14 +138,16 @@ class Embedder:
         return batches if batches[0] else []
 
     def _embed(self, texts: Sequence[str], cancel: threading.Event | None = None,
-               on_batch: Callable[[int], None] | None = None) -> np.ndarray:
-        """Unit-length vectors, one row per text. Raises `EmbeddingCancelled` between batches."""
+               on_batch: Callable[[int], None] | None = None,
+               sequences: Sequence[list[int]] | None = None) -> np.ndarray:
+        """Unit-length vectors, one row per text (or per token sequence, given instead). Raises
+        `EmbeddingCancelled` between batches."""
         import numpy as np
 
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        out = np.zeros((len(sequences) if sequences is not None else len(texts), self.dimension), dtype=np.float32)
         row = 0
         with self._lock:
-            batches = self.token_batches(texts)
+            batches = self._batches(sequences) if sequences is not None else self.token_batches(texts)
         for batch in batches:
             if cancel is not None and cancel.is_set():
                 raise EmbeddingCancelled

@@ -1,4 +1,4 @@
-"""One API request's generation: started through the model router, its events handed to the event loop.
+"""An API request's generations: started through the model router, their events handed to the event loop.
 
 Events are produced on the model thread (or a generation thread, on a parallel load) and cross to the
 loop in batches: the loop is woken only when it is waiting, so a fast model costs one wake-up per batch,
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from chatapp.core.generation import Done, Event, GenerationRequest, TextDelta, ThinkingDelta
+from chatapp.core.generation import Done, Event, GenerationRequest, TextDelta, ThinkingDelta, TokenLogprob
 from chatapp.core.runtime.router import ModelNotLoaded, ModelRouter
 from chatapp.core.types import FinishReason
 from chatapp.server.errors import ApiError, from_generation, not_loaded
@@ -34,6 +34,7 @@ class Reply:
     text: str
     thinking: str
     done: Done
+    logprobs: tuple[TokenLogprob, ...] = ()  # when the request asked for them
 
 
 class GenerationRun:
@@ -48,6 +49,9 @@ class GenerationRun:
             self.model = router.start(request, self.cancel, self._put, self._failed).model
         except ModelNotLoaded as exc:
             raise not_loaded(str(exc)) from None
+
+    def stop(self) -> None:
+        self.cancel.set()
 
     def _failed(self, exc: BaseException) -> None:
         self._put(from_generation(exc))
@@ -92,6 +96,7 @@ class GenerationRun:
         """The whole reply, cancelled if the client goes away meanwhile; raises the ApiError it failed with."""
         text: list[str] = []
         thinking: list[str] = []
+        logprobs: list[TokenLogprob] = []
         while True:
             getter = asyncio.ensure_future(self.batch())
             while not getter.done():
@@ -105,8 +110,10 @@ class GenerationRun:
                     text.append(item.text)
                 elif isinstance(item, ThinkingDelta):
                     thinking.append(item.text)
+                elif isinstance(item, TokenLogprob):
+                    logprobs.append(item)
                 elif isinstance(item, Done):
-                    return Reply("".join(text), "".join(thinking).strip(), item)
+                    return Reply("".join(text), "".join(thinking).strip(), item, tuple(logprobs))
 
     async def stream(self) -> AsyncIterator[Event]:
         """The events as they come, ending with `Done`. The first batch is awaited here, so a failure
@@ -128,3 +135,62 @@ class GenerationRun:
                 items = await self.batch()
 
         return rest()
+
+
+_END = object()
+
+
+class Choices:
+    """The generations that answer one request (OpenAI's `n`, a list of prompts): started together — so a
+    model loaded for parallel requests batches them —, read together, cancelled together. Their events come
+    as (choice index, event); with one choice, straight from its run."""
+
+    def __init__(self, runs: list[GenerationRun]) -> None:
+        self.runs = runs
+        self.model = runs[0].model
+
+    def stop(self) -> None:
+        for run in self.runs:
+            run.cancel.set()
+
+    async def collect(self, request: Request) -> list[Reply]:
+        try:
+            return list(await asyncio.gather(*(run.collect(request) for run in self.runs)))
+        finally:
+            self.stop()  # one failed: the others are not wanted any more
+
+    async def stream(self) -> AsyncIterator[tuple[int, Event]]:
+        """The first choice's first batch is awaited here (a failure before anything was generated keeps its
+        status); the others' failures come in the stream."""
+        first = await self.runs[0].stream()
+        if len(self.runs) == 1:
+            return ((0, event) async for event in first)
+        queue: asyncio.Queue[tuple[int, object]] = asyncio.Queue()
+
+        async def pump(index: int, events: AsyncIterator[Event] | None) -> None:
+            try:
+                async for event in events if events is not None else await self.runs[index].stream():
+                    await queue.put((index, event))
+            except ApiError as error:
+                await queue.put((index, error))
+            finally:
+                await queue.put((index, _END))
+
+        tasks = [asyncio.ensure_future(pump(i, first if i == 0 else None)) for i in range(len(self.runs))]
+
+        async def merged() -> AsyncIterator[tuple[int, Event]]:
+            ended = 0
+            try:
+                while ended < len(tasks):
+                    index, item = await queue.get()
+                    if item is _END:
+                        ended += 1
+                    elif isinstance(item, ApiError):
+                        raise item
+                    else:
+                        yield index, item  # type: ignore[misc]
+            finally:
+                for task in tasks:
+                    task.cancel()
+
+        return merged()

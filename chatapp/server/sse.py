@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol
 
 from starlette.responses import StreamingResponse
 
-from chatapp.core.generation import Event
 from chatapp.server.errors import ApiError
-from chatapp.server.runs import GenerationRun
 
 DONE = b"data: [DONE]\n\n"  # OpenAI's end of stream
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -27,13 +26,22 @@ def frame(payload: object, event: str | None = None) -> bytes:
     return f"event: {event}\n".encode() + data if event else data
 
 
-async def streamed(run: GenerationRun, frames: Callable[[AsyncIterator[Event]], AsyncIterator[bytes]],
+class Streamable(Protocol):
+    """A generation (server/runs.py's `GenerationRun`) or several (`Choices`), as a stream."""
+
+    async def stream(self) -> AsyncIterator[Any]: ...
+
+    def stop(self) -> None: ...
+
+
+async def streamed(run: Streamable, frames: Callable[[AsyncIterator[Any]], AsyncIterator[bytes]],
                    error_frame: Callable[[ApiError], bytes]) -> StreamingResponse:
-    """The run's events as the dialect frames them (`frames` reads typed events, ending with `Done`)."""
+    """The run's events as the dialect frames them (`frames` reads what `run.stream()` gives: typed events
+    ending with `Done`, or (choice, event) pairs)."""
     try:
         events = await run.stream()
     except BaseException:
-        run.cancel.set()
+        run.stop()
         raise
 
     async def body() -> AsyncIterator[bytes]:
@@ -43,6 +51,6 @@ async def streamed(run: GenerationRun, frames: Callable[[AsyncIterator[Event]], 
         except ApiError as error:
             yield error_frame(error)
         finally:
-            run.cancel.set()  # a no-op when finished; stops the generation when the client hung up
+            run.stop()  # a no-op when finished; stops the generation when the client hung up
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=HEADERS)

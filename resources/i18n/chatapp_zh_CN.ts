@@ -1941,6 +1941,10 @@ template: {template} ({note})</source>
         <translation>提示词需要 {need:,} 个 token，而上下文只能容纳 {ctx:,} 个；请缩短提示词。</translation>
     </message>
     <message>
+        <source>{what} names token {token}, which this model does not have (its vocabulary has {n:,} tokens).</source>
+        <translation>{what}中的 token {token} 不在这个模型的词表里（词表共有 {n:,} 个 token）。</translation>
+    </message>
+    <message>
         <source>The context ({ctx:,} tokens) is full with the requests running at once; try again when they finish, or load the model with a larger context.</source>
         <translation>上下文（{ctx:,} 个 token）已被同时运行的请求占满；请等它们结束后再试，或以更大的上下文加载模型。</translation>
     </message>
@@ -2105,6 +2109,10 @@ template: {template} ({note})</source>
         <translation>{url} 上的服务器用于对话，不能用于原始文本补全。</translation>
     </message>
     <message>
+        <source>Log-probabilities are not read from the server at {url}.</source>
+        <translation>不会从 {url} 上的服务器读取对数概率。</translation>
+    </message>
+    <message>
         <source>The server at {url} did not answer in time; it may be busy or down. Try again.</source>
         <translation>{url} 上的服务器未及时响应，可能正忙或已停止运行。请重试。</translation>
     </message>
@@ -2191,6 +2199,10 @@ template: {template} ({note})</source>
     <message>
         <source>{name} is not an embedding model; use one such as all-MiniLM-L6-v2, bge-small or nomic-embed-text.</source>
         <translation>{name} 不是嵌入模型；请使用 all-MiniLM-L6-v2、bge-small 或 nomic-embed-text 等模型。</translation>
+    </message>
+    <message>
+        <source>Input {index} has a token id this embedding model does not have (its vocabulary has {n:,} tokens).</source>
+        <translation>第 {index} 个输入中有这个嵌入模型没有的 token id（词表共有 {n:,} 个 token）。</translation>
     </message>
     <message>
         <source>{name} is larger than 20 MB; send a smaller image.</source>

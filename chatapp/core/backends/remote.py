@@ -98,8 +98,11 @@ class RemoteChat:
         OpenAI's `response_format` (a GBNF grammar as llama.cpp's `grammar` field). The server applies
         its own template (a request's `template` does not apply); its thinking arrives as
         `reasoning_content` (llama.cpp, vLLM, DeepSeek) or inside the text, and is told apart here."""
-        if request.prompt is not None:
+        if not request.is_chat:
             raise RemoteError(QT_TRANSLATE_NOOP("core", "The server at {url} is used for chats, not raw completions."),
+                              url=self.url)
+        if request.logprobs is not None:
+            raise RemoteError(QT_TRANSLATE_NOOP("core", "Log-probabilities are not read from the server at {url}."),
                               url=self.url)
         params, output, tools = request.sampling, request.output, request.tools
         sent = [openai_message(m) for m in request.messages]
@@ -114,7 +117,9 @@ class RemoteChat:
                 temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_tokens,
                 seed=params.seed if params.seed >= 0 else None, stop=list(request.stops) or None,
                 presence_penalty=params.presence_penalty, frequency_penalty=params.frequency_penalty,
+                **({"logit_bias": {str(t): b for t, b in request.logit_bias}} if request.logit_bias else {}),
                 extra_body={"top_k": params.top_k, "min_p": params.min_p, "repeat_penalty": params.repeat_penalty,
+                            **({"ignore_eos": True} if request.ignore_eos else {}),
                             **({"grammar": output.text} if output is not None and output.kind == "grammar" else {})},
                 **({"response_format": response_format(output)} if output is not None and output.is_json else {}),
                 **(tool_arguments(tools) if tools is not None and tools.tools else {}),

@@ -39,7 +39,15 @@ from chatapp.core.errors import (
     TemplateBudgetError,
     TemplateError,
 )
-from chatapp.core.generation import Done, Event, EventStream, GenerationRequest, TextDelta, ThinkingDelta
+from chatapp.core.generation import (
+    Done,
+    Event,
+    EventStream,
+    GenerationRequest,
+    TextDelta,
+    ThinkingDelta,
+    TokenLogprob,
+)
 from chatapp.core.images import ImageError
 from chatapp.core.models import memory
 from chatapp.core.reasoning import OPEN as THINKING_OPEN
@@ -103,6 +111,7 @@ class PreparedPrompt:
     dropped_messages: int
     vision: VisionPrompt | None = None  # the images' spans in `tokens`, when the messages carry images
     reply_start: int = -1  # where a continued reply's text starts in `text` (-1: the prompt ends it)
+    exact_text: bool = True  # `text` tokenizes to `tokens` (not so for token ids given, read back as text)
 
 
 class _PromptAborted(Exception):
@@ -591,8 +600,8 @@ class Engine:
         started = time.perf_counter()
         lease = lease or SequenceLease(self, pooled=False)
         grammar = self._grammar_text(request.output)
-        if request.prompt is not None:
-            prepared, template = self._prepare_completion(request.prompt, lease), None
+        if not request.is_chat:
+            prepared, template = self._prepare_completion(request, lease), None
             watch = None
         else:
             template = self.template_for(request.template)
@@ -637,6 +646,8 @@ class Engine:
 
     def prompt_tokens(self, request: GenerationRequest) -> int:
         """How many tokens the model reads for `request`: its whole prompt, nothing left out to fit."""
+        if request.prompt_tokens:
+            return len(request.prompt_tokens)
         if request.prompt is not None:
             return len(self.tokenize(request.prompt))
         text = self.render(request.messages, request.template, tools=request.tools)
@@ -650,8 +661,16 @@ class Engine:
         finally:
             vision.close()
 
-    def _prepare_completion(self, prompt: str, lease: SequenceLease) -> PreparedPrompt:
-        tokens = self.tokenize_reusing_cache(prompt, lease.sequence(prompt))
+    def _prepare_completion(self, request: GenerationRequest, lease: SequenceLease) -> PreparedPrompt:
+        if request.prompt_tokens:  # the model's own token ids: checked, read as given
+            tokens = self._known_tokens(request.prompt_tokens, "the prompt")
+            prompt = llama_runtime.detokenize(self._require()._model.vocab, tokens, special=True).decode(
+                "utf-8", errors="replace")
+            lease.sequence(prompt)
+        else:
+            assert request.prompt is not None
+            prompt = request.prompt
+            tokens = self.tokenize_reusing_cache(prompt, lease.sequence(prompt))
         n_ctx = self._require().n_ctx()
         if len(tokens) + MIN_REPLY_TOKENS > n_ctx:
             raise ContextOverflowError(
@@ -659,7 +678,29 @@ class Engine:
                                   "shorten it."),
                 need=len(tokens), ctx=n_ctx,
             )
-        return PreparedPrompt(prompt, tokens, (), 0)
+        return PreparedPrompt(prompt, tokens, (), 0, exact_text=not request.prompt_tokens)
+
+    def _known_tokens(self, tokens: Sequence[int], what: str) -> list[int]:
+        n_vocab = self._require().n_vocab()
+        for token in tokens:
+            if not 0 <= token < n_vocab:
+                raise SettingsError(QT_TRANSLATE_NOOP(
+                    "core", "{what} names token {token}, which this model does not have (its vocabulary has "
+                    "{n:,} tokens)."), what=what, token=token, n=n_vocab)
+        return list(tokens)
+
+    def _bias(self, request: GenerationRequest) -> tuple[np.ndarray, np.ndarray] | None:
+        """The logit bias a request asks for (OpenAI's), with the end tokens banned for `ignore_eos`."""
+        if not request.logit_bias and not request.ignore_eos:
+            return None
+        import numpy as np
+
+        ids = self._known_tokens([token for token, _ in request.logit_bias], "logit_bias")
+        values = [value for _, value in request.logit_bias]
+        if request.ignore_eos:
+            eog = self._end_tokens().tolist()
+            ids, values = ids + eog, values + [float("-inf")] * len(eog)
+        return np.array(ids, dtype=np.int64), np.array(values, dtype=np.float32)
 
     def _call_watch(self, tools: ToolSet | None, template: ChatTemplate) -> CallWatch | None:
         if tools is None or not tools.active:
@@ -705,7 +746,7 @@ class Engine:
             constraint = watch.first_grammar()
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31),
                                 constraint, constrained=watch is not None,
-                                banned=self._end_tokens() if request.ignore_eos else None)
+                                bias=self._bias(request), logprobs=request.logprobs)
         # Drafts are guessed from the prompt's tokens; an image's placeholders are not tokens to guess.
         drafter = self._drafter(prepared.tokens, request.speculation, seq) if prepared.vision is None else None
         counts = _DraftCounts()
@@ -751,6 +792,8 @@ class Engine:
                     break
                 generated += 1
                 generated_ids.append(token)
+                if sampler.last is not None:
+                    yield _token_logprob(vocab, sampler.last)
                 text = decoder.decode(llama_runtime.detokenize(vocab, [token]))
                 if watch is not None:
                     text = watch.feed(text, sampler, calls.append)
@@ -785,10 +828,11 @@ class Engine:
                 # A checked draft may have run past where the reply ended: keep exactly what the
                 # reply evaluated (all but its last sampled token), as without speculation.
                 seq.truncate(len(prepared.tokens) + produced - 1)
-            if prepared.vision is None:
+            if prepared.vision is None and prepared.exact_text:
                 self._remember_cache(seq, prepared.text, prepared.tokens, generated_ids)
-            else:  # placeholders are not text: the next prompt is tokenized whole (the KV cache still matches)
-                seq.cached_text, seq.cached_tokens = "", []
+            else:  # placeholders (or token ids) are not text: the next prompt is tokenized whole (the KV cache
+                seq.cached_text, seq.cached_tokens = "", []  # still matches)
+            if prepared.vision is not None:
                 prepared.vision.close()
         tail = decoder.decode(b"", final=True)
         tool_calls: tuple[ToolCall, ...] = ()
@@ -872,6 +916,18 @@ def _pieces(text: str, thinking: ThinkingSplitter | None, final: bool = False) -
         yield ThinkingDelta(thought)
     if answer:
         yield TextDelta(answer)
+
+
+def _token_logprob(vocab: Any, last: tuple[int, float, np.ndarray, np.ndarray]) -> TokenLogprob:
+    token, logprob, top_ids, top_logprobs = last
+
+    def piece(t: int) -> tuple[str, bytes]:
+        data = llama_runtime.detokenize(vocab, [t], special=True)
+        return data.decode("utf-8", errors="replace"), data
+
+    text, data = piece(token)
+    return TokenLogprob(text, data, logprob, tuple((*piece(int(t)), float(lp)) for t, lp in zip(top_ids, top_logprobs,
+                                                                                               strict=True)))
 
 
 def _thinking_splitter(prepared: PreparedPrompt) -> ThinkingSplitter:

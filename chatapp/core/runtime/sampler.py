@@ -58,12 +58,17 @@ class NativeSampler:
 
     def __init__(self, n_vocab: int, params: SamplingParams, seed: int,
                  grammar: GrammarSampler | None = None, constrained: bool = False,
-                 banned: np.ndarray | None = None) -> None:
-        """`banned`: token ids never to sample (a request's `ignore_eos`: the end-of-generation tokens)."""
+                 bias: tuple[np.ndarray, np.ndarray] | None = None, logprobs: int | None = None) -> None:
+        """`bias`: token ids and what to add to their logits before anything else (minus infinity: never
+        sampled — a request's `ignore_eos` bans the end-of-generation tokens this way; OpenAI's
+        `logit_bias`). `logprobs`: keep each sampled token's log-probability under the model and this many
+        alternatives (`last`)."""
         lib = llama_runtime.llama()
         self._lib = lib
         self.n_vocab = n_vocab
-        self.banned = banned if banned is not None and len(banned) else None
+        self.bias = bias if bias is not None and len(bias[0]) else None
+        self.logprobs = logprobs
+        self.last: tuple[int, float, np.ndarray, np.ndarray] | None = None  # token, logprob, top ids, top logprobs
         self.grammar = grammar
         self.constrained = constrained or grammar is not None
         penalties = lib.llama_sampler_init_penalties(n_vocab, PENALTY_LAST_N, params.repeat_penalty,
@@ -113,7 +118,7 @@ class NativeSampler:
 
     def sample(self, ctx: Any, idx: int = -1) -> int:
         """Sample from the logits of output `idx` of the context's last decode (and accept it)."""
-        if not self.constrained and not self.prefilter and self.banned is None:
+        if not self.constrained and not self.prefilter and self.bias is None and self.logprobs is None:
             return int(self._lib.llama_sampler_sample(self.chain, ctx, idx))
         live = np.ctypeslib.as_array(self._lib.llama_get_logits_ith(ctx, idx), shape=(self.n_vocab,))
         return self._sample(live)
@@ -121,12 +126,30 @@ class NativeSampler:
     def sample_logits(self, logits: np.ndarray) -> int:
         """Sample from a saved copy of one position's logits, exactly as `sample` would from the live ones
         (the copy is left as it is)."""
-        return self._sample(logits.copy() if self.banned is not None else logits)
+        return self._sample(logits.copy() if self.bias is not None else logits)
 
     def _sample(self, logits: np.ndarray) -> int:
-        """Sample from `logits`, which may be changed (banned tokens set to minus infinity)."""
-        if self.banned is not None:
-            logits[self.banned] = NEG_INF
+        """Sample from `logits`, which may be changed (the bias added)."""
+        weighed = self._weigh(logits) if self.logprobs is not None else None
+        if self.bias is not None:
+            ids, values = self.bias
+            logits[ids] += values
+        token = self._pick_token(logits)
+        if weighed is not None:
+            norm, top = weighed
+            self.last = (token, float(norm[token]), top, norm[top])
+        return token
+
+    def _weigh(self, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The model's log-probabilities (log-softmax of the raw logits, before any bias or sampler step,
+        as OpenAI's logprobs are) and the ids of the most likely tokens, best first."""
+        best = float(logits.max())
+        norm = logits - (best + float(np.log(np.exp(logits - best).sum())))
+        k = self.logprobs or 0
+        top = np.argpartition(norm, -k)[-k:] if 0 < k < len(norm) else np.arange(len(norm) if k else 0)
+        return norm, top[np.argsort(norm[top])[::-1]]
+
+    def _pick_token(self, logits: np.ndarray) -> int:
         if self.constrained:
             return self._sample_in_steps(logits)
         array = self._fill_best(logits) if self.prefilter else self._fill(logits)

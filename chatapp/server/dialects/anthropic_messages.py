@@ -354,7 +354,7 @@ def _tool_set(specs: tuple[ToolSpec, ...], choice: Any) -> ToolSet:
     parallel = not (isinstance(choice, dict) and choice.get("disable_parallel_tool_use") is True)
     if kind == "tool":
         name = choice.get("name")
-        if name not in {s.name for s in specs}:
+        if not isinstance(name, str) or name not in {s.name for s in specs}:
             raise ApiError(400, f"tool_choice names {name!r}, which is not one of the tools.", param="tool_choice.name")
         return ToolSet(specs, str(name), parallel)
     mapped = {"auto": "auto", "any": "required", "none": "none"}.get(str(kind))

@@ -19,14 +19,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from chatapp.core.generation import Done, Event, GenerationRequest, TextDelta, ThinkingDelta
+from chatapp.core.generation import (
+    MAX_TOP_LOGPROBS,
+    Done,
+    Event,
+    GenerationRequest,
+    TextDelta,
+    ThinkingDelta,
+    TokenLogprob,
+)
 from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_url, recording_from_base64
 from chatapp.core.types import Attachment, CallDelta, Message, ToolSet
 from chatapp.server.dialects import Dialect
 from chatapp.server.dialects.openai_common import (
     Parsed,
+    body_of,
+    choices,
     finish_reason,
     ignore_eos,
+    logit_bias,
+    logprobs_entry,
     openai_sampling,
     output_format,
     stream_error,
@@ -35,7 +47,8 @@ from chatapp.server.dialects.openai_common import (
 )
 from chatapp.server.errors import ApiError
 from chatapp.server.limits import MAX_MESSAGES
-from chatapp.server.requests import check_fits, decode, stops
+from chatapp.server.requests import check_fits, stops
+from chatapp.server.runs import Choices, Reply
 from chatapp.server.sse import DONE, frame, streamed
 from chatapp.server.state import server_state
 from chatapp.server.tool_requests import ToolRequestError, assistant_calls, tool_set
@@ -45,7 +58,7 @@ ROLES = {"system": "system", "developer": "system", "user": "user", "assistant":
 
 def parse(raw: bytes, context_size: int | None) -> Parsed:
     """A /v1/chat/completions body, checked; `context_size` is the loaded model's (None: none loaded)."""
-    body = decode(raw)
+    body = body_of(raw)
     messages = _messages(body)
     tools = _tools(body)
     chars = sum(len(m.content) + sum(len(c.arguments) for c in m.tool_calls) for m in messages)
@@ -55,57 +68,88 @@ def parse(raw: bytes, context_size: int | None) -> Parsed:
     model = body.get("model")
     request = GenerationRequest(messages, model=model if isinstance(model, str) else "", sampling=openai_sampling(body),
                                 stops=stops(body.get("stop")), tools=tools, output=output_format(body),
-                                ignore_eos=ignore_eos(body))
-    return Parsed(request, stream, include_usage)
+                                ignore_eos=ignore_eos(body), logit_bias=logit_bias(body), logprobs=_logprobs(body))
+    return Parsed(choices(request, body), stream, include_usage)
+
+
+def _logprobs(body: dict[str, Any]) -> int | None:
+    """`logprobs: true` with `top_logprobs` alternatives (0 to 20) for each token; None when not asked."""
+    wanted, top = body.get("logprobs", False), body.get("top_logprobs")
+    if not isinstance(wanted, bool):
+        raise ApiError(400, "logprobs must be true or false.", param="logprobs")
+    if top is not None:
+        if not wanted:
+            raise ApiError(400, "top_logprobs needs logprobs: true.", param="top_logprobs")
+        if not isinstance(top, int) or isinstance(top, bool) or not 0 <= top <= MAX_TOP_LOGPROBS:
+            raise ApiError(400, f"top_logprobs must be a whole number from 0 to {MAX_TOP_LOGPROBS}.",
+                           param="top_logprobs")
+    return (top or 0) if wanted else None
 
 
 async def chat_completions(request: Request) -> Response:
     state = server_state(request)
     parsed = await asyncio.to_thread(parse, await request.body(), state.context_size())
-    run = state.start(parsed.request)
-    head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": run.model}
+    runs = Choices([state.start(r) for r in parsed.requests])
+    head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": runs.model}
+    with_logprobs = parsed.requests[0].logprobs is not None
     if not parsed.stream:
-        reply = await run.collect(request)
-        calls = reply.done.tool_calls
-        message: dict[str, Any] = {"role": "assistant", "content": reply.text if reply.text or not calls else None}
-        if reply.thinking:
-            message["reasoning_content"] = reply.thinking
-        if calls:
-            message["tool_calls"] = [{"id": c.id, "type": "function",
-                                      "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
-        return JSONResponse({
-            **head, "object": "chat.completion",
-            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason(reply.done),
-                         "logprobs": None}],
-            "usage": usage(reply.done.stats),
-        })
-    return await streamed(run, lambda events: _chunks(events, {**head, "object": "chat.completion.chunk"},
-                                                      parsed.include_usage), stream_error)
+        replies = await runs.collect(request)
+        return JSONResponse({**head, "object": "chat.completion",
+                             "choices": [_choice(i, reply, with_logprobs) for i, reply in enumerate(replies)],
+                             "usage": usage([reply.done for reply in replies])})
+    return await streamed(runs, lambda events: _chunks(events, {**head, "object": "chat.completion.chunk"},
+                                                       len(parsed.requests), parsed.include_usage), stream_error)
 
 
-async def _chunks(events: AsyncIterator[Event], head: dict[str, Any], include_usage: bool) -> AsyncIterator[bytes]:
+def _choice(index: int, reply: Reply, with_logprobs: bool) -> dict[str, Any]:
+    calls = reply.done.tool_calls
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text if reply.text or not calls else None}
+    if reply.thinking:
+        message["reasoning_content"] = reply.thinking
+    if calls:
+        message["tool_calls"] = [{"id": c.id, "type": "function",
+                                  "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
+    logprobs = {"content": [logprobs_entry(t) for t in reply.logprobs], "refusal": None} if with_logprobs else None
+    return {"index": index, "message": message, "finish_reason": finish_reason(reply.done), "logprobs": logprobs}
+
+
+async def _chunks(events: AsyncIterator[tuple[int, Event]], head: dict[str, Any], n: int,
+                  include_usage: bool) -> AsyncIterator[bytes]:
     # Most chunks differ only in their text: everything around it is encoded once.
     before, after = frame({**head, "choices": [{"index": 0, "delta": {"content": "\0"}, "finish_reason": None,
                                                 "logprobs": None}]}).split(b'"\\u0000"')
+    pending: list[list[TokenLogprob]] = [[] for _ in range(n)]  # log-probabilities for the next chunk of each
+    dones: list[Done] = []
 
-    def chunk(delta: dict[str, Any], finish: str | None) -> bytes:
-        return frame({**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]})
+    def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> bytes:
+        logprobs = {"content": [logprobs_entry(t) for t in pending[index]], "refusal": None} if pending[index] \
+            else None
+        pending[index].clear()
+        return frame({**head, "choices": [{"index": index, "delta": delta, "finish_reason": finish,
+                                           "logprobs": logprobs}]})
 
-    yield chunk({"role": "assistant", "content": ""}, None)
-    async for event in events:
+    for index in range(n):
+        yield chunk(index, {"role": "assistant", "content": ""})
+    async for index, event in events:
         if isinstance(event, TextDelta):
-            yield before + json.dumps(event.text, ensure_ascii=False).encode() + after
+            if index == 0 and not pending[0]:
+                yield before + json.dumps(event.text, ensure_ascii=False).encode() + after
+            else:
+                yield chunk(index, {"content": event.text})
+        elif isinstance(event, TokenLogprob):
+            pending[index].append(event)
         elif isinstance(event, ThinkingDelta):
-            yield chunk({"reasoning_content": event.text}, None)
+            yield chunk(index, {"reasoning_content": event.text})
         elif isinstance(event, CallDelta):  # id, type and name once; then the arguments in pieces
             function = {"name": event.name, "arguments": ""} if event.id else {"arguments": event.arguments}
             call = {"index": event.index, **({"id": event.id, "type": "function"} if event.id else {}),
                     "function": function}
-            yield chunk({"tool_calls": [call]}, None)
+            yield chunk(index, {"tool_calls": [call]})
         elif isinstance(event, Done):
-            yield chunk({}, finish_reason(event))
-            if include_usage:
-                yield frame({**head, "choices": [], "usage": usage(event.stats)})
+            dones.append(event)
+            yield chunk(index, {}, finish_reason(event))
+    if include_usage:
+        yield frame({**head, "choices": [], "usage": usage(dones)})
     yield DONE
 
 

@@ -1,29 +1,67 @@
-"""What OpenAI's chat completions and completions share: streaming options, the output format
-(`response_format`, and llama.cpp's `json_schema` and `grammar`), sampling with what chatapp refuses,
-finish reasons and usage."""
+"""What OpenAI's chat completions and completions share: the body with `null` meaning "not given",
+streaming options, the output format (`response_format`, and llama.cpp's `json_schema` and `grammar`),
+sampling, `n`, `logit_bias`, what chatapp refuses, finish reasons, usage and log-probabilities."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from chatapp.core.generation import Done, GenerationRequest
-from chatapp.core.types import FinishReason, GenerationStats, OutputFormat, SamplingParams
+from chatapp.core.generation import Done, GenerationRequest, TokenLogprob
+from chatapp.core.types import FinishReason, OutputFormat, SamplingParams
 from chatapp.server.errors import ApiError, openai_body
-from chatapp.server.requests import checked, sampling
+from chatapp.server.requests import checked, decode, sampling
 from chatapp.server.sse import frame
 
-UNSUPPORTED = ("logprobs", "top_logprobs", "logit_bias", "functions", "suffix")
+UNSUPPORTED = ("functions", "suffix")  # legacy function calling (use tools), fill-in-the-middle
+MAX_CHOICES = 8  # `n`: choices generated for one request
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """An OpenAI request as the one generation request, and how its answer is to be sent."""
+    """An OpenAI request as the generation requests that answer it (one per choice), and how to answer."""
 
-    request: GenerationRequest
+    requests: tuple[GenerationRequest, ...]
     stream: bool
     include_usage: bool
+
+
+def body_of(raw: bytes) -> dict[str, Any]:
+    """The body, its `null` fields dropped: OpenAI's clients send `null` for "not given"."""
+    return {k: v for k, v in decode(raw).items() if v is not None}
+
+
+def choices(request: GenerationRequest, body: dict[str, Any]) -> tuple[GenerationRequest, ...]:
+    """`n` requests for `n` choices: each its own seed when one is fixed (else every choice would be the same)."""
+    n = body.get("n", 1)
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_CHOICES:
+        raise ApiError(400, f"n must be a whole number from 1 to {MAX_CHOICES}.", param="n")
+    seed = request.sampling.seed
+    return tuple(replace(request, sampling=replace(request.sampling, seed=(seed + i) % 2**32 if seed >= 0 else -1))
+                 for i in range(n))
+
+
+def logit_bias(body: dict[str, Any]) -> tuple[tuple[int, float], ...]:
+    """OpenAI's `logit_bias`: token ids (as JSON object keys) and a bias from -100 to 100 each."""
+    raw = body.get("logit_bias", {})
+    if not isinstance(raw, dict) or len(raw) > 300:
+        raise ApiError(400, "logit_bias must map at most 300 token ids to numbers.", param="logit_bias")
+    out = []
+    for key, value in raw.items():
+        if not str(key).isdigit() or not isinstance(value, (int, float)) or isinstance(value, bool) \
+                or not -100 <= value <= 100:
+            raise ApiError(400, f"logit_bias[{key!r}] must be a token id with a number from -100 to 100.",
+                           param="logit_bias")
+        out.append((int(key), float(value)))
+    return tuple(out)
+
+
+def logprobs_entry(token: TokenLogprob) -> dict[str, Any]:
+    """A token's log-probability in chat completions' shape (`choices[].logprobs.content[]`)."""
+    return {"token": token.token, "logprob": token.logprob, "bytes": list(token.data),
+            "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(data)} for t, data, lp in token.top]}
 
 
 def stream_options(body: dict[str, Any]) -> tuple[bool, bool]:
@@ -36,9 +74,6 @@ def stream_options(body: dict[str, Any]) -> tuple[bool, bool]:
 
 def openai_sampling(body: dict[str, Any]) -> SamplingParams:
     """OpenAI parameters → SamplingParams, refusing what chatapp cannot honour."""
-    n = body.get("n", 1)
-    if n not in (1, None):
-        raise ApiError(400, "n must be 1: chatapp generates one choice per request.", param="n")
     for unsupported in UNSUPPORTED:
         value = body.get(unsupported)
         if value not in (None, False, {}, [], 0):
@@ -105,9 +140,11 @@ def finish_reason(done: Done) -> str:
     return "stop"
 
 
-def usage(stats: GenerationStats | None) -> dict[str, int]:
-    prompt = stats.prompt_tokens if stats else 0
-    completion = stats.completion_tokens if stats else 0
+def usage(dones: Sequence[Done], prompts: int = 1) -> dict[str, int]:
+    """Usage over every choice: each prompt counted once (choices of one prompt read it alike)."""
+    per_prompt = len(dones) // max(prompts, 1)
+    prompt = sum(d.stats.prompt_tokens for d in dones[::per_prompt] if d.stats is not None) if dones else 0
+    completion = sum(d.stats.completion_tokens for d in dones if d.stats is not None)
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatapp.core.errors import KnownError
 from chatapp.documents.embedder import Embedder
 from chatapp.server.dialects import Dialect
 from chatapp.server.errors import ApiError
@@ -43,8 +44,15 @@ async def embeddings(request: Request) -> Response:
     if body.get("dimensions") not in (None, embedder.dimension):
         raise ApiError(400, f"This model's vectors have {embedder.dimension} dimensions; it cannot shorten them.",
                        param="dimensions")
-    counts = await asyncio.to_thread(_embedding_counts, embedder, texts)
-    vectors = await asyncio.to_thread(embedder.embed_documents, texts)
+    if isinstance(texts[0], str):
+        counts = await asyncio.to_thread(_embedding_counts, embedder, texts)
+        vectors = await asyncio.to_thread(embedder.embed_documents, texts)
+    else:
+        counts = [len(t) + 2 for t in texts]  # within the model's start and end tokens
+        try:
+            vectors = await asyncio.to_thread(embedder.embed_tokens, texts)
+        except KnownError as exc:
+            raise ApiError(400, str(exc), param="input") from None
     data = [{"object": "embedding", "index": i,
              "embedding": base64.b64encode(v.astype("<f4").tobytes()).decode() if encoding == "base64"
              else [float(x) for x in v]}
@@ -53,19 +61,33 @@ async def embeddings(request: Request) -> Response:
                          "usage": {"prompt_tokens": sum(counts), "total_tokens": sum(counts)}})
 
 
-def embedding_inputs(body: dict[str, Any], max_tokens: int) -> list[str]:
-    """The texts of a /v1/embeddings body, at most `MAX_EMBEDDING_INPUTS`, none obviously too long."""
-    texts = body.get("input")
-    if isinstance(texts, str):
-        texts = [texts]
-    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-        raise ApiError(400, "input must be a string or a non-empty list of strings.", param="input")
-    if len(texts) > MAX_EMBEDDING_INPUTS:
-        raise ApiError(400, f"input has {len(texts):,} texts; send at most {MAX_EMBEDDING_INPUTS} per request.",
+def embedding_inputs(body: dict[str, Any], max_tokens: int) -> list[str] | list[list[int]]:
+    """The inputs of a /v1/embeddings body — texts, or the model's token ids (a list, or a list of them) —,
+    at most `MAX_EMBEDDING_INPUTS`, none obviously too long."""
+    inputs = body.get("input")
+    if isinstance(inputs, str) or (isinstance(inputs, list) and inputs and all(_token(t) for t in inputs)):
+        inputs = [inputs]
+    texts = isinstance(inputs, list) and bool(inputs) and all(isinstance(t, str) for t in inputs)
+    tokens = isinstance(inputs, list) and bool(inputs) and all(
+        isinstance(t, list) and t and all(_token(i) for i in t) for t in inputs)
+    if not (texts or tokens):
+        raise ApiError(400, "input must be a string, a list of strings, a list of token ids or a list of those.",
                        param="input")
-    for i, text in enumerate(texts):
-        check_fits(len(text), max_tokens, f"input[{i}] has", "input")
-    return texts
+    assert isinstance(inputs, list)
+    if len(inputs) > MAX_EMBEDDING_INPUTS:
+        raise ApiError(400, f"input has {len(inputs):,} inputs; send at most {MAX_EMBEDDING_INPUTS} per request.",
+                       param="input")
+    for i, one in enumerate(inputs):
+        if texts:
+            check_fits(len(one), max_tokens, f"input[{i}] has", "input")
+        elif len(one) + 2 > max_tokens:
+            raise ApiError(400, f"input[{i}] has {len(one)} tokens; the embedding model takes at most {max_tokens}.",
+                           param="input", code="context_length_exceeded")
+    return inputs
+
+
+def _token(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 

@@ -72,7 +72,9 @@ def parse(raw: bytes, context_size: int | None) -> Parsed:
     for field, what in REFUSED_FIELDS.items():
         if body.get(field) not in (None, False):
             raise ApiError(400, f"{field}: {what} are not supported by chatapp.", param=field)
-    if body.get("top_logprobs") or "message.output_text.logprobs" in (body.get("include") or []):
+    include = body.get("include")
+    include = include if isinstance(include, list) else []
+    if body.get("top_logprobs") or "message.output_text.logprobs" in include:
         raise ApiError(400, "logprobs are not supported by the Responses API here; use /v1/chat/completions.",
                        param="top_logprobs")
     instructions = body.get("instructions", "")
@@ -226,7 +228,7 @@ def _tools(body: dict[str, Any]) -> tuple[ToolSet | None, dict[str, tuple[str, s
     for i, tool in enumerate(raw):
         where = f"tools[{i}]"
         kind = tool.get("type") if isinstance(tool, dict) else None
-        if kind in HOSTED_TOOLS:
+        if isinstance(kind, str) and kind in HOSTED_TOOLS:
             log.info("Responses API: the %s tool runs only on OpenAI's service; it is not offered", kind)
             continue
         if kind == "namespace" and isinstance(tool.get("tools"), list):
@@ -243,7 +245,7 @@ def _tools(body: dict[str, Any]) -> tuple[ToolSet | None, dict[str, tuple[str, s
         raise ApiError(400, "tools: two tools have the same name.", param="tools")
     choice = body.get("tool_choice", "auto")
     if not specs:
-        if choice not in ("auto", "none") and not (isinstance(choice, dict) and choice.get("type") in HOSTED_TOOLS):
+        if choice not in ("auto", "none") and not isinstance(choice, dict):
             raise ApiError(400, "tool_choice needs tools.", param="tool_choice")
         if isinstance(choice, dict):
             raise ApiError(400, f"tool_choice: the {choice.get('type')} tool runs only on OpenAI's service.",
@@ -251,7 +253,9 @@ def _tools(body: dict[str, Any]) -> tuple[ToolSet | None, dict[str, tuple[str, s
         return None, namespaces
     parallel = body.get("parallel_tool_calls", True) is not False and body.get("max_tool_calls") != 1
     if isinstance(choice, dict) and choice.get("type") == "allowed_tools":
-        allowed = {t.get("name") for t in choice.get("tools") or [] if isinstance(t, dict)}
+        listed = choice.get("tools")
+        listed = listed if isinstance(listed, list) else []
+        allowed = {t.get("name") for t in listed if isinstance(t, dict) and isinstance(t.get("name"), str)}
         specs = [s for s in specs if s.name in allowed]
         choice = choice.get("mode", "auto")
         if not specs:
@@ -261,7 +265,7 @@ def _tools(body: dict[str, Any]) -> tuple[ToolSet | None, dict[str, tuple[str, s
             raise ApiError(400, f"tool_choice: the {choice.get('type')} tool runs only on OpenAI's service.",
                            param="tool_choice")
         name = choice.get("name")
-        if name not in {s.name for s in specs}:
+        if not isinstance(name, str) or name not in {s.name for s in specs}:
             raise ApiError(400, f"tool_choice names {name!r}, which is not one of the tools.", param="tool_choice")
         return ToolSet(tuple(specs), str(name), parallel), namespaces
     if choice not in ("auto", "none", "required"):
