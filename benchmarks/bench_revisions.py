@@ -9,7 +9,9 @@ its own checkout (a `git worktree` of `--before`, made for the run and removed a
     first text on screen to end), in a fresh process each time.
 Rounds alternate the sides; medians; the ratio is this tree ÷ before.
 
-    python benchmarks/bench_revisions.py --before REV [--model PATH] [--tokens N] [--rounds N] [--write]
+    python benchmarks/bench_revisions.py --before REV [--after REV] [--model PATH] [--tokens N] [--rounds N] [--write]
+
+`--after` measures a revision rather than the working tree (so the tree can change while it runs).
 """
 
 from __future__ import annotations
@@ -44,6 +46,19 @@ def side_env(tree: Path) -> dict[str, str]:
     home = tempfile.mkdtemp(prefix="bench-rev-")
     return {**os.environ, "PYTHONPATH": str(tree), "CHATAPP_DATA_DIR": home, "CHATAPP_CONFIG_DIR": home + "/config",
             "QT_QPA_PLATFORM": "offscreen"}
+
+
+def checkout(revision: str) -> Path:
+    """A worktree of `revision`, made for the run (removed at its end)."""
+    tree = Path(tempfile.mkdtemp(prefix="bench-rev-tree-")) / "tree"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), revision], check=True,
+                   capture_output=True)
+    return tree
+
+
+def short(tree: Path) -> str:
+    return subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
 
 
 def start_serve(tree: Path, model: Path, threads: int) -> tuple[subprocess.Popen[str], str]:
@@ -89,6 +104,7 @@ def window_rate(tree: Path, model: Path, tokens: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", required=True, help="the git revision to compare against")
+    parser.add_argument("--after", default="", help="a revision to measure instead of the working tree")
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--tokens", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
@@ -96,12 +112,10 @@ def main() -> int:
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     model = args.model or reference_model()
-    before = Path(tempfile.mkdtemp(prefix="bench-before-")) / "tree"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(before), args.before], check=True,
-                   capture_output=True)
-    revision = subprocess.run(["git", "-C", str(before), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-    sides = {"before": before, "this tree": ROOT}
+    before = checkout(args.before)
+    after = checkout(args.after) if args.after else ROOT
+    revision = short(before)
+    sides = {"before": before, "this tree": after}
     servers = {name: start_serve(tree, model, args.threads) for name, tree in sides.items()}
     rates: dict[tuple[str, str], list[float]] = {(name, kind): [] for name in sides
                                                  for kind in ("chat", "completions", "window")}
@@ -119,7 +133,8 @@ def main() -> int:
         for proc, _ in servers.values():
             proc.terminate()
             proc.wait(30)
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)], check=False)
+        for tree in {before, after} - {ROOT}:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
 
     rows = []
     for kind, label in (("chat", "API: streamed chat completions (openai client)"),
@@ -129,8 +144,9 @@ def main() -> int:
         old, new = statistics.median(before_rates), statistics.median(after_rates)
         rows.append((label, f"{old:.1f} ({min(before_rates):.0f}–{max(before_rates):.0f})",
                      f"{new:.1f} ({min(after_rates):.0f}–{max(after_rates):.0f})", f"{new / old:.3f}"))
+    measured = f"{args.after} ({short(after)})" if args.after else "this tree"
     header = (f"Model `{model.name}`, {args.threads} threads, CPU {cpu_name()}; {args.tokens} tokens, sampler "
-              f"{DEFAULT_SAMPLER_TEXT}, seeds 100+round; this tree against {revision} (`--before`), each from its own "
+              f"{DEFAULT_SAMPLER_TEXT}, seeds 100+round; {measured} against {revision} (`--before`), each from its own "
               f"checkout, {args.rounds} interleaved rounds (the order alternating), medians; both servers warm, one "
               f"client; the window in a fresh process per run; {time.strftime('%Y-%m-%d')}.")
     publish("Against the previous revision", header,
