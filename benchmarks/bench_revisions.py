@@ -115,6 +115,7 @@ def main() -> int:
     before = checkout(args.before)
     after = checkout(args.after) if args.after else ROOT
     revision = short(before)
+    measured = f"{args.after} ({short(after)})" if args.after else "this tree"
     sides = {"before": before, "this tree": after}
     servers = {name: start_serve(tree, model, args.threads) for name, tree in sides.items()}
     rates: dict[tuple[str, str], list[float]] = {(name, kind): [] for name in sides
@@ -129,6 +130,7 @@ def main() -> int:
                                                                               100 + round_, DEFAULT_SAMPLER)))
             for name in order:
                 rates[(name, "window")].append(window_rate(sides[name], model, args.tokens))
+            print(f"round {round_ + 1}:", {f"{n} {k}": round(v[-1], 1) for (n, k), v in rates.items()}, flush=True)
     finally:
         for proc, _ in servers.values():
             proc.terminate()
@@ -144,7 +146,6 @@ def main() -> int:
         old, new = statistics.median(before_rates), statistics.median(after_rates)
         rows.append((label, f"{old:.1f} ({min(before_rates):.0f}–{max(before_rates):.0f})",
                      f"{new:.1f} ({min(after_rates):.0f}–{max(after_rates):.0f})", f"{new / old:.3f}"))
-    measured = f"{args.after} ({short(after)})" if args.after else "this tree"
     header = (f"Model `{model.name}`, {args.threads} threads, CPU {cpu_name()}; {args.tokens} tokens, sampler "
               f"{DEFAULT_SAMPLER_TEXT}, seeds 100+round; {measured} against {revision} (`--before`), each from its own "
               f"checkout, {args.rounds} interleaved rounds (the order alternating), medians; both servers warm, one "
