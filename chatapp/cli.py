@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from chatapp import __version__
-from chatapp.commands import chat, docs, history, models, serve
+from chatapp.commands import chat, docs, history, launch, models, serve
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.paths import AppPaths, default_paths
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_parser(sub)
     history.add_parser(sub)
     serve.add_parser(sub)
+    launch.add_parser(sub)
     docs.add_parser(sub)
     models.add_parsers(sub)
     return parser
@@ -42,7 +43,12 @@ def _utf8_console() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _utf8_console()
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # What follows a bare `--` is another program's (`chatapp launch claude -- -p "…"`): argparse's
+    # subcommands do not pass it through.
+    passthrough = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = build_parser().parse_args(argv[:len(argv) - len(passthrough) - (1 if "--" in argv else 0)])
+    args.passthrough = passthrough
     paths = default_paths()
     try:
         paths.ensure()
@@ -65,6 +71,8 @@ def dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         return history.run(args, paths, out, err)
     if args.command == "serve":
         return serve.run(args, paths, out, err)
+    if args.command == "launch":
+        return launch.run(args, paths, out, err)
     if args.command == "docs":
         return docs.run(args, paths, out, err)
     if args.command == "search":

@@ -43,6 +43,15 @@ def check_fits(chars: int, context_size: int | None, what: str, param: str) -> N
                             f"{context_size:,} tokens can read.", code="context_length_exceeded", param=param)
 
 
+# Sampler settings beyond what an API itself defines, taken by every dialect as llama.cpp's server takes them
+# (so one client script can hold the sampler still across APIs: benchmarks, evaluations).
+EXTENSIONS = ("seed", "top_k", "min_p", "repeat_penalty", "presence_penalty", "frequency_penalty")
+
+
+def extensions(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: body.get(k) for k in EXTENSIONS}
+
+
 def sampling(values: dict[str, Any], defaults: dict[str, Any] = API_SAMPLING) -> SamplingParams:
     """SamplingParams from a dialect's values (None: not given), over `defaults`, with the window's sentences."""
     try:

@@ -32,10 +32,10 @@ def required_bytes(header: GGUFHeader, n_ctx: int) -> int:
     return header.tensor_bytes + header.kv_cache_bytes(n_ctx) + RUNTIME_OVERHEAD_BYTES
 
 
-def default_context(header: GGUFHeader, available: int | None = None) -> int:
-    """The model's trained context, capped at DEFAULT_MAX_CONTEXT and at what RAM can hold."""
+def default_context(header: GGUFHeader, available: int | None = None, cap: int = DEFAULT_MAX_CONTEXT) -> int:
+    """The model's trained context, capped at `cap` (DEFAULT_MAX_CONTEXT) and at what RAM can hold."""
     available = available_memory_bytes() if available is None else available
-    n_ctx = min(header.context_length, DEFAULT_MAX_CONTEXT)
+    n_ctx = min(header.context_length, cap)
     while n_ctx > MIN_CONTEXT and required_bytes(header, n_ctx) > available:
         n_ctx //= 2
     return n_ctx

@@ -37,7 +37,7 @@ from chatapp.core.types import Attachment, FinishReason, Message, OutputFormat, 
 from chatapp.server.dialects import Dialect
 from chatapp.server.errors import ApiError
 from chatapp.server.limits import MAX_MESSAGES, MAX_TOOLS
-from chatapp.server.requests import check_fits, checked, decode, sampling, stops
+from chatapp.server.requests import check_fits, checked, decode, extensions, sampling, stops
 from chatapp.server.sse import frame, streamed
 from chatapp.server.state import server_state
 
@@ -76,7 +76,7 @@ def parse(raw: bytes, context_size: int | None, counting: bool = False) -> Parse
     chars = sum(len(m.content) + len(m.thinking) + sum(len(c.arguments) for c in m.tool_calls) for m in messages)
     chars += sum(len(t.description) + len(t.parameters) for t in tools.tools) if tools is not None else 0
     check_fits(chars, context_size, "messages have", "messages")
-    values = {"temperature": body.get("temperature"), "top_p": body.get("top_p"), "top_k": body.get("top_k")}
+    values = {**extensions(body), "temperature": body.get("temperature"), "top_p": body.get("top_p")}
     if isinstance(max_tokens, int) and not counting:  # clamped, not refused: Claude Code asks for 32,000 and
         values["max_tokens"] = min(max_tokens, 1_000_000)  # more, whatever the model
     model = body.get("model")

@@ -12,7 +12,7 @@ from typing import Any
 from chatapp.core.generation import Done, GenerationRequest, TokenLogprob
 from chatapp.core.types import FinishReason, OutputFormat, SamplingParams
 from chatapp.server.errors import ApiError, openai_body
-from chatapp.server.requests import checked, decode, sampling
+from chatapp.server.requests import checked, decode, extensions, sampling
 from chatapp.server.sse import frame
 
 UNSUPPORTED = ("functions", "suffix")  # legacy function calling (use tools), fill-in-the-middle
@@ -78,13 +78,10 @@ def openai_sampling(body: dict[str, Any]) -> SamplingParams:
         value = body.get(unsupported)
         if value not in (None, False, {}, [], 0):
             raise ApiError(400, f"{unsupported} is not supported by chatapp.", param=unsupported)
-    return sampling({
-        "temperature": body.get("temperature"), "top_p": body.get("top_p"), "seed": body.get("seed"),
-        "max_tokens": body.get("max_completion_tokens", body.get("max_tokens")),
-        "presence_penalty": body.get("presence_penalty"), "frequency_penalty": body.get("frequency_penalty"),
-        # Not OpenAI's, but llama.cpp's server and vLLM take them, and so does chatapp's remote client.
-        "top_k": body.get("top_k"), "min_p": body.get("min_p"), "repeat_penalty": body.get("repeat_penalty"),
-    })
+    # top_k, min_p, repeat_penalty are not OpenAI's, but llama.cpp's server and vLLM take them, and so does
+    # chatapp's remote client.
+    return sampling({**extensions(body), "temperature": body.get("temperature"), "top_p": body.get("top_p"),
+                     "max_tokens": body.get("max_completion_tokens", body.get("max_tokens"))})
 
 
 def output_format(body: dict[str, Any]) -> OutputFormat | None:

@@ -39,7 +39,7 @@ from chatapp.core.types import Attachment, FinishReason, Message, OutputFormat, 
 from chatapp.server.dialects import Dialect
 from chatapp.server.errors import ApiError, openai_body
 from chatapp.server.limits import MAX_MESSAGES, MAX_TOOLS
-from chatapp.server.requests import check_fits, checked, decode, sampling
+from chatapp.server.requests import check_fits, checked, decode, extensions, sampling
 from chatapp.server.runs import Reply
 from chatapp.server.sse import frame, streamed
 from chatapp.server.state import server_state
@@ -85,7 +85,7 @@ def parse(raw: bytes, context_size: int | None) -> Parsed:
     chars = len(instructions) + sum(len(m.content) + len(m.thinking) + sum(len(c.arguments) for c in m.tool_calls)
                                     for m in messages)
     check_fits(chars, context_size, "input has", "input")
-    params = sampling({"temperature": body.get("temperature"), "top_p": body.get("top_p"),
+    params = sampling({**extensions(body), "temperature": body.get("temperature"), "top_p": body.get("top_p"),
                        "max_tokens": body.get("max_output_tokens", DEFAULT_MAX_OUTPUT_TOKENS)})
     previous = body.get("previous_response_id", "")
     if not isinstance(previous, str):
