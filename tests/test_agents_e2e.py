@@ -40,7 +40,7 @@ def launch(agent: str, binaries: Path, home: Path, *agent_args: str) -> subproce
            "CHATAPP_CONFIG_DIR": str(home / "config")}
     (home / ".codex").mkdir(parents=True, exist_ok=True)
     return subprocess.run([sys.executable, "-m", "chatapp", "launch", agent, "--model", "demo", "--port",
-                           str(free_port()), "--ctx", "8192", "--", *agent_args], capture_output=True, text=True,
+                           str(free_port()), "--", *agent_args], capture_output=True, text=True,
                           env=env, timeout=AGENT_TIMEOUT_S, cwd=home, stdin=subprocess.DEVNULL)
 
 

@@ -202,6 +202,7 @@ def test_json_object_and_llama_cpp_fields_and_completions(api: openai.OpenAI) ->
     ({"response_format": {"type": "yaml"}}, "response_format.type must be text, json_object or json_schema"),
     ({"grammar": "root ::= ((("}, "llama.cpp cannot use this grammar"),
     ({"grammar": 'root ::= "a"', "json_schema": {"type": "object"}}, "Give one of json_schema and grammar"),
+    ({"grammar": "root ::= " + "(" * 3000 + '"a"' + ")" * 3000}, "nests groups 3000 deep"),  # crashed the server
 ])
 def test_an_unusable_format_is_a_400_that_says_why(api: openai.OpenAI, extra: dict, says: str) -> None:
     with pytest.raises(openai.BadRequestError) as refused:
@@ -223,3 +224,36 @@ def test_json_schema_from_the_terminal_prints_the_json_alone(tmp_path: Path, ins
                           "--json-schema", str(schema_file)], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1
     assert "The JSON schema cannot be used at type:" in bad.stderr
+
+
+def test_a_property_with_only_a_description_takes_any_value() -> None:
+    """A schema of annotations alone (Claude Code's tools have such properties) constrains nothing: it is any
+    JSON value, not a refusal (llama-cpp-python's converter asserted on it) nor an object."""
+    rules = dict(line.split(" ::= ", 1) for line in schema_to_gbnf(
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+         "properties": {"note": {"description": "Any value, as given.", "title": "Note"}, "n": {"type": "integer"}},
+         "required": ["note", "n"]}).splitlines())
+    assert rules["note"] == "value" and rules["value"] == "object | array | string | number | boolean | null"
+
+
+def test_bounds_of_any_size_and_deep_grammars_never_take_the_process_down(demo_engine: Engine) -> None:
+    """A `maxLength` in the thousands (Claude Code's tools have 524,288) was written out as one nested group
+    per character, and llama.cpp's recursive grammar parser overflowed the stack: the whole server died
+    (measured: 1,000 levels parse, 2,000 crash). Lengths and item counts are GBNF repetitions now, and any
+    grammar nested deeper than llama.cpp reads safely — a client may send its own — is one sentence."""
+    from chatapp.core.runtime.grammar import MAX_NESTING, GrammarError
+
+    schema = {"type": "object", "properties": {"note": {"type": "string", "maxLength": 524288},
+                                               "tags": {"type": "array", "items": {"type": "string"},
+                                                        "minItems": 1, "maxItems": 5000}},
+              "required": ["note", "tags"], "additionalProperties": False}
+    reply = demo_engine.chat([Message("user", PROMPT)], SamplingParams(temperature=0.0, max_tokens=300),
+                             output=OutputFormat("json_schema", json.dumps(schema)))
+    jsonschema.validate(json.loads(reply.text()), schema)
+    deep = "root ::= " + "(" * (MAX_NESTING + 1) + '"a"' + ")" * (MAX_NESTING + 1)
+    with pytest.raises(GrammarError, match="nests groups 5000 deep"):
+        demo_engine.chat([Message("user", "hi")], output=OutputFormat("grammar", "root ::= " + "(" * 5000 + '"a"'
+                                                                       + ")" * 5000))
+    with pytest.raises(GrammarError, match=f"nests groups {MAX_NESTING + 1} deep"):
+        demo_engine.chat([Message("user", "hi")], output=OutputFormat("grammar", deep))
+    assert demo_engine.chat([Message("user", "hi")], SamplingParams(max_tokens=3)).text()  # still serving

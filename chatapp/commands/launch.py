@@ -33,7 +33,7 @@ AGENTS = {
 PROBE_TIMEOUT_S = 2.0
 # Two requests at once: agents send a second one (a title, a summary) beside the main turn.
 LAUNCH_PARALLEL = 2
-AGENT_CONTEXT = 32768  # the most context an agent's server takes by default (memory permitting)
+AGENT_CONTEXT = 32768  # the context an agent's server takes by default (memory permitting)
 
 
 def add_parser(commands: Any) -> None:
@@ -44,7 +44,7 @@ def add_parser(commands: Any) -> None:
     launch.add_argument("--api-key", default=os.environ.get("CHATAPP_API_KEY"),
                         help="a key for the server (or set CHATAPP_API_KEY)")
     launch.add_argument("--ctx", type=int, help=f"context size when chatapp serves the model itself (agents' prompts "
-                                                f"are long: default the model's, up to {AGENT_CONTEXT:,})")
+                                                f"are long: default {AGENT_CONTEXT:,}, or what memory holds)")
     launch.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     launch.add_argument("--print", action="store_true", help="show the settings to use instead of running the agent")
     launch.epilog = "Arguments after -- go to the agent: chatapp launch claude -- -p 'Explain this repo'."
@@ -152,9 +152,14 @@ def _serve(model_path: Path, args: argparse.Namespace, stderr: TextIO) -> tuple[
 
 
 def _agent_context(model_path: Path) -> int:
-    """Agents send long prompts (Claude Code's first is ~3,000 tokens, tool results pile up): the model's
-    own context, up to 32,768 and what memory holds."""
+    """Agents send long prompts (Claude Code's first request is ~20,000 tokens of system prompt and tool
+    descriptions; tool results pile up): AGENT_CONTEXT, even past what a small model was trained on (llama.cpp
+    reads on, less well), halved while memory would not hold it."""
     from chatapp.core.models import memory
     from chatapp.core.models.gguf_info import read_header
 
-    return memory.default_context(read_header(model_path), cap=AGENT_CONTEXT)
+    header = read_header(model_path)
+    n_ctx, available = AGENT_CONTEXT, memory.available_memory_bytes()
+    while n_ctx > memory.MIN_CONTEXT and memory.required_bytes(header, n_ctx) > available:
+        n_ctx //= 2
+    return n_ctx

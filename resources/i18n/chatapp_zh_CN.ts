@@ -2297,6 +2297,10 @@ template: {template} ({note})</source>
         <translation>该 JSON 模式不是有效的 JSON：{reason}。</translation>
     </message>
     <message>
+        <source>The grammar nests groups {depth} deep; llama.cpp reads at most {limit} (deeper would overflow its parser). Use a counted repetition instead of nested groups.</source>
+        <translation>语法中的分组嵌套了 {depth} 层；llama.cpp 最多读 {limit} 层（再深会让它的解析器栈溢出）。请改用计数重复，而不是嵌套分组。</translation>
+    </message>
+    <message>
         <source>llama.cpp cannot use this grammar: {reason}</source>
         <translation>llama.cpp 无法使用此语法：{reason}</translation>
     </message>

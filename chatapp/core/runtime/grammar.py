@@ -55,10 +55,44 @@ def to_gbnf(output: OutputFormat) -> str:
     return schema_to_gbnf(schema)
 
 
+# llama.cpp parses a grammar's nested groups recursively: measured on an 8 MiB thread stack, 1,000 levels
+# parse and 2,000 crash the process (a client's `grammar`, or a pattern's `{m,n}` written out as groups,
+# could do that). Windows gives threads 1 MiB: the limit keeps a wide margin on every platform.
+MAX_NESTING = 100
+
+
+def nesting(gbnf: str) -> int:
+    """The deepest nesting of parenthesised groups in a GBNF text (literals and character classes skipped)."""
+    depth = deepest = 0
+    i, n = 0, len(gbnf)
+    while i < n:
+        c = gbnf[i]
+        if c in "\"[":  # a literal or a character class: skip to its end, minding escapes
+            end = '"' if c == '"' else "]"
+            i += 1
+            while i < n and gbnf[i] != end:
+                i += 2 if gbnf[i] == "\\" else 1
+        elif c == "#":  # a comment runs to the end of the line
+            while i < n and gbnf[i] != "\n":
+                i += 1
+        elif c == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c == ")":
+            depth -= 1
+        i += 1
+    return deepest
+
+
 class GrammarSampler:
     """One reply's grammar state. Not thread-safe; the model thread's."""
 
     def __init__(self, vocab: Any, gbnf: str) -> None:
+        if (depth := nesting(gbnf)) > MAX_NESTING:
+            raise GrammarError(QT_TRANSLATE_NOOP(
+                "core", "The grammar nests groups {depth} deep; llama.cpp reads at most {limit} (deeper would "
+                "overflow its parser). Use a counted repetition instead of nested groups."),
+                depth=depth, limit=MAX_NESTING)
         lib = llama_runtime.llama()
         self._lib = lib
         mark = llama_runtime.mark_log()

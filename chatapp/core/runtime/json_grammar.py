@@ -11,6 +11,10 @@ wrong or leaves out done here:
 - `{}` and `true` mean any JSON value (it reads them as "an object"); a `$ref` at the root works (it
   raised KeyError); an unanchored `pattern` is matched anywhere in the string, as JSON Schema says
   (it refused it);
+- a string's length and an array's items are bounded with GBNF's own `{m,n}` (it nested an optional group
+  per allowed character, and a `maxLength` of a few thousand — Claude Code's tools have 524,288 —
+  overflowed llama.cpp's recursive parser and took the process down); a schema of annotations alone
+  (`{"description": …}`) is any value;
 - keywords the grammar cannot enforce (`not`, `if`/`then`/`else`, `uniqueItems`, `multipleOf`,
   `patternProperties`, `dependentSchemas`…) and remote `$ref`s are refused, naming where they are, rather
   than ignored: a reply must never look valid and not be.
@@ -156,7 +160,7 @@ def _converter_class(base: type) -> type:
         def _visit(self, schema: Any, name: str) -> str:
             reserved = ("root", "dot", *PRIMITIVE_RULES, *STRING_FORMAT_RULES)
             rule_name = f"{name}-" if name in reserved else name or "root"
-            if schema is True or schema == {}:
+            if schema is True or (isinstance(schema, dict) and set(schema) <= ANNOTATIONS):  # any value at all
                 return str(self._add_rule(rule_name, self._add_primitive("value", PRIMITIVE_RULES["value"])))
             if not isinstance(schema, dict):
                 raise _refuse("a schema is a JSON object (or true)", self.where())
@@ -172,12 +176,48 @@ def _converter_class(base: type) -> type:
             pattern = schema.get("pattern")
             if isinstance(pattern, str) and not (pattern.startswith("^") and pattern.endswith("$")):
                 schema = {**schema, "pattern": _anchored(pattern)}
+            if kind == "string" and "pattern" not in schema and "format" not in schema and (
+                    "minLength" in schema or "maxLength" in schema):
+                char = self._add_primitive("char", PRIMITIVE_RULES["char"])
+                low, high = _counts(schema, "minLength", "maxLength", self.where())
+                chars = f"{char}{_repeat(low, high)}" if high != 0 else ""
+                return str(self._add_rule(rule_name, f'"\\"" {chars} "\\"" space'))
+            items = schema.get("items")
+            if kind == "array" and isinstance(items, dict | bool) and "prefixItems" not in schema and (
+                    "minItems" in schema or "maxItems" in schema):
+                item = self.visit(items, f"{name}{'-' if name else ''}item")
+                low, high = _counts(schema, "minItems", "maxItems", self.where())
+                more_high = None if high is None else high - 1
+                more = f'("," space {item}){_repeat(max(low - 1, 0), more_high)}' if more_high != 0 else ""
+                body = f"{item} {more}" if low >= 1 else f"({item} {more})?" if high != 0 else ""
+                return str(self._add_rule(rule_name, f'"[" space {body} "]" space'))
             return str(super().visit(schema, name))
 
     return Converter
 
 
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _counts(schema: dict[str, Any], low_key: str, high_key: str, where: str) -> tuple[int, int | None]:
+    low, high = schema.get(low_key, 0), schema.get(high_key)
+    for key, value in ((low_key, low), (high_key, high)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise _refuse(f"{key} must be a whole number of 0 or more", where)
+    if high is not None and high < low:
+        raise _refuse(f"{high_key} {high} is below {low_key} {low}", where)
+    return low, high
+
+
+def _repeat(low: int, high: int | None) -> str:
+    """GBNF's repetition: llama.cpp expands it lazily, whatever the bound."""
+    if high is None:
+        return "*" if low == 0 else "+" if low == 1 else f"{{{low},}}"
+    return "" if low == high == 1 else f"{{{low},{high}}}"
+# Keywords that say something about a value but constrain nothing: a schema of only these takes any value
+# (Claude Code's tools have such properties: `{"description": "Optional input value…"}`).
+ANNOTATIONS = frozenset({"description", "title", "examples", "default", "$comment", "deprecated", "readOnly",
+                         "writeOnly", "$schema", "$id", "$anchor"})
 
 
 def _anchored(pattern: str) -> str:
