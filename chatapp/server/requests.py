@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from chatapp.core.errors import KnownError, SettingsError
-from chatapp.core.types import OutputFormat, SamplingParams
+from chatapp.core.types import Message, OutputFormat, SamplingParams
 from chatapp.server.errors import ApiError
 from chatapp.server.limits import CHARS_PER_TOKEN_BOUND, MAX_STOPS
 
@@ -82,3 +82,16 @@ def checked(output: OutputFormat | None, param: str) -> OutputFormat | None:
         except KnownError as exc:
             raise ApiError(400, str(exc), param=param, code="invalid_schema") from None
     return output
+
+
+def conversation(messages: list[Message], system: str = "", param: str = "messages") -> tuple[Message, ...]:
+    """The messages as templates take them: one system prompt first — `system`, then every system message
+    folded in, as the window's history does — and a last message that is the user's (not empty) or a tool's
+    result, which the reply answers."""
+    prompt = "\n\n".join(t for t in (system, *(m.content for m in messages if m.role == "system")) if t)
+    rest = [m for m in messages if m.role != "system"]
+    if not rest or rest[-1].role not in ("user", "tool"):
+        raise ApiError(400, "The last message must be the user's (or a tool's result).", param=param)
+    if rest[-1].role == "user" and not rest[-1].content.strip() and not rest[-1].attachments:
+        raise ApiError(400, "The last message is empty; write a message first.", param=param)
+    return tuple(([Message("system", prompt)] if prompt else []) + rest)

@@ -37,7 +37,7 @@ from chatapp.core.types import Attachment, FinishReason, Message, OutputFormat, 
 from chatapp.server.dialects import Dialect
 from chatapp.server.errors import ApiError
 from chatapp.server.limits import MAX_MESSAGES, MAX_TOOLS
-from chatapp.server.requests import check_fits, checked, decode, extensions, sampling, stops
+from chatapp.server.requests import check_fits, checked, conversation, decode, extensions, sampling, stops
 from chatapp.server.sse import frame, streamed
 from chatapp.server.state import server_state
 
@@ -306,16 +306,8 @@ def _messages(body: dict[str, Any]) -> tuple[Message, ...]:
                        param="messages", code="context_length_exceeded")
     names: dict[str, str] = {}  # tool_use id -> tool name, for the results that answer them
     messages = [message for i, m in enumerate(raw) for message in _message(m, i, names)]
-    # Templates take one system prompt, first: the top-level one, then any `system` message (Claude Code's
-    # environment notes), as the window's history folds them.
-    system = "\n\n".join(t for t in [_text_blocks(body.get("system"), "system"),
-                                     *(m.content for m in messages if m.role == "system")] if t)
-    rest = [m for m in messages if m.role != "system"]
-    if not rest or rest[-1].role not in ("user", "tool"):
-        raise ApiError(400, "The last message must be the user's (or a tool's result).", param="messages")
-    if rest[-1].role == "user" and not rest[-1].content.strip() and not rest[-1].attachments:
-        raise ApiError(400, "The last message is empty; write a message first.", param="messages")
-    return tuple(([Message("system", system)] if system else []) + rest)
+    # The top-level system prompt first, then any `system` message (Claude Code's environment notes).
+    return conversation(messages, _text_blocks(body.get("system"), "system"))
 
 
 def _tools(body: dict[str, Any]) -> ToolSet | None:

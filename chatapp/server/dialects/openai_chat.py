@@ -47,7 +47,7 @@ from chatapp.server.dialects.openai_common import (
 )
 from chatapp.server.errors import ApiError
 from chatapp.server.limits import MAX_MESSAGES
-from chatapp.server.requests import check_fits, stops
+from chatapp.server.requests import check_fits, conversation, stops
 from chatapp.server.runs import Choices, Reply
 from chatapp.server.sse import DONE, frame, streamed
 from chatapp.server.state import server_state
@@ -228,14 +228,7 @@ def _messages(body: dict[str, Any]) -> tuple[Message, ...]:
         thinking = m.get("reasoning_content") if role == "assistant" else None
         messages.append(Message(role, text, tool_calls=calls, attachments=images,  # type: ignore[arg-type]
                                 thinking=thinking if isinstance(thinking, str) else ""))
-    # Templates take one system message, first: fold any others into it, as the window's history does.
-    system = "\n\n".join(m.content for m in messages if m.role == "system")
-    rest = [m for m in messages if m.role != "system"]
-    if not rest or rest[-1].role not in ("user", "tool"):
-        raise ApiError(400, "The last message must be from the user (or a tool's result).", param="messages")
-    if rest[-1].role == "user" and not rest[-1].content.strip() and not rest[-1].images:
-        raise ApiError(400, "The last message is empty; type a message first.", param="messages")
-    return tuple(([Message("system", system)] if system else []) + rest)
+    return conversation(messages)
 
 
 def _tools(body: dict[str, Any]) -> ToolSet | None:

@@ -39,7 +39,7 @@ from chatapp.core.types import Attachment, FinishReason, Message, OutputFormat, 
 from chatapp.server.dialects import Dialect
 from chatapp.server.errors import ApiError, openai_body
 from chatapp.server.limits import MAX_MESSAGES, MAX_TOOLS
-from chatapp.server.requests import check_fits, checked, decode, extensions, sampling
+from chatapp.server.requests import check_fits, checked, conversation, decode, extensions, sampling
 from chatapp.server.runs import Reply
 from chatapp.server.sse import frame, streamed
 from chatapp.server.state import server_state
@@ -200,12 +200,7 @@ def _input(value: Any) -> tuple[Message, ...]:
                 thinking.append(text)
         else:
             raise ApiError(400, f"{where}: {kind!r} items are not supported by chatapp.", param=f"{where}.type")
-    rest = [m for m in messages if m.role != "system"]
-    if not rest or rest[-1].role not in ("user", "tool"):
-        raise ApiError(400, "The input must end with the user's message (or a function call's output).",
-                       param="input")
-    if rest[-1].role == "user" and not rest[-1].content.strip() and not rest[-1].attachments:
-        raise ApiError(400, "The last message is empty; write a message first.", param="input")
+    conversation(messages, param="input")  # checked now; folded with a stored response's in `_continued`
     return tuple(messages)
 
 
@@ -314,11 +309,8 @@ def _continued(parsed: Parsed, store: Any) -> tuple[GenerationRequest, tuple[Mes
             raise ApiError(400, f"Previous response with id '{parsed.previous}' not found (chatapp keeps recent "
                                 "responses in memory, and not across restarts).", param="previous_response_id")
         earlier = stored.conversation
-    conversation = (*earlier, *parsed.messages)
-    systems = (m.content for m in conversation if m.role == "system")
-    system = "\n\n".join(t for t in (parsed.instructions, *systems) if t)
-    sent = tuple(([Message("system", system)] if system else []) + [m for m in conversation if m.role != "system"])
-    return replace(parsed.request, messages=sent), conversation
+    whole = (*earlier, *parsed.messages)
+    return replace(parsed.request, messages=conversation(list(whole), parsed.instructions, "input")), whole
 
 
 # ----- the response ------------------------------------------------------------------------------------------
