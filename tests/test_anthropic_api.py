@@ -139,9 +139,10 @@ def test_a_tool_result_is_answered_in_text(client: anthropic.Anthropic) -> None:
 def test_structured_output_by_output_config(client: anthropic.Anthropic) -> None:
     schema = {"type": "object", "properties": {"city": {"type": "string"}, "sunny": {"type": "boolean"}},
               "required": ["city", "sunny"], "additionalProperties": False}
-    reply = client.messages.create(model="m", max_tokens=100, messages=[
+    reply = client.messages.create(model="m", max_tokens=400, messages=[
         {"role": "user", "content": "Invent the weather in a city."}],
-        extra_body={"output_config": {"format": {"type": "json_schema", "schema": schema}}})
+        extra_body={**GREEDY, "output_config": {"format": {"type": "json_schema", "schema": schema}}})
+    assert reply.stop_reason == "end_turn"  # ended by the grammar, not cut by max_tokens
     jsonschema.validate(json.loads(reply.content[0].text), schema)
 
 

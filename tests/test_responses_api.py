@@ -129,9 +129,10 @@ def test_items_as_codex_sends_them(client: openai.OpenAI) -> None:
 def test_text_format_holds_the_answer_to_a_schema(client: openai.OpenAI) -> None:
     schema = {"type": "object", "properties": {"city": {"type": "string"}, "sunny": {"type": "boolean"}},
               "required": ["city", "sunny"], "additionalProperties": False}
-    reply = client.responses.create(model="m", input="Invent the weather in a city.", max_output_tokens=200,
-                                    text={"format": {"type": "json_schema", "name": "weather", "schema": schema,
-                                                     "strict": True}})
+    reply = client.responses.create(model="m", input="Invent the weather in a city.", max_output_tokens=400,
+                                    temperature=0, text={"format": {"type": "json_schema", "name": "weather",
+                                                                    "schema": schema, "strict": True}})
+    assert reply.status == "completed"  # ended by the grammar, not cut by max_output_tokens
     jsonschema.validate(json.loads(reply.output_text), schema)
 
 
