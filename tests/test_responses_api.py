@@ -69,7 +69,7 @@ def test_the_stream_helper_accumulates_the_events(client: openai.OpenAI) -> None
 def test_a_forced_function_call_has_arguments_its_schema_accepts(client: openai.OpenAI, choice: object) -> None:
     for stream in (False, True):
         ask = {"model": "m", "input": "What's the weather in Oslo?", "tools": [WEATHER], "tool_choice": choice,
-               "parallel_tool_calls": False}
+               "parallel_tool_calls": False, "temperature": 0}
         if stream:
             with client.responses.stream(**ask) as s:
                 for _ in s:
@@ -85,7 +85,7 @@ def test_a_forced_function_call_has_arguments_its_schema_accepts(client: openai.
 def test_a_function_call_output_is_answered_and_a_follow_up_continues_a_stored_response(
         client: openai.OpenAI) -> None:
     first = client.responses.create(model="m", input="What's the weather in Oslo?", tools=[WEATHER],
-                                    tool_choice={"type": "function", "name": "get_weather"})
+                                    tool_choice={"type": "function", "name": "get_weather"}, temperature=0)
     [call] = [item for item in first.output if item.type == "function_call"]
     answer = client.responses.create(model="m", previous_response_id=first.id, tools=[WEATHER], tool_choice="none",
                                      temperature=0, max_output_tokens=60,
