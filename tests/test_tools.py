@@ -156,6 +156,43 @@ def test_a_forced_call_is_valid_against_its_schema_even_from_a_135m_model(demo: 
             jsonschema.validate(json.loads(call.arguments), schema)
 
 
+# Claude Code's tools use keywords no grammar enforces while a reply is written (here `propertyNames`,
+# `uniqueItems`, `not`); a tool is still callable, its arguments held to every rule the grammar can keep.
+TAGS_SCHEMA = {"type": "object", "required": ["title", "labels"], "additionalProperties": False, "properties": {
+    "title": {"type": "string", "maxLength": 40, "not": {"const": ""}},
+    "labels": {"type": "array", "items": {"enum": ["bug", "idea"]}, "uniqueItems": True, "maxItems": 2},
+    "metadata": {
+        "type": "object", "propertyNames": {"pattern": "^[a-z]+$"}, "additionalProperties": {"type": "string"},
+    },
+}}
+TAGS = ToolSpec("file_issue", "File an issue", json.dumps(TAGS_SCHEMA))
+
+
+def test_a_tool_whose_schema_the_grammar_cannot_hold_whole_is_called_within_what_it_can(demo: Engine) -> None:
+    from chatapp.core.runtime.json_grammar import relaxed
+
+    for temperature in (0.0, 0.9):
+        stream = demo.chat([Message("user", "File an issue: the app crashes on start.")],
+                           SamplingParams(temperature=temperature, seed=5, max_tokens=200),
+                           tools=ToolSet((TAGS,), "file_issue"))
+        stream.text()
+        assert stream.stats.finish_reason.value == "tool_calls"
+        [call] = stream.tool_calls
+        jsonschema.validate(json.loads(call.arguments), relaxed(TAGS_SCHEMA))
+
+
+def test_relaxing_a_schema_leaves_its_data_and_its_property_names_alone() -> None:
+    from chatapp.core.runtime.json_grammar import relaxed
+
+    schema = {"type": "object", "properties": {"not": {"const": {"if": 1}}, "if": {"enum": [{"not": 2}]}},
+              "patternProperties": {"^x": {"type": "integer"}}, "additionalProperties": False,
+              "$defs": {"n": {"type": "integer", "multipleOf": 2}}, "anyOf": [{"minProperties": 1}]}
+    assert relaxed(schema) == {"type": "object", "properties": schema["properties"], "additionalProperties": True,
+                               "$defs": {"n": {"type": "integer"}}, "anyOf": [{}]}
+    bad = {"not": {"if": 1}, "if": {"not": 2}, "x1": 3, "y": "any"}
+    jsonschema.validate(bad, relaxed(schema))  # a superset: what the tool would accept still passes
+
+
 # ----- MCP servers --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def http_server() -> Iterator[str]:

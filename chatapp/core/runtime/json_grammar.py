@@ -16,8 +16,12 @@ wrong or leaves out done here:
   overflowed llama.cpp's recursive parser and took the process down); a schema of annotations alone
   (`{"description": …}`) is any value;
 - keywords the grammar cannot enforce (`not`, `if`/`then`/`else`, `uniqueItems`, `multipleOf`,
-  `patternProperties`, `dependentSchemas`…) and remote `$ref`s are refused, naming where they are, rather
-  than ignored: a reply must never look valid and not be.
+  `patternProperties`, `dependentSchemas`…) and remote `$ref`s are refused in an output format, naming
+  where they are, rather than ignored: a reply must never look valid and not be. A tool's arguments are
+  different: the caller checks them against the tool's schema when it runs the tool (an agent answers a
+  bad call with an error the model reads), and refusing the request would refuse the whole agent (Claude
+  Code's tools use `propertyNames`). There the grammar keeps every rule it can and leaves those keywords
+  out (`relaxed`), so the arguments satisfy a schema that allows at least what the tool's allows.
 """
 
 from __future__ import annotations
@@ -125,6 +129,35 @@ def _inline_root_ref(schema: dict[str, Any]) -> dict[str, Any]:
         defs: dict[str, Any] = {k: schema[k] for k in ("$defs", "definitions") if k in schema}
         schema = {**target, **defs}
     return schema
+
+
+# Where a schema holds schemas (the rest of a schema's values are data: `const`, `enum`, `default`…).
+_SCHEMA_MAPS = ("properties", "$defs", "definitions")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SCHEMA_VALUES = ("additionalProperties", "items")
+
+
+def relaxed(schema: Any) -> Any:
+    """`schema` without the keywords the grammar cannot enforce: it allows everything `schema` allows
+    (an object with `patternProperties` then takes any further properties)."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in UNENFORCEABLE:
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: relaxed(sub) for name, sub in value.items()}
+        elif (key in _SCHEMA_LISTS or key == "items") and isinstance(value, list):
+            out[key] = [relaxed(sub) for sub in value]
+        elif key in _SCHEMA_VALUES:
+            out[key] = relaxed(value)
+        else:
+            out[key] = value
+    if any(k in schema for k in ("patternProperties", "unevaluatedProperties")) and out.get(
+            "additionalProperties") in (None, False):
+        out["additionalProperties"] = True
+    return out
 
 
 def _converter_class(base: type) -> type:
@@ -320,14 +353,14 @@ def tool_calls_to_gbnf(tools: list[tuple[str, Any]], fmt: Any, parallel: bool, f
     """The grammar of a reply's tool calls in `fmt` (core/tools/formats.py): each call's name one of
     `tools` (name, arguments schema) and its arguments valid against that tool's schema. Lazily
     applied (`from_start` False), it covers the text after the call's marker; from the start (a
-    required or named call), the marker too."""
+    required or named call), the marker too. The schemas are `relaxed`: the tool's caller validates."""
     from llama_cpp.llama_grammar import SchemaConverter
 
     converter = _converter_class(SchemaConverter)()
     calls = []
     for i, (name, schema) in enumerate(tools):
-        schema = _inline_root_ref(schema) if isinstance(schema, dict) else schema
         _check_against_the_metaschema(schema)
+        schema = relaxed(_inline_root_ref(schema)) if isinstance(schema, dict) else schema
         try:
             if isinstance(schema, dict):
                 schema = converter.resolve_refs(schema, f"tool{i}")
