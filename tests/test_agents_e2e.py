@@ -1,8 +1,12 @@
 """Claude Code and Codex CLI, the real ones from npm, answering through chatapp on the demo model.
 
 `chatapp launch` serves the model and runs each agent pointed at it: Claude Code over Anthropic's
-Messages API (its first request is ~3,000 tokens of system prompt and tools, streamed), Codex over the
-Responses API. The agents are installed from the npm registry into a folder of this test run (or
+Messages API, streamed, Codex over the Responses API. Claude Code's own first request is ~20,000 tokens
+of system prompt and tools, which on two CPU cores is minutes of prompt reading (attention grows with
+its square), so here it gets a short system prompt and five of its real tools (their schemas, grammar
+and all, go through unchanged: ~16 s); the whole request is what it sends on a user's machine.
+
+The agents are installed from the npm registry into a folder of this test run (or
 CHATAPP_AGENTS_DIR, to reuse an install while developing); skipped only where npm is absent.
 """
 
@@ -45,7 +49,8 @@ def launch(agent: str, binaries: Path, home: Path, *agent_args: str) -> subproce
 
 
 def test_claude_code_answers_through_chatapp(agents_bin: Path, tmp_path: Path) -> None:
-    run = launch("claude", agents_bin, tmp_path, "-p", "Say hello in one short sentence.")
+    run = launch("claude", agents_bin, tmp_path, "-p", "Say hello in one short sentence.",
+                 "--system-prompt", "You are a helpful assistant.", "--tools", "Read", "Bash", "Edit", "Grep", "Glob")
     assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-2000:])
     assert run.stdout.strip(), run.stderr[-2000:]
     assert "serving SmolLM2-135M-Instruct.Q4_1" in run.stderr
