@@ -51,6 +51,7 @@ class GenerationRequest:
     ignore_eos: bool = False  # never end by the model's choice: only a limit or a stop (benchmarks, llama.cpp's)
     logit_bias: tuple[tuple[int, float], ...] = ()  # (token id, what to add to its logit), -100…100 as OpenAI
     logprobs: int | None = None  # each generated token's log-probability and this many alternatives (None: none)
+    keep_alive: float | None = None  # seconds its model stays loaded unused after it (< 0: for good; None: default)
 
     def __post_init__(self) -> None:
         given = [bool(self.messages), self.prompt is not None, bool(self.prompt_tokens)]

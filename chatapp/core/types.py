@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 from enum import Enum
+from pathlib import Path
 from typing import Literal
 
 from chatapp.core.errors import SettingsError
@@ -196,6 +197,20 @@ class ModelSummary:
     quantization: str = ""  # "Q4_K_M", "F16"... ("" for a model on a server)
     file_size: int = 0
     projector: str = ""  # the vision projector's path, when the model sees images
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model in memory, as the server's `/api/ps` and the window's Local server show it (the model router's
+    `loaded()`)."""
+
+    model: str
+    path: Path
+    summary: ModelSummary | None  # None while it loads
+    owner: str  # "window" (the window's own model) or "api" (loaded for a request)
+    active: int  # requests running or waiting on it
+    memory: int  # bytes, estimated from its header and context
+    expires_in: float | None  # seconds until it is unloaded if nobody uses it (None: never)
 
 
 SPECULATION_MODES = ("off", "prompt-lookup", "draft")

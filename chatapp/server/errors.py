@@ -37,12 +37,16 @@ def not_loaded(message: str) -> ApiError:
 
 def from_generation(exc: BaseException) -> ApiError:
     """What a failed generation tells the client: its one sentence, or nothing of a bug."""
-    from chatapp.core.runtime.router import ModelNotLoaded
+    from chatapp.core.runtime.router import ModelLoadFailed, ModelNotFound, ModelNotLoaded
 
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, ModelNotLoaded):
         return not_loaded(str(exc))
+    if isinstance(exc, ModelNotFound):
+        return ApiError(404, str(exc), code="model_not_found", param="model")
+    if isinstance(exc, ModelLoadFailed):  # the server's model, not the client's request, is at fault
+        return ApiError(500, str(exc), kind="server_error", code="model_load_failed", param="model")
     if isinstance(exc, ContextOverflowError):
         return ApiError(400, str(exc), code="context_length_exceeded", param="messages")
     if isinstance(exc, KnownError):

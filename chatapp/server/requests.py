@@ -13,6 +13,8 @@ characters divided by `CHARS_PER_TOKEN_BOUND` (no vocabulary has longer tokens),
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from chatapp.core.errors import KnownError, SettingsError
@@ -34,6 +36,51 @@ def decode(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.")
     return body
+
+
+ContextOf = Callable[[str], "int | None"]  # a model's id → its context, when it is loaded (None: not known yet)
+
+
+def model_of(body: dict[str, Any]) -> str:
+    """The model a body names ("": none, the server's default)."""
+    model = body.get("model")
+    if model is None:
+        return ""
+    if not isinstance(model, str):
+        raise ApiError(400, "model must be a model's id, as GET /v1/models lists them.", param="model")
+    return model
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def keep_alive(body: dict[str, Any]) -> float | None:
+    """How long the request's model stays loaded unused after it, in seconds: Ollama's `keep_alive` (seconds,
+    or a duration as "5m", "1h30m"; negative: for good; 0: unloaded right after) or LM Studio's `ttl`
+    (seconds). None: the server's `--idle-unload`."""
+    value, ttl = body.get("keep_alive"), body.get("ttl")
+    if value is not None and ttl is not None:
+        raise ApiError(400, "Give keep_alive or ttl, not both.", param="ttl")
+    if ttl is not None:
+        if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 1:
+            raise ApiError(400, "ttl must be a whole number of seconds, at least 1.", param="ttl")
+        return float(ttl)
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        sign = -1.0 if text.startswith("-") else 1.0
+        text = text.lstrip("+-")
+        if text.replace(".", "", 1).isdigit():
+            return sign * float(text)
+        parts = _DURATION.findall(text)
+        if parts and "".join(n + u for n, u in parts) == text:
+            return sign * sum(float(n) * _UNITS[u] for n, u in parts)
+    raise ApiError(400, "keep_alive must be seconds or a duration such as \"5m\" or \"1h\" (negative: keep "
+                        "the model loaded).", param="keep_alive")
 
 
 def check_fits(chars: int, context_size: int | None, what: str, param: str) -> None:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from chatapp.core.generation import Done, Event, GenerationRequest, TextDelta, ThinkingDelta, TokenLogprob
-from chatapp.core.runtime.router import ModelNotLoaded, ModelRouter
+from chatapp.core.runtime.router import ModelNotFound, ModelNotLoaded, ModelRouter
 from chatapp.core.types import FinishReason
-from chatapp.server.errors import ApiError, from_generation, not_loaded
+from chatapp.server.errors import ApiError, from_generation
 
 log = logging.getLogger(__name__)
 DISCONNECT_POLL_S = 0.25  # how often a waiting non-streamed request checks that its client is still there
@@ -47,8 +47,8 @@ class GenerationRun:
         self._ready = asyncio.Event()
         try:
             self.model = router.start(request, self.cancel, self._put, self._failed).model
-        except ModelNotLoaded as exc:
-            raise not_loaded(str(exc)) from None
+        except (ModelNotLoaded, ModelNotFound) as exc:
+            raise from_generation(exc) from None
 
     def stop(self) -> None:
         self.cancel.set()

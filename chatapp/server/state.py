@@ -23,10 +23,9 @@ class ServerState:
     embedder: Embedder | None = None  # serves /v1/embeddings when set
     responses: ResponseStore = field(default_factory=ResponseStore)  # the Responses API's recent answers
 
-    def context_size(self) -> int | None:
-        """The loaded model's context, for early refusals (None: none loaded yet)."""
-        loaded = self.router.models()
-        return loaded[0].summary.context_size if loaded and loaded[0].summary is not None else None
+    def context_size(self, model: str) -> int | None:
+        """The context of the model `model` names, for early refusals (None: not loaded, or not known)."""
+        return self.router.context_size(model)
 
     def start(self, request: GenerationRequest) -> GenerationRun:
         """Start generating on the event loop's thread (raises the ApiError for a model that cannot answer)."""

@@ -51,6 +51,22 @@ def installed_package_file(package: str, name: str) -> Path | None:
     return found[0] if found and found[0].is_file() else None
 
 
+def find_projector(model: Path) -> Path | None:
+    """A vision projector beside the model: an `mmproj*.gguf` in its folder, the one whose name shares
+    the most with the model's when there are several (mmproj-gemma-3-4b-it-f16.gguf for
+    gemma-3-4b-it-Q4_K_M.gguf)."""
+    candidates = sorted(p for p in model.parent.glob("*.gguf") if is_projector_file(p.name))
+    if not candidates:
+        return None
+    stem = model.stem.lower()
+
+    def shared(p: Path) -> int:
+        name = p.stem.lower().replace("mmproj", "").strip("-_.")
+        return max((n for n in range(len(name), 0, -1) if name[:n] in stem), default=0)
+
+    return max(candidates, key=shared)
+
+
 def library_models(models_dir: Path) -> list[Path]:
     if not models_dir.is_dir():
         return []
@@ -100,7 +116,7 @@ class LocalModel:
         return f"{self.parameters / 1e9:.1f}B" if self.parameters >= 1e9 else f"{self.parameters / 1e6:.0f}M"
 
 
-def _split_parts(first: Path) -> list[Path]:
+def split_parts(first: Path) -> list[Path]:
     m = SPLIT_FIRST.match(first.name)
     if not m:
         return [first]
@@ -120,7 +136,7 @@ def scan_library(folders: Iterable[Path]) -> list[LocalModel]:
             if resolved in seen or (SPLIT_ANY.match(path.name) and not SPLIT_FIRST.match(path.name)):
                 continue
             seen.add(resolved)
-            size = sum(p.stat().st_size for p in _split_parts(path))
+            size = sum(p.stat().st_size for p in split_parts(path))
             try:
                 h = read_header(path)
             except KnownError as exc:
@@ -134,7 +150,7 @@ def scan_library(folders: Iterable[Path]) -> list[LocalModel]:
 
 
 def delete_model(model: LocalModel) -> None:
-    for part in _split_parts(model.path):
+    for part in split_parts(model.path):
         part.unlink(missing_ok=True)
 
 

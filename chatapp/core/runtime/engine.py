@@ -50,6 +50,7 @@ from chatapp.core.generation import (
 )
 from chatapp.core.images import ImageError
 from chatapp.core.models import memory
+from chatapp.core.models.library import find_projector
 from chatapp.core.reasoning import OPEN as THINKING_OPEN
 from chatapp.core.reasoning import ThinkingSplitter
 from chatapp.core.reasoning import join as join_thinking
@@ -59,7 +60,7 @@ from chatapp.core.runtime.templates import auto as auto_template
 from chatapp.core.runtime.templates import fallback as template_fallback
 from chatapp.core.runtime.templates import guess_preset
 from chatapp.core.runtime.templates import render as render_template
-from chatapp.core.runtime.vision import Projector, VisionPrompt, find_projector
+from chatapp.core.runtime.vision import Projector, VisionPrompt
 from chatapp.core.types import (
     CallDelta,
     ChatTemplate,

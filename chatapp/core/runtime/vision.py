@@ -26,27 +26,10 @@ from typing import Any
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
 from chatapp.core.images import ImageError
-from chatapp.core.models.naming import is_projector_file
 from chatapp.core.runtime import llama_runtime
 from chatapp.core.types import Attachment
 
 log = logging.getLogger(__name__)
-
-
-def find_projector(model: Path) -> Path | None:
-    """A vision projector beside the model: an `mmproj*.gguf` in its folder, the one whose name shares
-    the most with the model's when there are several (mmproj-gemma-3-4b-it-f16.gguf for
-    gemma-3-4b-it-Q4_K_M.gguf)."""
-    candidates = sorted(p for p in model.parent.glob("*.gguf") if is_projector_file(p.name))
-    if not candidates:
-        return None
-    stem = model.stem.lower()
-
-    def shared(p: Path) -> int:
-        name = p.stem.lower().replace("mmproj", "").strip("-_.")
-        return max((n for n in range(len(name), 0, -1) if name[:n] in stem), default=0)
-
-    return max(candidates, key=shared)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,18 @@ from chatapp.core.types import Attachment, FinishReason, Message, OutputFormat, 
 from chatapp.server.dialects import Dialect
 from chatapp.server.errors import ApiError
 from chatapp.server.limits import MAX_MESSAGES, MAX_TOOLS
-from chatapp.server.requests import check_fits, checked, conversation, decode, extensions, sampling, stops
+from chatapp.server.requests import (
+    ContextOf,
+    check_fits,
+    checked,
+    conversation,
+    decode,
+    extensions,
+    keep_alive,
+    model_of,
+    sampling,
+    stops,
+)
 from chatapp.server.sse import frame, streamed
 from chatapp.server.state import server_state
 
@@ -65,7 +76,7 @@ def error_body(error: ApiError) -> dict[str, Any]:
     return {"type": "error", "error": {"type": kind, "message": error.message}}
 
 
-def parse(raw: bytes, context_size: int | None, counting: bool = False) -> Parsed:
+def parse(raw: bytes, context_of: ContextOf, counting: bool = False) -> Parsed:
     """A /v1/messages body, checked (`counting`: a count_tokens body, which has no max_tokens)."""
     body = decode(raw)
     max_tokens = body.get("max_tokens")
@@ -75,21 +86,21 @@ def parse(raw: bytes, context_size: int | None, counting: bool = False) -> Parse
     tools = _tools(body)
     chars = sum(len(m.content) + len(m.thinking) + sum(len(c.arguments) for c in m.tool_calls) for m in messages)
     chars += sum(len(t.description) + len(t.parameters) for t in tools.tools) if tools is not None else 0
-    check_fits(chars, context_size, "messages have", "messages")
+    model = model_of(body)
+    check_fits(chars, context_of(model), "messages have", "messages")
     values = {**extensions(body), "temperature": body.get("temperature"), "top_p": body.get("top_p")}
     if isinstance(max_tokens, int) and not counting:  # clamped, not refused: Claude Code asks for 32,000 and
         values["max_tokens"] = min(max_tokens, 1_000_000)  # more, whatever the model
-    model = body.get("model")
     request = GenerationRequest(
-        messages, model=model if isinstance(model, str) else "", sampling=sampling(values),
+        messages, model=model, sampling=sampling(values),
         stops=stops(body.get("stop_sequences"), "stop_sequences", MAX_STOP_SEQUENCES), tools=tools,
-        output=_output_format(body, tools))
-    return Parsed(request, body.get("stream") is True, model if isinstance(model, str) else "")
+        output=_output_format(body, tools), keep_alive=keep_alive(body))
+    return Parsed(request, body.get("stream") is True, model)
 
 
 async def messages(request: Request) -> Response:
     state = server_state(request)
-    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size())
+    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size)
     run = state.start(parsed.request)
     message = {"id": f"msg_{uuid.uuid4().hex}", "type": "message", "role": "assistant",
                "model": parsed.model or run.model}
@@ -107,7 +118,7 @@ async def messages(request: Request) -> Response:
 
 async def count_tokens(request: Request) -> Response:
     state = server_state(request)
-    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size(), True)
+    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size, True)
     return JSONResponse({"input_tokens": await asyncio.to_thread(state.count_tokens, parsed.request)})
 
 

@@ -47,7 +47,7 @@ from chatapp.server.dialects.openai_common import (
 )
 from chatapp.server.errors import ApiError
 from chatapp.server.limits import MAX_MESSAGES
-from chatapp.server.requests import check_fits, conversation, stops
+from chatapp.server.requests import ContextOf, check_fits, conversation, keep_alive, model_of, stops
 from chatapp.server.runs import Choices, Reply
 from chatapp.server.sse import DONE, frame, streamed
 from chatapp.server.state import server_state
@@ -56,19 +56,20 @@ from chatapp.server.tool_requests import ToolRequestError, assistant_calls, tool
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
 
 
-def parse(raw: bytes, context_size: int | None) -> Parsed:
-    """A /v1/chat/completions body, checked; `context_size` is the loaded model's (None: none loaded)."""
+def parse(raw: bytes, context_of: ContextOf) -> Parsed:
+    """A /v1/chat/completions body, checked (`context_of`: its model's context, if loaded)."""
     body = body_of(raw)
     messages = _messages(body)
     tools = _tools(body)
     chars = sum(len(m.content) + sum(len(c.arguments) for c in m.tool_calls) for m in messages)
     chars += sum(len(t.description) + len(t.parameters) for t in tools.tools) if tools is not None else 0
-    check_fits(chars, context_size, "messages have", "messages")
+    model = model_of(body)
+    check_fits(chars, context_of(model), "messages have", "messages")
     stream, include_usage = stream_options(body)
-    model = body.get("model")
-    request = GenerationRequest(messages, model=model if isinstance(model, str) else "", sampling=openai_sampling(body),
+    request = GenerationRequest(messages, model=model, sampling=openai_sampling(body),
                                 stops=stops(body.get("stop")), tools=tools, output=output_format(body),
-                                ignore_eos=ignore_eos(body), logit_bias=logit_bias(body), logprobs=_logprobs(body))
+                                ignore_eos=ignore_eos(body), logit_bias=logit_bias(body), logprobs=_logprobs(body),
+                                keep_alive=keep_alive(body))
     return Parsed(choices(request, body), stream, include_usage)
 
 
@@ -88,7 +89,7 @@ def _logprobs(body: dict[str, Any]) -> int | None:
 
 async def chat_completions(request: Request) -> Response:
     state = server_state(request)
-    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size())
+    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size)
     runs = Choices([state.start(r) for r in parsed.requests])
     head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": runs.model}
     with_logprobs = parsed.requests[0].logprobs is not None

@@ -31,7 +31,7 @@ from chatapp.server.dialects.openai_common import (
 )
 from chatapp.server.errors import ApiError
 from chatapp.server.limits import CHARS_PER_TOKEN_BOUND
-from chatapp.server.requests import check_fits, stops
+from chatapp.server.requests import ContextOf, check_fits, keep_alive, model_of, stops
 from chatapp.server.runs import Choices
 from chatapp.server.sse import DONE, frame, streamed
 from chatapp.server.state import server_state
@@ -39,7 +39,7 @@ from chatapp.server.state import server_state
 OPENAI_DEFAULT_MAX_TOKENS = 16  # OpenAI's default for completions
 
 
-def parse(raw: bytes, context_size: int | None) -> Parsed:
+def parse(raw: bytes, context_of: ContextOf) -> Parsed:
     """A /v1/completions body, checked: prompts without a template, as text or as the model's token ids,
     one or several (each answered by `n` choices)."""
     body = body_of(raw)
@@ -48,8 +48,9 @@ def parse(raw: bytes, context_size: int | None) -> Parsed:
         raise ApiError(400, "echo is not supported by chatapp.", param="echo")
     if body.get("tools"):
         raise ApiError(400, "tools work with /v1/chat/completions, not completions.", param="tools")
-    check_fits(max(len(p) if isinstance(p, str) else len(p) * CHARS_PER_TOKEN_BOUND for p in prompts), context_size,
-               "prompt has", "prompt")
+    model = model_of(body)
+    check_fits(max(len(p) if isinstance(p, str) else len(p) * CHARS_PER_TOKEN_BOUND for p in prompts),
+               context_of(model), "prompt has", "prompt")
     params = openai_sampling(body)
     if "max_tokens" not in body and "max_completion_tokens" not in body:
         params = replace(params, max_tokens=OPENAI_DEFAULT_MAX_TOKENS)
@@ -58,8 +59,7 @@ def parse(raw: bytes, context_size: int | None) -> Parsed:
                                  or not 0 <= logprobs <= MAX_TOP_LOGPROBS):
         raise ApiError(400, f"logprobs must be a whole number from 0 to {MAX_TOP_LOGPROBS}.", param="logprobs")
     stream, include_usage = stream_options(body)
-    model = body.get("model")
-    common: dict[str, Any] = {"model": model if isinstance(model, str) else "", "sampling": params,
+    common: dict[str, Any] = {"model": model, "keep_alive": keep_alive(body), "sampling": params,
               "stops": stops(body.get("stop")),
               "output": output_format(body), "ignore_eos": ignore_eos(body), "logit_bias": logit_bias(body),
               "logprobs": logprobs}
@@ -93,7 +93,7 @@ def _token(value: Any) -> bool:
 
 async def completions(request: Request) -> Response:
     state = server_state(request)
-    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size())
+    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size)
     runs = Choices([state.start(r) for r in parsed.requests])
     head = {"id": f"cmpl-{uuid.uuid4().hex}", "object": "text_completion", "created": int(time.time()),
             "model": runs.model}

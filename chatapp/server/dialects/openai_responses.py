@@ -39,7 +39,17 @@ from chatapp.core.types import Attachment, FinishReason, Message, OutputFormat, 
 from chatapp.server.dialects import Dialect
 from chatapp.server.errors import ApiError, openai_body
 from chatapp.server.limits import MAX_MESSAGES, MAX_TOOLS
-from chatapp.server.requests import check_fits, checked, conversation, decode, extensions, sampling
+from chatapp.server.requests import (
+    ContextOf,
+    check_fits,
+    checked,
+    conversation,
+    decode,
+    extensions,
+    keep_alive,
+    model_of,
+    sampling,
+)
 from chatapp.server.runs import Reply
 from chatapp.server.sse import frame, streamed
 from chatapp.server.state import server_state
@@ -67,7 +77,7 @@ class Parsed:
 
 
 # ----- the request ------------------------------------------------------------------------------------------
-def parse(raw: bytes, context_size: int | None) -> Parsed:
+def parse(raw: bytes, context_of: ContextOf) -> Parsed:
     body = {k: v for k, v in decode(raw).items() if v is not None}  # null: not given
     for field, what in REFUSED_FIELDS.items():
         if body.get(field) not in (None, False):
@@ -84,17 +94,17 @@ def parse(raw: bytes, context_size: int | None) -> Parsed:
     tools, namespaces = _tools(body)
     chars = len(instructions) + sum(len(m.content) + len(m.thinking) + sum(len(c.arguments) for c in m.tool_calls)
                                     for m in messages)
-    check_fits(chars, context_size, "input has", "input")
+    model = model_of(body)
+    check_fits(chars, context_of(model), "input has", "input")
     params = sampling({**extensions(body), "temperature": body.get("temperature"), "top_p": body.get("top_p"),
                        "max_tokens": body.get("max_output_tokens", DEFAULT_MAX_OUTPUT_TOKENS)})
     previous = body.get("previous_response_id", "")
     if not isinstance(previous, str):
         raise ApiError(400, "previous_response_id must be a response's id.", param="previous_response_id")
-    model = body.get("model")
     output, text = _text_format(body, tools)
-    request = GenerationRequest((Message("user", "…"),), model=model if isinstance(model, str) else "",
-                                sampling=params, tools=tools, output=output)
-    echo = {"model": model if isinstance(model, str) else "", "instructions": instructions or None,
+    request = GenerationRequest((Message("user", "…"),), model=model, sampling=params, tools=tools, output=output,
+                                keep_alive=keep_alive(body))
+    echo = {"model": model, "instructions": instructions or None,
             "max_output_tokens": body.get("max_output_tokens"), "temperature": params.temperature,
             "top_p": params.top_p, "parallel_tool_calls": tools.parallel if tools is not None else True,
             "tool_choice": body.get("tool_choice", "auto"), "tools": body.get("tools", []), "text": text,
@@ -316,7 +326,7 @@ def _continued(parsed: Parsed, store: Any) -> tuple[GenerationRequest, tuple[Mes
 # ----- the response ------------------------------------------------------------------------------------------
 async def create(request: Request) -> Response:
     state = server_state(request)
-    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size())
+    parsed = await asyncio.to_thread(parse, await request.body(), state.context_size)
     generation, conversation = _continued(parsed, state.responses)
     run = state.start(generation)
     response = _Response(parsed, run.model)
