@@ -23,6 +23,8 @@ from chatapp.core.types import LoadOptions
 from chatapp.server.runner import ApiServer
 from chatapp.server.state import ServerState
 
+GEMMA = "gemma-3-270m-q4_k_m"  # the served model's id
+
 
 class Served:
     def __init__(self, proc: subprocess.Popen[str], url: str, log_file: Path) -> None:
@@ -79,7 +81,7 @@ def test_a_request_sent_as_soon_as_the_port_opens_waits_for_the_model(tmp_path: 
             except OSError:
                 assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.stderr else ""
                 time.sleep(0.01)
-        reply = client.completions.create(model="gemma", prompt="The capital of France is", max_tokens=4,
+        reply = client.completions.create(model=GEMMA, prompt="The capital of France is", max_tokens=4,
                                           temperature=0)
         assert reply.usage is not None and reply.usage.completion_tokens >= 1 and reply.choices[0].text
         assert proc.stdout is not None and proc.stdout.readline().startswith("Serving gemma-3-270m-q4_k_m on")
@@ -89,13 +91,16 @@ def test_a_request_sent_as_soon_as_the_port_opens_waits_for_the_model(tmp_path: 
     assert proc.returncode == 0 and "Traceback" not in err, err
 
 
-def test_models_lists_the_loaded_model(served: Served) -> None:
-    assert [m.id for m in served.client().models.list()] == ["gemma-3-270m-q4_k_m"]
+def test_models_lists_the_loaded_model_first_then_the_library(served: Served) -> None:
+    models = served.client().models.list().data
+    assert models[0].id == "gemma-3-270m-q4_k_m" and models[0].model_extra is not None
+    assert models[0].model_extra["loaded"] is True and models[0].model_extra["context_length"] == 2048
+    assert [m.id for m in models[1:]] == ["smollm2-135m-instruct-q4_1"]  # the demo: the library is empty
 
 
 def test_chat_completion_with_usage(served: Served) -> None:
     reply = served.client().chat.completions.create(
-        model="gemma-3-270m-q4_k_m", messages=[{"role": "system", "content": "Be brief."},
+        model=GEMMA, messages=[{"role": "system", "content": "Be brief."},
                                                {"role": "user", "content": "The sea is"}], max_tokens=12, seed=3)
     choice = reply.choices[0]
     assert choice.message.role == "assistant" and choice.message.content
@@ -106,7 +111,7 @@ def test_chat_completion_with_usage(served: Served) -> None:
 
 def test_streamed_chat_ends_with_usage(served: Served) -> None:
     chunks = list(served.client().chat.completions.create(
-        model="any", messages=[{"role": "user", "content": [{"type": "text", "text": "Once upon a time"}]}],
+        model=GEMMA, messages=[{"role": "user", "content": [{"type": "text", "text": "Once upon a time"}]}],
         max_tokens=8, stream=True, stream_options={"include_usage": True}, temperature=0))
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text.strip()
@@ -116,7 +121,7 @@ def test_streamed_chat_ends_with_usage(served: Served) -> None:
 
 def test_max_tokens_gives_length_and_stop_ends_early(served: Served) -> None:
     client = served.client()
-    ask = {"model": "m", "messages": [{"role": "user", "content": "List the days of the week."}], "temperature": 0}
+    ask = {"model": GEMMA, "messages": [{"role": "user", "content": "List the days of the week."}], "temperature": 0}
     full = client.chat.completions.create(max_completion_tokens=24, **ask)
     assert full.choices[0].finish_reason == "length" and full.usage.completion_tokens == 24
     text = full.choices[0].message.content
@@ -129,10 +134,10 @@ def test_max_tokens_gives_length_and_stop_ends_early(served: Served) -> None:
 
 def test_completions_raw_prompt_and_streaming(served: Served) -> None:
     client = served.client()
-    done = client.completions.create(model="m", prompt="The capital of France is", max_tokens=5, temperature=0)
+    done = client.completions.create(model=GEMMA, prompt="The capital of France is", max_tokens=5, temperature=0)
     assert done.choices[0].text and done.usage.completion_tokens <= 5
     streamed = "".join(c.choices[0].text for c in client.completions.create(
-        model="m", prompt="The capital of France is", max_tokens=5, temperature=0, stream=True) if c.choices)
+        model=GEMMA, prompt="The capital of France is", max_tokens=5, temperature=0, stream=True) if c.choices)
     assert streamed == done.choices[0].text  # greedy: the same text streamed or not
 
 
@@ -151,7 +156,7 @@ def test_completions_raw_prompt_and_streaming(served: Served) -> None:
     ],
 )
 def test_bad_parameters_are_400_with_the_windows_sentences(served: Served, extra: dict, message: str) -> None:
-    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], **extra}
+    body = {"model": GEMMA, "messages": [{"role": "user", "content": "hi"}], **extra}
     with pytest.raises(openai.BadRequestError) as err:
         served.client().chat.completions.create(**body)
     assert err.value.status_code == 400
@@ -166,7 +171,7 @@ def test_unknown_route_is_a_404_in_openais_shape(served: Served) -> None:
 
 def test_a_client_that_hangs_up_cancels_its_generation(served: Served) -> None:
     with httpx.Client(timeout=60) as http, http.stream("POST", served.url + "/chat/completions", json={
-        "model": "m", "messages": [{"role": "user", "content": "Write a very long story."}],
+        "model": GEMMA, "messages": [{"role": "user", "content": "Write a very long story."}],
         "max_tokens": 1500, "stream": True, "temperature": 1, "seed": 5,
     }) as response:
         lines = response.iter_lines()
@@ -190,7 +195,7 @@ def test_four_clients_at_once_are_all_served(served: Served) -> None:
     def ask(i: int) -> None:
         try:
             reply = served.client().chat.completions.create(
-                model="m", messages=[{"role": "user", "content": f"Count to {i + 3}."}], max_tokens=6)
+                model=GEMMA, messages=[{"role": "user", "content": f"Count to {i + 3}."}], max_tokens=6)
             results.append(reply.choices[0].message.content)
         except openai.OpenAIError as exc:
             errors.append(exc)
@@ -210,7 +215,7 @@ def test_an_api_key_is_required_when_set(tmp_path: Path) -> None:
             served.client(api_key="wrong").models.list()
         assert err.value.status_code == 401 and "API key" in err.value.message
         assert httpx.get(served.url + "/models").status_code == 401  # no key at all
-        assert [m.id for m in served.client(api_key="s3cret").models.list()] == ["gemma-3-270m-q4_k_m"]
+        assert served.client(api_key="s3cret").models.list().data[0].id == "gemma-3-270m-q4_k_m"
     finally:
         stop_serve(served)
 

@@ -158,18 +158,18 @@ def image_part(data: bytes) -> dict:
 def test_the_openai_client_sends_a_data_url_image(served: str) -> None:
     client = openai.OpenAI(base_url=served, api_key="unused", max_retries=0, timeout=120)
     question = {"type": "text", "text": "What colour is this picture?"}
-    seen = client.chat.completions.create(model="m", max_tokens=4, temperature=0, messages=[
+    seen = client.chat.completions.create(model="smollm2-135m-instruct-q4_1", max_tokens=4, temperature=0, messages=[
         {"role": "user", "content": [image_part(RED.data), question]}])
-    blind = client.chat.completions.create(model="m", max_tokens=4, temperature=0, messages=[
+    blind = client.chat.completions.create(model="smollm2-135m-instruct-q4_1", max_tokens=4, temperature=0, messages=[
         {"role": "user", "content": [question]}])
     assert seen.usage is not None and blind.usage is not None
     assert seen.usage.prompt_tokens - blind.usage.prompt_tokens == IMAGE_TOKENS
     with pytest.raises(openai.BadRequestError) as link:
-        client.chat.completions.create(model="m", messages=[{"role": "user", "content": [
+        client.chat.completions.create(model="smollm2-135m-instruct-q4_1", messages=[{"role": "user", "content": [
             {"type": "image_url", "image_url": {"url": "http://169.254.169.254/latest/meta-data"}}, question]}])
     assert "chatapp never fetches images" in link.value.message
     with pytest.raises(openai.BadRequestError) as broken:
-        client.chat.completions.create(model="m", messages=[{"role": "user", "content": [
+        client.chat.completions.create(model="smollm2-135m-instruct-q4_1", messages=[{"role": "user", "content": [
             image_part(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), question]}])
     assert "could not be decoded" in broken.value.message
 

@@ -28,6 +28,14 @@ def add_parsers(sub: Any) -> None:
     folders = models.add_mutually_exclusive_group()
     folders.add_argument("--add-folder", metavar="DIR", help="also list (and open by name) the models in DIR")
     folders.add_argument("--remove-folder", metavar="DIR", help="stop using an extra folder")
+    models_sub = models.add_subparsers(dest="models_command", metavar="{alias}")
+    alias = models_sub.add_parser("alias", help="name a library model as a client expects it (list: no arguments)",
+                                  description="Give a library model another name for API requests, for clients "
+                                              "that hard-code one (e.g. chatapp models alias gpt-4o-mini "
+                                              "qwen2.5-0.5b-instruct-q4_k_m).")
+    alias.add_argument("name", nargs="?", help="the name clients send")
+    alias.add_argument("model", nargs="?", help="the library model's id (as chatapp models or /v1/models shows it)")
+    alias.add_argument("--remove", metavar="NAME", help="forget an alias")
 
 
 def run_search(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -95,9 +103,12 @@ def run_download(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stde
 
 
 def run_models(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:
+    from chatapp.core.models.catalog import model_id
     from chatapp.core.models.library import human_size, scan_library
     from chatapp.core.storage.settings import load_settings, save_settings
 
+    if getattr(args, "models_command", None) == "alias":
+        return run_alias(args, paths, stdout)
     settings = load_settings(paths.settings_file)
     folders = list(settings.extra_model_dirs)
     if args.add_folder:
@@ -118,5 +129,36 @@ def run_models(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int
             continue
         template = "template" if m.has_template else "no template"
         stdout.write(f"{m.path.name:<50} {human_size(m.size):>9}  {m.architecture:<10} {m.parameter_label:>6} "
-                     f"{m.quant:<7} ctx {m.context_length:<7} {template}\n")
+                     f"{m.quant:<7} ctx {m.context_length:<7} {template:<11}  API: {model_id(m.path)}\n")
     return 0
+
+
+def run_alias(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:
+    """List, add or remove the names API requests may use for a library model."""
+    from chatapp.core.storage.settings import ModelAlias, load_settings, save_settings
+    from chatapp.server.library import library_catalog
+
+    settings = load_settings(paths.settings_file)
+    aliases = {a.name.lower(): a for a in settings.model_aliases}
+    if args.remove:
+        if aliases.pop(args.remove.lower(), None) is None:
+            raise KnownError(f"There is no alias '{args.remove}'.")
+    elif args.name:
+        if not args.model:
+            raise KnownError(f"Say which model '{args.name}' names: chatapp models alias {args.name} MODEL.")
+        catalog = library_catalog(paths)
+        if catalog.find(args.name) is not None and args.name.lower() not in aliases:
+            raise KnownError(f"'{args.name}' already names a model in the library; choose another alias.")
+        entry = catalog.find(args.model)
+        if entry is None:
+            known = ", ".join(catalog.suggestions()) or "none yet"
+            raise KnownError(f"There is no model '{args.model}' in the library (models: {known}).")
+        aliases[args.name.lower()] = ModelAlias(args.name, entry.id)
+    if args.remove or args.name:
+        save_settings(paths.settings_file, settings.with_changes(model_aliases=tuple(aliases.values())))
+    if not aliases:
+        stdout.write("No aliases. Add one: chatapp models alias NAME MODEL.\n")
+    for alias in aliases.values():
+        stdout.write(f"{alias.name} -> {alias.model}\n")
+    return 0
+

@@ -1,10 +1,15 @@
-"""`chatapp serve`: the model behind an OpenAI-compatible API, until Ctrl+C or SIGTERM.
+"""`chatapp serve`: the model library behind OpenAI's, Anthropic's and Ollama's APIs, until Ctrl+C or SIGTERM.
 
-    chatapp serve --model PATH|NAME|demo [--host 127.0.0.1] [--port 8080] [--api-key KEY | --no-api-key]
+    chatapp serve [--model PATH|NAME|demo] [--max-models N] [--idle-unload SECONDS]
+                  [--host 127.0.0.1] [--port 8080] [--api-key KEY | --no-api-key]
                   [--ctx N] [--threads N] [--gpu-layers N] [--parallel N] [--cors-origin URL ...]
                   [--allowed-host NAME ...] [--max-body BYTES]
                   [--speculative off|prompt-lookup|draft] [--draft-model PATH|NAME]
                   [--embedding-model PATH|NAME]
+
+Every model in the library and the model folders is served by the id `/v1/models` lists, loaded when a
+request names it and unloaded when it has been idle (or to make room); `--model` loads one first and
+makes it the default for requests that name none.
 
 Loopback only unless --host says otherwise; listening elsewhere needs a key, or --no-api-key to say
 that anyone on the network may use the model. docs/SECURITY.md says what else is refused and why.
@@ -26,6 +31,11 @@ from chatapp.core.types import LoadOptions
 from chatapp.server.limits import DEFAULT_MAX_BODY
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from chatapp.core.runtime.router import ModelRouter
+    from chatapp.core.types import ModelSummary
+    from chatapp.documents.embedder import Embedder
     from chatapp.server.runner import ApiServer
 
 # As llama-server's default number of slots: four clients are served at once.
@@ -33,8 +43,16 @@ DEFAULT_PARALLEL = 4
 
 
 def add_parser(commands: Any) -> None:
-    serve = commands.add_parser("serve", help="serve a model over an OpenAI-compatible HTTP API")
-    serve.add_argument("--model", required=True, help="model file, library name, or 'demo'")
+    serve = commands.add_parser("serve", help="serve the model library over OpenAI-, Anthropic- and "
+                                              "Ollama-compatible HTTP APIs")
+    serve.add_argument("--model", help="load this model first and answer requests that name none with it "
+                                       "(a file, a library name, or 'demo'); every library model is served anyway")
+    serve.add_argument("--max-models", type=_count, metavar="N",
+                       help="models kept loaded at once, the least recently used unloaded first (default: as many "
+                            "as memory holds, or the window's setting)")
+    serve.add_argument("--idle-unload", type=_seconds, metavar="SECONDS",
+                       help="unload a model nobody used for this long (default 900, or the window's setting; "
+                            "0: never); a request's keep_alive or ttl sets it for its model")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this computer only)")
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument("--api-key", default=os.environ.get("CHATAPP_API_KEY"),
@@ -60,6 +78,26 @@ def add_parser(commands: Any) -> None:
                             "this turns off the protection against DNS rebinding)")
     serve.add_argument("--max-body", type=_positive_bytes, default=DEFAULT_MAX_BODY, metavar="BYTES",
                        help=f"largest request body (default {DEFAULT_MAX_BODY // 2**20} MiB)")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError("must be 0 (never) or a number of seconds")
+    return value
 
 
 def _positive_bytes(text: str) -> int:
@@ -109,29 +147,34 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
     from chatapp.core.models import gguf_info  # noqa: F401 - the load's header reader, imported before it starts
     from chatapp.core.models.library import resolve_model
     from chatapp.core.runtime import llama_runtime
-    from chatapp.core.runtime.model_host import ModelHost
-    from chatapp.core.runtime.router import ModelRouter, model_id
+    from chatapp.core.runtime.router import ModelRouter, RouterPolicy
     from chatapp.core.storage.settings import load_settings
+    from chatapp.server.library import library_catalog
 
     for warning in check_exposure(args):
         stderr.write(f"chatapp: warning: {warning}\n")
-    extra = [Path(f) for f in load_settings(paths.settings_file).extra_model_dirs]
-    model_path = resolve_model(args.model, paths.models_dir, extra)
+    settings = load_settings(paths.settings_file)
+    extra = [Path(f) for f in settings.extra_model_dirs]
+    model_path = resolve_model(args.model, paths.models_dir, extra) if args.model else None
     options = LoadOptions(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers, mmproj=args.mmproj,
                           parallel=args.parallel)
-    host = ModelHost()
+    max_models = args.max_models if args.max_models is not None else settings.api_max_models or None
+    idle = args.idle_unload if args.idle_unload is not None else float(settings.api_idle_unload)
+    policy = RouterPolicy(max_models=max_models, idle_unload=idle or None, options=options)
+    catalog = library_catalog(paths, [model_path] if model_path is not None else [])
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     server: ApiServer | None = None
+    router: ModelRouter | None = None
     try:
-        # The model loads on its thread, mostly in llama.cpp outside the GIL, while this one imports the
-        # HTTP stack and starts listening: start-up is about the longer of the two, not their sum. A request
-        # that comes while the model loads waits behind the load (and the speculation set after it)
+        # The first model loads on its thread, mostly in llama.cpp outside the GIL, while this one imports
+        # the HTTP stack and starts listening: start-up is about the longer of the two, not their sum. A
+        # request that comes while a model loads waits behind the load (and the speculation set after it)
         # instead of being refused, so a client needs no polling.
         llama_runtime.llama()  # the bindings first, alone: imported beside the HTTP stack, both took twice as long
-        router = ModelRouter(host)
-        loading = router.load(model_path, options)
-        speculating = host.start_call(lambda engine: speculation_options.apply(engine, args, paths, extra))
+        router = ModelRouter(None, catalog, policy,
+                             prepare=lambda engine: speculation_options.apply(engine, args, paths, extra))
+        loading = router.preload(catalog.pin(model_path).id) if model_path is not None else None
         from chatapp.server.runner import ApiServer
         from chatapp.server.state import ServerState
 
@@ -140,11 +183,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
         server = ApiServer(state, args.host, args.port, args.api_key, args.cors_origin, args.allowed_host,
                            args.max_body)
         server.start()
-        summary = loading.result()
-        speculating.result()
-        name = model_id(summary.path)
-        also = f" and embeddings with {embedder.path.stem}" if embedder is not None else ""
-        stdout.write(f"Serving {name}{also} on {server.url}\n")
+        stdout.write(_serving(router, loading, embedder, server.url))
         stdout.flush()
         while not stop.wait(0.5):
             pass
@@ -153,9 +192,36 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
     finally:
         if server is not None:
             server.stop()
-        host.shutdown()
+        if router is not None:
+            router.shutdown()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _serving(router: ModelRouter, loading: Future[ModelSummary] | None, embedder: Embedder | None, url: str) -> str:
+    """What `chatapp serve` says once it listens (and its first model, if it was given one, is loaded): the
+    default model and the address on the first line (scripts read it), the others on request after it."""
+    from chatapp.core.models.catalog import model_id
+
+    assert router.catalog is not None
+    ids = [entry.id for entry in router.catalog.entries()]
+    also = f" and embeddings with {embedder.path.stem}" if embedder is not None else ""
+    if loading is not None:
+        default = model_id(loading.result().path)  # raises the load's one sentence
+        others = [i for i in ids if i != default]
+        lines = [f"Serving {default}{also} on {url}"]
+        if others:
+            lines.append(f"Also on request: {_few(others)}")
+    elif ids:
+        lines = [f"Serving {len(ids)} model{'s' if len(ids) != 1 else ''} on request{also} on {url}",
+                 f"Models: {_few(ids)}"]
+    else:
+        lines = [f"Serving an empty library{also} on {url}", "Add models with chatapp download."]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _few(ids: list[str], shown: int = 8) -> str:
+    return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more (GET /v1/models)" if len(ids) > shown else "")
 
 
 def _embedder(args: argparse.Namespace, paths: AppPaths) -> Any:

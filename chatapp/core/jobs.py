@@ -109,6 +109,11 @@ class JobThread(Generic[T]):
             if item is not None:
                 if item.future is not None:
                     item.future.cancel()
+                if item.on_dropped is not None:  # whoever waits on its events is told it will not run
+                    try:
+                        item.on_dropped()
+                    except Exception:
+                        log.exception("telling a dropped job's caller failed")
                 item.done.set()
         self._jobs.put(None)
         self._thread.join(timeout)

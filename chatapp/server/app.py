@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from chatapp.server.dialects import (
     Dialect,
     anthropic_messages,
+    management,
     openai_chat,
     openai_completions,
     openai_models,
@@ -35,7 +36,7 @@ from chatapp.server.state import ServerState
 
 log = logging.getLogger(__name__)
 DIALECTS: tuple[Dialect, ...] = (openai_chat.DIALECT, openai_completions.DIALECT, openai_models.DIALECT,
-                                 anthropic_messages.DIALECT, openai_responses.DIALECT)
+                                 anthropic_messages.DIALECT, openai_responses.DIALECT, management.DIALECT)
 
 
 def error_response(error: ApiError, path: str) -> Response:

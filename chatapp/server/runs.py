@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from chatapp.core.errors import KnownError
 from chatapp.core.generation import Done, Event, GenerationRequest, TextDelta, ThinkingDelta, TokenLogprob
-from chatapp.core.runtime.router import ModelNotFound, ModelNotLoaded, ModelRouter
+from chatapp.core.runtime.router import ModelRouter
 from chatapp.core.types import FinishReason
 from chatapp.server.errors import ApiError, from_generation
 
@@ -47,7 +48,7 @@ class GenerationRun:
         self._ready = asyncio.Event()
         try:
             self.model = router.start(request, self.cancel, self._put, self._failed).model
-        except (ModelNotLoaded, ModelNotFound) as exc:
+        except KnownError as exc:  # the model cannot answer: not loaded, not known, its load failed
             raise from_generation(exc) from None
 
     def stop(self) -> None:

@@ -113,15 +113,19 @@ class ModelCatalog:
 
     def facts(self, entry: CatalogEntry) -> ModelFacts:
         """The header's facts (read once per file version; slow for a large vocabulary: off the event loop)."""
+        return self.facts_of(entry.path)
+
+    def facts_of(self, path: Path) -> ModelFacts:
+        """`facts` of a file by its path (a model loaded by whoever runs the server)."""
         try:
-            stat = entry.path.stat()
+            stat = path.stat()
         except OSError as exc:
-            return ModelFacts(0, entry.id, problem=f"{entry.path.name}: {exc.strerror or exc}")
-        key = (entry.path, stat.st_size, stat.st_mtime_ns)
+            return ModelFacts(0, path.stem, problem=f"{path.name}: {exc.strerror or exc}")
+        key = (path, stat.st_size, stat.st_mtime_ns)
         with self._lock:
             known = self._facts.get(key)
         if known is None:
-            known = _read_facts(entry.path)
+            known = _read_facts(path)
             with self._lock:
                 self._facts[key] = known
         return known

@@ -59,7 +59,13 @@ class ModelHost(JobThread[Engine]):
         """Run `job`, a generation, beside other generations when the engine allows (else as a job).
         `main`: it continues the window's conversation (the main sequence) rather than an API request."""
         if self.owned.parallel == 0:  # (a reload may change this; either path is safe with either engine)
-            self.submit(job, cancel=cancel, on_dropped=on_dropped)
+            def run_or_join(engine: Engine) -> None:
+                if engine.parallel == 0:
+                    job(engine)
+                else:  # queued behind the load of a parallel model: join the others rather than wait for them
+                    self.submit_generation(job, cancel, on_dropped, main)
+
+            self.submit(run_or_join, cancel=cancel, on_dropped=on_dropped)
             return
         with self._lock:
             self._waiting.append(_Generation(job, cancel, on_dropped, main))

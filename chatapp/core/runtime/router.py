@@ -170,9 +170,10 @@ class ModelRouter:
         """Load a library model now and make it the default (`chatapp serve --model`)."""
         slot = self._acquire(model)[1]
         assert slot is not None
-        self._release(slot)
         self.default = slot.id
-        return slot.host.start_call(lambda _engine: self._loaded_or_raise(slot))
+        loaded = slot.host.start_call(lambda _engine: self._loaded_or_raise(slot))
+        loaded.add_done_callback(lambda _done: self._release(slot))  # in use until then: a failed load's
+        return loaded  # host is retired only after it has told this caller
 
     def models(self) -> list[Route]:
         """The models loaded now (the own host's first)."""
@@ -210,20 +211,24 @@ class ModelRouter:
                 slot = self._slots.get(entry.id) if entry is not None else None
         return slot.summary.context_size if slot is not None and slot.summary is not None else None
 
-    def unload(self, model: str) -> bool:
-        """Unload a model loaded on request (once its running requests end); False if none is loaded by that
-        name. The window's own model is unloaded only from the window (EngineStateError)."""
+    def unload(self, model: str) -> str | None:
+        """Unload a model loaded on request (once its running requests end): its id, or None if none is
+        loaded by that name. The window's own model is unloaded only from the window (EngineStateError)."""
         own = self._own()
-        if own is not None and own.summary is not None and self._is_own(model, own):
+        if own is not None and own.summary is not None and model and self._is_own(model, own):
             raise EngineStateError(QT_TRANSLATE_NOOP("core", "{model} is the window's model; unload it there."),
                                    model=own.model)
+        if not model:
+            return None
         with self._lock:
             slot = self._find_slot(model)
+            if slot is None and self.catalog is not None and (entry := self.catalog.find(model)) is not None:
+                slot = self._slots.get(entry.id)  # an alias, or a file name
             if slot is None:
-                return False
+                return None
             slot.keep_alive = 0.0  # the reaper takes it as soon as it is idle
             self._lock.notify_all()
-        return True
+        return slot.id
 
     def shutdown(self) -> None:
         """Unload every model loaded on request (the own host is its owner's to shut down)."""
@@ -293,7 +298,8 @@ class ModelRouter:
 
     # ----- the slots ----------------------------------------------------------------------------------
     def _acquire(self, model: str, keep_alive: float | None = None) -> tuple[Route, _Slot | None]:
-        """The route for `model`, counted as in use (until `_release`) when it is a model loaded on request."""
+        """The route for `model`, counted as in use (until `_release`) when it is a model loaded on request:
+        found and counted under one hold of the lock, so the reaper never unloads it in between."""
         own = self._own()
         if self.catalog is None:
             if own is None:
@@ -303,21 +309,25 @@ class ModelRouter:
             return own, None
         with self._lock:
             slot = self._find_slot(model)
-        entry = self._entry(model, own) if slot is None else None  # (the catalog may list the folders: unlocked)
-        if own is not None and entry is not None and entry.id == own.model:
+            if slot is not None:
+                return self._use(slot, keep_alive)
+        entry = self._entry(model, own)  # (the catalog may list the folders: unlocked)
+        if own is not None and entry.id == own.model:
             return own, None
         with self._lock:
-            if entry is not None:
-                slot = self._slots.get(entry.id)
-                if slot is None:
-                    self._raise_if_failed(entry.path)
-                    slot = self._new_slot(entry)
-            assert slot is not None
-            slot.active += 1
-            slot.last_used = time.monotonic()
-            if keep_alive is not None:
-                slot.keep_alive = keep_alive
-            return Route(slot.id, slot.host, slot.summary), slot
+            slot = self._slots.get(entry.id)
+            if slot is None:
+                self._raise_if_failed(entry.path)
+                slot = self._new_slot(entry)
+            return self._use(slot, keep_alive)
+
+    def _use(self, slot: _Slot, keep_alive: float | None) -> tuple[Route, _Slot]:
+        """Count a request on `slot` (under the lock)."""
+        slot.active += 1
+        slot.last_used = time.monotonic()
+        if keep_alive is not None:
+            slot.keep_alive = keep_alive
+        return Route(slot.id, slot.host, slot.summary), slot
 
     def _release(self, slot: _Slot | None) -> None:
         if slot is None:
@@ -377,7 +387,7 @@ class ModelRouter:
                 slot.summary, slot.memory = summary, _memory(summary) or need
                 slot.last_used = time.monotonic()
         except Exception as exc:  # each waiting request is told, and each later one
-            log.warning("loading %s failed", slot.id, exc_info=exc)
+            log.warning("loading %s failed: %s", slot.id, exc, exc_info=None if isinstance(exc, KnownError) else exc)
             failure = ModelLoadFailed(slot.id, exc)
             with self._lock:
                 slot.failure = failure

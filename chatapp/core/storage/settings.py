@@ -29,6 +29,14 @@ THEMES = ("system", "light", "dark")  # ui/theme.py
 
 
 @dataclass(frozen=True)
+class ModelAlias:
+    """A name a client hard-codes ("gpt-4o-mini", "llama3") for a library model's id (`chatapp models alias`)."""
+
+    name: str = ""
+    model: str = ""
+
+
+@dataclass(frozen=True)
 class AppSettings:
     sampling: SamplingParams = field(default_factory=SamplingParams)
     load: LoadOptions = field(default_factory=LoadOptions)
@@ -44,6 +52,16 @@ class AppSettings:
     draft_model: str = ""  # the draft model file for mode "draft"
     language: Annotated[str, OneOf(LANGUAGES)] = "system"  # the window's language (services/i18n.py)
     theme: Annotated[str, OneOf(THEMES)] = "system"  # ui/theme.py
+    model_aliases: tuple[ModelAlias, ...] = ()  # names API requests may use for library models
+    # The model server (the window's, and `chatapp serve`'s defaults): models kept loaded at once (0: as
+    # many as memory holds), and seconds a model nobody uses stays loaded (0: until unloaded).
+    api_max_models: Annotated[int, Range(0, 64)] = 0
+    api_idle_unload: Annotated[int, Range(0, 7 * 24 * 3600)] = 15 * 60
+    start_at_login: bool = False  # services/autostart.py: minimized to the tray, serving
+
+    def aliases(self) -> dict[str, str]:
+        """Alias → model, as the model catalog reads them."""
+        return {a.name: a.model for a in self.model_aliases if a.name and a.model}
 
     def with_changes(self, **changes: Any) -> AppSettings:
         return replace(self, **changes)

@@ -1,4 +1,9 @@
-"""OpenAI's model list (`GET /v1/models`) and embeddings (`POST /v1/embeddings`)."""
+"""OpenAI's model list (`GET /v1/models`, `GET /v1/models/{id}`) and embeddings (`POST /v1/embeddings`).
+
+The list is every model a request may name, with OpenAI's four fields and what a client picks a local
+model by (the fields LM Studio's and llama-server's lists carry): its context, whether it sees images,
+calls tools or reasons, whether it is loaded now.
+"""
 
 from __future__ import annotations
 
@@ -17,15 +22,55 @@ from chatapp.server.dialects import Dialect
 from chatapp.server.errors import ApiError
 from chatapp.server.limits import MAX_EMBEDDING_INPUTS
 from chatapp.server.requests import check_fits, decode
-from chatapp.server.state import server_state
+from chatapp.server.state import ListedModel, server_state
 
 
 async def list_models(request: Request) -> Response:
     state = server_state(request)
-    names = [route.model for route in state.router.models()]
-    names += [state.embedder.path.stem] if state.embedder is not None else []
-    data = [{"id": n, "object": "model", "created": int(time.time()), "owned_by": "chatapp"} for n in names]
+    models = await asyncio.to_thread(state.list_models)  # headers are read (once per file): off the loop
+    data = [_model(m) for m in models]
+    if state.embedder is not None:
+        data.append({"id": state.embedder.path.stem, "object": "model", "created": int(time.time()),
+                     "owned_by": "chatapp", "type": "embeddings", "loaded": True,
+                     "context_length": state.embedder.max_tokens, "capabilities": ["embedding"]})
     return JSONResponse({"object": "list", "data": data})
+
+
+async def one_model(request: Request) -> Response:
+    state = server_state(request)
+    wanted = request.path_params["model"].lower()
+    models = await asyncio.to_thread(state.list_models)
+    found = next((m for m in models if m.id == wanted), None)
+    if found is None:
+        known = ", ".join(m.id for m in models[:5])
+        raise ApiError(404, f"There is no model '{wanted[:100]}' here; models here include {known}." if known
+                       else f"There is no model '{wanted[:100]}' here.", code="model_not_found", param="model")
+    return JSONResponse(_model(found))
+
+
+def _model(model: ListedModel) -> dict[str, Any]:
+    facts, loaded = model.facts, model.loaded
+    summary = loaded.summary if loaded is not None else None
+    trained = facts.context_length if facts is not None else (summary.context_train if summary else 0)
+    capabilities = ["completion"]
+    if (facts is not None and facts.vision) or (summary is not None and summary.projector):
+        capabilities.append("vision")
+    if facts is not None and facts.tools:
+        capabilities.append("tools")
+    if facts is not None and facts.reasoning:
+        capabilities.append("thinking")
+    body: dict[str, Any] = {
+        "id": model.id, "object": "model", "created": model.created or int(time.time()), "owned_by": "chatapp",
+        "type": "vlm" if "vision" in capabilities else "llm",
+        "loaded": loaded is not None,
+        "context_length": model.context_length,
+        "max_context_length": trained,
+        "capabilities": capabilities,
+    }
+    if facts is not None:
+        body.update(architecture=facts.architecture, quantization=facts.quantization,
+                    parameters=facts.parameters, size=facts.size)
+    return body
 
 
 async def embeddings(request: Request) -> Response:
@@ -102,4 +147,5 @@ def _embedding_counts(embedder: Embedder, texts: list[str]) -> list[int]:
 
 
 DIALECT = Dialect("openai-models", (Route("/v1/models", list_models, methods=["GET"]),
+                                    Route("/v1/models/{model:path}", one_model, methods=["GET"]),
                                     Route("/v1/embeddings", embeddings, methods=["POST"])))
