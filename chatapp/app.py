@@ -10,6 +10,7 @@ import contextlib
 import logging
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
@@ -20,13 +21,15 @@ from chatapp import __version__
 from chatapp.core.errors import KnownError
 from chatapp.core.models.hub import load_catalogue
 from chatapp.core.models.library import resolve_model
+from chatapp.core.runtime.router import RouterPolicy
 from chatapp.core.storage import secrets
 from chatapp.core.storage.aside import move_aside
 from chatapp.core.storage.history import HistoryStore
 from chatapp.core.storage.logs import setup_logging
 from chatapp.core.storage.paths import AppPaths, resource_path
 from chatapp.core.storage.settings import read_settings
-from chatapp.services import i18n
+from chatapp.server.library import library_catalog
+from chatapp.services import autostart, i18n
 from chatapp.services.api_server import ApiServerService
 from chatapp.services.chat_session import ChatSession
 from chatapp.services.documents_service import DocumentsService
@@ -37,10 +40,12 @@ from chatapp.services.single_instance import InstanceServer, hand_over
 from chatapp.services.tools_service import ToolsService, WindowPermission
 from chatapp.services.turns import TurnService
 from chatapp.ui.main_window import MainWindow
+from chatapp.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 LOCAL_API_KEY = "local-api-server"  # its name in the system keyring
 STARTUP_RESCAN_DELAY_MS = 3000  # after the model has started loading: the first reply comes first
+API_PARALLEL = 2  # requests a model loaded for the API answers at once (the window's own: its settings)
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei")
 
 
@@ -64,6 +69,7 @@ class App:
         setup_logging(paths.log_file)
         self.paths = paths
         self.documents: DocumentsService | None = None  # created in start(), after the window shows
+        self._deferred = ""  # the model to load when a window started in the tray is first opened
         loaded = read_settings(paths.settings_file)
         self.settings = loaded.settings
         self.store = HistoryStore(paths.database)
@@ -74,7 +80,10 @@ class App:
         self.translators = i18n.install(qt_app, self.language, resource_path("i18n"))
         if self.language == "zh_CN":
             _prefer_cjk_font()
-        self.inference = InferenceController()
+        # The API server may load any library model beside the window's (docs/ARCHITECTURE.md, "Model server").
+        self.inference = InferenceController(catalog=library_catalog(paths), policy=RouterPolicy(
+            max_models=self.settings.api_max_models or None, idle_unload=self.settings.api_idle_unload or None,
+            options=replace(self.settings.load, parallel=API_PARALLEL)))
         # Turns and the window's other history work (the chat list, search, branch counters, pin, rename,
         # export) each run on a thread with a connection of its own (WAL).
         self.turns = TurnService(HistoryStore(paths.database))
@@ -88,7 +97,11 @@ class App:
         # The key is read from the keyring in start(), after the window shows: finding the keyring
         # backend costs ~0.3 s.
         window = self.window
-        window.servers.attach_api_server(self.api_server, self.settings.api_port, "", self._keep_api_choice)
+        window.servers.attach_api_server(
+            self.api_server, self.settings.api_port, "", self._keep_api_choice,
+            (self.settings.api_max_models, self.settings.api_idle_unload // 60),
+            lambda n, minutes: self.session.keep_app_settings(api_max_models=n, api_idle_unload=minutes * 60))
+        self._attach_tray()
         keep = self.session.keep_app_settings
         window.sections.attach_speculation(self.settings.speculative, self.settings.draft_model,
                                            lambda mode, draft: keep(speculative=mode, draft_model=draft))
@@ -116,6 +129,67 @@ class App:
                 "Open the chat to continue or regenerate it."
             ))
 
+    def _attach_tray(self) -> None:
+        """Closing the window while the API server is on keeps chatapp serving from the tray; "Start when
+        I log in" starts it there."""
+        self.tray = Tray(QIcon(str(resource_path("icons/chatapp.svg"))))
+        self._quitting = False
+        self._told_about_tray = False
+        self.window.keep_running = self._hide_to_tray
+        self.tray.openRequested.connect(lambda: self.activate(""))
+        self.tray.quitRequested.connect(self.quit)
+        self.tray.pauseToggled.connect(self._pause_server)
+        self.api_server.started.connect(lambda url: self.tray.show_server(url))
+        self.api_server.stopped.connect(lambda: self.tray.show_server(None))
+        self.api_server.requestsChanged.connect(
+            lambda n: self.tray.show_server(self.api_server.server.url if self.api_server.server else None, n))
+        box = self.window.servers.api_box
+        box.at_login.setChecked(autostart.is_enabled())
+        box.atLogin.connect(self._start_at_login)
+
+    def _hide_to_tray(self) -> bool:
+        if self._quitting or not self.api_server.running or not Tray.available():
+            QApplication.setQuitOnLastWindowClosed(True)  # this close ends chatapp, even after a stay in the tray
+            self.tray.hide()
+            return False
+        QApplication.setQuitOnLastWindowClosed(False)
+        self.tray.show()
+        if not self._told_about_tray:
+            self._told_about_tray = True
+            self.tray.tell("chatapp", QCoreApplication.translate(
+                "App", "chatapp is still serving your models. Open it or quit from this icon."))
+        return True
+
+    def _pause_server(self, pause: bool) -> None:
+        if pause:
+            self.api_server.stop()
+        else:
+            self.api_server.start(self.settings.api_port, self.window.servers.api_box.key.text())
+
+    def _start_at_login(self, on: bool) -> None:
+        try:
+            autostart.set_enabled(on)
+        except KnownError as exc:
+            self.window.show_error(i18n.user_message(exc))
+        self.session.keep_app_settings(start_at_login=on)
+
+    def start_minimized(self) -> bool:
+        """Started at login: in the tray, serving, the window closed until opened (no tray: minimized).
+        False when there is no tray to start in."""
+        if not Tray.available():
+            return False
+        QApplication.setQuitOnLastWindowClosed(False)
+        self.tray.show_server(self.api_server.server.url if self.api_server.server else None)
+        self.tray.show()
+        return True
+
+    def quit(self) -> None:
+        """Close for good: the window (saving the reply in flight), the server, the models."""
+        self._quitting = True
+        self.tray.hide()
+        self.window.close()
+        QCoreApplication.quit()
+
     def _keep_api_choice(self, on: bool, port: int, key: str) -> None:
         """The API server's switch, port (settings.json) and key (keyring) survive a restart."""
         self.session.keep_app_settings(api_server=on, api_port=port)
@@ -123,8 +197,9 @@ class App:
             self.window.show_error(QCoreApplication.translate(
                 "App", "There is no system keyring here, so the API key is kept only until chatapp closes."))
 
-    def start(self, model: str | None) -> None:
-        """Open the last conversation and the given (or last used) model, and the API server if it was on."""
+    def start(self, model: str | None, load: bool = True) -> None:
+        """Open the last conversation and the given (or last used) model, and the API server if it was on.
+        `load` False (started in the tray): the model loads when the window is first opened."""
         key = secrets.get_key(LOCAL_API_KEY).value
         self.window.servers.api_box.key.setText(key)
         self.documents = DocumentsService(self.paths)
@@ -139,6 +214,9 @@ class App:
             with contextlib.suppress(KnownError):
                 self.session.open_conversation(last)
         spec = model or self.settings.last_model
+        if not load:
+            self._deferred = spec or ""
+            return
         if not spec:
             self.window.show_first_run()
             return
@@ -150,8 +228,11 @@ class App:
             self.window.show_error(str(exc))
 
     def activate(self, model: str) -> None:
-        """Another `chatapp` was started on our data folder: come forward, and load its model if it named one."""
+        """Another `chatapp` was started on our data folder (or the tray's Open): come forward, and load its
+        model if it named one (or the last one, if the window starts from the tray with none)."""
         window = self.window
+        if not model and self.inference.summary is None and not self.inference.loading and self._deferred:
+            model, self._deferred = self._deferred, ""
         window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
         window.show()
         window.raise_()
@@ -193,7 +274,7 @@ def _close_on_termination_signals(chat_app: App) -> None:
     in flight is saved, the worker thread joined. Python runs signal handlers only between bytecodes,
     so a light timer wakes the interpreter while Qt's event loop waits."""
     def close(*_: object) -> None:
-        QTimer.singleShot(0, chat_app.window.close)
+        QTimer.singleShot(0, chat_app.quit)
 
     signal.signal(signal.SIGTERM, close)
     signal.signal(signal.SIGINT, close)
@@ -202,7 +283,7 @@ def _close_on_termination_signals(chat_app: App) -> None:
     waker.start(250)
 
 
-def run(model: str | None, paths: AppPaths) -> int:
+def run(model: str | None, paths: AppPaths, minimized: bool = False) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("chatapp")
@@ -215,11 +296,15 @@ def run(model: str | None, paths: AppPaths) -> int:
               + (f" to load {model}." if model else "."), file=sys.stderr)
         return 0
     chat_app = App(paths)
-    chat_app.window.show()
-    log.info("window shown")
+    in_tray = minimized and chat_app.start_minimized()
+    if not in_tray:
+        chat_app.window.show()
+        if minimized:  # no tray on this desktop: minimized in the task bar instead
+            chat_app.window.showMinimized()
+        log.info("window shown")
     _close_on_termination_signals(chat_app)
     # Load after the first paint, so the window appears before llama.cpp is even imported.
-    QTimer.singleShot(0, lambda: chat_app.start(model))
+    QTimer.singleShot(0, lambda: chat_app.start(model, load=not in_tray))
     code = app.exec()
     chat_app.close()
     return int(code)

@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"chatapp {__version__}")
     parser.add_argument("--model", help="model file, library name, or 'demo' (opens the window)")
+    parser.add_argument("--minimized", action="store_true",
+                        help="start in the tray, serving (as 'Start when I log in' does); the window opens from there")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat.add_parser(sub)
     history.add_parser(sub)
@@ -83,4 +85,4 @@ def dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         return models.run_models(args, paths, out)
     from chatapp.app import run
 
-    return run(args.model, paths)
+    return run(args.model, paths, minimized=args.minimized)

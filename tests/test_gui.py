@@ -415,7 +415,8 @@ def test_the_local_api_server_answers_while_a_chat_is_open(qtbot, app: App, tiny
 
     def call() -> None:
         client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=60)
-        reply = client.chat.completions.create(model="x", messages=[{"role": "user", "content": "hi"}], max_tokens=9)
+        reply = client.chat.completions.create(model="tiny-eos", messages=[{"role": "user", "content": "hi"}],
+                                               max_tokens=9)
         replies.append(reply.choices[0].message.content or "")
 
     caller = threading.Thread(target=call)

@@ -1,8 +1,10 @@
-"""The window's "Local API server": the loaded model served to other programs while the window runs.
+"""The window's "Local API server": the model library served to other programs while the window runs.
 
-The server shares the window's model host, so API requests queue behind (or ahead of) the user's own
-replies on the one model, and never appear in the user's chat list: the API keeps no history. Request
-counts arrive from the server's thread and are relayed to the GUI thread as a signal.
+The server shares the window's model router: a request for the window's model queues behind (or
+beside) the user's own replies on its host; a request for another library model loads that one on a
+host of its own, unloaded again when idle (the window's own model never is). API requests never appear
+in the user's chat list: the API keeps no history. Request counts arrive from the server's thread and
+are relayed to the GUI thread as a signal.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal, Slot
 
 from chatapp.core.errors import KnownError
+from chatapp.core.types import LoadedModel
 from chatapp.services.i18n import user_message
 
 if TYPE_CHECKING:  # the server stack (Starlette, uvicorn) is imported when the switch is turned on,
@@ -63,6 +66,19 @@ class ApiServerService(QObject):
             self.server.stop()
             self.server = None
             self.stopped.emit()
+
+    def loaded(self) -> list[LoadedModel]:
+        """The models in memory: the window's, and those loaded for API requests."""
+        return self.router.loaded()
+
+    def unload(self, model: str) -> None:
+        """Unload a model the API loaded (once its requests end)."""
+        self.router.unload(model)
+
+    def set_policy(self, max_models: int, idle_minutes: int) -> None:
+        """At most `max_models` loaded for the API (0: as memory holds), each unloaded after `idle_minutes`
+        unused (0: never)."""
+        self.router.set_policy(max_models or None, idle_minutes * 60.0 or None)
 
     @Slot()
     def _on_counted(self) -> None:

@@ -28,8 +28,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 from chatapp.core.backends.protocol import ChatBackend
 from chatapp.core.backends.remote import RemoteChat
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.core.models.catalog import ModelCatalog
 from chatapp.core.runtime.model_host import ModelHost
-from chatapp.core.runtime.router import ModelRouter, RoutedBackend
+from chatapp.core.runtime.router import ModelRouter, RoutedBackend, RouterPolicy
 from chatapp.core.turns.turn import Augment
 from chatapp.core.types import (
     DEFAULT_SPECULATION,
@@ -188,11 +189,14 @@ class InferenceController(QObject):
     previewReady = Signal(object)  # Preview
     speculationApplied = Signal(str, str)  # mode in effect, message ('' when it is the one asked for)
 
-    def __init__(self, host: ModelHost | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, host: ModelHost | None = None, catalog: ModelCatalog | None = None,
+                 policy: RouterPolicy | None = None, parent: QObject | None = None) -> None:
+        """`catalog`: the library the API server may load models from beside the window's (none: the API
+        answers with the window's model whatever a request names)."""
         super().__init__(parent)
         self._ids = itertools.count(1)
         self.host = host or ModelHost()
-        self.router = ModelRouter(self.host)
+        self.router = ModelRouter(self.host, catalog, policy or RouterPolicy())
         self._worker = InferenceWorker(self.router)
         self._worker.loadProgress.connect(self._on_load_progress)
         self._worker.loaded.connect(self._on_loaded)
@@ -256,6 +260,7 @@ class InferenceController(QObject):
         """Stop everything and end the model thread; True if it ended within SHUTDOWN_WAIT_S."""
         if self._load is not None:
             self._load.cancel.set()
+        self.router.shutdown()  # the models the API server loaded (the window's is the host's)
         return self.host.shutdown(SHUTDOWN_WAIT_S)
 
     # ----- relays (GUI thread) ------------------------------------------------------------------------

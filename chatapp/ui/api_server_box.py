@@ -1,4 +1,5 @@
-"""Settings section for the local API server: on/off, port, optional key, and where it answers."""
+"""Settings section for the local API server: on/off, port, optional key, where it answers, and whether
+chatapp starts (serving, in the tray) when the user logs in."""
 
 from __future__ import annotations
 
@@ -7,19 +8,22 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QLineEd
 
 
 class ApiServerBox(QGroupBox):
-    """Emits `switched(on, port, key)` when the user turns the server on or off."""
+    """Emits `switched(on, port, key)` when the user turns the server on or off, `atLogin(on)` when the
+    user changes "Start when I log in"."""
 
     switched = Signal(bool, int, str)
+    atLogin = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle(self.tr("Local API server"))
         form = QFormLayout(self)
-        self.enabled = QCheckBox(self.tr("Serve the loaded model"))
+        self.enabled = QCheckBox(self.tr("Serve my models to other programs"))
         self.enabled.setAccessibleName(self.tr("Local API server"))
         self.enabled.setToolTip(self.tr(
-            "An OpenAI-compatible API on this computer (127.0.0.1) for editors, scripts and agents. Their requests "
-            "take turns with your chats and are not saved."))
+            "OpenAI-, Anthropic- and Ollama-compatible APIs on this computer (127.0.0.1) for editors, scripts and "
+            "agents. A request may name any model in your library: it is loaded beside yours and unloaded when "
+            "idle. Requests are not saved. Closing the window keeps serving from the tray."))
         form.addRow(self.enabled)
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
@@ -38,7 +42,11 @@ class ApiServerBox(QGroupBox):
                                             TextSelectableByMouse)
         self.status.setAccessibleName(self.tr("API server status"))
         form.addRow(self.status)
+        self.at_login = QCheckBox(self.tr("Start when I log in"))
+        self.at_login.setToolTip(self.tr("chatapp starts in the tray when you log in, serving if the server is on."))
+        form.addRow(self.at_login)
         self.enabled.toggled.connect(self._emit)
+        self.at_login.toggled.connect(self.atLogin.emit)
 
     def _emit(self, on: bool) -> None:
         self.port.setEnabled(not on)

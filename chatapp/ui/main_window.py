@@ -7,6 +7,7 @@ the parts together; each part's work is its own module: the status bar (ui/statu
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
@@ -47,6 +48,8 @@ class MainWindow(QMainWindow):
         self.inference = inference
         self.history = history  # the conversations' reads and changes, answered from the storage thread
         self.qsettings = qsettings
+        # Asked when the window closes: True keeps chatapp running without it (the tray, while serving).
+        self.keep_running: Callable[[], bool] = lambda: False
         self.models = models
         self.catalogue = catalogue
         self.models_dir = models.models_dir
@@ -358,6 +361,10 @@ class MainWindow(QMainWindow):
         self.qsettings.setValue("window/splitter", self.splitter.saveState())
         self.qsettings.setValue("window/settings_visible", "true" if self.settings_panel.isVisible() else "false")
         self.qsettings.sync()
+        if self.keep_running():  # serving from the tray: only the window goes
+            self.hide()
+            event.ignore()
+            return
         if self.model_manager is not None:
             self.model_manager.close()
         self.session.shutdown()

@@ -20,6 +20,7 @@ from chatapp.services.api_server import ApiServerService
 from chatapp.services.inference import InferenceController
 from chatapp.ui.api_server_box import ApiServerBox
 from chatapp.ui.app_settings_dialog import AppSettingsDialog
+from chatapp.ui.loaded_models_box import LoadedModelsBox
 from chatapp.ui.model_bar import ModelBar, ServerModel
 from chatapp.ui.saved_servers_box import SavedServersBox
 from chatapp.ui.server_dialog import ServerDialog
@@ -121,14 +122,25 @@ class Servers(QObject):
 
     # ----- the local API server ------------------------------------------------------------------------------
     def attach_api_server(self, service: ApiServerService, port: int, key: str,
-                          on_switch: Callable[[bool, int, str], None]) -> None:
-        """The server's switch in the settings and its address and request count in the status bar.
-        `on_switch(on, port, key)` keeps the choice (settings, keyring) for the next start."""
+                          on_switch: Callable[[bool, int, str], None], policy: tuple[int, int] = (0, 15),
+                          on_policy: Callable[[int, int], None] = lambda _n, _minutes: None) -> None:
+        """The server's switch in the settings and its address and request count in the status bar; the
+        models in memory and how long they stay. `on_switch(on, port, key)` and `on_policy(max_models,
+        idle_minutes)` keep the choices (settings, keyring) for the next start."""
         self.api_server = service
         self.api_box = ApiServerBox()
         self.api_box.port.setValue(port)
         self.api_box.key.setText(key)
         self.settings_dialog.add_to("api", self.api_box)
+        self.loaded_box = LoadedModelsBox(service.loaded, *policy)
+        self.settings_dialog.add_to("api", self.loaded_box)
+        self.loaded_box.unloadRequested.connect(service.unload)
+
+        def policy_changed(max_models: int, idle_minutes: int) -> None:
+            service.set_policy(max_models, idle_minutes)
+            on_policy(max_models, idle_minutes)
+
+        self.loaded_box.policyChanged.connect(policy_changed)
 
         def switched(on: bool, port: int, key: str) -> None:
             on_switch(on, port, key)

@@ -59,12 +59,12 @@
         <translation>本地 API 服务器</translation>
     </message>
     <message>
-        <source>Serve the loaded model</source>
-        <translation>对外提供已加载的模型</translation>
+        <source>Serve my models to other programs</source>
+        <translation>向其他程序提供我的模型</translation>
     </message>
     <message>
-        <source>An OpenAI-compatible API on this computer (127.0.0.1) for editors, scripts and agents. Their requests take turns with your chats and are not saved.</source>
-        <translation>在本机（127.0.0.1）提供 OpenAI 兼容 API，供编辑器、脚本和智能体使用。它们的请求与你的对话轮流处理，且不会被保存。</translation>
+        <source>OpenAI-, Anthropic- and Ollama-compatible APIs on this computer (127.0.0.1) for editors, scripts and agents. A request may name any model in your library: it is loaded beside yours and unloaded when idle. Requests are not saved. Closing the window keeps serving from the tray.</source>
+        <translation>在本机（127.0.0.1）提供兼容 OpenAI、Anthropic 和 Ollama 的 API，供编辑器、脚本和智能体使用。请求可以指定模型库中的任意模型：它会在你的模型之外另行加载，空闲时卸载。请求不会被保存。关闭窗口后仍会从托盘继续提供服务。</translation>
     </message>
     <message>
         <source>API server port</source>
@@ -95,6 +95,14 @@
         <translation>API 服务器状态</translation>
     </message>
     <message>
+        <source>Start when I log in</source>
+        <translation>登录时启动</translation>
+    </message>
+    <message>
+        <source>chatapp starts in the tray when you log in, serving if the server is on.</source>
+        <translation>登录时 chatapp 在托盘中启动；如果服务器已开启，则同时提供服务。</translation>
+    </message>
+    <message>
         <source>Answering at {url}</source>
         <translation>正在 {url} 提供服务</translation>
     </message>
@@ -120,6 +128,10 @@
     <message>
         <source>A reply was cut off when chatapp last closed unexpectedly; it is marked “interrupted”. Open the chat to continue or regenerate it.</source>
         <translation>chatapp 上次意外关闭时有一条回复被中断，已标记为“已中断”。打开该对话即可继续或重新生成。</translation>
+    </message>
+    <message>
+        <source>chatapp is still serving your models. Open it or quit from this icon.</source>
+        <translation>chatapp 仍在提供你的模型。可从此图标打开或退出。</translation>
     </message>
     <message>
         <source>There is no system keyring here, so the API key is kept only until chatapp closes.</source>
@@ -587,6 +599,89 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Takes effect when chatapp starts again.</source>
         <translation>重新启动 chatapp 后生效。</translation>
+    </message>
+</context>
+<context>
+    <name>LoadedModelsBox</name>
+    <message>
+        <source>Models in memory</source>
+        <translation>内存中的模型</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>用于</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>Unloads</source>
+        <translation>卸载时间</translation>
+    </message>
+    <message>
+        <source>Unload</source>
+        <translation>卸载</translation>
+    </message>
+    <message>
+        <source>Free the memory of a model loaded for API clients (the window&apos;s own model is unloaded by loading another, or closing chatapp).</source>
+        <translation>释放为 API 客户端加载的模型所占的内存（窗口自己的模型需通过加载其他模型或关闭 chatapp 来卸载）。</translation>
+    </message>
+    <message>
+        <source>as many as memory holds</source>
+        <translation>内存允许的数量</translation>
+    </message>
+    <message>
+        <source>Models kept loaded for API clients</source>
+        <translation>为 API 客户端保持加载的模型数</translation>
+    </message>
+    <message>
+        <source>Keep loaded for API clients</source>
+        <translation>为 API 客户端保持加载</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从不</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>Unload a model unused for</source>
+        <translation>模型闲置多久后卸载</translation>
+    </message>
+    <message>
+        <source>this window</source>
+        <translation>本窗口</translation>
+    </message>
+    <message>
+        <source>API clients ({n} now)</source>
+        <translation>API 客户端（当前 {n} 个）</translation>
+    </message>
+    <message>
+        <source>API clients</source>
+        <translation>API 客户端</translation>
+    </message>
+    <message>
+        <source>loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <source>when you choose</source>
+        <translation>由你决定</translation>
+    </message>
+    <message>
+        <source>in use</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <source>in {minutes} min</source>
+        <translation>{minutes} 分钟后</translation>
     </message>
 </context>
 <context>
@@ -1808,6 +1903,37 @@ template: {template} ({note})</source>
     </message>
 </context>
 <context>
+    <name>Tray</name>
+    <message>
+        <source>Open chatapp</source>
+        <translation>打开 chatapp</translation>
+    </message>
+    <message>
+        <source>Pause server</source>
+        <translation>暂停服务器</translation>
+    </message>
+    <message>
+        <source>Quit chatapp</source>
+        <translation>退出 chatapp</translation>
+    </message>
+    <message>
+        <source>Server paused</source>
+        <translation>服务器已暂停</translation>
+    </message>
+    <message>
+        <source>Serving at {url} · {n} requests</source>
+        <translation>正在 {url} 提供服务 · {n} 个请求</translation>
+    </message>
+    <message>
+        <source>Serving at {url}</source>
+        <translation>正在 {url} 提供服务</translation>
+    </message>
+    <message>
+        <source>Resume server</source>
+        <translation>恢复服务器</translation>
+    </message>
+</context>
+<context>
     <name>TurnService</name>
     <message>
         <source>Generation failed unexpectedly: {reason}</source>
@@ -2399,6 +2525,34 @@ template: {template} ({note})</source>
     <message>
         <source>Your settings file could not be used ({why}); it was moved to {aside} and the defaults are in use. Nothing was deleted.</source>
         <translation>设置文件无法使用（{why}）；它已移到 {aside}，现在使用默认设置。没有删除任何内容。</translation>
+    </message>
+    <message>
+        <source>Name a model: this server has several ({known}).</source>
+        <translation>请指定模型：此服务器有多个模型（{known}）。</translation>
+    </message>
+    <message>
+        <source>There is no model &apos;{model}&apos; here; models here include {known}.</source>
+        <translation>这里没有模型“{model}”；可用的模型包括 {known}。</translation>
+    </message>
+    <message>
+        <source>There is no model &apos;{model}&apos; here, and the library is empty.</source>
+        <translation>这里没有模型“{model}”，而且模型库是空的。</translation>
+    </message>
+    <message>
+        <source>{model} could not be loaded: {reason}</source>
+        <translation>无法加载 {model}：{reason}</translation>
+    </message>
+    <message>
+        <source>{model} could not be loaded; the log has the details.</source>
+        <translation>无法加载 {model}；详情见日志。</translation>
+    </message>
+    <message>
+        <source>{model} is the window&apos;s model; unload it there.</source>
+        <translation>{model} 是窗口正在使用的模型；请在窗口中卸载它。</translation>
+    </message>
+    <message>
+        <source>chatapp could not change what starts when you log in: {reason}.</source>
+        <translation>chatapp 无法更改登录时启动的项目：{reason}。</translation>
     </message>
 </context>
 </TS>

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, EngineStateError, KnownError
@@ -152,7 +152,9 @@ class ModelRouter:
         """`load` from a job already on the own host's thread (the window's loads)."""
         self._loading = model_id(path)
         try:
-            return engine.load(path, options, progress=progress)
+            summary = engine.load(path, options, progress=progress)
+            _memory(summary)  # its estimate, read here rather than where the window lists what is loaded
+            return summary
         finally:
             self._loading = None
 
@@ -166,6 +168,13 @@ class ModelRouter:
         return Route(loading, self._host, None) if loading is not None else None
 
     # ----- models on request --------------------------------------------------------------------------
+    def set_policy(self, max_models: int | None, idle_unload: float | None) -> None:
+        """Change how many models stay loaded and for how long (the window's settings); the reaper and
+        the next load follow it."""
+        with self._lock:
+            self.policy = replace(self.policy, max_models=max_models, idle_unload=idle_unload)
+            self._lock.notify_all()
+
     def preload(self, model: str) -> Future[ModelSummary]:
         """Load a library model now and make it the default (`chatapp serve --model`)."""
         slot = self._acquire(model)[1]
