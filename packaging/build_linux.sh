@@ -18,10 +18,12 @@ if command -v dpkg-deb >/dev/null; then
   root=build/deb/chatapp_${version}
   rm -rf "$root"
   mkdir -p "$root/DEBIAN" "$root/opt" "$root/usr/bin" "$root/usr/share/applications" \
-           "$root/usr/share/icons/hicolor/scalable/apps"
+           "$root/usr/share/icons/hicolor/scalable/apps" "$root/usr/lib/systemd/user"
   cp -a dist/chatapp "$root/opt/chatapp"
   ln -s /opt/chatapp/chatapp "$root/usr/bin/chatapp"
   cp packaging/linux/chatapp.desktop "$root/usr/share/applications/"
+  # The headless server, off until the user enables it: systemctl --user enable --now chatapp-serve
+  cp packaging/linux/chatapp-serve.service "$root/usr/lib/systemd/user/"
   cp resources/icons/chatapp.svg "$root/usr/share/icons/hicolor/scalable/apps/chatapp.svg"
   deb_arch=$(dpkg --print-architecture)
   cat > "$root/DEBIAN/control" <<CONTROL

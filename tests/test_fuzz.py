@@ -225,11 +225,73 @@ def test_the_fuzzed_server_still_answers(server: ApiServer) -> None:
     assert response.json()["choices"][0]["message"]["content"] == " Hello world."
 
 
+# ----- a library server: any model name, the management endpoints ----------------------------------------
+MODEL_NAMES = st.one_of(
+    st.sampled_from(["tiny-hello", "TINY-HELLO.gguf", "../tiny-hello", "/etc/passwd", "..", ".", "~", "C:\\x.gguf",
+                     "tiny-hello/../../x", "%2e%2e%2fsecret", "\x00", "nul", "con.gguf", "a" * 5000]),
+    st.text(max_size=40), JSON)
+
+
+@pytest.fixture(scope="module")
+def library_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    from chatapp.core.models.catalog import ModelCatalog
+    from chatapp.core.runtime.router import RouterPolicy
+
+    folder = tmp_path_factory.mktemp("fuzz-library")
+    (folder / "tiny-hello.gguf").symlink_to(tiny_model)
+    (folder.parent / "secret.gguf").write_bytes(b"GGUF not for clients")
+    router = ModelRouter(None, ModelCatalog(lambda: [folder]),
+                         RouterPolicy(options=LoadOptions(n_ctx=256, n_threads=2), idle_unload=None))
+    api = ApiServer(ServerState(router), port=0).start()
+    yield api
+    api.stop()
+    router.shutdown()
+
+
+@FUZZ
+@given(model=MODEL_NAMES, endpoint=st.sampled_from(["chat/completions", "completions", "messages", "responses"]),
+       keep_alive=st.one_of(st.none(), JSON, st.sampled_from(["5m", "1h30m", "-1", 0, -1, 3.5, "soon"])))
+def test_any_model_name_is_a_model_here_or_404(library_server: ApiServer, model: Any, endpoint: str,
+                                               keep_alive: Any) -> None:
+    body: dict[str, Any] = {"model": model, "max_tokens": 2}
+    if endpoint == "completions":
+        body["prompt"] = "hi"
+    elif endpoint == "responses":
+        body["input"] = "hi"
+    else:
+        body["messages"] = [{"role": "user", "content": "hi"}]
+    if keep_alive is not None:
+        body["keep_alive"] = keep_alive
+    _answer(library_server, endpoint, body)
+    ps = httpx.get(library_server.url.removesuffix("/v1") + "/api/ps", timeout=30)
+    assert ps.status_code == 200 and {m["name"] for m in ps.json()["models"]} <= {"tiny-hello"}
+
+
+@FUZZ
+@given(body=st.one_of(st.fixed_dictionaries({"model": MODEL_NAMES}), JSON))
+def test_unload_any_body(library_server: ApiServer, body: Any) -> None:
+    base = library_server.url.removesuffix("/v1")
+    response = httpx.post(f"{base}/api/unload", content=json.dumps(body, allow_nan=True), timeout=30,
+                          headers={"Content-Type": "application/json"})
+    assert response.status_code in (200, 400, 404, 413), (response.status_code, response.text)
+    assert response.json().get("unloaded") is True or response.json()["error"]["message"]
+
+
+def test_the_library_server_lists_and_still_answers(library_server: ApiServer) -> None:
+    listed = httpx.get(f"{library_server.url}/models", timeout=30).json()["data"]
+    assert [m["id"] for m in listed] == ["tiny-hello"]  # never the file beside the folder
+    response = httpx.post(f"{library_server.url}/chat/completions", timeout=60, json={
+        "model": "tiny-hello", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3})
+    assert response.json()["choices"][0]["message"]["content"] == " Hello world."
+
+
 # ----- settings files -------------------------------------------------------------------------------------
 @FUZZ
 @given(content=st.binary(max_size=200) | JSON.map(lambda v: json.dumps(v).encode())
        | st.dictionaries(st.sampled_from(["sampling", "load", "api_port", "api_server", "theme", "servers",
-                                          "extra_model_dirs", "speculative", "language", "version"]), JSON)
+                                          "extra_model_dirs", "speculative", "language", "version",
+                                          "model_aliases", "api_max_models", "api_idle_unload",
+                                          "start_at_login"]), JSON)
        .map(lambda v: json.dumps(v).encode()))
 def test_any_settings_file_gives_valid_settings(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "settings.json"
@@ -239,6 +301,8 @@ def test_any_settings_file_gives_valid_settings(tmp_path: Path, content: bytes) 
     assert isinstance(s, AppSettings)
     assert isinstance(s.api_port, int) and 0 <= s.api_port <= 65535 and isinstance(s.api_server, bool)
     assert all(isinstance(d, str) for d in (*s.extra_model_dirs, *s.servers))
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in s.aliases().items())
+    assert 0 <= s.api_max_models <= 64 and s.api_idle_unload >= 0 and isinstance(s.start_at_login, bool)
     save_settings(path, s)
     again = read_settings(path)
     assert again.settings == s and again.notice is None  # what was kept is clean

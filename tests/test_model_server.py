@@ -272,3 +272,59 @@ def test_chatapp_serve_without_a_model_serves_the_library_and_returns_memory(lib
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Traceback" not in err, err
+
+
+def test_an_alias_names_a_library_model_for_clients_that_hard_code_one(tiny_model: Path, isolated_dirs: Path) -> None:
+    """`chatapp models alias NAME MODEL` keeps the alias in the settings; a server started afterwards (or
+    running: the catalog reads the settings on each scan) answers requests naming it."""
+    from chatapp.core.storage.paths import default_paths
+    from chatapp.server.library import library_catalog
+
+    models = isolated_dirs / "data" / "models"
+    models.mkdir(parents=True)
+    (models / "My-Tiny.Q8_0.gguf").symlink_to(tiny_model)
+
+    def chatapp(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "chatapp", "models", *args], capture_output=True, text=True,
+                              timeout=60)
+
+    listed = chatapp()
+    assert "API: my-tiny-q8_0" in listed.stdout, listed.stderr
+    added = chatapp("alias", "gpt-4o-mini", "my-tiny-q8_0")
+    assert (added.returncode, added.stdout) == (0, "gpt-4o-mini -> my-tiny-q8_0\n"), added.stderr
+    unknown = chatapp("alias", "claude", "no-such-model")
+    assert unknown.returncode == 1 and "There is no model 'no-such-model' in the library" in unknown.stderr
+    taken = chatapp("alias", "My-Tiny.Q8_0", "my-tiny-q8_0")
+    assert taken.returncode == 1 and "already names a model" in taken.stderr
+    catalog = library_catalog(default_paths())
+    found = catalog.find("GPT-4o-mini")
+    assert found is not None and found.id == "my-tiny-q8_0"
+    router = ModelRouter(None, catalog, RouterPolicy(options=LoadOptions(n_ctx=256, n_threads=2)))
+    served = Served(router)
+    try:
+        reply = served.client().chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], max_tokens=3)
+        assert reply.model == "my-tiny-q8_0" and reply.choices[0].message.content == " Hello world."
+    finally:
+        served.stop()
+    removed = chatapp("alias", "--remove", "gpt-4o-mini")
+    assert removed.stdout == "No aliases. Add one: chatapp models alias NAME MODEL.\n"
+    assert library_catalog(default_paths()).find("gpt-4o-mini") is None
+
+
+def test_the_systemd_user_unit_runs_a_command_chatapp_accepts() -> None:
+    """packaging/linux/chatapp-serve.service (the headless server): a valid unit whose ExecStart is a
+    `chatapp serve` this version parses, serving the library (no --model)."""
+    import configparser
+    import shlex
+
+    from chatapp.cli import build_parser
+
+    unit = configparser.ConfigParser(strict=True, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(Path(__file__).resolve().parent.parent / "packaging" / "linux" / "chatapp-serve.service")
+    assert unit["Install"]["WantedBy"] == "default.target" and unit["Service"]["Restart"] == "on-failure"
+    program, *args = shlex.split(unit["Service"]["ExecStart"])
+    assert program == "/usr/bin/chatapp"
+    parsed = build_parser().parse_args(args)
+    assert parsed.command == "serve" and parsed.model is None and parsed.idle_unload == 900
