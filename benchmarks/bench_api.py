@@ -26,7 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish, reference_model, start_llama_server  # noqa: E402
+from report import (  # noqa: E402
+    DEFAULT_MODEL,
+    cpu_name,
+    markdown_table,
+    publish,
+    reference_model,
+    start_llama_server,
+)
 
 PROMPT = "Here is a long story about a lighthouse keeper and the storm of the century:"
 SAMPLER = {"temperature": 0.7, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1}
@@ -56,7 +63,7 @@ def client_rate(url: str, tokens: int, seed: int, chat: bool = False) -> tuple[f
 
     client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=600)
     extra = {k: SAMPLER[k] for k in ("top_k", "min_p", "repeat_penalty")}
-    common = {"model": "m", "max_tokens": tokens, "seed": seed, "temperature": SAMPLER["temperature"],
+    common = {"model": DEFAULT_MODEL, "max_tokens": tokens, "seed": seed, "temperature": SAMPLER["temperature"],
               "top_p": SAMPLER["top_p"], "stream": True, "extra_body": extra}
     stamps: list[float] = []
     if chat:
@@ -109,7 +116,7 @@ def added_ttft(model: Path, threads: int, rounds: int = 20) -> tuple[float, floa
 
     def through_api() -> float:
         started = time.perf_counter()
-        for chunk in client.chat.completions.create(model="m", messages=messages, max_tokens=2, seed=1,
+        for chunk in client.chat.completions.create(model=DEFAULT_MODEL, messages=messages, max_tokens=2, seed=1,
                                                     stream=True, temperature=SAMPLER["temperature"]):
             if chunk.choices and chunk.choices[0].delta.content:
                 return time.perf_counter() - started

@@ -23,7 +23,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from report import DEFAULT_SAMPLER, DEFAULT_SAMPLER_TEXT, cpu_name, markdown_table, publish, reference_model  # noqa: E402
+from report import (  # noqa: E402
+    DEFAULT_MODEL,
+    DEFAULT_SAMPLER,
+    DEFAULT_SAMPLER_TEXT,
+    cpu_name,
+    markdown_table,
+    publish,
+    reference_model,
+)
 
 PROMPT = "Here is a long story about a lighthouse keeper and the storm of the century:"
 
@@ -35,7 +43,8 @@ def chat_completions(url: str, tokens: int, seed: int) -> tuple[float, float, in
     first = last = 0.0
     used = 0
     for chunk in client.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": PROMPT}], max_tokens=tokens, seed=seed, stream=True,
+            model=DEFAULT_MODEL, messages=[{"role": "user", "content": PROMPT}], max_tokens=tokens, seed=seed,
+            stream=True,
             stream_options={"include_usage": True}, temperature=DEFAULT_SAMPLER["temperature"],
             top_p=DEFAULT_SAMPLER["top_p"], extra_body={k: DEFAULT_SAMPLER[k] for k in ("top_k", "min_p",
                                                                                          "repeat_penalty")}):
@@ -53,7 +62,7 @@ def messages(url: str, tokens: int, seed: int) -> tuple[float, float, int]:
     client = anthropic.Anthropic(base_url=url, api_key="x", max_retries=0, timeout=600)
     first = last = 0.0
     used = 0
-    with client.messages.stream(model="m", max_tokens=tokens, messages=[{"role": "user", "content": PROMPT}],
+    with client.messages.stream(model=DEFAULT_MODEL, max_tokens=tokens, messages=[{"role": "user", "content": PROMPT}],
                                 extra_body={**DEFAULT_SAMPLER, "seed": seed}) as stream:
         for event in stream:
             if event.type == "content_block_delta" and event.delta.type == "text_delta":
@@ -70,7 +79,7 @@ def responses(url: str, tokens: int, seed: int) -> tuple[float, float, int]:
     client = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0, timeout=600)
     first = last = 0.0
     used = 0
-    with client.responses.stream(model="m", input=PROMPT, max_output_tokens=tokens,
+    with client.responses.stream(model=DEFAULT_MODEL, input=PROMPT, max_output_tokens=tokens,
                                  temperature=DEFAULT_SAMPLER["temperature"], top_p=DEFAULT_SAMPLER["top_p"],
                                  extra_body={"seed": seed, **{k: DEFAULT_SAMPLER[k] for k in (
                                      "top_k", "min_p", "repeat_penalty")}}) as stream:

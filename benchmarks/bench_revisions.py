@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from report import (  # noqa: E402
+    DEFAULT_MODEL,
     DEFAULT_SAMPLER,
     DEFAULT_SAMPLER_TEXT,
     cpu_name,
@@ -82,7 +83,7 @@ def chat_rate(url: str, tokens: int, seed: int) -> float:
     first = last = 0.0
     used = 0
     stream = client.chat.completions.create(
-        model="m", messages=[{"role": "user", "content": PROMPT}], max_tokens=tokens, stream=True, seed=seed,
+        model=DEFAULT_MODEL, messages=[{"role": "user", "content": PROMPT}], max_tokens=tokens, stream=True, seed=seed,
         stream_options={"include_usage": True}, temperature=DEFAULT_SAMPLER["temperature"],
         top_p=DEFAULT_SAMPLER["top_p"],
         extra_body={k: DEFAULT_SAMPLER[k] for k in ("top_k", "min_p", "repeat_penalty")})

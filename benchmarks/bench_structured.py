@@ -21,7 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_api import start_chatapp_serve  # noqa: E402
-from report import cpu_name, markdown_table, publish, reference_model, start_llama_server  # noqa: E402
+from report import (  # noqa: E402
+    DEFAULT_MODEL,
+    cpu_name,
+    markdown_table,
+    publish,
+    reference_model,
+    start_llama_server,
+)
 
 PROMPT = "Here is a detailed description of the city of Lisbon, as JSON:\n"
 SAMPLER = {"temperature": 0.7, "top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1}
@@ -46,7 +53,8 @@ def rate(url: str, tokens: int, seed: int, constrained: bool) -> tuple[float, in
         extra["json_schema"] = SCHEMA
     stamps: list[float] = []
     used = 0
-    for chunk in client.completions.create(model="m", prompt=PROMPT, max_tokens=tokens, seed=seed, stream=True,
+    for chunk in client.completions.create(model=DEFAULT_MODEL, prompt=PROMPT, max_tokens=tokens, seed=seed,
+                                           stream=True,
                                            temperature=SAMPLER["temperature"], top_p=SAMPLER["top_p"],
                                            stream_options={"include_usage": True}, extra_body=extra):
         if chunk.choices and chunk.choices[0].text:

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from report import (  # noqa: E402
+    DEFAULT_MODEL,
     DEFAULT_SAMPLER,
     DEFAULT_SAMPLER_TEXT,
     cpu_name,
@@ -71,7 +72,7 @@ def startup_seconds(command: list[str], env: dict[str, str], port: int) -> float
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="none", max_retries=0, timeout=600)
         for _ in range(3000):
             try:
-                for chunk in client.completions.create(model="m", prompt=PROMPT, max_tokens=1, stream=True):
+                for chunk in client.completions.create(model=DEFAULT_MODEL, prompt=PROMPT, max_tokens=1, stream=True):
                     if chunk.choices and chunk.choices[0].text:
                         break
                 return time.perf_counter() - began

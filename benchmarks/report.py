@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+# The model requests name: none, so the server's default answers (`chatapp serve --model`'s, llama-server's one).
+DEFAULT_MODEL = ""
 
 
 def cpu_name() -> str:
@@ -68,7 +70,7 @@ def timed_stream(url: str, prompt: str, tokens: int, seed: int | None = None,
     first = last = 0.0
     used = 0
     stream = client.completions.create(
-        model="m", prompt=prompt, max_tokens=tokens, stream=True, stream_options={"include_usage": True},
+        model=DEFAULT_MODEL, prompt=prompt, max_tokens=tokens, stream=True, stream_options={"include_usage": True},
         **({"seed": seed} if seed is not None else {}),
         **{k: v for k, v in sampler.items() if k in ("temperature", "top_p")},
         extra_body={k: v for k, v in sampler.items() if k in ("top_k", "min_p", "repeat_penalty")})

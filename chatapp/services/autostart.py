@@ -1,4 +1,4 @@
-"""Start chatapp when the user logs in, minimized to the tray (Settings → Local server → "Start when I log
+"""Start chatapp when the user logs in, minimized to the tray (Settings → Local API server → "Start when I log
 in"), the way each desktop expects it: an XDG autostart entry on Linux, a LaunchAgent on macOS, the Run
 key on Windows. What is written is the command that started this chatapp (the installed executable, or
 this Python with `-m chatapp`) with `--minimized`; turning it off removes exactly that entry.

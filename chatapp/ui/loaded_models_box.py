@@ -1,4 +1,4 @@
-"""Settings → Local server → Models in memory: what is loaded, for whom, how much memory it holds and
+"""Settings → Local API server → Models in memory: what is loaded, for whom, how much memory it holds and
 when it will be unloaded, with an Unload button; and how many the API server may keep, for how long."""
 
 from __future__ import annotations
