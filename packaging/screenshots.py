@@ -68,6 +68,64 @@ def settings_dialog(app: object) -> None:
     dialog.close()
 
 
+def _serving_two_models(app: object) -> str:
+    """The window's API server on, a client's request for Gemma 3 (from the library) answered beside the
+    window's demo model; the server's URL."""
+    import threading
+
+    import openai
+
+    from chatapp.core.storage.paths import default_paths
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from real_models import gemma_path
+
+    models = default_paths().models_dir
+    models.mkdir(parents=True, exist_ok=True)
+    if not (models / gemma_path().name).exists():
+        (models / gemma_path().name).symlink_to(gemma_path())
+    service = app.api_server  # type: ignore[attr-defined]
+    if service.server is None:
+        box = app.window.servers.api_box  # type: ignore[attr-defined]
+        box.port.setValue(8080)
+        box.enabled.setChecked(True)
+        _settle()
+    url = service.server.url
+    done = threading.Event()
+
+    def ask() -> None:
+        client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=120)
+        client.completions.create(model="gemma-3-270m-q4_k_m", prompt="The capital of France is", max_tokens=8)
+        done.set()
+
+    threading.Thread(target=ask, daemon=True).start()
+    while not done.is_set():
+        _settle(100)
+    return str(url)
+
+
+def local_server(app: object) -> None:
+    _serving_two_models(app)
+    dialog = app.window.open_app_settings("api")  # type: ignore[attr-defined]
+    dialog.resize(820, 640)
+    app.window.servers.loaded_box.refresh()  # type: ignore[attr-defined]
+    _settle()
+    _save(dialog, "local-server")
+    dialog.close()
+
+
+def tray_menu(app: object) -> None:
+    from PySide6.QtCore import QPoint
+
+    url = _serving_two_models(app)
+    tray = app.tray  # type: ignore[attr-defined]
+    tray.show_server(url, 3)
+    tray.menu.popup(QPoint(200, 200))
+    _settle()
+    _save(tray.menu, "tray-menu")
+    tray.menu.hide()
+
+
 def settings_panel(app: object) -> None:
     window = app.window  # type: ignore[attr-defined]
     window.settings_panel.show()
@@ -199,6 +257,8 @@ SCENES: dict[str, Callable[[object], None]] = {
     "structured-output": structured_output,
     "settings-dialog": settings_dialog,
     "settings-panel": settings_panel,
+    "local-server": local_server,
+    "tray-menu": tray_menu,
 }
 
 
