@@ -80,7 +80,14 @@ def test_api_clients_use_a_second_model_while_the_window_chats_with_its_own(qtbo
     assert app.session.path[-1].content.strip()  # the window's own reply, from its own model
     assert app.inference.summary is not None and Path(app.inference.summary.path) == instruct_model
 
-    # Settings → Local server: both in memory, for whom, how much; the API's one can be unloaded.
+    # The model picker says which library model is in memory for API clients.
+    app.window.model_bar.listRequested.emit()
+    combo = app.window.model_bar.combo
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert [label for label in labels if label.endswith(" · in memory for API clients")] == [
+        next(label for label in labels if "Gemma" in label or "gemma" in label)], labels
+
+    # Settings → Local API server: both in memory, for whom, how much; the API's one can be unloaded.
     box = app.window.servers.loaded_box
     box.refresh()
     rows = {box.table.topLevelItem(i).text(0): box.table.topLevelItem(i) for i in range(box.table.topLevelItemCount())}

@@ -3,6 +3,7 @@ loading progress, and one click to switch to another local model, a file, a down
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,8 @@ class ModelBar(QWidget):
         self._current_name = ""
         self._server_models: dict[str, list[str]] = {}  # saved server → its models, as last listed
         self._local: tuple[list[LocalModel], Path | None] = ([], None)
+        # The files of the models the local API server has loaded for its clients (read as the list opens).
+        self.in_memory: Callable[[], set[Path]] = set
         self.set_models([])
 
     # ----- the list -------------------------------------------------------------------------------------
@@ -104,8 +107,12 @@ class ModelBar(QWidget):
             paths.add(str(demo))
         usable = [m for m in models if m.usable and str(m.path) not in paths]
         names = [m.name for m in usable] + [self._current_name]
+        for_api = _resolved(self.in_memory())
         for model in usable:
-            self.combo.addItem(self.describe(model, shared_name=names.count(model.name) > 1), str(model.path))
+            label = self.describe(model, shared_name=names.count(model.name) > 1)
+            if _resolved({model.path}) & for_api:
+                label += self.tr(" · in memory for API clients")
+            self.combo.addItem(label, str(model.path))
         if not self._current:
             self.combo.insertItem(0, self._current_label, "")
         for url, names in self._server_models.items():
@@ -170,3 +177,14 @@ class ModelBar(QWidget):
     def set_failed(self) -> None:
         self.progress.hide()
         self.detail.setText("")
+
+
+def _resolved(paths: set[Path]) -> set[Path]:
+    """The files behind paths (a library link and its target are one model)."""
+    out = set()
+    for path in paths:
+        try:
+            out.add(path.resolve())
+        except OSError:
+            out.add(path)
+    return out

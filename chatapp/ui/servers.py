@@ -135,6 +135,7 @@ class Servers(QObject):
         self.loaded_box = LoadedModelsBox(service.loaded, *policy)
         self.settings_dialog.add_to("api", self.loaded_box)
         self.loaded_box.unloadRequested.connect(service.unload)
+        self.model_bar.in_memory = lambda: {m.path for m in service.loaded() if m.owner == "api"}
 
         def policy_changed(max_models: int, idle_minutes: int) -> None:
             service.set_policy(max_models, idle_minutes)

@@ -891,6 +891,10 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>演示：SmolLM2 135M Instruct · Q4_1 · 98 MB</translation>
     </message>
     <message>
+        <source> · in memory for API clients</source>
+        <translation> · 已为 API 客户端加载</translation>
+    </message>
+    <message>
         <source>{model} · on {server}</source>
         <translation>{model} · 位于 {server}</translation>
     </message>
