@@ -65,9 +65,13 @@ class ModelCatalog:
     plus `pinned` files (the one `chatapp serve --model` was given, the demo) and `aliases()`."""
 
     def __init__(self, folders: Callable[[], Iterable[Path]], pinned: Iterable[Path] = (),
-                 aliases: Callable[[], Mapping[str, str]] = dict) -> None:
+                 aliases: Callable[[], Mapping[str, str]] = dict,
+                 found: Callable[[], Iterable[Path]] = tuple) -> None:
+        """`found`: more pinned files, looked up at the first scan rather than here (the demo's package:
+        the window builds its catalog before it shows)."""
         self._folders = folders
         self._pinned = list(pinned)
+        self._found = found
         self._aliases = aliases
         self._lock = threading.Lock()
         self._entries: list[CatalogEntry] = []
@@ -88,7 +92,7 @@ class ModelCatalog:
         """Every model, by id (the first file with an id keeps it; pinned files first)."""
         with self._lock:
             if fresh or time.monotonic() - self._scanned > RESCAN_S:
-                self._entries = _scan([*self._pinned], list(self._folders()))
+                self._entries = _scan([*self._pinned, *self._found()], list(self._folders()))
                 self._scanned = time.monotonic()
             return list(self._entries)
 

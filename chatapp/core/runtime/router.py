@@ -184,14 +184,6 @@ class ModelRouter:
         loaded.add_done_callback(lambda _done: self._release(slot))  # in use until then: a failed load's
         return loaded  # host is retired only after it has told this caller
 
-    def models(self) -> list[Route]:
-        """The models loaded now (the own host's first)."""
-        own = self._own()
-        routes = [own] if own is not None and own.summary is not None else []
-        with self._lock:
-            routes += [Route(s.id, s.host, s.summary) for s in self._slots.values() if s.summary is not None]
-        return routes
-
     def loaded(self) -> list[LoadedModel]:
         """What is in memory, for whom, and for how long yet."""
         out = []
@@ -231,10 +223,12 @@ class ModelRouter:
             return None
         with self._lock:
             slot = self._find_slot(model)
-            if slot is None and self.catalog is not None and (entry := self.catalog.find(model)) is not None:
-                slot = self._slots.get(entry.id)  # an alias, or a file name
-            if slot is None:
-                return None
+        if slot is None and self.catalog is not None and (entry := self.catalog.find(model)) is not None:
+            with self._lock:  # an alias, or a file name (the catalog may list the folders: unlocked)
+                slot = self._slots.get(entry.id)
+        if slot is None:
+            return None
+        with self._lock:
             slot.keep_alive = 0.0  # the reaper takes it as soon as it is idle
             self._lock.notify_all()
         return slot.id
