@@ -44,6 +44,7 @@ from chatapp.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 LOCAL_API_KEY = "local-api-server"  # its name in the system keyring
+START_AT_THE_LATEST_MS = 1000  # App.start when the window has not been exposed by then
 STARTUP_RESCAN_DELAY_MS = 3000  # after the model has started loading: the first reply comes first
 API_PARALLEL = 2  # requests a model loaded for the API answers at once (the window's own: its settings)
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei")
@@ -303,8 +304,18 @@ def run(model: str | None, paths: AppPaths, minimized: bool = False) -> int:
             chat_app.window.showMinimized()
         log.info("window shown")
     _close_on_termination_signals(chat_app)
-    # Load after the first paint, so the window appears before llama.cpp is even imported.
-    QTimer.singleShot(0, lambda: chat_app.start(model, load=not in_tray))
+    # Start (the model's load, the keyring, documents) once the window is on screen, so it appears before
+    # llama.cpp is even imported; at the latest after a second (a window minimized at start is never exposed).
+    started = False
+
+    def start() -> None:
+        nonlocal started
+        if not started:
+            started = True
+            chat_app.start(model, load=not in_tray)
+
+    chat_app.window.exposed.connect(start)
+    QTimer.singleShot(0 if in_tray else START_AT_THE_LATEST_MS, start)
     code = app.exec()
     chat_app.close()
     return int(code)

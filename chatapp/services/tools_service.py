@@ -16,15 +16,18 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from chatapp.core.errors import KnownError
 from chatapp.core.tools import mcp_config
-from chatapp.core.tools.mcp_client import McpTools
-from chatapp.core.tools.mcp_config import McpServerConfig
 from chatapp.core.types import ToolCall, ToolOutcome, ToolSpec
 from chatapp.services.i18n import user_message
+
+if TYPE_CHECKING:  # the MCP SDK (and pydantic) load with the first chat that uses a server, not at start-up
+    from chatapp.core.tools.mcp_client import McpTools
+    from chatapp.core.tools.mcp_config import McpServerConfig
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +48,25 @@ class ToolsService(QObject):
     def __init__(self, config_path: Path, log_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.config_path, self._log_path = config_path, log_path
-        try:
-            self.servers = mcp_config.load(config_path)
-        except KnownError as exc:
-            self.servers = []
-            self._startup_problem = user_message(exc)
-        else:
-            self._startup_problem = ""
+        self._servers: list[McpServerConfig] | None = None  # mcp.json, read at first use (after the window shows)
+        self._startup_problem = ""
         self._mcp: McpTools | None = None
         self._lock = threading.Lock()
 
+    @property
+    def servers(self) -> list[McpServerConfig]:
+        """The servers of mcp.json (read the first time they are asked for)."""
+        if self._servers is None:
+            try:
+                self._servers = mcp_config.load(self.config_path)
+            except KnownError as exc:
+                self._servers = []
+                self._startup_problem = user_message(exc)
+        return self._servers
+
     def startup_problem(self) -> str:
+        """Why mcp.json could not be read ("" if it could)."""
+        _ = self.servers
         return self._startup_problem
 
     def names(self) -> list[str]:
@@ -81,7 +92,7 @@ class ToolsService(QObject):
     def set_servers(self, servers: list[McpServerConfig]) -> None:
         """Save the list (the mcp.json keeps other apps' keys); running servers restart when next used."""
         mcp_config.save(self.config_path, servers)
-        self.servers = list(servers)
+        self._servers = list(servers)
         self._restart()
         self.changed.emit()
 
@@ -101,6 +112,8 @@ class ToolsService(QObject):
     def _tools(self) -> McpTools:
         with self._lock:
             if self._mcp is None:
+                from chatapp.core.tools.mcp_client import McpTools
+
                 self._mcp = McpTools(self.servers, self._log_path)
             return self._mcp
 

@@ -16,7 +16,6 @@ from chatapp.ui.app_settings_dialog import AppSettingsDialog
 from chatapp.ui.chat_view import ChatView
 from chatapp.ui.composer import Composer
 from chatapp.ui.documents_button import DocumentsButton, ToolsButton
-from chatapp.ui.tools_box import ToolsBox
 
 if TYPE_CHECKING:
     from chatapp.services.documents_service import DocumentsService
@@ -87,6 +86,8 @@ class ChatTools(QObject):
         self.service = service
         self.session.tools_service = service
         self.session.permission = permission
+        from chatapp.ui.tools_box import ToolsBox  # (its mcp.json fields: after the window shows)
+
         self.box = ToolsBox(service)
         self.settings_dialog.add_to("tools", self.box)
         self.button = ToolsButton()
@@ -102,8 +103,13 @@ class ChatTools(QObject):
         permission.settled.connect(self.chat.drop_permission_card)
         self.chat.permissionAnswered.connect(permission.answer)
         service.problem.connect(self.show_error)
-        if service.startup_problem():
-            self.show_error(service.startup_problem())
+
+    def read_servers(self) -> None:
+        """Read mcp.json (once the window is on screen: MainWindow.exposed), saying if it is damaged."""
+        if getattr(self, "service", None) is None:
+            return
+        if self.service.startup_problem():
+            self.show_error(self.service.startup_problem())
         self._fill_menu()
 
     def _fill_menu(self) -> None:

@@ -10,8 +10,8 @@ import itertools
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent, QWindow
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from chatapp.core.chat_settings import ChatSettings
@@ -41,6 +41,8 @@ from chatapp.ui.status_bar import StatusBar
 
 
 class MainWindow(QMainWindow):
+    # Once, just after the window is first on screen: work the first screen does not need waits for it.
+    exposed = Signal()
     def __init__(self, session: ChatSession, inference: InferenceController, history: HistoryService,
                  qsettings: QSettings, models: ModelService, catalogue: list[CatalogueEntry]) -> None:
         super().__init__()
@@ -50,6 +52,7 @@ class MainWindow(QMainWindow):
         self.qsettings = qsettings
         # Asked when the window closes: True keeps chatapp running without it (the tray, while serving).
         self.keep_running: Callable[[], bool] = lambda: False
+        self.was_exposed = False
         self.models = models
         self.catalogue = catalogue
         self.models_dir = models.models_dir
@@ -105,6 +108,7 @@ class MainWindow(QMainWindow):
         self.chat_documents = ChatDocuments(self, session, self.composer, self.show_error)
         self.chat_tools = ChatTools(self, session, self.composer, self.chat, self.app_settings_dialog,
                                     self.show_error)
+        self.exposed.connect(self.chat_tools.read_servers)
         self._build_menu()
         self._connect()
         self._shortcuts()
@@ -356,6 +360,20 @@ class MainWindow(QMainWindow):
         self.settings_panel.show_preview(preview)
 
     # ----- closing --------------------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        handle = self.windowHandle()
+        if not self.was_exposed and handle is not None:
+            handle.installEventFilter(self)  # (installing twice keeps one)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.Expose and isinstance(watched, QWindow) and watched.isExposed()
+                and not self.was_exposed):
+            self.was_exposed = True
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.exposed.emit)
+        return super().eventFilter(watched, event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.qsettings.setValue("window/geometry", self.saveGeometry())
         self.qsettings.setValue("window/splitter", self.splitter.saveState())

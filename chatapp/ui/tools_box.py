@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -127,7 +128,10 @@ class ToolsBox(QGroupBox):
         self.import_button.clicked.connect(self._import)
         self.folder_button.clicked.connect(lambda: open_folder(service.config_path.parent))
         service.changed.connect(self.refresh)
-        self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.refresh()  # (not at construction: mcp.json is read once the window is on screen)
+        super().showEvent(event)
 
     def refresh(self) -> None:
         selected = self.list.currentRow()

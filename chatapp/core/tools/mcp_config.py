@@ -15,31 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 
 DEFAULT_TIMEOUT_S = 60.0  # a tool call that takes longer is abandoned (the server is told to cancel)
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    command: str | None = None
-    args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict)
-    cwd: str | None = None
-    url: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
-    disabled: bool = False
-    timeout: float = Field(default=DEFAULT_TIMEOUT_S, gt=0, le=3600)
-
-    @model_validator(mode="after")
-    def _one_transport(self) -> _Entry:
-        if bool(self.command) == bool(self.url):
-            raise ValueError("give either a command (stdio) or a url (Streamable HTTP)")
-        if self.url and not self.url.startswith(("http://", "https://")):
-            raise ValueError("the url must start with http:// or https://")
-        return self
 
 
 @dataclass(frozen=True)
@@ -84,10 +62,14 @@ def parse(data: Any) -> list[McpServerConfig]:
     if not isinstance(data, dict) or not isinstance(data.get("mcpServers", {}), dict):
         raise KnownError(QT_TRANSLATE_NOOP("core", "This is not an MCP server list: it needs {{\"mcpServers\": "
                                            "{{NAME: {{\"command\": ...}} or {{\"url\": ...}}}}}}."))
+    from pydantic import ValidationError  # (with the first mcp.json read: pydantic costs ~0.1 s to import)
+
+    from chatapp.core.tools.mcp_entry import Entry
+
     servers = []
     for name, raw in data.get("mcpServers", {}).items():
         try:
-            entry = _Entry.model_validate(raw)
+            entry = Entry.model_validate(raw)
         except ValidationError as exc:
             error = exc.errors()[0]
             where = ".".join(str(p) for p in error["loc"])
