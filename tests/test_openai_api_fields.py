@@ -150,3 +150,19 @@ def test_embedding_inputs_as_token_ids_equal_their_text(embedding_model: Path) -
         api.stop()
         host.shutdown()
         embedder.close()
+
+
+def test_usage_says_how_much_of_the_prompt_came_from_the_cache(client: openai.OpenAI) -> None:
+    """`usage.prompt_tokens_details.cached_tokens`, as OpenAI and llama-server give it: a conversation
+    continued reads only its new turn."""
+    conversation: list[dict[str, str]] = [
+        {"role": "system", "content": "You answer questions about lighthouses, briefly. " * 20},
+        {"role": "user", "content": "What is a lighthouse?"}]
+    first = client.chat.completions.create(model="m", messages=conversation, max_tokens=4, temperature=0)  # type: ignore[arg-type]
+    assert first.usage is not None and first.usage.prompt_tokens_details is not None
+    conversation += [{"role": "assistant", "content": first.choices[0].message.content or ""},
+                     {"role": "user", "content": "And who keeps it?"}]
+    second = client.chat.completions.create(model="m", messages=conversation, max_tokens=4, temperature=0)  # type: ignore[arg-type]
+    assert second.usage is not None and second.usage.prompt_tokens_details is not None
+    cached = second.usage.prompt_tokens_details.cached_tokens
+    assert cached is not None and first.usage.prompt_tokens - 10 <= cached < second.usage.prompt_tokens

@@ -137,12 +137,17 @@ def finish_reason(done: Done) -> str:
     return "stop"
 
 
-def usage(dones: Sequence[Done], prompts: int = 1) -> dict[str, int]:
-    """Usage over every choice: each prompt counted once (choices of one prompt read it alike)."""
+def usage(dones: Sequence[Done], prompts: int = 1) -> dict[str, Any]:
+    """Usage over every choice: each prompt counted once (choices of one prompt read it alike), and how
+    much of it came from the KV cache (`prompt_tokens_details.cached_tokens`, as OpenAI and llama-server
+    report it: an agent's client shows it)."""
     per_prompt = len(dones) // max(prompts, 1)
-    prompt = sum(d.stats.prompt_tokens for d in dones[::per_prompt] if d.stats is not None) if dones else 0
+    firsts = [d.stats for d in dones[::per_prompt] if d.stats is not None] if dones else []
+    prompt = sum(s.prompt_tokens for s in firsts)
+    cached = sum(s.prompt_tokens - s.prompt_tokens_evaluated for s in firsts)
     completion = sum(d.stats.completion_tokens for d in dones if d.stats is not None)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": cached}}
 
 
 def stream_error(error: ApiError) -> bytes:
