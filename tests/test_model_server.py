@@ -328,3 +328,30 @@ def test_the_systemd_user_unit_runs_a_command_chatapp_accepts() -> None:
     assert program == "/usr/bin/chatapp"
     parsed = build_parser().parse_args(args)
     assert parsed.command == "serve" and parsed.model is None and parsed.idle_unload == 900
+
+
+def test_a_draft_model_that_cannot_draft_for_a_library_model_does_not_keep_it_from_loading(
+        library: Path, tmp_path: Path, instruct_model: Path) -> None:
+    """`chatapp serve --model demo --speculative draft --draft-model SmolLM2`: Gemma (another vocabulary)
+    still loads on request, drafting from the prompt instead, and says so in the log."""
+    data = tmp_path / "data"
+    (data / "models").mkdir(parents=True)
+    (data / "models" / "gemma-3-270m-Q4_K_M.gguf").symlink_to((library / "gemma-3-270m-Q4_K_M.gguf").resolve())
+    env = {**os.environ, "CHATAPP_DATA_DIR": str(data), "CHATAPP_CONFIG_DIR": str(tmp_path / "config")}
+    proc = subprocess.Popen([sys.executable, "-m", "chatapp", "serve", "--port", "0", "--ctx", "1024", "--model",
+                             "demo", "--speculative", "draft", "--draft-model", str(instruct_model)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith(f"Serving {SMOL} on http://127.0.0.1:"), (first, proc.stderr.read())
+        client = openai.OpenAI(base_url=first.rsplit(" on ", 1)[1].strip(), api_key="unused", max_retries=0,
+                               timeout=120)
+        for model in (GEMMA, SMOL):
+            reply = client.completions.create(model=model, prompt="The capital of France is", max_tokens=3)
+            assert reply.model == model and reply.choices[0].text
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert "drafts from the prompt instead" in (data / "logs" / "chatapp.log").read_text()

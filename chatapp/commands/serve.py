@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
 import os
 import signal
 import threading
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from chatapp.core.types import ModelSummary
     from chatapp.documents.embedder import Embedder
     from chatapp.server.runner import ApiServer
+
+log = logging.getLogger(__name__)
 
 # As llama-server's default number of slots: four clients are served at once.
 DEFAULT_PARALLEL = 4
@@ -173,7 +176,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
         # instead of being refused, so a client needs no polling.
         llama_runtime.llama()  # the bindings first, alone: imported beside the HTTP stack, both took twice as long
         router = ModelRouter(None, catalog, policy,
-                             prepare=lambda engine: speculation_options.apply(engine, args, paths, extra))
+                             prepare=lambda engine: _speculate(engine, args, paths, extra, model_path))
         loading = router.preload(catalog.pin(model_path).id) if model_path is not None else None
         from chatapp.server.runner import ApiServer
         from chatapp.server.state import ServerState
@@ -196,6 +199,24 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
             router.shutdown()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _speculate(engine: Any, args: argparse.Namespace, paths: AppPaths, extra: list[Path],
+               first: Path | None) -> None:
+    """The speculation asked for, on each model as it loads. A draft model that cannot draft for a model
+    (another vocabulary) fails the load of the one it was given for (`--model`); any other drafts from
+    the prompt instead, and the log says why."""
+    from chatapp.core.errors import KnownError
+    from chatapp.core.types import Speculation
+
+    try:
+        speculation_options.apply(engine, args, paths, extra)
+    except KnownError as exc:
+        summary = engine.summary
+        if summary is None or (first is not None and Path(summary.path) == first):
+            raise
+        log.warning("%s: %s; it drafts from the prompt instead", summary.name, exc)
+        engine.set_speculation(Speculation("prompt-lookup"))
 
 
 def _serving(router: ModelRouter, loading: Future[ModelSummary] | None, embedder: Embedder | None, url: str) -> str:
