@@ -140,13 +140,24 @@ class App:
         self.tray.openRequested.connect(lambda: self.activate(""))
         self.tray.quitRequested.connect(self.quit)
         self.tray.pauseToggled.connect(self._pause_server)
-        self.api_server.started.connect(lambda url: self.tray.show_server(url))
-        self.api_server.stopped.connect(lambda: self.tray.show_server(None))
+        self.api_server.started.connect(self._serving)
+        self.api_server.stopped.connect(self._not_serving)
         self.api_server.requestsChanged.connect(
             lambda n: self.tray.show_server(self.api_server.server.url if self.api_server.server else None, n))
         box = self.window.servers.api_box
         box.at_login.setChecked(autostart.is_enabled())
         box.atLogin.connect(self._start_at_login)
+
+    def _serving(self, url: str) -> None:
+        """While the server is on, its icon is in the tray (as Ollama's and LM Studio's are)."""
+        self.tray.show_server(url)
+        if Tray.available():
+            self.tray.show()
+
+    def _not_serving(self) -> None:
+        self.tray.show_server(None)
+        if self.window.isVisible():  # (hidden, the icon is the way back: Resume, Open, Quit)
+            self.tray.hide()
 
     def _hide_to_tray(self) -> bool:
         if self._quitting or not self.api_server.running or not Tray.available():

@@ -109,7 +109,9 @@ def test_api_clients_use_a_second_model_while_the_window_chats_with_its_own(qtbo
 
 
 def test_closing_the_window_keeps_a_clients_stream_going_from_the_tray(qtbot, app: App) -> None:
+    assert not app.tray.visible
     url = serve(qtbot, app)
+    assert app.tray.visible  # serving: in the tray, window or not
     chunks: list[str] = []
     finish: list[str | None] = []
     started = threading.Event()
