@@ -23,6 +23,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -50,7 +51,7 @@ def add_parser(commands: Any) -> None:
                                               "Ollama-compatible HTTP APIs")
     serve.add_argument("--model", help="load this model first and answer requests that name none with it "
                                        "(a file, a library name, or 'demo'); every library model is served anyway")
-    serve.add_argument("--max-models", type=_count, metavar="N",
+    serve.add_argument("--max-models", type=_at_least(1), metavar="N",
                        help="models kept loaded at once, the least recently used unloaded first (default: as many "
                             "as memory holds, or the window's setting)")
     serve.add_argument("--idle-unload", type=_seconds, metavar="SECONDS",
@@ -79,18 +80,24 @@ def add_parser(commands: Any) -> None:
     serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                        help="also answer requests addressed to this host name (repeatable; '*' any: "
                             "this turns off the protection against DNS rebinding)")
-    serve.add_argument("--max-body", type=_positive_bytes, default=DEFAULT_MAX_BODY, metavar="BYTES",
+    serve.add_argument("--max-body", type=_at_least(1024, "bytes"), default=DEFAULT_MAX_BODY, metavar="BYTES",
                        help=f"largest request body (default {DEFAULT_MAX_BODY // 2**20} MiB)")
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def _at_least(minimum: int, unit: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number (of `unit`) no smaller than `minimum`."""
+    what, least = (f"a number of {unit}", f"{minimum} {unit}") if unit else ("a whole number", str(minimum))
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {least}")
+        return value
+
+    return parse
 
 
 def _seconds(text: str) -> float:
@@ -100,16 +107,6 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError("must be 0 (never) or a number of seconds")
-    return value
-
-
-def _positive_bytes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes") from None
-    if value < 1024:
-        raise argparse.ArgumentTypeError("must be at least 1024 bytes")
     return value
 
 

@@ -48,15 +48,15 @@ class ServerState:
         """Every model a request may name — loaded ones first, then the library's — with the facts a client
         picks by (blocking: headers are read, once per file; call it on a worker thread). A file whose
         header cannot be read is left out: a client would only pick it to be told so."""
-        loaded = {m.model: m for m in self.router.loaded() if m.summary is not None}
         catalog = self.router.catalog
         entries = catalog.entries() if catalog is not None else []
         listed: dict[str, ListedModel] = {}
-        for model in loaded.values():
-            path = Path(model.summary.path) if model.summary is not None else model.path
+        for model in self.router.loaded():
+            if model.summary is None:  # still loading
+                continue
+            path = Path(model.summary.path)
             facts = catalog.facts_of(path) if catalog is not None and path.is_file() else None
-            context = model.summary.context_size if model.summary is not None else 0
-            listed[model.model] = ListedModel(model.model, _created(path), facts, model, context)
+            listed[model.model] = ListedModel(model.model, _created(path), facts, model, model.summary.context_size)
         for entry in entries:
             if entry.id in listed:
                 continue

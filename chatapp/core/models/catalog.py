@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatapp.core.errors import KnownError
-from chatapp.core.models.library import SPLIT_ANY, SPLIT_FIRST, find_projector, library_models
+from chatapp.core.models.library import SPLIT_FIRST, find_projector, library_models, model_files
 
 RESCAN_S = 2.0  # a listing younger than this is reused (a burst of requests lists the folders once)
 _NOT_ID = re.compile(r"[^a-z0-9_]+")
@@ -137,18 +137,7 @@ class ModelCatalog:
 
 def _scan(pinned: list[Path], folders: list[Path]) -> list[CatalogEntry]:
     entries: dict[str, CatalogEntry] = {}
-    seen: set[Path] = set()
-    files = [*pinned, *(p for folder in folders for p in library_models(folder))]
-    for path in files:
-        if SPLIT_ANY.match(path.name) and not SPLIT_FIRST.match(path.name):
-            continue  # a later part of a split model
-        try:
-            resolved = path.resolve()
-        except OSError:
-            continue
-        if resolved in seen:
-            continue
-        seen.add(resolved)
+    for path in model_files([*pinned, *(p for folder in folders for p in library_models(folder))]):
         entries.setdefault(model_id(path), CatalogEntry(model_id(path), path))
     return sorted(entries.values(), key=lambda e: e.id)
 

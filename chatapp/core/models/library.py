@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,25 +128,35 @@ def scan_library(folders: Iterable[Path]) -> list[LocalModel]:
     Later parts of split models and unfinished downloads (*.part) are not listed."""
     from chatapp.core.models.gguf_info import read_header
 
-    seen: set[Path] = set()
     models: list[LocalModel] = []
-    for folder in folders:
-        for path in library_models(folder):
-            resolved = path.resolve()
-            if resolved in seen or (SPLIT_ANY.match(path.name) and not SPLIT_FIRST.match(path.name)):
-                continue
-            seen.add(resolved)
-            size = sum(p.stat().st_size for p in split_parts(path))
-            try:
-                h = read_header(path)
-            except KnownError as exc:
-                models.append(LocalModel(path, size, name=path.stem, problem=str(exc)))
-                continue
-            models.append(LocalModel(
-                path, size, name=h.name, architecture=h.architecture, parameters=h.parameter_count,
-                quant=h.quantization, context_length=h.context_length, has_template=h.chat_template is not None,
-            ))
+    for path in model_files(p for folder in folders for p in library_models(folder)):
+        size = sum(p.stat().st_size for p in split_parts(path))
+        try:
+            h = read_header(path)
+        except KnownError as exc:
+            models.append(LocalModel(path, size, name=path.stem, problem=str(exc)))
+            continue
+        models.append(LocalModel(
+            path, size, name=h.name, architecture=h.architecture, parameters=h.parameter_count,
+            quant=h.quantization, context_length=h.context_length, has_template=h.chat_template is not None,
+        ))
     return sorted(models, key=lambda m: m.path.name.lower())
+
+
+def model_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Each model among `paths` once: a later part of a split model is its first part's, and a file
+    reached twice (a link in a second folder) is the first path's."""
+    seen: set[Path] = set()
+    for path in paths:
+        if SPLIT_ANY.match(path.name) and not SPLIT_FIRST.match(path.name):
+            continue
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):  # a link that loops
+            continue
+        if resolved not in seen:
+            seen.add(resolved)
+            yield path
 
 
 def delete_model(model: LocalModel) -> None:
