@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import sys
 from dataclasses import replace
@@ -19,15 +20,16 @@ from PySide6.QtWidgets import QApplication
 
 from chatapp import __version__
 from chatapp.core.errors import KnownError
-from chatapp.core.models.hub import load_catalogue
+from chatapp.core.models.catalogue import load_catalogue
 from chatapp.core.models.library import resolve_model
+from chatapp.core.models.sources import HUGGING_FACE, SOURCE_ENV, ModelSource, configured_source
 from chatapp.core.runtime.router import RouterPolicy
 from chatapp.core.storage import secrets
 from chatapp.core.storage.aside import move_aside
 from chatapp.core.storage.history import HistoryStore
 from chatapp.core.storage.logs import setup_logging
 from chatapp.core.storage.paths import AppPaths, resource_path
-from chatapp.core.storage.settings import read_settings
+from chatapp.core.storage.settings import AppSettings, read_settings
 from chatapp.server.library import library_catalog
 from chatapp.services import autostart, i18n
 from chatapp.services.api_server import ApiServerService
@@ -91,8 +93,11 @@ class App:
         self.history = HistoryService(HistoryStore(paths.database))
         self.session = ChatSession(self.store, self.inference, self.turns, self.settings, paths.settings_file)
         self.qsettings = _window_settings(paths.config_dir / "window.ini")
-        self.models = ModelService(paths.models_dir, tuple(Path(d) for d in self.settings.extra_model_dirs))
-        catalogue = load_catalogue(resource_path("catalogue.json"))
+        self.models = ModelService(paths.models_dir, tuple(Path(d) for d in self.settings.extra_model_dirs),
+                                   *_model_source(self.settings))
+        # Where huggingface.co is likely out of reach, the model manager offers a mirror or ModelScope first.
+        self.models.suggest_on_first_use = i18n.resolve("system") == "zh_CN"
+        catalogue = load_catalogue(resource_path("catalogue.json"), self.language)
         self.window = MainWindow(self.session, self.inference, self.history, self.qsettings, self.models, catalogue)
         self.api_server = ApiServerService(self.inference.router)
         # The key is read from the keyring in start(), after the window shows: finding the keyring
@@ -110,6 +115,8 @@ class App:
         window.sections.attach_language(self.settings.language, lambda language: keep(language=language))
         window.sections.attach_model_folders(self.settings.extra_model_dirs,
                                              lambda folders: keep(extra_model_dirs=folders))
+        window.sections.attach_model_source(self.settings.model_mirror)
+        self.models.sourceChanged.connect(self._keep_model_source)
         window.servers.attach_saved(self.settings.servers, lambda servers: keep(servers=servers))
         self.tools = ToolsService(paths.config_dir / "mcp.json", paths.log_file.with_name("mcp-servers.log"))
         window.chat_tools.attach(self.tools, WindowPermission())
@@ -202,6 +209,13 @@ class App:
         self.window.close()
         QCoreApplication.quit()
 
+    def _keep_model_source(self, source: ModelSource) -> None:
+        """Settings → Downloads, or the model manager's suggestion: remembered for the next start."""
+        changes = {"model_source": source.kind}
+        if source.kind == "mirror":
+            changes["model_mirror"] = source.endpoint
+        self.session.keep_app_settings(**changes)
+
     def _keep_api_choice(self, on: bool, port: int, key: str) -> None:
         """The API server's switch, port (settings.json) and key (keyring) survive a restart."""
         self.session.keep_app_settings(api_server=on, api_port=port)
@@ -267,6 +281,16 @@ class App:
         self.turns.store.close()
         self.store.close()
         i18n.uninstall(self._qt_app, self.translators)
+
+
+def _model_source(settings: AppSettings) -> tuple[ModelSource, bool]:
+    """The source the window starts with, and whether it was chosen (CHATAPP_MODEL_SOURCE counts)."""
+    try:
+        return configured_source(settings.model_source, settings.model_mirror), bool(
+            settings.model_source or os.environ.get(SOURCE_ENV))
+    except KnownError as exc:  # a mirror address damaged by hand in settings.json
+        log.warning("model source not usable (%s); using Hugging Face", exc)
+        return HUGGING_FACE, False
 
 
 def _prefer_cjk_font() -> None:

@@ -78,7 +78,7 @@ def dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     if args.command == "docs":
         return docs.run(args, paths, out, err)
     if args.command == "search":
-        return models.run_search(args, out)
+        return models.run_search(args, paths, out)
     if args.command == "download":
         return models.run_download(args, paths, out, err)
     if args.command == "models":

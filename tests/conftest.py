@@ -20,6 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LC_ALL"] = "C.UTF-8"
 
 from fake_hub import FakeHub
+from fake_modelscope import FakeModelScope
 from real_models import gemma_path
 from tiny_gguf import write_tiny_model
 
@@ -31,6 +32,13 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.pop("HF_TOKEN", None)
 os.environ.pop("HF_HUB_OFFLINE", None)
 os.environ["HF_HOME"] = str(Path(__file__).parent / ".hf-home-unused")
+# The same for ModelScope (the SDK's own variable names its site) and a Hugging Face mirror; no saved
+# source choice leaks in from the environment.
+MODELSCOPE = FakeModelScope().start()
+os.environ["MODELSCOPE_DOMAIN"] = MODELSCOPE.url
+os.environ.pop("MODELSCOPE_API_TOKEN", None)
+os.environ.pop("CHATAPP_MODEL_SOURCE", None)
+MIRROR = FakeHub().start()
 
 
 @pytest.fixture
@@ -42,6 +50,23 @@ def hub() -> FakeHub:
     HUB.faults = Faults()
     HUB.requests.clear()
     return HUB
+
+
+@pytest.fixture
+def modelscope() -> FakeModelScope:
+    """The fake ModelScope with no repos, no faults and an empty request log."""
+    return MODELSCOPE.reset()
+
+
+@pytest.fixture
+def mirror_hub() -> FakeHub:
+    """A second fake hub standing for a Hugging Face mirror (hf-mirror.com), reset."""
+    from fake_hub import Faults
+
+    MIRROR.repos.clear()
+    MIRROR.faults = Faults()
+    MIRROR.requests.clear()
+    return MIRROR
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -60,6 +61,7 @@ class Faults:
     corrupt_at: int | None = None  # flip this byte of every body served
     advertise_sha256: str | None = None  # lie about the checksum
     delay_per_chunk_s: float = 0.0
+    answer_delay_s: float = 0.0  # wait this long before answering a search or a listing (a slow endpoint)
 
 
 class FakeHub:
@@ -128,6 +130,8 @@ class FakeHub:
                 self._record()
                 url = urlparse(self.path)
                 parts = [unquote(p) for p in url.path.strip("/").split("/")]
+                if parts[:2] == ["api", "models"] and hub.faults.answer_delay_s:
+                    time.sleep(hub.faults.answer_delay_s)
                 if parts[:2] == ["api", "models"] and len(parts) == 2:
                     return self._search(parse_qs(url.query))
                 if parts[:2] == ["api", "models"]:
@@ -210,37 +214,40 @@ class FakeHub:
                     self._send_body(f, start)
 
             def _send_body(self, f: FakeFile, start: int) -> None:
-                faults = hub.faults
-                drop = faults.drop_after if faults.drops_left > 0 else None
-                sent = 0
-                pos = start
-                chunk = 1 << 20
-                source = f.path.open("rb") if f.path is not None else None
-                try:
-                    if source is not None:
-                        source.seek(start)
-                    while pos < f.size:
-                        n = min(chunk, f.size - pos)
-                        block = source.read(n) if source is not None else f.data[pos : pos + n]  # type: ignore[index]
-                        if faults.corrupt_at is not None and pos <= faults.corrupt_at < pos + n:
-                            i = faults.corrupt_at - pos
-                            block = block[:i] + bytes([block[i] ^ 0xFF]) + block[i + 1 :]
-                        if drop is not None and sent + len(block) > drop:
-                            self.wfile.write(block[: drop - sent])
-                            faults.drops_left -= 1
-                            self.wfile.flush()
-                            self.close_connection = True
-                            self.connection.shutdown(2)
-                            return
-                        self.wfile.write(block)
-                        sent += len(block)
-                        pos += n
-                        if faults.delay_per_chunk_s:
-                            import time
-
-                            time.sleep(faults.delay_per_chunk_s)
-                finally:
-                    if source is not None:
-                        source.close()
+                send_body(self, f, start, hub.faults)
 
         return Handler
+
+
+def send_body(handler: BaseHTTPRequestHandler, f: FakeFile, start: int, faults: Faults) -> None:
+    """Stream `f` from `start` in 1 MiB blocks, with the faults asked for (a flipped byte, a dropped
+    connection after some bytes, a slow stream)."""
+    drop = faults.drop_after if faults.drops_left > 0 else None
+    sent = 0
+    pos = start
+    chunk = 1 << 20
+    source = f.path.open("rb") if f.path is not None else None
+    try:
+        if source is not None:
+            source.seek(start)
+        while pos < f.size:
+            n = min(chunk, f.size - pos)
+            block = source.read(n) if source is not None else f.data[pos : pos + n]  # type: ignore[index]
+            if faults.corrupt_at is not None and pos <= faults.corrupt_at < pos + n:
+                i = faults.corrupt_at - pos
+                block = block[:i] + bytes([block[i] ^ 0xFF]) + block[i + 1 :]
+            if drop is not None and sent + len(block) > drop:
+                handler.wfile.write(block[: drop - sent])
+                faults.drops_left -= 1
+                handler.wfile.flush()
+                handler.close_connection = True
+                handler.connection.shutdown(2)
+                return
+            handler.wfile.write(block)
+            sent += len(block)
+            pos += n
+            if faults.delay_per_chunk_s:
+                time.sleep(faults.delay_per_chunk_s)
+    finally:
+        if source is not None:
+            source.close()

@@ -17,6 +17,7 @@ from test_cli import run_chatapp
 from chatapp.core.errors import KnownError
 from chatapp.core.models import hub as hub_client
 from chatapp.core.models.downloads import DownloadCancelled, DownloadQueue, download_model, local_path
+from chatapp.core.models.hub import HubClient
 from chatapp.core.models.library import scan_library
 from chatapp.core.models.naming import parse_quant
 from chatapp.core.runtime.engine import Engine
@@ -38,19 +39,19 @@ def repo(hub: FakeHub, tiny_model: Path) -> FakeRepo:
 
 
 def _model(quant: str):
-    return next(m for m in hub_client.list_models(REPO) if m.quant == quant)
+    return next(m for m in HubClient().list_models(REPO) if m.quant == quant)
 
 
 def test_search_sorted_by_downloads(hub: FakeHub, repo: FakeRepo) -> None:
     hub.add_repo(FakeRepo("other/tiny-chat-base-GGUF", {}, downloads=99_999, likes=1))
-    results = hub_client.search("tiny-chat")
+    results = HubClient().search("tiny-chat")
     assert [r.repo_id for r in results] == ["other/tiny-chat-base-GGUF", REPO]
     assert (results[1].downloads, results[1].likes, results[1].last_modified.year) == (1200, 7, 2026)
     assert any("/api/models" in p and "search=tiny-chat" in p for _, p, _ in hub.requests)
 
 
 def test_listing_parses_quants_sizes_checksums_and_groups_splits(repo: FakeRepo, tiny_model: Path) -> None:
-    models = hub_client.list_models(REPO)
+    models = HubClient().list_models(REPO)
     assert sorted(m.quant for m in models) == ["IQ3_XS", "Q4_K_M", "Q8_0"]
     q4 = _model("Q4_K_M")
     assert q4.projector is not None and q4.projector.path == "mmproj-tiny-f16.gguf"  # comes with every model
@@ -193,7 +194,8 @@ def test_unreachable_hub_is_one_clear_sentence() -> None:
     from local_ports import free_port
 
     port = free_port()
-    with pytest.raises(KnownError, match=r"Searching: the hub cannot be reached .* internet connection"), \
+    with pytest.raises(KnownError, match=r"Searching: Hugging Face cannot be reached .* internet connection, or "
+                                         r"choose another model source"), \
             hub_client.hub_errors("Searching"):
         httpx2.get(f"http://127.0.0.1:{port}/api/models")  # a real refused connection
 

@@ -12,19 +12,30 @@ from chatapp.core.storage.paths import AppPaths
 
 if TYPE_CHECKING:
     from chatapp.core.models.downloads import DownloadProgress
-    from chatapp.core.models.hub import RemoteModel
+    from chatapp.core.models.remote import RemoteModel
+    from chatapp.core.models.sources import SourceClient
+    from chatapp.core.storage.settings import AppSettings
+
+SOURCE_HELP = ("where models come from: hf (Hugging Face), mirror (a Hugging Face mirror, hf-mirror.com unless "
+               "Settings name another), modelscope, or a mirror's address; default: the saved choice, or "
+               "CHATAPP_MODEL_SOURCE")
 
 
 def add_parsers(sub: Any) -> None:
-    search = sub.add_parser("search", help="search the Hugging Face Hub for GGUF models")
+    search = sub.add_parser("search", help="search a model source (Hugging Face, a mirror, ModelScope) for GGUF "
+                                           "models")
     search.add_argument("term", nargs="?", default="")
     search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--source", help=SOURCE_HELP)
     download = sub.add_parser("download", help="download a GGUF model into the library (verified)")
-    download.add_argument("repo", help="e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF")
+    download.add_argument("repo", help="e.g. Qwen/Qwen3-0.6B-GGUF")
     which = download.add_mutually_exclusive_group()
     which.add_argument("--file", help="file name in the repo")
     which.add_argument("--quant", help="quantization, e.g. Q4_K_M")
+    download.add_argument("--source", help=SOURCE_HELP)
     models = sub.add_parser("models", help="list the models in the library")
+    models.add_argument("--source", help="remember where `chatapp search` and `download` (and the window) look: "
+                                         "hf, mirror, modelscope or a mirror's address")
     folders = models.add_mutually_exclusive_group()
     folders.add_argument("--add-folder", metavar="DIR", help="also list (and open by name) the models in DIR")
     folders.add_argument("--remove-folder", metavar="DIR", help="stop using an extra folder")
@@ -38,12 +49,22 @@ def add_parsers(sub: Any) -> None:
     alias.add_argument("--remove", metavar="NAME", help="forget an alias")
 
 
-def run_search(args: argparse.Namespace, stdout: TextIO) -> int:
-    from chatapp.core.models import hub
+def source_client(args: argparse.Namespace, paths: AppPaths) -> SourceClient:
+    """The source `--source` names, else CHATAPP_MODEL_SOURCE, else the one saved in Settings."""
+    from chatapp.core.models.sources import client_for, configured_source, source_from
+    from chatapp.core.storage.settings import load_settings
 
-    results = hub.search(args.term, limit=args.limit)
+    settings = load_settings(paths.settings_file)
+    if getattr(args, "source", None):
+        return client_for(source_from(args.source, settings.model_mirror))
+    return client_for(configured_source(settings.model_source, settings.model_mirror))
+
+
+def run_search(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:
+    client = source_client(args, paths)
+    results = client.search(args.term, limit=args.limit)
     if not results:
-        stdout.write(f"No GGUF repositories match '{args.term}'.\n")
+        stdout.write(f"No GGUF repositories on {client.source.name} match '{args.term}'.\n")
     for r in results:
         updated = r.last_modified.strftime("%Y-%m-%d") if r.last_modified else "?"
         gated = "  (gated)" if r.gated else ""
@@ -70,11 +91,11 @@ def pick_model(models: Sequence[RemoteModel], repo: str, file: str | None, quant
 
 
 def run_download(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
-    from chatapp.core.models import hub
     from chatapp.core.models.downloads import download_model
     from chatapp.core.models.library import human_size
 
-    model = pick_model(hub.list_models(args.repo), args.repo, args.file, args.quant)
+    client = source_client(args, paths)
+    model = pick_model(client.list_models(args.repo), args.repo, args.file, args.quant)
     interactive = stderr.isatty()
 
     def show(p: DownloadProgress) -> None:
@@ -93,8 +114,12 @@ def run_download(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stde
         stderr.write(f"chatapp: {sentence} (Ctrl+C stops waiting.)\n")
         stderr.flush()
 
+    def unverified(file: str) -> None:
+        stderr.write(f"chatapp: {file} is unverified: {client.source.name} gives no checksum for it, so it could "
+                     "not be checked.\n")
+
     try:
-        path = download_model(model, paths.models_dir, progress=show, on_wait=waiting)
+        path = download_model(model, paths.models_dir, progress=show, on_wait=waiting, on_unverified=unverified)
     finally:
         if interactive:
             stderr.write("\n")
@@ -110,6 +135,8 @@ def run_models(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int
     if getattr(args, "models_command", None) == "alias":
         return run_alias(args, paths, stdout)
     settings = load_settings(paths.settings_file)
+    if args.source:
+        settings = remember_source(args.source, settings, paths, stdout)
     folders = list(settings.extra_model_dirs)
     if args.add_folder:
         folder = Path(args.add_folder).expanduser().resolve()
@@ -131,6 +158,21 @@ def run_models(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int
         stdout.write(f"{m.path.name:<50} {human_size(m.size):>9}  {m.architecture:<10} {m.parameter_label:>6} "
                      f"{m.quant:<7} ctx {m.context_length:<7} {template:<11}  API: {model_id(m.path)}\n")
     return 0
+
+
+def remember_source(choice: str, settings: AppSettings, paths: AppPaths, stdout: TextIO) -> AppSettings:
+    """`chatapp models --source X`: the source searches and downloads use from now on, here and in the window."""
+    from chatapp.core.models.sources import source_from
+    from chatapp.core.storage.settings import save_settings
+
+    source = source_from(choice, settings.model_mirror)
+    changes: dict[str, str] = {"model_source": source.kind}
+    if source.kind == "mirror":
+        changes["model_mirror"] = source.endpoint
+    settings = settings.with_changes(**changes)
+    save_settings(paths.settings_file, settings)
+    stdout.write(f"Models now come from {source.name} ({source.base_url()}).\n")
+    return settings
 
 
 def run_alias(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:

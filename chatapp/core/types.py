@@ -213,6 +213,10 @@ class LoadedModel:
     expires_in: float | None  # seconds until it is unloaded if nobody uses it (None: never)
 
 
+# Where models are searched for and downloaded from (core/models/sources.py); "" in the settings: not
+# chosen yet (Hugging Face, and the window may suggest another where huggingface.co is out of reach).
+MODEL_SOURCE_KINDS = ("hf", "mirror", "modelscope")
+DEFAULT_MIRROR_URL = "https://hf-mirror.com"
 SPECULATION_MODES = ("off", "prompt-lookup", "draft")
 DEFAULT_SPECULATION = "prompt-lookup"  # never slower on free text, faster where text repeats: docs/benchmarks.md
 

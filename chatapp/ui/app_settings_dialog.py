@@ -1,6 +1,7 @@
 """Settings (Ctrl+, or File → Settings…): the choices that belong to the app, not to one chat.
 
 Pages down the left: Appearance (theme, language), Models (the folders models are found in),
+Downloads (where models are downloaded from: Hugging Face, a mirror, ModelScope),
 Servers (saved OpenAI-compatible servers), Tools (MCP servers), Speed (speculative decoding), Local
 API server, Data (where chats, models, settings and logs live). Sections are built elsewhere and added to a page by
 its key with `add_to`; what a chat carries (system prompt, template, sampling, context) stays in the
@@ -44,7 +45,8 @@ class AppSettingsDialog(QDialog):
         self._layouts: dict[str, QVBoxLayout] = {}
         self._keys: list[str] = []
         for key, title in (
-            ("appearance", self.tr("Appearance")), ("models", self.tr("Models")), ("servers", self.tr("Servers")),
+            ("appearance", self.tr("Appearance")), ("models", self.tr("Models")),
+            ("downloads", self.tr("Downloads")), ("servers", self.tr("Servers")),
             ("tools", self.tr("Tools")), ("speed", self.tr("Speed")), ("api", self.tr("Local API server")),
             ("data", self.tr("Data")),
         ):

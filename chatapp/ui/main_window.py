@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QStackedWidge
 
 from chatapp.core.chat_settings import ChatSettings
 from chatapp.core.errors import KnownError
-from chatapp.core.models.hub import CatalogueEntry
+from chatapp.core.models.catalogue import CatalogueEntry
 from chatapp.core.storage.history import Conversation, StoredMessage
 from chatapp.core.types import LoadOptions, ModelSummary
 from chatapp.services.chat_session import ChatSession

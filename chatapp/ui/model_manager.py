@@ -1,5 +1,7 @@
-"""The model manager: recommended models and hub search, each repo's files with quant, size and
-whether they fit, downloads with progress and cancel/resume, and the local library with Load."""
+"""The model manager: recommended models and search on the chosen source (Hugging Face, a mirror,
+ModelScope), each repo's files with quant, size and whether they fit, downloads with progress and
+cancel/resume, and the local library with Load. Where the source does not answer (or on first use
+under a Chinese locale) it offers the mirror or ModelScope in one sentence with a button each."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,10 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP
+from chatapp.core.models.catalogue import CatalogueEntry
 from chatapp.core.models.downloads import DownloadEvent
-from chatapp.core.models.hub import CatalogueEntry, RemoteModel, RepoSummary
 from chatapp.core.models.library import LocalModel, human_size
 from chatapp.core.models.memory import estimate_remote_bytes, fit_status
+from chatapp.core.models.remote import RemoteModel, RepoSummary
+from chatapp.core.models.sources import HUGGING_FACE, MODELSCOPE, ModelSource, mirror
 from chatapp.services.models import ModelService
 
 REPO_ROLE = Qt.ItemDataRole.UserRole
@@ -38,8 +43,55 @@ FIT_WORDS = (QT_TRANSLATE_NOOP("ModelManager", "fits"), QT_TRANSLATE_NOOP("Model
              QT_TRANSLATE_NOOP("ModelManager", "too large"))
 
 
+LANGUAGE_NAMES = {"en": QT_TRANSLATE_NOOP("ModelManager", "English"),
+                  "zh": QT_TRANSLATE_NOOP("ModelManager", "Chinese"),
+                  "many": QT_TRANSLATE_NOOP("ModelManager", "many more")}
+
+
+class SourceSuggestion(QFrame):
+    """One sentence and a button per other source: "Hugging Face is not answering… [Use hf-mirror.com]
+    [Use ModelScope] [Keep Hugging Face]"."""
+
+    chosen = Signal(object)  # ModelSource
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sourceSuggestion")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("#sourceSuggestion { background: rgba(185, 119, 14, 0.12); border-radius: 4px; }")
+        row = QHBoxLayout(self)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        row.addWidget(self.text, 1)
+        self.use_mirror = QPushButton()
+        self.use_modelscope = QPushButton(self.tr("Use ModelScope"))
+        self.keep = QPushButton()
+        for button in (self.use_mirror, self.use_modelscope, self.keep):
+            row.addWidget(button)
+        self.use_mirror.clicked.connect(lambda: self.chosen.emit(mirror()))
+        self.use_modelscope.clicked.connect(lambda: self.chosen.emit(MODELSCOPE))
+        self._current: ModelSource = HUGGING_FACE
+        self.keep.clicked.connect(lambda: self.chosen.emit(self._current))
+        self.hide()
+
+    def offer(self, current: ModelSource, first_use: bool) -> None:
+        self._current = current
+        if first_use:
+            self.text.setText(self.tr("Downloading from mainland China? huggingface.co is often out of reach there; "
+                                      "a mirror of it or ModelScope is usually much faster."))
+        else:
+            self.text.setText(self.tr("{source} is not answering. A mirror of Hugging Face or ModelScope may "
+                                      "reach you where it does not.").format(source=current.name))
+        self.use_mirror.setText(self.tr("Use {mirror}").format(mirror=mirror().name))
+        self.use_mirror.setVisible(current.kind != "mirror")
+        self.use_modelscope.setVisible(current.kind != "modelscope")
+        self.keep.setText(self.tr("Keep {source}").format(source=current.name))
+        self.show()
+
+
 class ModelManager(QDialog):
     loadRequested = Signal(str)  # model path
+    sourceSettingsRequested = Signal()  # "Change…": Settings → Downloads
 
     def __init__(self, service: ModelService, catalogue: list[CatalogueEntry], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,13 +104,23 @@ class ModelManager(QDialog):
         self.progress_bars: dict[str, QProgressBar] = {}
 
         layout = QVBoxLayout(self)
+        self.suggestion = SourceSuggestion()
+        self.suggestion.chosen.connect(self._choose_source)
+        layout.addWidget(self.suggestion)
         top = QSplitter()
         # --- search and results ---------------------------------------------------------------------
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        source_row = QHBoxLayout()
+        self.source_label = QLabel()
+        change = QPushButton(self.tr("Change…"))
+        change.setAccessibleName(self.tr("Change the model source"))
+        change.clicked.connect(self.sourceSettingsRequested)
+        source_row.addWidget(self.source_label, 1)
+        source_row.addWidget(change)
+        left_layout.addLayout(source_row)
         self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText(self.tr("Search GGUF models on Hugging Face (Enter)"))
         self.search_box.setAccessibleName(self.tr("Search models"))
         self.search_box.returnPressed.connect(self._search)
         left_layout.addWidget(self.search_box)
@@ -122,13 +184,49 @@ class ModelManager(QDialog):
         service.failed.connect(self._show_failure)
         service.downloadEvent.connect(self._on_download)
         service.libraryChanged.connect(self._show_library)
+        service.sourceChanged.connect(self._source_changed)
+        service.sourceSlow.connect(self._source_slow)
+        self._show_source()
         self._show_catalogue()
         self._show_library(service.scan())
+        if not service.source_chosen and service.suggest_on_first_use:
+            self.suggestion.offer(service.source, first_use=True)
+
+    # ----- where models come from ------------------------------------------------------------------------
+    def _show_source(self) -> None:
+        source = self.service.source
+        self.source_label.setText(self.tr("Source: <b>{source}</b>").format(source=source.name))
+        self.source_label.setToolTip(source.base_url())
+        self.search_box.setPlaceholderText(self.tr("Search GGUF models on {source} (Enter)").format(
+            source=source.name))
+
+    def _choose_source(self, source: ModelSource) -> None:
+        self.suggestion.hide()
+        self.service.set_source(source)  # emits sourceChanged when it is another source
+
+    def _source_changed(self, _source: ModelSource) -> None:
+        self._show_source()
+        self.suggestion.hide()
+        self.files.setRowCount(0)
+        self.remote = []
+        self.repo_label.setText(self.tr("Pick a model on the left to see its files."))
+        if self.search_box.text().strip():
+            self._search()
+        else:
+            self._show_catalogue()
+
+    def _source_slow(self, source: ModelSource) -> None:
+        if source == self.service.source and not self.suggestion.isVisible():
+            self.suggestion.offer(source, first_use=False)
 
     # ----- search -----------------------------------------------------------------------------------------
     def _show_catalogue(self) -> None:
         self.results.clear()
+        source = self.service.source
         for entry in self.catalogue:
+            repo = entry.repo_on(source)
+            if not repo:
+                continue  # not on this source (ModelScope carries most, not all)
             kind = (self.tr(" · reasoning") if entry.reasoning else
                     self.tr(" · embedding model, for documents") if entry.embedding else "")
             if entry.tools:
@@ -136,9 +234,14 @@ class ModelManager(QDialog):
             if entry.vision:
                 kind += self.tr(" · sees images")
             item = QListWidgetItem(f"★ {entry.title} ({entry.params}{kind})\n   {entry.about}")
-            item.setToolTip(self.tr("Licence: {licence}").format(licence=entry.licence) if entry.licence else "")
-            item.setData(REPO_ROLE, entry.repo_id)
-            item.setToolTip(entry.repo_id)
+            details = [repo]
+            if entry.licence:
+                details.append(self.tr("Licence: {licence}").format(licence=entry.licence))
+            if entry.languages:
+                details.append(self.tr("Languages: {languages}").format(
+                    languages=", ".join(self.tr(LANGUAGE_NAMES[code]) for code in entry.languages)))
+            item.setToolTip("\n".join(details))
+            item.setData(REPO_ROLE, repo)
             self.results.addItem(item)
 
     def _search(self) -> None:
@@ -168,7 +271,8 @@ class ModelManager(QDialog):
         if item is None:
             return
         repo = item.data(REPO_ROLE)
-        self.repo_label.setText(self.tr("<b>{repo}</b> — listing files…").format(repo=repo))
+        self.repo_label.setText(self.tr("<b>{repo}</b> — {listing}").format(repo=repo,
+                                                                         listing=self.tr("listing files…")))
         self.files.setRowCount(0)
         self.service.list_files(repo)
 
@@ -260,6 +364,8 @@ class ModelManager(QDialog):
 
     def _show_failure(self, message: str) -> None:
         self.status.setText(f"<span style='color:#c0392b'>{message}</span>")
+        if self.repo_label.text().endswith(self.tr("listing files…")):
+            self.repo_label.setText(self.tr("Could not list the files (see below)."))
 
     # ----- library ------------------------------------------------------------------------------------------
     def _show_library(self, models: list[LocalModel]) -> None:

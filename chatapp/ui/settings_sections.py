@@ -1,6 +1,6 @@
 """The Settings dialog's sections for choices that apply at once: speculative decoding, the theme, the
-language, the folders searched for models, and where data lives. Each `attach_*` puts its section on
-its page; its callback keeps the choice for the next start."""
+language, the folders searched for models, where models are downloaded from, and where data lives.
+Each `attach_*` puts its section on its page; its callback keeps the choice for the next start."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from chatapp.ui import theme
 from chatapp.ui.app_settings_dialog import AppSettingsDialog
 from chatapp.ui.folders_box import DataFoldersBox, ModelFoldersBox
 from chatapp.ui.language_box import LanguageBox
+from chatapp.ui.model_source_box import ModelSourceBox
 from chatapp.ui.speculation_box import SpeculationBox
 from chatapp.ui.theme_box import ThemeBox
 
@@ -77,6 +78,14 @@ class SettingsSections:
             self.models.extra_dirs = tuple(Path(f) for f in folders)
 
         self.folders_box.changed.connect(changed)
+
+    def attach_model_source(self, mirror_url: str) -> None:
+        """Settings → Downloads: the model source, which the model service owns (and reports changes of,
+        from here or from the model manager's suggestion)."""
+        self.source_box = ModelSourceBox(self.models.source, mirror_url)
+        self.dialog.add_to("downloads", self.source_box)
+        self.source_box.changed.connect(self.models.set_source)
+        self.models.sourceChanged.connect(self.source_box.show_source)
 
     def attach_data_folders(self, places: list[tuple[str, Path]]) -> None:
         """Settings → Data: where chats, models, settings and logs live."""

@@ -1,12 +1,14 @@
-"""Resumable, verified model downloads through huggingface_hub.
+"""Resumable, verified model downloads from any model source (Hugging Face, a mirror, ModelScope).
 
-Why not `hf_hub_download`: it writes to a per-process temporary file that it deletes on any failure
-(a cancel or a restart starts again from byte 0), and it accepted a file with a flipped byte here.
-Instead: `get_hf_file_metadata` (size, etag = sha256, commit) and `http_get` appending to our own
+Why not `hf_hub_download` (or ModelScope's SDK download): it writes to a per-process temporary file
+that it deletes on any failure (a cancel or a restart starts again from byte 0), and it accepted a
+file with a flipped byte here. Instead: the source locates the file (URL, size, sha256, headers; for
+Hugging Face `get_hf_file_metadata`), and huggingface_hub's `http_get` appends to our own
 `<name>.part`, with a small `.part.json` beside it naming the exact file version, so a cancelled,
-dropped or killed download resumes with a `Range` request. The sha256 is computed while writing
-(the bytes already in the part file are hashed once on resume) and checked before the file takes its
-final name: a corrupted file never enters the library.
+dropped or killed download resumes with a `Range` request, from whichever source. The sha256 is
+computed while writing (the bytes already in the part file are hashed once on resume) and checked
+before the file takes its final name: a corrupted file never enters the library. A source that gives
+no checksum for a file gets it downloaded unverified, and the user is told so.
 
 One writer per file, across processes: a `<name>.part.lock` (filelock, as huggingface_hub uses for its
 own cache) is held while a `.part` is written, and removed when the writer is done. A second download
@@ -36,7 +38,9 @@ from typing import BinaryIO
 from filelock import FileLock, Timeout
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, Phrase
-from chatapp.core.models.hub import HubError, RemoteFile, RemoteModel, hub_errors, is_network_error
+from chatapp.core.models.hub import is_network_error
+from chatapp.core.models.remote import HubError, RemoteFile, RemoteModel
+from chatapp.core.models.sources import SourceClient, client_for
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.1  # ~10 progress reports a second
@@ -65,6 +69,8 @@ class DownloadProgress:
 FreeSpace = Callable[[Path], int]
 # Called (once per file) when another process is downloading the same file and this one waits for it.
 OnWait = Callable[[str], None]
+# Called with a file's name when its source gave no checksum, so it was downloaded unverified.
+OnUnverified = Callable[[str], None]
 
 
 def disk_free(path: Path) -> int:
@@ -202,12 +208,15 @@ def download_model(
     cancel: threading.Event | None = None,
     free_space: FreeSpace = disk_free,
     on_wait: OnWait | None = None,
+    on_unverified: OnUnverified | None = None,
 ) -> Path:
-    """Download every file of `model` into the library and return the (first) file's path.
+    """Download every file of `model` from where it was listed into the library; the (first) file's path.
 
     `on_wait(sentence)` is called when another process is downloading one of the files; this call
-    then waits for it (cancel still works) and uses the file it verified.
+    then waits for it (cancel still works) and uses the file it verified. `on_unverified(file name)`
+    when the source gave no sha256 for a file, so it could not be checked.
     """
+    client = client_for(model.source)
     # The vision projector, if any, lands beside the model, where the engine looks for it.
     targets = [(f, local_path(models_dir, model.repo_id, f.path)) for f in model.all_files]
     pending = [(f, p) for f, p in targets if not (p.exists() and p.stat().st_size == f.size)]
@@ -227,7 +236,7 @@ def download_model(
     for index, (remote, path) in enumerate(targets, start=1):
         meter.file_index = index
         if (remote, path) in pending:
-            _download_file(model.repo_id, remote, path, meter, cancel, on_wait)
+            _download_file(client, model.repo_id, remote, path, meter, cancel, on_wait, on_unverified)
     meter.add(max(0, meter.total - meter.done), force=True)
     return targets[0][1]
 
@@ -274,15 +283,17 @@ def _part_size(dest: Path) -> int:
     return part.stat().st_size if part.exists() else 0
 
 
-def _download_file(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter, cancel: threading.Event | None,
-                   on_wait: OnWait | None = None) -> None:
+def _download_file(client: SourceClient, repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter,
+                   cancel: threading.Event | None, on_wait: OnWait | None, on_unverified: OnUnverified | None) -> None:
     lock = FileLock(_lock_path(dest))
     _acquire(lock, dest, cancel, on_wait)
     try:
         if _is_complete(dest, remote.size):  # another process finished it while we waited
             log.info("%s was downloaded and verified by another process", dest.name)
         else:
-            _download_locked(repo_id, remote, dest, meter, cancel)
+            verified = _download_locked(client, repo_id, remote, dest, meter, cancel)
+            if not verified and on_unverified is not None:
+                on_unverified(dest.name)
     finally:
         # Removed while still held, so no lock file is left in the library. Safe with filelock 4: a
         # waiter that locks the removed file sees it has no name any more (st_nlink 0) and retries on
@@ -291,25 +302,25 @@ def _download_file(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter, 
         lock.release()
 
 
-def _download_locked(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter,
-                     cancel: threading.Event | None) -> None:
-    """Fetch one file into its `.part` (resuming), verify, and give it its final name. Lock held."""
-    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
+def _download_locked(client: SourceClient, repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter,
+                     cancel: threading.Event | None) -> bool:
+    """Fetch one file into its `.part` (resuming), verify, and give it its final name. Lock held.
+    False when the source gave no sha256 to verify it with."""
+    from huggingface_hub import constants
     from huggingface_hub.file_download import http_get
-    from huggingface_hub.utils import build_hf_headers, disable_progress_bars
+    from huggingface_hub.utils import disable_progress_bars
 
     disable_progress_bars()  # progress is ours to show
     constants.DOWNLOAD_CHUNK_SIZE = CHUNK_SIZE
     part = _part_path(dest)
     sidecar = part.with_name(part.name + ".json")
     downloading = Phrase(QT_TRANSLATE_NOOP("core", "Downloading {file}"), file=remote.path)
-    with hub_errors(downloading):
-        meta = get_hf_file_metadata(hf_hub_url(repo_id, remote.path))
-    size = meta.size if meta.size is not None else remote.size
-    expected_sha = (remote.sha256 or meta.etag or "").lower()
-    if not re.fullmatch(r"[0-9a-f]{64}", expected_sha):
-        raise HubError(QT_TRANSLATE_NOOP("core", "The hub gave no sha256 for {file}, so it cannot be verified; not "
-                                         "downloading it."), file=remote.path)
+    location = client.locate(repo_id, remote)
+    size = location.size
+    expected_sha = (location.sha256 or "").lower()
+    if expected_sha and not re.fullmatch(r"[0-9a-f]{64}", expected_sha):
+        raise HubError(QT_TRANSLATE_NOOP("core", "{source} gave a malformed sha256 for {file}; not downloading "
+                                         "it."), source=client.source.name, file=remote.path)
     version = {"repo": repo_id, "path": remote.path, "sha256": expected_sha, "size": size}
 
     resume = 0
@@ -331,9 +342,9 @@ def _download_locked(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter
     try:
         with part.open("ab") as fh:
             writer = _HashingWriter(fh, digest, resume, meter.add, cancel)
-            with hub_errors(downloading):
-                http_get(meta.location, writer, resume_size=resume, expected_size=size,  # type: ignore[arg-type]
-                         headers=build_hf_headers())
+            with client.errors(downloading):
+                http_get(location.url, writer, resume_size=resume, expected_size=size,  # type: ignore[arg-type]
+                         headers=location.headers)
     except DownloadCancelled:
         raise
     except OSError as exc:
@@ -360,7 +371,7 @@ def _download_locked(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter
             digest = writer.finish()
 
     actual = digest.hexdigest()
-    if actual != expected_sha:
+    if expected_sha and actual != expected_sha:
         part.unlink(missing_ok=True)
         sidecar.unlink(missing_ok=True)
         raise KnownError(
@@ -370,7 +381,8 @@ def _download_locked(repo_id: str, remote: RemoteFile, dest: Path, meter: _Meter
         )
     os.replace(part, dest)
     sidecar.unlink(missing_ok=True)
-    log.info("downloaded and verified %s (%s)", dest, actual)
+    log.info("downloaded %s %s (%s)", "and verified" if expected_sha else "UNVERIFIED", dest, actual)
+    return bool(expected_sha)
 
 
 # ----- a queue for the GUI: one download at a time, the rest waiting ---------------------------------------
@@ -382,6 +394,7 @@ class DownloadEvent:
     progress: DownloadProgress | None = None
     path: Path | None = None
     message: str = ""
+    unverified: tuple[str, ...] = ()  # "done": files its source gave no checksum for
 
 
 class DownloadQueue:
@@ -434,10 +447,11 @@ class DownloadQueue:
             def waiting(sentence: str, job_id: int = job_id, model: RemoteModel = model) -> None:
                 self.on_event(DownloadEvent(job_id, "waiting", model, message=sentence))
 
+            unverified: list[str] = []
             try:
                 path = download_model(
                     model, self.models_dir, cancel=cancel, free_space=self.free_space, progress=report,
-                    on_wait=waiting,
+                    on_wait=waiting, on_unverified=unverified.append,
                 )
             except DownloadCancelled as exc:
                 self.on_event(DownloadEvent(job_id, "cancelled", model, message=str(exc)))
@@ -447,6 +461,6 @@ class DownloadQueue:
                 log.exception("download failed")
                 self.on_event(DownloadEvent(job_id, "failed", model, message=f"Download failed unexpectedly: {exc}"))
             else:
-                self.on_event(DownloadEvent(job_id, "done", model, path=path))
+                self.on_event(DownloadEvent(job_id, "done", model, path=path, unverified=tuple(unverified)))
             finally:
                 self._cancels.pop(job_id, None)

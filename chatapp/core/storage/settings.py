@@ -18,7 +18,14 @@ from typing import Annotated, Any
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError, Phrase
 from chatapp.core.storage.aside import copy_aside, move_aside
 from chatapp.core.storage.fields import OneOf, Range, read_dataclass
-from chatapp.core.types import DEFAULT_SPECULATION, SPECULATION_MODES, LoadOptions, SamplingParams
+from chatapp.core.types import (
+    DEFAULT_MIRROR_URL,
+    DEFAULT_SPECULATION,
+    MODEL_SOURCE_KINDS,
+    SPECULATION_MODES,
+    LoadOptions,
+    SamplingParams,
+)
 
 SETTINGS_VERSION = 1
 log = logging.getLogger(__name__)
@@ -58,6 +65,10 @@ class AppSettings:
     api_max_models: Annotated[int, Range(0, 64)] = 0
     api_idle_unload: Annotated[int, Range(0, 7 * 24 * 3600)] = 15 * 60
     start_at_login: bool = False  # services/autostart.py: minimized to the tray, serving
+    # Where models are searched for and downloaded from (Settings → Downloads; core/models/sources.py):
+    # "" until the user chooses (Hugging Face meanwhile), then hf, mirror (at model_mirror) or modelscope.
+    model_source: Annotated[str, OneOf(("", *MODEL_SOURCE_KINDS))] = ""
+    model_mirror: str = DEFAULT_MIRROR_URL
 
     def aliases(self) -> dict[str, str]:
         """Alias → model, as the model catalog reads them."""
