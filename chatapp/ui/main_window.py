@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
         if self.model_manager is None:
             self.model_manager = ModelManager(self.models, self.catalogue, self)
             self.model_manager.loadRequested.connect(lambda path: self.load_model(Path(path)))
+            self.model_manager.sourceSettingsRequested.connect(lambda: self.open_app_settings("downloads"))
         self.model_manager.show()
         self.model_manager.raise_()
         return self.model_manager

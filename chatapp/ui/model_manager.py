@@ -346,7 +346,11 @@ class ModelManager(QDialog):
             if button is not None:
                 button.setText(self.tr("Download") if event.kind != "done" else self.tr("Downloaded"))
                 button.setEnabled(event.kind != "done")
-            if event.kind == "done":
+            if event.kind == "done" and event.unverified:
+                self.status.setText(self.tr("{name} is in the library, unverified: {source} gives no checksum for "
+                                            "{files}, so chatapp could not check it arrived intact.").format(
+                    name=event.model.name, source=event.model.source.name, files=", ".join(event.unverified)))
+            elif event.kind == "done":
                 self.status.setText(
                     self.tr("{name} is ready: verified and in the library.").format(name=event.model.name))
             elif event.kind == "failed":
