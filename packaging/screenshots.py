@@ -1,8 +1,9 @@
 """README screenshots of the real window, on the demo model, in a throwaway data folder.
 
-    xvfb-run -s "-screen 0 1400x900x24" python packaging/screenshots.py [NAME ...]
+    xvfb-run -s "-screen 0 1400x900x24" python packaging/screenshots.py [--language zh_CN] [NAME ...]
 
-NAME is one of the scenes below (all by default); each is written to docs/screenshots/NAME.png. Run
+NAME is one of the scenes below (all by default; with --language zh_CN, those whose name ends in
+-zh_CN, which show the window in Simplified Chinese); each is written to docs/screenshots/NAME.png. Run
 under a real (virtual) X screen, not QT_QPA_PLATFORM=offscreen, so fonts and styles render as users
 see them (Debian: xvfb, libxcb-cursor0, libxkbcommon-x11-0, fonts-noto-cjk). Look at every PNG
 before committing it.
@@ -251,7 +252,88 @@ def vision(app: object) -> None:
     _save(window, "vision")
 
 
+def _fake_modelscope() -> object:
+    """tests/fake_modelscope.py with the official Qwen3 and other GGUF repositories as ModelScope names them
+    (files sparse, so sizes are real and nothing is downloaded)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fake_hub import FakeFile, FakeRepo
+    from fake_modelscope import FakeModelScope
+
+    folder = Path(tempfile.mkdtemp(prefix="chatapp-shots-ms-"))
+
+    def sparse(name: str, size: int) -> FakeFile:
+        path = folder / name
+        with path.open("wb") as fh:
+            fh.truncate(size)
+        return FakeFile(path=path)
+
+    server = FakeModelScope().start()
+    server.faults.advertise_sha256 = "0" * 64  # listing only: no need to hash the sparse files
+    gib = 1 << 30
+    for repo, files, downloads in (
+        ("Qwen/Qwen3-8B-GGUF", {"Qwen3-8B-Q4_K_M.gguf": 5.03, "Qwen3-8B-Q5_K_M.gguf": 5.85,
+                                "Qwen3-8B-Q6_K.gguf": 6.73, "Qwen3-8B-Q8_0.gguf": 8.71}, 48_211),
+        ("Qwen/Qwen3-4B-GGUF", {"Qwen3-4B-Q4_K_M.gguf": 2.50, "Qwen3-4B-Q8_0.gguf": 4.28}, 39_874),
+        ("Qwen/Qwen3-0.6B-GGUF", {"Qwen3-0.6B-Q8_0.gguf": 0.64}, 35_102),
+        ("Qwen/Qwen3-VL-4B-Instruct-GGUF", {"Qwen3VL-4B-Instruct-Q4_K_M.gguf": 2.50,
+                                            "mmproj-Qwen3VL-4B-Instruct-F16.gguf": 0.83}, 12_530),
+        ("unsloth/Qwen3-4B-Instruct-2507-GGUF", {"Qwen3-4B-Instruct-2507-Q4_K_M.gguf": 2.50}, 9_876),
+    ):
+        server.add_repo(FakeRepo(repo, {name: sparse(name, int(size * gib)) for name, size in files.items()},
+                                 downloads=downloads, likes=downloads // 90, last_modified="2026-11-20T08:00:00Z"))
+    os.environ["MODELSCOPE_DOMAIN"] = server.url
+    return server
+
+
+def _model_manager_on_modelscope(app: object, name: str) -> None:
+    from chatapp.core.models.sources import MODELSCOPE
+
+    _fake_modelscope()
+    window = app.window  # type: ignore[attr-defined]
+    window.models.set_source(MODELSCOPE)
+    manager = window.open_model_manager()
+    manager.resize(1000, 680)
+    manager.search_box.setText("qwen3")
+    manager._search()
+    _wait(window.models.searchDone, 10_000)
+    manager.results.setCurrentRow(0)
+    _wait(window.models.filesListed, 10_000)
+    _settle(500)
+    _save(manager, name)
+    manager.close()
+
+
+def model_manager_modelscope(app: object) -> None:
+    _model_manager_on_modelscope(app, "model-manager-modelscope")
+
+
+def model_manager_modelscope_zh(app: object) -> None:
+    _model_manager_on_modelscope(app, "model-manager-modelscope-zh_CN")
+
+
+def settings_downloads_zh(app: object) -> None:
+    dialog = app.window.open_app_settings("downloads")  # type: ignore[attr-defined]
+    dialog.resize(760, 520)
+    _settle()
+    _save(dialog, "settings-downloads-zh_CN")
+    dialog.close()
+
+
+def main_window_zh(app: object) -> None:
+    window = app.window  # type: ignore[attr-defined]
+    window.session.new_conversation()
+    prompt = "Write a haiku about the sea."
+    window._send(prompt)
+    _wait(window.session.replyFinished)
+    _settle(500)
+    _save(window, "main-window-zh_CN")
+
+
 SCENES: dict[str, Callable[[object], None]] = {
+    "main-window-zh_CN": main_window_zh,
+    "settings-downloads-zh_CN": settings_downloads_zh,
+    "model-manager-modelscope-zh_CN": model_manager_modelscope_zh,
+    "model-manager-modelscope": model_manager_modelscope,
     "vision": vision,
     "tool-card": tool_card,
     "structured-output": structured_output,
@@ -262,16 +344,22 @@ SCENES: dict[str, Callable[[object], None]] = {
 }
 
 
-def main(names: list[str]) -> int:
+def main(args: list[str]) -> int:
+    language = "en"
+    if args[:1] == ["--language"]:
+        language, args = args[1], args[2:]
+    names = args or [n for n in SCENES if n.endswith("-zh_CN") == (language == "zh_CN")]
     tmp = Path(tempfile.mkdtemp(prefix="chatapp-shots-"))
     os.environ["CHATAPP_DATA_DIR"] = str(tmp / "data")
     os.environ["CHATAPP_CONFIG_DIR"] = str(tmp / "config")
     os.environ.setdefault("LC_ALL", "C.UTF-8")
+    (tmp / "config").mkdir(parents=True)
+    (tmp / "config" / "settings.json").write_text(f'{{"version": 1, "language": "{language}"}}')
     from PySide6.QtWidgets import QApplication
 
     qt_app = QApplication(sys.argv[:1])
     app = _app_with_demo()
-    for name in names or list(SCENES):
+    for name in names:
         SCENES[name](app)
     app.window.close()  # type: ignore[attr-defined]
     app.close()  # type: ignore[attr-defined]

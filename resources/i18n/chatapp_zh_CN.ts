@@ -161,6 +161,10 @@
         <translation>服务器</translation>
     </message>
     <message>
+        <source>Downloads</source>
+        <translation>下载</translation>
+    </message>
+    <message>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
@@ -973,12 +977,28 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>内存不足</translation>
     </message>
     <message>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <source>many more</source>
+        <translation>以及更多语言</translation>
+    </message>
+    <message>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <source>Search GGUF models on Hugging Face (Enter)</source>
-        <translation>在 Hugging Face 上搜索 GGUF 模型（Enter）</translation>
+        <source>Change…</source>
+        <translation>更改…</translation>
+    </message>
+    <message>
+        <source>Change the model source</source>
+        <translation>更改模型来源</translation>
     </message>
     <message>
         <source>Search models</source>
@@ -1049,6 +1069,14 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>打开文件夹</translation>
     </message>
     <message>
+        <source>Source: &lt;b&gt;{source}&lt;/b&gt;</source>
+        <translation>来源：&lt;b&gt;{source}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Search GGUF models on {source} (Enter)</source>
+        <translation>在 {source} 上搜索 GGUF 模型（回车）</translation>
+    </message>
+    <message>
         <source> · reasoning</source>
         <translation> · 推理模型</translation>
     </message>
@@ -1067,6 +1095,10 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Licence: {licence}</source>
         <translation>许可证：{licence}</translation>
+    </message>
+    <message>
+        <source>Languages: {languages}</source>
+        <translation>语言：{languages}</translation>
     </message>
     <message>
         <source>Searching for “{query}”…</source>
@@ -1093,8 +1125,12 @@ Replies are written on this computer; nothing leaves it.</source>
    {downloads:,} 次下载 · {likes:,} 个赞 · {updated}{gated}</translation>
     </message>
     <message>
-        <source>&lt;b&gt;{repo}&lt;/b&gt; — listing files…</source>
-        <translation>&lt;b&gt;{repo}&lt;/b&gt; — 正在列出文件…</translation>
+        <source>&lt;b&gt;{repo}&lt;/b&gt; — {listing}</source>
+        <translation>&lt;b&gt;{repo}&lt;/b&gt; — {listing}</translation>
+    </message>
+    <message>
+        <source>listing files…</source>
+        <translation>正在列出文件…</translation>
     </message>
     <message numerus="yes">
         <source>&lt;b&gt;{repo}&lt;/b&gt; — %n GGUF file(s)</source>
@@ -1153,12 +1189,20 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>已下载</translation>
     </message>
     <message>
+        <source>{name} is in the library, unverified: {source} gives no checksum for {files}, so chatapp could not check it arrived intact.</source>
+        <translation>{name} 已加入模型库，但未经校验：{source} 没有提供 {files} 的校验和，chatapp 无法确认文件完整无损。</translation>
+    </message>
+    <message>
         <source>{name} is ready: verified and in the library.</source>
         <translation>{name} 已就绪：校验通过并已加入模型库。</translation>
     </message>
     <message>
         <source>{name}: download paused; Download again to resume.</source>
         <translation>{name}：下载已暂停，再次点击“下载”即可续传。</translation>
+    </message>
+    <message>
+        <source>Could not list the files (see below).</source>
+        <translation>无法列出文件（见下方）。</translation>
     </message>
     <message>
         <source>unusable</source>
@@ -1171,6 +1215,37 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Delete {name} ({size})?</source>
         <translation>删除 {name}（{size}）？</translation>
+    </message>
+</context>
+<context>
+    <name>ModelSourceBox</name>
+    <message>
+        <source>Model source</source>
+        <translation>模型来源</translation>
+    </message>
+    <message>
+        <source>Where the model manager and `chatapp download` search for models and download them. Every source&apos;s downloads resume and are checked against the checksum it lists.</source>
+        <translation>模型管理器和 `chatapp download` 在哪里搜索和下载模型。每个来源的下载都可以断点续传，并按其列出的校验和进行校验。</translation>
+    </message>
+    <message>
+        <source>Hugging Face (huggingface.co)</source>
+        <translation>Hugging Face（huggingface.co）</translation>
+    </message>
+    <message>
+        <source>A Hugging Face mirror:</source>
+        <translation>Hugging Face 镜像：</translation>
+    </message>
+    <message>
+        <source>ModelScope (modelscope.cn): official GGUFs of Qwen, DeepSeek, GLM, MiniCPM, InternLM…</source>
+        <translation>魔搭 ModelScope（modelscope.cn）：通义千问、DeepSeek、GLM、MiniCPM、书生等官方 GGUF…</translation>
+    </message>
+    <message>
+        <source>Mirror address</source>
+        <translation>镜像地址</translation>
+    </message>
+    <message>
+        <source>Your Hugging Face token (HF_TOKEN or `hf auth login`) is sent to huggingface.co only, never to a mirror or ModelScope. From mainland China, the mirror or ModelScope is usually much faster.</source>
+        <translation>你的 Hugging Face 令牌（HF_TOKEN 或 `hf auth login`）只会发送给 huggingface.co，绝不会发给镜像或魔搭。在中国大陆，镜像或魔搭通常快得多。</translation>
     </message>
 </context>
 <context>
@@ -1584,6 +1659,29 @@ Replies are written on this computer; nothing leaves it.</source>
     </message>
 </context>
 <context>
+    <name>SourceSuggestion</name>
+    <message>
+        <source>Use ModelScope</source>
+        <translation>使用魔搭</translation>
+    </message>
+    <message>
+        <source>Downloading from mainland China? huggingface.co is often out of reach there; a mirror of it or ModelScope is usually much faster.</source>
+        <translation>在中国大陆下载？那里常常无法访问 huggingface.co；它的镜像或魔搭 ModelScope 通常快得多。</translation>
+    </message>
+    <message>
+        <source>{source} is not answering. A mirror of Hugging Face or ModelScope may reach you where it does not.</source>
+        <translation>{source} 没有响应。Hugging Face 的镜像或魔搭 ModelScope 也许能连上。</translation>
+    </message>
+    <message>
+        <source>Use {mirror}</source>
+        <translation>使用 {mirror}</translation>
+    </message>
+    <message>
+        <source>Keep {source}</source>
+        <translation>继续用 {source}</translation>
+    </message>
+</context>
+<context>
     <name>SpeculationBox</name>
     <message>
         <source>Automatic</source>
@@ -1967,8 +2065,8 @@ template: {template} ({note})</source>
         <translation>下载 {file}</translation>
     </message>
     <message>
-        <source>The hub gave no sha256 for {file}, so it cannot be verified; not downloading it.</source>
-        <translation>Hugging Face 没有提供 {file} 的 sha256，无法校验，因此不下载。</translation>
+        <source>{source} gave a malformed sha256 for {file}; not downloading it.</source>
+        <translation>{source} 给出的 {file} 的 sha256 格式有误；不下载此文件。</translation>
     </message>
     <message>
         <source>The disk filled up while downloading {file}; the partial file is kept. Free some space and download again to resume.</source>
@@ -2183,24 +2281,20 @@ template: {template} ({note})</source>
         <translation>{what}：此模型需要授权。请先在其 Hugging Face 页面接受许可协议，然后登录（`hf auth login`，或设置 HF_TOKEN）后重试。</translation>
     </message>
     <message>
-        <source>{what}: no such repository on the hub (or it is private; log in to see it).</source>
-        <translation>{what}：Hugging Face 上没有这个仓库（或者它是私有的，需要登录才能查看）。</translation>
-    </message>
-    <message>
         <source>{what}: offline mode is on (HF_HUB_OFFLINE); turn it off to reach the hub.</source>
         <translation>{what}：离线模式已开启（HF_HUB_OFFLINE）；请关闭它以连接 Hugging Face。</translation>
     </message>
     <message>
-        <source>{what}: the hub cannot be reached. Check your internet connection.</source>
-        <translation>{what}：无法连接 Hugging Face。请检查网络连接。</translation>
+        <source>{what}: this model is gated, and chatapp sends your Hugging Face token to huggingface.co only, never to a mirror. Download it from Hugging Face, or find it on ModelScope.</source>
+        <translation>{what}：此模型需要授权，而 chatapp 只把你的 Hugging Face 令牌发给 huggingface.co，绝不发给镜像。请从 Hugging Face 下载，或在魔搭上找它。</translation>
     </message>
     <message>
-        <source>{what}: the hub answered with an error (HTTP {status}). Try again later.</source>
-        <translation>{what}：Hugging Face 返回错误（HTTP {status}）。请稍后重试。</translation>
+        <source>{what}: no such repository on {source} (or it is private; log in to see it).</source>
+        <translation>{what}：{source} 上没有这个仓库（或它是私有的；登录后才能看到）。</translation>
     </message>
     <message>
-        <source>{what}: the hub cannot be reached ({reason}). Check your internet connection.</source>
-        <translation>{what}：无法连接 Hugging Face（{reason}）。请检查网络连接。</translation>
+        <source>{what}: {source} answered with an error (HTTP {status}). Try again later.</source>
+        <translation>{what}：{source} 返回了错误（HTTP {status}）。请稍后再试。</translation>
     </message>
     <message>
         <source>Searching for &apos;{query}&apos;</source>
@@ -2557,6 +2651,34 @@ template: {template} ({note})</source>
     <message>
         <source>chatapp could not change what starts when you log in: {reason}.</source>
         <translation>chatapp 无法更改登录时启动的项目：{reason}。</translation>
+    </message>
+    <message>
+        <source>{what}: no such repository on ModelScope (or it is private).</source>
+        <translation>{what}：魔搭上没有这个仓库（或它是私有的）。</translation>
+    </message>
+    <message>
+        <source>{what}: this model on ModelScope asks you to sign in and accept its terms. Do so on its ModelScope page, set MODELSCOPE_API_TOKEN to your access token and try again.</source>
+        <translation>{what}：魔搭上的这个模型要求登录并同意其协议。请在它的魔搭页面完成，然后把 MODELSCOPE_API_TOKEN 设为你的访问令牌，再试一次。</translation>
+    </message>
+    <message>
+        <source>&apos;{repo}&apos; is not a ModelScope repository; it looks like Qwen/Qwen3-8B-GGUF.</source>
+        <translation>“{repo}”不是魔搭仓库名；格式应类似 Qwen/Qwen3-8B-GGUF。</translation>
+    </message>
+    <message>
+        <source>{what}: {source} cannot be reached ({reason}). Check your internet connection, or choose another model source in Settings → Downloads.</source>
+        <translation>{what}：无法连接 {source}（{reason}）。请检查网络连接，或在“设置 → 下载”中换一个模型来源。</translation>
+    </message>
+    <message>
+        <source>{what}: {source} cannot be reached. Check your internet connection, or choose another model source in Settings → Downloads.</source>
+        <translation>{what}：无法连接 {source}。请检查网络连接，或在“设置 → 下载”中换一个模型来源。</translation>
+    </message>
+    <message>
+        <source>&apos;{url}&apos; is not a mirror&apos;s address; it looks like https://hf-mirror.com.</source>
+        <translation>“{url}”不是镜像地址；格式应类似 https://hf-mirror.com。</translation>
+    </message>
+    <message>
+        <source>Unknown model source &apos;{kind}&apos;: use hf, mirror, modelscope or a mirror&apos;s address.</source>
+        <translation>未知的模型来源“{kind}”：请用 hf、mirror、modelscope 或镜像地址。</translation>
     </message>
 </context>
 </TS>
