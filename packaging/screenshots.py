@@ -311,6 +311,18 @@ def model_manager_modelscope_zh(app: object) -> None:
     _model_manager_on_modelscope(app, "model-manager-modelscope-zh_CN")
 
 
+def source_suggestion_zh(app: object) -> None:
+    """The model manager's first opening under a Chinese locale: the offer of a mirror or ModelScope."""
+    window = app.window  # type: ignore[attr-defined]
+    window.models.source_chosen = False
+    window.models.suggest_on_first_use = True
+    manager = window.open_model_manager()
+    manager.resize(1000, 680)
+    _settle(500)
+    _save(manager, "source-suggestion-zh_CN")
+    manager.close()
+
+
 def settings_downloads_zh(app: object) -> None:
     dialog = app.window.open_app_settings("downloads")  # type: ignore[attr-defined]
     dialog.resize(760, 520)
@@ -332,6 +344,7 @@ def main_window_zh(app: object) -> None:
 SCENES: dict[str, Callable[[object], None]] = {
     "main-window-zh_CN": main_window_zh,
     "settings-downloads-zh_CN": settings_downloads_zh,
+    "source-suggestion-zh_CN": source_suggestion_zh,
     "model-manager-modelscope-zh_CN": model_manager_modelscope_zh,
     "model-manager-modelscope": model_manager_modelscope,
     "vision": vision,

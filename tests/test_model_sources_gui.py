@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from fake_hub import FakeFile, FakeHub, FakeRepo
 from fake_modelscope import FakeModelScope
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QWidget
 
 from chatapp.app import App
 from chatapp.core.storage.paths import default_paths
@@ -29,6 +30,11 @@ def chat_app(qtbot) -> App:
     app.close()
 
 
+def _on_label(button: QWidget) -> QPoint:
+    """A point on a radio button's indicator and text (its widget may be wider than they are)."""
+    return QPoint(8, button.height() // 2)
+
+
 def _saved(key: str) -> str:
     return json.loads(default_paths().settings_file.read_text())[key]
 
@@ -44,7 +50,7 @@ def test_switching_the_source_in_settings_changes_where_the_manager_searches(
     box = chat_app.window.sections.source_box
     assert dialog.stack.currentWidget().isAncestorOf(box)  # the Downloads page
     with qtbot.waitSignal(chat_app.models.sourceChanged):
-        qtbot.mouseClick(box.modelscope, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(box.modelscope, Qt.MouseButton.LeftButton, pos=_on_label(box.modelscope))
     assert _saved("model_source") == "modelscope"
     assert "ModelScope" in manager.source_label.text() and "ModelScope" in manager.search_box.placeholderText()
     # The recommended list now holds what ModelScope carries, under ModelScope's names.
@@ -64,7 +70,7 @@ def test_switching_the_source_in_settings_changes_where_the_manager_searches(
 
     # A mirror's address typed in Settings: a bad one is one sentence and changes nothing.
     box.mirror_url.setText("hf-mirror")
-    qtbot.mouseClick(box.mirror, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(box.mirror, Qt.MouseButton.LeftButton, pos=_on_label(box.mirror))
     assert box.problem.isVisible() and "not a mirror's address" in box.problem.text()
     assert chat_app.models.source.kind == "modelscope"
 
@@ -76,6 +82,12 @@ def test_under_a_chinese_locale_the_manager_first_offers_a_mirror_or_modelscope(
     manager = chat_app.window.open_model_manager()
     assert manager.suggestion.isVisible() and "mainland China" in manager.suggestion.text.text()
     assert manager.suggestion.use_mirror.text() == "Use hf-mirror.com"
+    # Enter in the search box searches (the fake hub: nothing), and picks no source nor opens Settings.
+    manager.search_box.setText("nothing-here")
+    with qtbot.waitSignal(chat_app.models.searchDone, timeout=10_000):
+        qtbot.keyClick(manager.search_box, Qt.Key.Key_Return)
+    assert chat_app.models.source.kind == "hf" and not chat_app.models.source_chosen
+    assert manager.suggestion.isVisible() and not chat_app.window.app_settings_dialog.isVisible()
     with qtbot.waitSignal(chat_app.models.sourceChanged):
         qtbot.mouseClick(manager.suggestion.use_modelscope, Qt.MouseButton.LeftButton)
     assert not manager.suggestion.isVisible() and chat_app.models.source.kind == "modelscope"

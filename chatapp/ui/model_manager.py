@@ -67,6 +67,7 @@ class SourceSuggestion(QFrame):
         self.use_modelscope = QPushButton(self.tr("Use ModelScope"))
         self.keep = QPushButton()
         for button in (self.use_mirror, self.use_modelscope, self.keep):
+            button.setAutoDefault(False)  # Enter in the search box searches; it never picks a source
             row.addWidget(button)
         self.use_mirror.clicked.connect(lambda: self.chosen.emit(mirror()))
         self.use_modelscope.clicked.connect(lambda: self.chosen.emit(MODELSCOPE))
@@ -115,6 +116,7 @@ class ModelManager(QDialog):
         source_row = QHBoxLayout()
         self.source_label = QLabel()
         change = QPushButton(self.tr("Change…"))
+        change.setAutoDefault(False)
         change.setAccessibleName(self.tr("Change the model source"))
         change.clicked.connect(self.sourceSettingsRequested)
         source_row.addWidget(self.source_label, 1)
@@ -126,6 +128,8 @@ class ModelManager(QDialog):
         left_layout.addWidget(self.search_box)
         self.results = QListWidget()
         self.results.setAccessibleName(self.tr("Repositories"))
+        self.results.setWordWrap(True)  # descriptions wrap (Chinese ones have no spaces to stop at)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.currentItemChanged.connect(self._repo_selected)
         left_layout.addWidget(self.results, 1)
         top.addWidget(left)
@@ -174,6 +178,7 @@ class ModelManager(QDialog):
         folder = QPushButton(self.tr("Open folder"))
         folder.clicked.connect(self._open_folder)
         for b in (self.load_button, self.delete_button, folder):
+            b.setAutoDefault(False)  # Enter belongs to the search box
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout.addLayout(buttons)
@@ -312,6 +317,7 @@ class ModelManager(QDialog):
         bar.setAccessibleName(self.tr("Download progress {name}").format(name=model.name))
         bar.setVisible(key in self.jobs)
         button = QPushButton(self.tr("Cancel") if key in self.jobs else self.tr("Download"))
+        button.setAutoDefault(False)
         button.setAccessibleName(self.tr("Download {name}").format(name=model.name))
         button.clicked.connect(lambda: self._toggle_download(model, button, bar))
         row.addWidget(bar, 1)

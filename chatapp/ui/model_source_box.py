@@ -39,8 +39,11 @@ class ModelSourceBox(QGroupBox):
         self.group = QButtonGroup(self)
         self.hf = QRadioButton(self.tr("Hugging Face (huggingface.co)"))
         self.mirror = QRadioButton(self.tr("A Hugging Face mirror:"))
-        self.modelscope = QRadioButton(self.tr("ModelScope (modelscope.cn): official GGUFs of Qwen, DeepSeek, GLM, "
-                                               "MiniCPM, InternLM…"))
+        self.modelscope = QRadioButton(self.tr("ModelScope (modelscope.cn)"))
+        modelscope_note = QLabel(self.tr("Where Qwen, DeepSeek, GLM, MiniCPM and InternLM publish their own GGUFs; "
+                                         "reachable from mainland China."))
+        modelscope_note.setWordWrap(True)
+        modelscope_note.setContentsMargins(24, 0, 0, 0)  # under its radio button's text
         self.mirror_url = QLineEdit(mirror_url or DEFAULT_MIRROR_URL)
         self.mirror_url.setPlaceholderText(DEFAULT_MIRROR_URL)
         self.mirror_url.setAccessibleName(self.tr("Mirror address"))
@@ -50,6 +53,7 @@ class ModelSourceBox(QGroupBox):
         row.addWidget(self.mirror_url, 1)
         layout.addLayout(row)
         layout.addWidget(self.modelscope)
+        layout.addWidget(modelscope_note)
         for button in (self.hf, self.mirror, self.modelscope):
             self.group.addButton(button)
         self.problem = QLabel()

@@ -1236,8 +1236,12 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>Hugging Face 镜像：</translation>
     </message>
     <message>
-        <source>ModelScope (modelscope.cn): official GGUFs of Qwen, DeepSeek, GLM, MiniCPM, InternLM…</source>
-        <translation>魔搭 ModelScope（modelscope.cn）：通义千问、DeepSeek、GLM、MiniCPM、书生等官方 GGUF…</translation>
+        <source>ModelScope (modelscope.cn)</source>
+        <translation>魔搭 ModelScope（modelscope.cn）</translation>
+    </message>
+    <message>
+        <source>Where Qwen, DeepSeek, GLM, MiniCPM and InternLM publish their own GGUFs; reachable from mainland China.</source>
+        <translation>通义千问、DeepSeek、GLM、MiniCPM、书生 InternLM 在这里发布官方 GGUF；在中国大陆可以顺畅访问。</translation>
     </message>
     <message>
         <source>Mirror address</source>
