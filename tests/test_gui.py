@@ -503,7 +503,8 @@ def test_app_wide_choices_are_in_the_settings_dialog(qtbot, app: App, tiny_eos_m
     app.window.settings_action.trigger()
     dialog = app.window.app_settings_dialog
     assert dialog.isVisible()
-    assert dialog.page_titles() == ["Appearance", "Models", "Servers", "Tools", "Speed", "Local API server", "Data"]
+    assert dialog.page_titles() == ["Appearance", "Models", "Downloads", "Servers", "Tools", "Speed",
+                                    "Local API server", "Data"]
     panel = app.window.settings_panel  # the side panel keeps this chat's settings only
     sections = app.window.sections
     for box in (app.window.servers.api_box, sections.speculation_box, sections.theme_box, sections.language_box):

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "resources" / "i18n" / "chatapp_zh_CN.ts"
 # Names, formats and symbols Chinese users read as they are.
 SAME_IN_CHINESE = {"chatapp", "✕", "Top-p", "Top-k", "Min-p", "Markdown…", "JSON…", "http://192.168.1.20:8080/v1",
-                   "{done} of {total}", "URL", "e.g. npx -y @modelcontextprotocol/server-filesystem ~/Documents"}
+                   "{done} of {total}", "URL", "Hugging Face (huggingface.co)",
+                   "e.g. npx -y @modelcontextprotocol/server-filesystem ~/Documents"}
 PLACEHOLDER = re.compile(r"\{[a-z_]+(?::[^}]*)?\}|%n")
 
 

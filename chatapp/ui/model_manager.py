@@ -101,6 +101,7 @@ class ModelManager(QDialog):
         self.service = service
         self.catalogue = catalogue
         self.remote: list[RemoteModel] = []
+        self.listing = ""  # the repository whose files are being listed
         self.jobs: dict[str, int] = {}  # model key -> job id
         self.progress_bars: dict[str, QProgressBar] = {}
 
@@ -214,6 +215,7 @@ class ModelManager(QDialog):
         self.suggestion.hide()
         self.files.setRowCount(0)
         self.remote = []
+        self.listing = ""
         self.repo_label.setText(self.tr("Pick a model on the left to see its files."))
         if self.search_box.text().strip():
             self._search()
@@ -276,8 +278,8 @@ class ModelManager(QDialog):
         if item is None:
             return
         repo = item.data(REPO_ROLE)
-        self.repo_label.setText(self.tr("<b>{repo}</b> — {listing}").format(repo=repo,
-                                                                         listing=self.tr("listing files…")))
+        self.repo_label.setText(self.tr("<b>{repo}</b> — listing files…").format(repo=repo))
+        self.listing = repo
         self.files.setRowCount(0)
         self.service.list_files(repo)
 
@@ -286,6 +288,7 @@ class ModelManager(QDialog):
         if current is None or current.data(REPO_ROLE) != repo:
             return
         self.remote = models
+        self.listing = ""
         self.repo_label.setText(self.tr("<b>{repo}</b> — %n GGUF file(s)", "", len(models)).format(repo=repo))
         self.files.setRowCount(len(models))
         self.progress_bars = {}
@@ -374,7 +377,8 @@ class ModelManager(QDialog):
 
     def _show_failure(self, message: str) -> None:
         self.status.setText(f"<span style='color:#c0392b'>{message}</span>")
-        if self.repo_label.text().endswith(self.tr("listing files…")):
+        if self.listing:
+            self.listing = ""
             self.repo_label.setText(self.tr("Could not list the files (see below)."))
 
     # ----- library ------------------------------------------------------------------------------------------

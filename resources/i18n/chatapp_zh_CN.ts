@@ -1125,12 +1125,8 @@ Replies are written on this computer; nothing leaves it.</source>
    {downloads:,} 次下载 · {likes:,} 个赞 · {updated}{gated}</translation>
     </message>
     <message>
-        <source>&lt;b&gt;{repo}&lt;/b&gt; — {listing}</source>
-        <translation>&lt;b&gt;{repo}&lt;/b&gt; — {listing}</translation>
-    </message>
-    <message>
-        <source>listing files…</source>
-        <translation>正在列出文件…</translation>
+        <source>&lt;b&gt;{repo}&lt;/b&gt; — listing files…</source>
+        <translation>&lt;b&gt;{repo}&lt;/b&gt; — 正在列出文件…</translation>
     </message>
     <message numerus="yes">
         <source>&lt;b&gt;{repo}&lt;/b&gt; — %n GGUF file(s)</source>

@@ -39,6 +39,10 @@ class ModelSource:
     kind: str  # one of MODEL_SOURCE_KINDS
     endpoint: str = ""
 
+    def __post_init__(self) -> None:
+        if self.kind not in MODEL_SOURCE_KINDS:
+            raise ValueError(f"not a model source kind: {self.kind!r}")
+
     @property
     def sends_hf_token(self) -> bool:
         """Only Hugging Face itself gets the user's Hugging Face token."""
@@ -62,10 +66,6 @@ class ModelSource:
         from huggingface_hub import constants
 
         return constants.ENDPOINT.rstrip("/")
-
-
-    def __post_init__(self) -> None:
-        assert self.kind in MODEL_SOURCE_KINDS, self.kind
 
 
 HUGGING_FACE = ModelSource("hf")
