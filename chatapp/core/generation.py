@@ -51,6 +51,7 @@ class GenerationRequest:
     ignore_eos: bool = False  # never end by the model's choice: only a limit or a stop (benchmarks, llama.cpp's)
     logit_bias: tuple[tuple[int, float], ...] = ()  # (token id, what to add to its logit), -100…100 as OpenAI
     logprobs: int | None = None  # each generated token's log-probability and this many alternatives (None: none)
+    explain: int = 0  # and this many of the model's likeliest tokens with what the sampler made of them (0: none)
     keep_alive: float | None = None  # seconds its model stays loaded unused after it (< 0: for good; None: default)
 
     def __post_init__(self) -> None:
@@ -59,6 +60,8 @@ class GenerationRequest:
             raise ValueError("a generation request has messages, a prompt or prompt tokens: one of them")
         if self.logprobs is not None and not 0 <= self.logprobs <= MAX_TOP_LOGPROBS:
             raise ValueError(f"logprobs must be between 0 and {MAX_TOP_LOGPROBS}")
+        if not 0 <= self.explain <= MAX_TOP_LOGPROBS:
+            raise ValueError(f"explain must be between 0 and {MAX_TOP_LOGPROBS}")
 
     @property
     def is_chat(self) -> bool:
@@ -89,6 +92,20 @@ class TokenLogprob:
     data: bytes
     logprob: float
     top: tuple[tuple[str, bytes, float], ...] = ()
+    # With `explain`: the model's likeliest tokens here (and the one drawn), as the sampler's settings saw them.
+    choices: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A token the model weighed at one position: its probability under the model, under the sampler's
+    settings (what the draw used; 0 when a step cut it), and the step that cut it ("" if kept)."""
+
+    data: bytes
+    model_p: float
+    sampler_p: float
+    cut_by: str = ""
+    drawn: bool = False
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from chatapp.core.errors import (
     TemplateError,
 )
 from chatapp.core.generation import (
+    Candidate,
     Done,
     Event,
     EventStream,
@@ -85,7 +86,7 @@ if TYPE_CHECKING:
     from chatapp.core.runtime.batching import DecodeScheduler
     from chatapp.core.runtime.draft_model import DraftModel
     from chatapp.core.runtime.kv_sequence import KvSequence
-    from chatapp.core.runtime.sampler import NativeSampler
+    from chatapp.core.runtime.sampler import NativeSampler, Weighed
     from chatapp.core.runtime.tool_calls import CallWatch
     from chatapp.core.tools.formats import CallFormat
 
@@ -747,7 +748,7 @@ class Engine:
             constraint = watch.first_grammar()
         sampler = NativeSampler(seq.n_vocab, params, params.seed if params.seed >= 0 else random.randrange(2**31),
                                 constraint, constrained=watch is not None,
-                                bias=self._bias(request), logprobs=request.logprobs)
+                                bias=self._bias(request), logprobs=request.logprobs, explain=request.explain)
         # Drafts are guessed from the prompt's tokens; an image's placeholders are not tokens to guess.
         drafter = self._drafter(prepared.tokens, request.speculation, seq) if prepared.vision is None else None
         counts = _DraftCounts()
@@ -765,6 +766,7 @@ class Engine:
         reason = FinishReason.STOP
         lib = llama_runtime.llama()
         vocab = llm._model.vocab
+        pieces = _Pieces(vocab)
         guard = (  # (parallel loads: the scheduler aborts a long prompt step itself)
             llama_runtime.PromptAbort(llm, cancel)
             if len(prepared.tokens) - reused > ABORTABLE_PROMPT_TOKENS and self.scheduler is None else None
@@ -794,7 +796,7 @@ class Engine:
                 generated += 1
                 generated_ids.append(token)
                 if sampler.last is not None:
-                    yield _token_logprob(vocab, sampler.last)
+                    yield _token_logprob(pieces, sampler.last, sampler.last_choice, request.logprobs)
                 text = decoder.decode(llama_runtime.detokenize(vocab, [token]))
                 if watch is not None:
                     text = watch.feed(text, sampler, calls.append)
@@ -919,16 +921,32 @@ def _pieces(text: str, thinking: ThinkingSplitter | None, final: bool = False) -
         yield TextDelta(answer)
 
 
-def _token_logprob(vocab: Any, last: tuple[int, float, np.ndarray, np.ndarray]) -> TokenLogprob:
+class _Pieces:
+    """Each token's text and bytes as a log-probability event shows it, looked up once per reply."""
+
+    def __init__(self, vocab: Any) -> None:
+        self.vocab = vocab
+        self.known: dict[int, tuple[str, bytes]] = {}
+
+    def __call__(self, token: int) -> tuple[str, bytes]:
+        found = self.known.get(token)
+        if found is None:
+            data = llama_runtime.detokenize(self.vocab, [token], special=True)
+            found = self.known[token] = (data.decode("utf-8", errors="replace"), data)
+        return found
+
+
+def _token_logprob(piece: _Pieces, last: tuple[int, float, np.ndarray, np.ndarray], explained: tuple[Weighed, ...],
+                   logprobs: int | None) -> TokenLogprob:
+    """The event for one sampled token: the API's log-probabilities (the `logprobs` best alternatives) and,
+    when explained, the candidates the window shows — one computation (the sampler's) for both."""
     token, logprob, top_ids, top_logprobs = last
-
-    def piece(t: int) -> tuple[str, bytes]:
-        data = llama_runtime.detokenize(vocab, [t], special=True)
-        return data.decode("utf-8", errors="replace"), data
-
     text, data = piece(token)
-    return TokenLogprob(text, data, logprob, tuple((*piece(int(t)), float(lp)) for t, lp in zip(top_ids, top_logprobs,
-                                                                                               strict=True)))
+    shown = logprobs or 0
+    top = tuple((*piece(int(t)), float(lp)) for t, lp in zip(top_ids[:shown], top_logprobs[:shown], strict=True))
+    choices = tuple(Candidate(piece(w.token)[1], w.model_p, w.sampler_p, w.cut_by, w.token == token)
+                    for w in explained)
+    return TokenLogprob(text, data, logprob, top, choices)
 
 
 def _thinking_splitter(prepared: PreparedPrompt) -> ThinkingSplitter:

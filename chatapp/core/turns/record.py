@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from chatapp.core.generation import Candidate
 from chatapp.core.storage.history import INTERRUPTED, STREAMING, Conversation, HistoryStore, StoredMessage
 from chatapp.core.types import Attachment, ToolCall, ToolOutcome
 
@@ -58,9 +59,13 @@ class HistoryRecord:
         self.store.update_message(reply.id, content=text, thinking=thinking)
 
     def finish(self, reply: StoredMessage, text: str, status: str, stats: dict[str, Any],
-               tool_calls: tuple[ToolCall, ...] = (), thinking: str = "") -> StoredMessage:
+               tool_calls: tuple[ToolCall, ...] = (), thinking: str = "",
+               tokens: Sequence[tuple[Candidate, ...]] = ()) -> StoredMessage:
+        """The reply's final text and state (and, written with the token view on, how each token was chosen)."""
         self.store.update_message(reply.id, content=text, status=status, stats=stats,
                                   tool_calls=tool_calls if tool_calls else None, thinking=thinking)
+        if tokens:
+            self.store.save_token_view(reply.id, tokens)
         return replace(reply, content=text, status=status, stats=stats, tool_calls=tool_calls, thinking=thinking)
 
     def add_tool_result(self, parent_id: str | None, call: ToolCall, outcome: ToolOutcome) -> StoredMessage:

@@ -22,7 +22,15 @@ from typing import Any
 
 from chatapp.core.backends.protocol import ChatBackend
 from chatapp.core.errors import KnownError
-from chatapp.core.generation import Event, EventStream, GenerationRequest, TextDelta, ThinkingDelta
+from chatapp.core.generation import (
+    Candidate,
+    Event,
+    EventStream,
+    GenerationRequest,
+    TextDelta,
+    ThinkingDelta,
+    TokenLogprob,
+)
 from chatapp.core.storage.history import CANCELLED, COMPLETE, INTERRUPTED, StoredMessage
 from chatapp.core.turns.record import HistoryRecord
 from chatapp.core.turns.turn import Permission, ToolSource, Turn, TurnOutcome, TurnSink, finish_reason
@@ -48,6 +56,7 @@ class _Reply:
                  prefix_thinking: str, sink: TurnSink) -> None:
         self.record, self.message, self.prefix, self.sink = record, message, prefix, sink
         self.pieces: list[str] = []
+        self.tokens: list[tuple[Candidate, ...]] = []  # with the token view: each token's candidates
         self.thoughts: list[str] = [prefix_thinking] if prefix_thinking else []
         self.started = time.monotonic()
         self.thinking_s: float | None = None
@@ -67,6 +76,8 @@ class _Reply:
             self.sink.call(event)
             return
         else:
+            if isinstance(event, TokenLogprob) and event.choices:
+                self.tokens.append(event.choices)
             return
         if self.record is not None and self.message is not None and not self._save_failed \
                 and time.monotonic() - self._last_save >= PARTIAL_SAVE_INTERVAL_S:
@@ -175,7 +186,8 @@ def _one_reply(turn: Turn, backend: ChatBackend, sink: TurnSink, record: History
     """Stream one reply into `message`; on failure, record what was kept and raise."""
     reply = _Reply(record, message, prefix, prefix_thinking, sink)
     request = GenerationRequest(messages, sampling=turn.params, stops=turn.stops, tools=toolset, output=turn.output,
-                                template=turn.template, reply_prefix=prefix, reply_prefix_thinking=prefix_thinking)
+                                template=turn.template, reply_prefix=prefix, reply_prefix_thinking=prefix_thinking,
+                                explain=turn.explain)
     try:
         stream = backend.generate(request, cancel)
         stats = stream_reply(stream, reply.add, cancel)
@@ -188,7 +200,7 @@ def _one_reply(turn: Turn, backend: ChatBackend, sink: TurnSink, record: History
                                       thinking=reply.thinking)
         sink.abandoned(kept)
         raise
-    return _Done(reply.text, stats, stream.tool_calls, reply.thinking_s, reply.thinking)
+    return _Done(reply.text, stats, stream.tool_calls, reply.thinking_s, reply.thinking, tuple(reply.tokens))
 
 
 @dataclass(frozen=True)
@@ -200,6 +212,7 @@ class _Done:
     tool_calls: tuple[ToolCall, ...] = ()
     thinking_s: float | None = None
     thinking: str = ""
+    tokens: tuple[tuple[Candidate, ...], ...] = ()  # with the token view: how each token was chosen
 
 
 def _stats(turn: Turn, done: _Done, model: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -219,7 +232,7 @@ def _finish(record: HistoryRecord | None, message: StoredMessage | None, done: _
     if record is None or message is None:
         return None
     try:
-        return record.finish(message, done.text, status, stats, done.tool_calls, done.thinking)
+        return record.finish(message, done.text, status, stats, done.tool_calls, done.thinking, done.tokens)
     except KnownError as exc:  # shown as written; the store keeps its last partial save
         sink.save_failed(exc)
         return replace(message, content=done.text, status=status, stats=stats, tool_calls=done.tool_calls,

@@ -46,6 +46,7 @@ class Turn:
     tool_choice: str = "auto"  # with a tool source: auto, none, required, or a tool's name (forced)
     max_rounds: int = 8  # tool rounds before the model is asked to answer without tools
     template: ChatTemplate | None = None  # None: the model's own (a server applies its own anyway)
+    explain: int = 0  # keep how each token was chosen, with this many candidates each (the window's token view)
 
     @property
     def reply_prefix(self) -> str:

@@ -15,7 +15,7 @@ from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.storage import cjk_search
 
 BUSY_TIMEOUT_S = 10.0  # another process's write transaction is waited for, not reported as an error
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Index i upgrades a database from version i to i + 1.
 MIGRATIONS: list[str] = [
@@ -131,6 +131,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE messages ADD COLUMN thinking TEXT NOT NULL DEFAULT '';
     UPDATE messages SET thinking = thinking_of(content), content = answer_of(content)
         WHERE role = 'assistant' AND instr(content, '</think>') > 0;
+    """,
+    # v8: how each token of a reply was chosen (core/storage/history/token_view.py), for replies written
+    # with the view on; NULL for every other message.
+    """
+    ALTER TABLE messages ADD COLUMN token_view BLOB;
     """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION

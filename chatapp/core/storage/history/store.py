@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.core.generation import Candidate
 from chatapp.core.storage.aside import move_aside
-from chatapp.core.storage.history import records
+from chatapp.core.storage.history import records, token_view
 from chatapp.core.storage.history import search as full_text
 from chatapp.core.storage.history.records import (
     COMPLETE,
@@ -235,6 +236,17 @@ class HistoryStore:
             self.db.execute("ROLLBACK")
             raise
         return self.message(msg_id)
+
+    @_saving
+    def save_token_view(self, msg_id: str, tokens: Sequence[Sequence[Candidate]]) -> None:
+        """Keep how each token of this reply was chosen (replacing any view it had)."""
+        self.db.execute("UPDATE messages SET token_view = ? WHERE id = ?",
+                        (token_view.encode(tokens) if tokens else None, msg_id))
+
+    def token_view(self, msg_id: str) -> token_view.TokenView | None:
+        """How each token of this reply was chosen; None when it was written with the view off."""
+        row = self.db.execute("SELECT token_view FROM messages WHERE id = ?", (msg_id,)).fetchone()
+        return token_view.decode(row[0]) if row is not None and row[0] is not None else None
 
     @_saving
     def update_message(
