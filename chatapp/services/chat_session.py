@@ -22,11 +22,13 @@ from chatapp.core.chat_settings import ChatSettings, SettingsLayer, resolve
 from chatapp.core.errors import KnownError
 from chatapp.core.runtime.json_grammar import check_schema_text
 from chatapp.core.storage.history import (
+    INTERRUPTED,
     Conversation,
     HistoryStore,
     StoredMessage,
     to_engine_messages,
 )
+from chatapp.core.storage.history.token_view import TokenView
 from chatapp.core.storage.settings import AppSettings, save_settings
 from chatapp.core.turns.record import NewConversation
 from chatapp.core.turns.turn import Augment, Turn, TurnOutcome
@@ -44,6 +46,8 @@ PARTIAL_SAVE_INTERVAL_S = 1.0
 # With the window's API server on, a model is loaded for this many API requests at once beside the chat
 # (and Gemma-style sliding-window caches at full size, which several sequences need).
 WINDOW_API_PARALLEL = 4
+# With View → "Keep how each token is chosen": the model's likeliest tokens kept for each token of a reply.
+TOKEN_VIEW_CANDIDATES = 10
 # What the side panel sets (the chat's documents and tools are set elsewhere and must survive its changes).
 PANEL_FIELDS = ("sampling", "template", "custom_template", "system_prompt", "output_schema")
 
@@ -306,6 +310,24 @@ class ChatSession(QObject):
         self._start(self.path[:index], parent_id=self.path[index].parent_id, continuing=self.path[index])
 
     @reports_errors
+    def continue_with(self, msg_id: str, prefix: str) -> None:
+        """A new version of a reply that starts with `prefix` (its tokens up to one the token view shows,
+        and another candidate there instead) and goes on from it: a sibling, the old reply kept."""
+        if not self._ready() or self.conversation is None:
+            return
+        index = next(i for i, m in enumerate(self.path) if m.id == msg_id)
+        old = self.path[index]
+        start = self.store.add_message(self.conversation.id, "assistant", prefix, parent_id=old.parent_id,
+                                       status=INTERRUPTED, model=self._model_name())
+        self.path = [*self.path[:index], start]
+        self.pathChanged.emit(self.path)
+        self._start(self.path[:index], parent_id=old.parent_id, continuing=start)
+
+    def token_view(self, msg_id: str) -> TokenView | None:
+        """How each token of a reply was chosen (None: written with the view off, or unreadable)."""
+        return self.store.token_view(msg_id)
+
+    @reports_errors
     def switch_branch(self, msg_id: str, step: int) -> None:
         if self.busy:
             return
@@ -350,7 +372,7 @@ class ChatSession(QObject):
         turn = Turn(tuple(to_engine_messages(chat.system_prompt, before, self.store.images)), chat.sampling,
                     user_text=user_text, user_images=user_images, parent_id=parent_id, continuing=continuing,
                     augment=self._augment(), output=chat.output_format(), tool_choice=chat.tool_choice,
-                    template=template)
+                    template=template, explain=TOKEN_VIEW_CANDIDATES if self.app_settings.token_view else 0)
         new = NewConversation(model=self._model_name(), settings=SettingsLayer.of(chat).to_store(),
                               system_prompt=chat.system_prompt, template=chat.template)
         tools = self.tools_service.source(self.tool_servers()) if self.tools_service is not None else None

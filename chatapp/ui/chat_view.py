@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QEnterEvent, QGuiApplication, QPalette, QResizeEvent, QTextCursor
+from PySide6.QtGui import QCursor, QEnterEvent, QGuiApplication, QPalette, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -26,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chatapp.core.generation import Candidate
 from chatapp.core.storage.history import CANCELLED, INTERRUPTED, STREAMING, Branch, StoredMessage
 from chatapp.core.storage.images import ImageRef
 from chatapp.core.types import Attachment
-from chatapp.ui import icons
+from chatapp.ui import icons, token_view
 from chatapp.ui.fold_button import FoldButton
 from chatapp.ui.images import ImageStrip
 from chatapp.ui.markdown import BlockTracker, MarkdownRenderer
@@ -87,6 +89,8 @@ class MessageWidget(QFrame):
     regenerateRequested = Signal()
     continueRequested = Signal(str)
     branchRequested = Signal(str, int)  # message id, -1 or +1
+    tokensRequested = Signal(str, bool)  # message id, show (True) or back to the text (False)
+    continueWithRequested = Signal(str, str)  # message id, the start of a new version of it
 
     def __init__(self, message: StoredMessage, renderer: MarkdownRenderer, branch: Branch | None,
                  is_last: bool, parent: QWidget | None = None) -> None:
@@ -135,6 +139,16 @@ class MessageWidget(QFrame):
         self.continue_button.setText(self.tr("Continue"))
         self.continue_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         header.addWidget(self.continue_button)
+        # Written with the token view on: a switch between the text and how each token was chosen.
+        self.tokens_button = QToolButton()
+        self.tokens_button.setText(self.tr("Tokens"))
+        self.tokens_button.setCheckable(True)
+        self.tokens_button.setToolTip(self.tr("Show how each token was chosen: coloured by how likely it was; "
+                                              "click one to see the other candidates"))
+        self.tokens_button.setAccessibleName(self.tr("How each token was chosen"))
+        self.tokens_button.toggled.connect(lambda on: self.tokensRequested.emit(self.message.id, on))
+        header.addWidget(self.tokens_button)
+        self.token_view: list[tuple[Candidate, ...]] | None = None
         self.regenerate_button: QToolButton | None = None
         if message.role == "user":
             actions.addWidget(self._tool("edit", self.tr("Edit and resend"),
@@ -319,6 +333,11 @@ class MessageWidget(QFrame):
         if self.regenerate_button is not None:
             self.regenerate_button.show()
         self.continue_button.setVisible(message.status in (INTERRUPTED, CANCELLED) and message.role == "assistant")
+        self.tokens_button.setVisible(message.has_token_view and message.status != STREAMING)
+        self.token_view = None
+        self.tokens_button.blockSignals(True)  # the text is shown again; nothing to ask for
+        self.tokens_button.setChecked(False)
+        self.tokens_button.blockSignals(False)
         self.stats_label.setText(self.format_stats(message.stats))
         self.stats_label.setVisible(bool(message.stats))
         sources = message.stats.get("sources") or []
@@ -399,8 +418,33 @@ class MessageWidget(QFrame):
     def text(self) -> str:
         return self._text
 
+    def show_tokens(self, view: list[tuple[Candidate, ...]] | None) -> None:
+        """The reply as its tokens, coloured by probability (None: the text again)."""
+        self.token_view = view
+        if view is None:
+            self.set_message(self.message)
+            return
+        self.body.setHtml(token_view.render(view, is_dark(self)))
+
+    def _show_candidates(self, first: int) -> None:
+        assert self.token_view is not None
+        unit = token_view.unit_at(self.token_view, first)
+        if unit is None:
+            return
+        self.candidates = token_view.TokenCandidates(unit, self)
+        view = self.token_view
+        self.candidates.continueWith.connect(lambda index, data: self.continueWithRequested.emit(
+            self.message.id, token_view.reply_start(self.message.content, view, index, data)))
+        self.candidates.move(QCursor.pos())
+        self.candidates.show()
+
     def _on_link(self, url: QUrl) -> None:
-        """Our own copy:N links (a code block's Copy); a model-written link is never followed."""
+        """Our own copy:N and tok:N links (a code block's Copy, a token of the token view); a model-written
+        link is never followed."""
+        if url.scheme() == "tok" and self.token_view is not None:
+            with contextlib.suppress(ValueError):
+                self._show_candidates(int(url.path() or url.toString().split(":", 1)[1]))
+            return
         if url.scheme() == "copy":
             try:
                 index = int(url.path() or url.toString().split(":", 1)[1])
@@ -434,6 +478,8 @@ class ChatView(QScrollArea):
     regenerateRequested = Signal()
     continueRequested = Signal(str)
     branchRequested = Signal(str, int)
+    tokensRequested = Signal(str, bool)
+    continueWithRequested = Signal(str, str)
     examplePicked = Signal(str)  # an example prompt from the empty state, to send as the user's message
     permissionAnswered = Signal(int, str)  # request id, "allow" | "always" | "deny"
 
@@ -558,6 +604,8 @@ class ChatView(QScrollArea):
         widget.regenerateRequested.connect(self.regenerateRequested)
         widget.continueRequested.connect(self.continueRequested)
         widget.branchRequested.connect(self.branchRequested)
+        widget.tokensRequested.connect(self.tokensRequested)
+        widget.continueWithRequested.connect(self.continueWithRequested)
         self._layout.insertWidget(self._layout.count() - 1, widget)
         self.widgets[message.id] = widget
         if message.status == STREAMING:

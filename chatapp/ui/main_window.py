@@ -25,7 +25,7 @@ from chatapp.services.i18n import user_message
 from chatapp.services.inference import InferenceController, Preview
 from chatapp.services.models import ModelService
 from chatapp.ui.app_settings_dialog import AppSettingsDialog
-from chatapp.ui.chat_view import ChatView, copy_to_clipboard
+from chatapp.ui.chat_view import ChatView, MessageWidget, copy_to_clipboard
 from chatapp.ui.composer import Composer
 from chatapp.ui.composer_tools import ChatDocuments, ChatTools
 from chatapp.ui.conversation_actions import ConversationActions
@@ -142,6 +142,18 @@ class MainWindow(QMainWindow):
         self.panel_action = view_menu.addAction(self.tr("&Chat settings panel"))
         self.panel_action.setShortcut(QKeySequence("Ctrl+Shift+,"))
         self.panel_action.triggered.connect(self.toggle_settings)
+        self.token_view_action = view_menu.addAction(self.tr("&Keep how each token is chosen"))
+        self.token_view_action.setCheckable(True)
+        self.token_view_action.setChecked(self.session.app_settings.token_view)
+        self.token_view_action.setToolTip(self.tr("Replies written while this is on have a Tokens switch: each token "
+                                                  "coloured by how likely it was, and the model's other candidates"))
+        self.token_view_action.toggled.connect(lambda on: self.session.keep_app_settings(token_view=on))
+
+    def _show_tokens(self, message_id: str, on: bool) -> None:
+        """A reply's Tokens switch: its tokens coloured by probability, or its text again."""
+        widget = self.chat.widgets.get(message_id)
+        if isinstance(widget, MessageWidget):
+            widget.show_tokens(self.session.token_view(message_id) if on else None)
 
     def open_app_settings(self, page: str = "") -> AppSettingsDialog:
         """The app-wide settings (Ctrl+,); the side panel keeps what belongs to this chat."""
@@ -162,6 +174,8 @@ class MainWindow(QMainWindow):
         self.chat.editRequested.connect(self._begin_edit)
         self.chat.regenerateRequested.connect(s.regenerate)
         self.chat.continueRequested.connect(s.continue_reply)
+        self.chat.tokensRequested.connect(self._show_tokens)
+        self.chat.continueWithRequested.connect(s.continue_with)
         self.chat.branchRequested.connect(s.switch_branch)
         self.sidebar.newRequested.connect(s.new_conversation)
         self.history.failed.connect(self.show_error)

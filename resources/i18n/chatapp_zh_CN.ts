@@ -731,6 +731,14 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>对话设置面板(&amp;C)</translation>
     </message>
     <message>
+        <source>&amp;Keep how each token is chosen</source>
+        <translation>记录每个词元的选择过程(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Replies written while this is on have a Tokens switch: each token coloured by how likely it was, and the model&apos;s other candidates</source>
+        <translation>开启期间写出的回答会有“词元”开关：每个词元按其可能性着色，并可查看模型的其他候选</translation>
+    </message>
+    <message>
         <source>Open a GGUF model</source>
         <translation>打开 GGUF 模型</translation>
     </message>
@@ -788,6 +796,18 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>The model&apos;s thinking</source>
         <translation>模型的思考过程</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>词元</translation>
+    </message>
+    <message>
+        <source>Show how each token was chosen: coloured by how likely it was; click one to see the other candidates</source>
+        <translation>显示每个词元是如何选出的：按可能性着色；点击一个词元可查看其他候选</translation>
+    </message>
+    <message>
+        <source>How each token was chosen</source>
+        <translation>每个词元是如何选出的</translation>
     </message>
     <message>
         <source>Images of this message</source>
@@ -1847,6 +1867,61 @@ template: {template} ({note})</source>
     <message>
         <source>Image, {w}×{h} pixels</source>
         <translation>图片，{w}×{h} 像素</translation>
+    </message>
+</context>
+<context>
+    <name>TokenCandidates</name>
+    <message>
+        <source>cut by top-k</source>
+        <translation>被 top-k 剔除</translation>
+    </message>
+    <message>
+        <source>cut by top-p</source>
+        <translation>被 top-p 剔除</translation>
+    </message>
+    <message>
+        <source>cut by min-p</source>
+        <translation>被 min-p 剔除</translation>
+    </message>
+    <message>
+        <source>not the likeliest (temperature 0)</source>
+        <translation>不是最可能的（温度为 0）</translation>
+    </message>
+    <message>
+        <source>cut by typical-p</source>
+        <translation>被 typical-p 剔除</translation>
+    </message>
+    <message>
+        <source>cut by the sampler</source>
+        <translation>被采样器剔除</translation>
+    </message>
+    <message>
+        <source>How this token was chosen</source>
+        <translation>这个词元是如何选出的</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Token {n}&lt;/b&gt;: “{text}” was drawn with {p:.1%}</source>
+        <translation>&lt;b&gt;第 {n} 个词元&lt;/b&gt;：“{text}”以 {p:.1%} 的概率被抽中</translation>
+    </message>
+    <message>
+        <source>candidate</source>
+        <translation>候选</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>after settings</source>
+        <translation>经设置后</translation>
+    </message>
+    <message>
+        <source>Continue with this one</source>
+        <translation>改用这个继续</translation>
+    </message>
+    <message>
+        <source>“Model” is the probability the model gave; “after settings”, the one the draw used after temperature, top-k, top-p, min-p and the repeat penalty.</source>
+        <translation>“模型”是模型给出的概率；“经设置后”是经过温度、top-k、top-p、min-p 和重复惩罚之后，抽样实际使用的概率。</translation>
     </message>
 </context>
 <context>

@@ -69,6 +69,7 @@ class AppSettings:
     # "" until the user chooses (Hugging Face meanwhile), then hf, mirror (at model_mirror) or modelscope.
     model_source: Annotated[str, OneOf(("", *MODEL_SOURCE_KINDS))] = ""
     model_mirror: str = DEFAULT_MIRROR_URL
+    token_view: bool = False  # View → keep how each token is chosen: replies written meanwhile can show it
 
     def aliases(self) -> dict[str, str]:
         """Alias → model, as the model catalog reads them."""

@@ -66,7 +66,8 @@ class HistoryRecord:
                                   tool_calls=tool_calls if tool_calls else None, thinking=thinking)
         if tokens:
             self.store.save_token_view(reply.id, tokens)
-        return replace(reply, content=text, status=status, stats=stats, tool_calls=tool_calls, thinking=thinking)
+        return replace(reply, content=text, status=status, stats=stats, tool_calls=tool_calls, thinking=thinking,
+                       has_token_view=bool(tokens))
 
     def add_tool_result(self, parent_id: str | None, call: ToolCall, outcome: ToolOutcome) -> StoredMessage:
         """A call's result as a `tool` message under the reply that made it (or the previous result)."""

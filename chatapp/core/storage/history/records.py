@@ -31,6 +31,7 @@ class StoredMessage:
     tool: dict[str, Any] = field(default_factory=dict, compare=False)  # a result's call_id, name, server, error
     images: tuple[ImageRef, ...] = ()  # a user message's images (files in the history's ImageStore)
     thinking: str = ""  # a reasoning model's thinking before its answer (`content`)
+    has_token_view: bool = False  # written with the token view on: HistoryStore.token_view has how
 
     def engine_message(self, images: ImageStore | None = None) -> Message:
         """As the model is sent it (with its images read from `images`)."""
@@ -106,6 +107,8 @@ def message_from_row(row: sqlite3.Row) -> StoredMessage:
         tool_calls=calls_from_json(row["tool_calls_json"]),
         tool=json_object(row["tool_json"], f"message {row['id']} tool"),
         images=images_from_json(row["images_json"]), thinking=row["thinking"],
+        # (a sqlite3.Row tests `in` against its values, so its keys are asked; a narrower SELECT has no view)
+        has_token_view="token_view" in row.keys() and row["token_view"] is not None,  # noqa: SIM118
     )
 
 
