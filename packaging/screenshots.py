@@ -341,7 +341,51 @@ def main_window_zh(app: object) -> None:
     _save(window, "main-window-zh_CN")
 
 
+def _token_view(app: object, name: str, prompt: str) -> None:
+    """A reply with its Tokens switch on and one token's candidates open (the window and its popup,
+    grabbed from the screen together)."""
+    from PySide6.QtCore import QPoint, QUrl
+    from PySide6.QtGui import QCursor, QGuiApplication
+
+    window = app.window  # type: ignore[attr-defined]
+    window.session.new_conversation()
+    if not window.token_view_action.isChecked():
+        window.token_view_action.trigger()
+    window.settings_panel.max_tokens.setValue(40)
+    window.settings_panel.flush()
+    window._send(prompt)
+    _wait(window.session.replyFinished)
+    reply = window.session.path[-1]
+    widget = window.chat.widgets[reply.id]
+    widget.tokens_button.click()
+    _settle(300)
+    from chatapp.ui import token_view
+
+    units = token_view.units(widget.token_view)
+    # A token the model was unsure about: the one drawn with the least probability, past the first few.
+    pick = min(units[3:] or units, key=lambda u: u.probability)
+    QCursor.setPos(widget.body.mapToGlobal(QPoint(60, widget.body.height())))
+    widget._on_link(QUrl(f"tok:{pick.first}"))
+    _settle(500)
+    frame = window.frameGeometry()
+    shot = QGuiApplication.primaryScreen().grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+    OUT.mkdir(parents=True, exist_ok=True)
+    shot.save(str(OUT / f"{name}.png"))
+    print(OUT / f"{name}.png")
+    widget.candidates.close()
+
+
+def token_view_en(app: object) -> None:
+    _token_view(app, "token-view", "Write one sentence about the sea.")
+
+
+def token_view_zh(app: object) -> None:
+    _token_view(app, "token-view-zh_CN", "用一句话介绍大海。")
+
+
 SCENES: dict[str, Callable[[object], None]] = {
+    "token-view": token_view_en,
+    "token-view-zh_CN": token_view_zh,
     "main-window-zh_CN": main_window_zh,
     "settings-downloads-zh_CN": settings_downloads_zh,
     "source-suggestion-zh_CN": source_suggestion_zh,
