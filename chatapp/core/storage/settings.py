@@ -143,12 +143,16 @@ def _set_aside(path: Path, why: Phrase) -> LoadedSettings:
 
 
 def save_settings(path: Path, settings: AppSettings) -> None:
-    data = {"version": SETTINGS_VERSION, **asdict(settings)}
+    write_json_atomic(path, {"version": SETTINGS_VERSION, **asdict(settings)})
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    """`data` as JSON at `path`, all or nothing: a temp file beside it, then os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
+            json.dump(data, fh, indent=2, ensure_ascii=False)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
