@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from chatapp import __version__
-from chatapp.commands import chat, docs, history, launch, models, serve
+from chatapp.commands import chat, docs, history, launch, models, presets, serve
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.paths import AppPaths, default_paths
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     launch.add_parser(sub)
     docs.add_parser(sub)
     models.add_parsers(sub)
+    presets.add_parser(sub)
     return parser
 
 
@@ -81,6 +82,8 @@ def dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         return models.run_search(args, paths, out)
     if args.command == "download":
         return models.run_download(args, paths, out, err)
+    if args.command == "presets":
+        return presets.run(args, paths, out)
     if args.command == "models":
         return models.run_models(args, paths, out)
     from chatapp.app import run

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from chatapp.commands import docs_chat, speculation_options
+from chatapp.commands import docs_chat, presets, speculation_options
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.paths import AppPaths
 from chatapp.core.types import (
+    ChatTemplate,
     FinishReason,
     LoadOptions,
     Message,
@@ -41,6 +42,8 @@ def add_parser(sub: Any) -> None:
     chat.add_argument("--api-key", default=None, help="the --server's API key (or set CHATAPP_REMOTE_API_KEY)")
     chat.add_argument("--prompt", help="send this one message, print the reply, and exit")
     chat.add_argument("--system", help="system prompt")
+    chat.add_argument("--preset", metavar="NAME", help="a preset's settings (chatapp presets lists them); flags "
+                                                       "given beside it win")
     chat.add_argument("--template", default="auto", help="auto, a preset name, or a Jinja template file")
     defaults = SamplingParams()
     chat.add_argument("--temperature", type=float, default=defaults.temperature)
@@ -110,12 +113,13 @@ class TerminalPermission:
 def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from chatapp.commands.history import open_history
     from chatapp.commands.terminal_sink import TerminalSink
-    from chatapp.core.runtime import templates
     from chatapp.core.storage.history import to_engine_messages
     from chatapp.core.turns.record import HistoryRecord, NewConversation
     from chatapp.core.turns.runner import run_turn
     from chatapp.core.turns.turn import Turn
 
+    if args.preset:
+        presets.apply_to_chat(args, paths)
     params = sampling(args)
     output = output_format(args)
     if args.conversation and args.no_history:
@@ -136,7 +140,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
         question = _question(documents, args.prompt)
         _show_prompt(args, paths, [*history, dataclasses.replace(question, attachments=images)], stdout)
         return 0
-    template = templates.from_choice(args.template)
+    template = chat_template(args)
     backend, model_name = _backend(args, paths)
     tools = _tool_source(args, paths, stderr)
     record: HistoryRecord | None = None
@@ -179,10 +183,26 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
     return 0
 
 
+def chat_template(args: argparse.Namespace) -> ChatTemplate | None:
+    """--template (a name or a file), or a preset's own template text."""
+    from chatapp.core.runtime import templates
+
+    if args.template == "custom" and getattr(args, "template_text", ""):
+        return templates.custom(args.template_text)
+    return templates.from_choice(args.template)
+
+
 def output_format(args: argparse.Namespace) -> OutputFormat | None:
-    """--json-schema FILE, --json or --grammar FILE as an output format, checked before the model loads."""
+    """--json-schema FILE, --json or --grammar FILE (or a preset's schema) as an output format, checked
+    before the model loads."""
     if args.json:
         return OutputFormat("json_object")
+    if getattr(args, "schema_text", ""):
+        output = OutputFormat("json_schema", args.schema_text, name="reply")
+        from chatapp.core.runtime.grammar import to_gbnf
+
+        to_gbnf(output)
+        return output
     chosen = args.json_schema or args.grammar
     if not chosen:
         return None
@@ -266,9 +286,8 @@ def _show_prompt(args: argparse.Namespace, paths: AppPaths, messages: list[Messa
         sent = [{"role": m.role, "content": m.content} for m in messages]
         stdout.write(json.dumps(sent, ensure_ascii=False, indent=2) + "\n")
         return
-    from chatapp.core.runtime import templates
 
-    template = templates.from_choice(args.template)  # a bad one fails before the model loads
+    template = chat_template(args)  # a bad one fails before the model loads
     engine = _load_engine(args, paths)
     stdout.write(engine.readable(engine.render(messages, template)))
     stdout.flush()

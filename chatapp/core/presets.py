@@ -68,7 +68,8 @@ def read_json(path: Path) -> Any:
         raise PresetError(QT_TRANSLATE_NOOP("core", "{file} could not be read ({reason})."), file=path.name,
                           reason=exc.strerror or exc.__class__.__name__) from None
     except (ValueError, UnicodeDecodeError):
-        raise PresetError(QT_TRANSLATE_NOOP("core", "{file} is not a preset: it is not JSON."), file=path.name) from None
+        raise PresetError(QT_TRANSLATE_NOOP("core", "{file} is not a preset: it is not JSON."),
+                          file=path.name) from None
 
 
 def import_preset(path: Path) -> tuple[Preset, list[str]]:
@@ -125,6 +126,15 @@ class PresetStore:
 
     def _write(self, presets: list[Preset]) -> None:
         write_json_atomic(self.path, {"format": FORMAT, "presets": [p.to_json() for p in presets]})
+
+
+def find_preset(name: str, presets: list[Preset]) -> Preset:
+    """The preset called `name` (case aside), or one sentence naming those there are."""
+    for preset in presets:
+        if preset.name.casefold() == name.strip().casefold():
+            return preset
+    raise PresetError(QT_TRANSLATE_NOOP("core", "There is no preset '{name}' (presets: {known})."), name=name,
+                      known=", ".join(p.name for p in presets) or "none")
 
 
 def export_preset(preset: Preset, path: Path) -> None:

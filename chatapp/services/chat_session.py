@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from chatapp.core.chat_settings import ChatSettings, SettingsLayer, resolve
 from chatapp.core.errors import KnownError
+from chatapp.core.presets import Preset
 from chatapp.core.runtime.json_grammar import check_schema_text
 from chatapp.core.storage.history import (
     INTERRUPTED,
@@ -50,6 +51,8 @@ WINDOW_API_PARALLEL = 4
 TOKEN_VIEW_CANDIDATES = 10
 # What the side panel sets (the chat's documents and tools are set elsewhere and must survive its changes).
 PANEL_FIELDS = ("sampling", "template", "custom_template", "system_prompt", "output_schema")
+# What a preset saved from a chat holds (its documents belong to the chat, not to a way of chatting).
+PRESET_FIELDS = (*PANEL_FIELDS, "tool_servers", "tool_choice")
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -155,6 +158,18 @@ class ChatSession(QObject):
         self.keep_app_settings(sampling=chat.sampling, template=chat.template, custom_template=chat.custom_template,
                                system_prompt=chat.system_prompt)
         self._write(SettingsLayer.of(chat, *PANEL_FIELDS))
+
+    def apply_preset(self, preset: Preset) -> None:
+        """A preset's settings become this chat's (what it does not set stays as it is); raises KnownError
+        for a preset whose template or schema cannot be used, before anything changes."""
+        chosen = resolve(self.settings(), preset.layer)
+        chosen.chat_template()
+        check_schema_text(chosen.output_schema)
+        self._write(preset.layer)
+
+    def as_preset(self, name: str) -> Preset:
+        """This chat's settings as a preset: system prompt, template, sampling, structured output, tools."""
+        return Preset(name.strip(), SettingsLayer.of(self.settings(), *PRESET_FIELDS))
 
     def documents(self) -> list[str]:
         """The document collections this chat answers from."""

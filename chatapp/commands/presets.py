@@ -1,0 +1,86 @@
+"""`chatapp presets` (list, import, export, remove) and `chatapp chat --preset NAME`: the window's presets
+in the terminal — the built-in ones and those saved in the config folder's presets.json."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from chatapp.core.storage.paths import AppPaths, resource_path
+
+if TYPE_CHECKING:
+    from chatapp.core.presets import Preset, PresetStore
+
+
+def add_parser(sub: Any) -> None:
+    presets = sub.add_parser("presets", help="list, import (chatapp's or LM Studio's .preset.json), export or "
+                                             "remove presets")
+    action = presets.add_subparsers(dest="presets_command", metavar="{import,export,remove}")
+    imported = action.add_parser("import", help="keep a preset file (chatapp's, or LM Studio's 0.2/0.3 format)")
+    imported.add_argument("file")
+    exported = action.add_parser("export", help="write a preset to a file to share it")
+    exported.add_argument("name")
+    exported.add_argument("file")
+    removed = action.add_parser("remove", help="forget a saved preset")
+    removed.add_argument("name")
+
+
+def store(paths: AppPaths) -> PresetStore:
+    from chatapp.core.presets import PresetStore
+
+    return PresetStore(paths.config_dir / "presets.json")
+
+
+def all_presets(paths: AppPaths) -> list[Preset]:
+    """The built-in presets, then the saved ones."""
+    from chatapp.core.presets import builtin_presets
+
+    return [*builtin_presets(resource_path("presets.json")), *store(paths).load()]
+
+
+def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:
+    from chatapp.core.presets import export_preset, find_preset, import_preset
+
+    command = getattr(args, "presets_command", None)
+    if command == "import":
+        preset, unused = import_preset(Path(args.file))
+        store(paths).save(preset)
+        stdout.write(f"Saved the preset '{preset.name}'.")
+        stdout.write(f" LM Studio settings chatapp has no equivalent for, not imported: {', '.join(unused)}.\n"
+                     if unused else "\n")
+        return 0
+    if command == "export":
+        export_preset(find_preset(args.name, all_presets(paths)), Path(args.file))
+        stdout.write(f"{args.file}\n")
+        return 0
+    if command == "remove":
+        preset = find_preset(args.name, store(paths).load())
+        store(paths).remove(preset.name)
+        stdout.write(f"Removed the preset '{preset.name}'.\n")
+        return 0
+    for preset in all_presets(paths):
+        sets = ", ".join([*(["system prompt"] if preset.layer.system_prompt else []), *preset.layer.sampling])
+        stdout.write(f"{preset.name:<34} {'built-in' if preset.builtin else 'saved':<9} {sets}\n")
+    return 0
+
+
+def apply_to_chat(args: argparse.Namespace, paths: AppPaths) -> None:
+    """`chatapp chat --preset NAME`: the preset's settings where no flag says otherwise (a flag left at its
+    default is taken as not given)."""
+    from chatapp.core.presets import find_preset
+    from chatapp.core.types import SamplingParams
+
+    preset = find_preset(args.preset, all_presets(paths))
+    defaults = SamplingParams()
+    for name, value in preset.layer.sampling.items():
+        flag = name.replace("-", "_")
+        if hasattr(args, flag) and getattr(args, flag) == getattr(defaults, name):
+            setattr(args, flag, value)
+    if args.system is None and preset.layer.system_prompt is not None:
+        args.system = preset.layer.system_prompt
+    if args.template == "auto" and preset.layer.template not in (None, "auto"):
+        args.template = preset.layer.template
+        args.template_text = preset.layer.custom_template or ""
+    if not (args.json or args.json_schema or args.grammar) and preset.layer.output_schema:
+        args.schema_text = preset.layer.output_schema
