@@ -23,6 +23,7 @@ from chatapp.core.errors import KnownError
 from chatapp.core.models.catalogue import load_catalogue
 from chatapp.core.models.library import resolve_model
 from chatapp.core.models.sources import HUGGING_FACE, SOURCE_ENV, ModelSource, configured_source
+from chatapp.core.presets import PresetStore, builtin_presets
 from chatapp.core.runtime.router import RouterPolicy
 from chatapp.core.storage import secrets
 from chatapp.core.storage.aside import move_aside
@@ -116,6 +117,8 @@ class App:
         window.sections.attach_model_folders(self.settings.extra_model_dirs,
                                              lambda folders: keep(extra_model_dirs=folders))
         window.sections.attach_model_source(self.settings.model_mirror)
+        window.attach_presets(builtin_presets(resource_path("presets.json"), self.language),
+                              PresetStore(paths.config_dir / "presets.json"))
         self.models.sourceChanged.connect(self._keep_model_source)
         window.servers.attach_saved(self.settings.servers, lambda servers: keep(servers=servers))
         self.tools = ToolsService(paths.config_dir / "mcp.json", paths.log_file.with_name("mcp-servers.log"))

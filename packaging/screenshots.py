@@ -383,7 +383,40 @@ def token_view_zh(app: object) -> None:
     _token_view(app, "token-view-zh_CN", "用一句话介绍大海。")
 
 
+def _presets(app: object, name: str) -> None:
+    """The side panel with a built-in preset applied and the preset list open (grabbed from the screen
+    with its popup)."""
+    from PySide6.QtGui import QGuiApplication
+
+    window = app.window  # type: ignore[attr-defined]
+    window.session.new_conversation()
+    window.settings_panel.show()
+    box = window.preset_box
+    index = 1  # the translator
+    box.combo.setCurrentIndex(index)
+    box.combo.activated.emit(index)
+    _settle(300)
+    box.combo.showPopup()
+    _settle(500)
+    frame = window.frameGeometry()
+    shot = QGuiApplication.primaryScreen().grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+    OUT.mkdir(parents=True, exist_ok=True)
+    shot.save(str(OUT / f"{name}.png"))
+    print(OUT / f"{name}.png")
+    box.combo.hidePopup()
+
+
+def presets_en(app: object) -> None:
+    _presets(app, "presets")
+
+
+def presets_zh(app: object) -> None:
+    _presets(app, "presets-zh_CN")
+
+
 SCENES: dict[str, Callable[[object], None]] = {
+    "presets": presets_en,
+    "presets-zh_CN": presets_zh,
     "token-view": token_view_en,
     "token-view-zh_CN": token_view_zh,
     "main-window-zh_CN": main_window_zh,

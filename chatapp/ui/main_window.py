@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QStackedWidge
 from chatapp.core.chat_settings import ChatSettings
 from chatapp.core.errors import KnownError
 from chatapp.core.models.catalogue import CatalogueEntry
+from chatapp.core.presets import Preset, PresetStore
 from chatapp.core.storage.history import Conversation, StoredMessage
 from chatapp.core.types import LoadOptions, ModelSummary
 from chatapp.services.chat_session import ChatSession
@@ -33,6 +34,7 @@ from chatapp.ui.error_banner import ErrorBanner
 from chatapp.ui.first_run import FirstRunView
 from chatapp.ui.model_bar import ModelBar
 from chatapp.ui.model_manager import ModelManager
+from chatapp.ui.preset_box import PresetBox
 from chatapp.ui.servers import Servers
 from chatapp.ui.settings_panel import SettingsPanel
 from chatapp.ui.settings_sections import SettingsSections
@@ -148,6 +150,22 @@ class MainWindow(QMainWindow):
         self.token_view_action.setToolTip(self.tr("Replies written while this is on have a Tokens switch: each token "
                                                   "coloured by how likely it was, and the model's other candidates"))
         self.token_view_action.toggled.connect(lambda on: self.session.keep_app_settings(token_view=on))
+
+    def attach_presets(self, builtin: list[Preset], store: PresetStore) -> None:
+        """The side panel's preset picker: a preset chosen becomes this chat's settings."""
+        self.preset_box = PresetBox(builtin, store, self.session.as_preset)
+        self.settings_panel.add_first(self.preset_box)
+        self.preset_box.chosen.connect(self._apply_preset)
+
+    def _apply_preset(self, preset: Preset) -> None:
+        try:
+            self.session.apply_preset(preset)
+        except KnownError as exc:
+            self.preset_box.say(user_message(exc), error=True)
+            return
+        self.settings_panel.show_settings(self.session.settings(), self.session.app_settings.load)
+        self._request_preview(self.settings_panel.chat_settings())
+        self.preset_box.say(self.tr("This chat now uses “{name}”.").format(name=preset.name))
 
     def _show_tokens(self, message_id: str, on: bool) -> None:
         """A reply's Tokens switch: its tokens coloured by probability, or its text again."""

@@ -101,6 +101,7 @@ class SettingsPanel(QScrollArea):
         self._loading = False
         body = QWidget()
         outer = QVBoxLayout(body)
+        self._sections = outer
 
         # --- prompt template -----------------------------------------------------------------------
         tpl_box = QGroupBox(self.tr("Prompt template"))
@@ -362,6 +363,10 @@ class SettingsPanel(QScrollArea):
             info += " · " + self.tr("the reply is held to the JSON schema (a grammar in the sampler)")
         self.template_info.setText(info)
         self.preview.setPlainText(preview.text)
+
+    def add_first(self, section: QWidget) -> None:
+        """A section above the others (the preset picker)."""
+        self._sections.insertWidget(0, section)
 
     def show_error(self, message: str) -> None:
         self.template_info.setText(f"<span style='color:#c0392b'>{message}</span>")

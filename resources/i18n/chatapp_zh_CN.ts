@@ -739,6 +739,10 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>开启期间写出的回答会有“词元”开关：每个词元按其可能性着色，并可查看模型的其他候选</translation>
     </message>
     <message>
+        <source>This chat now uses “{name}”.</source>
+        <translation>此对话现在使用“{name}”。</translation>
+    </message>
+    <message>
         <source>Open a GGUF model</source>
         <translation>打开 GGUF 模型</translation>
     </message>
@@ -1289,6 +1293,97 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Deny</source>
         <translation>拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>PresetBox</name>
+    <message>
+        <source>Preset</source>
+        <translation>预设</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <source>Save this chat&apos;s settings as a preset</source>
+        <translation>把此对话的设置保存为预设</translation>
+    </message>
+    <message>
+        <source>More preset actions</source>
+        <translation>更多预设操作</translation>
+    </message>
+    <message>
+        <source>Import… (chatapp or LM Studio .preset.json)</source>
+        <translation>导入…（chatapp 或 LM Studio 的 .preset.json）</translation>
+    </message>
+    <message>
+        <source>Export the chosen preset…</source>
+        <translation>导出所选预设…</translation>
+    </message>
+    <message>
+        <source>Delete the chosen preset</source>
+        <translation>删除所选预设</translation>
+    </message>
+    <message>
+        <source>Choose a preset…</source>
+        <translation>选择预设…</translation>
+    </message>
+    <message>
+        <source>{name} (built-in)</source>
+        <translation>{name}（内置）</translation>
+    </message>
+    <message>
+        <source>Save as a preset</source>
+        <translation>保存为预设</translation>
+    </message>
+    <message>
+        <source>Name of the preset:</source>
+        <translation>预设名称：</translation>
+    </message>
+    <message>
+        <source>The preset could not be saved ({reason}).</source>
+        <translation>无法保存预设（{reason}）。</translation>
+    </message>
+    <message>
+        <source>Saved “{name}”.</source>
+        <translation>已保存“{name}”。</translation>
+    </message>
+    <message>
+        <source>Import a preset</source>
+        <translation>导入预设</translation>
+    </message>
+    <message>
+        <source>Presets (*.json);;All files (*)</source>
+        <translation>预设 (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Imported “{name}”.</source>
+        <translation>已导入“{name}”。</translation>
+    </message>
+    <message>
+        <source>Not imported (chatapp has no such setting): {fields}.</source>
+        <translation>未导入（chatapp 没有对应设置）：{fields}。</translation>
+    </message>
+    <message>
+        <source>Choose a preset to export first.</source>
+        <translation>请先选择要导出的预设。</translation>
+    </message>
+    <message>
+        <source>Export a preset</source>
+        <translation>导出预设</translation>
+    </message>
+    <message>
+        <source>Presets (*.json)</source>
+        <translation>预设 (*.json)</translation>
+    </message>
+    <message>
+        <source>Built-in presets cannot be deleted.</source>
+        <translation>内置预设不能删除。</translation>
+    </message>
+    <message>
+        <source>Deleted “{name}”.</source>
+        <translation>已删除“{name}”。</translation>
     </message>
 </context>
 <context>
@@ -2754,6 +2849,38 @@ template: {template} ({note})</source>
     <message>
         <source>Unknown model source &apos;{kind}&apos;: use hf, mirror, modelscope or a mirror&apos;s address.</source>
         <translation>未知的模型来源“{kind}”：请用 hf、mirror、modelscope 或镜像地址。</translation>
+    </message>
+    <message>
+        <source>{file} is not a preset: it has no name.</source>
+        <translation>{file} 不是预设：它没有名称。</translation>
+    </message>
+    <message>
+        <source>{file} is not a preset LM Studio wrote: its fields are not a list.</source>
+        <translation>{file} 不是 LM Studio 写出的预设：它的字段不是列表。</translation>
+    </message>
+    <message>
+        <source>{file} cannot be used as a preset: {problem}.</source>
+        <translation>{file} 不能用作预设：{problem}。</translation>
+    </message>
+    <message>
+        <source>{file} cannot be used as a preset: its system prompt is not text.</source>
+        <translation>{file} 不能用作预设：它的系统提示词不是文本。</translation>
+    </message>
+    <message>
+        <source>{file} is too large to be a preset.</source>
+        <translation>{file} 太大，不可能是预设。</translation>
+    </message>
+    <message>
+        <source>{file} could not be read ({reason}).</source>
+        <translation>无法读取 {file}（{reason}）。</translation>
+    </message>
+    <message>
+        <source>{file} is not a preset: it is not JSON.</source>
+        <translation>{file} 不是预设：它不是 JSON。</translation>
+    </message>
+    <message>
+        <source>There is no preset &apos;{name}&apos; (presets: {known}).</source>
+        <translation>没有名为“{name}”的预设（现有预设：{known}）。</translation>
     </message>
 </context>
 </TS>
