@@ -109,6 +109,8 @@ def test_chat_with_a_preset_in_the_terminal(tmp_path: Path) -> None:
     assert "Answer in as few words as the question allows" in run.stdout
     path = tmp_path / "careful.preset.json"
     path.write_text(json.dumps(LMSTUDIO_03))
+    run = run_chatapp("chat", "--model", "demo", "--preset", "简洁回答", "--show-prompt", "--prompt", "你好")
+    assert run.returncode == 0 and "用问题所需的最少字数回答" in run.stdout  # a built-in one by its Chinese name
     run = run_chatapp("presets", "import", str(path))
     assert run.returncode == 0 and "Careful reviewer" in run.stdout
     assert "not imported: llm.prediction.stopStrings" in run.stdout

@@ -39,6 +39,13 @@ def all_presets(paths: AppPaths) -> list[Preset]:
     return [*builtin_presets(resource_path("presets.json")), *store(paths).load()]
 
 
+def named(paths: AppPaths) -> list[Preset]:
+    """Every preset a name may pick: the built-in ones by their English or Chinese name, and the saved ones."""
+    from chatapp.core.presets import builtin_presets
+
+    return [*all_presets(paths), *builtin_presets(resource_path("presets.json"), "zh_CN")]
+
+
 def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:
     from chatapp.core.presets import export_preset, find_preset, import_preset
 
@@ -51,7 +58,7 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:
                      if unused else "\n")
         return 0
     if command == "export":
-        export_preset(find_preset(args.name, all_presets(paths)), Path(args.file))
+        export_preset(find_preset(args.name, named(paths)), Path(args.file))
         stdout.write(f"{args.file}\n")
         return 0
     if command == "remove":
@@ -71,7 +78,7 @@ def apply_to_chat(args: argparse.Namespace, paths: AppPaths) -> None:
     from chatapp.core.presets import find_preset
     from chatapp.core.types import SamplingParams
 
-    preset = find_preset(args.preset, all_presets(paths))
+    preset = find_preset(args.preset, named(paths))
     defaults = SamplingParams()
     for name, value in preset.layer.sampling.items():
         flag = name.replace("-", "_")
