@@ -34,10 +34,14 @@ def engine() -> Engine:
 
 @pytest.fixture(scope="module")
 def reference(engine: Engine) -> Llama:
+    """Loaded through the engine's load hook (CHATAPP_CPU_REPACK and the AMX guard), as the engine is."""
+    from chatapp.core.runtime import llama_runtime
+
     llm = engine._require()
     threads = llm.context_params.n_threads
-    return Llama(str(demo_model_path()), logits_all=True, verbose=False, n_ctx=llm.n_ctx(), flash_attn=True,
-                 n_threads=threads, n_threads_batch=threads)
+    with llama_runtime.model_params_hook(None):
+        return Llama(str(demo_model_path()), logits_all=True, verbose=False, n_ctx=llm.n_ctx(), flash_attn=True,
+                     n_threads=threads, n_threads_batch=threads)
 
 
 def _explained(engine: Engine, explain: int = 10) -> tuple[list[int], list[TokenLogprob]]:
