@@ -194,7 +194,8 @@ class NativeSampler:
         likely tokens, best first. The top ones are looked for among the logits near the best (as the
         prefilter does), not by partitioning the whole vocabulary: 0.4 ms a token less on 49k tokens."""
         best, ids = near if near is not None else (float(logits.max()), None)
-        log_total = best + float(np.log(np.exp(logits - best).sum(dtype=np.float64)))
+        # float32 terms, summed pairwise by numpy: ~1e-7 relative, below what a probability is shown with
+        log_total = best + float(np.log(np.exp(logits - best).sum()))
         k = self.logprobs or 0
         if not 0 < k < len(logits):
             return log_total, np.arange(len(logits) if k else 0)
@@ -299,10 +300,11 @@ class NativeSampler:
         logits = pool["logit"][: left[-1]].astype(np.float64)
         drawn = np.exp(logits - logits.max())
         drawn /= drawn.sum()
-        place = {t: i for i, t in enumerate(pool["id"].tolist())}
+        # Only top-k's survivors need a place: any other token was cut by top-k (or never in the pool).
+        place = {t: i for i, t in enumerate(pool["id"][: left[0]].tolist())}
         shown = []
         for t, p in zip(ids, model_p, strict=True):
-            i = place.get(t, self._pool_size)  # not in the pool: below every top-k
+            i = place.get(t, left[0])
             if i < left[-1]:
                 shown.append(Weighed(t, p, float(drawn[i]), ""))
             else:
