@@ -86,10 +86,11 @@ def colour(p: float, dark: bool) -> str:
 
 def render(view: Sequence[tuple[Candidate, ...]], dark: bool = False) -> str:
     """The reply as HTML: each unit a link (`tok:INDEX`) on its colour, white space kept."""
+    ink = "#e8e8e8" if dark else "#1d1d1f"  # a token is a link, but reads as text
     parts = ['<div style="white-space: pre-wrap; line-height: 150%;">']
     for unit in units(view):
         text = html.escape(unit.text)
-        parts.append(f'<a href="tok:{unit.first}" style="color: palette(text); text-decoration: none; '
+        parts.append(f'<a href="tok:{unit.first}" style="color: {ink}; text-decoration: none; '
                      f'background-color: {colour(unit.probability, dark)};">{text}</a>')
     parts.append("</div>")
     return "".join(parts)

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from chatapp import __version__
 from chatapp.core.errors import QT_TRANSLATE_NOOP, Phrase
 from chatapp.core.models.hub import is_network_error, route_hub_logging
 from chatapp.core.models.remote import (
@@ -172,4 +173,5 @@ class ModelScopeClient:
         """The download URL; the listing already gave size and checksum (the CDN redirect is followed)."""
         url = (f"{self.source.base_url()}/api/v1/models/{_repo_path(repo_id)}/repo"
                f"?Revision={quote(REVISION, safe='')}&FilePath={quote(remote.path, safe='')}")
-        return FileLocation(url, remote.size, remote.sha256, {"User-Agent": "chatapp", **_auth_headers()})
+        headers = {"User-Agent": f"chatapp/{__version__}", **_auth_headers()}
+        return FileLocation(url, remote.size, remote.sha256, headers)
