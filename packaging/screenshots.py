@@ -303,6 +303,17 @@ def _model_manager_on_modelscope(app: object, name: str) -> None:
     manager.close()
 
 
+def model_manager(app: object) -> None:
+    """The model manager as it opens: the recommended models (on Hugging Face), the library below."""
+    window = app.window  # type: ignore[attr-defined]
+    manager = window.open_model_manager()
+    manager.resize(1000, 680)
+    manager.results.setCurrentRow(-1)
+    _settle(500)
+    _save(manager, "model-manager")
+    manager.close()
+
+
 def model_manager_modelscope(app: object) -> None:
     _model_manager_on_modelscope(app, "model-manager-modelscope")
 
@@ -424,6 +435,7 @@ SCENES: dict[str, Callable[[object], None]] = {
     "source-suggestion-zh_CN": source_suggestion_zh,
     "model-manager-modelscope-zh_CN": model_manager_modelscope_zh,
     "model-manager-modelscope": model_manager_modelscope,
+    "model-manager": model_manager,
     "vision": vision,
     "tool-card": tool_card,
     "structured-output": structured_output,
