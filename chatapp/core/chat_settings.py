@@ -78,6 +78,14 @@ class SettingsLayer:
                   if f.name != "sampling" and getattr(self, f.name) is not None}
         return replace(below, sampling={**below.sampling, **self.sampling}, **values)
 
+    def beyond(self, below: ChatSettings) -> SettingsLayer:
+        """This layer without what `below` already has (what a chat in a project sets of its own)."""
+        base = SettingsLayer.of(below)
+        values = {f.name: None for f in dataclasses.fields(self)
+                  if f.name != "sampling" and getattr(self, f.name) == getattr(base, f.name)}
+        sampling = {k: v for k, v in self.sampling.items() if base.sampling.get(k) != v}
+        return replace(self, sampling=sampling, **values)
+
     def apply(self, settings: ChatSettings) -> ChatSettings:
         """`settings` with what this layer sets."""
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)

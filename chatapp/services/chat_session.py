@@ -105,6 +105,7 @@ class ChatSession(QObject):
         # Chat with documents: the service (set by the window) and the collections of a chat not yet saved.
         self.documents_service: DocumentsService | None = None
         self._new_chat = SettingsLayer()  # the settings layer of a chat not saved yet
+        self._new_project: str | None = None  # ...and the project it is started in
         self.tools_service: ToolsService | None = None  # set by the window with the permission that asks
         self.permission: WindowPermission | None = None
         self.turns.opened.connect(self._on_opened)
@@ -130,12 +131,35 @@ class ChatSession(QObject):
                                                    f"conversation {self.conversation.id} settings: ")
         for problem in problems:
             log.warning("%s", problem)
-        return replace(layer, system_prompt=self.conversation.system_prompt,
+        # In a project, a chat without a system prompt of its own takes the project's instructions.
+        own_prompt = self.conversation.system_prompt
+        if self.conversation.project_id is not None:  # what it does not set itself comes from its project
+            return replace(layer, system_prompt=own_prompt or None)
+        return replace(layer, system_prompt=own_prompt,
                        template=layer.template if layer.template is not None else self.conversation.template or None)
 
+    def project_id(self) -> str | None:
+        return self.conversation.project_id if self.conversation is not None else self._new_project
+
+    def _project_layer(self) -> SettingsLayer:
+        """The layer between the defaults and the chat: its project's instructions and settings (none
+        outside a project, or when the project went)."""
+        project_id = self.project_id()
+        if project_id is None:
+            return SettingsLayer()
+        try:
+            project = self.store.project(project_id)
+        except KnownError:
+            return SettingsLayer()
+        layer, problems = SettingsLayer.from_store(project.settings, f"project {project.id} settings: ")
+        for problem in problems:
+            log.warning("%s", problem)
+        return replace(layer, system_prompt=project.instructions or None)
+
     def settings(self) -> ChatSettings:
-        """What the next reply in this chat uses, every layer applied."""
-        return resolve(self._defaults(), self._layer())
+        """What the next reply in this chat uses, every layer applied: the app's defaults, its project's,
+        its own."""
+        return resolve(self._defaults(), self._project_layer(), self._layer())
 
     def _write(self, layer: SettingsLayer) -> None:
         """Merge `layer` into this chat's own: what it sets changes, nothing else."""
@@ -157,7 +181,10 @@ class ChatSession(QObject):
         check_schema_text(chat.output_schema)  # ...and SchemaError for a schema that is not one
         self.keep_app_settings(sampling=chat.sampling, template=chat.template, custom_template=chat.custom_template,
                                system_prompt=chat.system_prompt)
-        self._write(SettingsLayer.of(chat, *PANEL_FIELDS))
+        layer = SettingsLayer.of(chat, *PANEL_FIELDS)
+        if self.project_id() is not None:  # a project's chat keeps only what differs from its project
+            layer = layer.beyond(resolve(self._defaults(), self._project_layer()))
+        self._write(layer)
 
     def apply_preset(self, preset: Preset) -> None:
         """A preset's settings become this chat's (what it does not set stays as it is); raises KnownError
@@ -245,10 +272,12 @@ class ChatSession(QObject):
 
     # ----- conversations --------------------------------------------------------------------------------
     @reports_errors
-    def new_conversation(self) -> None:
+    def new_conversation(self, project_id: str | None = None) -> None:
+        """A new chat (in a project: its instructions and settings apply), saved with its first message."""
         self.stop()
         self.conversation = None
         self._new_chat = SettingsLayer()
+        self._new_project = project_id
         self.path = []
         self.conversationOpened.emit(None)
         self.pathChanged.emit(self.path)
@@ -388,8 +417,14 @@ class ChatSession(QObject):
                     user_text=user_text, user_images=user_images, parent_id=parent_id, continuing=continuing,
                     augment=self._augment(), output=chat.output_format(), tool_choice=chat.tool_choice,
                     template=template, explain=TOKEN_VIEW_CANDIDATES if self.app_settings.token_view else 0)
-        new = NewConversation(model=self._model_name(), settings=SettingsLayer.of(chat).to_store(),
-                              system_prompt=chat.system_prompt, template=chat.template)
+        if self._new_project is None:  # a chat keeps the settings it started with
+            new = NewConversation(model=self._model_name(), settings=SettingsLayer.of(chat).to_store(),
+                                  system_prompt=chat.system_prompt, template=chat.template)
+        else:  # a project's chat keeps only what it set itself: the project's changes reach it
+            own = self._new_chat
+            new = NewConversation(model=self._model_name(), settings=own.to_store(),
+                                  system_prompt=own.system_prompt or "", template=own.template or "auto",
+                                  project_id=self._new_project)
         tools = self.tools_service.source(self.tool_servers()) if self.tools_service is not None else None
         self._turn_text = user_text
         self._reply = continuing

@@ -24,6 +24,7 @@ class NewConversation:
     settings: dict[str, Any] = field(default_factory=dict)
     system_prompt: str = ""
     template: str = "auto"
+    project_id: str | None = None  # started in a project: it belongs there
 
 
 class HistoryRecord:
@@ -39,7 +40,8 @@ class HistoryRecord:
         if self.conversation is None:
             n = self._new
             self.conversation = self.store.create_conversation(
-                model=n.model, settings=n.settings, system_prompt=n.system_prompt, template=n.template)
+                model=n.model, settings=n.settings, system_prompt=n.system_prompt, template=n.template,
+                project_id=n.project_id)
         return self.conversation
 
     def add_user(self, text: str, parent_id: str | None, images: Sequence[Attachment] = ()) -> StoredMessage:

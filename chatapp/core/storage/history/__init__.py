@@ -13,6 +13,7 @@ from chatapp.core.storage.history.records import (
     STREAMING,
     Branch,
     Conversation,
+    Project,
     SearchHit,
     StoredMessage,
     to_engine_messages,
@@ -22,5 +23,5 @@ from chatapp.core.storage.history.store import HistoryStore
 
 __all__ = [
     "CANCELLED", "COMPLETE", "INTERRUPTED", "SCHEMA_VERSION", "STREAMING", "Branch", "Conversation", "HistoryStore",
-    "SearchHit", "StoredMessage", "to_engine_messages",
+    "Project", "SearchHit", "StoredMessage", "to_engine_messages",
 ]

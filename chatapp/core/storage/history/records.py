@@ -56,6 +56,18 @@ class Conversation:
     active_leaf: str | None = None
     pinned: bool = False
     archived: bool = False
+    project_id: str | None = None  # the project it belongs to, if any
+
+
+@dataclass(frozen=True)
+class Project:
+    """Chats that share instructions (their system prompt), document collections, tools and settings."""
+
+    id: str
+    name: str
+    instructions: str = ""
+    settings: dict[str, Any] = field(default_factory=dict, compare=False)  # a settings layer, stored
+    created_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,14 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
         model=row["model"], settings=settings, system_prompt=row["system_prompt"],
         template=row["template"], active_leaf=row["active_leaf"],
         pinned=bool(row["pinned"]), archived=bool(row["archived"]),
+        project_id=row["project_id"] if "project_id" in row.keys() else None,  # noqa: SIM118 (keys of a Row)
     )
+
+
+def project_from_row(row: sqlite3.Row) -> Project:
+    return Project(id=row["id"], name=row["name"], instructions=row["instructions"],
+                   settings=json_object(row["settings_json"], f"project {row['id']} settings"),
+                   created_at=row["created_at"])
 
 
 def message_from_row(row: sqlite3.Row) -> StoredMessage:

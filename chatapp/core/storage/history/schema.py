@@ -15,7 +15,7 @@ from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.storage import cjk_search
 
 BUSY_TIMEOUT_S = 10.0  # another process's write transaction is waited for, not reported as an error
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Index i upgrades a database from version i to i + 1.
 MIGRATIONS: list[str] = [
@@ -136,6 +136,20 @@ MIGRATIONS: list[str] = [
     # with the view on; NULL for every other message.
     """
     ALTER TABLE messages ADD COLUMN token_view BLOB;
+    """,
+    # v9: projects. A project's instructions (its chats' system prompt) and settings (a settings layer:
+    # sampling, template, documents, tools…) sit between the app's defaults and each chat's own; a chat
+    # belongs to at most one, and stays (outside any project) when its project is deleted.
+    """
+    CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        instructions TEXT NOT NULL DEFAULT '',
+        settings_json TEXT NOT NULL DEFAULT '{}',
+        created_at REAL NOT NULL
+    );
+    ALTER TABLE conversations ADD COLUMN project_id TEXT REFERENCES projects(id) ON DELETE SET NULL;
+    CREATE INDEX conversations_by_project ON conversations(project_id);
     """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION

@@ -32,6 +32,7 @@ from chatapp.core.storage.history.records import (
     STREAMING,
     Branch,
     Conversation,
+    Project,
     SearchHit,
     StoredMessage,
     calls_to_json,
@@ -39,6 +40,7 @@ from chatapp.core.storage.history.records import (
     images_from_json,
     images_to_json,
     message_from_row,
+    project_from_row,
 )
 from chatapp.core.storage.history.schema import open_database
 from chatapp.core.storage.history.writers import WriterLock
@@ -111,14 +113,60 @@ class HistoryStore:
         system_prompt: str = "",
         template: str = "auto",
         created_at: float | None = None,
+        project_id: str | None = None,
     ) -> Conversation:
         now = time.time() if created_at is None else created_at
         conv_id = uuid.uuid4().hex
         self.db.execute(
             "INSERT INTO conversations (id, title, created_at, updated_at, model, settings_json, system_prompt,"
-            " template) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (conv_id, title, now, now, model, json.dumps(settings or {}), system_prompt, template),
+            " template, project_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (conv_id, title, now, now, model, json.dumps(settings or {}), system_prompt, template, project_id),
         )
+        return self.conversation(conv_id)
+
+    # ----- projects ----------------------------------------------------------------------------------------
+    @_saving
+    def create_project(self, name: str, instructions: str = "", settings: dict[str, Any] | None = None) -> Project:
+        project_id = uuid.uuid4().hex
+        self.db.execute("INSERT INTO projects (id, name, instructions, settings_json, created_at)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (project_id, name.strip() or "Project", instructions, json.dumps(settings or {}), time.time()))
+        return self.project(project_id)
+
+    def project(self, project_id: str) -> Project:
+        row = self.db.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
+        if row is None:
+            raise KnownError(QT_TRANSLATE_NOOP("core", "There is no such project any more."))
+        return project_from_row(row)
+
+    def projects(self) -> list[Project]:
+        """Every project, in the order they were made."""
+        return [project_from_row(r) for r in self.db.execute("SELECT * FROM projects ORDER BY created_at")]
+
+    @_saving
+    def update_project(self, project_id: str, *, name: str | None = None, instructions: str | None = None,
+                       settings: dict[str, Any] | None = None) -> Project:
+        """Rename it, change its instructions, or merge `settings` into its settings layer."""
+        project = self.project(project_id)
+        merged = {**project.settings, **settings} if settings is not None else project.settings
+        self.db.execute("UPDATE projects SET name = ?, instructions = ?, settings_json = ? WHERE id = ?",
+                        (name.strip() if name and name.strip() else project.name,
+                         project.instructions if instructions is None else instructions, json.dumps(merged),
+                         project_id))
+        return self.project(project_id)
+
+    @_saving
+    def delete_project(self, project_id: str) -> None:
+        """The project goes; its chats stay, outside any project."""
+        self.db.execute("UPDATE conversations SET project_id = NULL WHERE project_id = ?", (project_id,))
+        self.db.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+
+    @_saving
+    def move_conversation(self, conv_id: str, project_id: str | None) -> Conversation:
+        """Into a project, or (None) out of any."""
+        if project_id is not None:
+            self.project(project_id)  # one sentence if it went meanwhile
+        self.db.execute("UPDATE conversations SET project_id = ? WHERE id = ?", (project_id, conv_id))
         return self.conversation(conv_id)
 
     def conversation(self, conv_id: str) -> Conversation:

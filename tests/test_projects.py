@@ -1,0 +1,46 @@
+"""Projects: chats that share instructions and settings (history schema 9; the settings layer between the
+app's defaults and each chat's own), on the real App, SQLite and the demo model."""
+
+from __future__ import annotations
+
+from test_gui import app, load, send  # noqa: F401  (the fixture)
+
+from chatapp.app import App
+from chatapp.core.models.library import demo_model_path
+from chatapp.core.storage.history import HistoryStore
+
+
+def test_a_chat_in_a_project_takes_its_instructions_and_settings(qtbot, app: App) -> None:  # noqa: F811
+    store = app.session.store
+    project = store.create_project("Pirates", "Answer as a pirate would.",
+                                   {"temperature": 0.3, "documents": ["handbook"]})
+    app.session.new_conversation(project.id)
+    settings = app.session.settings()
+    assert settings.system_prompt == "Answer as a pirate would."
+    assert settings.sampling.temperature == 0.3 and settings.documents == ("handbook",)
+
+    load(qtbot, app, demo_model_path())
+    with qtbot.waitSignal(app.inference.previewReady, timeout=10_000) as preview:
+        app.session.request_preview(app.session.settings(), "Hello")
+    assert "Answer as a pirate would." in preview.args[0].text  # the prompt the model gets
+
+    assert app.session.documents() == ["handbook"]  # the chat's collections come from the project
+    app.window.settings_panel.max_tokens.setValue(8)
+    app.window.settings_panel.flush()
+    with qtbot.waitSignal(app.session.replyFinished, timeout=30_000):
+        send(qtbot, app, "Hello")
+    conversation = app.session.conversation
+    assert conversation is not None and conversation.project_id == project.id
+    assert HistoryStore(store.path).conversation(conversation.id).project_id == project.id  # on disk
+
+    store.update_project(project.id, instructions="Answer as a poet would.")
+    assert app.session.settings().system_prompt == "Answer as a poet would."  # the project's change reaches it
+
+    store.move_conversation(conversation.id, None)
+    app.session.open_conversation(conversation.id)
+    assert app.session.settings().system_prompt != "Answer as a poet would."  # out of the project
+
+    store.move_conversation(conversation.id, project.id)
+    store.delete_project(project.id)
+    assert store.conversation(conversation.id).project_id is None  # the chat stays
+    assert [p.name for p in store.projects()] == []
