@@ -44,3 +44,45 @@ def test_a_chat_in_a_project_takes_its_instructions_and_settings(qtbot, app: App
     store.delete_project(project.id)
     assert store.conversation(conversation.id).project_id is None  # the chat stays
     assert [p.name for p in store.projects()] == []
+
+
+def test_the_sidebar_groups_chats_under_projects(qtbot, app: App) -> None:  # noqa: F811
+    from chatapp.ui.chat_list import PROJECT_ROLE
+
+    store = app.session.store
+    loose = store.create_conversation("Loose chat")
+    inside = store.create_conversation("Thesis outline")
+    with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
+        app.session.create_project("Thesis")
+    project = store.projects()[0]
+    sidebar = app.window.sidebar
+
+    def rows() -> list[str]:
+        return [sidebar.model.index(i).data() for i in range(sidebar.row_count())]
+
+    assert rows() == ["▾ Thesis (0)", "Thesis outline", "Loose chat"]
+    with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
+        sidebar.moveRequested.emit(inside.id, project.id)  # as the chat's "Move to project" menu does
+    assert rows() == ["▾ Thesis (1)", "    Thesis outline", "Loose chat"]
+    header = sidebar.model.index(0)
+    assert header.data(PROJECT_ROLE) == project.id
+    sidebar.list.clicked.emit(header)  # fold
+    assert rows() == ["▸ Thesis (1)", "Loose chat"]
+    sidebar.list.clicked.emit(sidebar.model.index(0))  # unfold
+    assert len(rows()) == 3
+
+    dialog = app.window.edit_project(project.id)  # the header's "Edit project…"
+    dialog.name.setText("My thesis")
+    dialog.instructions.setPlainText("You help me write my thesis.")
+    with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
+        dialog.accept()
+    assert store.project(project.id).instructions == "You help me write my thesis."
+    assert rows()[0] == "▾ My thesis (1)"
+
+    sidebar.newChatInProjectRequested.emit(project.id)  # the header's "New chat in this project"
+    assert app.session.settings().system_prompt == "You help me write my thesis."
+    assert app.window.settings_panel.system_prompt.toPlainText() == "You help me write my thesis."
+
+    with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
+        sidebar.projectDeleteRequested.emit(project.id)
+    assert rows() == ["Thesis outline", "Loose chat"] and store.conversation(loose.id).project_id is None

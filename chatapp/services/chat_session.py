@@ -26,6 +26,7 @@ from chatapp.core.storage.history import (
     INTERRUPTED,
     Conversation,
     HistoryStore,
+    Project,
     StoredMessage,
     to_engine_messages,
 )
@@ -137,6 +138,41 @@ class ChatSession(QObject):
             return replace(layer, system_prompt=own_prompt or None)
         return replace(layer, system_prompt=own_prompt,
                        template=layer.template if layer.template is not None else self.conversation.template or None)
+
+    @reports_errors
+    def create_project(self, name: str) -> Project:
+        project = self.store.create_project(name)
+        self.conversationsChanged.emit()
+        return project
+
+    @reports_errors
+    def update_project(self, project_id: str, name: str, instructions: str, take_chat_resources: bool) -> None:
+        """Rename it and set its instructions; with `take_chat_resources`, this chat's document collections
+        and tools become the project's (for all its chats)."""
+        settings = None
+        if take_chat_resources:
+            chat = self.settings()
+            settings = {"documents": list(chat.documents), "tool_servers": list(chat.tool_servers)}
+        self.store.update_project(project_id, name=name, instructions=instructions, settings=settings)
+        self.conversationsChanged.emit()
+
+    @reports_errors
+    def delete_project(self, project_id: str) -> None:
+        """The project goes; its chats stay (the one open, too), outside any project."""
+        self.store.delete_project(project_id)
+        if self.conversation is not None and self.conversation.project_id == project_id:
+            self.conversation = self.store.conversation(self.conversation.id)
+        if self._new_project == project_id:
+            self._new_project = None
+        self.conversationsChanged.emit()
+
+    @reports_errors
+    def move_to_project(self, conv_id: str, project_id: str | None) -> None:
+        """Into a project (its instructions and settings apply from the next reply), or out of any."""
+        moved = self.store.move_conversation(conv_id, project_id)
+        if self.conversation is not None and self.conversation.id == conv_id:
+            self.conversation = moved
+        self.conversationsChanged.emit()
 
     def project_id(self) -> str | None:
         return self.conversation.project_id if self.conversation is not None else self._new_project

@@ -1,20 +1,23 @@
-"""The sidebar's list as a model and a delegate: conversations (one line each) or search hits (the
-chat's title and a snippet with the matched words highlighted), painted only for the rows on screen."""
+"""The sidebar's list as a model and a delegate: conversations (one line each, a project's under its
+header) or search hits (the chat's title and a snippet with the matched words highlighted), painted
+only for the rows on screen."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QAbstractTextDocumentLayout, QImage, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import QAbstractTextDocumentLayout, QFont, QImage, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from chatapp.core.storage.history import Conversation, SearchHit
+from chatapp.core.storage.history import Conversation, Project, SearchHit
 
 ID_ROLE = Qt.ItemDataRole.UserRole  # the conversation's id
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1  # a search hit's message id
 HTML_ROLE = Qt.ItemDataRole.UserRole + 2  # a search hit as rich text
+PROJECT_ROLE = Qt.ItemDataRole.UserRole + 3  # a project header's project id
 HIT_LINES = 4  # a hit's row: the title and three lines of snippet (longer snippets are clipped)
 Index = QModelIndex | QPersistentModelIndex
 
@@ -25,12 +28,24 @@ def highlight_snippet(snippet: str) -> str:
     return escaped.replace("[[", "<b style='background:#f7dc6f; color:black;'>").replace("]]", "</b>")
 
 
+@dataclass(frozen=True)
+class ProjectHeader:
+    """A project's row above its chats: its name and how many, folded or not."""
+
+    project: Project
+    count: int
+    folded: bool
+
+
+Row = Conversation | SearchHit | ProjectHeader
+
+
 class ChatListModel(QAbstractListModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[Conversation | SearchHit] = []
+        self._rows: list[Row] = []
 
-    def show(self, rows: Sequence[Conversation | SearchHit]) -> None:
+    def show(self, rows: Sequence[Row]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
@@ -42,9 +57,20 @@ class ChatListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row = self._rows[index.row()]
+        if isinstance(row, ProjectHeader):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{'▸' if row.folded else '▾'} {row.project.name} ({row.count})"
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return row.project.instructions or row.project.name
+            return row.project.id if role == PROJECT_ROLE else None
         if isinstance(row, Conversation):
             if role == Qt.ItemDataRole.DisplayRole:
-                return ("📌 " if row.pinned else "") + row.title
+                indent = "    " if row.project_id else ""  # under its project's header
+                return indent + ("📌 " if row.pinned else "") + row.title
             if role == Qt.ItemDataRole.ToolTipRole:
                 return row.title
             return row.id if role == ID_ROLE else None

@@ -43,6 +43,9 @@ class ConversationActions(QObject):
         history.conversationChanged.connect(lambda _conversation: self.refresh())
         history.branchesRead.connect(self._show_branches)
         session.conversationsChanged.connect(self.refresh)
+        sidebar.newProjectRequested.connect(session.create_project)
+        sidebar.moveRequested.connect(lambda conv_id, project_id: session.move_to_project(conv_id, project_id or None))
+        sidebar.projectDeleteRequested.connect(session.delete_project)
 
     # ----- the chat list and search ---------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -53,7 +56,7 @@ class ConversationActions(QObject):
     def _show_conversations(self, conversations: list[Conversation]) -> None:
         self._listed = {c.id: c for c in conversations}
         current = self.session.conversation.id if self.session.conversation else None
-        self.sidebar.show_conversations(conversations, current)
+        self.sidebar.show_conversations(conversations, current, self.session.store.projects())
 
     def search(self, query: str) -> None:
         self._query = query

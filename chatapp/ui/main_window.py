@@ -35,6 +35,7 @@ from chatapp.ui.first_run import FirstRunView
 from chatapp.ui.model_bar import ModelBar
 from chatapp.ui.model_manager import ModelManager
 from chatapp.ui.preset_box import PresetBox
+from chatapp.ui.project_dialog import ProjectDialog
 from chatapp.ui.servers import Servers
 from chatapp.ui.settings_panel import SettingsPanel
 from chatapp.ui.settings_sections import SettingsSections
@@ -151,6 +152,30 @@ class MainWindow(QMainWindow):
                                                   "coloured by how likely it was, and the model's other candidates"))
         self.token_view_action.toggled.connect(lambda on: self.session.keep_app_settings(token_view=on))
 
+    def new_chat_in_project(self, project_id: str) -> None:
+        """A new chat that takes the project's instructions, documents, tools and settings."""
+        self.session.new_conversation(project_id)
+        self.show_chat()
+        self.settings_panel.show_settings(self.session.settings(), self.session.app_settings.load)
+        self.composer.input.setFocus()
+
+    def edit_project(self, project_id: str) -> ProjectDialog | None:
+        """The project's name and instructions (and, if asked, this chat's documents and tools for it)."""
+        try:
+            project = self.session.store.project(project_id)
+        except KnownError as exc:
+            self.show_error(user_message(exc))
+            return None
+        dialog = ProjectDialog(project, self)
+        dialog.accepted.connect(lambda: self._save_project(project_id, dialog))
+        dialog.open()
+        return dialog
+
+    def _save_project(self, project_id: str, dialog: ProjectDialog) -> None:
+        self.session.update_project(project_id, dialog.name.text(), dialog.instructions.toPlainText(),
+                                    dialog.take_resources.isChecked())
+        self.settings_panel.show_settings(self.session.settings(), self.session.app_settings.load)
+
     def attach_presets(self, builtin: list[Preset], store: PresetStore) -> None:
         """The side panel's preset picker: a preset chosen becomes this chat's settings."""
         self.preset_box = PresetBox(builtin, store, self.session.as_preset)
@@ -193,6 +218,8 @@ class MainWindow(QMainWindow):
         self.chat.regenerateRequested.connect(s.regenerate)
         self.chat.continueRequested.connect(s.continue_reply)
         self.chat.tokensRequested.connect(self._show_tokens)
+        self.sidebar.newChatInProjectRequested.connect(self.new_chat_in_project)
+        self.sidebar.projectEditRequested.connect(self.edit_project)
         self.chat.continueWithRequested.connect(s.continue_with)
         self.chat.branchRequested.connect(s.switch_branch)
         self.sidebar.newRequested.connect(s.new_conversation)

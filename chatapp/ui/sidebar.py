@@ -6,8 +6,11 @@ paints only the rows on screen, so it never holds up the GUI thread (a widget pe
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
@@ -17,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chatapp.core.storage.history import Conversation, SearchHit
-from chatapp.ui.chat_list import HIT_ROLE, ID_ROLE, ChatListModel, HitDelegate
+from chatapp.core.storage.history import Conversation, Project, SearchHit
+from chatapp.ui.chat_list import HIT_ROLE, ID_ROLE, PROJECT_ROLE, ChatListModel, HitDelegate, ProjectHeader, Row
 
 
 class Sidebar(QWidget):
@@ -32,6 +35,11 @@ class Sidebar(QWidget):
     searchChanged = Signal(str)
     modelsRequested = Signal()
     serverRequested = Signal()
+    newProjectRequested = Signal(str)  # its name
+    newChatInProjectRequested = Signal(str)  # project id
+    moveRequested = Signal(str, str)  # conversation id, project id ("": out of any)
+    projectEditRequested = Signal(str)  # project id
+    projectDeleteRequested = Signal(str)  # project id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,7 +49,14 @@ class Sidebar(QWidget):
         self.new_button.setAccessibleName(self.tr("New chat"))
         self.new_button.setToolTip(self.tr("New chat (Ctrl+N)"))
         self.new_button.clicked.connect(self.newRequested)
-        layout.addWidget(self.new_button)
+        self.new_project_button = QPushButton(self.tr("＋  Project"))
+        self.new_project_button.setToolTip(self.tr("A project: chats that share instructions, documents and tools"))
+        self.new_project_button.setAccessibleName(self.tr("New project"))
+        self.new_project_button.clicked.connect(self._new_project)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button, 1)
+        buttons.addWidget(self.new_project_button)
+        layout.addLayout(buttons)
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Search all chats"))
         self.search.setAccessibleName(self.tr("Search conversations"))
@@ -74,6 +89,8 @@ class Sidebar(QWidget):
         layout.addWidget(self.models_button)
         layout.addWidget(self.server_button)
         self._conversations: list[Conversation] = []
+        self._projects: list[Project] = []
+        self.folded: set[str] = set()  # projects whose chats are hidden under their header
         self._current: str | None = None
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -81,16 +98,32 @@ class Sidebar(QWidget):
         self._search_timer.timeout.connect(lambda: self.searchChanged.emit(self.search.text().strip()))
         self.search.textChanged.connect(lambda _: self._search_timer.start())
 
-    def show_conversations(self, conversations: list[Conversation], current: str | None) -> None:
+    def show_conversations(self, conversations: list[Conversation], current: str | None,
+                           projects: list[Project] | None = None) -> None:
         self._conversations = conversations
         self._current = current
+        if projects is not None:
+            self._projects = projects
         if self.search.text().strip():
             return  # results stay until the search is cleared
-        self.model.show(conversations)
-        row = next((i for i, c in enumerate(conversations) if c.id == current), None)
+        rows = self._grouped()
+        self.model.show(rows)
+        row = next((i for i, c in enumerate(rows) if isinstance(c, Conversation) and c.id == current), None)
         if row is not None:
             self.list.setCurrentIndex(self.model.index(row))
-        self.empty_label.setVisible(not conversations)
+        self.empty_label.setVisible(not rows)
+
+    def _grouped(self) -> list[Row]:
+        """Each project's header and (unless folded) its chats, then the chats outside any project."""
+        known = {p.id for p in self._projects}
+        rows: list[Row] = []
+        for project in self._projects:
+            chats = [c for c in self._conversations if c.project_id == project.id]
+            rows.append(ProjectHeader(project, len(chats), project.id in self.folded))
+            if project.id not in self.folded:
+                rows.extend(chats)
+        rows.extend(c for c in self._conversations if c.project_id not in known)
+        return rows
 
     def warm_up(self) -> None:
         """After the window shows: what the first search would otherwise load while the user types."""
@@ -112,6 +145,11 @@ class Sidebar(QWidget):
         self.show_conversations(self._conversations, self._current)
 
     def _activated(self, index: QModelIndex) -> None:
+        project_id = index.data(PROJECT_ROLE)
+        if project_id:  # a header: fold or unfold its chats
+            self.folded.symmetric_difference_update({project_id})
+            self.show_conversations(self._conversations, self._current)
+            return
         hit = index.data(HIT_ROLE)
         if hit:
             self.hitOpened.emit(index.data(ID_ROLE), hit)
@@ -120,6 +158,9 @@ class Sidebar(QWidget):
 
     def _menu(self, pos: QPoint) -> None:
         index = self.list.indexAt(pos)
+        if index.isValid() and index.data(PROJECT_ROLE):
+            self._project_menu(index.data(PROJECT_ROLE), pos)
+            return
         if not index.isValid() or index.data(HIT_ROLE):
             return
         conv_id = index.data(ID_ROLE)
@@ -133,9 +174,33 @@ class Sidebar(QWidget):
         export = menu.addMenu(self.tr("Export"))
         export.addAction(self.tr("Markdown…"), lambda: self.exportRequested.emit(conv.id, "md"))
         export.addAction(self.tr("JSON…"), lambda: self.exportRequested.emit(conv.id, "json"))
+        if self._projects:
+            move = menu.addMenu(self.tr("Move to project"))
+            for project in self._projects:
+                action = move.addAction(project.name)
+                action.triggered.connect(partial(self.moveRequested.emit, conv.id, project.id))
+                action.setEnabled(project.id != conv.project_id)
+            if conv.project_id:
+                move.addSeparator()
+                move.addAction(self.tr("Out of its project"), lambda: self.moveRequested.emit(conv.id, ""))
         menu.addSeparator()
         menu.addAction(self.tr("Delete…"), lambda: self.deleteRequested.emit(conv.id))
         menu.exec(self.list.viewport().mapToGlobal(pos))
+
+    def _project_menu(self, project_id: str, pos: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.tr("New chat in this project"), lambda: self.newChatInProjectRequested.emit(project_id))
+        menu.addAction(self.tr("Edit project…"), lambda: self.projectEditRequested.emit(project_id))
+        menu.addSeparator()
+        menu.addAction(self.tr("Delete project (its chats stay)"), lambda: self.projectDeleteRequested.emit(project_id))
+        menu.exec(self.list.viewport().mapToGlobal(pos))
+
+    def _new_project(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        name, ok = QInputDialog.getText(self, self.tr("New project"), self.tr("Name:"))
+        if ok and name.strip():
+            self.newProjectRequested.emit(name.strip())
 
     def _rename(self, conv: Conversation) -> None:
         from PySide6.QtWidgets import QInputDialog

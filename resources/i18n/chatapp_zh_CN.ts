@@ -1387,6 +1387,37 @@ Replies are written on this computer; nothing leaves it.</source>
     </message>
 </context>
 <context>
+    <name>ProjectDialog</name>
+    <message>
+        <source>Project</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>Project name</source>
+        <translation>项目名称</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>What every chat in this project is told first, e.g. “You help me write my thesis on coastal erosion.”</source>
+        <translation>项目里每个对话最先收到的话，例如“你帮我写关于海岸侵蚀的论文。”</translation>
+    </message>
+    <message>
+        <source>Instructions</source>
+        <translation>指示</translation>
+    </message>
+    <message>
+        <source>Instructions:</source>
+        <translation>指示：</translation>
+    </message>
+    <message>
+        <source>Use this chat&apos;s documents and tools in all the project&apos;s chats</source>
+        <translation>让项目里的所有对话都使用此对话的文档和工具</translation>
+    </message>
+</context>
+<context>
     <name>SavedServersBox</name>
     <message>
         <source>Saved servers</source>
@@ -1686,6 +1717,18 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>新对话（Ctrl+N）</translation>
     </message>
     <message>
+        <source>＋  Project</source>
+        <translation>＋  项目</translation>
+    </message>
+    <message>
+        <source>A project: chats that share instructions, documents and tools</source>
+        <translation>项目：共享指示、文档和工具的一组对话</translation>
+    </message>
+    <message>
+        <source>New project</source>
+        <translation>新建项目</translation>
+    </message>
+    <message>
         <source>Search all chats</source>
         <translation>搜索所有对话</translation>
     </message>
@@ -1754,8 +1797,32 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>JSON…</translation>
     </message>
     <message>
+        <source>Move to project</source>
+        <translation>移到项目</translation>
+    </message>
+    <message>
+        <source>Out of its project</source>
+        <translation>移出项目</translation>
+    </message>
+    <message>
         <source>Delete…</source>
         <translation>删除…</translation>
+    </message>
+    <message>
+        <source>New chat in this project</source>
+        <translation>在此项目中新建对话</translation>
+    </message>
+    <message>
+        <source>Edit project…</source>
+        <translation>编辑项目…</translation>
+    </message>
+    <message>
+        <source>Delete project (its chats stay)</source>
+        <translation>删除项目（其中的对话保留）</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
     </message>
     <message>
         <source>Rename chat</source>
@@ -2429,6 +2496,10 @@ template: {template} ({note})</source>
     <message>
         <source>Your chat history could not be read ({reason}); it was moved to {aside} and a new history was started. Nothing was deleted.</source>
         <translation>无法读取聊天记录（{reason}）；它已移到 {aside}，并新建了一份聊天记录。没有删除任何内容。</translation>
+    </message>
+    <message>
+        <source>There is no such project any more.</source>
+        <translation>这个项目已不存在。</translation>
     </message>
     <message>
         <source>Your chat history ({path}) was written by a newer chatapp (schema {version}, this version reads up to {supported}). Update chatapp to open it.</source>
