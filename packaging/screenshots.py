@@ -417,6 +417,27 @@ def _presets(app: object, name: str) -> None:
     box.combo.hidePopup()
 
 
+def projects(app: object) -> None:
+    """The sidebar with chats under two projects (one folded) and a chat in one, its instructions applied."""
+    window = app.window  # type: ignore[attr-defined]
+    store = window.session.store
+    thesis = store.create_project("Thesis: coastal erosion", "You help me write my thesis on coastal erosion. "
+                                  "Cite the documents you are given.")
+    kitchen = store.create_project("Kitchen", "Suggest recipes from what I have.")
+    for title, project in (("Sea-level data sources", thesis), ("Chapter 2 outline", thesis),
+                           ("Dinner with leftovers", kitchen), ("Bread starter", kitchen), ("Weekend plans", None)):
+        conv = store.create_conversation(title)
+        if project is not None:
+            store.move_conversation(conv.id, project.id)
+    window.sidebar.folded.add(kitchen.id)
+    window.new_chat_in_project(thesis.id)
+    window._send("Which chapter should explain tidal ranges?")
+    _wait(window.session.replyFinished)
+    window.conversations.refresh()
+    _settle(800)
+    _save(window, "projects")
+
+
 def presets_en(app: object) -> None:
     _presets(app, "presets")
 
@@ -427,6 +448,7 @@ def presets_zh(app: object) -> None:
 
 SCENES: dict[str, Callable[[object], None]] = {
     "presets": presets_en,
+    "projects": projects,
     "presets-zh_CN": presets_zh,
     "token-view": token_view_en,
     "token-view-zh_CN": token_view_zh,
