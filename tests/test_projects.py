@@ -3,7 +3,8 @@ app's defaults and each chat's own), on the real App, SQLite and the demo model.
 
 from __future__ import annotations
 
-from test_gui import app, load, send  # noqa: F401  (the fixture)
+from PySide6.QtCore import QModelIndex, Qt
+from test_gui import LOAD_TIMEOUT_MS, app, load, send  # noqa: F401  (the fixture)
 
 from chatapp.app import App
 from chatapp.core.models.library import demo_model_path
@@ -71,6 +72,17 @@ def test_the_sidebar_groups_chats_under_projects(qtbot, app: App) -> None:  # no
     sidebar.list.clicked.emit(sidebar.model.index(0))  # unfold
     assert len(rows()) == 3
 
+    # Dragged out (dropped below the list), then back onto the project's header.
+    model = sidebar.model
+    with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
+        model.dropMimeData(model.mimeData([model.index(1)]), Qt.DropAction.MoveAction, -1, -1, QModelIndex())
+    assert rows() == ["▾ Thesis (0)", "Thesis outline", "Loose chat"]
+    with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
+        model.dropMimeData(model.mimeData([model.index(1)]), Qt.DropAction.MoveAction, -1, -1, model.index(0))
+    assert rows() == ["▾ Thesis (1)", "    Thesis outline", "Loose chat"]
+    assert model.flags(model.index(1)) & Qt.ItemFlag.ItemIsDragEnabled  # a chat can be dragged...
+    assert not model.flags(model.index(0)) & Qt.ItemFlag.ItemIsDragEnabled  # ...a project's header not
+
     dialog = app.window.edit_project(project.id)  # the header's "Edit project…"
     dialog.name.setText("My thesis")
     dialog.instructions.setPlainText("You help me write my thesis.")
@@ -86,3 +98,33 @@ def test_the_sidebar_groups_chats_under_projects(qtbot, app: App) -> None:  # no
     with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
         sidebar.projectDeleteRequested.emit(project.id)
     assert rows() == ["Thesis outline", "Loose chat"] and store.conversation(loose.id).project_id is None
+
+
+def test_a_new_chat_in_a_project_answers_from_its_collection_with_its_instructions(
+        qtbot, app: App, instruct_model, builtin_embedding_model, tmp_path) -> None:  # noqa: F811
+    from test_documents_gui import INDEX_TIMEOUT_MS
+
+    folder = tmp_path / "falcon"
+    folder.mkdir()
+    (folder / "falcon.md").write_text("# Falcon\n\nThe Falcon project budget for 2024 was 3.2 million euros.")
+    (folder / "pasta.txt").write_text("Boil the pasta for nine minutes in salted water.")
+    app.start(None)
+    dialog = app.window.chat_documents.open_collections()
+    with qtbot.waitSignal(app.documents.indexed, timeout=INDEX_TIMEOUT_MS):
+        dialog.start_indexing("falcon", [folder])
+    dialog.accept()
+    project = app.session.store.create_project("Falcon", "You answer questions about the Falcon project.",
+                                               {"documents": ["falcon"]})
+    load(qtbot, app, instruct_model)
+    app.window.new_chat_in_project(project.id)
+    assert app.window.chat_documents.button.text() == "Documents: falcon"  # the chat sees the project's
+    with qtbot.waitSignal(app.inference.previewReady, timeout=10_000) as preview:
+        app.session.request_preview(app.session.settings(), "What was the Falcon budget for 2024?")
+    assert "You answer questions about the Falcon project." in preview.args[0].text
+    assert "3.2 million euros" in preview.args[0].text  # the collection's excerpt, in the prompt
+    with qtbot.waitSignal(app.session.replyFinished, timeout=LOAD_TIMEOUT_MS):
+        send(qtbot, app, "What was the Falcon budget for 2024?")
+    reply = app.window.chat.widgets[app.session.path[-1].id]
+    assert "[1] falcon.md" in reply.sources_label.text()
+    assert app.session.conversation.project_id == project.id
+    assert "documents" not in app.session.conversation.settings  # the project's, not copied into the chat

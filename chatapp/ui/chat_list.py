@@ -8,7 +8,17 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QAbstractTextDocumentLayout, QFont, QImage, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -40,10 +50,52 @@ class ProjectHeader:
 Row = Conversation | SearchHit | ProjectHeader
 
 
+CONVERSATION_MIME = "application/x-chatapp-conversation"
+
+
 class ChatListModel(QAbstractListModel):
+    """The rows; a chat dragged onto a project's header (or one of its chats) moves into that project,
+    onto a chat outside any project or below the list, out of its project (`moved`)."""
+
+    moved = Signal(str, str)  # conversation id, project id ("": out of any)
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Row] = []
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index) | Qt.ItemFlag.ItemIsDropEnabled
+        if index.isValid() and isinstance(self._rows[index.row()], Conversation):
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [CONVERSATION_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        data = QMimeData()
+        ids = [row.id for i in indexes if isinstance(row := self._rows[i.row()], Conversation)]
+        data.setData(CONVERSATION_MIME, QByteArray("\n".join(ids).encode()))
+        return data
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index) -> bool:
+        """Say where the chats go (`moved`); the list is rebuilt from the store, so no row moves here."""
+        if not data.hasFormat(CONVERSATION_MIME):
+            return False
+        target = self._rows[parent.row()] if parent.isValid() else None
+        if isinstance(target, ProjectHeader):
+            project = target.project.id
+        elif isinstance(target, Conversation):
+            project = target.project_id or ""
+        else:
+            project = ""  # below the list: out of any project
+        for conv_id in bytes(data.data(CONVERSATION_MIME).data()).decode().split("\n"):
+            if conv_id:
+                self.moved.emit(conv_id, project)
+        return False
 
     def show(self, rows: Sequence[Row]) -> None:
         self.beginResetModel()

@@ -72,6 +72,11 @@ class Sidebar(QWidget):
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
+        # Chats dragged onto a project (or out of one, below the list); the model says where they went.
+        self.list.setDragDropMode(QListView.DragDropMode.DragDrop)
+        self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.list.setDropIndicatorShown(True)
+        self.model.moved.connect(self.moveRequested)
         self.list.activated.connect(self._activated)
         self.list.clicked.connect(self._activated)
         layout.addWidget(self.list, 1)
