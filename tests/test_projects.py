@@ -48,7 +48,7 @@ def test_a_chat_in_a_project_takes_its_instructions_and_settings(qtbot, app: App
 
 
 def test_the_sidebar_groups_chats_under_projects(qtbot, app: App) -> None:  # noqa: F811
-    from chatapp.ui.chat_list import PROJECT_ROLE
+    from chatapp.ui.chat_list import ID_ROLE, PROJECT_ROLE
 
     store = app.session.store
     loose = store.create_conversation("Loose chat")
@@ -83,6 +83,20 @@ def test_the_sidebar_groups_chats_under_projects(qtbot, app: App) -> None:  # no
     assert model.flags(model.index(1)) & Qt.ItemFlag.ItemIsDragEnabled  # a chat can be dragged...
     assert not model.flags(model.index(0)) & Qt.ItemFlag.ItemIsDragEnabled  # ...a project's header not
 
+    # Search limited to the project (its header's "Search in this project").
+    store.add_message(inside.id, "user", "tidal ranges in chapter two")
+    store.add_message(loose.id, "user", "tidal ranges for the weekend sail")
+    sidebar.search.setText("tidal")
+    qtbot.waitUntil(lambda: sidebar.row_count() == 2, timeout=5_000)
+    with qtbot.waitSignal(app.history.searchFinished, timeout=5_000):
+        sidebar.search_in(project.id)
+    assert sidebar.row_count() == 1 and "Thesis" in sidebar.scope_button.text()
+    assert sidebar.model.index(0).data(ID_ROLE) == inside.id
+    with qtbot.waitSignal(app.history.searchFinished, timeout=5_000):
+        sidebar.scope_button.click()  # ✕: all chats again
+    assert sidebar.row_count() == 2
+    sidebar.clear_search()
+
     dialog = app.window.edit_project(project.id)  # the header's "Edit project…"
     dialog.name.setText("My thesis")
     dialog.instructions.setPlainText("You help me write my thesis.")
@@ -97,7 +111,7 @@ def test_the_sidebar_groups_chats_under_projects(qtbot, app: App) -> None:  # no
 
     with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
         sidebar.projectDeleteRequested.emit(project.id)
-    assert rows() == ["Thesis outline", "Loose chat"] and store.conversation(loose.id).project_id is None
+    assert sorted(rows()) == ["Loose chat", "Thesis outline"] and store.conversation(loose.id).project_id is None
 
 
 def test_a_new_chat_in_a_project_answers_from_its_collection_with_its_instructions(

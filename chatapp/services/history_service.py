@@ -65,9 +65,9 @@ class HistoryService(QObject):
     def list_conversations(self) -> None:
         self._submit(lambda store: store.conversations(), self.conversationsListed.emit, LIST)
 
-    def search(self, query: str, limit: int = 50) -> None:
-        self._submit(lambda store: store.search(query, limit), lambda hits: self.searchFinished.emit(query, hits),
-                     SEARCH)
+    def search(self, query: str, limit: int = 50, project_id: str | None = None) -> None:
+        self._submit(lambda store: store.search(query, limit, project_id),
+                     lambda hits: self.searchFinished.emit(query, hits), SEARCH)
 
     def read_branches(self, message_ids: Sequence[str]) -> None:
         """Where each message of a path sits among its versions, answered by `branchesRead` — unless

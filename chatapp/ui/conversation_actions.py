@@ -61,7 +61,8 @@ class ConversationActions(QObject):
     def search(self, query: str) -> None:
         self._query = query
         if query:
-            self.history.search(query)  # answered by `_show_hits`, from the storage thread
+            # answered by `_show_hits`, from the storage thread (one project's chats, if the sidebar says so)
+            self.history.search(query, project_id=self.sidebar.search_scope)
         else:
             self.sidebar.clear_search()
 

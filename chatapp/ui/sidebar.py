@@ -62,6 +62,14 @@ class Sidebar(QWidget):
         self.search.setAccessibleName(self.tr("Search conversations"))
         self.search.setClearButtonEnabled(True)
         layout.addWidget(self.search)
+        # Search limited to one project (its header's "Search in this project"), until ✕.
+        self.scope_button = QPushButton()
+        self.scope_button.setFlat(True)
+        self.scope_button.setToolTip(self.tr("Search all chats again"))
+        self.scope_button.clicked.connect(lambda: self.search_in(None))
+        self.scope_button.hide()
+        layout.addWidget(self.scope_button)
+        self.search_scope: str | None = None
         self.model = ChatListModel(self)
         self.list = QListView()
         self.list.setModel(self.model)
@@ -196,9 +204,22 @@ class Sidebar(QWidget):
         menu = QMenu(self)
         menu.addAction(self.tr("New chat in this project"), lambda: self.newChatInProjectRequested.emit(project_id))
         menu.addAction(self.tr("Edit project…"), lambda: self.projectEditRequested.emit(project_id))
+        menu.addAction(self.tr("Search in this project"), lambda: self.search_in(project_id))
         menu.addSeparator()
         menu.addAction(self.tr("Delete project (its chats stay)"), lambda: self.projectDeleteRequested.emit(project_id))
         menu.exec(self.list.viewport().mapToGlobal(pos))
+
+    def search_in(self, project_id: str | None) -> None:
+        """Search one project's chats (None: all of them again)."""
+        self.search_scope = project_id
+        project = next((p for p in self._projects if p.id == project_id), None)
+        self.scope_button.setText(self.tr("Searching in “{name}” ✕").format(name=project.name) if project else "")
+        self.scope_button.setVisible(project is not None)
+        self.search.setPlaceholderText(self.tr("Search this project's chats") if project else
+                                       self.tr("Search all chats"))
+        self.search.setFocus()
+        if self.search.text().strip():
+            self.searchChanged.emit(self.search.text().strip())
 
     def _new_project(self) -> None:
         from PySide6.QtWidgets import QInputDialog

@@ -1737,6 +1737,10 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>搜索对话</translation>
     </message>
     <message>
+        <source>Search all chats again</source>
+        <translation>重新搜索全部对话</translation>
+    </message>
+    <message>
         <source>Conversations</source>
         <translation>对话列表</translation>
     </message>
@@ -1817,8 +1821,20 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>编辑项目…</translation>
     </message>
     <message>
+        <source>Search in this project</source>
+        <translation>在此项目中搜索</translation>
+    </message>
+    <message>
         <source>Delete project (its chats stay)</source>
         <translation>删除项目（其中的对话保留）</translation>
+    </message>
+    <message>
+        <source>Searching in “{name}” ✕</source>
+        <translation>正在“{name}”中搜索 ✕</translation>
+    </message>
+    <message>
+        <source>Search this project&apos;s chats</source>
+        <translation>搜索此项目的对话</translation>
     </message>
     <message>
         <source>Name:</source>

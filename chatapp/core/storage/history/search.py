@@ -9,8 +9,9 @@ from chatapp.core.storage import cjk_search
 from chatapp.core.storage.history.records import SearchHit
 
 
-def search(db: sqlite3.Connection, query: str, limit: int = 50) -> list[SearchHit]:
-    """Every word must occur; the snippet wraps hit terms in [[ ]] (the window turns them into highlights)."""
+def search(db: sqlite3.Connection, query: str, limit: int = 50, project_id: str | None = None) -> list[SearchHit]:
+    """Every word must occur; the snippet wraps hit terms in [[ ]] (the window turns them into highlights).
+    With `project_id`, only that project's chats are searched."""
     match = cjk_search.match_expression(query)
     if match is None:
         return []
@@ -20,8 +21,8 @@ def search(db: sqlite3.Connection, query: str, limit: int = 50) -> list[SearchHi
                   highlight(messages_search, 0, '[[', ']]') AS marked
            FROM messages_search JOIN messages m ON m.rowid = messages_search.rowid
            JOIN conversations c ON c.id = m.conversation_id
-           WHERE messages_search MATCH ? ORDER BY rank LIMIT ?""",
-        (match, limit),
+           WHERE messages_search MATCH ? AND (? IS NULL OR c.project_id = ?) ORDER BY rank LIMIT ?""",
+        (match, project_id, project_id, limit),
     )
     return [
         SearchHit(r["conversation_id"], r["title"], r["id"], r["role"],

@@ -461,9 +461,9 @@ class HistoryStore:
         return ref
 
     # ----- search, export and import (history/search.py, history/exchange.py) ------------------------
-    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Full-text search over every message, best match first (see history/search.py)."""
-        return full_text.search(self.db, query, limit)
+    def search(self, query: str, limit: int = 50, project_id: str | None = None) -> list[SearchHit]:
+        """Full-text search over every message (or a project's), best match first (see history/search.py)."""
+        return full_text.search(self.db, query, limit, project_id)
 
     def export_json(self, conv_id: str) -> dict[str, Any]:
         from chatapp.core.storage.history import exchange  # pydantic: imported when used, not at startup
