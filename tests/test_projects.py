@@ -142,3 +142,34 @@ def test_a_new_chat_in_a_project_answers_from_its_collection_with_its_instructio
     assert "[1] falcon.md" in reply.sources_label.text()
     assert app.session.conversation.project_id == project.id
     assert "documents" not in app.session.conversation.settings  # the project's, not copied into the chat
+
+
+def test_a_project_exported_with_its_chats_imports_whole_or_not_at_all(qtbot, app: App, tmp_path) -> None:  # noqa: F811
+    import json
+
+    store = app.session.store
+    project = store.create_project("Kitchen", "Suggest recipes from what I have.", {"temperature": 0.4})
+    for title in ("Dinner", "Bread"):
+        conv = store.create_conversation(title)
+        store.add_message(conv.id, "user", f"{title}? 你好")
+        store.move_conversation(conv.id, project.id)
+    path = tmp_path / "kitchen.json"
+    with qtbot.waitSignal(app.history.exported, timeout=5_000):
+        app.history.export_project(project.id, str(path))  # the header's "Export the project and its chats…"
+    with qtbot.waitSignal(app.history.projectImported, timeout=5_000) as imported:
+        app.history.import_project(str(path))  # File → Import a project…
+    copy = imported.args[0]
+    assert copy.id != project.id and (copy.name, copy.instructions, copy.settings) == (
+        "Kitchen", "Suggest recipes from what I have.", {"temperature": 0.4})
+    chats = [c for c in store.conversations() if c.project_id == copy.id]
+    assert sorted(c.title for c in chats) == ["Bread", "Dinner"]
+    assert all(store.active_path(c.id)[0].content.endswith("你好") for c in chats)
+
+    data = json.loads(path.read_text())
+    data["conversations"][1]["tree"] = "broken"
+    path.write_text(json.dumps(data))
+    before = (len(store.projects()), len(store.conversations()))
+    with qtbot.waitSignal(app.history.failed, timeout=5_000) as failed:
+        app.history.import_project(str(path))
+    assert "nothing was imported" in failed.args[0]
+    assert (len(store.projects()), len(store.conversations())) == before

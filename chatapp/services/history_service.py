@@ -25,9 +25,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from chatapp.core.errors import KnownError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.jobs import JobThread
-from chatapp.core.storage.history import Branch, HistoryStore
+from chatapp.core.storage.history import Branch, HistoryStore, Project
 from chatapp.services.i18n import user_message
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class HistoryService(QObject):
     searchFinished = Signal(str, object)  # query, list[SearchHit], best first
     branchesRead = Signal(object)  # dict[str, Branch]: the ‹ n/m › of the path last asked about (read_branches)
     conversationChanged = Signal(object)  # Conversation: pinned, unpinned or renamed
+    projectImported = Signal(object)  # Project, with its chats
     exported = Signal(str)  # the file an export was written to
     failed = Signal(str)  # one sentence: a request that did not happen
 
@@ -104,6 +105,31 @@ class HistoryService(QObject):
             return path
 
         self._submit(export, self.exported.emit)
+
+    def export_project(self, project_id: str, path: str) -> None:
+        """Write a project and its chats to `path` as JSON; answered by `exported` or `failed`."""
+
+        def export(store: HistoryStore) -> str:
+            Path(path).write_text(json.dumps(store.export_project(project_id), indent=2, ensure_ascii=False),
+                                  encoding="utf-8")
+            return path
+
+        self._submit(export, self.exported.emit)
+
+    def import_project(self, path: str) -> None:
+        """Read a project export from `path` and recreate it with its chats (all or nothing); answered by
+        `projectImported` or `failed`."""
+
+        def read(store: HistoryStore) -> Project:
+            try:
+                data = json.loads(Path(path).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise KnownError(QT_TRANSLATE_NOOP("core", "{file} could not be read as a project export "
+                                                   "({reason})."), file=Path(path).name,
+                                 reason=getattr(exc, "strerror", None) or exc.__class__.__name__) from None
+            return store.import_project(data)
+
+        self._submit(read, self.projectImported.emit)
 
     # ----- the storage thread ------------------------------------------------------------------------------
     def _submit(self, work: Callable[[HistoryStore], object], answer: Callable[[Any], None], kind: str = "") -> None:

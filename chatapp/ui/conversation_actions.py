@@ -46,6 +46,8 @@ class ConversationActions(QObject):
         sidebar.newProjectRequested.connect(session.create_project)
         sidebar.moveRequested.connect(lambda conv_id, project_id: session.move_to_project(conv_id, project_id or None))
         sidebar.projectDeleteRequested.connect(session.delete_project)
+        sidebar.projectExportRequested.connect(self.export_project)
+        history.projectImported.connect(lambda _project: self.refresh())
 
     # ----- the chat list and search ---------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -93,6 +95,19 @@ class ConversationActions(QObject):
         path, _ = QFileDialog.getSaveFileName(self.window, self.tr("Export chat"), self._title(conv_id)[:40] + suffix)
         if path:
             self.history.export(conv_id, fmt, path)
+
+    def export_project(self, project_id: str) -> None:
+        name = next((p.name for p in self.session.store.projects() if p.id == project_id), "project")
+        path, _ = QFileDialog.getSaveFileName(self.window, self.tr("Export project"), f"{name[:40]}.json",
+                                              self.tr("Project exports (*.json)"))
+        if path:
+            self.history.export_project(project_id, path)
+
+    def import_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, self.tr("Import a project"), "",
+                                              self.tr("Project exports (*.json);;All files (*)"))
+        if path:
+            self.history.import_project(path)
 
     # ----- the path shown --------------------------------------------------------------------------------------
     def show_path(self, path: list[StoredMessage]) -> None:

@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
             (self.tr("&Open a model file…"), "Ctrl+O", self.open_model_dialog, None),
             (self.tr("&Models…"), "Ctrl+M", self.open_model_manager, None),
             (self.tr("&Connect to a server…"), "", self.servers.open_dialog, None),
+            (self.tr("&Import a project…"), "", self.conversations.import_project, None),
             (self.tr("&Settings…"), "Ctrl+,", self.open_app_settings, QAction.MenuRole.PreferencesRole),
             (self.tr("&Quit"), "Ctrl+Q", self.close, QAction.MenuRole.QuitRole),
         ):
@@ -140,7 +141,7 @@ class MainWindow(QMainWindow):
             if role is not None:
                 action.setMenuRole(role)
             action.triggered.connect(slot)
-        self.settings_action = file_menu.actions()[4]
+        self.settings_action = file_menu.actions()[5]
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         self.panel_action = view_menu.addAction(self.tr("&Chat settings panel"))
         self.panel_action.setShortcut(QKeySequence("Ctrl+Shift+,"))

@@ -40,6 +40,7 @@ class Sidebar(QWidget):
     moveRequested = Signal(str, str)  # conversation id, project id ("": out of any)
     projectEditRequested = Signal(str)  # project id
     projectDeleteRequested = Signal(str)  # project id
+    projectExportRequested = Signal(str)  # project id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -205,6 +206,8 @@ class Sidebar(QWidget):
         menu.addAction(self.tr("New chat in this project"), lambda: self.newChatInProjectRequested.emit(project_id))
         menu.addAction(self.tr("Edit project…"), lambda: self.projectEditRequested.emit(project_id))
         menu.addAction(self.tr("Search in this project"), lambda: self.search_in(project_id))
+        menu.addAction(self.tr("Export the project and its chats…"),
+                       lambda: self.projectExportRequested.emit(project_id))
         menu.addSeparator()
         menu.addAction(self.tr("Delete project (its chats stay)"), lambda: self.projectDeleteRequested.emit(project_id))
         menu.exec(self.list.viewport().mapToGlobal(pos))

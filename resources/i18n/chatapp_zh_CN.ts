@@ -437,6 +437,22 @@ Replies are written on this computer; nothing leaves it.</source>
         <source>Export chat</source>
         <translation>导出对话</translation>
     </message>
+    <message>
+        <source>Export project</source>
+        <translation>导出项目</translation>
+    </message>
+    <message>
+        <source>Project exports (*.json)</source>
+        <translation>项目导出文件 (*.json)</translation>
+    </message>
+    <message>
+        <source>Import a project</source>
+        <translation>导入项目</translation>
+    </message>
+    <message>
+        <source>Project exports (*.json);;All files (*)</source>
+        <translation>项目导出文件 (*.json);;所有文件 (*)</translation>
+    </message>
 </context>
 <context>
     <name>DataFoldersBox</name>
@@ -713,6 +729,10 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>&amp;Connect to a server…</source>
         <translation>连接服务器(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Import a project…</source>
+        <translation>导入项目(&amp;I)…</translation>
     </message>
     <message>
         <source>&amp;Settings…</source>
@@ -1825,6 +1845,10 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>在此项目中搜索</translation>
     </message>
     <message>
+        <source>Export the project and its chats…</source>
+        <translation>导出项目及其对话…</translation>
+    </message>
+    <message>
         <source>Delete project (its chats stay)</source>
         <translation>删除项目（其中的对话保留）</translation>
     </message>
@@ -2530,6 +2554,10 @@ template: {template} ({note})</source>
         <translation>此对话由更新版本的 chatapp 导出；请更新 chatapp 后再导入。</translation>
     </message>
     <message>
+        <source>This project export cannot be imported ({reason}); nothing was imported.</source>
+        <translation>无法导入这个项目导出文件（{reason}）；没有导入任何内容。</translation>
+    </message>
+    <message>
         <source>This conversation export is damaged ({reason}); nothing was imported.</source>
         <translation>此对话导出文件已损坏（{reason}），未导入任何内容。</translation>
     </message>
@@ -2968,6 +2996,10 @@ template: {template} ({note})</source>
     <message>
         <source>There is no preset &apos;{name}&apos; (presets: {known}).</source>
         <translation>没有名为“{name}”的预设（现有预设：{known}）。</translation>
+    </message>
+    <message>
+        <source>{file} could not be read as a project export ({reason}).</source>
+        <translation>无法把 {file} 作为项目导出文件读取（{reason}）。</translation>
     </message>
 </context>
 </TS>

@@ -18,6 +18,7 @@ from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_b
 from chatapp.core.storage.history.records import (
     INTERRUPTED,
     Conversation,
+    Project,
     StoredMessage,
     calls_from_json,
 )
@@ -244,3 +245,48 @@ def export_markdown(store: HistoryStore, conv_id: str, with_thinking: bool = Fal
         if m.stats.get("tokens_per_s"):
             lines += [f"*{m.stats.get('completion_tokens', 0)} tokens, {m.stats['tokens_per_s']:.1f} tok/s*", ""]
     return "\n".join(lines)
+
+
+PROJECT_FORMAT = "chatapp-project"
+
+
+def _damaged_project(reason: str) -> KnownError:
+    return KnownError(QT_TRANSLATE_NOOP("core", "This project export cannot be imported ({reason}); nothing was "
+                                        "imported."), reason=reason)
+
+
+def export_project(store: HistoryStore, project_id: str) -> dict[str, Any]:
+    """A project (name, instructions, settings) and every chat in it, each as `export_json` writes it."""
+    project = store.project(project_id)
+    chats = [c for c in store.conversations(include_archived=True) if c.project_id == project_id]
+    return {"format": PROJECT_FORMAT, "version": 1,
+            "project": {"name": project.name, "instructions": project.instructions, "settings": project.settings},
+            "conversations": [export_json(store, c.id) for c in chats]}
+
+
+def import_project(store: HistoryStore, data: Any) -> Project:
+    """Recreate an exported project with its chats (new ids), all or nothing: every chat is checked before
+    anything is written, and a failure part-way takes back what was written."""
+    if not isinstance(data, dict) or data.get("format") != PROJECT_FORMAT or not isinstance(data.get("project"), dict):
+        raise _damaged_project("it is not a chatapp project export")
+    about = data["project"]
+    chats = data.get("conversations")
+    if not isinstance(about.get("name"), str) or not isinstance(chats, list):
+        raise _damaged_project("the project has no name or no list of chats")
+    for chat in chats:
+        _validated(chat)
+    settings = about.get("settings") if isinstance(about.get("settings"), dict) else {}
+    instructions = about.get("instructions") if isinstance(about.get("instructions"), str) else ""
+    project = store.create_project(about["name"], instructions, settings)
+    imported: list[str] = []
+    try:
+        for chat in chats:
+            conversation = import_json(store, chat)
+            imported.append(conversation.id)
+            store.move_conversation(conversation.id, project.id)
+    except BaseException:
+        for conv_id in imported:
+            store.delete_conversation(conv_id)
+        store.delete_project(project.id)
+        raise
+    return project

@@ -476,6 +476,16 @@ class HistoryStore:
 
         return exchange.import_json(self, data)
 
+    def export_project(self, project_id: str) -> dict[str, Any]:
+        from chatapp.core.storage.history import exchange  # pydantic: imported when used, not at startup
+
+        return exchange.export_project(self, project_id)
+
+    def import_project(self, data: dict[str, Any]) -> Project:
+        from chatapp.core.storage.history import exchange  # pydantic: imported when used, not at startup
+
+        return exchange.import_project(self, data)
+
     def export_markdown(self, conv_id: str, with_thinking: bool = False) -> str:
         from chatapp.core.storage.history import exchange  # pydantic: imported when used, not at startup
 
