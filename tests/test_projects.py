@@ -36,6 +36,13 @@ def test_a_chat_in_a_project_takes_its_instructions_and_settings(qtbot, app: App
 
     store.update_project(project.id, instructions="Answer as a poet would.")
     assert app.session.settings().system_prompt == "Answer as a poet would."  # the project's change reaches it
+    panel = app.window.settings_panel
+    panel.temperature.setValue(0.9)  # the chat's own temperature...
+    panel.flush()
+    assert app.session.settings().sampling.temperature == 0.9
+    panel.temperature.setValue(0.3)  # ...set back to the project's value: the chat follows it again
+    panel.flush()
+    assert app.session.settings().sampling.temperature == 0.3
 
     store.move_conversation(conversation.id, None)
     app.session.open_conversation(conversation.id)

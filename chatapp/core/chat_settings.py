@@ -78,12 +78,15 @@ class SettingsLayer:
                   if f.name != "sampling" and getattr(self, f.name) is not None}
         return replace(below, sampling={**below.sampling, **self.sampling}, **values)
 
-    def beyond(self, below: ChatSettings) -> SettingsLayer:
-        """This layer without what `below` already has (what a chat in a project sets of its own)."""
+    def beyond(self, below: ChatSettings, kept: SettingsLayer | None = None) -> SettingsLayer:
+        """This layer without what `below` already has (what a chat in a project sets of its own), except
+        what `kept` (the chat's layer as it is) sets: set back to the project's value, it must change."""
         base = SettingsLayer.of(below)
+        kept = kept or SettingsLayer()
         values = {f.name: None for f in dataclasses.fields(self)
-                  if f.name != "sampling" and getattr(self, f.name) == getattr(base, f.name)}
-        sampling = {k: v for k, v in self.sampling.items() if base.sampling.get(k) != v}
+                  if f.name != "sampling" and getattr(self, f.name) == getattr(base, f.name)
+                  and getattr(kept, f.name) is None}
+        sampling = {k: v for k, v in self.sampling.items() if base.sampling.get(k) != v or k in kept.sampling}
         return replace(self, sampling=sampling, **values)
 
     def apply(self, settings: ChatSettings) -> ChatSettings:

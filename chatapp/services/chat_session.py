@@ -219,7 +219,7 @@ class ChatSession(QObject):
                                system_prompt=chat.system_prompt)
         layer = SettingsLayer.of(chat, *PANEL_FIELDS)
         if self.project_id() is not None:  # a project's chat keeps only what differs from its project
-            layer = layer.beyond(resolve(self._defaults(), self._project_layer()))
+            layer = layer.beyond(resolve(self._defaults(), self._project_layer()), self._layer())
         self._write(layer)
 
     def apply_preset(self, preset: Preset) -> None:
