@@ -44,12 +44,7 @@ MIRROR = FakeHub().start()
 @pytest.fixture
 def hub() -> FakeHub:
     """The fake hub with no repos, no faults and an empty request log."""
-    from fake_hub import Faults
-
-    HUB.repos.clear()
-    HUB.faults = Faults()
-    HUB.requests.clear()
-    return HUB
+    return HUB.reset()
 
 
 @pytest.fixture
@@ -61,12 +56,7 @@ def modelscope() -> FakeModelScope:
 @pytest.fixture
 def mirror_hub() -> FakeHub:
     """A second fake hub standing for a Hugging Face mirror (hf-mirror.com), reset."""
-    from fake_hub import Faults
-
-    MIRROR.repos.clear()
-    MIRROR.faults = Faults()
-    MIRROR.requests.clear()
-    return MIRROR
+    return MIRROR.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 from urllib.parse import parse_qs, unquote, urlparse
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -64,7 +65,10 @@ class Faults:
     answer_delay_s: float = 0.0  # wait this long before answering a search or a listing (a slow endpoint)
 
 
-class FakeHub:
+class FakeServer:
+    """A fake model source on 127.0.0.1: its repositories, fault switches and request log, served by
+    the handler its subclass gives (`_handler`)."""
+
     def __init__(self) -> None:
         self.repos: dict[str, FakeRepo] = {}
         self.faults = Faults()
@@ -72,6 +76,9 @@ class FakeHub:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
 
     @property
     def url(self) -> str:
@@ -82,7 +89,7 @@ class FakeHub:
         self.repos[repo.repo_id] = repo
         return repo
 
-    def start(self) -> FakeHub:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -90,6 +97,28 @@ class FakeHub:
         self._server.shutdown()
         self._server.server_close()
 
+    def reset(self) -> Self:
+        """No repos, no faults, an empty request log (between tests)."""
+        self.repos.clear()
+        self.faults = Faults()
+        self.requests.clear()
+        return self
+
+
+def tiny_chat_files(model: Path) -> dict[str, FakeFile]:
+    """A repo's worth of GGUF files made from one tiny model: two quants, a split one, a vision projector."""
+    data = model.read_bytes()
+    return {
+        "tiny-chat-Q4_K_M.gguf": FakeFile(data),
+        "tiny-chat.Q8_0.gguf": FakeFile(data + b"\0" * 32),
+        "split/tiny-chat-IQ3_XS-00001-of-00002.gguf": FakeFile(data[:1_000_000]),
+        "split/tiny-chat-IQ3_XS-00002-of-00002.gguf": FakeFile(data[1_000_000:]),
+        "mmproj-tiny-f16.gguf": FakeFile(b"GGUF" + b"\0" * 100),
+        "README.md": FakeFile(b"# Tiny chat\n"),
+    }
+
+
+class FakeHub(FakeServer):
     def range_requests(self) -> list[str]:
         return [h["range"] for m, p, h in self.requests if m == "GET" and "/resolve/" in p and "range" in h]
 

@@ -10,51 +10,25 @@ Endpoints: GET /openapi/v1/models (search; modelscope-hub's `list_repos`), GET
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
-from fake_hub import FakeRepo, Faults, send_body
+from fake_hub import FakeRepo, FakeServer, send_body
 
 REVISION = "4f0c0a1b2c3d4e5f60718293a4b5c6d7e8f90123"
 NOT_FOUND = {"Code": 10010205001, "Message": "获取模型信息失败，信息：record not found", "RequestId": "fake",
              "Success": False}
 
 
-class FakeModelScope:
+class FakeModelScope(FakeServer):
     def __init__(self) -> None:
-        self.repos: dict[str, FakeRepo] = {}
-        self.faults = Faults()
+        super().__init__()
         self.unhashed: set[str] = set()  # files listed without a Sha256 (as some non-LFS files are)
-        self.requests: list[tuple[str, str, dict[str, str]]] = []  # method, path, headers (lower-case names)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def add_repo(self, repo: FakeRepo) -> FakeRepo:
-        self.repos[repo.repo_id] = repo
-        return repo
-
-    def start(self) -> FakeModelScope:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def reset(self) -> FakeModelScope:
-        self.repos.clear()
-        self.faults = Faults()
         self.unhashed.clear()
-        self.requests.clear()
-        return self
+        return super().reset()
 
     def range_requests(self) -> list[str]:
         return [h["range"] for m, p, h in self.requests if p.startswith("/cdn/") and "range" in h]

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_hub import FakeFile, FakeHub, FakeRepo
+from fake_hub import FakeFile, FakeHub, FakeRepo, tiny_chat_files
 from test_cli import run_chatapp
 
 from chatapp.core.errors import KnownError
@@ -27,15 +27,7 @@ REPO = "acme/Tiny-Chat-GGUF"
 
 @pytest.fixture
 def repo(hub: FakeHub, tiny_model: Path) -> FakeRepo:
-    data = tiny_model.read_bytes()
-    return hub.add_repo(FakeRepo(REPO, {
-        "tiny-chat-Q4_K_M.gguf": FakeFile(data),
-        "tiny-chat.Q8_0.gguf": FakeFile(data + b"\0" * 32),
-        "split/tiny-chat-IQ3_XS-00001-of-00002.gguf": FakeFile(data[:1_000_000]),
-        "split/tiny-chat-IQ3_XS-00002-of-00002.gguf": FakeFile(data[1_000_000:]),
-        "mmproj-tiny-f16.gguf": FakeFile(b"GGUF" + b"\0" * 100),
-        "README.md": FakeFile(b"# Tiny chat\n"),
-    }, downloads=1200, likes=7))
+    return hub.add_repo(FakeRepo(REPO, tiny_chat_files(tiny_model), downloads=1200, likes=7))
 
 
 def _model(quant: str):

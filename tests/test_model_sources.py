@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_hub import FakeFile, FakeHub, FakeRepo
+from fake_hub import FakeFile, FakeHub, FakeRepo, tiny_chat_files
 from fake_modelscope import FakeModelScope
 from test_cli import run_chatapp
 
@@ -30,24 +30,12 @@ REPO = "acme/Tiny-Chat-GGUF"
 Server = FakeHub | FakeModelScope
 
 
-def _files(tiny_model: Path) -> dict[str, FakeFile]:
-    data = tiny_model.read_bytes()
-    return {
-        "tiny-chat-Q4_K_M.gguf": FakeFile(data),
-        "tiny-chat.Q8_0.gguf": FakeFile(data + b"\0" * 32),
-        "split/tiny-chat-IQ3_XS-00001-of-00002.gguf": FakeFile(data[:1_000_000]),
-        "split/tiny-chat-IQ3_XS-00002-of-00002.gguf": FakeFile(data[1_000_000:]),
-        "mmproj-tiny-f16.gguf": FakeFile(b"GGUF" + b"\0" * 100),
-        "README.md": FakeFile(b"# Tiny chat\n"),
-    }
-
-
 @pytest.fixture(params=["mirror", "modelscope"])
 def served(request: pytest.FixtureRequest, mirror_hub: FakeHub, modelscope: FakeModelScope,
            tiny_model: Path) -> tuple[Server, ModelSource]:
     """The tiny chat repo on a mirror or on ModelScope, and the source that reaches it."""
     server: Server = mirror_hub if request.param == "mirror" else modelscope
-    server.add_repo(FakeRepo(REPO, _files(tiny_model), downloads=1200, likes=7))
+    server.add_repo(FakeRepo(REPO, tiny_chat_files(tiny_model), downloads=1200, likes=7))
     source = mirror(mirror_hub.url) if request.param == "mirror" else MODELSCOPE
     return server, source
 
@@ -185,7 +173,7 @@ def test_a_file_the_source_gives_no_checksum_for_is_downloaded_and_said_unverifi
 
 def test_cli_searches_and_downloads_from_the_source_asked_for(modelscope: FakeModelScope, mirror_hub: FakeHub,
                                                               hub: FakeHub, tiny_model: Path) -> None:
-    modelscope.add_repo(FakeRepo(REPO, _files(tiny_model), downloads=321))
+    modelscope.add_repo(FakeRepo(REPO, tiny_chat_files(tiny_model), downloads=321))
     run = run_chatapp("search", "--source", "modelscope", "tiny")
     assert run.returncode == 0 and REPO in run.stdout and "321 downloads" in run.stdout, run.stderr
     run = run_chatapp("search", "tiny")  # Hugging Face (the fake hub) has nothing
