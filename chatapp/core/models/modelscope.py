@@ -25,14 +25,13 @@ from urllib.parse import quote
 
 from chatapp import __version__
 from chatapp.core.errors import QT_TRANSLATE_NOOP, Phrase
-from chatapp.core.models.hub import is_network_error, route_hub_logging
+from chatapp.core.models.hub import hub_errors
 from chatapp.core.models.remote import (
     FileLocation,
     HubError,
     RemoteFile,
     RemoteModel,
     RepoSummary,
-    SourceUnreachable,
     group_gguf_files,
 )
 from chatapp.core.models.sources import MODELSCOPE, ModelSource
@@ -53,34 +52,29 @@ class _Refused(Exception):
 
 @contextmanager
 def modelscope_errors(what: Phrase | str, source: ModelSource = MODELSCOPE) -> Iterator[None]:
-    """ModelScope's refusals and the network's failures as one sentence each."""
-    route_hub_logging()
-    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+    """ModelScope's refusals as one sentence each; the offline switch and the network's failures as the
+    Hugging Face client says them (`hub_errors`, around this)."""
+    from huggingface_hub.errors import HfHubHTTPError
 
-    try:
-        yield
-    except (_Refused, HfHubHTTPError) as exc:
-        if isinstance(exc, _Refused):
-            status = exc.status
-        else:
-            status = exc.response.status_code if exc.response is not None else 0
-        if status == 404:
-            raise HubError(QT_TRANSLATE_NOOP("core", "{what}: no such repository on ModelScope (or it is "
-                                             "private)."), what=what) from None
-        if status in (401, 403):
-            raise HubError(QT_TRANSLATE_NOOP("core", "{what}: this model on ModelScope asks you to sign in and "
-                                             "accept its terms. Do so on its ModelScope page, set "
-                                             "MODELSCOPE_API_TOKEN to your access token and try again."),
-                           what=what) from None
-        raise HubError(QT_TRANSLATE_NOOP("core", "{what}: {source} answered with an error (HTTP {status}). Try "
-                                         "again later."), what=what, source=source.name, status=status) from None
-    except OfflineModeIsEnabled:
-        raise HubError(QT_TRANSLATE_NOOP("core", "{what}: offline mode is on (HF_HUB_OFFLINE); turn it off to reach "
-                                         "the hub."), what=what) from None
-    except Exception as exc:
-        if isinstance(exc, OSError) or is_network_error(exc):
-            raise SourceUnreachable(what, source, exc.__class__.__name__) from None
-        raise
+    with hub_errors(what, source):
+        try:
+            yield
+        except (_Refused, HfHubHTTPError) as exc:
+            if isinstance(exc, _Refused):
+                status = exc.status
+            else:
+                status = exc.response.status_code if exc.response is not None else 0
+            if status == 404:
+                raise HubError(QT_TRANSLATE_NOOP("core", "{what}: no such repository on ModelScope (or it is "
+                                                 "private)."), what=what) from None
+            if status in (401, 403):
+                raise HubError(QT_TRANSLATE_NOOP("core", "{what}: this model on ModelScope asks you to sign in and "
+                                                 "accept its terms. Do so on its ModelScope page, set "
+                                                 "MODELSCOPE_API_TOKEN to your access token and try again."),
+                               what=what) from None
+            raise HubError(QT_TRANSLATE_NOOP("core", "{what}: {source} answered with an error (HTTP {status}). "
+                                             "Try again later."), what=what, source=source.name,
+                           status=status) from None
 
 
 def _auth_headers() -> dict[str, str]:
