@@ -54,6 +54,17 @@ def _app_with_demo() -> object:
     return app
 
 
+def _save_screen(window: object, name: str) -> None:
+    """The window as the screen shows it, popups over it included (`_save` draws the widget alone)."""
+    from PySide6.QtGui import QGuiApplication
+
+    frame = window.frameGeometry()  # type: ignore[attr-defined]
+    shot = QGuiApplication.primaryScreen().grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+    OUT.mkdir(parents=True, exist_ok=True)
+    shot.save(str(OUT / f"{name}.png"))
+    print(OUT / f"{name}.png")
+
+
 def _save(widget: object, name: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.png"
@@ -356,7 +367,7 @@ def _token_view(app: object, name: str, prompt: str) -> None:
     """A reply with its Tokens switch on and one token's candidates open (the window and its popup,
     grabbed from the screen together)."""
     from PySide6.QtCore import QPoint, QUrl
-    from PySide6.QtGui import QCursor, QGuiApplication
+    from PySide6.QtGui import QCursor
 
     window = app.window  # type: ignore[attr-defined]
     window.session.new_conversation()
@@ -378,11 +389,7 @@ def _token_view(app: object, name: str, prompt: str) -> None:
     QCursor.setPos(widget.body.mapToGlobal(QPoint(60, widget.body.height())))
     widget._on_link(QUrl(f"tok:{pick.first}"))
     _settle(500)
-    frame = window.frameGeometry()
-    shot = QGuiApplication.primaryScreen().grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
-    OUT.mkdir(parents=True, exist_ok=True)
-    shot.save(str(OUT / f"{name}.png"))
-    print(OUT / f"{name}.png")
+    _save_screen(window, name)
     widget.candidates.close()
 
 
@@ -397,7 +404,6 @@ def token_view_zh(app: object) -> None:
 def _presets(app: object, name: str) -> None:
     """The side panel with a built-in preset applied and the preset list open (grabbed from the screen
     with its popup)."""
-    from PySide6.QtGui import QGuiApplication
 
     window = app.window  # type: ignore[attr-defined]
     window.session.new_conversation()
@@ -409,11 +415,7 @@ def _presets(app: object, name: str) -> None:
     _settle(300)
     box.combo.showPopup()
     _settle(500)
-    frame = window.frameGeometry()
-    shot = QGuiApplication.primaryScreen().grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
-    OUT.mkdir(parents=True, exist_ok=True)
-    shot.save(str(OUT / f"{name}.png"))
-    print(OUT / f"{name}.png")
+    _save_screen(window, name)
     box.combo.hidePopup()
 
 

@@ -91,12 +91,11 @@ class NativeSampler:
         self.logprobs = max(logprobs or 0, explain) if explain else logprobs
         self.last: tuple[int, float, np.ndarray, np.ndarray] | None = None  # token, logprob, top ids, top logprobs
         self.last_choice: tuple[Weighed, ...] = ()  # with `explain`: the candidates, the one drawn among them
-        self.greedy = params.temperature == 0.0
         self.grammar = grammar
         self.constrained = constrained or grammar is not None or explain > 0
         penalties = lib.llama_sampler_init_penalties(n_vocab, PENALTY_LAST_N, params.repeat_penalty,
                                                      params.frequency_penalty, params.presence_penalty)
-        greedy = params.temperature == 0.0
+        self.greedy = greedy = params.temperature == 0.0
         truncation = [] if greedy else [
             lib.llama_sampler_init_top_k(params.top_k), lib.llama_sampler_init_typical(1.0, 1),
             lib.llama_sampler_init_top_p(params.top_p, 1), lib.llama_sampler_init_min_p(params.min_p, 1),
