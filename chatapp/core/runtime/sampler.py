@@ -115,6 +115,9 @@ class NativeSampler:
             self.pick = self._new_chain(pick)
         self._candidates = np.zeros(n_vocab, dtype=_TOKEN_DATA)
         self._ids = np.arange(n_vocab, dtype=np.int32)
+        # Scratch for the passes over every logit, made once: no vocabulary-sized array is allocated per token.
+        self._scratch = np.empty(n_vocab, dtype=np.float32)
+        self._mask = np.empty(n_vocab, dtype=np.bool_)
         self.grammar_fallbacks = 0  # tokens the grammar refused at first (for benchmarks)
         self._shared_near: tuple[float, np.ndarray | None] | None = None
         self._pool_size = 0  # explained: the candidates the truncation steps started from...
@@ -176,13 +179,13 @@ class NativeSampler:
                 self.last_choice = self._explanation(token, raw, log_total, top[: self.explain])
         return token
 
-    @staticmethod
-    def _near(logits: np.ndarray, count: int) -> tuple[float, np.ndarray | None]:
+    def _near(self, logits: np.ndarray, count: int) -> tuple[float, np.ndarray | None]:
         """The best logit and the ids within the narrowest width of it that holds `count` of them (None:
         no width does: near-uniform logits)."""
         best = float(logits.max())
+        mask = self._mask[: len(logits)]
         for width in PREFILTER_WIDTHS:
-            ids = np.flatnonzero(logits >= best - width)
+            ids = np.flatnonzero(np.greater_equal(logits, best - width, out=mask))
             if len(ids) >= count:
                 return best, ids
         return best, None
@@ -194,7 +197,8 @@ class NativeSampler:
         prefilter does), not by partitioning the whole vocabulary: 0.4 ms a token less on 49k tokens."""
         best, ids = near if near is not None else (float(logits.max()), None)
         # float32 terms, summed pairwise by numpy: ~1e-7 relative, below what a probability is shown with
-        log_total = best + float(np.log(np.exp(logits - best).sum()))
+        shifted = np.subtract(logits, best, out=self._scratch[: len(logits)])
+        log_total = best + float(np.log(np.exp(shifted, out=shifted).sum()))
         k = self.logprobs or 0
         if not 0 < k < len(logits):
             return log_total, np.arange(len(logits) if k else 0)
@@ -252,8 +256,10 @@ class NativeSampler:
         the truncated candidates, the pool and then the vocabulary are asked in turn."""
         array = self._fill_best(logits) if self.prefilter and self.grammar is None else self._fill(logits)
         self._apply(self.chain, array)
-        self._apply(self.pool, array)
-        pool = self._candidates[: array.size].copy() if self.grammar is not None else None
+        pool = None
+        if self.grammar is not None:  # the pool is what the grammar is asked about next (without one, top-k
+            self._apply(self.pool, array)  # of the pool is the truncation's own top-k: nothing to add)
+            pool = self._candidates[: array.size].copy()
         if self.explain:
             self._truncate_explained(array)
         else:
