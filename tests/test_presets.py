@@ -121,3 +121,39 @@ def test_chat_with_a_preset_in_the_terminal(tmp_path: Path) -> None:
     assert run.returncode == 0 and "Mine." in run.stdout and "Review the code" not in run.stdout  # a flag wins
     run = run_chatapp("chat", "--model", "demo", "--preset", "nope", "--prompt", "Hi")
     assert run.returncode != 0 and "There is no preset 'nope'" in run.stderr
+
+
+def test_chat_in_a_project_in_the_terminal(tmp_path: Path) -> None:
+    """`chatapp chat --project NAME`: the project's preset under its own settings, its instructions as the
+    system prompt, its model when --model is left out, and the chat saved in the project."""
+    from chatapp.core.models.library import demo_model_path
+    from chatapp.core.storage.history import HistoryStore
+    from chatapp.core.storage.paths import default_paths
+
+    history = HistoryStore(default_paths().database)
+    project = history.create_project("Letters", "You write polite letters.",
+                                     {"temperature": 0.1, "preset": "Concise answers",
+                                      "model": str(demo_model_path())})
+    history.close()
+    run = run_chatapp("chat", "--project", "letters", "--show-prompt", "--prompt", "Hi")
+    assert run.returncode == 0, run.stderr
+    assert "You write polite letters." in run.stdout and "as few words" not in run.stdout  # instructions win
+    run = run_chatapp("chat", "--project", "Letters", "--system", "Mine.", "--show-prompt", "--prompt", "Hi")
+    assert "Mine." in run.stdout and "polite letters" not in run.stdout  # a flag wins over the project
+
+    run = run_chatapp("chat", "--project", project.id[:6], "--max-tokens", "4", "--seed", "1", "--stats",
+                      "--prompt", "Hi")  # no --model: the project's
+    assert run.returncode == 0, run.stderr
+    history = HistoryStore(default_paths().database)
+    try:
+        [chat] = history.conversations()
+        assert chat.project_id == project.id and chat.system_prompt == "You write polite letters."
+        assert chat.settings["temperature"] == 0.1  # the project's own, over the preset's 0.5
+        assert "smollm2" in chat.model.lower()  # answered by the project's model
+    finally:
+        history.close()
+
+    run = run_chatapp("chat", "--project", "Novels", "--prompt", "Hi")
+    assert run.returncode != 0 and "No single project is called 'Novels' (projects: Letters)" in run.stderr
+    run = run_chatapp("chat", "--prompt", "Hi")
+    assert run.returncode != 0 and "needs --model" in run.stderr

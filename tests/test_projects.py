@@ -180,3 +180,65 @@ def test_a_project_exported_with_its_chats_imports_whole_or_not_at_all(qtbot, ap
         app.history.import_project(str(path))
     assert "nothing was imported" in failed.args[0]
     assert (len(store.projects()), len(store.conversations())) == before
+
+
+def test_a_project_has_a_preset_and_a_model_of_its_own(qtbot, app: App, tiny_model) -> None:  # noqa: F811
+    """Its preset under its settings (its instructions win over the preset's system prompt), its model
+    loaded when one of its chats is started or opened, and a header's folding kept across runs."""
+    import shutil
+
+    from chatapp.core.storage.settings import load_settings
+
+    library_copy = app.paths.models_dir / "tiny-project-model.gguf"
+    library_copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tiny_model, library_copy)
+    load(qtbot, app, demo_model_path())
+    store = app.session.store
+    with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
+        project = app.session.create_project("Translations")
+
+    dialog = app.window.edit_project(project.id)
+    assert dialog.preset.currentText() == "None" and dialog.model.currentText() == "Whichever is loaded"
+    dialog.preset.setCurrentIndex(dialog.preset.findText("Translator (Chinese ↔ English)"))
+    dialog.model.setCurrentIndex(dialog.model.findData(str(library_copy)))
+    with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
+        dialog.accept()
+    assert store.project(project.id).preset == "Translator (Chinese ↔ English)"
+
+    with qtbot.waitSignal(app.inference.modelLoaded, timeout=LOAD_TIMEOUT_MS) as loaded:
+        app.window.new_chat_in_project(project.id)  # the project's model replaces the demo model
+    assert loaded.args[0].path == str(library_copy)
+    settings = app.session.settings()
+    assert settings.sampling.temperature == 0.2 and settings.system_prompt.startswith("You are a translator")
+    assert app.window.settings_panel.system_prompt.toPlainText().startswith("You are a translator")
+
+    store.update_project(project.id, instructions="Translate into French.", settings={"top_k": 7})
+    settings = app.session.settings()
+    assert settings.system_prompt == "Translate into French."  # the instructions win over the preset's prompt
+    assert settings.sampling.temperature == 0.2 and settings.sampling.top_k == 7  # the preset, then its own
+
+    with qtbot.waitSignal(app.session.replyFinished, timeout=30_000):
+        send(qtbot, app, "Hello")
+    chat = app.session.conversation
+    assert chat is not None and chat.project_id == project.id
+
+    load(qtbot, app, demo_model_path())  # another model meanwhile; opening the chat brings the project's back
+    app.session.new_conversation()
+    with qtbot.waitSignal(app.inference.modelLoaded, timeout=LOAD_TIMEOUT_MS) as loaded:
+        app.window.sidebar.openRequested.emit(chat.id)
+    assert loaded.args[0].path == str(library_copy)
+
+    library_copy.unlink()  # the project's model deleted: one sentence, the loaded model stays
+    load(qtbot, app, demo_model_path())
+    app.window.new_chat_in_project(project.id)
+    assert "This project's model, tiny-project-model.gguf, is no longer on this computer" in \
+        app.window.error_banner.label.text()
+    assert app.inference.summary is not None and "smollm2" in app.inference.summary.path.lower()
+    dialog = app.window.edit_project(project.id)
+    assert dialog.model.currentText() == "tiny-project-model.gguf (missing)"
+    dialog.reject()
+
+    sidebar = app.window.sidebar
+    sidebar.list.clicked.emit(sidebar.model.index(0))  # fold the project's header
+    assert load_settings(app.paths.settings_file).folded_projects == (project.id,)
+    assert sidebar.model.index(0).data().startswith("▸ Translations")

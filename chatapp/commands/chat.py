@@ -28,6 +28,7 @@ from chatapp.core.types import (
 
 if TYPE_CHECKING:
     from chatapp.core.backends.protocol import ChatBackend
+    from chatapp.core.storage.history import Conversation, HistoryStore, Project
     from chatapp.core.turns.record import HistoryRecord
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ log = logging.getLogger(__name__)
 
 def add_parser(sub: Any) -> None:
     chat = sub.add_parser("chat", help="chat in the terminal (one message per line on stdin, or --prompt)")
-    chat.add_argument("--model", required=True,
-                      help="model file, library name, or 'demo'; with --server, the server's model name")
+    chat.add_argument("--model",
+                      help="model file, library name, or 'demo'; with --server, the server's model name "
+                           "(may be left out with a --project that names one)")
     chat.add_argument("--server", metavar="URL",
                       help="use a model on an OpenAI-compatible server (e.g. http://gpu-box:8080/v1)")
     chat.add_argument("--api-key", default=None, help="the --server's API key (or set CHATAPP_REMOTE_API_KEY)")
@@ -80,6 +82,8 @@ def add_parser(sub: Any) -> None:
     chat.add_argument("--stats", action="store_true", help="one JSON line of statistics per reply on stderr")
     chat.add_argument("--show-prompt", action="store_true", help="print the rendered prompt; generate nothing")
     chat.add_argument("--conversation", metavar="ID", help="continue a stored conversation (id or id prefix)")
+    chat.add_argument("--project", metavar="NAME", help="start the chat in this project (its name or id prefix): "
+                                                         "its instructions, preset, settings, documents and model")
     chat.add_argument("--no-history", action="store_true", help="do not save this chat")
 
 
@@ -118,14 +122,20 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
     from chatapp.core.turns.runner import run_turn
     from chatapp.core.turns.turn import Turn
 
-    if args.preset:
-        presets.apply_to_chat(args, paths)
-    params = sampling(args)
-    output = output_format(args)
-    if args.conversation and args.no_history:
-        raise KnownError("--conversation continues a stored chat, so it needs the history; drop --no-history.")
+    if (args.conversation or args.project) and args.no_history:
+        raise KnownError("--conversation and --project keep the chat in the history; drop --no-history.")
     store = None if args.no_history else open_history(paths, stderr)
     conversation = store.find_conversation(args.conversation) if store is not None and args.conversation else None
+    project = _project(args, store, conversation)
+    if project is not None:
+        presets.apply_project(args, paths, project)
+    elif args.preset:
+        presets.apply_to_chat(args, paths)
+    if not args.model:
+        raise KnownError("chatapp chat needs --model (a file, a library name or 'demo'), or a --project that "
+                         "names one.")
+    params = sampling(args)
+    output = output_format(args)
     system = args.system if args.system is not None else (conversation.system_prompt if conversation else "")
     path = store.active_path(conversation.id) if store is not None and conversation is not None else []
     history = to_engine_messages(system, path, store.images if store is not None else None)
@@ -146,7 +156,8 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
     record: HistoryRecord | None = None
     if store is not None:
         record = HistoryRecord(store, conversation, NewConversation(
-            model=model_name, settings=params.to_dict(), system_prompt=system, template=args.template))
+            model=model_name, settings=params.to_dict(), system_prompt=system, template=args.template,
+            project_id=project.id if project is not None else None))
     leaf = path[-1].id if path else None
     messages: Iterable[str] = [args.prompt] if args.prompt is not None else _stdin_lines(stdin, stderr)
     for text in messages:
@@ -181,6 +192,24 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
             stderr.write(json.dumps(outcome.stats_dict) + "\n")
             stderr.flush()
     return 0
+
+
+def _project(args: argparse.Namespace, store: HistoryStore | None, conversation: Conversation | None) -> Project | None:
+    """--project, or the project of the --conversation continued (its settings apply as in the window)."""
+    if store is None:
+        return None
+    if args.project:
+        project = store.find_project(args.project)
+        if conversation is not None and conversation.project_id != project.id:
+            raise KnownError(f"The conversation {conversation.id[:8]} is not in the project '{project.name}'; "
+                             "give one of the two.")
+        return project
+    if conversation is not None and conversation.project_id is not None:
+        try:
+            return store.project(conversation.project_id)
+        except KnownError:
+            return None
+    return None
 
 
 def chat_template(args: argparse.Namespace) -> ChatTemplate | None:

@@ -30,6 +30,7 @@ from chatapp.core.storage.history import (
     StoredMessage,
     to_engine_messages,
 )
+from chatapp.core.storage.history.records import PROJECT_MODEL, PROJECT_PRESET
 from chatapp.core.storage.history.token_view import TokenView
 from chatapp.core.storage.settings import AppSettings, save_settings
 from chatapp.core.turns.record import NewConversation
@@ -108,6 +109,8 @@ class ChatSession(QObject):
         self._new_chat = SettingsLayer()  # the settings layer of a chat not saved yet
         self._new_project: str | None = None  # ...and the project it is started in
         self.tools_service: ToolsService | None = None  # set by the window with the permission that asks
+        # The presets a project's default preset is found among (set by the window with its preset picker).
+        self.presets: Callable[[], list[Preset]] = list
         self.permission: WindowPermission | None = None
         self.turns.opened.connect(self._on_opened)
         self.turns.delta.connect(self._on_delta)
@@ -146,15 +149,26 @@ class ChatSession(QObject):
         return project
 
     @reports_errors
-    def update_project(self, project_id: str, name: str, instructions: str, take_chat_resources: bool) -> None:
+    def update_project(self, project_id: str, name: str, instructions: str, take_chat_resources: bool = False,
+                       preset: str | None = None, model: str | None = None) -> None:
         """Rename it and set its instructions; with `take_chat_resources`, this chat's document collections
-        and tools become the project's (for all its chats)."""
-        settings = None
+        and tools become the project's (for all its chats). `preset` and `model` (a name, a file; "" for none)
+        become its chats' defaults; None leaves them as they are."""
+        settings: dict[str, Any] = {}
         if take_chat_resources:
             chat = self.settings()
-            settings = {"documents": list(chat.documents), "tool_servers": list(chat.tool_servers)}
-        self.store.update_project(project_id, name=name, instructions=instructions, settings=settings)
+            settings.update(documents=list(chat.documents), tool_servers=list(chat.tool_servers))
+        if preset is not None:
+            settings[PROJECT_PRESET] = preset
+        if model is not None:
+            settings[PROJECT_MODEL] = model
+        self.store.update_project(project_id, name=name, instructions=instructions, settings=settings or None)
         self.conversationsChanged.emit()
+
+    def project_model(self) -> Path | None:
+        """The model this chat's project answers with, if it names one."""
+        project = self._project()
+        return Path(project.model) if project is not None and project.model else None
 
     @reports_errors
     def delete_project(self, project_id: str) -> None:
@@ -177,20 +191,32 @@ class ChatSession(QObject):
     def project_id(self) -> str | None:
         return self.conversation.project_id if self.conversation is not None else self._new_project
 
-    def _project_layer(self) -> SettingsLayer:
-        """The layer between the defaults and the chat: its project's instructions and settings (none
-        outside a project, or when the project went)."""
+    def _project(self) -> Project | None:
+        """This chat's project (None outside one, or when it went)."""
         project_id = self.project_id()
         if project_id is None:
-            return SettingsLayer()
+            return None
         try:
-            project = self.store.project(project_id)
+            return self.store.project(project_id)
         except KnownError:
+            return None
+
+    def _project_layer(self) -> SettingsLayer:
+        """The layer between the defaults and the chat: its project's preset, then its own settings and
+        instructions (the instructions win over the preset's system prompt; none outside a project)."""
+        project = self._project()
+        if project is None:
             return SettingsLayer()
         layer, problems = SettingsLayer.from_store(project.settings, f"project {project.id} settings: ")
         for problem in problems:
             log.warning("%s", problem)
-        return replace(layer, system_prompt=project.instructions or None)
+        if project.preset:
+            preset = next((p for p in self.presets() if p.name == project.preset), None)
+            if preset is None:
+                log.warning("project %s: its preset %r is gone; its own settings apply", project.id, project.preset)
+            else:
+                layer = layer.over(preset.layer)
+        return replace(layer, system_prompt=project.instructions or layer.system_prompt)
 
     def settings(self) -> ChatSettings:
         """What the next reply in this chat uses, every layer applied: the app's defaults, its project's,

@@ -105,6 +105,9 @@ class MainWindow(QMainWindow):
 
         # The parts with a job of their own; app.py attaches the services and settings they show.
         self.conversations = ConversationActions(self, session, history, self.sidebar, self.chat)
+        self.sidebar.openRequested.connect(lambda _conv_id: self._follow_project_model())  # after it opened
+        self.sidebar.folded = set(session.app_settings.folded_projects)
+        self.sidebar.foldedChanged.connect(lambda folded: session.keep_app_settings(folded_projects=tuple(folded)))
         self.servers = Servers(self, qsettings, inference, self.app_settings_dialog, self.model_bar, self.status,
                                self.show_chat, self.show_error)
         self.sections = SettingsSections(self.app_settings_dialog, inference, models, self._on_theme)
@@ -156,6 +159,7 @@ class MainWindow(QMainWindow):
     def new_chat_in_project(self, project_id: str) -> None:
         """A new chat that takes the project's instructions, documents, tools and settings."""
         self.session.new_conversation(project_id)
+        self._follow_project_model()
         self.show_chat()
         self.settings_panel.show_settings(self.session.settings(), self.session.app_settings.load)
         self.composer.input.setFocus()
@@ -167,19 +171,36 @@ class MainWindow(QMainWindow):
         except KnownError as exc:
             self.show_error(user_message(exc))
             return None
-        dialog = ProjectDialog(project, self)
+        models = [(m.name or m.path.name, m.path) for m in self.models.scan() if m.usable]
+        dialog = ProjectDialog(project, [p.name for p in self.session.presets()], models, self)
         dialog.accepted.connect(lambda: self._save_project(project_id, dialog))
         dialog.open()
         return dialog
 
     def _save_project(self, project_id: str, dialog: ProjectDialog) -> None:
         self.session.update_project(project_id, dialog.name.text(), dialog.instructions.toPlainText(),
-                                    dialog.take_resources.isChecked())
+                                    dialog.take_resources.isChecked(), dialog.chosen_preset(), dialog.chosen_model())
         self.settings_panel.show_settings(self.session.settings(), self.session.app_settings.load)
+        if self.session.project_id() == project_id:
+            self._follow_project_model()
+
+    def _follow_project_model(self) -> None:
+        """In a project that names a model, that model answers: loaded now if another one is."""
+        path = self.session.project_model()
+        summary = self.inference.summary
+        if path is None or (summary is not None and _same_file(Path(summary.path), path)):
+            return
+        if not path.is_file():
+            self.show_error(self.tr("This project's model, {name}, is no longer on this computer; the loaded "
+                                    "model answers instead (choose another in the project's settings).")
+                            .format(name=path.name))
+            return
+        self.load_model(path)
 
     def attach_presets(self, builtin: list[Preset], store: PresetStore) -> None:
         """The side panel's preset picker: a preset chosen becomes this chat's settings."""
         self.preset_box = PresetBox(builtin, store, self.session.as_preset)
+        self.session.presets = lambda: [*builtin, *store.load()]
         self.settings_panel.add_first(self.preset_box)
         self.preset_box.chosen.connect(self._apply_preset)
 
@@ -451,3 +472,11 @@ class MainWindow(QMainWindow):
         self.inference.shutdown()
         self.models.shutdown()
         event.accept()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (a library link and its target are one model)."""
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a == b

@@ -41,6 +41,7 @@ class Sidebar(QWidget):
     projectEditRequested = Signal(str)  # project id
     projectDeleteRequested = Signal(str)  # project id
     projectExportRequested = Signal(str)  # project id
+    foldedChanged = Signal(list)  # the ids of the projects now folded
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -163,6 +164,7 @@ class Sidebar(QWidget):
         if project_id:  # a header: fold or unfold its chats
             self.folded.symmetric_difference_update({project_id})
             self.show_conversations(self._conversations, self._current)
+            self.foldedChanged.emit(sorted(self.folded))
             return
         hit = index.data(HIT_ROLE)
         if hit:

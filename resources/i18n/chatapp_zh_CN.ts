@@ -759,6 +759,10 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>开启期间写出的回答会有“词元”开关：每个词元按其可能性着色，并可查看模型的其他候选</translation>
     </message>
     <message>
+        <source>This project&apos;s model, {name}, is no longer on this computer; the loaded model answers instead (choose another in the project&apos;s settings).</source>
+        <translation>此项目的模型 {name} 已不在这台电脑上；改由已加载的模型回答（可在项目设置中另选）。</translation>
+    </message>
+    <message>
         <source>This chat now uses “{name}”.</source>
         <translation>此对话现在使用“{name}”。</translation>
     </message>
@@ -1433,8 +1437,44 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>指示：</translation>
     </message>
     <message>
+        <source>The project&apos;s preset</source>
+        <translation>项目的预设</translation>
+    </message>
+    <message>
+        <source>Its chats start from this preset&apos;s settings; the instructions above win over its system prompt</source>
+        <translation>项目中的对话从此预设的设置开始；上面的指令优先于预设的系统提示词</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Preset:</source>
+        <translation>预设：</translation>
+    </message>
+    <message>
+        <source>The project&apos;s model</source>
+        <translation>项目的模型</translation>
+    </message>
+    <message>
+        <source>Opening one of its chats, or starting one, loads this model</source>
+        <translation>打开或新建项目中的对话时加载此模型</translation>
+    </message>
+    <message>
+        <source>Whichever is loaded</source>
+        <translation>使用已加载的模型</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
         <source>Use this chat&apos;s documents and tools in all the project&apos;s chats</source>
         <translation>让项目里的所有对话都使用此对话的文档和工具</translation>
+    </message>
+    <message>
+        <source>{name} (missing)</source>
+        <translation>{name}（已不存在）</translation>
     </message>
 </context>
 <context>
@@ -2540,6 +2580,10 @@ template: {template} ({note})</source>
     <message>
         <source>There is no such project any more.</source>
         <translation>这个项目已不存在。</translation>
+    </message>
+    <message>
+        <source>No single project is called &apos;{name}&apos; (projects: {known}).</source>
+        <translation>没有唯一名为“{name}”的项目（现有项目：{known}）。</translation>
     </message>
     <message>
         <source>Your chat history ({path}) was written by a newer chatapp (schema {version}, this version reads up to {supported}). Update chatapp to open it.</source>

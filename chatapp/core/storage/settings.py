@@ -70,6 +70,7 @@ class AppSettings:
     model_source: Annotated[str, OneOf(("", *MODEL_SOURCE_KINDS))] = ""
     model_mirror: str = DEFAULT_MIRROR_URL
     token_view: bool = False  # View → keep how each token is chosen: replies written meanwhile can show it
+    folded_projects: tuple[str, ...] = ()  # the sidebar's projects shown folded (their chats hidden)
 
     def aliases(self) -> dict[str, str]:
         """Alias → model, as the model catalog reads them."""

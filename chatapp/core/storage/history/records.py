@@ -66,8 +66,27 @@ class Project:
     id: str
     name: str
     instructions: str = ""
-    settings: dict[str, Any] = field(default_factory=dict, compare=False)  # a settings layer, stored
+    # A settings layer, stored; beside it (keys a layer does not read) the project's preset and model.
+    settings: dict[str, Any] = field(default_factory=dict, compare=False)
     created_at: float = 0.0
+
+    @property
+    def preset(self) -> str:
+        """The preset under the project's own settings (its name; "" for none)."""
+        return _text(self.settings.get(PROJECT_PRESET))
+
+    @property
+    def model(self) -> str:
+        """The model its chats are answered by (a file path; "" for whichever is loaded)."""
+        return _text(self.settings.get(PROJECT_MODEL))
+
+
+PROJECT_PRESET = "preset"
+PROJECT_MODEL = "model"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,16 @@ class HistoryStore:
             raise KnownError(QT_TRANSLATE_NOOP("core", "There is no such project any more."))
         return project_from_row(row)
 
+    def find_project(self, name: str) -> Project:
+        """By name (case aside) or unique id prefix, for the terminal; one sentence naming them otherwise."""
+        projects = self.projects()
+        by_name = [p for p in projects if p.name.casefold() == name.strip().casefold()]
+        found = by_name or [p for p in projects if name.strip() and p.id.startswith(name.strip())]
+        if len(found) == 1:
+            return found[0]
+        raise KnownError(QT_TRANSLATE_NOOP("core", "No single project is called '{name}' (projects: {known})."),
+                         name=name, known=", ".join(p.name for p in projects) or "none")
+
     def projects(self) -> list[Project]:
         """Every project, in the order they were made."""
         return [project_from_row(r) for r in self.db.execute("SELECT * FROM projects ORDER BY created_at")]
