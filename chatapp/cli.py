@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from chatapp import __version__
-from chatapp.commands import chat, docs, history, launch, models, presets, serve
+from chatapp.commands import chat, docs, history, launch, models, presets, serve, voice
 from chatapp.core.errors import KnownError
 from chatapp.core.storage.paths import AppPaths, default_paths
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_parser(sub)
     models.add_parsers(sub)
     presets.add_parser(sub)
+    voice.add_parsers(sub)
     return parser
 
 
@@ -86,6 +87,10 @@ def dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         return presets.run(args, paths, out)
     if args.command == "models":
         return models.run_models(args, paths, out)
+    if args.command == "transcribe":
+        return voice.run_transcribe(args, paths, out)
+    if args.command == "say":
+        return voice.run_say(args, paths, sys.stdin, out)
     from chatapp.app import run
 
     return run(args.model, paths, minimized=args.minimized)
