@@ -100,7 +100,7 @@ class App:
         self.models.suggest_on_first_use = i18n.resolve("system") == "zh_CN"
         catalogue = load_catalogue(resource_path("catalogue.json"), self.language)
         self.window = MainWindow(self.session, self.inference, self.history, self.qsettings, self.models, catalogue)
-        self.api_server = ApiServerService(self.inference.router)
+        self.api_server = ApiServerService(self.inference.router, data_dir=paths.data_dir)
         # The key is read from the keyring in start(), after the window shows: finding the keyring
         # backend costs ~0.3 s.
         window = self.window

@@ -225,6 +225,77 @@ def test_the_fuzzed_server_still_answers(server: ApiServer) -> None:
     assert response.json()["choices"][0]["message"]["content"] == " Hello world."
 
 
+# ----- the audio endpoints: any recording, any form, any speech request ----------------------------------
+SPEECH_DIR = Path(__file__).resolve().parent / "speech"
+AUDIO_FUZZ = settings(FUZZ, max_examples=40)  # a real recording takes a second to transcribe
+AUDIO_ANSWERS = {200, 400, 404, 413, 415}  # never 500 (a crash), never 503 (the speech models are here)
+
+
+@st.composite
+def recordings(draw: st.DrawFn) -> bytes:
+    """A real recording, cut short, with bytes flipped, or any bytes at all."""
+    real = (SPEECH_DIR / draw(st.sampled_from(["en_fox.flac", "zh_question.flac"]))).read_bytes()
+    how = draw(st.sampled_from(["whole", "cut", "flipped", "any"]))
+    if how == "cut":
+        return real[: draw(st.integers(0, len(real)))]
+    if how == "flipped":
+        damaged = bytearray(real)
+        for _ in range(draw(st.integers(1, 8))):
+            damaged[draw(st.integers(0, len(real) - 1))] ^= draw(st.integers(1, 255))
+        return bytes(damaged)
+    return real if how == "whole" else draw(st.binary(max_size=2048))
+
+
+FORM_FIELDS = st.dictionaries(
+    st.sampled_from(["model", "language", "response_format", "prompt", "temperature", "timestamp_granularities[]"])
+    | st.text(min_size=1, max_size=8),
+    st.sampled_from(["whisper-1", "en", "zh", "xx", "json", "text", "srt", "vtt", "verbose_json", "docx", ""])
+    | st.text(max_size=20), max_size=4)
+SPEECH_REQUEST = st.one_of(
+    st.fixed_dictionaries({"model": st.just("tts-1"), "input": st.text(max_size=40)},
+                          optional={"voice": st.sampled_from(["alloy", "en_US-joe-medium", "nobody"]) | JSON,
+                                    "response_format": st.sampled_from(["mp3", "wav", "opus", "pcm", "docx"]) | JSON,
+                                    "speed": st.floats(0, 5) | st.just(float("nan")) | JSON}),
+    JSON)
+
+
+@pytest.fixture(scope="module")
+def voice_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    from chatapp.voice.engines import VoiceEngines
+
+    host = ModelHost()
+    api = ApiServer(ServerState(ModelRouter(host), voice=VoiceEngines(tmp_path_factory.mktemp("voice"), 2)),
+                    port=0).start()
+    yield api
+    api.stop()
+    host.shutdown()
+
+
+@AUDIO_FUZZ
+@given(audio=recordings(), fields=FORM_FIELDS, filename=st.text(max_size=20))
+def test_transcriptions_any_recording_and_form(voice_server: ApiServer, audio: bytes, fields: dict[str, str],
+                                               filename: str) -> None:
+    response = httpx.post(f"{voice_server.url}/audio/transcriptions", data=fields,
+                          files={"file": (filename or "a", audio)}, timeout=120)
+    assert response.status_code in AUDIO_ANSWERS, (response.status_code, response.text)
+    event(f"transcriptions {response.status_code}")
+    if response.status_code != 200:
+        assert response.json()["error"]["message"], response.text
+
+
+@AUDIO_FUZZ
+@given(body=SPEECH_REQUEST)
+def test_speech_any_request(voice_server: ApiServer, body: Any) -> None:
+    response = httpx.post(f"{voice_server.url}/audio/speech", content=json.dumps(body, allow_nan=True),
+                          headers={"Content-Type": "application/json"}, timeout=120)
+    assert response.status_code in AUDIO_ANSWERS, (response.status_code, response.text)
+    event(f"speech {response.status_code}")
+    if response.status_code == 200:
+        assert response.content and response.headers["content-type"].startswith("audio/")
+    else:
+        assert response.json()["error"]["message"], response.text
+
+
 # ----- a library server: any model name, the management endpoints ----------------------------------------
 MODEL_NAMES = st.one_of(
     st.sampled_from(["tiny-hello", "TINY-HELLO.gguf", "../tiny-hello", "/etc/passwd", "..", ".", "~", "C:\\x.gguf",

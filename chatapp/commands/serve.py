@@ -73,6 +73,9 @@ def add_parser(commands: Any) -> None:
     serve.add_argument("--embedding-model", metavar="PATH|NAME",
                        help="also serve /v1/embeddings with this GGUF embedding model "
                             "('all-MiniLM-L6-v2': the built-in one)")
+    serve.add_argument("--no-voice", action="store_true",
+                       help="do not serve /v1/audio/transcriptions and /v1/audio/speech (served by default with the "
+                            "installed speech models, loaded on the first request)")
     serve.add_argument("--no-api-key", action="store_true",
                        help="listen beyond this computer without a key (anyone who can reach it may use the model)")
     serve.add_argument("--cors-origin", action="append", default=[], metavar="URL",
@@ -179,7 +182,10 @@ def run(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextI
         from chatapp.server.state import ServerState
 
         embedder = _embedder(args, paths)
-        state = ServerState(router, embedder=embedder)
+        from chatapp.voice.engines import VoiceEngines
+
+        voice = None if args.no_voice else VoiceEngines(paths.data_dir, args.threads or 0)
+        state = ServerState(router, embedder=embedder, voice=voice)
         server = ApiServer(state, args.host, args.port, args.api_key, args.cors_origin, args.allowed_host,
                            args.max_body)
         server.start()

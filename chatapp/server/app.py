@@ -24,6 +24,7 @@ from chatapp.server.dialects import (
     Dialect,
     anthropic_messages,
     management,
+    openai_audio,
     openai_chat,
     openai_completions,
     openai_models,
@@ -36,7 +37,8 @@ from chatapp.server.state import ServerState
 
 log = logging.getLogger(__name__)
 DIALECTS: tuple[Dialect, ...] = (openai_chat.DIALECT, openai_completions.DIALECT, openai_models.DIALECT,
-                                 anthropic_messages.DIALECT, openai_responses.DIALECT, management.DIALECT)
+                                 anthropic_messages.DIALECT, openai_responses.DIALECT, management.DIALECT,
+                                 openai_audio.DIALECT)
 
 
 def error_response(error: ApiError, path: str) -> Response:
@@ -92,7 +94,7 @@ def build_app(state: ServerState, api_key: str | None = None, cors_origins: Sequ
               hosts: HostPolicy | None = None, max_body: int = DEFAULT_MAX_BODY) -> Starlette:
     """The app; `hosts` says which Host headers it answers (default: loopback names only)."""
     middleware = [Middleware(RequestGuard, policy=hosts or HostPolicy.for_address("127.0.0.1"), max_body=max_body,
-                             respond=error_response),
+                             respond=error_response, upload_paths=openai_audio.UPLOAD_PATHS),
                   Middleware(_KeyCheck, api_key=api_key)]
     if cors_origins:
         middleware.insert(1, Middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["*"],

@@ -1,5 +1,5 @@
 """What the API's endpoints share from their owner (`chatapp serve` or the window): the model router,
-the embedding model, and a hook counting requests (the window's status bar shows it). Dialects reach
+the embedding model, the speech models, and a hook counting requests (the window's status bar shows it). Dialects reach
 the models only through here: what can be named, what is loaded, unloading one."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from chatapp.documents.embedder import Embedder
 from chatapp.server.errors import ApiError, from_generation
 from chatapp.server.response_store import ResponseStore
 from chatapp.server.runs import GenerationRun
+from chatapp.voice.engines import VoiceEngines
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ServerState:
     router: ModelRouter
     on_request: Callable[[], None] | None = None
     embedder: Embedder | None = None  # serves /v1/embeddings when set
+    voice: VoiceEngines | None = None  # serves /v1/audio/transcriptions and /v1/audio/speech when set
     responses: ResponseStore = field(default_factory=ResponseStore)  # the Responses API's recent answers
 
     def context_size(self, model: str) -> int | None:

@@ -10,6 +10,7 @@ are relayed to the GUI thread as a signal.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -33,9 +34,11 @@ class ApiServerService(QObject):
     requestsChanged = Signal(int)
     _counted = Signal()  # emitted on the server's thread, delivered on the GUI thread
 
-    def __init__(self, router: ModelRouter, parent: QObject | None = None) -> None:
+    def __init__(self, router: ModelRouter, parent: QObject | None = None, data_dir: Path | None = None) -> None:
+        """`data_dir`: where the speech models are (the API's audio endpoints; None: not served)."""
         super().__init__(parent)
         self.router = router
+        self.data_dir = data_dir
         self.server: ApiServer | None = None
         self.requests = 0
         self._counted.connect(self._on_counted)
@@ -50,7 +53,10 @@ class ApiServerService(QObject):
 
         self.stop()
         try:
-            self.server = ApiServer(ServerState(self.router, self._counted.emit), host, port,
+            from chatapp.voice.engines import VoiceEngines
+
+            voice = VoiceEngines(self.data_dir) if self.data_dir is not None else None
+            self.server = ApiServer(ServerState(self.router, self._counted.emit, voice=voice), host, port,
                                     api_key or None).start()
         except KnownError as exc:
             self.server = None

@@ -39,14 +39,14 @@ def read_audio(source: Path | bytes | BinaryIO, name: str = "", max_seconds: flo
     shown = name or (source.name if isinstance(source, Path) else "The audio file")
     if isinstance(source, bytes):
         if not source:
-            raise AudioError(QT_TRANSLATE_NOOP("voice", "{name} is empty."), name=shown)
+            raise AudioError(QT_TRANSLATE_NOOP("core", "{name} is empty."), name=shown)
         source = io.BytesIO(source)
     chunks: list[np.ndarray] = []
     total = 0
     try:
         with av.open(source, mode="r", metadata_errors="ignore") as container:
             if not container.streams.audio:
-                raise AudioError(QT_TRANSLATE_NOOP("voice", "{name} has no sound in it."), name=shown)
+                raise AudioError(QT_TRANSLATE_NOOP("core", "{name} has no sound in it."), name=shown)
             stream = container.streams.audio[0]
             if stream.duration is not None and stream.time_base is not None and \
                     float(stream.duration * stream.time_base) > max_seconds:
@@ -63,11 +63,11 @@ def read_audio(source: Path | bytes | BinaryIO, name: str = "", max_seconds: flo
     except AudioError:
         raise
     except (av.error.FFmpegError, ValueError, OSError) as exc:  # damaged, or not audio at all
-        raise AudioError(QT_TRANSLATE_NOOP("voice", "{name} cannot be read as audio ({reason})."),
+        raise AudioError(QT_TRANSLATE_NOOP("core", "{name} cannot be read as audio ({reason})."),
                          name=shown, reason=_reason(exc)) from exc
     samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
     if samples.size == 0:
-        raise AudioError(QT_TRANSLATE_NOOP("voice", "{name} has no sound in it."), name=shown)
+        raise AudioError(QT_TRANSLATE_NOOP("core", "{name} has no sound in it."), name=shown)
     return samples.astype(np.float32) / 32768.0
 
 
@@ -78,7 +78,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _too_long(name: str, max_seconds: float) -> AudioError:
-    return AudioError(QT_TRANSLATE_NOOP("voice", "{name} is longer than {minutes} minutes; cut it into shorter "
+    return AudioError(QT_TRANSLATE_NOOP("core", "{name} is longer than {minutes} minutes; cut it into shorter "
                                                  "parts."), name=name, minutes=int(max_seconds // 60))
 
 
@@ -114,7 +114,7 @@ def write_audio_file(path: Path, data: bytes) -> None:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise KnownError(QT_TRANSLATE_NOOP("voice", "The speech could not be written to {path} ({reason})."),
+        raise KnownError(QT_TRANSLATE_NOOP("core", "The speech could not be written to {path} ({reason})."),
                          path=str(path), reason=exc.strerror or str(exc)) from exc
 
 

