@@ -11,8 +11,10 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QIcon
@@ -45,6 +47,11 @@ from chatapp.services.turns import TurnService
 from chatapp.ui.main_window import MainWindow
 from chatapp.ui.tray import Tray
 
+if TYPE_CHECKING:
+    from chatapp.services.voice_service import VoiceService
+    from chatapp.voice.capture import AudioSource
+    from chatapp.voice.playback import AudioOutput
+
 log = logging.getLogger(__name__)
 LOCAL_API_KEY = "local-api-server"  # its name in the system keyring
 START_AT_THE_LATEST_MS = 1000  # App.start when the window has not been exposed by then
@@ -73,6 +80,7 @@ class App:
         setup_logging(paths.log_file)
         self.paths = paths
         self.documents: DocumentsService | None = None  # created in start(), after the window shows
+        self.voice: VoiceService | None = None  # likewise
         self._deferred = ""  # the model to load when a window started in the tray is first opened
         loaded = read_settings(paths.settings_file)
         self.settings = loaded.settings
@@ -236,6 +244,7 @@ class App:
         self.documents.start(STARTUP_RESCAN_DELAY_MS)
         self.window.chat.warm_up()
         self.window.sidebar.warm_up()
+        self.attach_voice()
         if self.settings.api_server:
             self.api_server.start(self.settings.api_port, key)
         last = self.qsettings.value("window/last_conversation", "")
@@ -255,6 +264,16 @@ class App:
         except KnownError as exc:
             self.window.show_first_run()
             self.window.show_error(str(exc))
+
+    def attach_voice(self, source: Callable[[], AudioSource] | None = None,
+                     output: AudioOutput | None = None) -> VoiceService:
+        """Voice in the window (after it shows: it lists the sound devices); tests give a recording as the
+        microphone and an output that only takes the time."""
+        from chatapp.services.voice_service import VoiceService
+
+        self.voice = VoiceService(self.paths.data_dir, lambda: self.session.app_settings, source, output)
+        self.window.attach_voice(self.voice)
+        return self.voice
 
     def activate(self, model: str) -> None:
         """Another `chatapp` was started on our data folder (or the tray's Open): come forward, and load its
@@ -277,6 +296,8 @@ class App:
     def close(self) -> None:
         if self.documents is not None:
             self.documents.shutdown()
+        if self.voice is not None:
+            self.voice.shutdown()
         self.instance.close()
         self.tools.shutdown()
         self.history.shutdown()

@@ -503,7 +503,7 @@ def test_app_wide_choices_are_in_the_settings_dialog(qtbot, app: App, tiny_eos_m
     app.window.settings_action.trigger()
     dialog = app.window.app_settings_dialog
     assert dialog.isVisible()
-    assert dialog.page_titles() == ["Appearance", "Models", "Downloads", "Servers", "Tools", "Speed",
+    assert dialog.page_titles() == ["Appearance", "Models", "Downloads", "Servers", "Tools", "Voice", "Speed",
                                     "Local API server", "Data"]
     panel = app.window.settings_panel  # the side panel keeps this chat's settings only
     sections = app.window.sections

@@ -2,7 +2,8 @@
 
 Pages down the left: Appearance (theme, language), Models (the folders models are found in),
 Downloads (where models are downloaded from: Hugging Face, a mirror, ModelScope),
-Servers (saved OpenAI-compatible servers), Tools (MCP servers), Speed (speculative decoding), Local
+Servers (saved OpenAI-compatible servers), Tools (MCP servers), Voice (microphone, speakers, voice, speech
+recognition), Speed (speculative decoding), Local
 API server, Data (where chats, models, settings and logs live). Sections are built elsewhere and added to a page by
 its key with `add_to`; what a chat carries (system prompt, template, sampling, context) stays in the
 side panel.
@@ -47,7 +48,8 @@ class AppSettingsDialog(QDialog):
         for key, title in (
             ("appearance", self.tr("Appearance")), ("models", self.tr("Models")),
             ("downloads", self.tr("Downloads")), ("servers", self.tr("Servers")),
-            ("tools", self.tr("Tools")), ("speed", self.tr("Speed")), ("api", self.tr("Local API server")),
+            ("tools", self.tr("Tools")), ("voice", self.tr("Voice")), ("speed", self.tr("Speed")),
+            ("api", self.tr("Local API server")),
             ("data", self.tr("Data")),
         ):
             self._add_page(key, title)

@@ -91,6 +91,7 @@ class MessageWidget(QFrame):
     branchRequested = Signal(str, int)  # message id, -1 or +1
     tokensRequested = Signal(str, bool)  # message id, show (True) or back to the text (False)
     continueWithRequested = Signal(str, str)  # message id, the start of a new version of it
+    readRequested = Signal(str, bool)  # message id, read it aloud (True) or stop (False)
 
     def __init__(self, message: StoredMessage, renderer: MarkdownRenderer, branch: Branch | None,
                  is_last: bool, parent: QWidget | None = None) -> None:
@@ -157,6 +158,12 @@ class MessageWidget(QFrame):
             self.regenerate_button = self._tool("regenerate", self.tr("Write a new reply"),
                                                 self.regenerateRequested.emit)
             actions.addWidget(self.regenerate_button)
+        self.read_button: QToolButton | None = None
+        if message.role == "assistant":
+            self.read_button = self._tool("speaker", self.tr("Read aloud"), lambda: None)
+            self.read_button.setCheckable(True)
+            self.read_button.toggled.connect(lambda on: self.readRequested.emit(message.id, on))
+            actions.addWidget(self.read_button)
         actions.addWidget(self._tool("copy", self.tr("Copy this message"),
                                      lambda: self.copyRequested.emit(self._text)))
         self._fade = QGraphicsOpacityEffect(self.action_bar)
@@ -414,6 +421,14 @@ class MessageWidget(QFrame):
         cursor.movePosition(QTextCursor.MoveOperation.End)
         return cursor.position()
 
+    def set_reading(self, reading: bool) -> None:
+        """The Read aloud button pressed while it is being read (without asking again)."""
+        if self.read_button is not None:
+            self.read_button.blockSignals(True)
+            self.read_button.setChecked(reading)
+            self.read_button.setToolTip(self.tr("Stop reading") if reading else self.tr("Read aloud"))
+            self.read_button.blockSignals(False)
+
     @property
     def text(self) -> str:
         return self._text
@@ -480,6 +495,7 @@ class ChatView(QScrollArea):
     branchRequested = Signal(str, int)
     tokensRequested = Signal(str, bool)
     continueWithRequested = Signal(str, str)
+    readRequested = Signal(str, bool)
     examplePicked = Signal(str)  # an example prompt from the empty state, to send as the user's message
     permissionAnswered = Signal(int, str)  # request id, "allow" | "always" | "deny"
 
@@ -606,6 +622,7 @@ class ChatView(QScrollArea):
         widget.branchRequested.connect(self.branchRequested)
         widget.tokensRequested.connect(self.tokensRequested)
         widget.continueWithRequested.connect(self.continueWithRequested)
+        widget.readRequested.connect(self.readRequested)
         self._layout.insertWidget(self._layout.count() - 1, widget)
         self.widgets[message.id] = widget
         if message.status == STREAMING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFocusEvent, QImage, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -57,6 +57,15 @@ class MessageEdit(QPlainTextEdit):
         self.focusChanged.emit(False)
         super().focusOutEvent(event)
 
+    def event(self, event: QEvent) -> bool:
+        """Esc is the box's own (cancel dictation or an edit, stop a reply), read-only or not: a read-only
+        text box would let the window's Esc shortcut take it."""
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
             event.modifiers() & Qt.KeyboardModifier.ShiftModifier
@@ -76,6 +85,9 @@ class Composer(QWidget):
     stopRequested = Signal()
     editCancelled = Signal()
     imageRefused = Signal(str)  # one sentence: not an image, broken, too many
+    dictationToggled = Signal(bool)  # the microphone button: listen (True) or write down what was said
+    dictationCancelled = Signal()  # Esc while listening: nothing is written
+    voiceModeToggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,6 +128,27 @@ class Composer(QWidget):
         self.image_button.setAutoRaise(True)
         self.image_button.clicked.connect(self._choose_images)
         row.addWidget(self.image_button)
+        self.mic_button = QToolButton()
+        self.mic_button.setCheckable(True)
+        self.mic_button.setAutoRaise(True)
+        self.mic_button.setToolTip(self.tr("Dictate: speak, and the words appear here to edit before sending "
+                                           "(click again to finish, Esc to cancel)"))
+        self.mic_button.setAccessibleName(self.tr("Dictate"))
+        self.mic_button.toggled.connect(self._on_mic)
+        row.addWidget(self.mic_button)
+        self.voice_button = QToolButton()
+        self.voice_button.setCheckable(True)
+        self.voice_button.setAutoRaise(True)
+        self.voice_button.setToolTip(self.tr("Voice mode: speak, hear the reply, speak again (speaking over a reply "
+                                             "stops it)"))
+        self.voice_button.setAccessibleName(self.tr("Voice mode"))
+        self.voice_button.toggled.connect(self.voiceModeToggled)
+        row.addWidget(self.voice_button)
+        self.voice_state = QLabel()
+        self.voice_state.setAccessibleName(self.tr("Voice"))
+        self.voice_state.setStyleSheet("color: palette(mid);")
+        row.addWidget(self.voice_state)
+        self._before_dictation = ""  # the text in the box when dictation began (the words go after it)
         self.tools = QHBoxLayout()  # small controls under the text (documents for this chat)
         row.addLayout(self.tools)
         row.addStretch(1)
@@ -133,6 +166,37 @@ class Composer(QWidget):
         """Send/Stop's icon, in the colour of text on the accent (called again when the theme changes)."""
         self.button.setIcon(icons.icon("stop" if self._busy else "send", QPalette.ColorRole.HighlightedText))
         self.image_button.setIcon(icons.icon("image"))
+        self.mic_button.setIcon(icons.icon("mic"))
+        self.voice_button.setIcon(icons.icon("voice"))
+
+    # ----- dictation -----------------------------------------------------------------------------------
+    def _on_mic(self, on: bool) -> None:
+        if on:
+            self._before_dictation = self.input.toPlainText()
+            self.input.setReadOnly(True)  # the words so far are rewritten as they are heard
+            self.voice_state.setText(self.tr("Listening…"))
+        else:
+            self.voice_state.setText(self.tr("Writing down…"))
+        self.dictationToggled.emit(on)
+
+    def show_dictation(self, words: str) -> None:
+        """The words so far (or all of them), after what the box held before."""
+        joined = " ".join(part for part in (self._before_dictation.rstrip(), words.strip()) if part)
+        self.input.setPlainText(joined)
+        self.input.moveCursor(self.input.textCursor().MoveOperation.End)
+
+    def end_dictation(self, words: str | None) -> None:
+        """Dictation is over: its words (None: cancelled, the box as it was) stay in the box, to edit."""
+        if words is None:
+            self.input.setPlainText(self._before_dictation)
+        else:
+            self.show_dictation(words)
+        self.input.setReadOnly(False)
+        self.voice_state.clear()
+        self.mic_button.blockSignals(True)
+        self.mic_button.setChecked(False)
+        self.mic_button.blockSignals(False)
+        self.input.setFocus()
 
     def add_tool(self, widget: QWidget) -> None:
         self.tools.addWidget(widget)
@@ -222,7 +286,10 @@ class Composer(QWidget):
             self.sendRequested.emit(self.text())
 
     def _on_escape(self) -> None:
-        if self._busy:
+        if self.mic_button.isChecked():  # dictation: nothing is written
+            self.end_dictation(None)
+            self.dictationCancelled.emit()
+        elif self._busy:
             self.stopRequested.emit()
         elif self.editing_id is not None:
             self.end_edit()

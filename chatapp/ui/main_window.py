@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent, QWindow
@@ -41,6 +42,9 @@ from chatapp.ui.settings_panel import SettingsPanel
 from chatapp.ui.settings_sections import SettingsSections
 from chatapp.ui.sidebar import Sidebar
 from chatapp.ui.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from chatapp.services.voice_service import VoiceService
 
 
 class MainWindow(QMainWindow):
@@ -196,6 +200,27 @@ class MainWindow(QMainWindow):
                             .format(name=path.name))
             return
         self.load_model(path)
+
+    def attach_voice(self, voice: VoiceService) -> None:
+        """Dictation, Read aloud and voice mode (ui/voice_controls.py), and Settings → Voice."""
+        from chatapp.ui.voice_box import VoiceBox
+        from chatapp.ui.voice_controls import VoiceControls
+        from chatapp.voice import devices, models
+
+        self.voice = VoiceControls(self, voice, self.session, self.composer, self.chat, self.show_error)
+        data_dir = voice.engines.data_dir
+        self.voice_box = VoiceBox(self.session.app_settings, devices.input_devices(), devices.output_devices(),
+                                  [m.name for m in models.voices(data_dir)],
+                                  [m.name for m in models.transcribers(data_dir)])
+        self.voice_box.changed.connect(lambda changes: self._voice_settings(voice, changes))
+        self.voice_box.tryRequested.connect(lambda: voice.read("try", self.tr(
+            "Hello! This is how replies will sound.")))
+        self.app_settings_dialog.add_to("voice", self.voice_box)
+
+    def _voice_settings(self, voice: VoiceService, changes: dict[str, object]) -> None:
+        self.session.keep_app_settings(**changes)
+        if "voice_output_device" in changes:
+            voice.use_output_device(self.session.app_settings.voice_output_device)
 
     def attach_presets(self, builtin: list[Preset], store: PresetStore) -> None:
         """The side panel's preset picker: a preset chosen becomes this chat's settings."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,3 +55,51 @@ def play_sentences(sentences: Iterator[np.ndarray], sample_rate: int, device: in
     finally:
         stream.stop()
         stream.close()
+
+
+class AudioOutput(Protocol):
+    def play(self, samples: np.ndarray, rate: int, cancel: threading.Event) -> None:
+        """Play mono int16 samples; return when they have been played, or soon after `cancel` is set."""
+
+
+class Speakers:
+    """The computer's sound output (a device by index or name; None: the default), one stream per rate."""
+
+    BLOCK_SECONDS = 0.1  # how soon a cancel is heard
+
+    def __init__(self, device: int | str | None = None) -> None:
+        self.device = device
+        self._stream: Any = None
+        self._rate = 0
+
+    def play(self, samples: np.ndarray, rate: int, cancel: threading.Event) -> None:
+        if self._stream is None or self._rate != rate:
+            self.close()
+            self._stream, self._rate = output_stream(rate, self.device), rate
+        block = int(rate * self.BLOCK_SECONDS)
+        for start in range(0, len(samples), block):
+            if cancel.is_set():
+                self._stream.abort()  # what is queued in the device goes too
+                self._stream.start()
+                return
+            self._stream.write(samples[start:start + block].reshape(-1, 1))
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+
+class TimedOutput:
+    """An output that plays nothing but takes the time playing would (`pace` times faster) and keeps what
+    it was given: the seam tests and benchmarks use in place of the speakers."""
+
+    def __init__(self, pace: float = 1.0) -> None:
+        self.pace = pace
+        self.played: list[np.ndarray] = []
+        self.started_at: list[float] = []  # when each piece began (time.perf_counter)
+
+    def play(self, samples: np.ndarray, rate: int, cancel: threading.Event) -> None:
+        self.started_at.append(time.perf_counter())
+        self.played.append(samples)
+        cancel.wait(len(samples) / rate / self.pace)

@@ -169,6 +169,10 @@
         <translation>速度</translation>
     </message>
     <message>
+        <source>Voice</source>
+        <translation>语音</translation>
+    </message>
+    <message>
         <source>Local API server</source>
         <translation>本地 API 服务器</translation>
     </message>
@@ -399,8 +403,36 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>附加图片</translation>
     </message>
     <message>
+        <source>Dictate: speak, and the words appear here to edit before sending (click again to finish, Esc to cancel)</source>
+        <translation>听写：说话时文字会出现在这里，发送前可以修改（再点一次结束，按 Esc 取消）</translation>
+    </message>
+    <message>
+        <source>Dictate</source>
+        <translation>听写</translation>
+    </message>
+    <message>
+        <source>Voice mode: speak, hear the reply, speak again (speaking over a reply stops it)</source>
+        <translation>语音模式：说话、听回答、再说话（在回答时开口会打断它）</translation>
+    </message>
+    <message>
+        <source>Voice mode</source>
+        <translation>语音模式</translation>
+    </message>
+    <message>
+        <source>Voice</source>
+        <translation>语音</translation>
+    </message>
+    <message>
         <source>Send</source>
         <translation>发送</translation>
+    </message>
+    <message>
+        <source>Listening…</source>
+        <translation>正在听…</translation>
+    </message>
+    <message>
+        <source>Writing down…</source>
+        <translation>正在转写…</translation>
     </message>
     <message>
         <source>Stop</source>
@@ -763,6 +795,10 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>此项目的模型 {name} 已不在这台电脑上；改由已加载的模型回答（可在项目设置中另选）。</translation>
     </message>
     <message>
+        <source>Hello! This is how replies will sound.</source>
+        <translation>你好！回答读出来就是这个声音。</translation>
+    </message>
+    <message>
         <source>This chat now uses “{name}”.</source>
         <translation>此对话现在使用“{name}”。</translation>
     </message>
@@ -836,6 +872,10 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>How each token was chosen</source>
         <translation>每个词元是如何选出的</translation>
+    </message>
+    <message>
+        <source>Read aloud</source>
+        <translation>朗读</translation>
     </message>
     <message>
         <source>Images of this message</source>
@@ -918,6 +958,10 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>writing…</source>
         <translation>生成中…</translation>
+    </message>
+    <message>
+        <source>Stop reading</source>
+        <translation>停止朗读</translation>
     </message>
 </context>
 <context>
@@ -2360,6 +2404,84 @@ template: {template} ({note})</source>
     </message>
 </context>
 <context>
+    <name>VoiceBox</name>
+    <message>
+        <source>Voice</source>
+        <translation>语音</translation>
+    </message>
+    <message>
+        <source>Dictation, replies read aloud and voice mode run on this computer: nothing you say leaves it. Use headphones in voice mode, so the reply is not heard as you speaking.</source>
+        <translation>听写、朗读回答和语音模式都在这台电脑上运行：你说的话不会离开它。使用语音模式时请戴耳机，以免把朗读的回答当成你在说话。</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>系统默认</translation>
+    </message>
+    <message>
+        <source>Microphone:</source>
+        <translation>麦克风：</translation>
+    </message>
+    <message>
+        <source>Speakers:</source>
+        <translation>扬声器：</translation>
+    </message>
+    <message>
+        <source>The first installed</source>
+        <translation>已安装的第一个</translation>
+    </message>
+    <message>
+        <source>Voice:</source>
+        <translation>声音：</translation>
+    </message>
+    <message>
+        <source>Reading speed</source>
+        <translation>朗读速度</translation>
+    </message>
+    <message>
+        <source>Speed:</source>
+        <translation>速度：</translation>
+    </message>
+    <message>
+        <source>Speech recognition:</source>
+        <translation>语音识别：</translation>
+    </message>
+    <message>
+        <source>Detect</source>
+        <translation>自动检测</translation>
+    </message>
+    <message>
+        <source>Language you speak</source>
+        <translation>你说的语言</translation>
+    </message>
+    <message>
+        <source>Language you speak:</source>
+        <translation>你说的语言：</translation>
+    </message>
+    <message>
+        <source>Try the voice</source>
+        <translation>试听</translation>
+    </message>
+    <message>
+        <source>Speech models are missing; install the demo set with: pip install &quot;chatapp[voice,voice-demo]&quot;</source>
+        <translation>缺少语音模型；可安装演示模型：pip install &quot;chatapp[voice,voice-demo]&quot;</translation>
+    </message>
+    <message>
+        <source>{name} (missing)</source>
+        <translation>{name}（已不存在）</translation>
+    </message>
+</context>
+<context>
+    <name>VoiceControls</name>
+    <message>
+        <source>Listening…</source>
+        <translation>正在听…</translation>
+    </message>
+    <message>
+        <source>Replying…</source>
+        <translation>正在回答…</translation>
+    </message>
+</context>
+<context>
     <name>core</name>
     <message>
         <source>Load a model to preview its prompt.</source>
@@ -3104,6 +3226,10 @@ template: {template} ({note})</source>
     <message>
         <source>&apos;{language}&apos; is not a language the speech model knows (give a code such as en or zh).</source>
         <translation>语音模型不认识语言“{language}”（请使用 en、zh 这样的代码）。</translation>
+    </message>
+    <message>
+        <source>No microphone can be used ({reason}); check that one is connected and that chatapp may use it.</source>
+        <translation>没有可用的麦克风（{reason}）；请检查是否已连接，并允许 chatapp 使用它。</translation>
     </message>
 </context>
 </TS>

@@ -71,6 +71,14 @@ class AppSettings:
     model_mirror: str = DEFAULT_MIRROR_URL
     token_view: bool = False  # View → keep how each token is chosen: replies written meanwhile can show it
     folded_projects: tuple[str, ...] = ()  # the sidebar's projects shown folded (their chats hidden)
+    # Voice (Settings → Voice; chatapp/voice/): devices by name ("": the system's default), the voice and
+    # speech model by name ("": the demo's), the speed replies are read at, the language spoken ("": detected).
+    voice_input_device: str = ""
+    voice_output_device: str = ""
+    voice_name: str = ""
+    voice_speed: Annotated[float, Range(0.5, 2.0)] = 1.0
+    voice_transcriber: str = ""
+    voice_language: str = ""
 
     def aliases(self) -> dict[str, str]:
         """Alias → model, as the model catalog reads them."""

@@ -1,0 +1,128 @@
+"""Voice in the window (pytest-qt, the real App, the demo speech models): dictation fills the message box,
+a reply is read aloud and stopped, and voice mode holds two turns with the demo chat model and stops a
+reply spoken over. The microphone is the same seam with recordings played in at the pace of speech
+(espeak-ng's, tests/speech/); the speakers, an output that takes the time playing would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from test_gui import LOAD_TIMEOUT_MS, app, load  # noqa: F401  (the fixture)
+
+from chatapp.app import App
+from chatapp.core.models.library import demo_model_path
+from chatapp.ui.chat_view import MessageWidget
+from chatapp.voice.audio import read_audio
+from chatapp.voice.capture import RecordingSource
+from chatapp.voice.playback import TimedOutput
+
+SPEECH = Path(__file__).resolve().parent / "speech"
+HEARING_MS = 60_000  # a recording played in, then written down (on two cores, beside the chat model)
+
+
+def recording(name: str):
+    return read_audio(SPEECH / f"{name}.flac")
+
+
+def test_dictation_fills_the_message_box_and_esc_cancels(qtbot, app: App) -> None:  # noqa: F811
+    microphone = RecordingSource(recording("en_report"), pace=2.0)
+    app.attach_voice(lambda: microphone, TimedOutput(pace=8))
+    composer = app.window.composer
+    composer.input.setPlainText("Note:")
+    qtbot.mouseClick(composer.mic_button, Qt.MouseButton.LeftButton)
+    assert composer.voice_state.text() == "Listening…" and composer.input.isReadOnly()
+    with qtbot.waitSignal(app.voice.partial, timeout=HEARING_MS):  # the words appear while it is said
+        pass
+    qtbot.waitUntil(lambda: microphone.said == 1, timeout=HEARING_MS)
+    with qtbot.waitSignal(app.voice.dictated, timeout=HEARING_MS):
+        qtbot.mouseClick(composer.mic_button, Qt.MouseButton.LeftButton)  # done: write it down
+    text = composer.text()
+    assert text.startswith("Note: Please send the quarterly report"), text
+    assert not composer.input.isReadOnly() and not composer.mic_button.isChecked()
+
+    microphone.say(recording("en_question"))
+    composer.input.setPlainText("Kept as it was")
+    qtbot.mouseClick(composer.mic_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(composer.input, Qt.Key.Key_Escape)  # cancelled: nothing is written
+    assert composer.text() == "Kept as it was" and not composer.mic_button.isChecked()
+    assert app.voice.listener.mode == ""
+
+
+def test_a_reply_is_read_aloud_and_stopped(qtbot, app: App) -> None:  # noqa: F811
+    output = TimedOutput(pace=1.0)
+    app.attach_voice(lambda: RecordingSource(), output)
+    store = app.session.store
+    chat = store.create_conversation("Reading")
+    question = store.add_message(chat.id, "user", "Tell me about tides.")
+    reply = store.add_message(chat.id, "assistant", "Tides are **long waves**. The moon pulls the sea toward it. "
+                              "```python\nprint('not read')\n```\nTwo tides come each day.", parent_id=question.id)
+    app.session.open_conversation(chat.id)
+    widget = app.window.chat.widgets[reply.id]
+    assert isinstance(widget, MessageWidget) and widget.read_button is not None
+    with qtbot.waitSignal(app.voice.speakingStarted, timeout=30_000) as started:
+        widget.read_button.click()
+    assert started.args == [reply.id] and widget.read_button.isChecked()
+    assert widget.read_button.toolTip() == "Stop reading"
+    with qtbot.waitSignal(app.voice.speakingFinished, timeout=10_000) as finished:
+        widget.read_button.click()  # stop
+    assert finished.args == [reply.id] and not widget.read_button.isChecked()
+    assert len(output.played) == 1  # stopped during the first sentence
+
+    with qtbot.waitSignal(app.voice.speakingFinished, timeout=60_000):
+        widget.read_button.click()
+        output.pace = 50  # the rest quickly: read to its end, the button lets go by itself
+    assert not widget.read_button.isChecked()
+    assert len(output.played) >= 4  # the first sentence again, then the others ("code block" included)
+
+
+def test_voice_mode_two_turns_and_a_reply_stopped_by_speaking(qtbot, app: App, tiny_long_model) -> None:  # noqa: F811
+    microphone = RecordingSource(pace=1.0)
+    output = TimedOutput(pace=1.0)
+    app.attach_voice(lambda: microphone, output)
+    load(qtbot, app, demo_model_path())
+    panel = app.window.settings_panel
+    panel.max_tokens.setValue(24)
+    panel.flush()
+    composer = app.window.composer
+    qtbot.mouseClick(composer.voice_button, Qt.MouseButton.LeftButton)
+    assert app.voice.state == "listening" and composer.voice_state.text() == "Listening…"
+
+    microphone.say(recording("en_question"))  # turn one: the question is heard, sent and answered aloud
+    with qtbot.waitSignal(app.voice.heard, timeout=HEARING_MS) as heard:
+        pass
+    assert "capital city" in heard.args[0]
+    with qtbot.waitSignal(app.voice.speakingFinished, timeout=LOAD_TIMEOUT_MS):
+        pass
+    qtbot.waitUntil(lambda: app.voice.state == "listening", timeout=10_000)
+    first_reply = app.session.path[-1]
+    assert first_reply.role == "assistant" and output.played  # the reply was spoken
+    assert [m.content for m in app.session.path if m.role == "user"] == [heard.args[0]]
+
+    load(qtbot, app, tiny_long_model)  # turn two: a reply that would never end ("Hello world." again and again)
+    panel.max_tokens.setValue(1_000_000)
+    panel.flush()
+    output.played.clear()
+    microphone.say(recording("en_weather"))
+    with qtbot.waitSignal(app.voice.heard, timeout=HEARING_MS):
+        pass
+    qtbot.waitUntil(lambda: bool(output.played), timeout=LOAD_TIMEOUT_MS)  # the reply has begun to be spoken
+    heard_next: list[str] = []
+    app.voice.heard.connect(heard_next.append)
+    spoken_at_barge_in: list[int] = []
+    app.voice.bargedIn.connect(lambda: spoken_at_barge_in.append(len(output.played)))
+    finished: list = []
+    app.session.replyFinished.connect(finished.append)
+    with qtbot.waitSignal(app.voice.bargedIn, timeout=HEARING_MS):
+        microphone.say(recording("en_fox"))  # speaking over it stops the voice and the reply
+    qtbot.waitUntil(lambda: bool(finished), timeout=30_000)
+    reply = finished[0]
+    assert (reply.stats or {}).get("finish_reason") == "cancelled", reply  # the reply stopped too
+    qtbot.waitUntil(lambda: bool(heard_next), timeout=HEARING_MS)  # ...and what was said is the next turn
+    assert "fox" in heard_next[0].lower()
+    qtbot.waitUntil(lambda: [m.content for m in app.session.path if m.role == "user"][-1:] == heard_next,
+                    timeout=10_000)
+    assert len(output.played) <= spoken_at_barge_in[0] + 1  # the voice stopped when it was spoken over
+
+    qtbot.mouseClick(composer.voice_button, Qt.MouseButton.LeftButton)
+    assert app.voice.state == "off" and composer.voice_state.text() == ""
