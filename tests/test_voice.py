@@ -171,3 +171,33 @@ def test_transcribe_and_say_in_the_terminal(tmp_path: Path) -> None:
     run = run_chatapp("say", "Hello", "--voice", "nobody")
     assert run.returncode == 1 and "There is no speech model 'nobody' (there are: en_US-joe-medium)" in run.stderr
     assert (default_paths().data_dir / "voice" / "whisper-base" / "model.bin").is_file()  # joined in the data dir
+
+
+def test_a_conversation_utterance_is_written_down_during_its_pause(transcriber: Transcriber) -> None:
+    """The language is found while the speaker speaks, and the words at the first short pause: when that
+    pause is the end, no transcription is left for after it (the time to the reply's first word)."""
+    import threading
+
+    from chatapp.voice.capture import RecordingSource
+    from chatapp.voice.listener import Listener
+
+    calls: list[str] = []
+
+    class Counting:  # the real transcriber, counting what it is asked
+        def transcribe(self, samples: np.ndarray, language: str | None = None, **options: object) -> object:
+            calls.append(f"transcribe {language}")
+            return transcriber.transcribe(samples, language, **options)  # type: ignore[arg-type]
+
+        def detect_language(self, samples: np.ndarray) -> str:
+            calls.append("detect")
+            return transcriber.detect_language(samples)
+
+    heard: list[str] = []
+    done = threading.Event()
+    listener = Listener(lambda: Counting(), lambda: None, lambda _w: None,  # type: ignore[arg-type,return-value]
+                        lambda words: (heard.append(words), done.set()), lambda: None, pytest.fail)
+    listener.start(RecordingSource(read_audio(SPEECH / "en_report.flac"), pace=1.0), "conversation")
+    assert done.wait(60)
+    listener.cancel()
+    assert "quarterly report" in heard[0]
+    assert calls == ["detect", "transcribe en"]  # the pause's transcription is the final one: none after it

@@ -19,6 +19,7 @@ from chatapp.voice.transcriber import Transcriber
 
 log = logging.getLogger(__name__)
 PARTIAL_EVERY = SAMPLE_RATE  # dictation: new audio between two looks at the words so far
+EARLY_PAUSE = SAMPLE_RATE // 5  # conversation: a pause this long is used to write down what was said
 _STOP, _CANCEL = "stop", "cancel"
 
 
@@ -81,6 +82,7 @@ class Listener:
     def _run(self, session: _Session) -> None:
         detector = UtteranceDetector()
         partial_at = 0
+        ahead = _Ahead()
         while True:
             item = session.chunks.get()
             if isinstance(item, str):  # stopped or cancelled
@@ -100,10 +102,39 @@ class Listener:
                     if session.wanted and self._session is session:
                         self._on_partial(words)
             elif heard == "end":
-                words = self._words(detector.utterance())
+                words = ahead.text if ahead.covers(detector) else self._words(detector.utterance(), ahead.language)
                 detector.reset()
+                ahead = _Ahead()
                 if words and session.wanted and self._session is session:
                     self._on_final(words)
+            elif detector.speaking and session.chunks.empty():
+                ahead.work(detector, self._transcriber(), self._language())
 
-    def _words(self, samples: np.ndarray) -> str:
-        return self._transcriber().transcribe(samples, self._language()).text
+    def _words(self, samples: np.ndarray, detected: str | None = None) -> str:
+        """What was said, in the language set (or the one already detected; None: detected now)."""
+        return self._transcriber().transcribe(samples, self._language() or detected, timestamps=False).text
+
+
+class _Ahead:
+    """Conversation: work done while the speaker may still be speaking, so less is left once they have
+    finished — the language, found once a second of speech is in (its own encoder pass, ~0.5 s, off
+    the critical path), and the words, written down at the first short pause (200 ms; used if the pause turns
+    out to be the end: nothing was said after it)."""
+
+    def __init__(self) -> None:
+        self.language: str | None = None
+        self.text = ""
+        self._upto = -1  # the recording's length when `text` was written
+
+    def covers(self, detector: UtteranceDetector) -> bool:
+        return self._upto >= 0 and detector.speech_end() <= self._upto
+
+    def work(self, detector: UtteranceDetector, transcriber: Transcriber, language: str | None) -> None:
+        if language is None and self.language is None and detector.speech_length() >= SAMPLE_RATE:
+            self.language = transcriber.detect_language(detector.utterance())
+            return
+        recording = len(detector.recording())
+        paused = recording - detector.speech_end() >= EARLY_PAUSE
+        if paused and not self.covers(detector):
+            self.text = transcriber.transcribe(detector.utterance(), language or self.language, timestamps=False).text
+            self._upto = recording

@@ -51,6 +51,14 @@ class UtteranceDetector:
             return "end"
         return None
 
+    def speech_end(self) -> int:
+        """Where the last speech heard ends in the recording (0: none yet)."""
+        return self._spans[-1]["end"] if self._spans else 0
+
+    def speech_length(self) -> int:
+        """Samples of speech heard so far."""
+        return sum(span["end"] - span["start"] for span in self._spans)
+
     def recording(self) -> np.ndarray:
         if len(self._chunks) > 1:
             self._chunks = [np.concatenate(self._chunks)]
