@@ -440,6 +440,75 @@ def projects(app: object) -> None:
     _save(window, "projects")
 
 
+def _voice(app: object) -> tuple[object, object]:
+    """Voice attached once: a recording of espeak-ng's played in as the microphone (tests/speech/), and an
+    output that takes five times as long as playing would, so a reply is still being read for the picture."""
+    from chatapp.voice.capture import RecordingSource
+    from chatapp.voice.playback import TimedOutput
+
+    if getattr(app, "voice", None) is None:
+        source, output = RecordingSource(), TimedOutput(pace=0.2)
+        app.attach_voice(lambda: source, output)  # type: ignore[attr-defined]
+        app._shots_voice = (source, output)  # type: ignore[attr-defined]
+    return app._shots_voice  # type: ignore[attr-defined,no-any-return]
+
+
+def _speech(name: str) -> object:
+    from chatapp.voice.audio import read_audio
+
+    return read_audio(ROOT / "tests" / "speech" / f"{name}.flac")
+
+
+def voice(app: object) -> None:
+    """A reply being read aloud (its speaker button pressed) while the next question is dictated."""
+    window = app.window  # type: ignore[attr-defined]
+    source, _output = _voice(app)
+    window.session.new_conversation()
+    window._send("Why is the sea salty?")
+    _wait(window.session.replyFinished)
+    _settle()
+    reply = window.chat.widgets[window.session.path[-1].id]
+    reply.read_button.click()
+    _wait(app.voice.speakingStarted)  # type: ignore[attr-defined]
+    source.say(_speech("en_report"))  # type: ignore[attr-defined]
+    window.composer.mic_button.click()
+    _wait(app.voice.partial)  # type: ignore[attr-defined]
+    _wait(app.voice.partial)  # type: ignore[attr-defined]
+    _settle(500)
+    _save_screen(window, "voice")
+    window.composer.mic_button.click()
+    _wait(app.voice.dictated)  # type: ignore[attr-defined]
+    app.voice.stop_reading()  # type: ignore[attr-defined]
+    window.composer.clear()
+
+
+def voice_mode(app: object) -> None:
+    """Voice mode: the question heard and sent, the reply being spoken ("Replying…")."""
+    window = app.window  # type: ignore[attr-defined]
+    source, _output = _voice(app)
+    window.session.new_conversation()
+    window.settings_panel.temperature.setValue(0.2)  # the demo model keeps to the question
+    window.settings_panel.max_tokens.setValue(120)
+    window.settings_panel.flush()
+    window.composer.voice_button.click()
+    source.say(_speech("en_question"))  # type: ignore[attr-defined]
+    _wait(app.voice.heard)  # type: ignore[attr-defined]
+    _wait(app.voice.speakingStarted)  # type: ignore[attr-defined]
+    _wait(window.session.replyFinished)
+    _settle(500)
+    _save_screen(window, "voice-mode")
+    window.composer.voice_button.click()
+
+
+def settings_voice(app: object) -> None:
+    _voice(app)
+    window = app.window  # type: ignore[attr-defined]
+    window.open_app_settings("voice")
+    _settle()
+    _save(window.app_settings_dialog, "settings-voice")
+    window.app_settings_dialog.close()
+
+
 def presets_en(app: object) -> None:
     _presets(app, "presets")
 
@@ -449,6 +518,9 @@ def presets_zh(app: object) -> None:
 
 
 SCENES: dict[str, Callable[[object], None]] = {
+    "voice": voice,
+    "voice-mode": voice_mode,
+    "settings-voice": settings_voice,
     "presets": presets_en,
     "projects": projects,
     "presets-zh_CN": presets_zh,

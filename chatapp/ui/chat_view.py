@@ -163,6 +163,7 @@ class MessageWidget(QFrame):
             self.read_button = self._tool("speaker", self.tr("Read aloud"), lambda: None)
             self.read_button.setCheckable(True)
             self.read_button.toggled.connect(lambda on: self.readRequested.emit(message.id, on))
+            self.read_button.toggled.connect(self._show_reading)
             actions.addWidget(self.read_button)
         actions.addWidget(self._tool("copy", self.tr("Copy this message"),
                                      lambda: self.copyRequested.emit(self._text)))
@@ -426,8 +427,18 @@ class MessageWidget(QFrame):
         if self.read_button is not None:
             self.read_button.blockSignals(True)
             self.read_button.setChecked(reading)
-            self.read_button.setToolTip(self.tr("Stop reading") if reading else self.tr("Read aloud"))
             self.read_button.blockSignals(False)
+            self._show_reading(reading)
+
+    def _show_reading(self, reading: bool) -> None:
+        """The Read aloud button as a Stop button while the message is read."""
+        assert self.read_button is not None
+        name = "stop" if reading else "speaker"
+        role = QPalette.ColorRole.HighlightedText if reading else QPalette.ColorRole.ButtonText
+        self.read_button.setIcon(icons.icon(name, role))  # white on the pressed button's accent
+        self.read_button.setToolTip(self.tr("Stop reading") if reading else self.tr("Read aloud"))
+        self.read_button.setAccessibleName(self.read_button.toolTip())
+        self._tools = [(b, name if b is self.read_button else n) for b, n in self._tools]
 
     @property
     def text(self) -> str:

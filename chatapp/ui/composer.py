@@ -129,12 +129,14 @@ class Composer(QWidget):
         self.image_button.clicked.connect(self._choose_images)
         row.addWidget(self.image_button)
         self.mic_button = QToolButton()
+        self.mic_button.setObjectName("micButton")  # red while it listens (ui/theme.py)
         self.mic_button.setCheckable(True)
         self.mic_button.setAutoRaise(True)
         self.mic_button.setToolTip(self.tr("Dictate: speak, and the words appear here to edit before sending "
                                            "(click again to finish, Esc to cancel)"))
         self.mic_button.setAccessibleName(self.tr("Dictate"))
         self.mic_button.toggled.connect(self._on_mic)
+        self.mic_button.toggled.connect(lambda _on: self.refresh_icons())
         row.addWidget(self.mic_button)
         self.voice_button = QToolButton()
         self.voice_button.setCheckable(True)
@@ -143,6 +145,7 @@ class Composer(QWidget):
                                              "stops it)"))
         self.voice_button.setAccessibleName(self.tr("Voice mode"))
         self.voice_button.toggled.connect(self.voiceModeToggled)
+        self.voice_button.toggled.connect(lambda _on: self.refresh_icons())
         row.addWidget(self.voice_button)
         self.voice_state = QLabel()
         self.voice_state.setAccessibleName(self.tr("Voice"))
@@ -166,8 +169,9 @@ class Composer(QWidget):
         """Send/Stop's icon, in the colour of text on the accent (called again when the theme changes)."""
         self.button.setIcon(icons.icon("stop" if self._busy else "send", QPalette.ColorRole.HighlightedText))
         self.image_button.setIcon(icons.icon("image"))
-        self.mic_button.setIcon(icons.icon("mic"))
-        self.voice_button.setIcon(icons.icon("voice"))
+        for button, name in ((self.mic_button, "mic"), (self.voice_button, "voice")):
+            role = QPalette.ColorRole.HighlightedText if button.isChecked() else QPalette.ColorRole.ButtonText
+            button.setIcon(icons.icon(name, role))  # white on the checked button's colour
 
     # ----- dictation -----------------------------------------------------------------------------------
     def _on_mic(self, on: bool) -> None:

@@ -22,6 +22,7 @@ class VoiceControls(QObject):
         self.show_error = show_error
         self._reply = ""  # voice mode: the reply being written...
         self._speak_reply = False  # ...and whether it is spoken (not once it was spoken over)
+        self._reading_id = ""  # the message being read now (its button shows Stop, even once redrawn)
         composer.dictationToggled.connect(self._on_dictation)
         composer.dictationCancelled.connect(voice.cancel_dictation)
         composer.voiceModeToggled.connect(self._on_voice_mode)
@@ -36,6 +37,8 @@ class VoiceControls(QObject):
         chat.readRequested.connect(self._on_read)
         session.replyDelta.connect(self._on_reply_delta)
         session.busyChanged.connect(self._on_busy)
+        session.replyFinished.connect(lambda _reply: self._reading(self._reading_id, True))  # (a redrawn reply)
+        session.pathChanged.connect(lambda _path: self._reading(self._reading_id, True))
 
     # ----- dictation ---------------------------------------------------------------------------------------
     def _on_dictation(self, on: bool) -> None:
@@ -55,6 +58,10 @@ class VoiceControls(QObject):
             self.voice.stop_reading()
 
     def _reading(self, message_id: str, reading: bool) -> None:
+        if reading:
+            self._reading_id = message_id
+        elif message_id == self._reading_id:
+            self._reading_id = ""
         widget = self.chat.widgets.get(message_id)
         if isinstance(widget, MessageWidget):
             widget.set_reading(reading)
