@@ -59,12 +59,36 @@ def mirror_hub() -> FakeHub:
     return MIRROR.reset()
 
 
+@pytest.fixture(scope="session")
+def shared_transcriber(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The demo transcriber joined once for the session (145 MB), not in every test's data folder."""
+    from chatapp.voice.models import demo_transcriber
+
+    return demo_transcriber(tmp_path_factory.mktemp("voice-shared"))
+
+
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own data and config dirs: nothing touches a real home."""
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_transcriber: Path | None) -> Path:
+    """Every test gets its own data and config dirs: nothing touches a real home. Its voice folder links
+    the session's joined demo transcriber (tests/test_voice.py joins one of its own)."""
     monkeypatch.setenv("CHATAPP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CHATAPP_CONFIG_DIR", str(tmp_path / "config"))
+    link_voice_folder(tmp_path / "data", shared_transcriber)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def voice_data(tmp_path_factory: pytest.TempPathFactory, shared_transcriber: Path | None) -> Path:
+    """A data folder for a voice server that lives as long as its test module (its own speech models)."""
+    return link_voice_folder(tmp_path_factory.mktemp("voice-data"), shared_transcriber)
+
+
+def link_voice_folder(data: Path, shared_transcriber: Path | None) -> Path:
+    """`data`, its voice folder holding the session's joined demo transcriber (a link)."""
+    if shared_transcriber is not None:
+        (data / "voice").mkdir(parents=True, exist_ok=True)
+        (data / "voice" / shared_transcriber.name).symlink_to(shared_transcriber, target_is_directory=True)
+    return data
 
 
 @pytest.fixture

@@ -24,10 +24,9 @@ SPEECH = Path(__file__).resolve().parent / "speech"
 
 
 @pytest.fixture(scope="module")
-def voice_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+def voice_server(voice_data: Path) -> Iterator[ApiServer]:
     host = ModelHost()  # no chat model: the audio endpoints need none
-    server = ApiServer(ServerState(ModelRouter(host), voice=VoiceEngines(tmp_path_factory.mktemp("data"), 2)),
-                       port=0).start()
+    server = ApiServer(ServerState(ModelRouter(host), voice=VoiceEngines(voice_data, 2)), port=0).start()
     yield server
     server.stop()
     host.shutdown()
@@ -63,11 +62,11 @@ def test_speech_with_the_official_client_is_heard_back(voice_server: ApiServer, 
             assert read_audio(speech.content, fmt).size > 16_000  # over a second of sound
     assert sizes["wav"] > sizes["flac"] > sizes["mp3"]
     out = tmp_path / "speech.mp3"
-    api.audio.speech.create(model="tts-1", voice="en_US-joe-medium", input="**Hello** from `chatapp`!",
+    api.audio.speech.create(model="tts-1", voice="en_US-joe-medium", input="**Good morning**, the `kitchen` is open.",
                             speed=1.2).write_to_file(out)
     with out.open("rb") as file:
         heard = api.audio.transcriptions.create(model="whisper-1", file=file)
-    assert "hello" in heard.text.lower() and "chat" in heard.text.lower()
+    assert "morning" in heard.text.lower() and "kitchen" in heard.text.lower(), heard.text
 
 
 def test_what_the_audio_endpoints_refuse(voice_server: ApiServer) -> None:

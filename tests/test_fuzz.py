@@ -260,12 +260,11 @@ SPEECH_REQUEST = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def voice_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+def voice_server(voice_data: Path) -> Iterator[ApiServer]:
     from chatapp.voice.engines import VoiceEngines
 
     host = ModelHost()
-    api = ApiServer(ServerState(ModelRouter(host), voice=VoiceEngines(tmp_path_factory.mktemp("voice"), 2)),
-                    port=0).start()
+    api = ApiServer(ServerState(ModelRouter(host), voice=VoiceEngines(voice_data, 2)), port=0).start()
     yield api
     api.stop()
     host.shutdown()

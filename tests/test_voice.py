@@ -13,7 +13,6 @@ import pytest
 from test_cli import run_chatapp
 
 from chatapp.core.errors import KnownError
-from chatapp.core.storage.paths import default_paths
 from chatapp.voice import models
 from chatapp.voice.audio import SAMPLE_RATE, SPEECH_FORMATS, AudioError, encode, read_audio
 from chatapp.voice.formats import render
@@ -30,8 +29,8 @@ ENGLISH = [name for name in SENTENCES if name.startswith("en_")]
 
 
 @pytest.fixture(scope="module")
-def transcriber(tmp_path_factory: pytest.TempPathFactory) -> Transcriber:
-    return Transcriber(models.find_transcriber(tmp_path_factory.mktemp("voice-data")), threads=2)
+def transcriber(shared_transcriber: Path) -> Transcriber:
+    return Transcriber(shared_transcriber, threads=2)
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +169,6 @@ def test_transcribe_and_say_in_the_terminal(tmp_path: Path) -> None:
     assert run.returncode == 1 and "There is no file" in run.stderr
     run = run_chatapp("say", "Hello", "--voice", "nobody")
     assert run.returncode == 1 and "There is no speech model 'nobody' (there are: en_US-joe-medium)" in run.stderr
-    assert (default_paths().data_dir / "voice" / "whisper-base" / "model.bin").is_file()  # joined in the data dir
 
 
 def test_a_conversation_utterance_is_written_down_during_its_pause(transcriber: Transcriber) -> None:
