@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_parsers(sub)
     presets.add_parser(sub)
     voice.add_parsers(sub)
+    voice.add_voices_parser(sub)
     return parser
 
 
@@ -91,6 +92,8 @@ def dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         return voice.run_transcribe(args, paths, out)
     if args.command == "say":
         return voice.run_say(args, paths, sys.stdin, out)
+    if args.command == "voices":
+        return voice.run_voices(args, paths, out, err)
     from chatapp.app import run
 
     return run(args.model, paths, minimized=args.minimized)

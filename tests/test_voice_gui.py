@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from test_gui import LOAD_TIMEOUT_MS, app, load  # noqa: F401  (the fixture)
+from test_voice_models import voice_hub  # noqa: F401  (the fixture)
 
 from chatapp.app import App
 from chatapp.core.models.library import demo_model_path
@@ -126,3 +127,24 @@ def test_voice_mode_two_turns_and_a_reply_stopped_by_speaking(qtbot, app: App, t
 
     qtbot.mouseClick(composer.voice_button, Qt.MouseButton.LeftButton)
     assert app.voice.state == "off" and composer.voice_state.text() == ""
+
+
+def test_a_voice_downloaded_from_settings_can_be_chosen(qtbot, app: App, voice_hub) -> None:  # noqa: F811
+    app.attach_voice(lambda: RecordingSource(), TimedOutput(pace=8))
+    box = app.window.voice_box
+    names = [box.available.item(i).text().split(" · ")[0] for i in range(box.available.count())]
+    assert "en_US-amy-medium" in names and "whisper-base" not in names  # what is here is not offered
+    box.available.setCurrentRow(names.index("en_US-amy-medium"))
+    with qtbot.waitSignal(app.voice.downloadFinished, timeout=60_000) as finished:
+        box.download_button.click()
+    assert finished.args == ["en_US-amy-medium", ""]
+    assert box.download_state.text() == "en_US-amy-medium is ready."
+    assert box.voice.findData("en_US-amy-medium") >= 0  # now a voice to choose
+    assert "en_US-amy-medium" not in [box.available.item(i).text() for i in range(box.available.count())]
+    box.voice.setCurrentIndex(box.voice.findData("en_US-amy-medium"))
+    assert app.session.app_settings.voice_name == "en_US-amy-medium"
+
+    box.available.setCurrentRow(0)  # one the fake hub does not hold: a sentence, not a hang
+    with qtbot.waitSignal(app.voice.downloadFinished, timeout=60_000) as failed:
+        box.download_button.click()
+    assert failed.args[1] and box.download_button.isEnabled()

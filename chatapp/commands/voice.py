@@ -30,6 +30,47 @@ def add_parsers(sub: Any) -> None:
                       help="the file's format (default: from --out's extension, else wav)")
 
 
+def add_voices_parser(sub: Any) -> None:
+    from chatapp.commands.models import SOURCE_HELP
+
+    voices = sub.add_parser("voices", help="the speech models here, and more to download (whisper, Piper voices)")
+    action = voices.add_subparsers(dest="voices_command", metavar="{download}")
+    download = action.add_parser("download", help="download a speech model into the voice folder (verified)")
+    download.add_argument("name")
+    download.add_argument("--source", help=SOURCE_HELP)
+
+
+def run_voices(args: argparse.Namespace, paths: AppPaths, stdout: TextIO, stderr: TextIO) -> int:
+    from chatapp.core.storage.paths import resource_path
+    from chatapp.voice import catalogue, models
+
+    entries = catalogue.load_catalogue(resource_path("voice_catalogue.json"))
+    if getattr(args, "voices_command", None) == "download":
+        from chatapp.commands.models import source_client
+
+        entry = next((e for e in entries if e.name.casefold() == args.name.strip().casefold()), None)
+        if entry is None:
+            raise KnownError(f"There is no speech model '{args.name}' to download "
+                             f"(there are: {', '.join(e.name for e in entries)}).")
+        source = source_client(args, paths).source
+
+        def unverified(file: str) -> None:
+            stderr.write(f"chatapp: {file} is unverified: {source.name} gives no checksum for it.\n")
+
+        path = catalogue.download(entry, paths.data_dir, source, on_unverified=unverified)
+        stdout.write(f"{path}\n")
+        return 0
+    installed = [*models.transcribers(paths.data_dir), *models.voices(paths.data_dir)]
+    names = {m.name for m in installed}
+    for model in installed:
+        stdout.write(f"{model.name:<34} {model.kind:<12} {model.language or 'many':<6} installed\n")
+    for entry in entries:
+        if entry.name not in names:
+            stdout.write(f"{entry.name:<34} {entry.kind:<12} {entry.languages:<6} {entry.size_mb} MB: "
+                         f"chatapp voices download {entry.name}\n")
+    return 0
+
+
 def run_transcribe(args: argparse.Namespace, paths: AppPaths, stdout: TextIO) -> int:
     from chatapp.voice.audio import read_audio
     from chatapp.voice.formats import render

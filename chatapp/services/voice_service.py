@@ -9,14 +9,18 @@ spoken and an output that only takes the time in tests (tests/test_voice_gui.py)
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from chatapp.core.errors import KnownError
+from chatapp.core.models.sources import ModelSource
 from chatapp.core.storage.settings import AppSettings
+from chatapp.voice import catalogue
 from chatapp.voice.capture import AudioSource, Microphone
+from chatapp.voice.catalogue import VoiceEntry
 from chatapp.voice.engines import VoiceEngines
 from chatapp.voice.listener import Listener
 from chatapp.voice.playback import AudioOutput, Speakers
@@ -35,6 +39,8 @@ class VoiceService(QObject):
     speakingFinished = Signal(str)
     stateChanged = Signal(str)  # voice mode: off, listening, replying
     failed = Signal(str)  # one sentence
+    downloadProgress = Signal(str, float)  # a speech model's name, how much is done (0..1)
+    downloadFinished = Signal(str, str)  # its name, "" or one sentence (failed, or files unverified)
     _speech = Signal()  # from the listening thread: speech began...
     _final = Signal(str)  # ...and what was said
 
@@ -146,6 +152,24 @@ class VoiceService(QObject):
         if state != self.state:
             self.state = state
             self.stateChanged.emit(state)
+
+    # ----- more speech models -----------------------------------------------------------------------------
+    def download(self, entry: VoiceEntry, source: ModelSource) -> None:
+        """Fetch a catalogue entry into the voice folder on a thread of its own (resumable, verified)."""
+        def run() -> None:
+            unverified: list[str] = []
+            try:
+                catalogue.download(entry, self.engines.data_dir, source,
+                                   lambda p: self.downloadProgress.emit(entry.name, p.done / p.total if p.total else 1),
+                                   on_unverified=unverified.append)
+            except KnownError as exc:
+                self.downloadFinished.emit(entry.name, str(exc))
+                return
+            self.downloadFinished.emit(entry.name, QCoreApplication.translate(
+                "VoiceService", "{files}: {source} gives no checksum, so it could not be checked.").format(
+                files=", ".join(unverified), source=source.name) if unverified else "")
+
+        threading.Thread(target=run, name="chatapp-voice-download", daemon=True).start()
 
     def use_output_device(self, name: str) -> None:
         """Speech plays through this device from the next sentence on ("": the system's default)."""

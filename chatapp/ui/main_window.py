@@ -203,16 +203,34 @@ class MainWindow(QMainWindow):
 
     def attach_voice(self, voice: VoiceService) -> None:
         """Dictation, Read aloud and voice mode (ui/voice_controls.py), and Settings → Voice."""
+        from chatapp.core.storage.paths import resource_path
+        from chatapp.services import i18n
         from chatapp.ui.voice_box import VoiceBox
         from chatapp.ui.voice_controls import VoiceControls
         from chatapp.voice import devices, models
+        from chatapp.voice.catalogue import load_catalogue as load_voice_catalogue
 
         self.voice = VoiceControls(self, voice, self.session, self.composer, self.chat, self.show_error)
         data_dir = voice.engines.data_dir
+        entries = load_voice_catalogue(resource_path("voice_catalogue.json"),
+                                       i18n.resolve(self.session.app_settings.language))
+
+        def installed() -> tuple[list[str], list[str]]:
+            return [m.name for m in models.voices(data_dir)], [m.name for m in models.transcribers(data_dir)]
+
         self.voice_box = VoiceBox(self.session.app_settings, devices.input_devices(), devices.output_devices(),
-                                  [m.name for m in models.voices(data_dir)],
-                                  [m.name for m in models.transcribers(data_dir)])
+                                  *installed(), entries)
         self.voice_box.changed.connect(lambda changes: self._voice_settings(voice, changes))
+        self.voice_box.downloadRequested.connect(lambda entry: voice.download(entry, self.models.source))
+        voice.downloadProgress.connect(self.voice_box.show_progress)
+
+        def downloaded(name: str, problem: str) -> None:
+            voices, transcribers = installed()
+            self.voice_box.show_installed(voices, transcribers)
+            self.voice_box.show_available(entries, voices + transcribers)
+            self.voice_box.show_finished(name, problem)
+
+        voice.downloadFinished.connect(downloaded)
         self.voice_box.tryRequested.connect(lambda: voice.read("try", self.tr(
             "Hello! This is how replies will sound.")))
         self.app_settings_dialog.add_to("voice", self.voice_box)

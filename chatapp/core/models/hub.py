@@ -121,13 +121,16 @@ class HubClient:
 
     def list_models(self, repo_id: str) -> list[RemoteModel]:
         """The repo's GGUF models with sizes and sha256 from the LFS metadata."""
+        return group_gguf_files(repo_id, self.list_files(repo_id), self.source)
+
+    def list_files(self, repo_id: str) -> list[RemoteFile]:
+        """Every file in the repo, with its size and (for LFS files) sha256."""
         with hub_errors(Phrase(QT_TRANSLATE_NOOP("core", "Listing {repo}"), repo=repo_id), self.source):
             info = self._api().model_info(repo_id, files_metadata=True)
-        files = [
+        return [
             RemoteFile(s.rfilename, int(s.size or (s.lfs.size if s.lfs else 0) or 0), s.lfs.sha256 if s.lfs else None)
             for s in (info.siblings or [])
         ]
-        return group_gguf_files(repo_id, files, self.source)
 
     def locate(self, repo_id: str, remote: RemoteFile) -> FileLocation:
         """The file's final URL (after the hub's redirect to its CDN), size and sha256 (its LFS etag)."""

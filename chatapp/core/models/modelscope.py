@@ -152,16 +152,19 @@ class ModelScopeClient:
 
     def list_models(self, repo_id: str) -> list[RemoteModel]:
         """The repo's GGUF models, with the sizes and SHA-256 sums ModelScope lists."""
+        return group_gguf_files(repo_id, self.list_files(repo_id), self.source)
+
+    def list_files(self, repo_id: str) -> list[RemoteFile]:
+        """Every file in the repo, with the size and SHA-256 ModelScope lists."""
         with self.errors(Phrase(QT_TRANSLATE_NOOP("core", "Listing {repo}"), repo=repo_id)):
             body = self._get_json(f"/api/v1/models/{_repo_path(repo_id)}/repo/files",
                                   {"Revision": REVISION, "Recursive": "True"})
         entries = (body.get("Data") or {}).get("Files") or []
-        files = [
+        return [
             RemoteFile(f["Path"], int(f.get("Size") or 0), (f.get("Sha256") or "").lower() or None)
             for f in entries
             if isinstance(f, dict) and f.get("Type", "blob") == "blob" and isinstance(f.get("Path"), str)
         ]
-        return group_gguf_files(repo_id, files, self.source)
 
     def locate(self, repo_id: str, remote: RemoteFile) -> FileLocation:
         """The download URL; the listing already gave size and checksum (the CDN redirect is followed)."""
