@@ -2495,7 +2495,7 @@ template: {template} ({note})</source>
     </message>
     <message>
         <source>{name}: {percent:.0f}%</source>
-        <translation>{name}：{percent:.0f}%</translation>
+        <translation>{name}：已完成 {percent:.0f}%</translation>
     </message>
     <message>
         <source>{name} is ready.</source>
