@@ -58,12 +58,16 @@ def test_a_reply_is_read_aloud_and_stopped(qtbot, app: App) -> None:  # noqa: F8
     question = store.add_message(chat.id, "user", "Tell me about tides.")
     reply = store.add_message(chat.id, "assistant", "Tides are **long waves**. The moon pulls the sea toward it. "
                               "```python\nprint('not read')\n```\nTwo tides come each day.", parent_id=question.id)
+    follow_up = store.add_message(chat.id, "user", "And waves?", parent_id=reply.id)
+    second = store.add_message(chat.id, "assistant", "Waves are made by the wind.", parent_id=follow_up.id)
     app.session.open_conversation(chat.id)
-    widget = app.window.chat.widgets[reply.id]
+    widget, other = app.window.chat.widgets[reply.id], app.window.chat.widgets[second.id]
     assert isinstance(widget, MessageWidget) and widget.read_button is not None
+    assert isinstance(other, MessageWidget) and other.read_button is not None
+    other.read_button.click()  # asked, then another asked before it began: only the last one is read
     with qtbot.waitSignal(app.voice.speakingStarted, timeout=30_000) as started:
         widget.read_button.click()
-    assert started.args == [reply.id] and widget.read_button.isChecked()
+    assert started.args == [reply.id] and widget.read_button.isChecked() and not other.read_button.isChecked()
     assert widget.read_button.toolTip() == "Stop reading"
     with qtbot.waitSignal(app.voice.speakingFinished, timeout=10_000) as finished:
         widget.read_button.click()  # stop

@@ -23,6 +23,7 @@ class VoiceControls(QObject):
         self._reply = ""  # voice mode: the reply being written...
         self._speak_reply = False  # ...and whether it is spoken (not once it was spoken over)
         self._reading_id = ""  # the message being read now (its button shows Stop, even once redrawn)
+        self._asked_to_read = ""  # the message last asked to be read
         composer.dictationToggled.connect(self._on_dictation)
         composer.dictationCancelled.connect(voice.cancel_dictation)
         composer.voiceModeToggled.connect(self._on_voice_mode)
@@ -52,6 +53,9 @@ class VoiceControls(QObject):
     # ----- reading a reply aloud ------------------------------------------------------------------------
     def _on_read(self, message_id: str, on: bool) -> None:
         widget = self.chat.widgets.get(message_id)
+        for other in {self._asked_to_read, self._reading_id} - {"", message_id}:
+            self._reading(other, False)  # one message is read at a time (one not yet begun never says it ended)
+        self._asked_to_read = message_id if on else ""
         if on and isinstance(widget, MessageWidget):
             self.voice.read(message_id, widget.text)
         else:
