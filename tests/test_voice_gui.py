@@ -152,3 +152,36 @@ def test_a_voice_downloaded_from_settings_can_be_chosen(qtbot, app: App, voice_h
     with qtbot.waitSignal(app.voice.downloadFinished, timeout=60_000) as failed:
         box.download_button.click()
     assert failed.args[1] and box.download_button.isEnabled()
+
+
+class UnpluggedOutput(TimedOutput):
+    """Speakers pulled out during the first sentence (a fault no test machine can cause otherwise)."""
+
+    def __init__(self) -> None:
+        super().__init__(pace=20)
+        self.unplugged = True
+
+    def play(self, samples, rate, cancel) -> None:  # type: ignore[no-untyped-def]
+        if self.unplugged:
+            self.unplugged = False
+            raise RuntimeError("Error opening OutputStream: Device unavailable [PaErrorCode -9985]")
+        super().play(samples, rate, cancel)
+
+
+def test_speakers_failing_mid_sentence_are_one_sentence_and_reading_works_again(qtbot, app: App) -> None:  # noqa: F811
+    output = UnpluggedOutput()
+    app.attach_voice(lambda: RecordingSource(), output)
+    store = app.session.store
+    chat = store.create_conversation("Unplugged")
+    question = store.add_message(chat.id, "user", "Hi")
+    reply = store.add_message(chat.id, "assistant", "Hello there. How can I help?", parent_id=question.id)
+    app.session.open_conversation(chat.id)
+    widget = app.window.chat.widgets[reply.id]
+    with qtbot.waitSignal(app.voice.failed, timeout=30_000) as failed:
+        widget.read_button.click()
+    assert failed.args == ["The sound output stopped working (was it unplugged?); reading stopped."]
+    qtbot.waitUntil(lambda: app.window.error_banner.isVisible() and not widget.read_button.isChecked(),
+                    timeout=10_000)
+    with qtbot.waitSignal(app.voice.speakingFinished, timeout=30_000):  # plugged back in: it reads again
+        widget.read_button.click()
+    assert len(output.played) == 2  # both sentences, this time

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from chatapp.core.errors import KnownError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.voice.audio import SAMPLE_RATE
 from chatapp.voice.capture import AudioSource
 from chatapp.voice.listening import UtteranceDetector
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 PARTIAL_EVERY = SAMPLE_RATE  # dictation: new audio between two looks at the words so far
 EARLY_PAUSE = SAMPLE_RATE // 5  # conversation: a pause this long is used to write down what was said
 _STOP, _CANCEL = "stop", "cancel"
+LISTENING_FAILED = QT_TRANSLATE_NOOP("core", "Listening stopped: the speech model failed; the log has the details.")
 
 
 class _Session:
@@ -78,6 +79,10 @@ class Listener:
         except KnownError as exc:
             if session.wanted:
                 self._on_failed(str(exc))
+        except Exception:  # the speech model's runtime: never a silent, dead listener
+            log.exception("listening failed")
+            if session.wanted:
+                self._on_failed(str(KnownError(LISTENING_FAILED)))
 
     def _run(self, session: _Session) -> None:
         detector = UtteranceDetector()

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chatapp.core.errors import KnownError
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.voice.playback import AudioOutput
 from chatapp.voice.speakable import SentenceSplitter, speakable
 from chatapp.voice.speaker import Speaker
 
 log = logging.getLogger(__name__)
+SPEECH_FAILED = QT_TRANSLATE_NOOP("core", "The voice failed while making speech; the log has the details.")
+PLAYBACK_FAILED = QT_TRANSLATE_NOOP("core", "The sound output stopped working (was it unplugged?); reading "
+                                            "stopped.")
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,10 @@ class SpeechQueue:
                 for samples in speaker.speak(piece.text, self._speed()):
                     self._sounds.put(_Piece(piece.epoch, piece.tag, samples=samples, rate=speaker.sample_rate))
             except KnownError as exc:
-                self._on_failed(str(exc))
-                self.cancel()
+                self._fail(str(exc))
+            except Exception:  # the voice's runtime: this thread must live on, and say so
+                log.exception("making speech failed")
+                self._fail(str(KnownError(SPEECH_FAILED)))
         self._sounds.put(None)
 
     def _play(self) -> None:
@@ -117,5 +122,12 @@ class SpeechQueue:
             try:
                 self.output.play(piece.samples, piece.rate, self._cancel)
             except KnownError as exc:
-                self._on_failed(str(exc))
-                self.cancel()
+                self._fail(str(exc))
+            except Exception:  # a device unplugged mid-sentence: PortAudio's own error
+                log.exception("playing speech failed")
+                self._fail(str(KnownError(PLAYBACK_FAILED)))
+
+    def _fail(self, sentence: str) -> None:
+        """One sentence for the user; what was queued is dropped, and the next `say` starts afresh."""
+        self._on_failed(sentence)
+        self.cancel()

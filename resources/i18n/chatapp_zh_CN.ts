@@ -3282,5 +3282,17 @@ template: {template} ({note})</source>
         <source>{repo} on {source} lacks {files}, so {name} cannot be downloaded from there.</source>
         <translation>{source} 上的 {repo} 缺少 {files}，无法从那里下载 {name}。</translation>
     </message>
+    <message>
+        <source>Listening stopped: the speech model failed; the log has the details.</source>
+        <translation>已停止收听：语音识别模型出错；详情见日志。</translation>
+    </message>
+    <message>
+        <source>The voice failed while making speech; the log has the details.</source>
+        <translation>合成语音时出错；详情见日志。</translation>
+    </message>
+    <message>
+        <source>The sound output stopped working (was it unplugged?); reading stopped.</source>
+        <translation>声音输出不能用了（是不是被拔掉了？）；朗读已停止。</translation>
+    </message>
 </context>
 </TS>
