@@ -167,6 +167,11 @@ def test_transcribe_and_say_in_the_terminal(tmp_path: Path) -> None:
     assert run.returncode == 0  # a code block alone is said as "code block"
     run = run_chatapp("transcribe", str(tmp_path / "missing.wav"))
     assert run.returncode == 1 and "There is no file" in run.stderr
+    from chatapp.voice import devices
+
+    if not devices.output_devices():  # (a machine with speakers would play it)
+        run = run_chatapp("say", "Hello")
+        assert run.returncode == 1 and "write the speech to a file instead: chatapp say TEXT --out" in run.stderr
     run = run_chatapp("say", "Hello", "--voice", "nobody")
     assert run.returncode == 1 and "There is no speech model 'nobody' (there are: en_US-joe-medium)" in run.stderr
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from test_gui import LOAD_TIMEOUT_MS, app, load  # noqa: F401  (the fixture)
 from test_voice_models import voice_hub  # noqa: F401  (the fixture)
@@ -185,3 +186,31 @@ def test_speakers_failing_mid_sentence_are_one_sentence_and_reading_works_again(
     with qtbot.waitSignal(app.voice.speakingFinished, timeout=30_000):  # plugged back in: it reads again
         widget.read_button.click()
     assert len(output.played) == 2  # both sentences, this time
+
+
+def test_no_microphone_and_no_speakers_are_one_sentence_each(qtbot, app: App) -> None:  # noqa: F811
+    """The real microphone and speakers on a machine with no sound devices (CI's, this one's)."""
+    from chatapp.voice import devices
+
+    if devices.input_devices() or devices.output_devices():
+        pytest.skip("this machine has sound devices")
+    app.attach_voice()  # the real seams: sounddevice's microphone and speakers
+    composer = app.window.composer
+    composer.input.setPlainText("draft")
+    qtbot.mouseClick(composer.mic_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.window.error_banner.isVisible(), timeout=10_000)
+    assert app.window.error_banner.label.text().startswith("No microphone can be used (")
+    assert not composer.mic_button.isChecked() and composer.text() == "draft" and not composer.input.isReadOnly()
+
+    store = app.session.store
+    chat = store.create_conversation("Silent")
+    question = store.add_message(chat.id, "user", "Hi")
+    reply = store.add_message(chat.id, "assistant", "Hello there.", parent_id=question.id)
+    app.session.open_conversation(chat.id)
+    app.window.error_banner.hide()
+    widget = app.window.chat.widgets[reply.id]
+    with qtbot.waitSignal(app.voice.failed, timeout=30_000) as failed:
+        widget.read_button.click()
+    assert failed.args[0].startswith("No sound output device can be used (")
+    assert failed.args[0].endswith("choose another in Settings → Voice.")
+    qtbot.waitUntil(lambda: not widget.read_button.isChecked(), timeout=10_000)

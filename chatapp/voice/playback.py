@@ -19,18 +19,23 @@ def output_stream(sample_rate: int, device: int | str | None = None) -> Any:
     try:
         import sounddevice
     except (ImportError, OSError) as exc:  # OSError: the PortAudio library itself is missing
-        raise _no_output() from exc
+        raise _no_output(str(exc)) from exc
     try:
         stream = sounddevice.OutputStream(samplerate=sample_rate, channels=1, dtype="int16", device=device)
         stream.start()
     except (sounddevice.PortAudioError, ValueError) as exc:
-        raise _no_output() from exc
+        raise _no_output(str(exc)) from exc
     return stream
 
 
-def _no_output() -> KnownError:
-    return KnownError(QT_TRANSLATE_NOOP("core", "No sound output device can be used here; write the speech to a "
-                                                 "file instead (chatapp say TEXT --out speech.wav)."))
+class NoOutput(KnownError):
+    """No sound device to play through."""
+
+
+def _no_output(reason: str) -> NoOutput:
+    return NoOutput(QT_TRANSLATE_NOOP("core", "No sound output device can be used ({reason}); choose another in "
+                                              "Settings → Voice."),
+                    reason=reason.strip().rstrip(".")[:120] or "none found")
 
 
 def play_sentences(sentences: Iterator[np.ndarray], sample_rate: int, device: int | str | None = None) -> None:

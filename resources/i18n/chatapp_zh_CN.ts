@@ -3251,10 +3251,6 @@ template: {template} ({note})</source>
         <translation>无法在 {folder} 中准备演示语音模型（{reason}）。</translation>
     </message>
     <message>
-        <source>No sound output device can be used here; write the speech to a file instead (chatapp say TEXT --out speech.wav).</source>
-        <translation>这里没有可用的声音输出设备；请改为把语音写入文件（chatapp say 文本 --out speech.wav）。</translation>
-    </message>
-    <message>
         <source>The voice {name} cannot be loaded ({reason}).</source>
         <translation>无法加载声音 {name}（{reason}）。</translation>
     </message>
@@ -3293,6 +3289,10 @@ template: {template} ({note})</source>
     <message>
         <source>The sound output stopped working (was it unplugged?); reading stopped.</source>
         <translation>声音输出不能用了（是不是被拔掉了？）；朗读已停止。</translation>
+    </message>
+    <message>
+        <source>No sound output device can be used ({reason}); choose another in Settings → Voice.</source>
+        <translation>没有可用的声音输出设备（{reason}）；请在“设置 → 语音”中另选一个。</translation>
     </message>
 </context>
 </TS>
