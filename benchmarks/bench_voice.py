@@ -115,7 +115,7 @@ def voice_mode_round(engine: Engine, transcriber: Transcriber, speaker: Speaker,
 
     output = TimedOutput(pace=50)
     done = threading.Event()
-    queue = SpeechQueue(lambda: speaker, output, lambda: 1.0, lambda _t: None, lambda _t: done.set(),
+    queue = SpeechQueue(lambda _name: speaker, output, lambda: 1.0, lambda _t: None, lambda _t: done.set(),
                         lambda message: print(message, file=sys.stderr))
     listener = Listener(lambda: Timed(), lambda: None, lambda _w: None, on_final, lambda: None,  # type: ignore
                         lambda message: print(message, file=sys.stderr))

@@ -45,3 +45,17 @@ def test_the_store_merges_settings_in_one_write(store: HistoryStore) -> None:
     conv = store.create_conversation(settings={"temperature": 0.5, "tool_servers": ["weather"]})
     conv = store.update_conversation(conv.id, settings={"temperature": 1.1}, title="Renamed")
     assert conv.settings == {"temperature": 1.1, "tool_servers": ["weather"]} and conv.title == "Renamed"
+
+
+def test_a_chats_voice_and_speed_round_trip_and_a_damaged_speed_is_the_apps() -> None:
+    layer = SettingsLayer(voice="zh_CN-huayan-medium", voice_speed=1.25)
+    stored = layer.to_store()
+    assert stored == {"voice": "zh_CN-huayan-medium", "voice_speed": 1.25}
+    again, problems = SettingsLayer.from_store(stored)
+    assert again == layer and problems == []
+    chat = resolve(ChatSettings(), again)
+    assert (chat.voice, chat.voice_speed) == ("zh_CN-huayan-medium", 1.25)
+    assert (ChatSettings().voice, ChatSettings().voice_speed) == ("", 0.0)  # the app's, unless a layer says
+    damaged, problems = SettingsLayer.from_store({"voice": "amy", "voice_speed": 9, "temperature": 0.3})
+    assert damaged.voice == "amy" and damaged.voice_speed is None and damaged.sampling == {"temperature": 0.3}
+    assert problems == ["voice_speed: 9 cannot be used; using the app's"]

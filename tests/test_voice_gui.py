@@ -214,3 +214,38 @@ def test_no_microphone_and_no_speakers_are_one_sentence_each(qtbot, app: App) ->
     assert failed.args[0].startswith("No sound output device can be used (")
     assert failed.args[0].endswith("choose another in Settings → Voice.")
     qtbot.waitUntil(lambda: not widget.read_button.isChecked(), timeout=10_000)
+
+
+def test_a_chat_read_with_its_own_voice_and_another_with_the_apps(qtbot, app: App, voice_hub) -> None:  # noqa: F811
+    from chatapp.core.storage.paths import resource_path
+    from chatapp.voice import catalogue, models
+
+    entries = {e.name: e for e in catalogue.load_catalogue(resource_path("voice_catalogue.json"))}
+    amy = catalogue.download(entries["en_US-amy-medium"], app.paths.data_dir)
+    app.attach_voice(lambda: RecordingSource(), TimedOutput(pace=50))
+    panel = app.window.settings_panel
+    assert panel.voice.findData("en_US-amy-medium") >= 0  # the voices here are offered per chat
+    store = app.session.store
+
+    def chat_with_reply(title: str) -> str:
+        chat = store.create_conversation(title)
+        question = store.add_message(chat.id, "user", "Hi")
+        reply = store.add_message(chat.id, "assistant", "Hello there.", parent_id=question.id)
+        app.session.open_conversation(chat.id)
+        return reply.id
+
+    def read(reply_id: str) -> Path:
+        with qtbot.waitSignal(app.voice.speakingFinished, timeout=30_000):
+            app.window.chat.widgets[reply_id].read_button.click()
+        return app.voice.engines._speaker[0]  # the voice it was read with
+
+    own = chat_with_reply("Read by Amy")
+    panel.voice.setCurrentIndex(panel.voice.findData("en_US-amy-medium"))
+    panel.voice_speed.setValue(1.5)
+    panel.flush()
+    assert app.session.settings().voice == "en_US-amy-medium" and app.session.settings().voice_speed == 1.5
+    assert read(own) == amy
+
+    plain = chat_with_reply("Read as in Settings")
+    assert panel.voice.currentData() == "" and panel.voice_speed.value() == 0.0  # "As in Settings"
+    assert read(plain) == models.find_voice(app.paths.data_dir)  # the app's (the demo's)

@@ -22,7 +22,7 @@ from chatapp.core.storage.fields import valid_fields
 from chatapp.core.types import TOOL_CHOICES, ChatTemplate, OutputFormat, SamplingParams
 
 # The keys a layer stores besides the sampling fields.
-TEXT_KEYS = ("template", "custom_template", "output_schema", "tool_choice")
+TEXT_KEYS = ("template", "custom_template", "output_schema", "tool_choice", "voice")
 NAME_KEYS = ("documents", "tool_servers")
 SAMPLING_KEYS = tuple(f.name for f in dataclasses.fields(SamplingParams))
 
@@ -39,6 +39,8 @@ class ChatSettings:
     documents: tuple[str, ...] = ()  # the collections the chat answers from
     tool_servers: tuple[str, ...] = ()  # the MCP servers whose tools it may call
     tool_choice: str = "auto"  # "required": each reply starts with a call
+    voice: str = ""  # the voice its replies are read with ("": the app's, Settings → Voice)
+    voice_speed: float = 0.0  # ...and how fast (0: the app's)
 
     def chat_template(self) -> ChatTemplate | None:
         """The template a reply is rendered with; None: the model's own. Raises TemplateError."""
@@ -62,6 +64,8 @@ class SettingsLayer:
     documents: tuple[str, ...] | None = None
     tool_servers: tuple[str, ...] | None = None
     tool_choice: str | None = None
+    voice: str | None = None
+    voice_speed: float | None = None
 
     @classmethod
     def of(cls, settings: ChatSettings, *names: str) -> SettingsLayer:
@@ -100,6 +104,8 @@ class SettingsLayer:
         stored: dict[str, Any] = dict(self.sampling)
         stored.update({k: getattr(self, k) for k in TEXT_KEYS if getattr(self, k) is not None})
         stored.update({k: list(getattr(self, k)) for k in NAME_KEYS if getattr(self, k) is not None})
+        if self.voice_speed is not None:
+            stored["voice_speed"] = self.voice_speed
         return stored
 
     @classmethod
@@ -123,6 +129,12 @@ class SettingsLayer:
                 problems.append(f"{where}{key}: not a list of names; using the default")
                 continue
             values[key] = tuple(n for n in value if isinstance(n, str))
+        speed = stored.get("voice_speed")
+        if speed is not None:
+            if isinstance(speed, (int, float)) and not isinstance(speed, bool) and (speed == 0 or 0.5 <= speed <= 2):
+                values["voice_speed"] = float(speed)
+            else:
+                problems.append(f"{where}voice_speed: {speed!r:.60} cannot be used; using the app's")
         return cls(sampling=sampling, **values), problems
 
 

@@ -52,7 +52,7 @@ WINDOW_API_PARALLEL = 4
 # With View → "Keep how each token is chosen": the model's likeliest tokens kept for each token of a reply.
 TOKEN_VIEW_CANDIDATES = 10
 # What the side panel sets (the chat's documents and tools are set elsewhere and must survive its changes).
-PANEL_FIELDS = ("sampling", "template", "custom_template", "system_prompt", "output_schema")
+PANEL_FIELDS = ("sampling", "template", "custom_template", "system_prompt", "output_schema", "voice", "voice_speed")
 # What a preset saved from a chat holds (its documents belong to the chat, not to a way of chatting).
 PRESET_FIELDS = (*PANEL_FIELDS, "tool_servers", "tool_choice")
 

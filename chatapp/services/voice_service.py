@@ -52,7 +52,7 @@ class VoiceService(QObject):
         self.engines = VoiceEngines(data_dir)
         self._source = source or (lambda: Microphone(self.settings().voice_input_device or None))
         self.output = output or Speakers(settings().voice_output_device or None)
-        self.speech = SpeechQueue(lambda: self.engines.speaker(self.settings().voice_name), self.output,
+        self.speech = SpeechQueue(lambda name: self.engines.speaker(name or self.settings().voice_name), self.output,
                                   lambda: self.settings().voice_speed, self.speakingStarted.emit,
                                   self.speakingFinished.emit, self.failed.emit)
         self.listener = Listener(lambda: self.engines.transcriber(self.settings().voice_transcriber),
@@ -80,10 +80,10 @@ class VoiceService(QObject):
             self.listener.cancel()
 
     # ----- reading aloud ---------------------------------------------------------------------------------
-    def read(self, tag: str, markdown: str) -> None:
-        """Read a message aloud (whatever was being read stops)."""
+    def read(self, tag: str, markdown: str, voice: str = "", speed: float = 0.0) -> None:
+        """Read a message aloud (whatever was being read stops), with a chat's voice and speed if it has them."""
         self.speech.cancel()
-        self.speech.say(tag, markdown)
+        self.speech.say(tag, markdown, voice, speed)
         self.speech.finish(tag)
 
     def stop_reading(self) -> None:
@@ -105,12 +105,12 @@ class VoiceService(QObject):
         self._replying = ""
         self._set_state(OFF)
 
-    def say_reply(self, message_id: str, text: str) -> None:
+    def say_reply(self, message_id: str, text: str, voice: str = "", speed: float = 0.0) -> None:
         """Voice mode: more of the reply's answer (never its thinking), spoken as its sentences complete."""
         if self.state != OFF:
             self._replying = message_id
             self._set_state(REPLYING)
-            self.speech.say(message_id, text)
+            self.speech.say(message_id, text, voice, speed)
 
     def finish_reply(self, message_id: str) -> None:
         """Voice mode: the reply is complete (or never came: ""); once it has been spoken, listening goes on."""

@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
 
         self.voice_box = VoiceBox(self.session.app_settings, devices.input_devices(), devices.output_devices(),
                                   *installed(), entries)
+        self.settings_panel.set_voices(installed()[0])
         self.voice_box.changed.connect(lambda changes: self._voice_settings(voice, changes))
         self.voice_box.downloadRequested.connect(lambda entry: voice.download(entry, self.models.source))
         voice.downloadProgress.connect(self.voice_box.show_progress)
@@ -227,6 +228,7 @@ class MainWindow(QMainWindow):
         def downloaded(name: str, problem: str) -> None:
             voices, transcribers = installed()
             self.voice_box.show_installed(voices, transcribers)
+            self.settings_panel.set_voices(voices)
             self.voice_box.show_available(entries, voices + transcribers)
             self.voice_box.show_finished(name, problem)
 

@@ -207,6 +207,21 @@ class SettingsPanel(QScrollArea):
         self.json_enabled.toggled.connect(self._update_schema_visibility)
         outer.addWidget(output_box)
 
+        # --- read aloud: this chat's voice and speed (Settings → Voice has the app's) -------------------------
+        voice_box = QGroupBox(self.tr("Read aloud"))
+        voice_form = QFormLayout(voice_box)
+        self.voice = QComboBox()
+        self.voice.setAccessibleName(self.tr("This chat's voice"))
+        self.voice.addItem(self.tr("As in Settings"), "")
+        voice_form.addRow(self.tr("Voice"), self.voice)
+        self.voice_speed = QDoubleSpinBox()
+        self.voice_speed.setRange(0.0, 2.0)
+        self.voice_speed.setSingleStep(0.1)
+        self.voice_speed.setSpecialValueText(self.tr("As in Settings"))
+        self.voice_speed.setAccessibleName(self.tr("This chat's reading speed"))
+        voice_form.addRow(self.tr("Speed"), self.voice_speed)
+        outer.addWidget(voice_box)
+
         # --- loading -------------------------------------------------------------------------------------
         # Folded: the automatic choices suit nearly everyone.
         load_box = QGroupBox(self.tr("Model loading (applies on reload)"))
@@ -249,11 +264,31 @@ class SettingsPanel(QScrollArea):
             self.temperature.valueChanged, self.top_p.valueChanged, self.top_k.valueChanged,
             self.min_p.valueChanged, self.repeat_penalty.valueChanged, self.max_tokens.valueChanged,
             self.seed.valueChanged, self.json_enabled.toggled, self.schema_edit.textChanged,
+            self.voice.currentIndexChanged, self.voice_speed.valueChanged,
         ):
             signal.connect(self._schedule)
         self.template_combo.currentTextChanged.connect(self._update_custom_visibility)
         self._update_custom_visibility()
         self._update_schema_visibility()
+
+    def set_voices(self, names: list[str]) -> None:
+        """The voices a chat may be read with (after the voice models were found or one was downloaded)."""
+        chosen = str(self.voice.currentData() or "")
+        self._loading = True
+        try:
+            while self.voice.count() > 1:
+                self.voice.removeItem(1)
+            for name in names:
+                self.voice.addItem(name, name)
+            self._show_voice(chosen)
+        finally:
+            self._loading = False
+
+    def _show_voice(self, name: str) -> None:
+        """Select the chat's voice; one no longer here stays, marked missing (the app's is used meanwhile)."""
+        if name and self.voice.findData(name) < 0:
+            self.voice.addItem(self.tr("{name} (missing)").format(name=name), name)
+        self.voice.setCurrentIndex(max(self.voice.findData(name), 0))
 
     def add_section(self, widget: QWidget) -> None:
         """Another group of settings, below the built-in ones (e.g. the local API server)."""
@@ -315,10 +350,12 @@ class SettingsPanel(QScrollArea):
             seed=self.seed.value(),
             max_tokens=self.max_tokens.value(),
         )
+        speed = round(self.voice_speed.value(), 2)
         return ChatSettings(
             sampling, self.template_combo.currentText(), self.custom_edit.toPlainText(),
             self.system_prompt.toPlainText(),
             self.schema_edit.toPlainText() if self.json_enabled.isChecked() else "",
+            voice=str(self.voice.currentData() or ""), voice_speed=speed if speed >= 0.5 else 0.0,
         )
 
     def show_settings(self, chat: ChatSettings, load: LoadOptions) -> None:
@@ -338,6 +375,8 @@ class SettingsPanel(QScrollArea):
             self.json_enabled.setChecked(bool(chat.output_schema.strip()))
             if chat.output_schema.strip():
                 self.schema_edit.setPlainText(chat.output_schema)
+            self._show_voice(chat.voice)
+            self.voice_speed.setValue(chat.voice_speed)
             self.n_ctx.setValue(load.n_ctx or 0)
             self.gpu_layers.setValue(-2 if load.n_gpu_layers is None else load.n_gpu_layers)
             self.threads.setValue(load.n_threads or 0)

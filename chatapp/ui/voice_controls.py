@@ -57,7 +57,8 @@ class VoiceControls(QObject):
             self._reading(other, False)  # one message is read at a time (one not yet begun never says it ended)
         self._asked_to_read = message_id if on else ""
         if on and isinstance(widget, MessageWidget):
-            self.voice.read(message_id, widget.text)
+            chat = self.session.settings()
+            self.voice.read(message_id, widget.text, chat.voice, chat.voice_speed)
         else:
             self.voice.stop_reading()
 
@@ -94,7 +95,8 @@ class VoiceControls(QObject):
     def _on_reply_delta(self, message_id: str, _thinking: str, text: str) -> None:
         if self.voice.state != OFF and text and self._speak_reply:
             self._reply = message_id
-            self.voice.say_reply(message_id, text)
+            chat = self.session.settings()
+            self.voice.say_reply(message_id, text, chat.voice, chat.voice_speed)
 
     def _on_busy(self) -> None:
         if not self.session.busy and self.voice.state == REPLYING:

@@ -29,16 +29,19 @@ class _Piece:
     epoch: int
     tag: str
     text: str = ""  # a sentence to speak ("" with `last`: the end of what `tag` says)
+    voice: str = ""  # the voice to say it with ("": the default)
+    speed: float = 0.0  # ...and how fast (0: the default)
     samples: np.ndarray | None = None
     rate: int = 0
     last: bool = False
 
 
 class SpeechQueue:
-    def __init__(self, speaker: Callable[[], Speaker], output: AudioOutput, speed: Callable[[], float],
+    def __init__(self, speaker: Callable[[str], Speaker], output: AudioOutput, speed: Callable[[], float],
                  on_started: Callable[[str], None], on_finished: Callable[[str], None],
                  on_failed: Callable[[str], None]) -> None:
-        """`speaker`: the voice (loaded on first use); `on_started`: a tag's first sound; `on_finished`: its
+        """`speaker`: a voice by name ("": the default; loaded on first use), `speed`: the default speed;
+        `on_started`: a tag's first sound; `on_finished`: its
         end, once it was finished (even with nothing to say) or cancelled while playing; `on_failed`: one
         sentence."""
         self._speaker, self.output, self._speed = speaker, output, speed
@@ -46,6 +49,7 @@ class SpeechQueue:
         self._epoch = 0
         self._cancel = threading.Event()
         self._splitters: dict[str, SentenceSplitter] = {}
+        self._voices: dict[str, tuple[str, float]] = {}  # a tag's voice and speed
         self._sentences: queue.Queue[_Piece | None] = queue.Queue()
         self._sounds: queue.Queue[_Piece | None] = queue.Queue()
         self._threads = [threading.Thread(target=self._make, name="chatapp-speech-make", daemon=True),
@@ -53,8 +57,10 @@ class SpeechQueue:
         for thread in self._threads:
             thread.start()
 
-    def say(self, tag: str, markdown: str) -> None:
-        """More of what `tag` says (a reply's new text, in Markdown): each complete sentence is queued."""
+    def say(self, tag: str, markdown: str, voice: str = "", speed: float = 0.0) -> None:
+        """More of what `tag` says (a reply's new text, in Markdown): each complete sentence is queued, to be
+        said with `voice` at `speed` (a chat's own; "" and 0: the defaults), as given with its first words."""
+        self._voices.setdefault(tag, (voice, speed))
         splitter = self._splitters.setdefault(tag, SentenceSplitter())
         for sentence in splitter.feed(markdown):
             self._queue_sentence(tag, sentence)
@@ -64,17 +70,20 @@ class SpeechQueue:
         splitter = self._splitters.pop(tag, None)
         for sentence in splitter.flush() if splitter is not None else []:
             self._queue_sentence(tag, sentence)
+        self._voices.pop(tag, None)
         self._sentences.put(_Piece(self._epoch, tag, last=True))
 
     def _queue_sentence(self, tag: str, sentence: str) -> None:
         words = speakable(sentence)
         if words:
-            self._sentences.put(_Piece(self._epoch, tag, words))
+            voice, speed = self._voices.get(tag, ("", 0.0))
+            self._sentences.put(_Piece(self._epoch, tag, words, voice, speed))
 
     def cancel(self) -> None:
         """Stop speaking now: what plays and all that is queued (each tag that was speaking is told it ended)."""
         self._epoch += 1
         self._splitters.clear()
+        self._voices.clear()
         self._cancel.set()
         self._sentences.put(_Piece(self._epoch, "", last=True))  # wakes the threads into the new epoch
 
@@ -90,8 +99,8 @@ class SpeechQueue:
                 self._sounds.put(piece)
                 continue
             try:
-                speaker = self._speaker()
-                for samples in speaker.speak(piece.text, self._speed()):
+                speaker = self._speaker(piece.voice)
+                for samples in speaker.speak(piece.text, piece.speed or self._speed()):
                     self._sounds.put(_Piece(piece.epoch, piece.tag, samples=samples, rate=speaker.sample_rate))
             except KnownError as exc:
                 self._fail(str(exc))

@@ -1740,6 +1740,30 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>从文件加载模式…</translation>
     </message>
     <message>
+        <source>Read aloud</source>
+        <translation>朗读</translation>
+    </message>
+    <message>
+        <source>This chat&apos;s voice</source>
+        <translation>此对话的声音</translation>
+    </message>
+    <message>
+        <source>As in Settings</source>
+        <translation>同设置</translation>
+    </message>
+    <message>
+        <source>Voice</source>
+        <translation>声音</translation>
+    </message>
+    <message>
+        <source>This chat&apos;s reading speed</source>
+        <translation>此对话的朗读速度</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>语速</translation>
+    </message>
+    <message>
         <source>Model loading (applies on reload)</source>
         <translation>模型加载（重新加载后生效）</translation>
     </message>
@@ -1782,6 +1806,10 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Reload model with these options</source>
         <translation>用这些选项重新加载模型</translation>
+    </message>
+    <message>
+        <source>{name} (missing)</source>
+        <translation>{name}（已不存在）</translation>
     </message>
     <message>
         <source>A JSON schema</source>
