@@ -493,8 +493,8 @@ def voice_mode(app: object) -> None:
     window.composer.voice_button.click()
     source.say(_speech("en_question"))  # type: ignore[attr-defined]
     _wait(app.voice.heard)  # type: ignore[attr-defined]
+    _wait(window.session.replyFinished)  # (a one-sentence reply is spoken once it is complete)
     _wait(app.voice.speakingStarted)  # type: ignore[attr-defined]
-    _wait(window.session.replyFinished)
     _settle(500)
     _save_screen(window, "voice-mode")
     window.composer.voice_button.click()

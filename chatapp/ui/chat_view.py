@@ -161,6 +161,7 @@ class MessageWidget(QFrame):
         self.read_button: QToolButton | None = None
         if message.role == "assistant":
             self.read_button = self._tool("speaker", self.tr("Read aloud"), lambda: None)
+            self.read_button.setObjectName("readButton")  # in the accent colour while it reads (ui/theme.py)
             self.read_button.setCheckable(True)
             self.read_button.toggled.connect(lambda on: self.readRequested.emit(message.id, on))
             self.read_button.toggled.connect(self._show_reading)

@@ -139,6 +139,7 @@ class Composer(QWidget):
         self.mic_button.toggled.connect(lambda _on: self.refresh_icons())
         row.addWidget(self.mic_button)
         self.voice_button = QToolButton()
+        self.voice_button.setObjectName("voiceButton")  # in the accent colour while on (ui/theme.py)
         self.voice_button.setCheckable(True)
         self.voice_button.setAutoRaise(True)
         self.voice_button.setToolTip(self.tr("Voice mode: speak, hear the reply, speak again (speaking over a reply "

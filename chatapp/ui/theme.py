@@ -83,7 +83,7 @@ def stylesheet(c: Colours) -> str:
         font-weight: 600; }}
     QToolButton {{ border-radius: 4px; padding: 2px 6px; color: {c.muted}; }}
     QToolButton:hover, QToolButton:focus {{ background: {c.border}; color: {c.text}; }}
-    QToolButton:checked {{ background: {c.accent}; color: {c.accent_text}; }}
+    #voiceButton:checked, #readButton:checked {{ background: {c.accent}; color: {c.accent_text}; }}
     #micButton:checked {{ background: #d93a3a; }}
     QStatusBar {{ color: {c.muted}; }}
     QToolTip {{ background: {c.surface}; color: {c.text}; border: 1px solid {c.border}; }}
