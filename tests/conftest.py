@@ -23,6 +23,7 @@ from fake_hub import FakeHub
 from fake_modelscope import FakeModelScope
 from real_models import gemma_path
 from tiny_gguf import write_tiny_model
+from voice_data import link_voice_folder
 
 # One fake hub for the whole run, known to huggingface_hub before anything imports it (it reads
 # HF_ENDPOINT once). No test can reach the real hub or read a real token.
@@ -82,13 +83,6 @@ def voice_data(tmp_path_factory: pytest.TempPathFactory, shared_transcriber: Pat
     """A data folder for a voice server that lives as long as its test module (its own speech models)."""
     return link_voice_folder(tmp_path_factory.mktemp("voice-data"), shared_transcriber)
 
-
-def link_voice_folder(data: Path, shared_transcriber: Path | None) -> Path:
-    """`data`, its voice folder holding the session's joined demo transcriber (a link)."""
-    if shared_transcriber is not None:
-        (data / "voice").mkdir(parents=True, exist_ok=True)
-        (data / "voice" / shared_transcriber.name).symlink_to(shared_transcriber, target_is_directory=True)
-    return data
 
 
 @pytest.fixture

@@ -131,3 +131,24 @@ def test_a_server_without_voice_says_so(tmp_path: Path) -> None:
     finally:
         server.stop()
         host.shutdown()
+
+
+def test_chatapp_serve_answers_the_audio_endpoints(isolated_dirs: Path) -> None:
+    """The same endpoints through `chatapp serve` itself (a process, with its chat model), then `--no-voice`."""
+    from test_api_server import start_serve, stop_serve
+
+    served = start_serve(isolated_dirs / "data")  # (its voice folder holds the session's demo transcriber)
+    try:
+        api = served.client()
+        speech = api.audio.speech.create(model="tts-1", voice="alloy", input="Good evening, everyone.",
+                                         response_format="wav")
+        heard = api.audio.transcriptions.create(model="whisper-1", file=("evening.wav", speech.content))
+        assert "evening" in heard.text.lower()
+    finally:
+        stop_serve(served)
+    served = start_serve(isolated_dirs / "quiet", "--no-voice")
+    try:
+        response = httpx.post(f"{served.url}/audio/speech", json={"input": "hi", "model": "tts-1", "voice": "alloy"})
+        assert response.status_code == 404 and "Speech is not served here" in response.text
+    finally:
+        stop_serve(served)
