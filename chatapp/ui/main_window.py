@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QStackedWidge
 from chatapp.core.chat_settings import ChatSettings
 from chatapp.core.errors import KnownError
 from chatapp.core.models.catalogue import CatalogueEntry
+from chatapp.core.models.library import real_path
 from chatapp.core.presets import Preset, PresetStore
 from chatapp.core.storage.history import Conversation, StoredMessage
 from chatapp.core.types import LoadOptions, ModelSummary
@@ -192,7 +193,7 @@ class MainWindow(QMainWindow):
         """In a project that names a model, that model answers: loaded now if another one is."""
         path = self.session.project_model()
         summary = self.inference.summary
-        if path is None or (summary is not None and _same_file(Path(summary.path), path)):
+        if path is None or (summary is not None and real_path(Path(summary.path)) == real_path(path)):
             return
         if not path.is_file():
             self.show_error(self.tr("This project's model, {name}, is no longer on this computer; the loaded "
@@ -517,11 +518,3 @@ class MainWindow(QMainWindow):
         self.inference.shutdown()
         self.models.shutdown()
         event.accept()
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file (a library link and its target are one model)."""
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return a == b

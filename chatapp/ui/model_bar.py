@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
-from chatapp.core.models.library import LocalModel, human_size
+from chatapp.core.models.library import LocalModel, human_size, real_path
 
 OPEN_FILE, FIND_MODELS, CONNECT_SERVER = "action:open", "action:find", "action:server"
 
@@ -107,10 +107,10 @@ class ModelBar(QWidget):
             paths.add(str(demo))
         usable = [m for m in models if m.usable and str(m.path) not in paths]
         names = [m.name for m in usable] + [self._current_name]
-        for_api = _resolved(self.in_memory())
+        for_api = {real_path(p) for p in self.in_memory()}
         for model in usable:
             label = self.describe(model, shared_name=names.count(model.name) > 1)
-            if _resolved({model.path}) & for_api:
+            if real_path(model.path) in for_api:
                 label += self.tr(" · in memory for API clients")
             self.combo.addItem(label, str(model.path))
         if not self._current:
@@ -177,14 +177,3 @@ class ModelBar(QWidget):
     def set_failed(self) -> None:
         self.progress.hide()
         self.detail.setText("")
-
-
-def _resolved(paths: set[Path]) -> set[Path]:
-    """The files behind paths (a library link and its target are one model)."""
-    out = set()
-    for path in paths:
-        try:
-            out.add(path.resolve())
-        except OSError:
-            out.add(path)
-    return out

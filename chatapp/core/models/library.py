@@ -143,6 +143,15 @@ def scan_library(folders: Iterable[Path]) -> list[LocalModel]:
     return sorted(models, key=lambda m: m.path.name.lower())
 
 
+def real_path(path: Path) -> Path:
+    """The file behind a path (a library link and its target are one model); the path itself when it
+    cannot be resolved."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link that loops
+        return path
+
+
 def model_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Each model among `paths` once: a later part of a split model is its first part's, and a file
     reached twice (a link in a second folder) is the first path's."""
