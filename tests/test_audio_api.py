@@ -45,6 +45,9 @@ def test_transcriptions_with_the_official_client(voice_server: ApiServer) -> Non
         verbose = api.audio.transcriptions.create(model="whisper-base", file=file, response_format="verbose_json",
                                                   language="en")
     assert verbose.language == "en" and verbose.duration > 1 and verbose.segments[0].start == 0.0
+    with (SPEECH / "en_question.flac").open("rb") as file:  # a request names models, never a folder on disk
+        by_path = api.audio.transcriptions.create(model=str(SPEECH), file=file)
+    assert "capital city" in by_path.text
     for fmt, start in (("text", "What is the capital"), ("srt", "1\n00:00:00,"), ("vtt", "WEBVTT")):
         with (SPEECH / "en_question.flac").open("rb") as file:
             body = api.audio.transcriptions.create(model="whisper-1", file=file, response_format=fmt)

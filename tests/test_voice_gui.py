@@ -237,7 +237,7 @@ def test_a_chat_read_with_its_own_voice_and_another_with_the_apps(qtbot, app: Ap
     def read(reply_id: str) -> Path:
         with qtbot.waitSignal(app.voice.speakingFinished, timeout=30_000):
             app.window.chat.widgets[reply_id].read_button.click()
-        return app.voice.engines._speaker[0]  # the voice it was read with
+        return app.voice.engines._speaker[1]  # the voice it was read with
 
     own = chat_with_reply("Read by Amy")
     panel.voice.setCurrentIndex(panel.voice.findData("en_US-amy-medium"))

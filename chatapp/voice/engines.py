@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from chatapp.voice import models
 from chatapp.voice.audio import encode, read_audio
@@ -14,33 +15,41 @@ from chatapp.voice.speakable import speakable
 from chatapp.voice.speaker import Speaker
 from chatapp.voice.transcriber import Transcriber, Transcript
 
+M = TypeVar("M")  # a loaded model: a Transcriber or a Speaker
+
 
 class VoiceEngines:
     def __init__(self, data_dir: Path, threads: int = 0) -> None:
         self.data_dir = data_dir
         self.threads = threads
         self._lock = threading.Lock()
-        self._transcriber: tuple[Path, Transcriber] | None = None
-        self._speaker: tuple[Path, Speaker] | None = None
+        # The name last asked for, the model it found and the model loaded from there.
+        self._transcriber: tuple[str, Path, Transcriber] | None = None
+        self._speaker: tuple[str, Path, Speaker] | None = None
 
     def transcriber(self, name: str = "") -> Transcriber:
-        """The transcriber `name` names ("" or one not here: the default), loaded once."""
-        path = self._pick(name, models.transcribers(self.data_dir), models.find_transcriber)
+        """The transcriber `name` names ("" or one not here: the default; never a path: names come from API
+        requests), loaded once."""
         with self._lock:
-            if self._transcriber is None or self._transcriber[0] != path:
-                self._transcriber = (path, Transcriber(path, self.threads))
-            return self._transcriber[1]
+            self._transcriber = self._kept(self._transcriber, name, models.find_transcriber,
+                                           lambda path: Transcriber(path, self.threads))
+            return self._transcriber[2]
 
     def speaker(self, name: str = "") -> Speaker:
         """The voice `name` names ("" or one not here — OpenAI's "alloy" — the default), loaded once."""
-        path = self._pick(name, models.voices(self.data_dir), models.find_voice)
         with self._lock:
-            if self._speaker is None or self._speaker[0] != path:
-                self._speaker = (path, Speaker(path))
-            return self._speaker[1]
+            self._speaker = self._kept(self._speaker, name, models.find_voice, Speaker)
+            return self._speaker[2]
 
-    def _pick(self, name: str, known: list[models.VoiceModel], find: Callable[[Path, str], Path]) -> Path:
-        return find(self.data_dir, name if any(m.name == name for m in known) else "")
+    def _kept(self, kept: tuple[str, Path, M] | None, name: str, find: Callable[..., Path],
+              load: Callable[[Path], M]) -> tuple[str, Path, M]:
+        """What `name` gives: the model kept when it was asked for last (a voice is asked for each sentence,
+        so the voice folder is looked at only when the name changes), else the one found, loaded unless
+        it is the one kept."""
+        if kept is not None and kept[0] == name:
+            return kept
+        path = find(self.data_dir, name, or_default=True, by_path=False)
+        return (name, path, kept[2] if kept is not None and kept[1] == path else load(path))
 
     def transcribe(self, audio: bytes, filename: str, language: str | None = None, prompt: str | None = None,
                    model: str = "") -> Transcript:

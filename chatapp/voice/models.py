@@ -67,29 +67,39 @@ def voices(data_dir: Path) -> list[VoiceModel]:
     return found
 
 
-def find_transcriber(data_dir: Path, name: str = "") -> Path:
-    """A transcriber by folder path or name ("": the first there is, the demo's when installed)."""
-    if name and Path(name).expanduser().is_dir():
+def find_transcriber(data_dir: Path, name: str = "", or_default: bool = False, by_path: bool = True) -> Path:
+    """A transcriber by folder path or name ("": the first there is, the demo's when installed;
+    `or_default`: that one too for a name not here, as OpenAI's "whisper-1"; `by_path` False: a name only,
+    never a folder elsewhere on disk, as an API request gives)."""
+    if by_path and name and Path(name).expanduser().is_dir():
         return Path(name).expanduser()
     known = transcribers(data_dir)
-    for model in known:
-        if name and model.name != name:
-            continue
-        if model.name == DEMO_TRANSCRIBER:  # joined into the voice folder on first use
-            return demo_transcriber(data_dir) or model.path
-        return model.path
-    raise _missing("transcriber", name, known)
+    model = _named(known, name, or_default)
+    if model is None:
+        raise _missing("transcriber", name, known)
+    if model.name == DEMO_TRANSCRIBER:  # joined into the voice folder on first use
+        return demo_transcriber(data_dir) or model.path
+    return model.path
 
 
-def find_voice(data_dir: Path, name: str = "") -> Path:
-    """A Piper voice by .onnx path or name ("": the first there is, the demo's when installed)."""
-    if name and Path(name).expanduser().is_file():
+def find_voice(data_dir: Path, name: str = "", or_default: bool = False, by_path: bool = True) -> Path:
+    """A Piper voice by .onnx path or name ("": the first there is, the demo's when installed;
+    `or_default`: that one too for a name not here, as OpenAI's "alloy"; `by_path` False: a name only)."""
+    if by_path and name and Path(name).expanduser().is_file():
         return Path(name).expanduser()
     known = voices(data_dir)
-    for model in known:
-        if not name or model.name == name:
-            return model.path
-    raise _missing("voice", name, known)
+    model = _named(known, name, or_default)
+    if model is None:
+        raise _missing("voice", name, known)
+    return model.path
+
+
+def _named(known: list[VoiceModel], name: str, or_default: bool) -> VoiceModel | None:
+    """The model called `name`; the first when `name` is "" (or names none here, with `or_default`)."""
+    found = next((m for m in known if m.name == name), None) if name else None
+    if found is None and (not name or or_default):
+        found = known[0] if known else None
+    return found
 
 
 def _missing(kind: str, name: str, known: list[VoiceModel]) -> KnownError:
