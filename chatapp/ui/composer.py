@@ -128,25 +128,15 @@ class Composer(QWidget):
         self.image_button.setAutoRaise(True)
         self.image_button.clicked.connect(self._choose_images)
         row.addWidget(self.image_button)
-        self.mic_button = QToolButton()
-        self.mic_button.setObjectName("micButton")  # red while it listens (ui/theme.py)
-        self.mic_button.setCheckable(True)
-        self.mic_button.setAutoRaise(True)
-        self.mic_button.setToolTip(self.tr("Dictate: speak, and the words appear here to edit before sending "
-                                           "(click again to finish, Esc to cancel)"))
-        self.mic_button.setAccessibleName(self.tr("Dictate"))
+        # Red while it listens; voice mode in the accent colour while on (ui/theme.py, by object name).
+        self.mic_button = self._switch("micButton", self.tr("Dictate"), self.tr(
+            "Dictate: speak, and the words appear here to edit before sending (click again to finish, Esc to "
+            "cancel)"))
         self.mic_button.toggled.connect(self._on_mic)
-        self.mic_button.toggled.connect(lambda _on: self.refresh_icons())
         row.addWidget(self.mic_button)
-        self.voice_button = QToolButton()
-        self.voice_button.setObjectName("voiceButton")  # in the accent colour while on (ui/theme.py)
-        self.voice_button.setCheckable(True)
-        self.voice_button.setAutoRaise(True)
-        self.voice_button.setToolTip(self.tr("Voice mode: speak, hear the reply, speak again (speaking over a reply "
-                                             "stops it)"))
-        self.voice_button.setAccessibleName(self.tr("Voice mode"))
+        self.voice_button = self._switch("voiceButton", self.tr("Voice mode"), self.tr(
+            "Voice mode: speak, hear the reply, speak again (speaking over a reply stops it)"))
         self.voice_button.toggled.connect(self.voiceModeToggled)
-        self.voice_button.toggled.connect(lambda _on: self.refresh_icons())
         row.addWidget(self.voice_button)
         self.voice_state = QLabel()
         self.voice_state.setAccessibleName(self.tr("Voice"))
@@ -173,6 +163,17 @@ class Composer(QWidget):
         for button, name in ((self.mic_button, "mic"), (self.voice_button, "voice")):
             role = QPalette.ColorRole.HighlightedText if button.isChecked() else QPalette.ColorRole.ButtonText
             button.setIcon(icons.icon(name, role))  # white on the checked button's colour
+
+    def _switch(self, object_name: str, name: str, tip: str) -> QToolButton:
+        """A voice button that stays pressed while it is on (its icon redrawn for the pressed colour)."""
+        button = QToolButton()
+        button.setObjectName(object_name)
+        button.setCheckable(True)
+        button.setAutoRaise(True)
+        button.setToolTip(tip)
+        button.setAccessibleName(name)
+        button.toggled.connect(lambda _on: self.refresh_icons())
+        return button
 
     # ----- dictation -----------------------------------------------------------------------------------
     def _on_mic(self, on: bool) -> None:

@@ -11,7 +11,6 @@ from typing import TypeVar
 
 from chatapp.voice import models
 from chatapp.voice.audio import encode, read_audio
-from chatapp.voice.speakable import speakable
 from chatapp.voice.speaker import Speaker
 from chatapp.voice.transcriber import Transcriber, Transcript
 
@@ -56,7 +55,7 @@ class VoiceEngines:
         samples = read_audio(audio, filename or "The audio file")
         return self.transcriber(model).transcribe(samples, language, prompt)
 
-    def speech(self, text: str, fmt: str, voice: str = "", speed: float = 1.0) -> bytes:
-        """`text` (Markdown: its words) spoken, as a file in `fmt`."""
+    def speech(self, words: str, fmt: str, voice: str = "", speed: float = 1.0) -> bytes:
+        """`words` (what `speakable` leaves of a text) spoken, as a file in `fmt`."""
         speaker = self.speaker(voice)
-        return encode(speaker.speak_all(speakable(text), speed), speaker.sample_rate, fmt)
+        return encode(speaker.speak_all(words, speed), speaker.sample_rate, fmt)

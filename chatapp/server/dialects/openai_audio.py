@@ -88,10 +88,11 @@ async def speech(request: Request) -> Response:
         name = name.get("id", "")
     if not isinstance(name, str):
         raise ApiError(400, "voice must be a voice's name.", param="voice")
-    if not speakable(text):
+    words = speakable(text)  # the words of Markdown, without code or thinking
+    if not words:
         raise ApiError(400, "input has no words to speak (only markup, or thinking).", param="input")
     try:
-        audio = await asyncio.to_thread(voice.speech, text, fmt, name, float(speed))
+        audio = await asyncio.to_thread(voice.speech, words, fmt, name, float(speed))
     except KnownError as exc:
         raise _unavailable(exc) from None
     return Response(audio, media_type=content_type(fmt))
