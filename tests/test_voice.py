@@ -134,6 +134,10 @@ def test_what_is_read_aloud_of_a_reply() -> None:
     splitter = SentenceSplitter()
     heard = [s for piece in ("Hello the", "re. How are", " you? 我很好。", "谢谢") for s in splitter.feed(piece)]
     assert heard == ["Hello there.", "How are you?", "我很好。"] and splitter.flush() == ["谢谢"]
+    splitter = SentenceSplitter()  # streamed a character at a time, a code block with sentences in it comes whole
+    reply = "Run this.\n\n```python\nprint(1). x = 2\n```\nDone now."
+    pieces = [s for character in reply for s in splitter.feed(character)] + splitter.flush()
+    assert [speakable(p) for p in pieces] == ["Run this.", "code block.", "Done now."]
 
 
 def test_the_demo_transcriber_is_joined_once_and_a_broken_join_is_redone(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import re
 
 from chatapp.core.reasoning import CLOSE, OPEN
 
+_FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)  # a line opening or closing a code block
 _FENCE = re.compile(r"^\s*(```|~~~).*?(^\s*\1\s*$|\Z)", re.S | re.M)
 _THINKING = re.compile(re.escape(OPEN) + r".*?(" + re.escape(CLOSE) + r"|\Z)", re.S)
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -38,7 +39,8 @@ def speakable(text: str, code_block: str = "code block") -> str:
 
 
 class SentenceSplitter:
-    """Fed a reply as it grows, gives back each sentence once it is complete (`flush`: the rest)."""
+    """Fed a reply as it grows, gives back each sentence once it is complete (`flush`: the rest). A code
+    block is never split: it comes whole, so `speakable` says it as "code block" and no line of it."""
 
     def __init__(self) -> None:
         self._pending = ""
@@ -46,14 +48,21 @@ class SentenceSplitter:
     def feed(self, text: str) -> list[str]:
         self._pending += text
         sentences = []
-        while True:
-            match = _SENTENCE_END.search(self._pending)
-            if match is None:
-                break
-            sentence, self._pending = self._pending[: match.end()], self._pending[match.end():]
+        while (end := self._next_end()) is not None:
+            sentence, self._pending = self._pending[:end], self._pending[end:]
             if sentence.strip():
                 sentences.append(sentence.strip())
         return sentences
+
+    def _next_end(self) -> int | None:
+        """Where the first complete sentence pending ends: before any code block, else at the end of the
+        first block's closing line (a block still open holds back all that follows its start)."""
+        fences = [m.start() for m in _FENCE_LINE.finditer(self._pending)]
+        match = _SENTENCE_END.search(self._pending, 0, fences[0] if fences else len(self._pending))
+        if match is not None:
+            return match.end()
+        closing_line_end = self._pending.find("\n", fences[1]) if len(fences) > 1 else -1
+        return closing_line_end + 1 if closing_line_end >= 0 else None
 
     def flush(self) -> list[str]:
         rest, self._pending = self._pending.strip(), ""
