@@ -4,6 +4,8 @@ spoken as it is written, and speaking over it stops both (services/voice_service
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QWidget
 
@@ -15,12 +17,12 @@ from chatapp.ui.composer import Composer
 
 class VoiceControls(QObject):
     def __init__(self, window: QWidget, voice: VoiceService, session: ChatSession, composer: Composer,
-                 chat: ChatView, show_error: object) -> None:
+                 chat: ChatView, show_error: Callable[[str], None]) -> None:
         super().__init__(window)
         self.voice, self.session, self.composer, self.chat = voice, session, composer, chat
-        assert callable(show_error)
         self.show_error = show_error
-        self._reply = ""  # voice mode: the reply being written...
+        self._reply = ""  # voice mode: the reply being written, its voice and speed...
+        self._reply_voice: tuple[str, float] = ("", 0.0)
         self._speak_reply = False  # ...and whether it is spoken (not once it was spoken over)
         self._reading_id = ""  # the message being read now (its button shows Stop, even once redrawn)
         self._asked_to_read = ""  # the message last asked to be read
@@ -94,9 +96,10 @@ class VoiceControls(QObject):
     @Slot(str, str, str)
     def _on_reply_delta(self, message_id: str, _thinking: str, text: str) -> None:
         if self.voice.state != OFF and text and self._speak_reply:
-            self._reply = message_id
-            chat = self.session.settings()
-            self.voice.say_reply(message_id, text, chat.voice, chat.voice_speed)
+            if message_id != self._reply:  # its first words: the chat's voice, resolved once for the reply
+                chat = self.session.settings()
+                self._reply, self._reply_voice = message_id, (chat.voice, chat.voice_speed)
+            self.voice.say_reply(message_id, text, *self._reply_voice)
 
     def _on_busy(self) -> None:
         if not self.session.busy and self.voice.state == REPLYING:
