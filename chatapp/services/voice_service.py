@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from chatapp.core.errors import KnownError
 from chatapp.core.models.sources import ModelSource
 from chatapp.core.storage.settings import AppSettings
+from chatapp.services.i18n import user_message
 from chatapp.voice import catalogue
 from chatapp.voice.capture import AudioSource, Microphone
 from chatapp.voice.catalogue import VoiceEntry
@@ -54,10 +55,10 @@ class VoiceService(QObject):
         self.output = output or Speakers(settings().voice_output_device or None)
         self.speech = SpeechQueue(lambda name: self.engines.speaker(name or self.settings().voice_name), self.output,
                                   lambda: self.settings().voice_speed, self.speakingStarted.emit,
-                                  self.speakingFinished.emit, self.failed.emit)
+                                  self.speakingFinished.emit, self._failed)
         self.listener = Listener(lambda: self.engines.transcriber(self.settings().voice_transcriber),
                                  lambda: self.settings().voice_language or None, self.partial.emit, self._final.emit,
-                                 self._speech.emit, self.failed.emit)
+                                 self._speech.emit, self._failed)
         self.state = OFF
         self._replying = ""  # voice mode: the reply being spoken
         self._speech.connect(self._on_speech)
@@ -122,7 +123,7 @@ class VoiceService(QObject):
         try:
             self.listener.start(self._source(), mode)
         except KnownError as exc:
-            self.failed.emit(str(exc))
+            self._failed(exc)
             return False
         return True
 
@@ -148,6 +149,10 @@ class VoiceService(QObject):
             self._replying = ""
             self._set_state(LISTENING)
 
+    def _failed(self, error: KnownError) -> None:
+        """An error from any voice thread, as its sentence in the window's language."""
+        self.failed.emit(user_message(error))
+
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
@@ -163,7 +168,7 @@ class VoiceService(QObject):
                                    lambda p: self.downloadProgress.emit(entry.name, p.done / p.total if p.total else 1),
                                    on_unverified=unverified.append)
             except KnownError as exc:
-                self.downloadFinished.emit(entry.name, str(exc))
+                self.downloadFinished.emit(entry.name, user_message(exc))
                 return
             self.downloadFinished.emit(entry.name, QCoreApplication.translate(
                 "VoiceService", "{files}: {source} gives no checksum, so it could not be checked.").format(

@@ -39,7 +39,7 @@ class Listener:
 
     def __init__(self, transcriber: Callable[[], Transcriber], language: Callable[[], str | None],
                  on_partial: Callable[[str], None], on_final: Callable[[str], None],
-                 on_speech: Callable[[], None], on_failed: Callable[[str], None]) -> None:
+                 on_speech: Callable[[], None], on_failed: Callable[[KnownError], None]) -> None:
         self._transcriber, self._language = transcriber, language
         self._on_partial, self._on_final, self._on_speech, self._on_failed = on_partial, on_final, on_speech, on_failed
         self._session: _Session | None = None
@@ -78,11 +78,11 @@ class Listener:
             self._run(session)
         except KnownError as exc:
             if session.wanted:
-                self._on_failed(str(exc))
+                self._on_failed(exc)
         except Exception:  # the speech model's runtime: never a silent, dead listener
             log.exception("listening failed")
             if session.wanted:
-                self._on_failed(str(KnownError(LISTENING_FAILED)))
+                self._on_failed(KnownError(LISTENING_FAILED))
 
     def _run(self, session: _Session) -> None:
         detector = UtteranceDetector()

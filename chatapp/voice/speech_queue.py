@@ -39,11 +39,11 @@ class _Piece:
 class SpeechQueue:
     def __init__(self, speaker: Callable[[str], Speaker], output: AudioOutput, speed: Callable[[], float],
                  on_started: Callable[[str], None], on_finished: Callable[[str], None],
-                 on_failed: Callable[[str], None]) -> None:
+                 on_failed: Callable[[KnownError], None]) -> None:
         """`speaker`: a voice by name ("": the default; loaded on first use), `speed`: the default speed;
         `on_started`: a tag's first sound; `on_finished`: its
-        end, once it was finished (even with nothing to say) or cancelled while playing; `on_failed`: one
-        sentence."""
+        end, once it was finished (even with nothing to say) or cancelled while playing; `on_failed`: the
+        error, its sentence for the user."""
         self._speaker, self.output, self._speed = speaker, output, speed
         self._on_started, self._on_finished, self._on_failed = on_started, on_finished, on_failed
         self._epoch = 0
@@ -103,10 +103,10 @@ class SpeechQueue:
                 for samples in speaker.speak(piece.text, piece.speed or self._speed()):
                     self._sounds.put(_Piece(piece.epoch, piece.tag, samples=samples, rate=speaker.sample_rate))
             except KnownError as exc:
-                self._fail(str(exc))
+                self._fail(exc)
             except Exception:  # the voice's runtime: this thread must live on, and say so
                 log.exception("making speech failed")
-                self._fail(str(KnownError(SPEECH_FAILED)))
+                self._fail(KnownError(SPEECH_FAILED))
         self._sounds.put(None)
 
     def _play(self) -> None:
@@ -131,12 +131,12 @@ class SpeechQueue:
             try:
                 self.output.play(piece.samples, piece.rate, self._cancel)
             except KnownError as exc:
-                self._fail(str(exc))
+                self._fail(exc)
             except Exception:  # a device unplugged mid-sentence: PortAudio's own error
                 log.exception("playing speech failed")
-                self._fail(str(KnownError(PLAYBACK_FAILED)))
+                self._fail(KnownError(PLAYBACK_FAILED))
 
-    def _fail(self, sentence: str) -> None:
+    def _fail(self, error: KnownError) -> None:
         """One sentence for the user; what was queued is dropped, and the next `say` starts afresh."""
-        self._on_failed(sentence)
+        self._on_failed(error)
         self.cancel()
