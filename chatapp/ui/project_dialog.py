@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from chatapp.core.storage.history import Project
+from chatapp.ui.choice_box import choose
 
 
 class ProjectDialog(QDialog):
@@ -41,7 +42,7 @@ class ProjectDialog(QDialog):
         self.preset.addItem(self.tr("None"), "")
         for name in presets:
             self.preset.addItem(name, name)
-        self._choose(self.preset, project.preset, project.preset)
+        choose(self.preset, project.preset)
         form.addRow(self.tr("Preset:"), self.preset)
         self.model = QComboBox()
         self.model.setAccessibleName(self.tr("The project's model"))
@@ -49,7 +50,7 @@ class ProjectDialog(QDialog):
         self.model.addItem(self.tr("Whichever is loaded"), "")
         for label, path in models:
             self.model.addItem(label, str(path))
-        self._choose(self.model, project.model, Path(project.model).name)
+        choose(self.model, project.model, Path(project.model).name)
         form.addRow(self.tr("Model:"), self.model)
         self.take_resources = QCheckBox(self.tr("Use this chat's documents and tools in all the project's chats"))
         form.addRow(self.take_resources)
@@ -58,16 +59,6 @@ class ProjectDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.resize(520, 360)
-
-    def _choose(self, box: QComboBox, value: str, label: str) -> None:
-        """Select `value`; one no longer offered (a preset removed, a model deleted) stays, marked missing."""
-        if not value:
-            return
-        index = box.findData(value)
-        if index < 0:
-            box.addItem(self.tr("{name} (missing)").format(name=label), value)
-            index = box.count() - 1
-        box.setCurrentIndex(index)
 
     def chosen_preset(self) -> str:
         return str(self.preset.currentData())

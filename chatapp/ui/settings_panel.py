@@ -32,6 +32,7 @@ from chatapp.core.chat_settings import ChatSettings
 from chatapp.core.runtime.templates import PRESET_NAMES
 from chatapp.core.types import LoadOptions, SamplingParams
 from chatapp.services.inference import Preview
+from chatapp.ui.choice_box import choose
 from chatapp.ui.fold_button import FoldButton
 
 TEMPLATE_CHOICES = ("auto", *PRESET_NAMES, "custom")
@@ -280,15 +281,9 @@ class SettingsPanel(QScrollArea):
                 self.voice.removeItem(1)
             for name in names:
                 self.voice.addItem(name, name)
-            self._show_voice(chosen)
+            choose(self.voice, chosen)
         finally:
             self._loading = False
-
-    def _show_voice(self, name: str) -> None:
-        """Select the chat's voice; one no longer here stays, marked missing (the app's is used meanwhile)."""
-        if name and self.voice.findData(name) < 0:
-            self.voice.addItem(self.tr("{name} (missing)").format(name=name), name)
-        self.voice.setCurrentIndex(max(self.voice.findData(name), 0))
 
     def add_section(self, widget: QWidget) -> None:
         """Another group of settings, below the built-in ones (e.g. the local API server)."""
@@ -375,7 +370,7 @@ class SettingsPanel(QScrollArea):
             self.json_enabled.setChecked(bool(chat.output_schema.strip()))
             if chat.output_schema.strip():
                 self.schema_edit.setPlainText(chat.output_schema)
-            self._show_voice(chat.voice)
+            choose(self.voice, chat.voice)  # (one no longer here: the app's is used meanwhile)
             self.voice_speed.setValue(chat.voice_speed)
             self.n_ctx.setValue(load.n_ctx or 0)
             self.gpu_layers.setValue(-2 if load.n_gpu_layers is None else load.n_gpu_layers)

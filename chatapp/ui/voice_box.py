@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from chatapp.core.storage.settings import AppSettings
+from chatapp.ui.choice_box import choose
 from chatapp.voice.catalogue import VoiceEntry
 
 # The languages offered by name (whisper knows ~100; any code works from the terminal and the API).
@@ -133,7 +134,5 @@ class VoiceBox(QGroupBox):
         box.addItem(default, "")
         for name in names:
             box.addItem(name, name)
-        if current and box.findData(current) < 0:
-            box.addItem(self.tr("{name} (missing)").format(name=current), current)
-        box.setCurrentIndex(max(box.findData(current), 0))
+        choose(box, current)
         return box

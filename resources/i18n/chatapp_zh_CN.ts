@@ -234,6 +234,13 @@ Replies are written on this computer; nothing leaves it.</source>
     </message>
 </context>
 <context>
+    <name>ChoiceBox</name>
+    <message>
+        <source>{name} (missing)</source>
+        <translation>{name}（已不存在）</translation>
+    </message>
+</context>
+<context>
     <name>CollectionsDialog</name>
     <message>
         <source>Document collections</source>
@@ -1516,10 +1523,6 @@ Replies are written on this computer; nothing leaves it.</source>
         <source>Use this chat&apos;s documents and tools in all the project&apos;s chats</source>
         <translation>让项目里的所有对话都使用此对话的文档和工具</translation>
     </message>
-    <message>
-        <source>{name} (missing)</source>
-        <translation>{name}（已不存在）</translation>
-    </message>
 </context>
 <context>
     <name>SavedServersBox</name>
@@ -1806,10 +1809,6 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Reload model with these options</source>
         <translation>用这些选项重新加载模型</translation>
-    </message>
-    <message>
-        <source>{name} (missing)</source>
-        <translation>{name}（已不存在）</translation>
     </message>
     <message>
         <source>A JSON schema</source>
@@ -2528,10 +2527,6 @@ template: {template} ({note})</source>
     <message>
         <source>{name} is ready.</source>
         <translation>{name} 已就绪。</translation>
-    </message>
-    <message>
-        <source>{name} (missing)</source>
-        <translation>{name}（已不存在）</translation>
     </message>
 </context>
 <context>
