@@ -62,3 +62,16 @@ def test_tokens_that_split_a_chinese_character_are_shown_as_that_character() -> 
     assert units[1].probability == 0.6  # both of its tokens drawn: 0.6 × 1.0
     assert token_view.shown_bytes(de[:2]) == "\\xe7 \\x9a" and token_view.shown_bytes(b" a\n") == "␣a↵"
     assert token_view.reply_start("你的!", view, 1, b"\xe4\xb8\x80") == "你一"
+
+
+def test_a_line_break_token_can_be_clicked_like_any_other(qtbot) -> None:
+    """Qt drops a link around nothing but line breaks: such a token (and one with no text) gets a mark,
+    so every token of a reply is a link (a reply with a blank line lost one on another CPU)."""
+    from PySide6.QtWidgets import QTextBrowser
+
+    view = [(Candidate(data, 0.5, 0.5, "", True),) for data in (b"A", b"\n", b"\n\n", b"", b" B", b" \n")]
+    browser = QTextBrowser()
+    qtbot.addWidget(browser)
+    browser.setHtml(token_view.render(view))
+    assert browser.toHtml().count('href="tok:') == len(token_view.units(view)) == 6
+    assert browser.toPlainText() == "A↵\n↵\n\n∅ B \n"

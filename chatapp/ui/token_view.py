@@ -85,13 +85,20 @@ def colour(p: float, dark: bool) -> str:
 
 
 def render(view: Sequence[tuple[Candidate, ...]], dark: bool = False) -> str:
-    """The reply as HTML: each unit a link (`tok:INDEX`) on its colour, white space kept."""
+    """The reply as HTML: each unit a link (`tok:INDEX`) on its colour, white space kept. Qt drops a link
+    around nothing but line breaks, so such a token is shown as a faint ↵ before them: every token can
+    be clicked."""
     ink = "#e8e8e8" if dark else "#1d1d1f"  # a token is a link, but reads as text
     parts = ['<div style="white-space: pre-wrap; line-height: 150%;">']
+    faint = "#8a8a8e"
     for unit in units(view):
-        text = html.escape(unit.text)
-        parts.append(f'<a href="tok:{unit.first}" style="color: {ink}; text-decoration: none; '
-                     f'background-color: {colour(unit.probability, dark)};">{text}</a>')
+        text = unit.text
+        style = f"text-decoration: none; background-color: {colour(unit.probability, dark)};"
+        if text.strip("\n"):
+            parts.append(f'<a href="tok:{unit.first}" style="color: {ink}; {style}">{html.escape(text)}</a>')
+        else:  # a line break alone (or a token with no text) has nothing to click: a faint mark stands in
+            mark = "↵" if text else "∅"
+            parts.append(f'<a href="tok:{unit.first}" style="color: {faint}; {style}">{mark}</a>{text}')
     parts.append("</div>")
     return "".join(parts)
 
