@@ -9,7 +9,7 @@ far either is from the best any n-gram drafter could do, without the machine's n
 - what one checked batch costs for 1 to 64 rows (the same context position, 15 interleaved
   repetitions, medians), relative to one row.
 Then it replays drafters over the recorded tokens, charging each step the cost of its batch:
-- chatapp's `NgramDrafter`, the class the engine uses;
+- chatapp's `NgramDrafter`, the class the engine uses, given the batch costs measured here;
 - llama-server's ngram-simple as the vendored common/ngram-simple reads: the last 12 tokens as key,
   the most recent earlier occurrence, up to 48 tokens of what followed it, at least 12 or nothing;
 - the ceiling: the cheapest schedule (dynamic programming over positions) of drafts of 3, 7, …, 63
@@ -40,7 +40,7 @@ from bench_spec_vs_llama_server import LIGHTHOUSE_CHAT, NOTHING_TO_COPY, PASSAGE
 from report import DEFAULT_SAMPLER, DEFAULT_SAMPLER_TEXT, cpu_name, markdown_table, publish, reference_model  # noqa: E402
 
 from chatapp.core.runtime.engine import Engine  # noqa: E402
-from chatapp.core.runtime.speculative import Drafter, NgramDrafter, continuation  # noqa: E402
+from chatapp.core.runtime.speculative import BatchCosts, Drafter, NgramDrafter, continuation  # noqa: E402
 from chatapp.core.types import LoadOptions, SamplingParams, Speculation  # noqa: E402
 
 BATCH_ROWS = (1, 2, 3, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64)
@@ -205,7 +205,8 @@ def main() -> int:
     longest = max(texts.values(), key=lambda t: len(t[0]))[0]
     cost = Costs(batch_costs(engine, longest))
     drafters: dict[str, Callable[[Sequence[int]], Drafter]] = {
-        "chatapp prompt-lookup": lambda prompt: NgramDrafter(prompt),
+        # As the engine drafts once it has timed this machine's batches.
+        "chatapp prompt-lookup": lambda prompt: NgramDrafter(prompt, costs=BatchCosts(cost.measured)),
         "llama-server ngram-simple (replayed)": NgramSimple,
     }
     rows = []

@@ -56,7 +56,7 @@ from chatapp.core.reasoning import OPEN as THINKING_OPEN
 from chatapp.core.reasoning import ThinkingSplitter
 from chatapp.core.reasoning import join as join_thinking
 from chatapp.core.runtime import llama_runtime
-from chatapp.core.runtime.speculative import Drafter, NgramDrafter
+from chatapp.core.runtime.speculative import BatchCosts, Drafter, NgramDrafter
 from chatapp.core.runtime.templates import auto as auto_template
 from chatapp.core.runtime.templates import fallback as template_fallback
 from chatapp.core.runtime.templates import guess_preset
@@ -174,6 +174,10 @@ class Engine:
         self._projector: Projector | None = None
         self._projector_problem: ModelFileError | None = None
         self._eog: np.ndarray | None = None  # the model's end-of-generation tokens, found when first asked
+        # What checking a batch costs on this machine, timed from the replies' own decodes: one per model
+        # and thread count, kept across loads for the engine's life (speculative.BatchCosts).
+        self._batch_costs: dict[tuple[str, int, int], BatchCosts] = {}
+        self.batch_costs = BatchCosts()
 
     # ----- loading -----------------------------------------------------------------------------------
     @property
@@ -257,6 +261,7 @@ class Engine:
             self._free = list(self._pool)
         self._seq = KvSequence(llm, 0, self.scheduler)
         self.header = header
+        self.batch_costs = self._batch_costs.setdefault((str(header.path), n_threads, n_gpu_layers), BatchCosts())
         self._own_template = auto_template(header.metadata, header.chat_template, self._is_single_token)
         self.summary = ModelSummary(
             path=str(header.path),
@@ -374,7 +379,7 @@ class Engine:
             if self._draft_model is None:
                 raise SettingsError(NEEDS_DRAFT_MODEL)
             return self._draft_model.drafter(tokens, speculation.max_draft)
-        return NgramDrafter(tokens, speculation.max_draft)
+        return NgramDrafter(tokens, speculation.max_draft, self.batch_costs)
 
     def _end_tokens(self) -> np.ndarray:
         """The ids of every token that ends a generation (found once per model: ~0.1 s over 262k tokens)."""
@@ -783,7 +788,8 @@ class Engine:
             finally:
                 if guard is not None:
                     guard.release()
-            for token in self._produce(seq, sampler, first, drafter, n_ctx, counts, params.max_tokens):
+            for token in self._produce(seq, sampler, first, drafter, n_ctx, counts, params.max_tokens,
+                                       None if seq.shared else self.batch_costs):
                 produced += 1
                 last_at = time.perf_counter()
                 if generated == 0:
@@ -869,14 +875,17 @@ class Engine:
 
     @staticmethod
     def _produce(seq: KvSequence, sampler: NativeSampler, token: int, drafter: Drafter | None, n_ctx: int,
-                 counts: _DraftCounts, max_tokens: int) -> Iterator[int]:
+                 counts: _DraftCounts, max_tokens: int, costs: BatchCosts | None = None) -> Iterator[int]:
         """The reply's tokens, one by one, each sampled after the previous one was evaluated.
 
         With a drafter, the evaluation of one token carries a draft of the next ones; each position's
         logits are sampled in order and the run stops at the first token the sampler did not pick
         (which becomes the next token), so the tokens are those one-by-one decoding would give.
+        With `costs` (and a drafter), each step's decode and first sample is timed into it: what a batch
+        of that many rows costs here (a sample waits for the decode on every backend).
         """
         produced = 0
+        timed = costs if drafter is not None else None
         while True:
             if drafter is not None:
                 drafter.extend((token,))
@@ -885,8 +894,11 @@ class Engine:
             # Room: what the context holds, and what the reply may still say (a guess past its end is waste).
             room = min(n_ctx - len(seq.tokens) - 2, max_tokens - produced - 1)
             draft = drafter.propose(room) if drafter is not None else []
+            began = time.perf_counter()
             if not draft:
                 token = sampler.sample(seq.ctx, seq.decode([token]))
+                if timed is not None:
+                    timed.observe(1, time.perf_counter() - began)
                 continue
             assert drafter is not None
             base = len(seq.tokens)
@@ -895,6 +907,8 @@ class Engine:
             accepted = 0
             for i, guess in enumerate(draft):
                 token = sampler.sample(seq.ctx, row + i)
+                if i == 0 and timed is not None:
+                    timed.observe(1 + len(draft), time.perf_counter() - began)
                 if token != guess:
                     break
                 accepted += 1

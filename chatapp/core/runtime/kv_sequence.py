@@ -47,6 +47,11 @@ class KvSequence:
         self.cached_text = ""
         self.cached_tokens: list[int] = []
 
+    @property
+    def shared(self) -> bool:
+        """Its decodes are batched with other sequences' (parallel requests): their timing is not its own."""
+        return self._scheduler is not None
+
     def common_prefix(self, tokens: Sequence[int]) -> int:
         n = 0
         for a, b in zip(self.tokens, tokens, strict=False):

@@ -14,9 +14,12 @@ native sampler chain (same order of calls, same RNG), and the first token where 
 with the draft ends the run; the KV cache is trimmed to match. So greedy output is the same, and at
 temperature > 0 each token is still drawn from the model's own distribution.
 
-Adaptive: the draft length grows while drafts are accepted and shrinks when they are not; after a
-wholly rejected draft, drafting pauses for a few tokens, unless a clearly longer match turns up. Free
-text, where n-grams rarely repeat, costs only the lookups.
+How long a draft is, and whether to draft at all, is worked out for the machine it runs on: what a
+batch of n rows costs here (`BatchCosts`, timed from the decodes the reply makes anyway) against how
+many tokens a draft from a match of that length is likely to keep (`Acceptance`, learnt as the reply
+goes). A CPU whose batches are dear (an AMD EPYC without AVX-512: 8 rows cost 3.6 tokens) drafts less
+and shorter than one whose batches are cheap (an Intel Xeon with AMX: 2.3). The model drafter keeps
+the simpler `AdaptiveLength`.
 """
 
 from __future__ import annotations
@@ -33,23 +36,34 @@ NGRAM_SIZES = (12, 4, 3, 2)
 # rows at a time and the rest one by one: measured on the demo model, 2 threads, one token 23 ms,
 # 2 → 47 ms, 3 → 76, 4 → 76, 8 → 141, 16 → 254. A draft of 1 or 2 costs more than it can save.
 BATCH_GRANULE = 4
-# A match this long (in tokens) means a passage is being repeated: draft as far as allowed at once, as
-# llama-server's ngram-simple does for its 12-token matches, instead of growing the draft step by step.
-LONG_MATCH = 8
-# Tokens to go without drafting after a draft the sampler rejected (wholly, or mostly): on free text,
+# The model drafter's AdaptiveLength: tokens to go without drafting after a draft the sampler rejected
+# (wholly, or mostly): on free text,
 # where n-grams match by chance, failed checks would otherwise cost every few tokens. Replayed
 # (benchmarks/bench_spec_replay.py, Intel Xeon with AMX), a pause of 4 rather than 8 after a wholly
 # rejected draft kept code level and took copy, free text and quotes up 1–4%, at 0.4% on text with
 # nothing to copy; a pause of 0 lost code 11%.
 PAUSE_AFTER_REJECTED = 4
 PAUSE_AFTER_MOSTLY_REJECTED = 4
-# A pause guards against n-grams that match by chance; a match this many tokens longer than the one
-# whose draft was rejected is not chance, and ends the pause. A reply that starts quoting an earlier turn
-# ("User: Tell me…") first meets the latest "User:" (another turn), is rejected, and then finds the quote
-# one or two tokens later. Replayed (benchmarks/bench_spec_replay.py's replies, and its eight sampled
-# prompts answered greedily too) against the batch costs of three CPUs, it took the quoting chat up 4–8%
-# and greedy text up 1–2% on average, and left sampled text as it was; a margin of 1 lost code 5%.
-PAUSE_OUTMATCHED_BY = 2
+# How long a match (in tokens) is measured: past this, a passage is being copied either way.
+MATCH_CAP = 24
+# Match lengths are told apart in these classes (the least length of each); a class's chances are learnt
+# from its own drafts.
+MATCH_CLASSES = (2, 3, 4, 5, 8, 12, 16, 24)
+# What a draft from a match of each class keeps, before anything is learnt: the chance its first token is
+# right, and the chance each next one is after a right one. Measured over the replies of
+# benchmarks/bench_spec_replay.py sampled with the default sampler (the cautious case; greedy text keeps
+# more, and the estimates rise to it within a few drafts).
+PRIOR_ACCEPTANCE = {2: (0.4, 0.8), 3: (0.6, 0.85), 4: (0.65, 0.88), 5: (0.8, 0.9), 8: (0.9, 0.93),
+                    12: (0.95, 0.96), 16: (0.98, 0.98), 24: (0.99, 0.99)}
+# The priors count as this many drafts (first tokens) and twice as many continuing tokens; every draft
+# then weighs the earlier evidence down by DECAY, so a reply that turns from prose to copying (or back)
+# is followed within a few drafts. Replayed on three CPUs' batch costs (docs/benchmarks.md), these beat
+# a prior twice as heavy and a slower decay on code and sampled text, and equalled them elsewhere.
+PRIOR_DRAFTS = 4.0
+DECAY = 0.8
+# Batch costs relative to one row before any are measured: the dearest measured (AMD EPYC without
+# AVX-512, SmolLM2/Gemma 3 at 2 threads), so an unmeasured machine drafts cautiously.
+DEFAULT_BATCH_COSTS = {1: 1.0, 4: 2.50, 8: 3.62, 16: 5.77, 32: 10.80, 48: 15.81, 64: 20.69}
 
 
 class Drafter(Protocol):
@@ -119,16 +133,110 @@ class AdaptiveLength:
             self.length = max(granule - 1, min(self.max_draft, (accepted + 1) // granule * granule + granule - 1))
 
 
-class NgramDrafter(AdaptiveLength):
-    """Proposes drafts from an index of the n-grams seen so far (updated as tokens arrive)."""
+class BatchCosts:
+    """What checking a batch of n rows costs on this machine, relative to decoding one token.
 
-    def __init__(self, tokens: Sequence[int], max_draft: int = 32) -> None:
-        super().__init__(max_draft)
+    Timed from the decodes replies make anyway (`observe`: one-token steps and checked drafts), so
+    knowing the machine costs nothing; an engine keeps one per model and thread count for as long as it
+    runs. Sizes not yet timed follow DEFAULT_BATCH_COSTS, scaled to the nearest smaller size that was.
+    """
+
+    SMOOTHING = 0.2  # weight of each new timing in the running average
+
+    def __init__(self, measured: dict[int, float] | None = None) -> None:
+        self._seconds: dict[int, float] = {}  # rows → running average of seconds
+        if measured:  # relative costs given outright (a replay, a test)
+            self._seconds = {rows: float(cost) for rows, cost in measured.items()}
+            self._seconds.setdefault(1, 1.0)
+
+    def observe(self, rows: int, seconds: float) -> None:
+        if rows < 1 or seconds <= 0:
+            return
+        old = self._seconds.get(rows)
+        self._seconds[rows] = seconds if old is None else old + self.SMOOTHING * (seconds - old)
+
+    def measured(self) -> dict[int, float]:
+        """The sizes timed so far and their costs relative to one row ({} before one row is timed)."""
+        one = self._seconds.get(1)
+        return {rows: t / one for rows, t in sorted(self._seconds.items())} if one else {}
+
+    def __call__(self, rows: int) -> float:
+        measured = self.measured()
+        if rows in measured:
+            return measured[rows]
+        base = max((r for r in measured if r < rows), default=1)
+        return measured.get(base, 1.0) * _default_cost(rows) / _default_cost(base)
+
+
+def _default_cost(rows: int) -> float:
+    """DEFAULT_BATCH_COSTS, interpolated between its sizes and extended in proportion past the largest."""
+    sizes = sorted(DEFAULT_BATCH_COSTS)
+    if rows in DEFAULT_BATCH_COSTS:
+        return DEFAULT_BATCH_COSTS[rows]
+    below = max(r for r in sizes if r < rows)
+    above = min((r for r in sizes if r > rows), default=None)
+    if above is None:
+        return DEFAULT_BATCH_COSTS[below] * rows / below
+    share = (rows - below) / (above - below)
+    return DEFAULT_BATCH_COSTS[below] + share * (DEFAULT_BATCH_COSTS[above] - DEFAULT_BATCH_COSTS[below])
+
+
+def match_class(length: int) -> int:
+    return max(c for c in MATCH_CLASSES if c <= max(length, MATCH_CLASSES[0]))
+
+
+class Acceptance:
+    """How much of a draft the sampler keeps, per match class: the chance the first token is right and
+    the chance each next one is after a right one, from PRIOR_ACCEPTANCE and the drafts seen since."""
+
+    def __init__(self) -> None:
+        # class → [first right, drafts, next ones right, next ones wrong] (weighted counts)
+        self._counts = {c: [p0 * PRIOR_DRAFTS, PRIOR_DRAFTS, q * 2 * PRIOR_DRAFTS, (1 - q) * 2 * PRIOR_DRAFTS]
+                        for c, (p0, q) in PRIOR_ACCEPTANCE.items()}
+
+    def chances(self, match: int) -> tuple[float, float]:
+        right, drafts, kept, lost = self._counts[match_class(match)]
+        return right / drafts, kept / (kept + lost)
+
+    def learn(self, match: int, drafted: int, accepted: int) -> None:
+        counts = self._counts[match_class(match)]
+        for i in range(4):
+            counts[i] *= DECAY
+        counts[1] += 1
+        if accepted:
+            counts[0] += 1
+            counts[2] += accepted - 1
+            counts[3] += 1 if accepted < drafted else 0
+
+
+def best_length(first: float, after: float, most: int, costs: BatchCosts) -> int:
+    """The draft length (whole groups of rows, at most `most`) that makes the most tokens per unit of
+    time, or 0 when no draft beats decoding one token at a time. A draft of L tokens yields
+    1 + first + first·after + … + first·afterᴸ⁻¹ tokens on average and costs a batch of L + 1 rows."""
+    best, best_rate = 0, 1.0
+    expected, chance = 1.0, first
+    for length in range(1, most + 1):
+        expected += chance
+        chance *= after
+        if (length + 1) % BATCH_GRANULE == 0:
+            rate = expected / costs(length + 1)
+            if rate > best_rate:
+                best, best_rate = length, rate
+    return best
+
+
+class NgramDrafter:
+    """Proposes drafts from an index of the n-grams seen so far (updated as tokens arrive), as long as
+    this machine's batch costs and the acceptance learnt so far make them pay (see `best_length`)."""
+
+    def __init__(self, tokens: Sequence[int], max_draft: int = 32, costs: BatchCosts | None = None) -> None:
+        self.max_draft = max_draft
+        self.costs = costs or BatchCosts()
+        self.acceptance = Acceptance()
         self.tokens: list[int] = []
         # n → {n-gram: position just after its latest occurrence}
         self._index: dict[int, dict[tuple[int, ...], int]] = {n: {} for n in NGRAM_SIZES}
-        self._drafted_match = 0  # how long the match of the last draft was (see PAUSE_OUTMATCHED_BY)
-        self._rejected_match = 0  # … and of the draft whose rejection began the pause
+        self._drafted_match = 0  # how long the match of the last draft was
         self.extend(tokens)
 
     def extend(self, tokens: Sequence[int]) -> None:
@@ -142,24 +250,21 @@ class NgramDrafter(AdaptiveLength):
                     self._index[n][tuple(self.tokens[end - 1 - n : end - 1])] = end - 1
 
     def propose(self, room: int) -> list[int]:
-        """Up to min(length, room) tokens likely to follow; [] when nothing fits or drafting pauses."""
+        """The draft worth checking now: [] when nothing recurs, nothing fits or no length pays."""
         found = self._lookup()
-        if self.paused():
-            if found is None or found[1] < self._rejected_match + PAUSE_OUTMATCHED_BY:
-                return []
-            self.resume()
         if found is None:
             return []
         start, matched = found
+        first, after = self.acceptance.chances(matched)
+        length = best_length(first, after, min(self.max_draft, room), self.costs)
+        if not length:
+            return []
         self._drafted_match = matched
-        # A long match: a passage is being copied; draft all there is room for.
-        limit = min(self.max_draft if matched >= LONG_MATCH else self.length, room)
-        return whole_groups(continuation(self.tokens, start, limit))
+        return continuation(self.tokens, start, length)
 
     def feedback(self, drafted: int, accepted: int) -> None:
-        super().feedback(drafted, accepted)
-        if self._pause:  # this draft was rejected
-            self._rejected_match = self._drafted_match
+        if drafted:
+            self.acceptance.learn(self._drafted_match, drafted, accepted)
 
     def _lookup(self) -> tuple[int, int] | None:
         """Where to copy from (what followed the latest occurrence of the longest n-gram that ends the
@@ -174,8 +279,8 @@ class NgramDrafter(AdaptiveLength):
 
     def _match_length(self, start: int, n: int) -> int:
         """How many tokens before `start` equal the ones at the end of the text (at least `n`), up to
-        LONG_MATCH: a long match means the text is repeating a passage, not a common phrase."""
+        MATCH_CAP: the longer, the likelier the text is repeating a passage than a common phrase."""
         k = n
-        while k < LONG_MATCH and start - 1 - k >= 0 and self.tokens[start - 1 - k] == self.tokens[-1 - k]:
+        while k < MATCH_CAP and start - 1 - k >= 0 and self.tokens[start - 1 - k] == self.tokens[-1 - k]:
             k += 1
         return k
