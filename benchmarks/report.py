@@ -96,10 +96,11 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> 
 
 def cpu_kind() -> str:
     """The family of CPU a result was measured on, as docs/benchmarks.md names its per-CPU sections: the
-    sessions' CPUs differ (Intel Xeon with AMX, AMD EPYC) and so do llama.cpp's kernels on each."""
+    sessions' CPUs differ (Intel Xeon with AMX, AMD EPYC with and without AVX-512) and so do llama.cpp's
+    kernels on each."""
     name = cpu_name()
     if "AMD EPYC" in name:
-        return "AMD EPYC"
+        return "AMD EPYC with AVX-512" if "avx512f" in name else "AMD EPYC"
     if "Intel" in name and "amx_int8" in name:
         return "Intel Xeon with AMX"
     return name.split(" (")[0]
