@@ -23,7 +23,6 @@ is left in the batch (`n_batch` rows), in the order they arrived, a long one in 
 
 from __future__ import annotations
 
-import ctypes
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -272,13 +271,12 @@ class DecodeScheduler:
 
     def _decode(self, n_rows: int, owners: list[Participant | None]) -> int:
         lib = self._lib
-        callback = None
+        guard = None
         cancels = [p.cancel if p is not None else self._leader_cancel for p in owners]
         if n_rows > ABORTABLE_ROWS and all(c is not None for c in cancels):
-            callback = lib.ggml_abort_callback(lambda _data: all(c.is_set() for c in cancels if c is not None))
-            lib.llama_set_abort_callback(self.ctx, callback, ctypes.c_void_p(0))
+            guard = llama_runtime.PromptAbort(self.ctx, lambda: all(c.is_set() for c in cancels if c is not None))
         try:
             return int(lib.llama_decode(self.ctx, self._batch))
         finally:
-            if callback is not None:
-                lib.llama_set_abort_callback(self.ctx, lib.ggml_abort_callback(), ctypes.c_void_p(0))
+            if guard is not None:
+                guard.release()

@@ -773,7 +773,7 @@ class Engine:
         vocab = llm._model.vocab
         pieces = _Pieces(vocab)
         guard = (  # (parallel loads: the scheduler aborts a long prompt step itself)
-            llama_runtime.PromptAbort(llm, cancel)
+            llama_runtime.PromptAbort(llm._ctx.ctx, cancel.is_set)
             if len(prepared.tokens) - reused > ABORTABLE_PROMPT_TOKENS and self.scheduler is None else None
         )
         calls: list[CallDelta] = []
