@@ -269,8 +269,8 @@ class PromptAbort:
 
     ggml asks the abort callback between graph nodes: thousands of times a prompt. A Python callback
     there takes the GIL on every call, which in a process with other threads (the API server's) made
-    reading a prompt 16% slower (`chatapp serve`, SmolLM2, 2,200 tokens after 4,000 cached: 19.2 s
-    against 16.6 s without it; issue 32). So the callback ggml calls is C that never touches Python —
+    reading a prompt 12-22% slower (issue 32; docs/ARCHITECTURE.md has the figures). So the callback
+    ggml calls is C that never touches Python —
     libc's `strlen` on a two-byte flag, which is 0 (go on) until a watcher thread, looking at
     `should_stop` every ABORT_POLL_S, writes 1 (stop) — and it is installed only while the prompt is
     read. Where libc cannot be found, a Python callback does the same job, slower.
