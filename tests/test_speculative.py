@@ -223,9 +223,10 @@ def test_a_reply_times_this_machines_batches(engines: tuple[Engine, Engine]) -> 
     """The costs come from the reply's own decodes (no probe runs at load): after a reply that drafted,
     one-token steps and checked batches have been timed."""
     fast, _ = engines
-    stream = fast.complete(COPY_PROMPT, GREEDY, speculation=ON)
+    stream = fast.complete(COPY_PROMPT, GREEDY, speculation=ON)  # drafts: checked batches
     stream.text()
     assert stream.stats.draft_tokens > 0
+    fast.complete("Once upon a time, in a village by the sea,", GREEDY, speculation=ON).text()  # one-token steps
     measured = fast.batch_costs.measured()
     assert measured[1] == 1.0 and any(rows > 1 and cost > 0 for rows, cost in measured.items())
     assert fast.batch_costs is fast._batch_costs[next(iter(fast._batch_costs))]  # kept for this model
