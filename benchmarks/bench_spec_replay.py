@@ -40,7 +40,7 @@ from bench_spec_vs_llama_server import LIGHTHOUSE_CHAT, NOTHING_TO_COPY, PASSAGE
 from report import DEFAULT_SAMPLER, DEFAULT_SAMPLER_TEXT, cpu_name, markdown_table, publish, reference_model  # noqa: E402
 
 from chatapp.core.runtime.engine import Engine  # noqa: E402
-from chatapp.core.runtime.speculative import BatchCosts, Drafter, NgramDrafter, continuation  # noqa: E402
+from chatapp.core.runtime.speculative import BatchCosts, Drafter, NgramDrafter, continuation, interpolate  # noqa: E402
 from chatapp.core.types import LoadOptions, SamplingParams, Speculation  # noqa: E402
 
 BATCH_ROWS = (1, 2, 3, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64)
@@ -102,15 +102,7 @@ class Costs:
         self.measured = measured
 
     def __call__(self, rows: int) -> float:
-        if rows in self.measured:
-            return self.measured[rows]
-        sizes = sorted(self.measured)
-        below = max(s for s in sizes if s < rows)
-        above = min((s for s in sizes if s > rows), default=None)
-        if above is None:
-            return self.measured[below] * rows / below
-        share = (rows - below) / (above - below)
-        return self.measured[below] + share * (self.measured[above] - self.measured[below])
+        return interpolate(self.measured, rows)
 
 
 class NgramSimple:

@@ -287,12 +287,10 @@ class PromptAbort:
         if address is not None:
             self._callback = lib.ggml_abort_callback(address)
             data = ctypes.cast(self._flag, ctypes.c_void_p)
-            self._watcher: threading.Thread | None = threading.Thread(
-                target=self._watch, args=(should_stop,), name="prompt-abort", daemon=True)
-            self._watcher.start()
+            threading.Thread(target=self._watch, args=(should_stop,), name="prompt-abort", daemon=True).start()
         else:
             self._callback = lib.ggml_abort_callback(lambda _data: bool(should_stop()))
-            data, self._watcher = None, None
+            data = None
         lib.llama_set_abort_callback(self._ctx, self._callback, data)
 
     def _watch(self, should_stop: Callable[[], bool]) -> None:

@@ -24,7 +24,7 @@ the simpler `AdaptiveLength`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 # Longest first. The 12-gram (llama-server's key length) tells apart places whose last few tokens agree:
@@ -161,24 +161,28 @@ class BatchCosts:
         return {rows: t / one for rows, t in sorted(self._seconds.items())} if one else {}
 
     def __call__(self, rows: int) -> float:
-        measured = self.measured()
-        if rows in measured:
-            return measured[rows]
-        base = max((r for r in measured if r < rows), default=1)
-        return measured.get(base, 1.0) * _default_cost(rows) / _default_cost(base)
+        """(Asked several times per drafted token: no table is built for it.)"""
+        seconds = self._seconds
+        one = seconds.get(1)
+        if not one:
+            return interpolate(DEFAULT_BATCH_COSTS, rows)
+        if rows in seconds:
+            return seconds[rows] / one
+        base = max(r for r in seconds if r < rows)
+        return seconds[base] / one * interpolate(DEFAULT_BATCH_COSTS, rows) / interpolate(DEFAULT_BATCH_COSTS, base)
 
 
-def _default_cost(rows: int) -> float:
-    """DEFAULT_BATCH_COSTS, interpolated between its sizes and extended in proportion past the largest."""
-    sizes = sorted(DEFAULT_BATCH_COSTS)
-    if rows in DEFAULT_BATCH_COSTS:
-        return DEFAULT_BATCH_COSTS[rows]
-    below = max(r for r in sizes if r < rows)
-    above = min((r for r in sizes if r > rows), default=None)
+def interpolate(costs: Mapping[int, float], rows: int) -> float:
+    """A cost table (rows → cost, with a size below `rows`) read at any size: linear between its sizes,
+    in proportion past the largest."""
+    if rows in costs:
+        return costs[rows]
+    below = max(r for r in costs if r < rows)
+    above = min((r for r in costs if r > rows), default=None)
     if above is None:
-        return DEFAULT_BATCH_COSTS[below] * rows / below
+        return costs[below] * rows / below
     share = (rows - below) / (above - below)
-    return DEFAULT_BATCH_COSTS[below] + share * (DEFAULT_BATCH_COSTS[above] - DEFAULT_BATCH_COSTS[below])
+    return costs[below] + share * (costs[above] - costs[below])
 
 
 def match_class(length: int) -> int:
