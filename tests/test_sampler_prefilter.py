@@ -60,3 +60,37 @@ def test_settings_it_would_not_be_exact_for_use_the_whole_vocabulary(params: Sam
         assert sampler.prefilter == 0
     finally:
         sampler.close()
+
+
+@pytest.mark.parametrize("values", [
+    [float("-inf")] * 6,  # bans, as ignore_eos makes: the candidates found before the bias are reused
+    [-3.0, -0.5, -40.0, -1.0, -8.0, -2.0],  # lowered only: reused too
+    [30.0, -1.0, 2.0, 0.0, -5.0, 9.0],  # some raised: looked for again
+], ids=["banned", "lowered", "raised"])
+def test_a_bias_with_log_probabilities_picks_what_the_whole_vocabulary_picks(values: list[float]) -> None:
+    """The bias is added in place for the pick and taken off again; the prefilter's candidates found before
+    it are reused where that is exact. Tokens 0-5 are biased and are often the model's best here, so
+    the best is banned or lowered out of the candidates found before the bias."""
+    rng = np.random.default_rng(11)
+    bias = (np.arange(6, dtype=np.int64), np.array(values, dtype=np.float32))
+    fast = NativeSampler(N_VOCAB, SamplingParams(), seed=99, bias=bias, explain=10)
+    full = NativeSampler(N_VOCAB, SamplingParams(), seed=99, bias=bias)
+    full.prefilter = 0
+    try:
+        for step in range(60):
+            # no exact ties: which of two equal logits top-k keeps depends on where each sits in the
+            # candidates, and banned tokens sit among the whole vocabulary's but not among the prefilter's
+            logits = logits_like_a_model(rng, step) + rng.uniform(0.0, 0.5, N_VOCAB).astype(np.float32)
+            if step % 3 == 0:
+                logits[step % 6] = logits.max() + 6.0  # a biased token far ahead of the rest
+            kept = logits.copy()
+            token = fast.sample_logits(logits)
+            assert token == full.sample_logits(logits.copy()), f"step {step}"
+            np.testing.assert_array_equal(logits, kept)  # the bias was taken off again
+            assert fast.last is not None
+            shifted = kept.astype(np.float64) - kept.max()
+            log_total = kept.max() + np.log(np.exp(shifted).sum())
+            assert fast.last[1] == pytest.approx(kept[token] - log_total, abs=1e-4)  # the model's, unbiased
+    finally:
+        fast.close()
+        full.close()

@@ -50,6 +50,7 @@ from chatapp.core.types import SamplingParams
 
 PENALTY_LAST_N = 64  # llama-cpp-python's default window for the repeat penalty
 POOL = 128  # with a grammar: the candidates asked before the whole vocabulary
+SORT_BELOW = 1024  # the most likely tokens: sorted outright among fewer candidates than this, else partitioned
 PREFILTER_WIDTHS = (4.0, 8.0, 16.0, 32.0)  # logits below the best, tried in turn for a large enough superset
 # CHATAPP_SAMPLER_PREFILTER=0 gives the chain the whole vocabulary (benchmarks measure what the prefilter saves).
 PREFILTER_ON = os.environ.get("CHATAPP_SAMPLER_PREFILTER", "1") != "0"
@@ -113,13 +114,15 @@ class NativeSampler:
             self.pool = self._new_chain(*([lib.llama_sampler_init_top_k(POOL)] if pooled else []))
             self.truncate = self._new_chain(*truncation)
             self.pick = self._new_chain(pick)
+        self._truncation_steps = truncation  # owned by `truncate` (if made), which frees them
         self._candidates = np.zeros(n_vocab, dtype=_TOKEN_DATA)
         self._ids = np.arange(n_vocab, dtype=np.int32)
         # Scratch for the passes over every logit, made once: no vocabulary-sized array is allocated per token.
         self._scratch = np.empty(n_vocab, dtype=np.float32)
         self._mask = np.empty(n_vocab, dtype=np.bool_)
         self.grammar_fallbacks = 0  # tokens the grammar refused at first (for benchmarks)
-        self._shared_near: tuple[float, np.ndarray | None] | None = None
+        self._shared_near: tuple[float, np.ndarray | None, float] | None = None
+        self._bias_lowers = self.bias is not None and bool((self.bias[1] <= 0).all())
         self._pool_size = 0  # explained: the candidates the truncation steps started from...
         self._steps_left: list[int] = []  # ...and how many each step left
         # The prefilter's superset size (see the module docstring), or 0 where it would not be exact.
@@ -156,46 +159,64 @@ class NativeSampler:
 
     def sample_logits(self, logits: np.ndarray) -> int:
         """Sample from a saved copy of one position's logits, exactly as `sample` would from the live ones
-        (the copy is left as it is)."""
-        return self._sample(logits.copy() if self.bias is not None else logits)
+        (the copy is left as it was)."""
+        return self._sample(logits)
 
     def _sample(self, logits: np.ndarray) -> int:
-        """Sample from `logits`, which may be changed (the bias added)."""
-        # The logits near the best, found once for both the log-probabilities and the prefilter (with a
-        # bias, the prefilter looks again after it is added).
+        """Sample from `logits`; a bias is added in place for the pick and taken off again (no copy of
+        the vocabulary's logits per token)."""
+        # The logits near the best, found once for both the log-probabilities and the prefilter.
         near = self._near(logits, max(self.logprobs or 0, self.prefilter)) if self.logprobs else None
         weighed = self._weigh(logits, near) if self.logprobs is not None else None
-        self._shared_near = near if self.bias is None else None
-        raw = logits
-        if self.bias is not None:
-            raw = logits.copy() if weighed is not None else logits
+        if self.bias is None:
+            self._shared_near = near
+            token = self._pick_token(logits)
+        else:
             ids, values = self.bias
+            unbiased = logits[ids]
             logits[ids] += values
-        token = self._pick_token(logits)
+            try:
+                self._shared_near = self._near_after_bias(logits, near)
+                token = self._pick_token(logits)
+            finally:
+                logits[ids] = unbiased
         if weighed is not None:
             log_total, top = weighed
-            self.last = (token, float(raw[token]) - log_total, top, raw[top].astype(np.float64) - log_total)
+            self.last = (token, float(logits[token]) - log_total, top, logits[top].astype(np.float64) - log_total)
             if self.explain:
-                self.last_choice = self._explanation(token, raw, log_total, top[: self.explain])
+                self.last_choice = self._explanation(token, logits, log_total, top[: self.explain])
         return token
 
-    def _near(self, logits: np.ndarray, count: int) -> tuple[float, np.ndarray | None]:
-        """The best logit and the ids within the narrowest width of it that holds `count` of them (None:
-        no width does: near-uniform logits)."""
+    def _near(self, logits: np.ndarray, count: int) -> tuple[float, np.ndarray | None, float]:
+        """The best logit, the ids within the narrowest width of it that holds `count` of them (None:
+        no width does: near-uniform logits) and that width."""
         best = float(logits.max())
         mask = self._mask[: len(logits)]
         for width in PREFILTER_WIDTHS:
             ids = np.flatnonzero(np.greater_equal(logits, best - width, out=mask))
             if len(ids) >= count:
-                return best, ids
-        return best, None
+                return best, ids, width
+        return best, None, PREFILTER_WIDTHS[-1]
 
-    def _weigh(self, logits: np.ndarray, near: tuple[float, np.ndarray | None] | None) -> tuple[float, np.ndarray]:
+    def _near_after_bias(self, logits: np.ndarray, near: tuple[float, np.ndarray | None, float] | None,
+                         ) -> tuple[float, np.ndarray | None, float] | None:
+        """The prefilter's candidates once a bias is added, from those found before it (None: look again).
+        A bias that only lowers logits (bans, as `ignore_eos` makes) lifts no token over the threshold, so
+        the tokens still over it are every token over it; if they are still enough, they hold the best
+        `prefilter`, which is all the prefilter needs."""
+        if near is None or near[1] is None or not self._bias_lowers:
+            return None
+        best, ids, width = near
+        kept = ids[logits[ids] >= best - width]
+        return (best, kept, width) if len(kept) >= self.prefilter else None
+
+    def _weigh(self, logits: np.ndarray, near: tuple[float, np.ndarray | None, float] | None,
+               ) -> tuple[float, np.ndarray]:
         """The log of the softmax's denominator over the raw logits (before any bias or sampler step, as
         OpenAI's logprobs are: a token's log-probability is its logit minus this) and the ids of the most
         likely tokens, best first. The top ones are looked for among the logits near the best (as the
         prefilter does), not by partitioning the whole vocabulary: 0.4 ms a token less on 49k tokens."""
-        best, ids = near if near is not None else (float(logits.max()), None)
+        best, ids = (near[0], near[1]) if near is not None else (float(logits.max()), None)
         # float32 terms, summed pairwise by numpy: ~1e-7 relative, below what a probability is shown with
         shifted = np.subtract(logits, best, out=self._scratch[: len(logits)])
         log_total = best + float(np.log(np.exp(shifted, out=shifted).sum()))
@@ -204,8 +225,9 @@ class NativeSampler:
             return log_total, np.arange(len(logits) if k else 0)
         if ids is None:
             ids = np.arange(len(logits))
-        top = ids[np.argpartition(logits[ids], -k)[-k:]] if len(ids) > k else ids
-        return log_total, top[np.argsort(logits[top], kind="stable")[::-1]]
+        if len(ids) > SORT_BELOW:  # near-uniform logits: partition first, sort what is left
+            ids = ids[np.argpartition(logits[ids], -k)[-k:]]
+        return log_total, ids[np.argsort(logits[ids], kind="stable")[: -k - 1: -1]]
 
     def _pick_token(self, logits: np.ndarray) -> int:
         if self.constrained:
@@ -220,7 +242,7 @@ class NativeSampler:
         a width of the best, the narrowest width that keeps `prefilter` of them; the whole vocabulary
         when none does (near-uniform logits)."""
         shared, self._shared_near = self._shared_near, None
-        _, ids = shared if shared is not None else self._near(logits, self.prefilter)
+        _, ids, _ = shared if shared is not None else self._near(logits, self.prefilter)
         if ids is None:
             return self._fill(logits)
         return self._put(ids, logits[ids])
@@ -287,8 +309,8 @@ class NativeSampler:
         test recomputes the steps independently, should llama.cpp ever work otherwise)."""
         self._pool_size = array.size
         self._steps_left = []
-        for i in range(self._lib.llama_sampler_chain_n(self.truncate)):
-            self._apply(self._lib.llama_sampler_chain_get(self.truncate, i), array)
+        for step in self._truncation_steps:
+            self._apply(step, array)
             self._steps_left.append(array.size)
 
     def _explanation(self, token: int, raw: np.ndarray, log_total: float, top: np.ndarray) -> tuple[Weighed, ...]:
@@ -302,16 +324,14 @@ class NativeSampler:
                          for t, p in zip(ids, model_p, strict=True))
         pool = self._candidates[: self._pool_size]
         left = self._steps_left
-        logits = pool["logit"][: left[-1]].astype(np.float64)
-        drawn = np.exp(logits - logits.max())
-        drawn /= drawn.sum()
+        drawn = pool["p"][: left[-1]].tolist()  # `dist` leaves in each candidate the probability it drew with
         # Only top-k's survivors need a place: any other token was cut by top-k (or never in the pool).
         place = {t: i for i, t in enumerate(pool["id"][: left[0]].tolist())}
         shown = []
         for t, p in zip(ids, model_p, strict=True):
             i = place.get(t, left[0])
             if i < left[-1]:
-                shown.append(Weighed(t, p, float(drawn[i]), ""))
+                shown.append(Weighed(t, p, drawn[i], ""))
             else:
                 step = next(n for n, size in enumerate(left) if i >= size)
                 shown.append(Weighed(t, p, 0.0, STEP_NAMES[step] if step < len(STEP_NAMES) else "sampler"))
