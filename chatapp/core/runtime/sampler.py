@@ -204,9 +204,11 @@ class NativeSampler:
         A bias that only lowers logits (bans, as `ignore_eos` makes) lifts no token over the threshold, so
         the tokens still over it are every token over it; if they are still enough, they hold the best
         `prefilter`, which is all the prefilter needs."""
-        if near is None or near[1] is None or not self._bias_lowers:
+        if near is None or not self._bias_lowers:
             return None
         best, ids, width = near
+        if ids is None:
+            return None
         kept = ids[logits[ids] >= best - width]
         return (best, kept, width) if len(kept) >= self.prefilter else None
 
