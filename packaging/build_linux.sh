@@ -6,7 +6,9 @@
 #   CMAKE_ARGS="-DGGML_CUDA=on" pip install --force-reinstall --no-cache-dir llama-cpp-python
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install -q "pyinstaller>=6.10" -e .
+# Voice's libraries are bundled unless CHATAPP_BUNDLE_VOICE=0 (packaging/chatapp.spec).
+if [ "${CHATAPP_BUNDLE_VOICE:-1}" = "0" ]; then extras=""; else extras="[voice]"; fi
+python3 -m pip install -q "pyinstaller>=6.10" -e ".${extras}"
 version=$(python3 -c "import chatapp; print(chatapp.__version__)")
 arch=$(uname -m)
 rm -rf build/pyinstaller dist/chatapp
@@ -32,6 +34,7 @@ Version: ${version}
 Architecture: ${deb_arch}
 Maintainer: chatapp developers
 Depends: libxcb-cursor0, libxkbcommon-x11-0, libgl1, libegl1, libfontconfig1
+Recommends: libportaudio2
 Description: Private, offline chat with local LLMs (GGUF, llama.cpp)
 CONTROL
   dpkg-deb --build --root-owner-group "$root" "dist/chatapp_${version}_${deb_arch}.deb" >/dev/null

@@ -95,6 +95,36 @@ PY
 grep -q '"prompt_tokens": 5[0-9]' "$work/vision.err" || { echo "FAIL: the frozen image did not reach the model"; cat "$work/vision.err"; exit 1; }
 echo "ok: frozen chat --image through libmtmd"
 
+# Voice from the bundle (unless built with CHATAPP_BUNDLE_VOICE=0): the demo speech model and voice put in
+# the voice folder as a user's downloads are (the frozen app has no Python packages to find them in), a
+# recording written down, a sentence spoken to a file and heard back.
+if [ "${CHATAPP_BUNDLE_VOICE:-1}" != "0" ]; then
+  python3 - "$work/data" <<'PY'
+import shutil
+import sys
+from pathlib import Path
+
+from chatapp.core.models.library import installed_package_file
+from chatapp.voice.models import DEMO_VOICE, demo_transcriber
+
+data = Path(sys.argv[1])
+demo_transcriber(data)
+voice = installed_package_file(*DEMO_VOICE)
+for file in (voice, voice.with_suffix(".onnx.json")):
+    shutil.copyfile(file, data / "voice" / file.name)
+PY
+  heard=$("$app" transcribe tests/speech/en_fox.flac --language en 2>"$work/voice.err") \
+    || { echo "FAIL: the frozen transcribe"; cat "$work/voice.err"; exit 1; }
+  echo "$heard" | grep -qi "brown fox" || { echo "FAIL: the frozen transcribe heard: $heard"; exit 1; }
+  "$app" say "The lighthouse keeper rang the bell at noon." --out "$work/said.wav" 2>"$work/voice.err" \
+    || { echo "FAIL: the frozen say"; cat "$work/voice.err"; exit 1; }
+  back=$("$app" transcribe "$work/said.wav" --language en)
+  echo "$back" | grep -qi "lighthouse" || { echo "FAIL: the frozen say was heard back as: $back"; exit 1; }
+  ls dist/chatapp/_internal/piper_tts-*.dist-info/licenses/COPYING >/dev/null \
+    || { echo "FAIL: Piper's licence is not in the bundle"; exit 1; }
+  echo "ok: frozen voice: heard \"${heard}\"; said and heard back \"${back}\""
+fi
+
 "$app" --model "$demo" >"$work/gui.out" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do

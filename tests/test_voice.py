@@ -158,6 +158,16 @@ def test_the_demo_transcriber_is_joined_once_and_a_broken_join_is_redone(tmp_pat
         Transcriber(broken)
 
 
+def test_a_joined_demo_transcriber_is_found_where_its_packages_are_not(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installers' frozen app has no Python packages' files: a demo transcriber joined into the voice
+    folder (by a pip install using the same data folder, or the smoke test) is found there like any other."""
+    folder = models.demo_transcriber(tmp_path)
+    monkeypatch.setattr(models, "installed_package_file", lambda package, name: None)  # as when frozen
+    assert [(m.name, m.path) for m in models.transcribers(tmp_path)] == [("whisper-base", folder)]
+    assert models.find_transcriber(tmp_path) == folder
+
+
 def test_transcribe_and_say_in_the_terminal(tmp_path: Path) -> None:
     run = run_chatapp("transcribe", str(SPEECH / "en_question.flac"), "--format", "vtt")
     assert run.returncode == 0, run.stderr

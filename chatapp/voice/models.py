@@ -48,7 +48,9 @@ def transcribers(data_dir: Path) -> list[VoiceModel]:
     if folder.is_dir():  # a folder of its own, or downloaded ones (<owner>/<repo>/)
         for config in sorted(folder.rglob("config.json")):
             model = config.parent
-            if model.name != DEMO_TRANSCRIBER and (model / "model.bin").is_file():
+            # the demo's joined folder is listed once (above), or as any other where its packages are
+            # not installed (an installer's frozen app, which carries no Python packages' files)
+            if model != demo and (model / "model.bin").is_file():
                 found.append(VoiceModel(model.name, model, "transcriber"))
     return found
 
