@@ -4,7 +4,9 @@
 # --no-cache-dir llama-cpp-python. Icon: put resources/icons/chatapp.icns (iconutil) before building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install -q "pyinstaller>=6.10" -e .
+# Voice's libraries are bundled unless CHATAPP_BUNDLE_VOICE=0 (packaging/chatapp.spec).
+if [ "${CHATAPP_BUNDLE_VOICE:-1}" = "0" ]; then extras=""; else extras="[voice]"; fi
+python3 -m pip install -q "pyinstaller>=6.10" -e ".${extras}"
 version=$(python3 -c "import chatapp; print(chatapp.__version__)")
 rm -rf build/pyinstaller dist/chatapp dist/chatapp.app
 python3 -m PyInstaller packaging/chatapp.spec --noconfirm --distpath dist --workpath build/pyinstaller
