@@ -199,9 +199,9 @@ def search_child() -> None:
     timings = []
     original = HistoryStore.search
 
-    def timed(store: HistoryStore, query: str, limit: int = 50) -> list:
+    def timed(store: HistoryStore, query: str, limit: int = 50, project_id: str | None = None) -> list:
         started = time.perf_counter()
-        hits = original(store, query, limit)
+        hits = original(store, query, limit, project_id)
         timings.append(time.perf_counter() - started)
         return hits
 
@@ -213,11 +213,15 @@ def search_child() -> None:
     ticker.timeout.connect(lambda: stall.__setitem__(0, max(stall[0], clock.restart() / 1000)))
     loop = QEventLoop()
     chat_app.history.searchFinished.connect(lambda _query, _hits: loop.quit())
+    failures: list[object] = []  # a search that fails is reported, not waited for forever
+    chat_app.history.failed.connect(lambda *error: (failures.append(error), loop.quit()))
     clock.start()
     ticker.start()
     for query in SEARCHES:  # each typed, then its hits waited for (so every one of them is searched)
         chat_app.window.sidebar.search.setText(query)
         loop.exec()
+        if failures:
+            raise RuntimeError(f"the search for {query!r} failed: {failures[0]}")
     ticker.stop()
     shown = chat_app.window.sidebar.row_count()
     print(f"{stall[0]:.4f} {statistics.median(timings):.4f} {max(timings):.4f} {shown}")
