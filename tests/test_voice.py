@@ -125,6 +125,31 @@ def test_audio_that_cannot_be_used_is_one_sentence(tmp_path: Path) -> None:
         assert str(refused).startswith("cut.flac cannot be read as audio")
 
 
+def test_no_portaudio_is_one_sentence_that_says_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sounddevice raises OSError on import when the PortAudio library is missing (the Linux tarball on a
+    system without libportaudio2): the microphone, the speakers and the device lists say so, not that a
+    device is wrong. The missing library is injected, so machines that have it test this too."""
+    import sys
+
+    from chatapp.voice import devices, playback
+    from chatapp.voice.capture import Microphone
+
+    class NoPortAudio:
+        def find_spec(self, name: str, *_args: object) -> None:
+            if name == "sounddevice":
+                raise OSError("PortAudio library not found")
+
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [NoPortAudio(), *sys.meta_path])
+    sentence = "Sound needs the PortAudio library, which is not installed here (on Linux, the libportaudio2 package)."
+    for attempt in (devices.sound_library, lambda: Microphone().start(lambda _chunk: None),
+                    lambda: playback.output_stream(22050)):
+        with pytest.raises(devices.NoSoundLibrary) as caught:
+            attempt()
+        assert str(caught.value) == sentence
+    assert devices.input_devices() == [] and devices.output_devices() == []
+
+
 def test_what_is_read_aloud_of_a_reply() -> None:
     reply = ("<think>The user wants a list.</think>## Steps\n1. Run `pip install chatapp` first.\n"
              "2. Read **the guide** at [the docs](https://example.com/docs).\n\n```bash\nchatapp --model demo\n```\n"

@@ -103,6 +103,7 @@ def run_say(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: Te
         write_audio_file(Path(args.out), encode(speaker.speak_all(text, args.speed), speaker.sample_rate, fmt))
         stdout.write(f"{args.out}\n")
         return 0
+    from chatapp.voice.devices import NoSoundLibrary
     from chatapp.voice.playback import NoOutput, play_sentences
 
     try:
@@ -110,6 +111,8 @@ def run_say(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: Te
     except NoOutput as exc:
         raise KnownError(f"No sound output device can be used here ({exc.values['reason']}); write the speech to "
                          "a file instead: chatapp say TEXT --out speech.wav") from exc
+    except NoSoundLibrary as exc:
+        raise KnownError(f"{exc} Or write the speech to a file instead: chatapp say TEXT --out speech.wav") from exc
     return 0
 
 

@@ -30,10 +30,9 @@ class Microphone:
         self._stream: Any = None
 
     def start(self, on_chunk: Chunks) -> None:
-        try:
-            import sounddevice
-        except (ImportError, OSError) as exc:  # OSError: the PortAudio library itself is missing
-            raise _no_microphone(str(exc)) from exc
+        from chatapp.voice.devices import sound_library
+
+        sounddevice = sound_library()  # no PortAudio: its own sentence, no microphone could help
 
         def callback(indata: np.ndarray, _frames: int, _time: Any, _status: Any) -> None:
             on_chunk(indata[:, 0].copy())

@@ -1,6 +1,31 @@
-"""The sound devices PortAudio sees, by name, for Settings → Voice (none when PortAudio is missing)."""
+"""The sound library (sounddevice, over PortAudio) and the devices it sees, by name, for Settings → Voice
+(none when PortAudio is missing)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
+from chatapp.voice.libraries import require
+
+
+class NoSoundLibrary(KnownError):
+    """PortAudio, which sounddevice records and plays through, is not installed (no device can help)."""
+
+
+def sound_library() -> Any:
+    """sounddevice; NoSoundLibrary when the PortAudio library is missing (sounddevice raises OSError on
+    import then: the Linux tarball's case, PortAudio being the system's), the extra's sentence when
+    sounddevice itself is."""
+    try:
+        import sounddevice
+    except OSError as exc:
+        raise NoSoundLibrary(QT_TRANSLATE_NOOP(
+            "core", "Sound needs the PortAudio library, which is not installed here (on Linux, the "
+                    "libportaudio2 package).")) from exc
+    except ImportError:
+        return require("sounddevice")
+    return sounddevice
 
 
 def input_devices() -> list[str]:

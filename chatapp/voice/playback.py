@@ -16,10 +16,9 @@ from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 
 def output_stream(sample_rate: int, device: int | str | None = None) -> Any:
     """An open PortAudio output stream for mono int16 samples, or a KnownError saying why there is none."""
-    try:
-        import sounddevice
-    except (ImportError, OSError) as exc:  # OSError: the PortAudio library itself is missing
-        raise _no_output(str(exc)) from exc
+    from chatapp.voice.devices import sound_library
+
+    sounddevice = sound_library()  # no PortAudio: its own sentence, no other device could help
     try:
         stream = sounddevice.OutputStream(samplerate=sample_rate, channels=1, dtype="int16", device=device)
         stream.start()

@@ -3317,5 +3317,9 @@ template: {template} ({note})</source>
         <source>No sound output device can be used ({reason}); choose another in Settings → Voice.</source>
         <translation>没有可用的声音输出设备（{reason}）；请在“设置 → 语音”中另选一个。</translation>
     </message>
+    <message>
+        <source>Sound needs the PortAudio library, which is not installed here (on Linux, the libportaudio2 package).</source>
+        <translation>声音功能需要 PortAudio 库，但本机没有安装（在 Linux 上是 libportaudio2 软件包）。</translation>
+    </message>
 </context>
 </TS>
