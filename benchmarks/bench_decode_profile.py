@@ -24,10 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
+from report import both_vocabularies, cpu_name, markdown_table, publish  # noqa: E402
 
 from chatapp.core.generation import Done, GenerationRequest  # noqa: E402
-from chatapp.core.models.library import demo_model_path  # noqa: E402
 from chatapp.core.runtime.engine import Engine  # noqa: E402
 from chatapp.core.runtime.kv_sequence import KvSequence  # noqa: E402
 from chatapp.core.runtime.sampler import NativeSampler  # noqa: E402
@@ -76,8 +75,7 @@ def main() -> int:
     KvSequence.decode = timed(KvSequence.decode, "decode")  # type: ignore[method-assign]
     NativeSampler.sample = timed(NativeSampler.sample, "sample")  # type: ignore[method-assign]
     rows = []
-    models = (("Gemma 3 270M (262k vocabulary)", reference_model()), ("SmolLM2 135M (49k)", demo_model_path()))
-    for label, path in models:
+    for label, path in both_vocabularies():
         engine = Engine()
         engine.load(path, LoadOptions(n_threads=2))
         profile(engine, 32, 0)  # warm-up

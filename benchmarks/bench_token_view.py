@@ -19,10 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import cpu_name, markdown_table, publish, reference_model  # noqa: E402
+from report import both_vocabularies, cpu_name, markdown_table, publish  # noqa: E402
 
 from chatapp.core.generation import Done, GenerationRequest  # noqa: E402
-from chatapp.core.models.library import demo_model_path  # noqa: E402
 from chatapp.core.runtime.engine import Engine  # noqa: E402
 from chatapp.core.types import LoadOptions, SamplingParams, Speculation  # noqa: E402
 
@@ -48,8 +47,7 @@ def main() -> int:
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     rows = []
-    models = (("Gemma 3 270M (262k vocabulary)", reference_model()), ("SmolLM2 135M (49k)", demo_model_path()))
-    for label, path in models:
+    for label, path in both_vocabularies():
         engine = Engine()
         engine.load(path, LoadOptions(n_threads=2))
         rate(engine, 32, EXPLAINED, 0)  # warm-up

@@ -136,6 +136,14 @@ def reference_model() -> Path:
     return Path(assemble())
 
 
+def both_vocabularies() -> tuple[tuple[str, Path], tuple[str, Path]]:
+    """The reference model and the demo model, labelled by vocabulary: for per-token costs that grow with
+    it (262k tokens against 49k)."""
+    from chatapp.core.models.library import demo_model_path
+
+    return ("Gemma 3 270M (262k vocabulary)", reference_model()), ("SmolLM2 135M (49k)", demo_model_path())
+
+
 def start_llama_server(binary: Path, model: Path, threads: int, *extra: str,
                        slots: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     """llama.cpp's llama-server on a free loopback port, once /health answers; returns it and its base URL.
