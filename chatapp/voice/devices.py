@@ -38,8 +38,6 @@ def output_devices() -> list[str]:
 
 def _devices(channels: str) -> list[str]:
     try:
-        import sounddevice
-
-        return [str(d["name"]) for d in sounddevice.query_devices() if d.get(channels, 0) > 0]
-    except Exception:  # noqa: BLE001  (no PortAudio: an ImportError or OSError; a broken one: its own error)
+        return [str(d["name"]) for d in sound_library().query_devices() if d.get(channels, 0) > 0]
+    except Exception:  # noqa: BLE001  (no PortAudio or no sounddevice: a KnownError; a broken one: its own error)
         return []

@@ -58,6 +58,8 @@ PREFILTER_ON = os.environ.get("CHATAPP_SAMPLER_PREFILTER", "1") != "0"
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
 # The truncation steps of the chain, in order, as an explanation names them ("typical" at 1.0 cuts nothing).
 STEP_NAMES = ("top-k", "typical", "top-p", "min-p", "temperature")
+# The logits near the best: the best, the ids within a width of it (None: no width held enough) and the width.
+Near = tuple[float, np.ndarray | None, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +123,7 @@ class NativeSampler:
         self._scratch = np.empty(n_vocab, dtype=np.float32)
         self._mask = np.empty(n_vocab, dtype=np.bool_)
         self.grammar_fallbacks = 0  # tokens the grammar refused at first (for benchmarks)
-        self._shared_near: tuple[float, np.ndarray | None, float] | None = None
+        self._shared_near: Near | None = None
         self._bias_lowers = self.bias is not None and bool((self.bias[1] <= 0).all())
         self._pool_size = 0  # explained: the candidates the truncation steps started from...
         self._steps_left: list[int] = []  # ...and how many each step left
@@ -187,7 +189,7 @@ class NativeSampler:
                 self.last_choice = self._explanation(token, logits, log_total, top[: self.explain])
         return token
 
-    def _near(self, logits: np.ndarray, count: int) -> tuple[float, np.ndarray | None, float]:
+    def _near(self, logits: np.ndarray, count: int) -> Near:
         """The best logit, the ids within the narrowest width of it that holds `count` of them (None:
         no width does: near-uniform logits) and that width."""
         best = float(logits.max())
@@ -198,8 +200,7 @@ class NativeSampler:
                 return best, ids, width
         return best, None, PREFILTER_WIDTHS[-1]
 
-    def _near_after_bias(self, logits: np.ndarray, near: tuple[float, np.ndarray | None, float] | None,
-                         ) -> tuple[float, np.ndarray | None, float] | None:
+    def _near_after_bias(self, logits: np.ndarray, near: Near | None) -> Near | None:
         """The prefilter's candidates once a bias is added, from those found before it (None: look again).
         A bias that only lowers logits (bans, as `ignore_eos` makes) lifts no token over the threshold, so
         the tokens still over it are every token over it; if they are still enough, they hold the best
@@ -212,8 +213,7 @@ class NativeSampler:
         kept = ids[logits[ids] >= best - width]
         return (best, kept, width) if len(kept) >= self.prefilter else None
 
-    def _weigh(self, logits: np.ndarray, near: tuple[float, np.ndarray | None, float] | None,
-               ) -> tuple[float, np.ndarray]:
+    def _weigh(self, logits: np.ndarray, near: Near | None) -> tuple[float, np.ndarray]:
         """The log of the softmax's denominator over the raw logits (before any bias or sampler step, as
         OpenAI's logprobs are: a token's log-probability is its logit minus this) and the ids of the most
         likely tokens, best first. The top ones are looked for among the logits near the best (as the
