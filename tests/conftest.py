@@ -205,3 +205,18 @@ def vision_model(tmp_path_factory: pytest.TempPathFactory, instruct_model: Path)
     shutil.copyfile(instruct_model, model)
     write_tiny_mmproj(folder / "mmproj-smollm2-tiny-f32.gguf", n_embd_text=576)
     return model
+
+
+@pytest.fixture(scope="session")
+def hearing_model(tmp_path_factory: pytest.TempPathFactory, instruct_model: Path) -> Path:
+    """SmolLM2 with a tiny random audio projector beside it (tests/tiny_audio_mmproj.py, Ultravox's
+    kind): a real text model that hears recordings through libmtmd."""
+    import shutil
+
+    from tiny_audio_mmproj import write_tiny_audio_mmproj
+
+    folder = tmp_path_factory.mktemp("hearing")
+    model = folder / instruct_model.name
+    shutil.copyfile(instruct_model, model)
+    write_tiny_audio_mmproj(folder / "mmproj-smollm2-tiny-audio-f32.gguf", n_embd_text=576)
+    return model

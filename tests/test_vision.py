@@ -194,9 +194,11 @@ def test_a_text_only_model_answers_an_image_with_a_400_that_says_so(tmp_path: Pa
         host.shutdown()
 
 
-def test_a_recording_is_an_attachment_no_model_is_given_yet(tmp_path: Path, instruct_model: Path) -> None:
-    """Messages carry attachments of either kind; a recording in the newest message is refused in one
-    sentence (a 400 through the API, an `input_audio` part), an earlier turn's is left out."""
+def test_a_recording_is_an_attachment_a_model_without_an_audio_projector_refuses(tmp_path: Path,
+                                                                                  instruct_model: Path) -> None:
+    """Messages carry attachments of either kind; a model with no projector refuses a recording in the
+    newest message in one sentence (a 400 through the API, an `input_audio` part) and leaves an earlier
+    turn's out. Models that hear: tests/test_audio_input.py."""
     import base64
     import io
     import wave
@@ -220,7 +222,7 @@ def test_a_recording_is_an_attachment_no_model_is_given_yet(tmp_path: Path, inst
     host = ModelHost()
     host.call(lambda engine: engine.load(instruct_model, LoadOptions(n_ctx=512)))
     try:
-        with pytest.raises(ImageError, match="cannot listen to recordings here; send what was said as text"):
+        with pytest.raises(ImageError, match="cannot listen to recordings: it has no audio projector"):
             host.call(lambda engine: engine.chat([Message("user", "Hi", attachments=(recording,))], GREEDY))
         earlier = [Message("user", "Hi", attachments=(recording,)), Message("assistant", "Hello."),
                    Message("user", "Still there?")]
@@ -233,7 +235,7 @@ def test_a_recording_is_an_attachment_no_model_is_given_yet(tmp_path: Path, inst
             with pytest.raises(openai.BadRequestError) as err:
                 client.chat.completions.create(model="smollm2", messages=[{"role": "user", "content": [
                     part, {"type": "text", "text": "What did I say?"}]}])
-            assert "cannot listen to recordings here" in err.value.message
+            assert "cannot listen to recordings: it has no audio projector" in err.value.message
             part["input_audio"]["format"] = "mp3"
             with pytest.raises(openai.BadRequestError, match="is not a mp3 recording"):
                 client.chat.completions.create(model="smollm2", messages=[{"role": "user", "content": [part]}])

@@ -61,8 +61,11 @@ def add_parser(sub: Any) -> None:
     chat.add_argument("--image", action="append", metavar="FILE", default=[],
                       help="send this image (PNG, JPEG, GIF, BMP) with the first message (repeatable); the model "
                            "needs a vision projector")
+    chat.add_argument("--audio", action="append", metavar="FILE", default=[],
+                      help="send this recording (WAV, MP3, FLAC) with the first message (repeatable); the model "
+                           "needs an audio projector (Ultravox, Qwen2-Audio, Voxtral…)")
     chat.add_argument("--mmproj", metavar="FILE",
-                      help="the model's vision projector (default: an mmproj-*.gguf beside the model)")
+                      help="the model's projector for images or audio (default: an mmproj-*.gguf beside the model)")
     speculation_options.add_arguments(chat)
     docs_chat.add_arguments(chat)
     shape = chat.add_mutually_exclusive_group()
@@ -140,9 +143,10 @@ def run(args: argparse.Namespace, paths: AppPaths, stdin: TextIO, stdout: TextIO
     path = store.active_path(conversation.id) if store is not None and conversation is not None else []
     history = to_engine_messages(system, path, store.images if store is not None else None)
     documents = docs_chat.open_for_chat(args, paths)
-    from chatapp.core.images import read_image
+    from chatapp.core.images import read_image, read_recording
 
-    images = tuple(read_image(p) for p in args.image)  # a file that is not an image fails before the model loads
+    # a file that is not an image or a recording fails before the model loads
+    images = tuple(read_image(p) for p in args.image) + tuple(read_recording(p) for p in args.audio)
 
     if args.show_prompt:
         if args.prompt is None:

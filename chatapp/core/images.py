@@ -1,7 +1,8 @@
-"""Images from outside (a file, a pasted or dropped picture, an API data URL) checked before anyone
-sends them: an image type libmtmd decodes (stb_image: PNG, JPEG, GIF, BMP…), no larger than a photo
-needs to be. Whether the pixels decode is known only when the projector reads them (core/runtime/vision.py);
-a broken file is refused there, in one sentence too."""
+"""Images and recordings from outside (a file, a pasted or dropped picture, an API data URL or
+`input_audio`) checked before anyone sends them: a type libmtmd decodes (stb_image: PNG, JPEG, GIF,
+BMP…; miniaudio: WAV, MP3, FLAC), no larger than a photo needs to be. Whether the pixels or the sound
+decode is known only when the projector reads them (core/runtime/vision.py); a broken file is refused
+there, in one sentence too."""
 
 from __future__ import annotations
 
@@ -80,6 +81,45 @@ def image_from_url(url: str, where: str = "the image") -> Attachment:
 
 
 RECORDING_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}  # what OpenAI's `input_audio` carries
+MAX_RECORDING_SECONDS = 20 * 60  # what a model is given at once; longer is for `chatapp transcribe`
+
+
+def sniff_recording(data: bytes) -> str | None:
+    """The recording's MIME type from its first bytes (the formats libmtmd's miniaudio decodes: WAV, MP3,
+    FLAC), None when it is not one."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    if data[:4] == b"fLaC":
+        return "audio/flac"
+    if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    return None
+
+
+def read_recording(path: str | Path) -> Attachment:
+    """A WAV, MP3 or FLAC file for a model that hears (`chatapp chat --audio`, the composer)."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_IMAGE_BYTES:
+            raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send a shorter recording."),
+                             name=path.name)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{name} cannot be read: {reason}."), name=path.name,
+                         reason=exc.strerror or str(exc)) from None
+    return recording_from_bytes(data, path.name)
+
+
+def recording_from_bytes(data: bytes, name: str) -> Attachment:
+    """`name` says which file in the sentence when the bytes are refused."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send a shorter recording."),
+                         name=name)
+    mime = sniff_recording(data)
+    if mime is None:
+        raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is not a recording chatapp can send (WAV, MP3 or "
+                                           "FLAC)."), name=name)
+    return Attachment.of(data, mime)
 
 
 def recording_from_base64(payload: str, fmt: str, where: str = "the recording") -> Attachment:
@@ -94,8 +134,6 @@ def recording_from_base64(payload: str, fmt: str, where: str = "the recording") 
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         raise ImageError(QT_TRANSLATE_NOOP("core", "{where} is not valid base64."), where=where) from None
-    wav = data[:4] == b"RIFF" and data[8:12] == b"WAVE"
-    mp3 = data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
-    if not (wav if fmt == "wav" else mp3):
+    if sniff_recording(data) != mime:
         raise ImageError(QT_TRANSLATE_NOOP("core", "{where} is not a {format} recording."), where=where, format=fmt)
     return Attachment.of(data, mime)

@@ -196,7 +196,8 @@ class ModelSummary:
     metadata: dict[str, str] = field(default_factory=dict, compare=False)
     quantization: str = ""  # "Q4_K_M", "F16"... ("" for a model on a server)
     file_size: int = 0
-    projector: str = ""  # the vision projector's path, when the model sees images
+    projector: str = ""  # the projector's path, when the model sees images or hears recordings
+    hears_audio: bool = False  # the projector takes recordings in (an audio encoder)
 
 
 @dataclass(frozen=True)

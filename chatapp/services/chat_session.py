@@ -374,10 +374,16 @@ class ChatSession(QObject):
         error signal) if it cannot be sent now."""
         if not (text.strip() or images) or not self._ready():
             return False
-        if images and not self.inference.sees_images:
+        if any(a.kind == "image" for a in images) and not self.inference.sees_images:
             self.errorOccurred.emit(self.tr(
                 "{model} cannot see images: load a model that has a vision projector (mmproj) beside it, or send "
                 "the message without them.").format(model=self._model_name()))
+            return False
+        if any(a.kind == "audio" for a in images) and not self.inference.hears_audio:
+            self.errorOccurred.emit(self.tr(
+                "{model} cannot listen to recordings: load a model with an audio projector (Ultravox, Qwen2-Audio, "
+                "Voxtral…), or send the message without them (the microphone button writes what you say as "
+                "text).").format(model=self._model_name()))
             return False
         parent = self.path[-1].id if self.path else None
         self._start(self.path, user_text=text, parent_id=parent, user_images=images)
@@ -402,7 +408,7 @@ class ChatSession(QObject):
             return
         index = next(i for i, m in enumerate(self.path) if m.id == msg_id)
         parent = self.path[index].parent_id
-        kept = self.path[index].engine_message(self.store.images).images  # an edit keeps the message's images
+        kept = self.path[index].engine_message(self.store.images).attachments  # an edit keeps its images and recordings
         self.path = self.path[:index]
         self.pathChanged.emit(self.path)
         self._start(self.path, user_text=new_text, parent_id=parent, user_images=kept)

@@ -234,6 +234,11 @@ class InferenceController(QObject):
         """The loaded model has a vision projector, or the model is on a server (which decides itself)."""
         return self.summary is not None and (bool(self.summary.projector) or self.remote is not None)
 
+    @property
+    def hears_audio(self) -> bool:
+        """The loaded model has an audio projector, or the model is on a server (which decides itself)."""
+        return self.summary is not None and (self.summary.hears_audio or self.remote is not None)
+
     def backend(self) -> ChatBackend:
         """Where the window's next reply comes from: the connected server, or the loaded model (through
         the router, on the model thread)."""

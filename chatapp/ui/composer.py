@@ -29,7 +29,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
 
 
 def has_images(mime: QMimeData) -> bool:
-    return mime.hasImage() or any(Path(u.toLocalFile()).suffix.lower() in IMAGE_SUFFIXES
+    """Pictures, or image or recording files: what the composer attaches rather than inserts."""
+    return mime.hasImage() or any(Path(u.toLocalFile()).suffix.lower() in IMAGE_SUFFIXES + images.AUDIO_SUFFIXES
                                   for u in mime.urls() if u.isLocalFile())
 
 
@@ -123,8 +124,8 @@ class Composer(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         self.image_button = QToolButton()
-        self.image_button.setToolTip(self.tr("Attach images (or drop or paste them here)"))
-        self.image_button.setAccessibleName(self.tr("Attach images"))
+        self.image_button.setToolTip(self.tr("Attach images or recordings (or drop or paste them here)"))
+        self.image_button.setAccessibleName(self.tr("Attach images or recordings"))
         self.image_button.setAutoRaise(True)
         self.image_button.clicked.connect(self._choose_images)
         row.addWidget(self.image_button)
@@ -269,8 +270,11 @@ class Composer(QWidget):
                 self.imageRefused.emit(user_message(exc))
 
     def _choose_images(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, self.tr("Attach images"), "",
-                                                self.tr("Images (*.png *.jpg *.jpeg *.gif *.bmp)"))
+        names, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Attach images or recordings"), "",
+            ";;".join((self.tr("Images and recordings (*.png *.jpg *.jpeg *.gif *.bmp *.wav *.mp3 *.flac)"),
+                       self.tr("Images (*.png *.jpg *.jpeg *.gif *.bmp)"),
+                       self.tr("Recordings (*.wav *.mp3 *.flac)"))))
         self.attach_files([Path(n) for n in names])
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

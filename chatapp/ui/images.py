@@ -1,8 +1,11 @@
 """Images in the window: read from a file, the clipboard or a drop (checked and downscaled with Qt),
-shown as thumbnails in the composer and in sent messages, and opened full size with a click."""
+shown as thumbnails in the composer and in sent messages, and opened full size with a click.
+Recordings (WAV, MP3, FLAC, for models that hear) travel the same way, shown as a labelled chip."""
 
 from __future__ import annotations
 
+import io
+import wave
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,14 +14,16 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP
-from chatapp.core.images import ImageError, image_from_bytes, sniff
+from chatapp.core.images import ImageError, image_from_bytes, read_recording, sniff
 from chatapp.core.types import Attachment
+from chatapp.ui import icons
 
 THUMBNAIL = 72  # pixels, the longer side
 # The longer side an image is kept at. Vision projectors read 224–1024 pixels (Gemma 3: 896, Qwen2.5-VL
 # up to ~1300 in its default budget) and resize what they get; a 4000-pixel photo is 10× the bytes
 # in the history and the prompt for nothing the model sees.
 KEPT_LONG_SIDE = 1344
+AUDIO_SUFFIXES = (".wav", ".mp3", ".flac")
 
 
 def prepare(data: bytes, name: str, long_side: int = KEPT_LONG_SIDE) -> Attachment:
@@ -41,6 +46,9 @@ def prepare(data: bytes, name: str, long_side: int = KEPT_LONG_SIDE) -> Attachme
 
 
 def read_file(path: Path) -> Attachment:
+    """An image file (downscaled as `prepare` says), or a recording by its suffix (sent as it is)."""
+    if path.suffix.lower() in AUDIO_SUFFIXES:
+        return read_recording(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -102,6 +110,32 @@ class Thumbnail(QToolButton):
         self.viewer.show()
 
 
+def recording_label(recording: Attachment) -> str:
+    """The recording's format, and its length where the header tells it (PCM WAV)."""
+    kind = recording.mime.split("/")[-1].replace("mpeg", "mp3").upper()
+    try:
+        with wave.open(io.BytesIO(recording.data)) as wav:
+            seconds = round(wav.getnframes() / wav.getframerate())
+    except (wave.Error, EOFError, ZeroDivisionError, ValueError):
+        return kind
+    return f"{kind} {seconds // 60}:{seconds % 60:02d}"
+
+
+class RecordingChip(QToolButton):
+    """A recording attached to a message: its format and length, beside a microphone."""
+
+    def __init__(self, recording: Attachment, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.recording = recording
+        label = recording_label(recording)
+        self.setIcon(icons.icon("mic"))
+        self.setText(label)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setAutoRaise(True)
+        self.setToolTip(self.tr("A recording ({label}): the model hears it before the text").format(label=label))
+        self.setAccessibleName(self.tr("Recording, {label}").format(label=label))
+
+
 class ImageStrip(QWidget):
     """A row of thumbnails: the composer's attachments (each with ×) or a sent message's images."""
 
@@ -141,14 +175,13 @@ class ImageStrip(QWidget):
         column = QVBoxLayout(cell)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        thumbnail = Thumbnail(image)
-        column.addWidget(thumbnail)
+        column.addWidget(RecordingChip(image) if image.kind == "audio" else Thumbnail(image))
         if self.removable:
             remove = QToolButton()
             remove.setText("×")
             remove.setAutoRaise(True)
-            remove.setToolTip(self.tr("Remove this image"))
-            remove.setAccessibleName(self.tr("Remove this image"))
+            remove.setToolTip(self.tr("Remove this attachment"))
+            remove.setAccessibleName(self.tr("Remove this attachment"))
             remove.clicked.connect(lambda _checked=False, c=cell, i=image: self._remove(c, i))
             column.addWidget(remove, 0, Qt.AlignmentFlag.AlignHCenter)
         self._row.insertWidget(self._row.count() - 1, cell)

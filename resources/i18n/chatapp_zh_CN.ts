@@ -192,6 +192,10 @@
         <translation>{model} 看不到图片：请加载旁边带有视觉投影器（mmproj）的模型，或去掉图片再发送。</translation>
     </message>
     <message>
+        <source>{model} cannot listen to recordings: load a model with an audio projector (Ultravox, Qwen2-Audio, Voxtral…), or send the message without them (the microphone button writes what you say as text).</source>
+        <translation>{model} 无法收听录音：请加载带音频投影器的模型（Ultravox、Qwen2-Audio、Voxtral…），或不带录音发送消息（麦克风按钮会把你说的话写成文字）。</translation>
+    </message>
+    <message>
         <source>A reply is still being written; stop it first.</source>
         <translation>回复仍在生成中，请先停止。</translation>
     </message>
@@ -402,14 +406,6 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>消息输入框</translation>
     </message>
     <message>
-        <source>Attach images (or drop or paste them here)</source>
-        <translation>附加图片（也可以拖放或粘贴到这里）</translation>
-    </message>
-    <message>
-        <source>Attach images</source>
-        <translation>附加图片</translation>
-    </message>
-    <message>
         <source>Dictate: speak, and the words appear here to edit before sending (click again to finish, Esc to cancel)</source>
         <translation>听写：说话时文字会出现在这里，发送前可以修改（再点一次结束，按 Esc 取消）</translation>
     </message>
@@ -424,6 +420,14 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Voice mode</source>
         <translation>语音模式</translation>
+    </message>
+    <message>
+        <source>Attach images or recordings (or drop or paste them here)</source>
+        <translation>附加图片或录音（也可拖放或粘贴到这里）</translation>
+    </message>
+    <message>
+        <source>Attach images or recordings</source>
+        <translation>附加图片或录音</translation>
     </message>
     <message>
         <source>Voice</source>
@@ -458,8 +462,16 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>粘贴的图片</translation>
     </message>
     <message>
+        <source>Images and recordings (*.png *.jpg *.jpeg *.gif *.bmp *.wav *.mp3 *.flac)</source>
+        <translation>图片和录音 (*.png *.jpg *.jpeg *.gif *.bmp *.wav *.mp3 *.flac)</translation>
+    </message>
+    <message>
         <source>Images (*.png *.jpg *.jpeg *.gif *.bmp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.gif *.bmp)</translation>
+    </message>
+    <message>
+        <source>Recordings (*.wav *.mp3 *.flac)</source>
+        <translation>录音 (*.wav *.mp3 *.flac)</translation>
     </message>
 </context>
 <context>
@@ -608,8 +620,8 @@ Replies are written on this computer; nothing leaves it.</source>
 <context>
     <name>ImageStrip</name>
     <message>
-        <source>Remove this image</source>
-        <translation>移除这张图片</translation>
+        <source>Remove this attachment</source>
+        <translation>移除此附件</translation>
     </message>
 </context>
 <context>
@@ -1522,6 +1534,17 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Use this chat&apos;s documents and tools in all the project&apos;s chats</source>
         <translation>让项目里的所有对话都使用此对话的文档和工具</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingChip</name>
+    <message>
+        <source>A recording ({label}): the model hears it before the text</source>
+        <translation>录音（{label}）：模型先听录音，再读文字</translation>
+    </message>
+    <message>
+        <source>Recording, {label}</source>
+        <translation>录音，{label}</translation>
     </message>
 </context>
 <context>
@@ -2646,12 +2669,20 @@ template: {template} ({note})</source>
         <translation>尚未加载模型，请先加载模型。</translation>
     </message>
     <message>
-        <source>{model} cannot listen to recordings here; send what was said as text.</source>
-        <translation>{model} 在这里无法收听录音；请把说的内容以文字发送。</translation>
+        <source>{model} cannot listen to recordings now: {problem}</source>
+        <translation>{model} 现在无法收听录音：{problem}</translation>
+    </message>
+    <message>
+        <source>{model} cannot listen to recordings: it has no audio projector (an mmproj-….gguf made for audio, as Ultravox, Qwen2-Audio and Voxtral have). Send what was said as text, or choose a model that hears.</source>
+        <translation>{model} 无法收听录音：它没有音频投影器（为音频而做的 mmproj-….gguf，Ultravox、Qwen2-Audio 和 Voxtral 都有）。请把说的内容以文字发送，或选择能听的模型。</translation>
     </message>
     <message>
         <source>{model} cannot see images now: {problem}</source>
         <translation>{model} 现在看不到图片：{problem}</translation>
+    </message>
+    <message>
+        <source>{model} cannot see images: its projector {projector} takes recordings only. Choose a model that sees images.</source>
+        <translation>{model} 无法查看图片：它的投影器 {projector} 只接收录音。请选择能看图片的模型。</translation>
     </message>
     <message>
         <source>{model} cannot see images: it has no vision projector. Download the model&apos;s mmproj-….gguf file into the same folder (the model manager offers it with vision models), or choose a model that sees images.</source>
@@ -2970,6 +3001,10 @@ template: {template} ({note})</source>
         <translation>{where} 不是有效的 base64。</translation>
     </message>
     <message>
+        <source>{name} is not a recording chatapp can send (WAV, MP3 or FLAC).</source>
+        <translation>{name} 不是 chatapp 能发送的录音（WAV、MP3 或 FLAC）。</translation>
+    </message>
+    <message>
         <source>{where}: a recording&apos;s format must be wav or mp3.</source>
         <translation>{where}：录音格式必须是 wav 或 mp3。</translation>
     </message>
@@ -3104,6 +3139,18 @@ template: {template} ({note})</source>
     <message>
         <source>Image {n} ({kind}) could not be decoded: the file is damaged or not really an image.</source>
         <translation>无法解码第 {n} 张图片（{kind}）：文件已损坏，或并不是图片。</translation>
+    </message>
+    <message>
+        <source>Recording {n} ({kind}) could not be decoded: the file is damaged or not really a WAV, MP3 or FLAC recording.</source>
+        <translation>录音 {n}（{kind}）无法解码：文件已损坏，或并不是真正的 WAV、MP3 或 FLAC 录音。</translation>
+    </message>
+    <message>
+        <source>Recording {n} is {minutes} minutes long; a model is given at most 20 minutes at once (chatapp transcribe writes out longer ones).</source>
+        <translation>录音 {n} 长 {minutes} 分钟；一次最多给模型 20 分钟（更长的录音请用 chatapp transcribe 转成文字）。</translation>
+    </message>
+    <message>
+        <source>Recording {n} is too short to hear: under a tenth of a second.</source>
+        <translation>录音 {n} 太短，听不出内容：不到十分之一秒。</translation>
     </message>
     <message>
         <source>The images could not be prepared for the model (libmtmd returned {status}).</source>

@@ -63,6 +63,7 @@ from chatapp.core.runtime.templates import guess_preset
 from chatapp.core.runtime.templates import render as render_template
 from chatapp.core.runtime.vision import Projector, VisionPrompt
 from chatapp.core.types import (
+    Attachment,
     CallDelta,
     ChatTemplate,
     FinishReason,
@@ -278,6 +279,7 @@ class Engine:
             quantization=header.quantization,
             file_size=header.file_size,
             projector=str(projector) if projector is not None else "",
+            hears_audio=self.hears_audio,
         )
         log.info("loaded %s: ctx=%d threads=%d gpu_layers=%d", header.path, llm.n_ctx(), n_threads, n_gpu_layers)
         return self.summary
@@ -440,40 +442,64 @@ class Engine:
             raise self._template_overran(exc, template) from None
 
     def _with_markers(self, messages: Sequence[Message]) -> Sequence[Message]:
-        """Each image as the projector's marker before its message's text (where libmtmd puts it).
-        Without a projector, images of earlier turns are left out (a conversation begun with a model
-        that sees goes on with one that does not); an image in the newest message is refused. No model
-        is given recordings yet: one in the newest message is refused, earlier ones are left out."""
-        if messages and messages[-1].audio:
-            assert self.header is not None
+        """Each attachment the projector takes as its marker before its message's text (where libmtmd
+        puts it): images for a vision projector, recordings for an audio one. What the model cannot take
+        in is left out of earlier turns (a conversation begun with a model that sees goes on with one
+        that does not) and refused in the newest message, in one sentence."""
+        if messages:
+            self._check_takes(messages[-1])
+        kept = [dataclasses.replace(m, attachments=self._media(m)) if m.attachments else m for m in messages]
+        if self._projector is None or not any(m.attachments for m in kept):
+            return kept
+        projector = self._projector
+        return [dataclasses.replace(m, content="".join(projector.marker_for(a) for a in m.attachments) + m.content,
+                                    attachments=()) if m.attachments else m for m in kept]
+
+    def _media(self, message: Message) -> tuple[Attachment, ...]:
+        """The message's attachments the loaded projector takes in, in their order."""
+        return tuple(a for a in message.attachments
+                     if (a.kind == "image" and self.sees_images) or (a.kind == "audio" and self.hears_audio))
+
+    def _check_takes(self, message: Message) -> None:
+        """Raise the sentence for an attachment of the newest message that the model cannot take in."""
+        if not message.attachments:
+            return
+        assert self.header is not None
+        name = self.header.path.name
+        if message.audio and not self.hears_audio:
+            if self._projector is None and self._projector_problem is not None:
+                raise ImageError(QT_TRANSLATE_NOOP("core", "{model} cannot listen to recordings now: {problem}"),
+                                 model=name, problem=self._projector_problem)
             raise ImageError(QT_TRANSLATE_NOOP(
-                "core", "{model} cannot listen to recordings here; send what was said as text."),
-                model=self.header.path.name)
-        messages = [dataclasses.replace(m, attachments=m.images) if m.audio else m for m in messages]
-        if not any(m.images for m in messages):
-            return messages
-        if self._projector is None and not messages[-1].images:
-            return [dataclasses.replace(m, attachments=()) if m.images else m for m in messages]
-        if self._projector is None:
-            assert self.header is not None
-            if self._projector_problem is not None:
-                raise ImageError(QT_TRANSLATE_NOOP("core", "{model} cannot see images now: {problem}"),
-                                 model=self.header.path.name, problem=self._projector_problem)
-            raise ImageError(QT_TRANSLATE_NOOP(
-                "core", "{model} cannot see images: it has no vision projector. Download the model's mmproj-….gguf "
-                "file into the same folder (the model manager offers it with vision models), or choose a model "
-                "that sees images."), model=self.header.path.name)
-        marker = self._projector.marker
-        return [dataclasses.replace(m, content=marker * len(m.images) + m.content, attachments=()) if m.images else m
-                for m in messages]
+                "core", "{model} cannot listen to recordings: it has no audio projector (an mmproj-….gguf made for "
+                "audio, as Ultravox, Qwen2-Audio and Voxtral have). Send what was said as text, or choose a model "
+                "that hears."), model=name)
+        if not message.images or self.sees_images:
+            return
+        if self._projector is None and self._projector_problem is not None:
+            raise ImageError(QT_TRANSLATE_NOOP("core", "{model} cannot see images now: {problem}"),
+                             model=name, problem=self._projector_problem)
+        if self._projector is not None:
+            raise ImageError(QT_TRANSLATE_NOOP("core", "{model} cannot see images: its projector {projector} "
+                                               "takes recordings only. Choose a model that sees images."),
+                             model=name, projector=self._projector.path.name)
+        raise ImageError(QT_TRANSLATE_NOOP(
+            "core", "{model} cannot see images: it has no vision projector. Download the model's mmproj-….gguf "
+            "file into the same folder (the model manager offers it with vision models), or choose a model "
+            "that sees images."), model=name)
 
     def readable(self, prompt: str) -> str:
-        """A rendered prompt as people read it: each image's marker shown as [image]."""
-        return prompt.replace(self._projector.marker, "[image]") if self._projector is not None else prompt
+        """A rendered prompt as people read it: each image's marker shown as [image], a recording's as [audio]."""
+        return self._projector.readable(prompt) if self._projector is not None else prompt
 
     @property
     def sees_images(self) -> bool:
         return self._projector is not None and self._projector.vision
+
+    @property
+    def hears_audio(self) -> bool:
+        """The loaded projector takes recordings in (libmtmd's audio encoders: Ultravox, Qwen2-Audio…)."""
+        return self._projector is not None and self._projector.audio
 
     @property
     def images_encoded(self) -> int:
@@ -564,11 +590,11 @@ class Engine:
         def build(history: list[Message]) -> PreparedPrompt:
             msgs = tuple(system + history)
             text = self.render(msgs, template, tools=tools)
-            # Without a projector, render left earlier turns' images out (and refused a new one).
-            images = [image for m in msgs for image in m.images] if self._projector is not None else []
-            if images:
+            # render left out of earlier turns what the projector does not take (and refused it in a new one)
+            media = [a for m in msgs for a in self._media(m)]
+            if media:
                 assert self._projector is not None
-                vision = self._projector.tokenize(text, images)
+                vision = self._projector.tokenize(text, media)
                 return PreparedPrompt(text, vision.tokens, msgs, len(rest) - len(history), vision)
             return PreparedPrompt(text, self.tokenize(text), msgs, len(rest) - len(history))
 
@@ -658,11 +684,11 @@ class Engine:
         if request.prompt is not None:
             return len(self.tokenize(request.prompt))
         text = self.render(request.messages, request.template, tools=request.tools)
-        images = [image for m in request.messages for image in m.images] if self._projector is not None else []
-        if not images:
+        media = [a for m in request.messages for a in self._media(m)]
+        if not media:
             return len(self.tokenize(text))
         assert self._projector is not None
-        vision = self._projector.tokenize(text, images)
+        vision = self._projector.tokenize(text, media)
         try:
             return len(vision.tokens)
         finally:

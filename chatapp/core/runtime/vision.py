@@ -1,4 +1,6 @@
-"""Images into the model's context through llama.cpp's libmtmd and a vision projector (mmproj-*.gguf).
+"""Images and recordings into the model's context through llama.cpp's libmtmd and a projector
+(mmproj-*.gguf): a vision encoder, an audio encoder (Ultravox, Qwen2-Audio, Voxtral: whisper's encoder
+on the recording's 16 kHz samples), or both.
 
 The prompt is rendered with a marker where each image goes; libmtmd splits it there into text chunks
 and image chunks, and wraps each image in the model's own begin/end tokens (Gemma 3's <start_of_image>,
@@ -25,16 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
-from chatapp.core.images import ImageError
+from chatapp.core.images import MAX_RECORDING_SECONDS, ImageError
 from chatapp.core.runtime import llama_runtime
 from chatapp.core.types import Attachment
 
 log = logging.getLogger(__name__)
 
+MIN_RECORDING_SECONDS = 0.1
+
 
 @dataclass(frozen=True)
 class MediaSpan:
-    """One image in a tokenized prompt: where it starts, the KV cells it fills, the positions it
+    """One image or recording in a tokenized prompt: where it starts, the KV cells it fills, the positions it
     advances (fewer than its tokens for M-RoPE models), and libmtmd's chunk that evaluates it."""
 
     start: int
@@ -80,6 +84,9 @@ class Projector:
 
         self.path = path
         self.marker = f"<__media_{secrets.token_hex(8)}__>"
+        # A recording's own marker in the rendered prompt, so a preview can say [audio]; libmtmd is given
+        # the one media marker for both (it tells them apart by the files).
+        self.audio_marker = f"<__audio_{secrets.token_hex(8)}__>"
         self.encoded = 0  # images encoded and read into the context (what the KV cache saved is not)
         self.encode_s = 0.0  # time spent in the projector's encoder, and reading its embeddings, in all
         self.read_s = 0.0
@@ -108,27 +115,30 @@ class Projector:
             mtmd_cpp.mtmd_free(self._ctx)
             self._ctx = None
 
-    def tokenize(self, text: str, images: Sequence[Attachment]) -> VisionPrompt:
-        """`text` with its images' markers, tokenized around them (one prompt at a time: libmtmd's
-        context keeps state while tokenizing, and parallel requests prepare theirs on their own threads)."""
-        with self._tokenizing:
-            return self._tokenize(text, images)
+    def marker_for(self, attachment: Attachment) -> str:
+        return self.audio_marker if attachment.kind == "audio" else self.marker
 
-    def _tokenize(self, text: str, images: Sequence[Attachment]) -> VisionPrompt:
-        """`text` holds one marker per image, in order. Raises ImageError for an image libmtmd cannot
-        decode."""
+    def readable(self, prompt: str) -> str:
+        """`prompt` with each image's marker shown as [image] and each recording's as [audio]."""
+        return prompt.replace(self.marker, "[image]").replace(self.audio_marker, "[audio]")
+
+    def tokenize(self, text: str, media: Sequence[Attachment]) -> VisionPrompt:
+        """`text` with its images' and recordings' markers, tokenized around them (one prompt at a time:
+        libmtmd's context keeps state while tokenizing, and parallel requests prepare theirs on their own
+        threads)."""
+        with self._tokenizing:
+            return self._tokenize(text, media)
+
+    def _tokenize(self, text: str, media: Sequence[Attachment]) -> VisionPrompt:
+        """`text` holds one marker per attachment, in order. Raises ImageError for a file libmtmd cannot
+        decode, or a recording longer than a model is given at once."""
         from llama_cpp import mtmd_cpp
 
         bitmaps = []
         try:
-            for number, image in enumerate(images, start=1):
-                buffer = (ctypes.c_ubyte * len(image.data)).from_buffer_copy(image.data)
-                bitmap = mtmd_cpp.mtmd_helper_bitmap_init_from_buf(self._ctx, buffer, len(image.data), False)
-                if not bitmap:
-                    raise ImageError(QT_TRANSLATE_NOOP("core", "Image {n} ({kind}) could not be decoded: the file is "
-                                                       "damaged or not really an image."), n=number, kind=image.mime)
-                bitmaps.append(bitmap)
-            raw = text.encode("utf-8")
+            for number, item in enumerate(media, start=1):
+                bitmaps.append(self._bitmap(item, number))
+            raw = text.replace(self.audio_marker, self.marker).encode("utf-8")
             part = mtmd_cpp.mtmd_input_text()
             # No special tokens added: the rendered template already starts with the model's BOS.
             part.text, part.text_len, part.add_special, part.parse_special = raw, len(raw), False, True
@@ -144,7 +154,7 @@ class Projector:
                 mtmd_cpp.mtmd_bitmap_free(bitmap)
         tokens: list[int] = []
         spans: dict[int, MediaSpan] = {}
-        by_sha = {image.sha256: image for image in images}
+        by_sha = {item.sha256: item for item in media}
         for i in range(mtmd_cpp.mtmd_input_chunks_size(chunks)):
             chunk = mtmd_cpp.mtmd_input_chunks_get(chunks, i)
             if mtmd_cpp.mtmd_input_chunk_get_type(chunk) == mtmd_cpp.MTMD_INPUT_CHUNK_TYPE_TEXT:
@@ -153,12 +163,41 @@ class Projector:
                 tokens.extend(ids[j] for j in range(count.value))
                 continue
             sha = (mtmd_cpp.mtmd_input_chunk_get_id(chunk) or b"").decode()
-            assert sha in by_sha, "libmtmd names an image by the SHA-256 of its file"
+            assert sha in by_sha, "libmtmd names an image or recording by the SHA-256 of its file"
             n_tokens = int(mtmd_cpp.mtmd_input_chunk_get_n_tokens(chunk))
             spans[len(tokens)] = MediaSpan(len(tokens), n_tokens, int(mtmd_cpp.mtmd_input_chunk_get_n_pos(chunk)),
                                            chunk, self)
             tokens.extend([placeholder(sha)] * n_tokens)
         return VisionPrompt(tokens, spans, chunks)
+
+    def _bitmap(self, item: Attachment, number: int) -> Any:
+        """libmtmd's decoded image or recording (16 kHz samples), or the sentence why not."""
+        from llama_cpp import mtmd_cpp
+
+        buffer = (ctypes.c_ubyte * len(item.data)).from_buffer_copy(item.data)
+        bitmap = mtmd_cpp.mtmd_helper_bitmap_init_from_buf(self._ctx, buffer, len(item.data), False)
+        if item.kind == "image":
+            if not bitmap:
+                raise ImageError(QT_TRANSLATE_NOOP("core", "Image {n} ({kind}) could not be decoded: the file is "
+                                                   "damaged or not really an image."), n=number, kind=item.mime)
+            return bitmap
+        if not bitmap or not mtmd_cpp.mtmd_bitmap_is_audio(bitmap):
+            if bitmap:
+                mtmd_cpp.mtmd_bitmap_free(bitmap)
+            raise ImageError(QT_TRANSLATE_NOOP("core", "Recording {n} ({kind}) could not be decoded: the file is "
+                                               "damaged or not really a WAV, MP3 or FLAC recording."),
+                             n=number, kind=item.mime)
+        seconds = mtmd_cpp.mtmd_bitmap_get_nx(bitmap) / max(1, mtmd_cpp.mtmd_get_audio_sample_rate(self._ctx))
+        if seconds > MAX_RECORDING_SECONDS:  # refused before libmtmd computes its spectrogram
+            mtmd_cpp.mtmd_bitmap_free(bitmap)
+            raise ImageError(QT_TRANSLATE_NOOP("core", "Recording {n} is {minutes} minutes long; a model is given at "
+                                               "most 20 minutes at once (chatapp transcribe writes out longer ones)."),
+                             n=number, minutes=round(seconds / 60))
+        if seconds < MIN_RECORDING_SECONDS:  # libmtmd aborts the process on a clip of one sample
+            mtmd_cpp.mtmd_bitmap_free(bitmap)
+            raise ImageError(QT_TRANSLATE_NOOP("core", "Recording {n} is too short to hear: under a tenth of a "
+                                               "second."), n=number)
+        return bitmap
 
     def evaluate(self, span: MediaSpan, ctx: Any, n_past: int, n_batch: int, seq_id: int = 0) -> None:
         """Encode the image and read its embeddings into the context at position `n_past` (the two
@@ -167,7 +206,7 @@ class Projector:
 
         started = time.perf_counter()
         if mtmd_cpp.mtmd_encode_chunk(self._ctx, span.chunk) != 0:
-            raise RuntimeError("the vision projector could not encode the image")
+            raise RuntimeError("the projector could not encode the image or recording")
         encoded = time.perf_counter()
         embeddings = mtmd_cpp.mtmd_get_output_embd(self._ctx)
         new_n_past = llama_runtime.llama().llama_pos(n_past)
@@ -175,7 +214,7 @@ class Projector:
                                                          n_batch, ctypes.byref(new_n_past),
                                                          mtmd_cpp.mtmd_helper_post_decode_callback(), None)
         if status != 0:
-            raise RuntimeError(f"reading an image into the context failed (libmtmd returned {status})")
+            raise RuntimeError(f"reading an image or recording into the context failed (libmtmd returned {status})")
         self.encode_s += encoded - started
         self.read_s += time.perf_counter() - encoded
         self.encoded += 1

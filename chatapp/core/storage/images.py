@@ -20,7 +20,8 @@ from chatapp.core.types import Attachment
 
 log = logging.getLogger(__name__)
 
-_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/bmp": "bmp"}
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/bmp": "bmp",
+               "audio/wav": "wav", "audio/mpeg": "mp3", "audio/flac": "flac"}  # recordings are kept alike
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatapp.core import reasoning
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
-from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_bytes
+from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_bytes, recording_from_bytes
 from chatapp.core.storage.history.records import (
     INTERRUPTED,
     Conversation,
@@ -190,12 +190,17 @@ def _imported_images(node: _Node, index: int) -> list[Attachment]:
     for n, picture in enumerate(node.images):
         try:
             data = base64.b64decode(picture.data, validate=True)
-            images.append(image_from_bytes(data, f"tree[{index}].images[{n}]"))
+            where = f"tree[{index}].images[{n}]"  # recordings travel with the images
+            images.append(recording_from_bytes(data, where) if picture.mime.startswith("audio/")
+                          else image_from_bytes(data, where))
         except (binascii.Error, ValueError):
             raise _damaged(f"tree[{index}].images[{n}].data is not base64") from None
         except ImageError as exc:
             raise _damaged(str(exc)) from None
     return images
+
+
+_FORMATS = {"audio/wav": "wav", "audio/mpeg": "mp3", "audio/flac": "flac"}  # a recording as `input_audio`
 
 
 def _openai_message(m: StoredMessage, store: HistoryStore) -> dict[str, Any]:
@@ -205,6 +210,8 @@ def _openai_message(m: StoredMessage, store: HistoryStore) -> dict[str, Any]:
         message["reasoning_content"] = m.thinking
     if m.images:
         parts: list[dict[str, Any]] = [
+            {"type": "input_audio", "input_audio": {"data": picture["data"], "format": _FORMATS[picture["mime"]]}}
+            if picture["mime"] in _FORMATS else
             {"type": "image_url", "image_url": {"url": f"data:{picture['mime']};base64,{picture['data']}"}}
             for picture in _exported_images(store, m.images)]
         message["content"] = [*parts, {"type": "text", "text": m.content}]
