@@ -517,6 +517,38 @@ def presets_zh(app: object) -> None:
     _presets(app, "presets-zh_CN")
 
 
+def recording(app: object) -> None:
+    """A question about a recording, on the demo model with a test audio projector beside it (random
+    weights: it cannot really hear; the screenshot shows the recordings in the window, not an answer)."""
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from tiny_audio_mmproj import write_tiny_audio_mmproj
+
+    from chatapp.core.images import read_recording
+    from chatapp.core.models.library import demo_model_path
+    from chatapp.core.storage.paths import default_paths
+
+    window = app.window  # type: ignore[attr-defined]
+    folder = default_paths().models_dir / "audio-demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    model = folder / demo_model_path().name
+    shutil.copyfile(demo_model_path(), model)
+    write_tiny_audio_mmproj(folder / "mmproj-demo-audio-f32.gguf", n_embd_text=576)
+    window.load_model(model)
+    _wait(app.inference.modelLoaded)  # type: ignore[attr-defined]
+    window.session.new_conversation()
+    window.composer.attach([read_recording(ROOT / "tests" / "speech" / "en_fox.flac")])
+    window.composer.input.setPlainText("What does the speaker say?")
+    window._send("What does the speaker say?")
+    _wait(window.session.replyFinished)
+    window.composer.attach([read_recording(ROOT / "tests" / "speech" / "zh_weather.flac")])
+    window.composer.input.setPlainText("And in this one?")
+    _settle(500)
+    _save(window, "recording")
+
+
 SCENES: dict[str, Callable[[object], None]] = {
     "voice": voice,
     "voice-mode": voice_mode,
@@ -533,6 +565,7 @@ SCENES: dict[str, Callable[[object], None]] = {
     "model-manager-modelscope": model_manager_modelscope,
     "model-manager": model_manager,
     "vision": vision,
+    "recording": recording,
     "tool-card": tool_card,
     "structured-output": structured_output,
     "settings-dialog": settings_dialog,

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,6 +189,9 @@ def test_the_openai_client_sends_input_audio(served: str) -> None:
     again = client.chat.completions.create(model=MODEL, max_tokens=4, temperature=0, messages=[
         {"role": "user", "content": [audio_part(A.data), question]}])
     assert again.choices[0].message.content == heard.choices[0].message.content  # the server is still well
+    with urllib.request.urlopen(served + "/models", timeout=30) as listing:
+        listed = json.load(listing)["data"][0]
+    assert "audio" in listed["capabilities"] and "vision" not in listed["capabilities"]
 
 
 def test_chat_audio_in_the_terminal_is_heard_kept_and_survives_export_and_import(hearing_model: Path,

@@ -105,3 +105,43 @@ def test_a_model_that_cannot_see_refuses_the_images_before_sending(qtbot, app: A
     qtbot.mouseClick(app.window.composer.button, Qt.MouseButton.LeftButton)
     assert "cannot see images" in app.window.error_banner.label.text()
     assert app.session.path == [] and app.window.composer.images() == (RED,)  # nothing lost, nothing sent
+
+
+def test_a_recording_is_attached_shown_refused_by_a_model_that_cannot_hear_and_heard_by_one_that_can(
+        qtbot, app: App, instruct_model: Path, hearing_model: Path, tmp_path: Path,  # noqa: F811
+        monkeypatch) -> None:
+    from test_audio_input import A, B
+
+    from chatapp.core.images import read_recording
+    from chatapp.ui.images import RecordingChip
+
+    dropped, chosen = tmp_path / "question.wav", tmp_path / "other.wav"
+    dropped.write_bytes(A.data)
+    chosen.write_bytes(B.data)
+    app.start(None)
+    load(qtbot, app, instruct_model)
+    composer = app.window.composer
+    files = QMimeData()
+    files.setUrls([QUrl.fromLocalFile(str(dropped))])
+    drop(composer, files)
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(chosen)], "Recordings"))
+    qtbot.mouseClick(composer.image_button, Qt.MouseButton.LeftButton)
+    assert composer.images() == (A, B)
+    assert [chip.text() for chip in composer.attachments.findChildren(RecordingChip)] == ["WAV 0:01"] * 2
+    speech = Path(__file__).parent / "speech" / "en_fox.flac"  # 3.4 s, its length read from STREAMINFO
+    assert RecordingChip(read_recording(speech)).text() == "FLAC 0:03"
+
+    composer.input.setPlainText("What did I say?")
+    qtbot.mouseClick(composer.button, Qt.MouseButton.LeftButton)
+    assert "cannot listen to recordings: load a model with an audio projector" in app.window.error_banner.label.text()
+    assert app.session.path == [] and composer.images() == (A, B)  # nothing lost, nothing sent
+
+    load(qtbot, app, hearing_model)
+    with qtbot.waitSignal(app.session.replyFinished, timeout=LOAD_TIMEOUT_MS):
+        qtbot.mouseClick(composer.button, Qt.MouseButton.LeftButton)
+    assert composer.images() == ()
+    user, reply = app.session.path[0], app.session.path[-1]
+    assert [ref.mime for ref in user.images] == ["audio/wav"] * 2
+    assert len(app.window.chat.widgets[user.id].images.findChildren(RecordingChip)) == 2
+    assert app.window.model_bar._current_label.endswith(" · hears audio")
+    assert reply.stats["prompt_tokens"] > 2 * 15  # both recordings' tokens were in the prompt

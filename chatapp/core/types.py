@@ -197,6 +197,7 @@ class ModelSummary:
     quantization: str = ""  # "Q4_K_M", "F16"... ("" for a model on a server)
     file_size: int = 0
     projector: str = ""  # the projector's path, when the model sees images or hears recordings
+    sees_images: bool = False  # the projector takes images in (a vision encoder)
     hears_audio: bool = False  # the projector takes recordings in (an audio encoder)
 
 

@@ -232,7 +232,7 @@ class InferenceController(QObject):
     @property
     def sees_images(self) -> bool:
         """The loaded model has a vision projector, or the model is on a server (which decides itself)."""
-        return self.summary is not None and (bool(self.summary.projector) or self.remote is not None)
+        return self.summary is not None and (self.summary.sees_images or self.remote is not None)
 
     @property
     def hears_audio(self) -> bool:

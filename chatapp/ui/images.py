@@ -111,14 +111,23 @@ class Thumbnail(QToolButton):
 
 
 def recording_label(recording: Attachment) -> str:
-    """The recording's format, and its length where the header tells it (PCM WAV)."""
+    """The recording's format, and its length where the header tells it (PCM WAV, FLAC)."""
     kind = recording.mime.split("/")[-1].replace("mpeg", "mp3").upper()
+    seconds = _length(recording.data)
+    return f"{kind} {round(seconds) // 60}:{round(seconds) % 60:02d}" if seconds is not None else kind
+
+
+def _length(data: bytes) -> float | None:
+    """Seconds, from a PCM WAV's header or a FLAC's STREAMINFO block (None: not told there)."""
+    if data[:4] == b"fLaC" and len(data) >= 26 and data[4] & 0x7F == 0:  # STREAMINFO is the first block
+        rate = (data[18] << 12) | (data[19] << 4) | (data[20] >> 4)
+        samples = ((data[21] & 0x0F) << 32) | int.from_bytes(data[22:26], "big")
+        return samples / rate if rate and samples else None
     try:
-        with wave.open(io.BytesIO(recording.data)) as wav:
-            seconds = round(wav.getnframes() / wav.getframerate())
+        with wave.open(io.BytesIO(data)) as wav:
+            return wav.getnframes() / wav.getframerate()
     except (wave.Error, EOFError, ZeroDivisionError, ValueError):
-        return kind
-    return f"{kind} {seconds // 60}:{seconds % 60:02d}"
+        return None
 
 
 class RecordingChip(QToolButton):

@@ -168,8 +168,10 @@ class ModelBar(QWidget):
             self.detail.setText("")
         else:
             self._current_label = f"{summary.name} · {summary.quantization} · {human_size(summary.file_size)}"
-            if summary.projector:
+            if summary.sees_images:
                 self._current_label += self.tr(" · sees images")
+            if summary.hears_audio:
+                self._current_label += self.tr(" · hears audio")
             self.detail.setText(self.tr("{backend} · context {ctx:,} · template {template}").format(
                 backend=summary.backend, ctx=summary.context_size, template=summary.template_name))
         self.set_models([])

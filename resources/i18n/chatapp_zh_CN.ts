@@ -1038,6 +1038,10 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation> · 能看图</translation>
     </message>
     <message>
+        <source> · hears audio</source>
+        <translation> · 能听音频</translation>
+    </message>
+    <message>
         <source>{backend} · context {ctx:,} · template {template}</source>
         <translation>{backend} · 上下文 {ctx:,} · 模板 {template}</translation>
     </message>

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatapp.core.errors import KnownError
-from chatapp.core.models.library import SPLIT_FIRST, find_projector, library_models, model_files
+from chatapp.core.models.library import SPLIT_FIRST, find_projector, library_models, model_files, projector_encoders
 
 RESCAN_S = 2.0  # a listing younger than this is reused (a burst of requests lists the folders once)
 _NOT_ID = re.compile(r"[^a-z0-9_]+")
@@ -54,7 +54,8 @@ class ModelFacts:
     parameters: int = 0
     quantization: str = ""
     context_length: int = 0
-    vision: bool = False  # a projector beside it
+    vision: bool = False  # a projector beside it that sees images
+    audio: bool = False  # a projector beside it that hears recordings
     tools: bool = False  # its template renders tools itself (others are told of them in the system prompt)
     reasoning: bool = False  # its template has a thinking block
     problem: str = ""  # why it cannot be loaded
@@ -166,9 +167,12 @@ def _read_facts(path: Path) -> ModelFacts:
     except KnownError as exc:
         return ModelFacts(size, path.stem, problem=str(exc))
     template = h.chat_template or ""
+    projector = find_projector(path)
+    vision, audio = projector_encoders(projector) if projector is not None else (False, False)
     return ModelFacts(
         size, h.name, h.architecture, h.parameter_count, h.quantization, h.context_length,
-        vision=find_projector(path) is not None,
+        vision=vision,
+        audio=audio,
         tools="tools" in template,
         reasoning=any(mark in template for mark in ("<think>", "enable_thinking", "reasoning_content")),
     )

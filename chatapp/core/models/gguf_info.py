@@ -204,14 +204,15 @@ def _open_checked(path: Path) -> int:
     return size
 
 
-def read_header(path: str | Path, chat: bool = True) -> GGUFHeader:
+def read_header(path: str | Path, chat: bool = True, projector: bool = False) -> GGUFHeader:
     """Parse and validate the header; raise ModelFileError with the specific reason on any problem.
-    `chat=False` accepts encoder-only files (BERT and the like: embedding models)."""
+    `chat=False` accepts encoder-only files (BERT and the like: embedding models); `projector=True` reads
+    a projector's (mmproj-*.gguf: clip encoders) without a model's checks of its contents."""
     path = Path(path).expanduser()
     file_size = _open_checked(path)
     try:
         with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            return _parse(_Cursor(buf, path), path, file_size, chat)
+            return _parse(_Cursor(buf, path), path, file_size, chat, check=not projector)
     except PermissionError:
         raise ModelFileError(QT_TRANSLATE_NOOP("core", "Cannot read {path}: permission denied. Check the file's "
                                                "permissions."), path=path) from None
@@ -220,7 +221,7 @@ def read_header(path: str | Path, chat: bool = True) -> GGUFHeader:
                              reason=exc.strerror or exc) from None
 
 
-def _parse(cur: _Cursor, path: Path, file_size: int, chat: bool) -> GGUFHeader:
+def _parse(cur: _Cursor, path: Path, file_size: int, chat: bool, check: bool = True) -> GGUFHeader:
     if file_size < 4 or struct.unpack_from("<I", cur.buf, 0)[0] != GGUF_MAGIC:
         start = bytes(cur.buf[:4])
         if start[:1] in (b"{", b"P") or start[4:]:
@@ -283,7 +284,8 @@ def _parse(cur: _Cursor, path: Path, file_size: int, chat: bool) -> GGUFHeader:
     expected = data_start + data_end
     metadata["_parameter_count"] = params
     header = GGUFHeader(path, version, file_size, expected, tensor_count, metadata, data_end)
-    _check_contents(header, chat)
+    if check:
+        _check_contents(header, chat)
     return header
 
 

@@ -51,8 +51,20 @@ def installed_package_file(package: str, name: str) -> Path | None:
     return found[0] if found and found[0].is_file() else None
 
 
+def projector_encoders(projector: Path) -> tuple[bool, bool]:
+    """(sees images, hears recordings): the encoders a projector's header says it holds. One that cannot
+    be read, or that names neither (older files), is taken for a vision projector, as all once were."""
+    from chatapp.core.models.gguf_info import read_header
+
+    try:
+        metadata = read_header(projector, projector=True).metadata
+    except KnownError:
+        return True, False
+    return bool(metadata.get("clip.has_vision_encoder", True)), bool(metadata.get("clip.has_audio_encoder", False))
+
+
 def find_projector(model: Path) -> Path | None:
-    """A vision projector beside the model: an `mmproj*.gguf` in its folder, the one whose name shares
+    """A projector (images, recordings) beside the model: an `mmproj*.gguf` in its folder, the one whose name shares
     the most with the model's when there are several (mmproj-gemma-3-4b-it-f16.gguf for
     gemma-3-4b-it-Q4_K_M.gguf)."""
     candidates = sorted(p for p in model.parent.glob("*.gguf") if is_projector_file(p.name))

@@ -279,6 +279,7 @@ class Engine:
             quantization=header.quantization,
             file_size=header.file_size,
             projector=str(projector) if projector is not None else "",
+            sees_images=self.sees_images,
             hears_audio=self.hears_audio,
         )
         log.info("loaded %s: ctx=%d threads=%d gpu_layers=%d", header.path, llm.n_ctx(), n_threads, n_gpu_layers)

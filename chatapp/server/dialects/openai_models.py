@@ -53,8 +53,10 @@ def _model(model: ListedModel) -> dict[str, Any]:
     summary = loaded.summary if loaded is not None else None
     trained = facts.context_length if facts is not None else (summary.context_train if summary else 0)
     capabilities = ["completion"]
-    if (facts is not None and facts.vision) or (summary is not None and summary.projector):
+    if (facts is not None and facts.vision) or (summary is not None and summary.sees_images):
         capabilities.append("vision")
+    if (facts is not None and facts.audio) or (summary is not None and summary.hears_audio):
+        capabilities.append("audio")
     if facts is not None and facts.tools:
         capabilities.append("tools")
     if facts is not None and facts.reasoning:
