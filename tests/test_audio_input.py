@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import openai
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from test_vision import RED, first_logits
 from tiny_audio_mmproj import audio_tokens
 
@@ -113,6 +115,43 @@ def test_a_recording_that_cannot_be_heard_is_one_sentence_and_the_model_stays_us
     assert engine.chat([Message("user", "Hello")], GREEDY).text()
 
 
+@st.composite
+def _wav_like(draw: st.DrawFn) -> bytes:
+    """A RIFF/WAVE file whose header fields and data are anything: what a hostile client could send."""
+    sane = draw(st.booleans())  # half of them plausible, so the decoder and the encoder are reached too
+    channels = 1 if sane else draw(st.integers(0, 9))
+    rate = 16000 if sane else draw(st.sampled_from([0, 1, 7, 8000, 44100, 2**31 - 1]))
+    width, fmt = (2, 1) if sane else (draw(st.integers(0, 5)), draw(st.sampled_from([1, 3, 6, 7, 0xFFFE, 0])))
+    data = (np.random.default_rng(draw(st.integers(0, 99))).integers(-2**15, 2**15, draw(st.integers(0, 24000)),
+                                                                     dtype="<i2").tobytes()
+            if sane else draw(st.binary(max_size=4000)))
+    declared = len(data) if sane else draw(st.sampled_from([len(data), 0, 1, 2**31, 2**32 - 1]))
+    block = channels * width
+    chunk = (fmt.to_bytes(2, "little") + channels.to_bytes(2, "little") + rate.to_bytes(4, "little")
+             + (rate * block % 2**32).to_bytes(4, "little") + (block % 2**16).to_bytes(2, "little")
+             + (width * 8).to_bytes(2, "little"))
+    body = b"WAVE" + b"fmt " + len(chunk).to_bytes(4, "little") + chunk + b"data" + declared.to_bytes(4, "little")
+    riff = b"RIFF" if sane else draw(st.sampled_from([b"RIFF", b"RIFX"]))
+    return riff + (len(body) + len(data)).to_bytes(4, "little") + body + data
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(recording=_wav_like())
+def test_any_wav_header_is_heard_or_one_sentence_never_a_crash(engine: Engine, recording: bytes) -> None:
+    """libmtmd aborts the whole process on some clips (one sample); whatever the header says, the engine
+    prepares the prompt or raises its sentence."""
+    messages = [Message("user", "What is this?", attachments=(Attachment.of(recording, "audio/wav"),))]
+    try:
+        prepared = engine.prepare(messages, 4)
+    except ImageError as exc:
+        event(str(exc).split(" (")[0].split(":")[0])
+        return
+    event("heard")
+    assert prepared.vision is not None and prepared.vision.spans
+    prepared.vision.close()
+
+
 def test_a_model_that_hears_but_does_not_see_refuses_an_image(engine: Engine) -> None:
     with pytest.raises(ImageError, match=r"cannot see images: its projector mmproj-smollm2-tiny-audio-f32\.gguf "
                                          r"takes recordings only"):
@@ -189,6 +228,13 @@ def test_the_openai_client_sends_input_audio(served: str) -> None:
     again = client.chat.completions.create(model=MODEL, max_tokens=4, temperature=0, messages=[
         {"role": "user", "content": [audio_part(A.data), question]}])
     assert again.choices[0].message.content == heard.choices[0].message.content  # the server is still well
+    # the Responses API takes the same part (agents' SDKs send it there)
+    said = client.responses.create(model=MODEL, max_output_tokens=16, temperature=0, input=[
+        {"role": "user", "content": [audio_part(A.data), {"type": "input_text", "text": "What did I say?"}]}])
+    unsaid = client.responses.create(model=MODEL, max_output_tokens=16, temperature=0, input=[
+        {"role": "user", "content": [{"type": "input_text", "text": "What did I say?"}]}])
+    assert said.usage is not None and unsaid.usage is not None
+    assert said.usage.input_tokens - unsaid.usage.input_tokens == audio_tokens(1.0)
     with urllib.request.urlopen(served + "/models", timeout=30) as listing:
         listed = json.load(listing)["data"][0]
     assert "audio" in listed["capabilities"] and "vision" not in listed["capabilities"]

@@ -195,7 +195,9 @@ RESPONSES_BODY = st.fixed_dictionaries(
              {"type": "input_text", "text": "weather?"}]},
          {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "look it up"}]},
          {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": '{"city": "Paris"}'},
-         {"type": "function_call_output", "call_id": "c1", "output": "sunny"}]))},
+         {"type": "function_call_output", "call_id": "c1", "output": "sunny"}]), st.just([
+         {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "UklGRiQAAABXQVZF",
+                                                                              "format": "wav"}}]}]))},
     optional={"instructions": TEXT, "stream": st.booleans(), "store": st.booleans(), "temperature": st.floats(0, 2),
               "tools": st.just([{"type": "function", "name": "get_weather", "parameters": {
                   "type": "object", "properties": {"city": {"type": "string"}}}}, {"type": "web_search"}]),

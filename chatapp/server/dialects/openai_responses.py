@@ -34,7 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatapp.core.generation import Done, Event, GenerationRequest, TextDelta, ThinkingDelta
-from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_url
+from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_url, recording_from_base64
 from chatapp.core.types import Attachment, FinishReason, Message, OutputFormat, ToolCall, ToolSet, ToolSpec
 from chatapp.server.dialects import Dialect
 from chatapp.server.errors import ApiError, openai_body
@@ -117,7 +117,7 @@ def parse(raw: bytes, context_of: ContextOf) -> Parsed:
 
 def _text(value: Any, where: str, images: list[Attachment] | None = None, sep: str = "") -> str:
     """A message's content: a string, or parts (text of any kind, joined by `sep`; `input_image` data URLs
-    where allowed)."""
+    and `input_audio` recordings where allowed)."""
     if isinstance(value, str):
         return value
     if not isinstance(value, list):
@@ -140,6 +140,16 @@ def _text(value: Any, where: str, images: list[Attachment] | None = None, sep: s
                 raise ApiError(400, f"{where} has more than {MAX_IMAGES_PER_MESSAGE} images.", param=at)
             try:
                 images.append(image_from_url(url, at))
+            except ImageError as exc:
+                raise ApiError(400, str(exc), param=at) from None
+        elif kind == "input_audio" and images is not None:  # a recording, for a model that hears
+            audio = part.get("input_audio")
+            if not isinstance(audio, dict) or not isinstance(audio.get("data"), str):
+                raise ApiError(400, f"{at}.input_audio must hold data and format.", param=at)
+            if len(images) >= MAX_IMAGES_PER_MESSAGE:
+                raise ApiError(400, f"{where} has more than {MAX_IMAGES_PER_MESSAGE} attachments.", param=at)
+            try:
+                images.append(recording_from_base64(audio["data"], str(audio.get("format")), at))
             except ImageError as exc:
                 raise ApiError(400, str(exc), param=at) from None
         else:
