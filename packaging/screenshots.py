@@ -509,6 +509,19 @@ def settings_voice(app: object) -> None:
     window.app_settings_dialog.close()
 
 
+def model_manager_voice(app: object) -> None:
+    """The model manager's Voice section: the demo speech model and voice here, more to download."""
+    _voice(app)
+    window = app.window  # type: ignore[attr-defined]
+    manager = window.open_model_manager()
+    manager.resize(1000, 680)
+    manager.show_section("voice")
+    _settle(500)
+    _save(manager, "model-manager-voice")
+    manager.show_section("language")
+    manager.close()
+
+
 def presets_en(app: object) -> None:
     _presets(app, "presets")
 
@@ -553,6 +566,7 @@ SCENES: dict[str, Callable[[object], None]] = {
     "voice": voice,
     "voice-mode": voice_mode,
     "settings-voice": settings_voice,
+    "model-manager-voice": model_manager_voice,
     "presets": presets_en,
     "projects": projects,
     "presets-zh_CN": presets_zh,

@@ -137,22 +137,50 @@ def test_voice_mode_two_turns_and_a_reply_stopped_by_speaking(qtbot, app: App, t
 def test_a_voice_downloaded_from_settings_can_be_chosen(qtbot, app: App, voice_hub) -> None:  # noqa: F811
     app.attach_voice(lambda: RecordingSource(), TimedOutput(pace=8))
     box = app.window.voice_box
-    names = [box.available.item(i).text().split(" · ")[0] for i in range(box.available.count())]
+    speech = box.speech
+    names = [speech.available.item(i).text().split(" · ")[0] for i in range(speech.available.count())]
     assert "en_US-amy-medium" in names and "whisper-base" not in names  # what is here is not offered
-    box.available.setCurrentRow(names.index("en_US-amy-medium"))
+    speech.available.setCurrentRow(names.index("en_US-amy-medium"))
     with qtbot.waitSignal(app.voice.downloadFinished, timeout=60_000) as finished:
-        box.download_button.click()
+        speech.download_button.click()
     assert finished.args == ["en_US-amy-medium", ""]
-    assert box.download_state.text() == "en_US-amy-medium is ready."
+    assert speech.download_state.text() == "en_US-amy-medium is ready."
     assert box.voice.findData("en_US-amy-medium") >= 0  # now a voice to choose
-    assert "en_US-amy-medium" not in [box.available.item(i).text() for i in range(box.available.count())]
+    assert "en_US-amy-medium" not in [speech.available.item(i).text() for i in range(speech.available.count())]
     box.voice.setCurrentIndex(box.voice.findData("en_US-amy-medium"))
     assert app.session.app_settings.voice_name == "en_US-amy-medium"
 
-    box.available.setCurrentRow(0)  # one the fake hub does not hold: a sentence, not a hang
+    speech.available.setCurrentRow(0)  # one the fake hub does not hold: a sentence, not a hang
     with qtbot.waitSignal(app.voice.downloadFinished, timeout=60_000) as failed:
-        box.download_button.click()
-    assert failed.args[1] and box.download_button.isEnabled()
+        speech.download_button.click()
+    assert failed.args[1] and speech.download_button.isEnabled()
+
+
+def test_the_model_manager_has_a_voice_section_that_lists_and_downloads_speech_models(
+        qtbot, app: App, voice_hub) -> None:  # noqa: F811
+    manager = app.window.open_model_manager()  # before voice is attached: the section comes with it
+    assert manager.sections.count() == 1
+    app.attach_voice(lambda: RecordingSource(), TimedOutput(pace=8))
+    assert [manager.sections.tabText(i) for i in range(manager.sections.count())] == ["Language models", "Voice"]
+    manager.show_section("voice")
+    section = manager.voice_section
+    assert section is not None and section.installed is not None
+    installed = {section.installed.item(r, 0).text(): [section.installed.item(r, c).text() for c in (1, 2, 3)]
+                 for r in range(section.installed.rowCount())}
+    assert installed["whisper-base"][:2] == ["speech recognition", "many"]  # the demo set, with sizes
+    joined = (app.voice.engines.data_dir / "voice" / "whisper-base" / "model.bin").is_file()  # on first use
+    assert installed["whisper-base"][2].endswith(" MB") if joined else installed["whisper-base"][2] == "—"
+    (demo_voice,) = [name for name, row in installed.items() if row[0] == "voice"]
+    assert installed[demo_voice][1] == "en_US"
+    names = [section.available.item(i).text().split(" · ")[0] for i in range(section.available.count())]
+    section.available.setCurrentRow(names.index("en_US-amy-medium"))
+    with qtbot.waitSignal(app.voice.downloadFinished, timeout=60_000):
+        section.download_button.click()
+    rows = [section.installed.item(r, 0).text() for r in range(section.installed.rowCount())]
+    assert "en_US-amy-medium" in rows and section.download_state.text() == "en_US-amy-medium is ready."
+    assert app.window.voice_box.voice.findData("en_US-amy-medium") >= 0  # Settings → Voice knows it too
+    speech = app.window.voice_box.speech
+    assert "en_US-amy-medium" not in [speech.available.item(i).text() for i in range(speech.available.count())]
 
 
 class UnpluggedOutput(TimedOutput):

@@ -46,6 +46,8 @@ from chatapp.ui.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from chatapp.services.voice_service import VoiceService
+    from chatapp.ui.speech_models import SpeechModels
+    from chatapp.voice.models import VoiceModel
 
 
 class MainWindow(QMainWindow):
@@ -65,6 +67,9 @@ class MainWindow(QMainWindow):
         self.catalogue = catalogue
         self.models_dir = models.models_dir
         self.model_manager: ModelManager | None = None
+        # the model manager's Voice section, and every list of speech models (when voice is attached)
+        self._speech_section: Callable[[], SpeechModels] | None = None
+        self._speech_lists: list[SpeechModels] = []
         self.setWindowTitle(self.tr("chatapp"))
         self.resize(1200, 800)
 
@@ -203,9 +208,11 @@ class MainWindow(QMainWindow):
         self.load_model(path)
 
     def attach_voice(self, voice: VoiceService) -> None:
-        """Dictation, Read aloud and voice mode (ui/voice_controls.py), and Settings → Voice."""
+        """Dictation, Read aloud and voice mode (ui/voice_controls.py), Settings → Voice, and the model
+        manager's Voice section."""
         from chatapp.core.storage.paths import resource_path
         from chatapp.services import i18n
+        from chatapp.ui.speech_models import SpeechModels
         from chatapp.ui.voice_box import VoiceBox
         from chatapp.ui.voice_controls import VoiceControls
         from chatapp.voice import devices, models
@@ -216,24 +223,48 @@ class MainWindow(QMainWindow):
         entries = load_voice_catalogue(resource_path("voice_catalogue.json"),
                                        i18n.resolve(self.session.app_settings.language))
 
-        def installed() -> tuple[list[str], list[str]]:
-            return [m.name for m in models.voices(data_dir)], [m.name for m in models.transcribers(data_dir)]
+        def here() -> tuple[list[VoiceModel], list[VoiceModel]]:
+            return models.voices(data_dir), models.transcribers(data_dir)
 
+        voices, transcribers = here()
         self.voice_box = VoiceBox(self.session.app_settings, devices.input_devices(), devices.output_devices(),
-                                  *installed(), entries)
-        self.settings_panel.set_voices(installed()[0])
+                                  [m.name for m in voices], [m.name for m in transcribers])
+        self.settings_panel.set_voices([m.name for m in voices])
         self.voice_box.changed.connect(lambda changes: self._voice_settings(voice, changes))
-        self.voice_box.downloadRequested.connect(lambda entry: voice.download(entry, self.models.source))
-        voice.downloadProgress.connect(self.voice_box.show_progress)
+        self._speech_lists = [self.voice_box.speech]
+
+        def list_speech_models() -> None:
+            voices, transcribers = here()
+            for speech in self._speech_lists:
+                speech.list_models(entries, voices + transcribers)
+
+        def speech_section() -> SpeechModels:
+            """The model manager's Voice section: what is here, and more to download."""
+            speech = SpeechModels(with_installed=True, folder=models.voice_dir(data_dir))
+            speech.downloadRequested.connect(lambda entry: voice.download(entry, self.models.source))
+            self._speech_lists.append(speech)
+            list_speech_models()
+            return speech
 
         def downloaded(name: str, problem: str) -> None:
-            voices, transcribers = installed()
-            self.voice_box.show_installed(voices, transcribers)
-            self.settings_panel.set_voices(voices)
-            self.voice_box.show_available(entries, voices + transcribers)
-            self.voice_box.show_finished(name, problem)
+            voices, transcribers = here()
+            self.voice_box.show_installed([m.name for m in voices], [m.name for m in transcribers])
+            self.settings_panel.set_voices([m.name for m in voices])
+            list_speech_models()
+            for speech in self._speech_lists:
+                speech.show_finished(name, problem)
 
+        self.voice_box.speech.downloadRequested.connect(lambda entry: voice.download(entry, self.models.source))
+        def progress(name: str, fraction: float) -> None:
+            for speech in self._speech_lists:
+                speech.show_progress(name, fraction)
+
+        voice.downloadProgress.connect(progress)
         voice.downloadFinished.connect(downloaded)
+        self._speech_section = speech_section
+        list_speech_models()
+        if self.model_manager is not None:
+            self.model_manager.add_voice_section(speech_section())
         self.voice_box.tryRequested.connect(lambda: voice.read("try", self.tr(
             "Hello! This is how replies will sound.")))
         self.app_settings_dialog.add_to("voice", self.voice_box)
@@ -397,6 +428,8 @@ class MainWindow(QMainWindow):
             self.model_manager = ModelManager(self.models, self.catalogue, self)
             self.model_manager.loadRequested.connect(lambda path: self.load_model(Path(path)))
             self.model_manager.sourceSettingsRequested.connect(lambda: self.open_app_settings("downloads"))
+            if self._speech_section is not None:  # the voice service is there (it comes after the window)
+                self.model_manager.add_voice_section(self._speech_section())
         self.model_manager.show()
         self.model_manager.raise_()
         return self.model_manager

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -104,11 +105,18 @@ class ModelManager(QDialog):
         self.listing = ""  # the repository whose files are being listed
         self.jobs: dict[str, int] = {}  # model key -> job id
         self.progress_bars: dict[str, QProgressBar] = {}
+        self.voice_section: QWidget | None = None
 
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
         self.suggestion = SourceSuggestion()
         self.suggestion.chosen.connect(self._choose_source)
-        layout.addWidget(self.suggestion)
+        outer.addWidget(self.suggestion)
+        self.sections = QTabWidget()  # language models; Voice once the voice service is there
+        self.sections.setTabBarAutoHide(True)  # no lone tab before then
+        outer.addWidget(self.sections)
+        page = QWidget()
+        self.sections.addTab(page, self.tr("Language models"))
+        layout = QVBoxLayout(page)
         top = QSplitter()
         # --- search and results ---------------------------------------------------------------------
         left = QWidget()
@@ -197,6 +205,15 @@ class ModelManager(QDialog):
         self._show_library(service.scan())
         if not service.source_chosen and service.suggest_on_first_use:
             self.suggestion.offer(service.source, first_use=True)
+
+    def add_voice_section(self, speech: QWidget) -> None:
+        """The speech models (recognition and voices): on this computer, and more to download."""
+        self.voice_section = speech
+        self.sections.addTab(speech, self.tr("Voice"))
+
+    def show_section(self, name: str) -> None:
+        """"voice" or "language"."""
+        self.sections.setCurrentIndex(1 if name == "voice" and self.sections.count() > 1 else 0)
 
     # ----- where models come from ------------------------------------------------------------------------
     def _show_source(self) -> None:

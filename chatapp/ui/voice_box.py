@@ -10,16 +10,14 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QListWidget,
     QPushButton,
     QWidget,
 )
 
 from chatapp.core.storage.settings import AppSettings
 from chatapp.ui.choice_box import choose
-from chatapp.voice.catalogue import VoiceEntry
+from chatapp.ui.speech_models import SpeechModels
 
 # The languages offered by name (whisper knows ~100; any code works from the terminal and the API).
 LANGUAGES = (("", "Detect"), ("en", "English"), ("zh", "中文"), ("ja", "日本語"), ("ko", "한국어"), ("fr", "Français"),
@@ -34,7 +32,7 @@ class VoiceBox(QGroupBox):
     downloadRequested = Signal(object)  # a VoiceEntry
 
     def __init__(self, settings: AppSettings, inputs: list[str], outputs: list[str], voices: list[str],
-                 transcribers: list[str], entries: list[VoiceEntry], parent: QWidget | None = None) -> None:
+                 transcribers: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle(self.tr("Voice"))
         form = QFormLayout(self)
@@ -73,39 +71,14 @@ class VoiceBox(QGroupBox):
         self.missing.setWordWrap(True)
         form.addRow(self.missing)
         self.missing.setVisible(not voices or not transcribers)
-        more = QLabel(self.tr("More speech models (from the model source in Settings → Downloads; checked "
-                              "before use):"))
-        more.setWordWrap(True)
-        form.addRow(more)
-        self.available = QListWidget()
-        self.available.setAccessibleName(self.tr("Speech models to download"))
-        self.available.setWordWrap(True)
-        self.available.setMinimumHeight(140)
-        form.addRow(self.available)
-        row = QHBoxLayout()
-        self.download_button = QPushButton(self.tr("Download"))
-        self.download_button.clicked.connect(self._on_download)
-        self.download_state = QLabel()
-        self.download_state.setWordWrap(True)
-        row.addWidget(self.download_button)
-        row.addWidget(self.download_state, 1)
-        form.addRow(row)
-        self._entries: list[VoiceEntry] = []
-        self.show_available(entries, voices + transcribers)
+        self.speech = SpeechModels(with_installed=False)
+        self.speech.downloadRequested.connect(self.downloadRequested)
+        form.addRow(self.speech)
         for box, key in ((self.microphone, "voice_input_device"), (self.speakers, "voice_output_device"),
                          (self.voice, "voice_name"), (self.transcriber, "voice_transcriber"),
                          (self.language, "voice_language")):
             box.currentIndexChanged.connect(lambda _i, b=box, k=key: self.changed.emit({k: b.currentData()}))
         self.speed.valueChanged.connect(lambda value: self.changed.emit({"voice_speed": round(value, 2)}))
-
-    def show_available(self, entries: list[VoiceEntry], installed: list[str]) -> None:
-        """The catalogue's models that are not here yet."""
-        self._entries = [e for e in entries if e.name not in installed]
-        self.available.clear()
-        for entry in self._entries:
-            kind = self.tr("voice") if entry.kind == "voice" else self.tr("speech recognition")
-            self.available.addItem(f"{entry.name} · {kind} · {entry.languages} · {entry.size_mb} MB\n   {entry.about}")
-        self.download_button.setEnabled(bool(self._entries))
 
     def show_installed(self, voices: list[str], transcribers: list[str]) -> None:
         """The models here now (after a download), keeping what is chosen."""
@@ -114,20 +87,6 @@ class VoiceBox(QGroupBox):
                 if box.findData(name) < 0:
                     box.addItem(name, name)
         self.missing.setVisible(not voices or not transcribers)
-
-    def _on_download(self) -> None:
-        row = self.available.currentRow()
-        if 0 <= row < len(self._entries):
-            self.download_button.setEnabled(False)
-            self.download_state.setText(self.tr("Starting…"))
-            self.downloadRequested.emit(self._entries[row])
-
-    def show_progress(self, name: str, fraction: float) -> None:
-        self.download_state.setText(self.tr("{name}: {percent:.0f}%").format(name=name, percent=fraction * 100))
-
-    def show_finished(self, name: str, problem: str) -> None:
-        self.download_state.setText(problem or self.tr("{name} is ready.").format(name=name))
-        self.download_button.setEnabled(bool(self._entries))
 
     def _choice(self, names: list[str], current: str, default: str) -> QComboBox:
         box = QComboBox()

