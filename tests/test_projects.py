@@ -135,7 +135,17 @@ def test_a_new_chat_in_a_project_answers_from_its_collection_with_its_instructio
         dialog.start_indexing("falcon", [folder])
     dialog.accept()
     project = app.session.store.create_project("Falcon", "You answer questions about the Falcon project.",
-                                               {"documents": ["falcon"]})
+                                               {"documents": ["gone"]})
+    dialog = app.window.edit_project(project.id)  # the project's collections are ticked in its dialog
+    listed = {dialog.documents.item(i).text(): dialog.documents.item(i) for i in range(dialog.documents.count())}
+    assert list(listed) == ["falcon", "gone (missing)"]
+    assert listed["gone (missing)"].checkState() == Qt.CheckState.Checked  # not dropped unseen
+    assert not dialog.tools.isEnabled() and dialog.tools.item(0).text() == "None here yet"
+    listed["falcon"].setCheckState(Qt.CheckState.Checked)
+    listed["gone (missing)"].setCheckState(Qt.CheckState.Unchecked)
+    with qtbot.waitSignal(app.history.conversationsListed, timeout=5_000):
+        dialog.accept()
+    assert app.session.store.project(project.id).settings["documents"] == ["falcon"]
     load(qtbot, app, instruct_model)
     app.window.new_chat_in_project(project.id)
     assert app.window.chat_documents.button.text() == "Documents: falcon"  # the chat sees the project's

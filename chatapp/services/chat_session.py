@@ -149,15 +149,17 @@ class ChatSession(QObject):
         return project
 
     @reports_errors
-    def update_project(self, project_id: str, name: str, instructions: str, take_chat_resources: bool = False,
-                       preset: str | None = None, model: str | None = None) -> None:
-        """Rename it and set its instructions; with `take_chat_resources`, this chat's document collections
-        and tools become the project's (for all its chats). `preset` and `model` (a name, a file; "" for none)
-        become its chats' defaults; None leaves them as they are."""
+    def update_project(self, project_id: str, name: str, instructions: str, preset: str | None = None,
+                       model: str | None = None, documents: list[str] | None = None,
+                       tool_servers: list[str] | None = None) -> None:
+        """Rename it and set its instructions. `preset` and `model` (a name, a file; "" for none) become its
+        chats' defaults, `documents` and `tool_servers` the collections and tools all its chats use; None
+        leaves each as it is."""
         settings: dict[str, Any] = {}
-        if take_chat_resources:
-            chat = self.settings()
-            settings.update(documents=list(chat.documents), tool_servers=list(chat.tool_servers))
+        if documents is not None:
+            settings["documents"] = documents
+        if tool_servers is not None:
+            settings["tool_servers"] = tool_servers
         if preset is not None:
             settings[PROJECT_PRESET] = preset
         if model is not None:

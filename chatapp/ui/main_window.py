@@ -175,21 +175,25 @@ class MainWindow(QMainWindow):
         self.composer.input.setFocus()
 
     def edit_project(self, project_id: str) -> ProjectDialog | None:
-        """The project's name and instructions (and, if asked, this chat's documents and tools for it)."""
+        """The project's name, instructions, preset, model, document collections and tools."""
         try:
             project = self.session.store.project(project_id)
         except KnownError as exc:
             self.show_error(user_message(exc))
             return None
         models = [(m.name or m.path.name, m.path) for m in self.models.scan() if m.usable]
-        dialog = ProjectDialog(project, [p.name for p in self.session.presets()], models, self)
+        documents, tools = self.session.documents_service, self.session.tools_service
+        dialog = ProjectDialog(project, [p.name for p in self.session.presets()], models,
+                               documents.collection_names() if documents is not None else [],
+                               tools.names() if tools is not None else [], self)
         dialog.accepted.connect(lambda: self._save_project(project_id, dialog))
         dialog.open()
         return dialog
 
     def _save_project(self, project_id: str, dialog: ProjectDialog) -> None:
         self.session.update_project(project_id, dialog.name.text(), dialog.instructions.toPlainText(),
-                                    dialog.take_resources.isChecked(), dialog.chosen_preset(), dialog.chosen_model())
+                                    dialog.chosen_preset(), dialog.chosen_model(), dialog.chosen_documents(),
+                                    dialog.chosen_tools())
         self.settings_panel.show_settings(self.session.settings(), self.session.app_settings.load)
         if self.session.project_id() == project_id:
             self._follow_project_model()

@@ -1544,8 +1544,36 @@ Replies are written on this computer; nothing leaves it.</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <source>Use this chat&apos;s documents and tools in all the project&apos;s chats</source>
-        <translation>让项目里的所有对话都使用此对话的文档和工具</translation>
+        <source>The project&apos;s document collections</source>
+        <translation>项目的文档集</translation>
+    </message>
+    <message>
+        <source>Its chats answer from these collections (a chat can still choose its own)</source>
+        <translation>项目中的对话根据这些文档集回答（单个对话仍可自选）</translation>
+    </message>
+    <message>
+        <source>Documents:</source>
+        <translation>文档：</translation>
+    </message>
+    <message>
+        <source>The project&apos;s tool servers</source>
+        <translation>项目的工具服务器</translation>
+    </message>
+    <message>
+        <source>Its chats may call these servers&apos; tools (each call is asked first)</source>
+        <translation>项目中的对话可以调用这些服务器的工具（每次调用前都会先询问）</translation>
+    </message>
+    <message>
+        <source>Tools:</source>
+        <translation>工具：</translation>
+    </message>
+    <message>
+        <source>{name} (missing)</source>
+        <translation>{name}（已不存在）</translation>
+    </message>
+    <message>
+        <source>None here yet</source>
+        <translation>这里还没有</translation>
     </message>
 </context>
 <context>
