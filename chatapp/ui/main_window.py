@@ -46,8 +46,7 @@ from chatapp.ui.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from chatapp.services.voice_service import VoiceService
-    from chatapp.ui.speech_models import SpeechModels
-    from chatapp.voice.models import VoiceModel
+    from chatapp.ui.speech_models import SpeechModelLists
 
 
 class MainWindow(QMainWindow):
@@ -67,9 +66,7 @@ class MainWindow(QMainWindow):
         self.catalogue = catalogue
         self.models_dir = models.models_dir
         self.model_manager: ModelManager | None = None
-        # the model manager's Voice section, and every list of speech models (when voice is attached)
-        self._speech_section: Callable[[], SpeechModels] | None = None
-        self._speech_lists: list[SpeechModels] = []
+        self.speech_models: SpeechModelLists | None = None  # when voice is attached, after the window shows
         self.setWindowTitle(self.tr("chatapp"))
         self.resize(1200, 800)
 
@@ -216,59 +213,32 @@ class MainWindow(QMainWindow):
         manager's Voice section."""
         from chatapp.core.storage.paths import resource_path
         from chatapp.services import i18n
-        from chatapp.ui.speech_models import SpeechModels
+        from chatapp.ui.speech_models import SpeechModelLists
         from chatapp.ui.voice_box import VoiceBox
         from chatapp.ui.voice_controls import VoiceControls
-        from chatapp.voice import devices, models
+        from chatapp.voice import devices
         from chatapp.voice.catalogue import load_catalogue as load_voice_catalogue
 
         self.voice = VoiceControls(self, voice, self.session, self.composer, self.chat, self.show_error)
-        data_dir = voice.engines.data_dir
         entries = load_voice_catalogue(resource_path("voice_catalogue.json"),
                                        i18n.resolve(self.session.app_settings.language))
 
-        def here() -> tuple[list[VoiceModel], list[VoiceModel]]:
-            return models.voices(data_dir), models.transcribers(data_dir)
-
-        voices, transcribers = here()
+        self.speech_models = lists = SpeechModelLists(voice, entries, lambda: self.models.source)
+        voices, transcribers = lists.here()
         self.voice_box = VoiceBox(self.session.app_settings, devices.input_devices(), devices.output_devices(),
                                   [m.name for m in voices], [m.name for m in transcribers])
         self.settings_panel.set_voices([m.name for m in voices])
         self.voice_box.changed.connect(lambda changes: self._voice_settings(voice, changes))
-        self._speech_lists = [self.voice_box.speech]
+        lists.add(self.voice_box.speech)
 
-        def list_speech_models() -> None:
-            voices, transcribers = here()
-            for speech in self._speech_lists:
-                speech.list_models(entries, voices + transcribers)
-
-        def speech_section() -> SpeechModels:
-            """The model manager's Voice section: what is here, and more to download."""
-            speech = SpeechModels(with_installed=True, folder=models.voice_dir(data_dir))
-            speech.downloadRequested.connect(lambda entry: voice.download(entry, self.models.source))
-            self._speech_lists.append(speech)
-            list_speech_models()
-            return speech
-
-        def downloaded(name: str, problem: str) -> None:
-            voices, transcribers = here()
+        def downloaded(_name: str, _problem: str) -> None:  # a new voice or recogniser to choose
+            voices, transcribers = lists.here()
             self.voice_box.show_installed([m.name for m in voices], [m.name for m in transcribers])
             self.settings_panel.set_voices([m.name for m in voices])
-            list_speech_models()
-            for speech in self._speech_lists:
-                speech.show_finished(name, problem)
 
-        self.voice_box.speech.downloadRequested.connect(lambda entry: voice.download(entry, self.models.source))
-        def progress(name: str, fraction: float) -> None:
-            for speech in self._speech_lists:
-                speech.show_progress(name, fraction)
-
-        voice.downloadProgress.connect(progress)
         voice.downloadFinished.connect(downloaded)
-        self._speech_section = speech_section
-        list_speech_models()
         if self.model_manager is not None:
-            self.model_manager.add_voice_section(speech_section())
+            self.model_manager.add_voice_section(lists.section())
         self.voice_box.tryRequested.connect(lambda: voice.read("try", self.tr(
             "Hello! This is how replies will sound.")))
         self.app_settings_dialog.add_to("voice", self.voice_box)
@@ -432,8 +402,8 @@ class MainWindow(QMainWindow):
             self.model_manager = ModelManager(self.models, self.catalogue, self)
             self.model_manager.loadRequested.connect(lambda path: self.load_model(Path(path)))
             self.model_manager.sourceSettingsRequested.connect(lambda: self.open_app_settings("downloads"))
-            if self._speech_section is not None:  # the voice service is there (it comes after the window)
-                self.model_manager.add_voice_section(self._speech_section())
+            if self.speech_models is not None:  # the voice service is there (it comes after the window)
+                self.model_manager.add_voice_section(self.speech_models.section())
         self.model_manager.show()
         self.model_manager.raise_()
         return self.model_manager

@@ -1,10 +1,13 @@
 """Speech models: those on this computer (recognition and voices, with their languages and sizes) and
 the catalogue's others to download. Shown in the model manager's Voice section and, without the table
-of installed ones, in Settings → Voice (whose lists choose among them); the voice service downloads."""
+of installed ones, in Settings → Voice (whose lists choose among them); the voice service downloads,
+and `SpeechModelLists` keeps every such list in step."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -21,8 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from chatapp.core.models.library import human_size
+from chatapp.voice import models
 from chatapp.voice.catalogue import VoiceEntry
 from chatapp.voice.models import VoiceModel
+
+if TYPE_CHECKING:
+    from chatapp.core.models.sources import ModelSource
+    from chatapp.services.voice_service import VoiceService
 
 
 def size_on_disk(model: VoiceModel) -> int | None:
@@ -116,3 +124,41 @@ class SpeechModels(QWidget):
             self.download_button.setEnabled(False)
             self.download_state.setText(self.tr("Starting…"))
             self.downloadRequested.emit(self._entries[row])
+
+
+class SpeechModelLists:
+    """Every list of speech models in the window (Settings → Voice, the model manager's Voice section)
+    kept in step: a download asked in one goes to the voice service, and its progress and the models
+    here after it show in all of them."""
+
+    def __init__(self, voice: VoiceService, entries: list[VoiceEntry], source: Callable[[], ModelSource]) -> None:
+        self.voice, self.entries, self._source = voice, entries, source
+        self.lists: list[SpeechModels] = []
+        voice.downloadProgress.connect(self._progress)
+        voice.downloadFinished.connect(self._finished)
+
+    def here(self) -> tuple[list[VoiceModel], list[VoiceModel]]:
+        """The voices and the transcribers on this computer now."""
+        data_dir = self.voice.engines.data_dir
+        return models.voices(data_dir), models.transcribers(data_dir)
+
+    def add(self, speech: SpeechModels) -> SpeechModels:
+        speech.downloadRequested.connect(lambda entry: self.voice.download(entry, self._source()))
+        self.lists.append(speech)
+        voices, transcribers = self.here()
+        speech.list_models(self.entries, voices + transcribers)
+        return speech
+
+    def section(self) -> SpeechModels:
+        """A new list with the table of those here (the model manager's Voice section)."""
+        return self.add(SpeechModels(with_installed=True, folder=models.voice_dir(self.voice.engines.data_dir)))
+
+    def _progress(self, name: str, fraction: float) -> None:
+        for speech in self.lists:
+            speech.show_progress(name, fraction)
+
+    def _finished(self, name: str, problem: str) -> None:
+        voices, transcribers = self.here()
+        for speech in self.lists:
+            speech.list_models(self.entries, voices + transcribers)
+            speech.show_finished(name, problem)

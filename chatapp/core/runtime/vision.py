@@ -87,7 +87,7 @@ class Projector:
         # A recording's own marker in the rendered prompt, so a preview can say [audio]; libmtmd is given
         # the one media marker for both (it tells them apart by the files).
         self.audio_marker = f"<__audio_{secrets.token_hex(8)}__>"
-        self.encoded = 0  # images encoded and read into the context (what the KV cache saved is not)
+        self.encoded = 0  # images and recordings encoded and read into the context (not what the KV cache saved)
         self.encode_s = 0.0  # time spent in the projector's encoder, and reading its embeddings, in all
         self.read_s = 0.0
         self._tokenizing = threading.Lock()
