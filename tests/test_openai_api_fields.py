@@ -166,3 +166,11 @@ def test_usage_says_how_much_of_the_prompt_came_from_the_cache(client: openai.Op
     assert second.usage is not None and second.usage.prompt_tokens_details is not None
     cached = second.usage.prompt_tokens_details.cached_tokens
     assert cached is not None and first.usage.prompt_tokens - 10 <= cached < second.usage.prompt_tokens
+    # llama-server's `timings` say the same (its web UI and benchmarks read them), streamed in the last chunk
+    timings = (second.model_extra or {})["timings"]
+    assert (timings["cache_n"], timings["prompt_n"]) == (cached, second.usage.prompt_tokens - cached)
+    last = list(client.chat.completions.create(model="m", messages=conversation, max_tokens=4, temperature=0,  # type: ignore[arg-type]
+                                               stream=True))[-1]
+    streamed = (last.model_extra or {})["timings"]
+    assert last.choices[0].finish_reason is not None and 1 <= streamed["predicted_n"] <= 4
+    assert streamed["prompt_n"] <= 2 and streamed["prompt_ms"] > 0  # all of it cached now

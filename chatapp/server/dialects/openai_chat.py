@@ -43,6 +43,7 @@ from chatapp.server.dialects.openai_common import (
     output_format,
     stream_error,
     stream_options,
+    timings,
     usage,
 )
 from chatapp.server.errors import ApiError
@@ -97,7 +98,8 @@ async def chat_completions(request: Request) -> Response:
         replies = await runs.collect(request)
         return JSONResponse({**head, "object": "chat.completion",
                              "choices": [_choice(i, reply, with_logprobs) for i, reply in enumerate(replies)],
-                             "usage": usage([reply.done for reply in replies])})
+                             "usage": usage([reply.done for reply in replies]),
+                             "timings": timings(replies[0].done)})
     return await streamed(runs, lambda events: _chunks(events, {**head, "object": "chat.completion.chunk"},
                                                        len(parsed.requests), parsed.include_usage), stream_error)
 
@@ -122,12 +124,12 @@ async def _chunks(events: AsyncIterator[tuple[int, Event]], head: dict[str, Any]
     pending: list[list[TokenLogprob]] = [[] for _ in range(n)]  # log-probabilities for the next chunk of each
     dones: list[Done] = []
 
-    def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> bytes:
+    def chunk(index: int, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
         logprobs = {"content": [logprobs_entry(t) for t in pending[index]], "refusal": None} if pending[index] \
             else None
         pending[index].clear()
         return frame({**head, "choices": [{"index": index, "delta": delta, "finish_reason": finish,
-                                           "logprobs": logprobs}]})
+                                           "logprobs": logprobs}], **extra})
 
     for index in range(n):
         yield chunk(index, {"role": "assistant", "content": ""})
@@ -148,7 +150,7 @@ async def _chunks(events: AsyncIterator[tuple[int, Event]], head: dict[str, Any]
             yield chunk(index, {"tool_calls": [call]})
         elif isinstance(event, Done):
             dones.append(event)
-            yield chunk(index, {}, finish_reason(event))
+            yield chunk(index, {}, finish_reason(event), timings=timings(event))  # as llama-server's last chunk
     if include_usage:
         yield frame({**head, "choices": [], "usage": usage(dones)})
     yield DONE

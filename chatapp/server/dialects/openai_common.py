@@ -150,6 +150,23 @@ def usage(dones: Sequence[Done], prompts: int = 1) -> dict[str, Any]:
             "prompt_tokens_details": {"cached_tokens": cached}}
 
 
+def timings(done: Done) -> dict[str, Any]:
+    """llama-server's `timings` of one reply (its web UI and benchmarks read them): the prompt's tokens
+    read (not those the KV cache had, `cache_n`) and the time to the first token (from the request's
+    arrival: template, tokenizing and reading), then the tokens generated after it and their time."""
+    stats = done.stats
+    if stats is None:
+        return {}
+    prompt_ms, predicted_ms = stats.ttft_s * 1000, max(stats.total_s - stats.ttft_s, 0.0) * 1000
+    read, made = stats.prompt_tokens_evaluated, stats.completion_tokens
+    return {"cache_n": stats.prompt_tokens - read, "prompt_n": read, "prompt_ms": round(prompt_ms, 3),
+            "prompt_per_token_ms": round(prompt_ms / read, 3) if read else 0.0,
+            "prompt_per_second": round(read / prompt_ms * 1000, 2) if prompt_ms else 0.0,
+            "predicted_n": made, "predicted_ms": round(predicted_ms, 3),
+            "predicted_per_token_ms": round(predicted_ms / max(made - 1, 1), 3),
+            "predicted_per_second": round(stats.tokens_per_s, 2)}
+
+
 def stream_error(error: ApiError) -> bytes:
     """An error after the stream began: said in the stream, as OpenAI does."""
     return frame({"error": {k: v for k, v in openai_body(error)["error"].items() if k != "param"}})
