@@ -61,21 +61,25 @@ def fitted(text: str, tokens: int, count: object) -> str:
     return text[:low]
 
 
-def first_token(url: str, messages: list[dict[str, str]]) -> tuple[float, int]:
-    """Seconds from the request to the first streamed text, and the prompt's tokens."""
+def first_token(url: str, messages: list[dict[str, str]]) -> tuple[float, int, float]:
+    """Seconds from the request to the first streamed text, the prompt's tokens, and the server's own
+    time to its first token (llama-server's `timings.prompt_ms`, which chatapp gives too; seconds)."""
     import openai
 
     client = openai.OpenAI(base_url=url, api_key="none", max_retries=0, timeout=900)
     sent = time.perf_counter()
     first = 0.0
     prompt = 0
+    inside = 0.0
     for chunk in client.chat.completions.create(model="", messages=messages, max_tokens=1, temperature=0,  # type: ignore[arg-type]
                                                 stream=True, stream_options={"include_usage": True}):
         if chunk.choices and chunk.choices[0].delta.content is not None and not first:
             first = time.perf_counter() - sent
         if chunk.usage is not None:
             prompt = chunk.usage.prompt_tokens
-    return first or time.perf_counter() - sent, prompt
+        if (chunk.model_extra or {}).get("timings"):
+            inside = float(chunk.model_extra["timings"].get("prompt_ms", 0.0)) / 1000  # type: ignore[index]
+    return first or time.perf_counter() - sent, prompt, inside
 
 
 def rss(pid: int) -> int:
@@ -141,13 +145,15 @@ def main() -> int:
                 url = servers[name][1]
                 conversation = [{"role": "system", "content": f"Session {round_ * 2 + order.index(name)}.\n{system}"},
                                 {"role": "user", "content": "List the files under chatapp/core/runtime."}]
-                seconds, tokens["system"] = first_token(url, conversation)
+                seconds, tokens["system"], inside = first_token(url, conversation)
                 times.setdefault((name, "system"), []).append(seconds)
+                times.setdefault((name, "system inside"), []).append(inside)
                 conversation += [{"role": "assistant", "content": "I will read them."},
                                  {"role": "user", "content": f"Tool result:\n{result}\n\nWhat do they do?"}]
-                seconds, total = first_token(url, conversation)
+                seconds, total, inside = first_token(url, conversation)
                 tokens["appended"] = total - tokens["system"]
                 times.setdefault((name, "appended"), []).append(seconds)
+                times.setdefault((name, "appended inside"), []).append(inside)
             print(f"round {round_ + 1}:", {f"{k[0]} {k[1]}": round(v[-1], 2) for k, v in times.items()}, flush=True)
         memory = {name: rss(proc.pid) for name, (proc, _) in servers.items()}
     finally:
@@ -165,6 +171,11 @@ def main() -> int:
                                                         strict=True))
         rows.append((what, f"{med('chatapp', kind):.2f} s", f"{med('llama-server', kind):.2f} s",
                      f"{ratio:.3f} (goal ≤ 0.95)"))
+        inside = statistics.median(a / b for a, b in zip(times[("chatapp", kind + " inside")],
+                                                         times[("llama-server", kind + " inside")], strict=True))
+        rows.append(("… of it inside the server (its own `timings.prompt_ms`)",
+                     f"{med('chatapp', kind + ' inside'):.2f} s", f"{med('llama-server', kind + ' inside'):.2f} s",
+                     f"{inside:.3f}"))
     rows.append(("resident memory afterwards", f"{memory['chatapp'] / 2**20:.0f} MiB",
                  f"{memory['llama-server'] / 2**20:.0f} MiB",
                  f"{memory['chatapp'] / memory['llama-server']:.2f} (goal ≤ 1.10)"))
