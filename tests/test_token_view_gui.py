@@ -52,6 +52,26 @@ def test_a_reply_shows_its_tokens_and_continues_from_another_candidate(qtbot, ap
     assert app.window.chat.widgets[new.id].token_view is not None
 
 
+def test_continuing_inside_a_reasoning_models_thinking_keeps_it_as_thinking(qtbot, app: App) -> None:  # noqa: F811
+    """A reasoning model's token view covers its thinking too: a prefix chosen there (or after it) starts
+    the new version's thinking and answer apart, never `<think>` written into the answer."""
+    load(qtbot, app, demo_model_path())
+    app.window.settings_panel.max_tokens.setValue(8)
+    app.window.settings_panel.flush()
+    with qtbot.waitSignal(app.session.replyFinished, timeout=30_000):
+        send(qtbot, app, "Hello")
+    reply = app.session.path[-1]
+    with qtbot.waitSignal(app.session.replyFinished, timeout=30_000):
+        app.session.continue_with(reply.id, "<think>\nThe user greets me, so I ")
+    inside = app.session.path[-1]
+    assert inside.thinking.startswith("The user greets me, so I ") and "<think>" not in inside.content
+    with qtbot.waitSignal(app.session.replyFinished, timeout=30_000):
+        app.session.continue_with(inside.id, "<think>\nA greeting.\n</think>\n\nHi there")
+    after = app.session.path[-1]
+    assert (after.thinking, after.content[:8]) == ("A greeting.", "Hi there")
+    assert app.session.store.branch(after.id).count == 3
+
+
 def test_tokens_that_split_a_chinese_character_are_shown_as_that_character() -> None:
     de = "的".encode()  # three bytes, often two or three tokens
     view = [(Candidate(b"\xe4\xbd\xa0", 0.9, 1.0, "", True),),  # 你

@@ -45,6 +45,16 @@ def split(text: str) -> Split:
     return Split("", text, thinking_done=True)
 
 
+def split_prefix(text: str) -> Split:
+    """`split` for the start of a reply that is to be continued exactly (the token view's "Continue with
+    this one"): thinking still being written keeps how it ends (a space, a line break), as the model
+    goes on from there."""
+    parts = split(text)
+    if parts.thinking_done:
+        return parts
+    return Split(text.lstrip()[len(OPEN):].lstrip("\n"), "", thinking_done=False)
+
+
 def join(thinking: str, answer: str, thinking_done: bool = True) -> str:
     """A reply as the model wrote it: the thinking block (closed unless still being written), then the answer."""
     if not thinking:

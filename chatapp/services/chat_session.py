@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from chatapp.core.chat_settings import ChatSettings, SettingsLayer, resolve
 from chatapp.core.errors import KnownError
 from chatapp.core.presets import Preset
+from chatapp.core.reasoning import split_prefix
 from chatapp.core.runtime.json_grammar import check_schema_text
 from chatapp.core.storage.history import (
     INTERRUPTED,
@@ -431,8 +432,10 @@ class ChatSession(QObject):
             return
         index = next(i for i, m in enumerate(self.path) if m.id == msg_id)
         old = self.path[index]
-        start = self.store.add_message(self.conversation.id, "assistant", prefix, parent_id=old.parent_id,
-                                       status=INTERRUPTED, model=self._model_name())
+        # The token view's tokens include a reasoning model's thinking: kept as thinking, not as answer text.
+        parts = split_prefix(prefix)
+        start = self.store.add_message(self.conversation.id, "assistant", parts.answer, parent_id=old.parent_id,
+                                       status=INTERRUPTED, model=self._model_name(), thinking=parts.thinking)
         self.path = [*self.path[:index], start]
         self.pathChanged.emit(self.path)
         self._start(self.path[:index], parent_id=old.parent_id, continuing=start)
