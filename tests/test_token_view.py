@@ -8,6 +8,9 @@ explanation must name exactly the tokens those steps cut, and give the probabili
 
 from __future__ import annotations
 
+import base64
+import zlib
+
 import numpy as np
 import pytest
 from llama_cpp import Llama
@@ -15,7 +18,7 @@ from llama_cpp import Llama
 from chatapp.core.generation import GenerationRequest, TextDelta, TokenLogprob
 from chatapp.core.models.library import demo_model_path
 from chatapp.core.runtime.engine import Engine
-from chatapp.core.storage.history import HistoryStore
+from chatapp.core.storage.history import HistoryStore, StoredMessage
 from chatapp.core.turns.record import HistoryRecord
 from chatapp.core.turns.runner import run_turn
 from chatapp.core.turns.turn import QuietSink, Turn
@@ -128,6 +131,25 @@ def test_a_reply_written_with_the_view_keeps_it_in_the_history(engine: Engine, s
         == outcome.text.strip()  # the drawn tokens are the reply (bytes of one character may span tokens)
     plain = run_turn(Turn((), settings, user_text="Hi"), engine, QuietSink(), record)
     assert store.token_view(plain.reply.id) is None  # off: nothing kept
+
+    # an export carries it, and an import brings it back; one that cannot be read is left out, alone
+    import json
+
+    from chatapp.core.storage.history.exchange import export_json, import_json
+
+    assert outcome.conversation is not None
+    exported = json.loads(json.dumps(export_json(store, outcome.conversation.id)))
+    assert outcome.reply is not None
+
+    def explained(conv_id: str) -> StoredMessage:
+        return next(m for m in store.tree(conv_id) if m.role == "assistant" and m.content == outcome.reply.content)
+
+    copy = import_json(store, exported)
+    assert store.token_view(explained(copy.id).id) == store.token_view(outcome.reply.id)
+    (node,) = [n for n in exported["tree"] if "token_view" in n]
+    node["token_view"] = base64.b64encode(zlib.compress(b"x" * (65 << 20))).decode()  # a zip bomb
+    damaged = import_json(store, exported)
+    assert store.token_view(explained(damaged.id).id) is None  # left out; the reply itself imported
 
 
 def test_a_damaged_view_is_no_view() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from chatapp.core import reasoning
 from chatapp.core.errors import QT_TRANSLATE_NOOP, KnownError
 from chatapp.core.images import MAX_IMAGES_PER_MESSAGE, ImageError, image_from_bytes, recording_from_bytes
+from chatapp.core.storage.history import token_view
 from chatapp.core.storage.history.records import (
     INTERRUPTED,
     Conversation,
@@ -28,8 +30,11 @@ if TYPE_CHECKING:
     from chatapp.core.storage.images import ImageRef
     from chatapp.core.types import Attachment
 
+log = logging.getLogger(__name__)
+
 EXPORT_FORMAT = "chatapp.conversation"
 EXPORT_VERSION = 1
+MAX_VIEW_CHARS = 8 * 1024 * 1024  # a reply's token view in base64 (a 32k-token reply's is ~1 MB)
 
 
 def export_json(store: HistoryStore, conv_id: str) -> dict[str, Any]:
@@ -73,6 +78,7 @@ def _exported_node(m: StoredMessage, local: dict[str, str], store: HistoryStore)
            if m.tool_calls else {}),
         **({"tool": m.tool} if m.tool else {}),
         **({"images": _exported_images(store, m.images)} if m.images else {}),
+        **({"token_view": base64.b64encode(view).decode()} if (view := store.token_view_blob(m.id)) else {}),
     }
 
 class _ExportedImage(BaseModel):
@@ -95,6 +101,7 @@ class _Node(BaseModel):
     tool_calls: list[dict[str, Any]] = Field(default_factory=list)
     tool: dict[str, Any] = Field(default_factory=dict)
     images: list[_ExportedImage] = Field(default_factory=list, max_length=MAX_IMAGES_PER_MESSAGE)
+    token_view: str = Field("", max_length=MAX_VIEW_CHARS)  # how each token was chosen: base64 of the stored view
 
 
 class _Export(BaseModel):
@@ -165,10 +172,24 @@ def import_json(store: HistoryStore, data: Any) -> Conversation:
                       tool_calls=calls_from_json(json.dumps(node.tool_calls)), tool=node.tool, thinking=thinking)
         for node in export.tree for thinking, content in [_thinking_apart(node)]
     ]
+    views = {node.id: view for node in export.tree if node.token_view and (view := _imported_view(node))}
     try:
-        return store.insert_tree(conversation, messages, pictures)
+        return store.insert_tree(conversation, messages, pictures, views)
     except ValueError as exc:  # a value the history refuses (the tree itself was checked above)
         raise _damaged(exc) from None
+
+
+def _imported_view(node: _Node) -> bytes | None:
+    """A reply's token view as the export carries it; one that cannot be read is left out (a view is
+    never worth refusing a conversation for)."""
+    try:
+        blob = base64.b64decode(node.token_view, validate=True)
+    except (binascii.Error, ValueError):
+        blob = b""
+    if token_view.decode(blob) is None:
+        log.warning("import: the token view of %s cannot be read; left out", node.id)
+        return None
+    return blob
 
 
 def _thinking_apart(node: _Node) -> tuple[str, str]:

@@ -303,8 +303,13 @@ class HistoryStore:
 
     def token_view(self, msg_id: str) -> token_view.TokenView | None:
         """How each token of this reply was chosen; None when it was written with the view off."""
+        blob = self.token_view_blob(msg_id)
+        return token_view.decode(blob) if blob is not None else None
+
+    def token_view_blob(self, msg_id: str) -> bytes | None:
+        """The view as stored (what an export carries)."""
         row = self.db.execute("SELECT token_view FROM messages WHERE id = ?", (msg_id,)).fetchone()
-        return token_view.decode(row[0]) if row is not None and row[0] is not None else None
+        return bytes(row[0]) if row is not None and row[0] is not None else None
 
     @_saving
     def update_message(
@@ -411,17 +416,19 @@ class HistoryStore:
 
     @_saving
     def insert_tree(self, conversation: Conversation, messages: Sequence[StoredMessage],
-                    images: Mapping[str, Sequence[Attachment]] | None = None) -> Conversation:
+                    images: Mapping[str, Sequence[Attachment]] | None = None,
+                    views: Mapping[str, bytes] | None = None) -> Conversation:
         """A whole conversation written at once (an import), as a new one with new ids, in ONE transaction.
 
         `conversation` and `messages` are values as `conversation()` and `tree()` give them; their ids
         only name each other (a message's `parent_id` an earlier message, the conversation's
         `active_leaf` one of them; an unknown leaf is none) and are replaced. `images[message id]`:
-        the pictures a message carries, saved as files before the transaction. All or nothing: when
+        the pictures a message carries, saved as files before the transaction; `views[message id]`: how
+        each token of a reply was chosen, as stored (token_view.encode). All or nothing: when
         anything fails, no row is left, the image files this call wrote are removed again and the
         connection is out of its transaction. A tree that does not hold together (a parent that is not
         an earlier message, a value the schema refuses) raises ValueError."""
-        images = images or {}
+        images, views = images or {}, views or {}
         new_ids: dict[str, str] = {}
         for m in messages:
             if m.id in new_ids:
@@ -446,11 +453,12 @@ class HistoryStore:
             for m in messages:
                 self.db.execute(
                     "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, status,"
-                    " stats_json, model, tool_calls_json, tool_json, images_json, thinking)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " stats_json, model, tool_calls_json, tool_json, images_json, thinking, token_view)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (new_ids[m.id], conv_id, new_ids[m.parent_id] if m.parent_id else None, m.role, m.content,
                      m.created_at, m.status, json.dumps(m.stats), m.model, calls_to_json(m.tool_calls),
-                     json.dumps(m.tool, ensure_ascii=False), images_to_json(refs.get(m.id, ())), m.thinking),
+                     json.dumps(m.tool, ensure_ascii=False), images_to_json(refs.get(m.id, ())), m.thinking,
+                     views.get(m.id)),
                 )
             self.db.execute("COMMIT")
         except BaseException as exc:

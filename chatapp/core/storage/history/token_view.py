@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from chatapp.core.generation import Candidate
 
 FORMAT = 1
+MAX_INFLATED = 64 * 1024 * 1024  # a 32k-token reply's view is ~6 MB as JSON
 _SCALE = 10_000  # probabilities kept as integers in ten-thousandths
 _CUTS = ("", "top-k", "typical", "top-p", "min-p", "temperature", "greedy", "sampler")
 
@@ -41,7 +42,11 @@ def decode(blob: bytes) -> TokenView | None:
     if not blob:
         return None
     try:
-        body = json.loads(zlib.decompress(blob))
+        inflate = zlib.decompressobj()
+        text = inflate.decompress(blob, MAX_INFLATED)
+        if inflate.unconsumed_tail or not inflate.eof:  # too big for any reply's view (a hostile import's), or cut
+            return None
+        body = json.loads(text)
         if body.get("v") != FORMAT:
             return None
         pieces = [base64.b64decode(p) for p in body["pieces"]]
