@@ -161,3 +161,20 @@ def test_a_damaged_view_is_no_view() -> None:
     assert back == [(Candidate("的".encode()[:2], 0.5, 0.75, "", True), Candidate(b" x", 0.1235, 0.0, "top-p"))]
     for blob in (b"", b"not zlib", token_view.encode(tokens)[:-3]):
         assert token_view.decode(blob) is None
+
+
+def test_a_token_only_the_output_format_allowed_is_explained_as_such(engine: Engine) -> None:
+    """With a grammar that allows nothing the settings kept (here not even among the likeliest few
+    hundred), the token is drawn from the whole vocabulary; the view still shows the settings' own
+    verdicts on the model's likeliest tokens (as without the grammar: the same logits, seed and steps),
+    and the drawn one as the output format's."""
+    from chatapp.core.types import OutputFormat
+
+    free = _explained(engine)[1][0].choices
+    request = GenerationRequest(prompt=PROMPT, sampling=SETTINGS, explain=10, speculation=Speculation("off"),
+                                output=OutputFormat("grammar", 'root ::= "qxz" [a-z]*'), ignore_eos=True)
+    forced = next(e for e in engine.generate(request) if isinstance(e, TokenLogprob)).choices
+    drawn = [c for c in forced if c.drawn]
+    assert len(drawn) == 1 and drawn[0].cut_by == "grammar" and b"qxz".startswith(drawn[0].data.strip())
+    assert [(c.data, c.model_p, c.sampler_p, c.cut_by) for c in forced if not c.drawn] == \
+        [(c.data, c.model_p, c.sampler_p, c.cut_by) for c in free if c.data != drawn[0].data]

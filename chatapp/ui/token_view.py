@@ -33,6 +33,7 @@ CUT_NAMES = {
     "greedy": QT_TRANSLATE_NOOP("TokenCandidates", "not the likeliest (temperature 0)"),
     "typical": QT_TRANSLATE_NOOP("TokenCandidates", "cut by typical-p"),
     "sampler": QT_TRANSLATE_NOOP("TokenCandidates", "cut by the sampler"),
+    "grammar": QT_TRANSLATE_NOOP("TokenCandidates", "required by the output format (nothing kept was allowed)"),
 }
 
 

@@ -2343,6 +2343,10 @@ template: {template} ({note})</source>
         <translation>被采样器剔除</translation>
     </message>
     <message>
+        <source>required by the output format (nothing kept was allowed)</source>
+        <translation>输出格式要求的（保留的候选都不被允许）</translation>
+    </message>
+    <message>
         <source>How this token was chosen</source>
         <translation>这个词元是如何选出的</translation>
     </message>

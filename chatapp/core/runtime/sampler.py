@@ -69,7 +69,8 @@ class Weighed:
     token: int
     model_p: float  # the model's probability (softmax of the raw logits)
     sampler_p: float  # the probability `dist` drew it with, after penalties and truncation (0: cut)
-    cut_by: str  # the step that removed it ("top-k", "top-p", "min-p", "greedy"); "" when kept
+    cut_by: str  # the step that removed it ("top-k", "top-p", "min-p", "greedy"); "" when kept; "grammar":
+    # drawn though the settings cut it, because the output format allowed none of the tokens they kept
 
 
 class NativeSampler:
@@ -127,6 +128,7 @@ class NativeSampler:
         self._bias_lowers = self.bias is not None and bool((self.bias[1] <= 0).all())
         self._pool_size = 0  # explained: the candidates the truncation steps started from...
         self._steps_left: list[int] = []  # ...and how many each step left
+        self._explained_pool: np.ndarray | None = None  # those candidates, kept when a fallback refills the buffer
         # The prefilter's superset size (see the module docstring), or 0 where it would not be exact.
         exact = params.repeat_penalty >= 1.0 and params.presence_penalty >= 0.0 and params.frequency_penalty >= 0.0
         exact = exact and PREFILTER_ON
@@ -297,6 +299,8 @@ class NativeSampler:
             if token < 0:
                 token = self._pick_allowed(pool, truncate=True)
             if token < 0:
+                if self.explain:  # the whole vocabulary refills the buffer the explanation reads: keep it
+                    self._explained_pool = self._candidates[: self._pool_size].copy()
                 token = self._pick_from_vocabulary(logits)
         for chain in (self.chain, self.truncate, self.pick):
             self._lib.llama_sampler_accept(chain, token)
@@ -324,7 +328,8 @@ class NativeSampler:
         if self.greedy or not self._steps_left:
             return tuple(Weighed(t, p, 1.0 if t == token else 0.0, "" if t == token else "greedy")
                          for t, p in zip(ids, model_p, strict=True))
-        pool = self._candidates[: self._pool_size]
+        pool = self._explained_pool if self._explained_pool is not None else self._candidates[: self._pool_size]
+        self._explained_pool = None
         left = self._steps_left
         drawn = pool["p"][: left[-1]].tolist()  # `dist` leaves in each candidate the probability it drew with
         # Only top-k's survivors need a place: any other token was cut by top-k (or never in the pool).
@@ -334,6 +339,8 @@ class NativeSampler:
             i = place.get(t, left[0])
             if i < left[-1]:
                 shown.append(Weighed(t, p, drawn[i], ""))
+            elif t == token:  # the settings cut it; the output format's grammar allowed nothing they kept
+                shown.append(Weighed(t, p, 0.0, "grammar"))
             else:
                 step = next(n for n, size in enumerate(left) if i >= size)
                 shown.append(Weighed(t, p, 0.0, STEP_NAMES[step] if step < len(STEP_NAMES) else "sampler"))

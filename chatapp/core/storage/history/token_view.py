@@ -18,7 +18,7 @@ from chatapp.core.generation import Candidate
 FORMAT = 1
 MAX_INFLATED = 64 * 1024 * 1024  # a 32k-token reply's view is ~6 MB as JSON
 _SCALE = 10_000  # probabilities kept as integers in ten-thousandths
-_CUTS = ("", "top-k", "typical", "top-p", "min-p", "temperature", "greedy", "sampler")
+_CUTS = ("", "top-k", "typical", "top-p", "min-p", "temperature", "greedy", "sampler", "grammar")  # append only
 
 TokenView = list[tuple[Candidate, ...]]
 
@@ -30,7 +30,7 @@ def encode(tokens: Sequence[Sequence[Candidate]]) -> bytes:
         row = []
         for c in candidates:
             index = pieces.setdefault(c.data, len(pieces))
-            cut = _CUTS.index(c.cut_by) if c.cut_by in _CUTS else len(_CUTS) - 1
+            cut = _CUTS.index(c.cut_by if c.cut_by in _CUTS else "sampler")
             row.append([index, round(c.model_p * _SCALE), round(c.sampler_p * _SCALE), cut, int(c.drawn)])
         rows.append(row)
     body = {"v": FORMAT, "pieces": [base64.b64encode(p).decode("ascii") for p in pieces], "tokens": rows}
