@@ -48,6 +48,23 @@ def tone(seconds: float, hz: float = 440.0, rate: int = 16000, width: int = 2) -
     return buffer.getvalue()
 
 
+def mp3(seconds: float, rate: int = 16000) -> bytes:
+    """An MP3 of a tone, encoded by LAME through PyAV (with the Info frame that counts its frames)."""
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp3") as out:
+        stream = out.add_stream("mp3", rate=rate)
+        stream.layout = "mono"
+        t = np.arange(int(seconds * rate)) / rate
+        frame = av.AudioFrame.from_ndarray((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None, :],
+                                           format="flt", layout="mono")
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return buffer.getvalue()
+
+
 A = Attachment.of(tone(1.0, 440), "audio/wav")
 B = Attachment.of(tone(1.0, 880), "audio/wav")
 
@@ -150,6 +167,37 @@ def test_any_wav_header_is_heard_or_one_sentence_never_a_crash(engine: Engine, r
     event("heard")
     assert prepared.vision is not None and prepared.vision.spans
     prepared.vision.close()
+
+
+def test_an_mp3_is_heard_and_one_whose_header_says_hours_is_refused_before_it_is_decoded(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """libmtmd decodes a whole MP3 into 16 kHz floats before anyone can count them (20 MB of a low
+    bitrate is hours: gigabytes; a three-hour frame count in the header alone makes it allocate 690 MB);
+    the length its header tells is checked first."""
+    from llama_cpp import mtmd_cpp
+
+    from chatapp.core.images import recording_seconds
+
+    decoded: list[int] = []  # libmtmd's decoder, watched (and called) to see that it is never reached
+    decode = mtmd_cpp.mtmd_helper_bitmap_init_from_buf
+    monkeypatch.setattr(mtmd_cpp, "mtmd_helper_bitmap_init_from_buf",
+                        lambda *args: decoded.append(args[2]) or decode(*args))
+
+    short = mp3(2.0)
+    assert recording_seconds(short) == pytest.approx(2.0, abs=0.2)
+    heard = engine.chat([Message("user", "What is this?", attachments=(Attachment.of(short, "audio/mpeg"),))], GREEDY)
+    heard.text()
+    assert heard.stats is not None and heard.stats.prompt_tokens > audio_tokens(2.0)
+    # the same two seconds of sound behind an Info frame that counts three hours of frames
+    told = bytearray(short)
+    at = told.find(b"Info")
+    assert at > 0 and told[at + 7] & 1  # the frame count is there
+    told[at + 8:at + 12] = (3 * 3600 * 16000 // 576).to_bytes(4, "big")
+    assert decoded == [len(short)]
+    with pytest.raises(ImageError, match=r"^Recording 1 is 180 minutes long; a model is given at most 20 minutes"):
+        engine.chat([Message("user", "And this?", attachments=(Attachment.of(bytes(told), "audio/mpeg"),))], GREEDY)
+    assert decoded == [len(short)]  # refused from its header
+    assert engine.chat([Message("user", "Hello")], GREEDY).text()
 
 
 def test_a_model_that_hears_but_does_not_see_refuses_an_image(engine: Engine) -> None:

@@ -96,6 +96,58 @@ def sniff_recording(data: bytes) -> str | None:
     return None
 
 
+def recording_seconds(data: bytes) -> float | None:
+    """A recording's length from its header, without decoding it (None: not told there): a WAV's data
+    size over its byte rate, a FLAC's STREAMINFO, an MP3's Xing/Info frame count or, for constant bitrate,
+    its size over the first frame's bitrate."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return _wav_seconds(data)
+    if data[:4] == b"fLaC" and len(data) >= 26 and data[4] & 0x7F == 0:  # STREAMINFO is the first block
+        rate = (data[18] << 12) | (data[19] << 4) | (data[20] >> 4)
+        samples = ((data[21] & 0x0F) << 32) | int.from_bytes(data[22:26], "big")
+        return samples / rate if rate and samples else None
+    return _mp3_seconds(data)
+
+
+def _wav_seconds(data: bytes) -> float | None:
+    at, byte_rate = 12, 0
+    while at + 8 <= len(data):
+        kind, size = data[at:at + 4], int.from_bytes(data[at + 4:at + 8], "little")
+        if kind == b"fmt " and size >= 16:
+            byte_rate = int.from_bytes(data[at + 16:at + 20], "little")
+        elif kind == b"data":
+            return min(size, len(data) - at - 8) / byte_rate if byte_rate else None
+        at += 8 + size + (size & 1)
+    return None
+
+
+_MP3_KBPS = {3: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1 layer III
+             2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)}  # MPEG-2 and 2.5
+_MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def _mp3_seconds(data: bytes) -> float | None:
+    at = 0
+    if data[:3] == b"ID3" and len(data) >= 10:  # an ID3v2 tag first: its size is four 7-bit bytes
+        at = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(data[6:10]))
+    while at + 4 <= min(len(data), 1 << 16) and not (data[at] == 0xFF and data[at + 1] & 0xE0 == 0xE0):
+        at += 1
+    if at + 4 > len(data):
+        return None
+    version, layer = (data[at + 1] >> 3) & 3, (data[at + 1] >> 1) & 3
+    bitrate_index, rate_index = data[at + 2] >> 4, (data[at + 2] >> 2) & 3
+    if version == 1 or layer != 1 or not 0 < bitrate_index < 15 or rate_index == 3:
+        return None
+    rate = _MP3_RATES[version][rate_index]
+    mono = data[at + 3] >> 6 == 3
+    side = (17 if mono else 32) if version == 3 else (9 if mono else 17)
+    tag = at + 4 + side
+    if data[tag:tag + 4] in (b"Xing", b"Info") and data[tag + 7] & 1:  # the encoder counted its frames
+        frames = int.from_bytes(data[tag + 8:tag + 12], "big")
+        return frames * (1152 if version == 3 else 576) / rate
+    return (len(data) - at) * 8 / (_MP3_KBPS[3 if version == 3 else 2][bitrate_index] * 1000)
+
+
 def read_recording(path: str | Path) -> Attachment:
     """A WAV, MP3 or FLAC file for a model that hears (`chatapp chat --audio`, the composer)."""
     path = Path(path)

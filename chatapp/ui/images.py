@@ -4,8 +4,6 @@ Recordings (WAV, MP3, FLAC, for models that hear) travel the same way, shown as 
 
 from __future__ import annotations
 
-import io
-import wave
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP
-from chatapp.core.images import ImageError, image_from_bytes, read_recording, sniff
+from chatapp.core.images import ImageError, image_from_bytes, read_recording, recording_seconds, sniff
 from chatapp.core.types import Attachment
 from chatapp.ui import icons
 
@@ -111,23 +109,10 @@ class Thumbnail(QToolButton):
 
 
 def recording_label(recording: Attachment) -> str:
-    """The recording's format, and its length where the header tells it (PCM WAV, FLAC)."""
+    """The recording's format, and its length where the header tells it (WAV, FLAC, most MP3s)."""
     kind = recording.mime.split("/")[-1].replace("mpeg", "mp3").upper()
-    seconds = _length(recording.data)
+    seconds = recording_seconds(recording.data)
     return f"{kind} {round(seconds) // 60}:{round(seconds) % 60:02d}" if seconds is not None else kind
-
-
-def _length(data: bytes) -> float | None:
-    """Seconds, from a PCM WAV's header or a FLAC's STREAMINFO block (None: not told there)."""
-    if data[:4] == b"fLaC" and len(data) >= 26 and data[4] & 0x7F == 0:  # STREAMINFO is the first block
-        rate = (data[18] << 12) | (data[19] << 4) | (data[20] >> 4)
-        samples = ((data[21] & 0x0F) << 32) | int.from_bytes(data[22:26], "big")
-        return samples / rate if rate and samples else None
-    try:
-        with wave.open(io.BytesIO(data)) as wav:
-            return wav.getnframes() / wav.getframerate()
-    except (wave.Error, EOFError, ZeroDivisionError, ValueError):
-        return None
 
 
 class RecordingChip(QToolButton):

@@ -27,13 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from chatapp.core.errors import QT_TRANSLATE_NOOP, ModelFileError
-from chatapp.core.images import MAX_RECORDING_SECONDS, ImageError
+from chatapp.core.images import MAX_RECORDING_SECONDS, ImageError, recording_seconds
 from chatapp.core.runtime import llama_runtime
 from chatapp.core.types import Attachment
 
 log = logging.getLogger(__name__)
 
 MIN_RECORDING_SECONDS = 0.1
+# A length told by the header (core/images.recording_seconds) refuses a recording before decoding only
+# this far past the limit: an MP3 without a frame count is estimated from its first frame's bitrate.
+HEADER_MARGIN = 1.5
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,9 @@ class Projector:
         """libmtmd's decoded image or recording (16 kHz samples), or the sentence why not."""
         from llama_cpp import mtmd_cpp
 
+        told = recording_seconds(item.data) if item.kind == "audio" else None
+        if told is not None and told > HEADER_MARGIN * MAX_RECORDING_SECONDS:  # not even decoded (an MP3 of
+            raise _too_long(number, told)  # hours fits in 20 MB, and libmtmd decodes it all to floats)
         buffer = (ctypes.c_ubyte * len(item.data)).from_buffer_copy(item.data)
         bitmap = mtmd_cpp.mtmd_helper_bitmap_init_from_buf(self._ctx, buffer, len(item.data), False)
         if item.kind == "image":
@@ -190,9 +196,7 @@ class Projector:
         seconds = mtmd_cpp.mtmd_bitmap_get_nx(bitmap) / max(1, mtmd_cpp.mtmd_get_audio_sample_rate(self._ctx))
         if seconds > MAX_RECORDING_SECONDS:  # refused before libmtmd computes its spectrogram
             mtmd_cpp.mtmd_bitmap_free(bitmap)
-            raise ImageError(QT_TRANSLATE_NOOP("core", "Recording {n} is {minutes} minutes long; a model is given at "
-                                               "most 20 minutes at once (chatapp transcribe writes out longer ones)."),
-                             n=number, minutes=round(seconds / 60))
+            raise _too_long(number, seconds)
         if seconds < MIN_RECORDING_SECONDS:  # libmtmd aborts the process on a clip of one sample
             mtmd_cpp.mtmd_bitmap_free(bitmap)
             raise ImageError(QT_TRANSLATE_NOOP("core", "Recording {n} is too short to hear: under a tenth of a "
@@ -218,6 +222,12 @@ class Projector:
         self.encode_s += encoded - started
         self.read_s += time.perf_counter() - encoded
         self.encoded += 1
+
+
+def _too_long(number: int, seconds: float) -> ImageError:
+    return ImageError(QT_TRANSLATE_NOOP("core", "Recording {n} is {minutes} minutes long; a model is given at most "
+                                        "20 minutes at once (chatapp transcribe writes out longer ones)."),
+                      n=number, minutes=round(seconds / 60))
 
 
 _logs_routed = False
