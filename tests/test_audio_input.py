@@ -200,6 +200,17 @@ def test_an_mp3_is_heard_and_one_whose_header_says_hours_is_refused_before_it_is
     assert engine.chat([Message("user", "Hello")], GREEDY).text()
 
 
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(head=st.sampled_from([b"RIFF\x00\x00\x00\x00WAVE", b"fLaC\x00", b"ID3\x04\x00\x00", b"\xff\xfb", b"\xff\xe3",
+                             b"\xff\xfb\x90\xc4" + b"\x00" * 17 + b"Info", b""]),  # the last: a mono MPEG-1 frame's tag
+       tail=st.binary(max_size=200))
+def test_a_header_of_any_bytes_gives_a_length_or_none(head: bytes, tail: bytes) -> None:
+    from chatapp.core.images import recording_seconds
+
+    seconds = recording_seconds(head + tail)
+    assert seconds is None or seconds >= 0
+
+
 def test_a_model_that_hears_but_does_not_see_refuses_an_image(engine: Engine) -> None:
     with pytest.raises(ImageError, match=r"cannot see images: its projector mmproj-smollm2-tiny-audio-f32\.gguf "
                                          r"takes recordings only"):

@@ -142,7 +142,7 @@ def _mp3_seconds(data: bytes) -> float | None:
     mono = data[at + 3] >> 6 == 3
     side = (17 if mono else 32) if version == 3 else (9 if mono else 17)
     tag = at + 4 + side
-    if data[tag:tag + 4] in (b"Xing", b"Info") and data[tag + 7] & 1:  # the encoder counted its frames
+    if data[tag:tag + 4] in (b"Xing", b"Info") and len(data) >= tag + 12 and data[tag + 7] & 1:  # frames counted
         frames = int.from_bytes(data[tag + 8:tag + 12], "big")
         return frames * (1152 if version == 3 else 576) / rate
     return (len(data) - at) * 8 / (_MP3_KBPS[3 if version == 3 else 2][bitrate_index] * 1000)
