@@ -231,28 +231,35 @@ def _picture(width: int, height: int) -> bytes:
     return bytes(buffer.data().data())
 
 
-def vision(app: object) -> None:
-    """A question about a picture, on the demo model with a test projector beside it (random weights:
-    it cannot really see; the screenshot shows the window, not an answer)."""
+def _demo_with_projector(app: object, name: str, write: Callable[[Path], object]) -> object:
+    """The demo model copied into a library folder of its own with a test projector beside it (written by
+    `write`), loaded, and a new chat open: the window."""
     import shutil
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests"))
-    from tiny_mmproj import write_tiny_mmproj
 
     from chatapp.core.models.library import demo_model_path
     from chatapp.core.storage.paths import default_paths
-    from chatapp.ui import images
 
     window = app.window  # type: ignore[attr-defined]
-    folder = default_paths().models_dir / "vision-demo"
+    folder = default_paths().models_dir / name
     folder.mkdir(parents=True, exist_ok=True)
     model = folder / demo_model_path().name
     shutil.copyfile(demo_model_path(), model)
-    write_tiny_mmproj(folder / "mmproj-demo-f32.gguf", n_embd_text=576)
+    write(folder / f"mmproj-{name}-f32.gguf")
     window.load_model(model)
     _wait(app.inference.modelLoaded)  # type: ignore[attr-defined]
     window.session.new_conversation()
+    return window
+
+
+def vision(app: object) -> None:
+    """A question about a picture, on the demo model with a test projector beside it (random weights:
+    it cannot really see; the screenshot shows the window, not an answer)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from tiny_mmproj import write_tiny_mmproj
+
+    from chatapp.ui import images
+
+    window = _demo_with_projector(app, "vision-demo", lambda path: write_tiny_mmproj(path, n_embd_text=576))
     window.composer.attach([images.prepare(_picture(640, 400), "landscape.png")])
     window.composer.input.setPlainText("Describe this picture in one sentence.")
     window._send("Describe this picture in one sentence.")
@@ -533,25 +540,12 @@ def presets_zh(app: object) -> None:
 def recording(app: object) -> None:
     """A question about a recording, on the demo model with a test audio projector beside it (random
     weights: it cannot really hear; the screenshot shows the recordings in the window, not an answer)."""
-    import shutil
-    import sys
-
     sys.path.insert(0, str(ROOT / "tests"))
     from tiny_audio_mmproj import write_tiny_audio_mmproj
 
     from chatapp.core.images import read_recording
-    from chatapp.core.models.library import demo_model_path
-    from chatapp.core.storage.paths import default_paths
 
-    window = app.window  # type: ignore[attr-defined]
-    folder = default_paths().models_dir / "audio-demo"
-    folder.mkdir(parents=True, exist_ok=True)
-    model = folder / demo_model_path().name
-    shutil.copyfile(demo_model_path(), model)
-    write_tiny_audio_mmproj(folder / "mmproj-demo-audio-f32.gguf", n_embd_text=576)
-    window.load_model(model)
-    _wait(app.inference.modelLoaded)  # type: ignore[attr-defined]
-    window.session.new_conversation()
+    window = _demo_with_projector(app, "audio-demo", lambda path: write_tiny_audio_mmproj(path, n_embd_text=576))
     window.composer.attach([read_recording(ROOT / "tests" / "speech" / "en_fox.flac")])
     window.composer.input.setPlainText("What does the speaker say?")
     window._send("What does the speaker say?")

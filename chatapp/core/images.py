@@ -48,16 +48,19 @@ def image_from_bytes(data: bytes, name: str) -> Attachment:
 
 def read_image(path: str | Path) -> Attachment:
     path = Path(path)
+    return image_from_bytes(_read_file(path, QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send a "
+                                                                       "smaller image.")), path.name)
+
+
+def _read_file(path: Path, too_big: str) -> bytes:
+    """The file's bytes; `too_big` (a sentence naming {name}) for one over 20 MB, which is never read."""
     try:
-        size = path.stat().st_size
-        if size > MAX_IMAGE_BYTES:
-            raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send a smaller image."),
-                             name=path.name)
-        data = path.read_bytes()
+        if path.stat().st_size > MAX_IMAGE_BYTES:
+            raise ImageError(too_big, name=path.name)
+        return path.read_bytes()
     except OSError as exc:
         raise ImageError(QT_TRANSLATE_NOOP("core", "{name} cannot be read: {reason}."), name=path.name,
                          reason=exc.strerror or str(exc)) from None
-    return image_from_bytes(data, path.name)
 
 
 def image_from_url(url: str, where: str = "the image") -> Attachment:
@@ -151,15 +154,8 @@ def _mp3_seconds(data: bytes) -> float | None:
 def read_recording(path: str | Path) -> Attachment:
     """A WAV, MP3 or FLAC file for a model that hears (`chatapp chat --audio`, the composer)."""
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_IMAGE_BYTES:
-            raise ImageError(QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send a shorter recording."),
-                             name=path.name)
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImageError(QT_TRANSLATE_NOOP("core", "{name} cannot be read: {reason}."), name=path.name,
-                         reason=exc.strerror or str(exc)) from None
-    return recording_from_bytes(data, path.name)
+    return recording_from_bytes(_read_file(path, QT_TRANSLATE_NOOP("core", "{name} is larger than 20 MB; send "
+                                                                           "a shorter recording.")), path.name)
 
 
 def recording_from_bytes(data: bytes, name: str) -> Attachment:
