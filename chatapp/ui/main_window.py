@@ -47,6 +47,7 @@ from chatapp.ui.status_bar import StatusBar
 if TYPE_CHECKING:
     from chatapp.services.voice_service import VoiceService
     from chatapp.ui.speech_models import SpeechModelLists
+    from chatapp.voice.models import VoiceModel
 
 
 class MainWindow(QMainWindow):
@@ -223,20 +224,17 @@ class MainWindow(QMainWindow):
         entries = load_voice_catalogue(resource_path("voice_catalogue.json"),
                                        i18n.resolve(self.session.app_settings.language))
 
-        self.speech_models = lists = SpeechModelLists(voice, entries, lambda: self.models.source)
+        def downloaded(voices: list[VoiceModel], transcribers: list[VoiceModel]) -> None:  # new ones to choose
+            self.voice_box.show_installed([m.name for m in voices], [m.name for m in transcribers])
+            self.settings_panel.set_voices([m.name for m in voices])
+
+        self.speech_models = lists = SpeechModelLists(voice, entries, lambda: self.models.source, downloaded)
         voices, transcribers = lists.here()
         self.voice_box = VoiceBox(self.session.app_settings, devices.input_devices(), devices.output_devices(),
                                   [m.name for m in voices], [m.name for m in transcribers])
         self.settings_panel.set_voices([m.name for m in voices])
         self.voice_box.changed.connect(lambda changes: self._voice_settings(voice, changes))
         lists.add(self.voice_box.speech)
-
-        def downloaded(_name: str, _problem: str) -> None:  # a new voice or recogniser to choose
-            voices, transcribers = lists.here()
-            self.voice_box.show_installed([m.name for m in voices], [m.name for m in transcribers])
-            self.settings_panel.set_voices([m.name for m in voices])
-
-        voice.downloadFinished.connect(downloaded)
         if self.model_manager is not None:
             self.model_manager.add_voice_section(lists.section())
         self.voice_box.tryRequested.connect(lambda: voice.read("try", self.tr(

@@ -131,8 +131,10 @@ class SpeechModelLists:
     kept in step: a download asked in one goes to the voice service, and its progress and the models
     here after it show in all of them."""
 
-    def __init__(self, voice: VoiceService, entries: list[VoiceEntry], source: Callable[[], ModelSource]) -> None:
-        self.voice, self.entries, self._source = voice, entries, source
+    def __init__(self, voice: VoiceService, entries: list[VoiceEntry], source: Callable[[], ModelSource],
+                 changed: Callable[[list[VoiceModel], list[VoiceModel]], None]) -> None:
+        """`changed(voices, transcribers)`: told the models here after each download (the choosers)."""
+        self.voice, self.entries, self._source, self._changed = voice, entries, source, changed
         self.lists: list[SpeechModels] = []
         voice.downloadProgress.connect(self._progress)
         voice.downloadFinished.connect(self._finished)
@@ -159,6 +161,7 @@ class SpeechModelLists:
 
     def _finished(self, name: str, problem: str) -> None:
         voices, transcribers = self.here()
+        self._changed(voices, transcribers)
         for speech in self.lists:
             speech.list_models(self.entries, voices + transcribers)
             speech.show_finished(name, problem)
